@@ -1,0 +1,107 @@
+"""Staff accounts with roles and territorial scope, API tokens, and the audit chain."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    """Staff roles; a citizen is anonymous and has no account."""
+
+    OFFICER = "officer", _("Police officer")
+    SUPERVISOR = "supervisor", _("District supervisor")
+    DISPATCHER = "dispatcher", _("Dispatcher")
+    ANALYST = "analyst", _("Analyst")
+    MANAGER = "manager", _("Crime-prevention manager")
+    ADMIN = "admin", _("Administrator")
+
+
+# Roles whose view and actions are limited to the police districts they are assigned to.
+DISTRICT_SCOPED_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
+# Roles that may change the state of a report (verify, confirm, eliminate…).
+REPORT_ACTING_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+
+
+class User(AbstractUser):
+    """A staff member; `districts` is the territorial scope of officers and supervisors."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OFFICER)
+    districts = models.ManyToManyField(
+        "territory.Area",
+        blank=True,
+        related_name="staff",
+        limit_choices_to={"kind": "police-district"},
+        verbose_name=_("police districts"),
+    )
+    language = models.CharField(_("language"), max_length=5, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_district_scoped(self) -> bool:
+        """True when this user sees and acts only within assigned districts."""
+        return self.role in DISTRICT_SCOPED_ROLES and not self.is_superuser
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, default="")
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+
+class AuditHead(models.Model):
+    """Single row holding the newest hash; locking it serialises appends to the chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditEntry(models.Model):
+    """One append-only, hash-chained record of a state change: who, when, what, before → after."""
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80)
+    object_id = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise RuntimeError("audit entries are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("audit entries are append-only")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

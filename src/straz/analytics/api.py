@@ -1,0 +1,5 @@
+"""JSON API of statistics."""
+
+from ninja import Router
+
+router = Router(tags=["statistics"])

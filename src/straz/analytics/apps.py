@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalyticsConfig(AppConfig):
+    name = "straz.analytics"
+    label = "analytics"
+    verbose_name = _("Statistics")

@@ -1,0 +1,25 @@
+"""The JSON API: one Ninja instance, a router per domain."""
+
+from ninja import NinjaAPI
+
+api = NinjaAPI(
+    title="Straz API",
+    version="1",
+    description="Public-safety platform: threat map, districts, statistics and staff workflow.",
+    urls_namespace="api",
+)
+
+
+def _mount() -> None:
+    from straz.analytics.api import router as analytics_router
+    from straz.reports.api import router as reports_router
+    from straz.reports.map_api import router as map_router
+    from straz.territory.api import router as territory_router
+
+    api.add_router("", reports_router)
+    api.add_router("", map_router)
+    api.add_router("", territory_router)
+    api.add_router("", analytics_router)
+
+
+_mount()

@@ -1,0 +1,44 @@
+"""The `straz` console command: demo, serve, worker, createtoken, audit, imports.
+
+Each sub-command is a Django management command (hyphens become underscores), so that
+tests call them with `call_command` and operators with `straz NAME`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """usage: straz COMMAND [options]
+
+commands:
+  demo [--port N]            create/migrate ./var/straz.sqlite3, load demo data, serve on 127.0.0.1
+  serve [--host H] [--port N] serve the web application (migrate first with `straz migrate`)
+  worker                     run background jobs: notifications, deadlines, public-view expiry
+  createtoken USERNAME       print a new API token for a staff user
+  audit verify               check the hash chain of the audit log
+  import-areas FILE --kind {municipality,city-district,police-district} --code-field P --name-field P
+  import-crime-map FILE...   import Czech police crime-map open data (GeoJSON/CSV, code lists)
+  load-demo                  load the demo data set into the current database
+  manage ARGS...             any Django management command (migrate, createsuperuser, …)
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "straz.settings")
+    from django.core.management import execute_from_command_line
+
+    command, rest = args[0], args[1:]
+    if command == "manage":
+        execute_from_command_line(["straz", *rest])
+        return
+    execute_from_command_line(["straz", command.replace("-", "_"), *rest])
+
+
+if __name__ == "__main__":
+    main()

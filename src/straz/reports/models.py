@@ -1,0 +1,259 @@
+"""Threat map: categories, citizen reports, their history, the map aggregates, police data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from straz.reports.rules import Status
+
+STATUS_LABELS = {
+    Status.NEW: _("New"),
+    Status.VERIFICATION: _("Under verification"),
+    Status.CONFIRMED: _("Confirmed"),
+    Status.NOT_CONFIRMED: _("Not confirmed"),
+    Status.ELIMINATED: _("Confirmed (eliminated)"),
+    Status.PASSED_ON: _("Confirmed (passed to another institution)"),
+}
+STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
+
+
+class Category(models.Model):
+    """A kind of threat citizens can report; public rules are per category (data, not code)."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    catalogue = models.CharField(
+        _("catalogue"), max_length=20, default="cz", help_text=_("kmzb = Polish national list, cz = Czech set")
+    )
+    name_cs = models.CharField(_("name (Czech)"), max_length=150)
+    name_pl = models.CharField(_("name (Polish)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    description_cs = models.TextField(blank=True, default="")
+    description_pl = models.TextField(blank=True, default="")
+    description_en = models.TextField(blank=True, default="")
+    group = models.CharField(_("group"), max_length=60, blank=True, default="")
+    public_only_when_confirmed = models.BooleanField(_("public only once confirmed"), default=False)
+    public_location_approximated = models.BooleanField(_("public location approximated"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveIntegerField(default=0)
+    color = models.CharField(max_length=9, blank=True, default="")
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def name_in(self, language: str | None) -> str:
+        """Public name in a language (cs, pl, en), falling back to Czech."""
+        lang = (language or "cs")[:2]
+        return getattr(self, f"name_{lang}", "") or self.name_cs
+
+    @property
+    def name(self) -> str:
+        return self.name_in(get_language())
+
+
+class ReportSource(models.TextChoices):
+    WEB = "web", _("Web form")
+    API = "api", _("JSON API")
+    OPEN311 = "open311", _("Open311")
+    STAFF = "staff", _("Entered by staff")
+
+
+class Report(models.Model):
+    """A citizen's report of a local threat. Fields marked police-only never go public."""
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    status = models.CharField(_("status"), max_length=20, choices=STATUS_CHOICES, default=Status.NEW.value)
+    # Exact location (staff only for approximated categories).
+    lat = models.FloatField()
+    lon = models.FloatField()
+    # Location shown to the public: exact, or snapped to a coarse cell (see rules).
+    public_lat = models.FloatField()
+    public_lon = models.FloatField()
+    # H3 cell (resolution 9) of the exact point, for near-duplicate search.
+    h3_r9 = models.BigIntegerField(db_index=True)
+    address_text = models.CharField(_("address"), max_length=250, blank=True, default="")
+    description = models.TextField(_("description (police only)"), blank=True, default="")
+    occurred_at = models.DateTimeField(_("time of the event"), null=True, blank=True)
+    created_at = models.DateTimeField(_("reported"), db_index=True)
+    updated_at = models.DateTimeField(_("last change"))
+    read_at = models.DateTimeField(_("read by the police"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    read_due_at = models.DateTimeField(null=True, blank=True)
+    verify_due_at = models.DateTimeField(null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
+    district = models.ForeignKey(
+        "territory.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="reports",
+        verbose_name=_("police district"),
+    )
+    officer = models.ForeignKey(
+        "territory.Officer", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
+        verbose_name=_("officer"),
+    )
+    source = models.CharField(max_length=10, choices=ReportSource.choices, default=ReportSource.WEB)
+    # Police-only: the reporter's address (erased after the retention period) and a keyed
+    # hash of its rate-limit prefix (IPv4 address or IPv6 /64), kept for abuse limits.
+    reporter_ip = models.GenericIPAddressField(null=True, blank=True)
+    reporter_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    duplicate_count = models.PositiveIntegerField(default=0)
+    # Public visibility, recomputed on every change by rules.public_visibility; the map
+    # aggregates count exactly the reports with is_public=True at their public location.
+    is_public = models.BooleanField(default=True)
+    public_until = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["district", "status", "created_at"]),
+            models.Index(fields=["category", "h3_r9", "created_at"]),
+            models.Index(fields=["reporter_key", "created_at"]),
+            models.Index(fields=["lat", "lon"]),
+        ]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category_id} {self.status}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Reported")
+    READ = "read", _("Read by the police")
+    STATUS = "status", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    DUPLICATE = "duplicate", _("Linked as duplicate")
+    OVERDUE = "overdue", _("Deadline missed")
+
+
+class ReportEvent(models.Model):
+    """One step in a report's history; the public page shows status steps without names."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(max_length=20, blank=True, default="")
+    to_status = models.CharField(max_length=20, blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A note the police chose to publish with the change (e.g. "more patrols ordered").
+    public_note = models.CharField(max_length=500, blank=True, default="")
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class InternalNote(models.Model):
+    """A police-only note on a report."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Attachment(models.Model):
+    """A photo or PDF sent with a report (police-only); the type is sniffed from content."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    path = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField()
+
+
+class IdempotencyRecord(models.Model):
+    """The answer given to a request carrying an Idempotency-Key, replayed on retries."""
+
+    key = models.CharField(max_length=200)
+    scope = models.CharField(max_length=64, help_text="hash of the client (IP prefix) and endpoint")
+    fingerprint = models.CharField(max_length=64, help_text="hash of the request body")
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")]
+
+
+class MapLayer(models.IntegerChoices):
+    CITIZEN_REPORTS = 1, _("Citizen reports")
+    POLICE_DATA = 2, _("Police data")
+
+
+class MapCell(models.Model):
+    """Pre-aggregated public counts per H3 cell, kept exact in the writing transaction.
+
+    Key: (layer, res, category, status, cell); category 0 / status "" are the totals over
+    all categories / statuses. sum_lat / sum_lon place a cluster at the mean of its
+    members' public locations. The schema is owned by straz.reports.aggregates.
+    """
+
+    pk = models.CompositePrimaryKey("layer", "res", "category_id", "status", "cell")
+    layer = models.SmallIntegerField()
+    res = models.SmallIntegerField()
+    category_id = models.IntegerField()
+    status = models.CharField(max_length=20)
+    cell = models.BigIntegerField()
+    count = models.IntegerField()
+    sum_lat = models.FloatField()
+    sum_lon = models.FloatField()
+
+    class Meta:
+        managed = True
+
+
+class CrimeType(models.Model):
+    """Code list of the Czech police crime map (`types.json`), a hierarchy."""
+
+    id = models.IntegerField(primary_key=True)
+    parent_id1 = models.IntegerField(null=True, blank=True)
+    parent_id2 = models.IntegerField(null=True, blank=True)
+    parent_id3 = models.IntegerField(null=True, blank=True)
+    name = models.CharField(max_length=300)
+    label = models.CharField(max_length=300, blank=True, default="")
+
+
+class CrimeState(models.Model):
+    """Code list `states.json` (e.g. 'skutek se nestal')."""
+
+    id = models.IntegerField(primary_key=True)
+    name = models.CharField(max_length=300)
+
+
+class CrimeRelevance(models.Model):
+    """Code list `relevance.json` (e.g. 'Místo spáchání')."""
+
+    id = models.IntegerField(primary_key=True)
+    name = models.CharField(max_length=300)
+
+
+class CrimeRecord(models.Model):
+    """One offence from the police open-data crime map (plane 1 of KMZB)."""
+
+    external_id = models.CharField(max_length=64, unique=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    state_id = models.IntegerField(null=True, blank=True)
+    relevance_id = models.IntegerField(null=True, blank=True)
+    types = models.JSONField(default=list)
+    primary_type_id = models.IntegerField(null=True, blank=True, db_index=True)
+    municipal_police = models.BooleanField(default=False)
+    is_public = models.BooleanField(default=True)
+    imported_at = models.DateTimeField()
+    source_file = models.CharField(max_length=255, blank=True, default="")

@@ -1,0 +1,187 @@
+"""Django settings for Straz; everything a deployment changes comes from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# Runtime data (SQLite database, uploads, secret key) lives under ./var of the current
+# directory unless STRAZ_DATA_DIR says otherwise, so `straz demo` works from any checkout.
+DATA_DIR = Path(os.environ.get("STRAZ_DATA_DIR", Path.cwd() / "var")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _secret_key() -> str:
+    if os.environ.get("STRAZ_SECRET_KEY"):
+        return os.environ["STRAZ_SECRET_KEY"]
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("STRAZ_DEBUG", False)
+ALLOWED_HOSTS = [h for h in os.environ.get("STRAZ_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("STRAZ_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "straz.accounts",
+    "straz.territory",
+    "straz.reports",
+    "straz.analytics",
+    "straz.web",
+]
+
+MIDDLEWARE = [
+    "straz.web.middleware.BodySizeLimitMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "straz.urls"
+WSGI_APPLICATION = "straz.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "straz.web.context.straz_context",
+            ],
+        },
+    },
+]
+
+_default_db = f"sqlite:///{DATA_DIR / 'straz.sqlite3'}"
+DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_db, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one
+        # failing with "database is locked" when it upgrades a read lock.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        # WAL lets readers (the public map) run beside a writer; synchronous=FULL makes
+        # every acknowledged commit survive a crash of the process or the machine.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+    }
+else:
+    DATABASES["default"].setdefault("OPTIONS", {})
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:staff-queue"
+LOGOUT_REDIRECT_URL = "web:map"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "cs"
+LANGUAGES = [("cs", "Čeština"), ("pl", "Polski"), ("en", "English")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = os.environ.get("STRAZ_TIME_ZONE", "Europe/Prague")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+# Files are served from the package in every mode, so a checkout needs no collectstatic.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Requests larger than this are refused with 413 before Django reads them.
+STRAZ_MAX_REQUEST_BYTES = _env_int("STRAZ_MAX_REQUEST_BYTES", 6 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = STRAZ_MAX_REQUEST_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = STRAZ_MAX_REQUEST_BYTES
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+EMAIL_BACKEND = os.environ.get("STRAZ_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
+DEFAULT_FROM_EMAIL = os.environ.get("STRAZ_FROM_EMAIL", "straz@localhost")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("STRAZ_LOG_LEVEL", "WARNING")},
+}
+
+# Product settings: policy that changes per deployment. Categories and their public
+# rules are data in the database; these are the numbers around them.
+STRAZ = {
+    # Base-map tiles; the map works without them (offline it shows districts only).
+    "TILE_URL": os.environ.get("STRAZ_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+    "TILE_ATTRIBUTION": os.environ.get("STRAZ_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
+    "MAP_CENTER": [float(x) for x in os.environ.get("STRAZ_MAP_CENTER", "49.7475,13.3776").split(",")],
+    "MAP_ZOOM": _env_int("STRAZ_MAP_ZOOM", 12),
+    # Abuse limits. KMZB allows one report per IP a day; addresses in SHARED_IP_RANGES
+    # (carrier-grade NAT, mobile operators) get their own, higher limit.
+    "REPORTS_PER_IP_PER_DAY": _env_int("STRAZ_REPORTS_PER_IP_PER_DAY", 1),
+    "SHARED_IP_RANGES": [r for r in os.environ.get("STRAZ_SHARED_IP_RANGES", "100.64.0.0/10").split(",") if r],
+    "REPORTS_PER_SHARED_IP_PER_DAY": _env_int("STRAZ_REPORTS_PER_SHARED_IP_PER_DAY", 30),
+    "TRUSTED_PROXY_COUNT": _env_int("STRAZ_TRUSTED_PROXY_COUNT", 0),
+    # Deadlines (days) for the police to read and to verify a report.
+    "READ_DEADLINE_DAYS": _env_int("STRAZ_READ_DEADLINE_DAYS", 2),
+    "VERIFY_DEADLINE_DAYS": _env_int("STRAZ_VERIFY_DEADLINE_DAYS", 5),
+    # Not-confirmed and eliminated reports leave the public view this long after their last change.
+    "PUBLIC_RETENTION_DAYS": _env_int("STRAZ_PUBLIC_RETENTION_DAYS", 30),
+    # Near-duplicates: same category, within this distance and time of an open report.
+    "DUPLICATE_RADIUS_M": _env_int("STRAZ_DUPLICATE_RADIUS_M", 150),
+    "DUPLICATE_WINDOW_HOURS": _env_int("STRAZ_DUPLICATE_WINDOW_HOURS", 72),
+    # H3 resolution that approximated categories are snapped to in public (res 8 ≈ 0.7 km²).
+    "APPROXIMATE_RESOLUTION": _env_int("STRAZ_APPROXIMATE_RESOLUTION", 8),
+    "MAX_ATTACHMENT_BYTES": _env_int("STRAZ_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024),
+    "DESCRIPTION_MAX_CHARS": 500,
+    # Reporter IP addresses are erased this many days after the report (0 keeps them).
+    "IP_RETENTION_DAYS": _env_int("STRAZ_IP_RETENTION_DAYS", 180),
+}

@@ -1,0 +1,76 @@
+"""Administrative areas and police districts (polygons with RÚIAN / TERYT codes), officers."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AreaKind(models.TextChoices):
+    """Kinds of territory the platform knows."""
+
+    MUNICIPALITY = "municipality", _("Municipality")
+    CITY_DISTRICT = "city-district", _("City district")
+    POLICE_DISTRICT = "police-district", _("Police district")
+
+
+class Area(models.Model):
+    """A polygon of territory: GeoJSON geometry (WGS84) plus its bounding box."""
+
+    kind = models.CharField(_("kind"), max_length=20, choices=AreaKind.choices, db_index=True)
+    code = models.CharField(_("code"), max_length=32, help_text=_("RÚIAN or TERYT code"))
+    name = models.CharField(_("name"), max_length=200)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
+        verbose_name=_("parent area"),
+    )
+    # GeoJSON Polygon or MultiPolygon, validated on import (see straz.geo).
+    geometry = models.JSONField(_("geometry"))
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    primary_officer = models.ForeignKey(
+        "territory.Officer", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="primary_for", verbose_name=_("district officer"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="area_kind_code_unique")]
+        ordering = ["kind", "name"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Officer(models.Model):
+    """A police officer with public contact details (the district's 'dzielnicowy')."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="officer_profile", verbose_name=_("staff account"),
+    )
+    name = models.CharField(_("name"), max_length=150)
+    rank = models.CharField(_("rank"), max_length=100, blank=True, default="")
+    phone = models.CharField(_("public phone"), max_length=40, blank=True, default="")
+    email = models.EmailField(_("public e-mail"), blank=True, default="")
+    office = models.CharField(_("office address"), max_length=250, blank=True, default="")
+    office_hours = models.CharField(_("office hours"), max_length=250, blank=True, default="")
+    districts = models.ManyToManyField(
+        Area, blank=True, related_name="officers", limit_choices_to={"kind": AreaKind.POLICE_DISTRICT},
+        verbose_name=_("police districts"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("officer")
+        verbose_name_plural = _("officers")
+
+    def __str__(self) -> str:
+        return self.name

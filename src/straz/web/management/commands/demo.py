@@ -1,0 +1,34 @@
+"""`straz demo`: migrate the embedded database, load demo data and users, serve locally."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Create or migrate ./var/straz.sqlite3, load demo data, create demo users, serve on 127.0.0.1."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-serve", action="store_true", help="prepare the data and exit")
+        parser.add_argument("--reports", type=int, default=None, help="number of demo reports (first run only)")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        from django.conf import settings
+
+        from straz.web.demo import DEMO_PASSWORD_SUFFIX, ensure_demo_data
+
+        call_command("migrate", interactive=False, verbosity=0)
+        created = ensure_demo_data(report_count=opts["reports"], stdout=self.stdout)
+        self.stdout.write(("Demo data loaded." if created else "Demo data already present, reused.") + f" Database: {settings.DATABASES['default']['NAME']}")
+        self.stdout.write("Demo logins (user / password):")
+        for role in ("officer", "supervisor", "dispatcher", "analyst", "manager", "admin"):
+            self.stdout.write(f"  {role:<11} {role}{DEMO_PASSWORD_SUFFIX}")
+        if opts["no_serve"]:
+            return
+        from straz.web.management.commands.serve import serve
+
+        serve(host="127.0.0.1", port=opts["port"], with_worker=True)

@@ -1,0 +1,36 @@
+"""`straz serve`: the web application on a production-grade WSGI server (waitress)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve the web application (waitress)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--with-worker", action="store_true", help="also run background jobs in this process")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        serve(host=opts["host"], port=opts["port"], threads=opts["threads"], with_worker=opts["with_worker"])
+
+
+def serve(*, host: str, port: int, threads: int = 8, with_worker: bool = False) -> None:
+    """Run waitress until interrupted; optionally the job loop in a daemon thread."""
+    import waitress
+
+    from straz.wsgi import application
+
+    if with_worker:
+        import threading
+
+        from straz.web.worker import run_worker
+
+        threading.Thread(target=run_worker, kwargs={"quiet": True}, daemon=True, name="straz-worker").start()
+    print(f"Straz is serving on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
+    waitress.serve(application, host=host, port=port, threads=threads, ident="straz", clear_untrusted_proxy_headers=True)
