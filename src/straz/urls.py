@@ -1,6 +1,5 @@
 """Root URL configuration: public web, staff web, JSON API, Open311, back office."""
 
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,5 +10,6 @@ urlpatterns = [
     path("open311/v2/", include("straz.reports.open311")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("statistics/", include("straz.analytics.urls")),
     path("", include("straz.web.urls")),
 ]
