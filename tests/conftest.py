@@ -149,3 +149,15 @@ def chromium_path() -> str:
             pytest.fail(f"Chromium not found at {CHROMIUM} but browser tests are required")
         pytest.skip(f"Chromium not found at {CHROMIUM}")
     return CHROMIUM
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _expected_database(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """CI names the database it means to test (STRAZ_EXPECT_DB); anything else fails."""
+    expected = os.environ.get("STRAZ_EXPECT_DB")
+    if not expected:
+        return
+    from django.db import connection
+
+    if connection.vendor != expected:
+        pytest.fail(f"tests were meant to run on {expected} but run on {connection.vendor}")

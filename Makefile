@@ -1,0 +1,37 @@
+# Two commands do all the set-up: `make demo` (run the product) and `make test` (full suite).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test lint typecheck bench-map clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## Set up (first time) and run the demo on http://127.0.0.1:8000 (SQLite under ./var).
+demo: $(STAMP)
+	$(BIN)/straz demo
+
+## Set up (first time) and run the full test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## The 3-million-report map benchmark (not part of the tests; takes a while).
+bench-map: $(STAMP)
+	$(BIN)/python benchmarks/map.py --reports 3000000
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
