@@ -249,6 +249,10 @@ class CrimeRecord(models.Model):
     occurred_at = models.DateTimeField(db_index=True)
     lat = models.FloatField()
     lon = models.FloatField()
+    # Where the public sees it: the centre of a coarse H3 cell, never the exact point
+    # (the police publish approximate locations only, to protect victims).
+    public_lat = models.FloatField()
+    public_lon = models.FloatField()
     state_id = models.IntegerField(null=True, blank=True)
     relevance_id = models.IntegerField(null=True, blank=True)
     types = models.JSONField(default=list)
