@@ -1,5 +1,147 @@
-"""JSON API of territory: district lookup."""
+"""JSON API of territory: find your district and officer, list districts, gazetteer search."""
 
-from ninja import Router
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from straz.territory.models import Area, AreaKind, Officer
+from straz.territory.services import route_point, search_places
 
 router = Router(tags=["territory"])
+
+
+class DistrictRef(Schema):
+    code: str
+    name: str
+
+
+class OfficerOut(Schema):
+    name: str
+    rank: str
+    phone: str
+    email: str
+    office: str
+    office_hours: str
+
+
+class LookupOut(Schema):
+    district: DistrictRef
+    officer: OfficerOut | None
+
+
+class DistrictOut(Schema):
+    code: str
+    name: str
+    bbox: list[float]
+    population: int | None
+
+
+class PlaceOut(Schema):
+    name: str
+    kind: str
+    lat: float
+    lon: float
+    district: str | None = None
+
+
+class Message(Schema):
+    detail: str
+
+
+class LookupQuery(Schema):
+    lat: float | None = None
+    lon: float | None = None
+
+
+def _officer_out(officer: Officer | None) -> dict[str, str] | None:
+    if officer is None:
+        return None
+    return {
+        "name": officer.name, "rank": officer.rank, "phone": officer.phone, "email": officer.email,
+        "office": officer.office, "office_hours": officer.office_hours,
+    }
+
+
+def _coordinate(value: float | None, *, name: str, limit: float) -> float:
+    if value is None:
+        raise HttpError(422, _("Parameter %(name)s is required.") % {"name": name})
+    if not math.isfinite(value) or not -limit <= value <= limit:
+        raise HttpError(
+            422, _("Parameter %(name)s must be a number between %(min)s and %(max)s.")
+            % {"name": name, "min": -limit, "max": limit},
+        )
+    return value
+
+
+@router.get(
+    "/districts/lookup",
+    response={200: LookupOut, 404: Message, 422: Message},
+    summary="Find the police district and officer for a point",
+)
+def lookup_district(request: HttpRequest, query: Query[LookupQuery]) -> Any:
+    """The police district covering a WGS84 point and its officer's public contacts."""
+    lat = _coordinate(query.lat, name="lat", limit=90.0)
+    lon = _coordinate(query.lon, name="lon", limit=180.0)
+    routing = route_point(lat=lat, lon=lon)
+    if routing is None:
+        return 404, {"detail": _("This place is outside every police district we know.")}
+    return 200, {
+        "district": {"code": routing.district.code, "name": routing.district.name},
+        "officer": _officer_out(routing.officer),
+    }
+
+
+def _active_districts() -> Any:
+    return Area.objects.filter(kind=AreaKind.POLICE_DISTRICT, is_active=True).order_by("code")
+
+
+@router.get("/districts", response=list[DistrictOut], summary="Police districts")
+def list_districts(request: HttpRequest) -> Any:
+    """Active police districts with their bounding box and population."""
+    return [
+        {"code": a.code, "name": a.name, "bbox": [a.min_lon, a.min_lat, a.max_lon, a.max_lat], "population": a.population}
+        for a in _active_districts().only("code", "name", "min_lon", "min_lat", "max_lon", "max_lat", "population")
+    ]
+
+
+@router.get("/districts/geojson", summary="Police district polygons (GeoJSON)")
+def districts_geojson(request: HttpRequest) -> HttpResponse:
+    """A GeoJSON FeatureCollection of active police-district polygons for drawing on a map."""
+    import json
+
+    features = [
+        {
+            "type": "Feature",
+            "id": a.code,
+            "geometry": a.geometry,
+            "properties": {"code": a.code, "name": a.name, "population": a.population},
+            "bbox": [a.min_lon, a.min_lat, a.max_lon, a.max_lat],
+        }
+        for a in _active_districts()
+    ]
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
+    return HttpResponse(body, content_type="application/geo+json")
+
+
+class PlaceQuery(Schema):
+    q: str | None = None
+
+
+@router.get("/places", response={200: list[PlaceOut], 422: Message}, summary="Search the local gazetteer")
+def places(request: HttpRequest, query: Query[PlaceQuery]) -> Any:
+    """Up to 10 streets, landmarks and addresses matching the text (accents optional)."""
+    text = (query.q or "").strip()
+    if not text:
+        raise HttpError(422, _("Parameter %(name)s is required.") % {"name": "q"})
+    if len(text) > 100:
+        raise HttpError(422, _("The search text may have at most %(max)s characters.") % {"max": 100})
+    return 200, [
+        {"name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon, "district": p.area.name if p.area else None}
+        for p in search_places(text=text, limit=10)
+    ]

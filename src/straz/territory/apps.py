@@ -6,3 +6,8 @@ class TerritoryConfig(AppConfig):
     name = "straz.territory"
     label = "territory"
     verbose_name = _("Territory")
+
+    def ready(self) -> None:
+        from straz.territory import signals
+
+        signals.connect()

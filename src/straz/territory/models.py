@@ -74,3 +74,48 @@ class Officer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PlaceKind(models.TextChoices):
+    """What a gazetteer entry names."""
+
+    STREET = "street", _("Street")
+    LANDMARK = "landmark", _("Landmark")
+    ADDRESS = "address", _("Address")
+
+
+def normalise_place_name(text: str) -> str:
+    """Lower-case, accent-free, single-spaced form used for matching place names."""
+    import unicodedata
+
+    # NFKD leaves a few Central European letters intact (ł, đ); fold them by hand.
+    folded = text.translate(str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"}))
+    decomposed = unicodedata.normalize("NFKD", folded)
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    cleaned = "".join(c if c.isalnum() else " " for c in bare)
+    return " ".join(cleaned.split())
+
+
+class Place(models.Model):
+    """A gazetteer entry (street, landmark or address) for turning address text into a point."""
+
+    name = models.CharField(_("name"), max_length=200)
+    normalised_name = models.CharField(max_length=200, db_index=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=PlaceKind.choices, default=PlaceKind.STREET)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="places", verbose_name=_("area"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.normalised_name = normalise_place_name(self.name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return self.name
