@@ -1,5 +1,599 @@
-"""JSON API of the threat map (categories, reports, map, staff transitions)."""
+"""JSON API of the threat map: categories, citizen reports, the staff queue and workflow."""
 
-from ninja import Router
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import Field, File, Form, Header, Path, Query, Router, Schema, UploadedFile
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from pydantic import ConfigDict
+
+from straz.accounts.auth import staff_auth
+from straz.reports import intake, selectors, services
+from straz.reports.errors import NotFound, ReportError
+from straz.reports.models import Category, EventKind, Report, ReportSource
+from straz.reports.rules import STATUS_COLORS, Status, allowed_targets
 
 router = Router(tags=["threat map"])
+
+MAX_ID = 2**63 - 1
+LANGS = {code for code, _name in settings.LANGUAGES}
+StatusValue = Literal["new", "verification", "confirmed", "not_confirmed", "eliminated", "passed_on"]
+LangValue = Literal["cs", "pl", "en"]
+
+
+# ---------------------------------------------------------------- errors
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+_FIELD_LABELS = {
+    "category": gettext_lazy("category"),
+    "lat": gettext_lazy("latitude"),
+    "lon": gettext_lazy("longitude"),
+    "description": gettext_lazy("description"),
+    "occurred_at": gettext_lazy("time of the event"),
+    "address": gettext_lazy("address"),
+    "status": gettext_lazy("status"),
+    "public_note": gettext_lazy("public note"),
+    "note": gettext_lazy("note"),
+    "text": gettext_lazy("note"),
+    "officer": gettext_lazy("officer"),
+    "limit": gettext_lazy("limit"),
+    "offset": gettext_lazy("offset"),
+    "lang": gettext_lazy("language"),
+    "report_id": gettext_lazy("report number"),
+    "attachment_id": gettext_lazy("attachment number"),
+    "Idempotency-Key": "Idempotency-Key",
+    "idempotency_key": "Idempotency-Key",
+}
+_WHERE = {"body", "payload", "form", "query", "path", "header", "cookie", "file"}
+
+
+def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
+    """One clear, translated sentence for the first problem Pydantic found."""
+    if not errors:
+        return _("The request is invalid.")
+    err = errors[0]
+    kind = str(err.get("type", ""))
+    names = [str(p) for p in err.get("loc", ()) if not isinstance(p, int) and str(p) not in _WHERE]
+    raw = names[-1] if names else ""
+    label = str(_FIELD_LABELS.get(raw, raw))
+    ctx = err.get("ctx") or {}
+    if kind == "json_invalid" or (not raw and kind in {"model_attributes_type", "dict_type", "model_type"}):
+        return _("The request body must be a JSON object.")
+    if kind == "extra_forbidden":
+        return _("Unknown field “%(field)s”.") % {"field": raw[:60]}
+    if kind == "missing":
+        return _("The field “%(field)s” is required.") % {"field": label}
+    if raw == "lat" and kind.startswith(("greater", "less", "finite")):
+        return _("The latitude must be between -90 and 90 degrees.")
+    if raw == "lon" and kind.startswith(("greater", "less", "finite")):
+        return _("The longitude must be between -180 and 180 degrees.")
+    if kind == "string_too_long":
+        return _("The %(field)s may have at most %(max)s characters.") % {"field": label, "max": ctx.get("max_length", "?")}
+    if kind == "string_too_short":
+        return _("The %(field)s must not be empty.") % {"field": label}
+    if kind.startswith(("greater", "less")):
+        return _("The %(field)s is out of the allowed range.") % {"field": label}
+    if kind.startswith(("float", "int", "finite", "decimal")):
+        return _("The %(field)s must be a number.") % {"field": label}
+    if kind.startswith(("datetime", "date", "timezone")):
+        return _("The %(field)s must be a date and time such as 2026-05-01T18:30:00+02:00.") % {"field": label}
+    if kind in {"literal_error", "enum"}:
+        return _("The %(field)s has an invalid value.") % {"field": label}
+    if kind.startswith("bool"):
+        return _("The %(field)s must be true or false.") % {"field": label}
+    if kind.startswith("string") or kind.startswith("str"):
+        return _("The %(field)s must be text.") % {"field": label}
+    if label:
+        return _("The %(field)s is invalid.") % {"field": label}
+    return _("The request is invalid.")
+
+
+def _request_language(request: HttpRequest) -> str:
+    lang = request.GET.get("lang", "")
+    return lang if lang in LANGS else translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _error(request: HttpRequest, message_factory: Any, status: int, headers: dict[str, str] | None = None) -> HttpResponse:
+    with translation.override(_request_language(request)):
+        message = message_factory() if callable(message_factory) else str(message_factory)
+    response = JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def install_error_handlers(api: Any) -> None:
+    """Make every API error a `{"detail": "<translated message>"}` with the right status."""
+
+    def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return _error(request, lambda: describe_validation_errors(list(exc.errors)), 422)
+
+    def on_report_error(request: HttpRequest, exc: ReportError) -> HttpResponse:
+        return _error(request, exc.message, exc.status, exc.headers())
+
+    def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return _error(request, lambda: _("Log in or send a valid API token."), 401)
+
+    def on_authorization(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+        return _error(request, lambda: _("You are not allowed to do this."), 403)
+
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:
+            return _error(request, lambda: _("The request body must be a JSON object."), 400)
+        return _error(request, str(exc), exc.status_code)
+
+    def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return _error(request, lambda: _("Not found."), 404)
+
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(ReportError, on_report_error)
+    api.add_exception_handler(AuthenticationError, on_authentication)
+    api.add_exception_handler(AuthorizationError, on_authorization)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Http404, on_404)
+
+
+# ---------------------------------------------------------------- categories
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    group: str
+    catalogue: str
+    color: str
+    public_only_when_confirmed: bool
+    public_location_approximated: bool
+
+
+@router.get("/categories", response=list[CategoryOut], summary="Report categories")
+def list_categories(request: HttpRequest, lang: LangValue | None = None) -> list[dict[str, Any]]:
+    """Active categories with the name in the requested language (?lang= or Accept-Language)."""
+    language = lang or _request_language(request)
+    return [
+        {
+            "code": c.code,
+            "name": c.name_in(language),
+            "group": c.group,
+            "catalogue": c.catalogue,
+            "color": c.color,
+            "public_only_when_confirmed": c.public_only_when_confirmed,
+            "public_location_approximated": c.public_location_approximated,
+        }
+        for c in Category.objects.filter(is_active=True)
+    ]
+
+
+# ---------------------------------------------------------------- citizen reports
+
+
+class ReportIn(Schema):
+    """A citizen's report: a category and a place (a point, or an address to look up)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(..., min_length=1, max_length=60, description="category code from /categories")
+    lat: float | None = Field(None, ge=-90, le=90, description="WGS84 latitude")
+    lon: float | None = Field(None, ge=-180, le=180, description="WGS84 longitude")
+    description: str = Field("", max_length=500, description="plain text, police only")
+    occurred_at: datetime | None = Field(None, description="when it happened (ISO 8601)")
+    address: str = Field("", max_length=250, description="address or place, used when no point is given")
+
+
+class DistrictOut(Schema):
+    code: str
+    name: str
+
+
+class ReportCreatedOut(Schema):
+    id: int
+    status: str
+    district: DistrictOut
+    public_url: str
+    duplicate_of: int | None = None
+
+
+_SUBMIT_RESPONSES = {201: ReportCreatedOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+
+
+def _submit(request: HttpRequest, data: dict[str, Any], attachment: Any, idempotency_key: str | None, source: str) -> HttpResponse:
+    result = services.submit_report(
+        category_code=data["category"],
+        lat=data.get("lat"),
+        lon=data.get("lon"),
+        description=data.get("description") or "",
+        occurred_at=data.get("occurred_at"),
+        address_text=data.get("address") or "",
+        attachment=attachment,
+        client_ip=intake.client_ip(request),
+        source=source,
+        idempotency_key=idempotency_key,
+    )
+    response = JsonResponse(result.response, status=result.status_code)
+    if result.replayed:
+        response["Idempotent-Replayed"] = "true"
+    response["Location"] = f"/api/v1/reports/{result.report_id}"
+    return response
+
+
+@router.post("/reports", response=_SUBMIT_RESPONSES, summary="Report a threat")
+def create_report(
+    request: HttpRequest,
+    payload: ReportIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+) -> HttpResponse:
+    """Send a report without an account; answers 201 with the report's id and district."""
+    return _submit(request, payload.model_dump(), None, idempotency_key, ReportSource.API)
+
+
+class ReportForm(Schema):
+    """The same fields as POST /reports, as form data."""
+
+    category: str = Field(..., min_length=1, max_length=60)
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+    description: str = Field("", max_length=500)
+    occurred_at: datetime | None = None
+    address: str = Field("", max_length=250)
+
+
+@router.post("/reports/multipart", response=_SUBMIT_RESPONSES, summary="Report a threat with an attachment")
+def create_report_multipart(
+    request: HttpRequest,
+    form: Form[ReportForm],
+    attachment: File[UploadedFile] | None = None,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+) -> HttpResponse:
+    """Form-data variant with an optional photo (JPEG/PNG/WebP) or PDF up to 5 MB."""
+    unknown = set(request.POST) - set(ReportForm.model_fields) - {"csrfmiddlewaretoken"}
+    unknown |= set(request.FILES) - {"attachment"}
+    if unknown:
+        from straz.reports.errors import ValidationFailed
+
+        raise ValidationFailed(_("Unknown field “%(field)s”.") % {"field": sorted(unknown)[0][:60]})
+    return _submit(request, form.model_dump(), attachment, idempotency_key, ReportSource.API)
+
+
+class CategoryRef(Schema):
+    code: str
+    name: str
+
+
+class LocationOut(Schema):
+    lat: float
+    lon: float
+    approximate: bool
+
+
+class HistoryItem(Schema):
+    at: datetime
+    status: str
+    status_label: str
+    note: str
+
+
+class PublicReportOut(Schema):
+    id: int
+    status: str
+    status_label: str
+    status_color: str
+    category: CategoryRef
+    location: LocationOut
+    district: DistrictOut | None
+    created_at: datetime
+    updated_at: datetime
+    also_reported: int
+    history: list[HistoryItem]
+
+
+def _district(report: Report) -> dict[str, str] | None:
+    if report.district is None:
+        return None
+    return {"code": report.district.code, "name": report.district.name}
+
+
+def public_report_data(report: Report) -> dict[str, Any]:
+    """The public view of a report: nothing police-only (no description, IP, notes, exact point)."""
+    events = report.events.filter(kind__in=[EventKind.CREATED, EventKind.STATUS]).only("at", "to_status", "public_note")
+    return {
+        "id": report.pk,
+        "status": report.status,
+        "status_label": services.status_label(report.status),
+        "status_color": STATUS_COLORS[Status(report.status)],
+        "category": {"code": report.category.code, "name": report.category.name},
+        "location": {
+            "lat": report.public_lat,
+            "lon": report.public_lon,
+            "approximate": report.category.public_location_approximated,
+        },
+        "district": _district(report),
+        "created_at": report.created_at,
+        "updated_at": report.updated_at,
+        "also_reported": report.duplicate_count,
+        "history": [
+            {"at": e.at, "status": e.to_status, "status_label": services.status_label(e.to_status), "note": e.public_note}
+            for e in events
+        ],
+    }
+
+
+@router.get("/reports/{report_id}", response={200: PublicReportOut, 404: ErrorOut}, summary="A report, public view")
+def get_report(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    """Public view of a report; 404 when it is not (or no longer) public."""
+    report = selectors.public_report(report_id)
+    if report is None:
+        raise NotFound(_("Report not found."))
+    return public_report_data(report)
+
+
+# ---------------------------------------------------------------- staff
+
+
+class OfficerRef(Schema):
+    id: int
+    name: str
+
+
+class StaffReportRow(Schema):
+    id: int
+    status: str
+    status_label: str
+    category: CategoryRef
+    district: DistrictOut | None
+    officer: OfficerRef | None
+    created_at: datetime
+    read_at: datetime | None
+    read_due_at: datetime | None
+    verify_due_at: datetime | None
+    overdue: bool
+    duplicate_of: int | None
+    duplicate_count: int
+    is_public: bool
+
+
+class StaffQueueOut(Schema):
+    count: int
+    items: list[StaffReportRow]
+
+
+class AttachmentOut(Schema):
+    id: int
+    content_type: str
+    size: int
+    original_name: str
+    url: str
+
+
+class NoteOut(Schema):
+    id: int
+    at: datetime
+    author: str
+    text: str
+
+
+class EventOut(Schema):
+    at: datetime
+    kind: str
+    from_status: str
+    to_status: str
+    actor: str
+    public_note: str
+
+
+class ExactLocationOut(Schema):
+    lat: float
+    lon: float
+
+
+class StaffReportOut(StaffReportRow):
+    description: str
+    address: str
+    occurred_at: datetime | None
+    updated_at: datetime
+    verified_at: datetime | None
+    overdue_flagged_at: datetime | None
+    location: ExactLocationOut
+    public_location: ExactLocationOut
+    public_until: datetime | None
+    source: str
+    allowed_transitions: list[str]
+    duplicates: list[int]
+    attachments: list[AttachmentOut]
+    notes: list[NoteOut]
+    events: list[EventOut]
+
+
+def _row(report: Report, now: datetime) -> dict[str, Any]:
+    return {
+        "id": report.pk,
+        "status": report.status,
+        "status_label": services.status_label(report.status),
+        "category": {"code": report.category.code, "name": report.category.name},
+        "district": _district(report),
+        "officer": {"id": report.officer.pk, "name": report.officer.name} if report.officer else None,
+        "created_at": report.created_at,
+        "read_at": report.read_at,
+        "read_due_at": report.read_due_at,
+        "verify_due_at": report.verify_due_at,
+        "overdue": selectors.is_overdue(report, now),
+        "duplicate_of": report.duplicate_of_id,
+        "duplicate_count": report.duplicate_count,
+        "is_public": report.is_public,
+    }
+
+
+def staff_report_data(report: Report) -> dict[str, Any]:
+    """Everything staff may see about a report in their scope."""
+    now = timezone.now()
+    data = _row(report, now)
+    data.update(
+        description=report.description,
+        address=report.address_text,
+        occurred_at=report.occurred_at,
+        updated_at=report.updated_at,
+        verified_at=report.verified_at,
+        overdue_flagged_at=report.overdue_flagged_at,
+        location={"lat": report.lat, "lon": report.lon},
+        public_location={"lat": report.public_lat, "lon": report.public_lon},
+        public_until=report.public_until,
+        source=report.source,
+        allowed_transitions=[s.value for s in allowed_targets(Status(report.status))],
+        duplicates=list(report.duplicates.order_by("id").values_list("id", flat=True)[:200]),
+        attachments=[
+            {
+                "id": a.pk, "content_type": a.content_type, "size": a.size, "original_name": a.original_name,
+                "url": f"/api/v1/staff/reports/{report.pk}/attachments/{a.pk}",
+            }
+            for a in report.attachments.order_by("id")
+        ],
+        notes=[
+            {"id": n.pk, "at": n.created_at, "author": n.author.get_username() if n.author else "", "text": n.text}
+            for n in report.notes.select_related("author")
+        ],
+        events=[
+            {
+                "at": e.at, "kind": e.kind, "from_status": e.from_status, "to_status": e.to_status,
+                "actor": e.actor.get_username() if e.actor else "", "public_note": e.public_note,
+            }
+            for e in report.events.select_related("actor")
+        ],
+    )
+    return data
+
+
+def _staff_report(request: HttpRequest, report_id: int) -> Report:
+    report = (
+        selectors.visible_reports_for(request.auth)
+        .select_related("category", "district", "officer")
+        .filter(pk=report_id)
+        .first()
+    )
+    if report is None:
+        raise NotFound(_("Report not found."))
+    return report
+
+
+@router.get("/staff/reports", auth=staff_auth, response={200: StaffQueueOut, 401: ErrorOut}, summary="Staff queue")
+def staff_queue(
+    request: HttpRequest,
+    status: list[StatusValue] | None = Query(None),
+    category: str | None = Query(None, max_length=60),
+    district: str | None = Query(None, max_length=32),
+    overdue: bool | None = None,
+    include_duplicates: bool = False,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> dict[str, Any]:
+    """Reports in the caller's scope: open ones by default, overdue first, then by due date."""
+    now = timezone.now()
+    qs = selectors.queue_for(
+        request.auth, statuses=list(status) if status else None, category_code=category,
+        district_code=district, overdue=overdue, include_duplicates=include_duplicates, now=now,
+    )
+    return {"count": qs.count(), "items": [_row(r, now) for r in qs[offset : offset + limit]]}
+
+
+@router.get(
+    "/staff/reports/{report_id}", auth=staff_auth,
+    response={200: StaffReportOut, 401: ErrorOut, 404: ErrorOut}, summary="Report detail for staff",
+)
+def staff_report(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+    """Full detail; opening it marks the report read when the caller may act on it."""
+    report = _staff_report(request, report_id)
+    if report.read_at is None and selectors.can_act_on_reports(request.auth):
+        services.mark_read(user=request.auth, report_id=report.pk)
+        report = _staff_report(request, report_id)
+    return staff_report_data(report)
+
+
+class TransitionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    status: StatusValue
+    public_note: str = Field("", max_length=500)
+    note: str = Field("", max_length=services.NOTE_MAX_CHARS)
+
+
+@router.post(
+    "/staff/reports/{report_id}/transition", auth=staff_auth,
+    response={200: StaffReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="Change a report's status",
+)
+def staff_transition(request: HttpRequest, payload: TransitionIn, report_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+    """Move a report along the workflow (new → verification → confirmed/not confirmed → …)."""
+    services.transition_report(
+        user=request.auth, report_id=report_id, target=payload.status,
+        public_note=payload.public_note, note=payload.note,
+    )
+    return staff_report_data(_staff_report(request, report_id))
+
+
+class NoteIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(..., min_length=1, max_length=services.NOTE_MAX_CHARS)
+
+
+@router.post(
+    "/staff/reports/{report_id}/notes", auth=staff_auth,
+    response={201: NoteOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Add an internal note",
+)
+def staff_add_note(request: HttpRequest, payload: NoteIn, report_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    """A police-only note on a report."""
+    note = services.add_note(user=request.auth, report_id=report_id, text=payload.text)
+    return 201, {"id": note.pk, "at": note.created_at, "author": request.auth.get_username(), "text": note.text}
+
+
+class AssignIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    officer: int | None = Field(..., ge=1, le=MAX_ID)
+
+
+@router.post(
+    "/staff/reports/{report_id}/assign", auth=staff_auth,
+    response={200: StaffReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+    summary="Reassign a report to another officer (supervisors)",
+)
+def staff_assign(request: HttpRequest, payload: AssignIn, report_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+    """Give a report to another officer of its district."""
+    services.reassign_report(user=request.auth, report_id=report_id, officer_id=payload.officer)
+    return staff_report_data(_staff_report(request, report_id))
+
+
+@router.get(
+    "/staff/reports/{report_id}/attachments/{attachment_id}", auth=staff_auth,
+    response={200: None, 401: ErrorOut, 404: ErrorOut}, summary="Download an attachment",
+)
+def staff_attachment(
+    request: HttpRequest,
+    report_id: int = Path(..., ge=1, le=MAX_ID),
+    attachment_id: int = Path(..., ge=1, le=MAX_ID),
+) -> HttpResponse:
+    """The file as sent, only for staff who may see the report."""
+    report = _staff_report(request, report_id)
+    attachment = report.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(_("Attachment not found."))
+    path = services.attachment_path(attachment)
+    if path is None:
+        raise NotFound(_("Attachment not found."))
+    response = FileResponse(
+        path.open("rb"), content_type=attachment.content_type, as_attachment=True,
+        filename=f"report-{report.pk}-{attachment.pk}.{path.suffix.lstrip('.')}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

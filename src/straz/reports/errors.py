@@ -1,0 +1,62 @@
+"""Errors of the threat-map use cases: a translated user message plus an HTTP status."""
+
+from __future__ import annotations
+
+
+class ReportError(Exception):
+    """A refusal the user should see: `message` is already translated, `status` is HTTP."""
+
+    status: int = 400
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = str(message)
+        if status is not None:
+            self.status = status
+
+    def headers(self) -> dict[str, str]:
+        """Extra response headers (e.g. Retry-After)."""
+        return {}
+
+
+class ValidationFailed(ReportError):
+    """The input is invalid; nothing was changed."""
+
+    status = 422
+
+
+class RateLimited(ReportError):
+    """Too many reports from one client; `retry_after` is in seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class NotFound(ReportError):
+    """No such object, or not within the caller's scope (the two are not told apart)."""
+
+    status = 404
+
+
+class Forbidden(ReportError):
+    """The caller's role may not do this."""
+
+    status = 403
+
+
+class Conflict(ReportError):
+    """The request contradicts the object's current state (e.g. an illegal transition)."""
+
+    status = 409
+
+
+class PayloadTooLarge(ReportError):
+    """An uploaded file or body is larger than allowed."""
+
+    status = 413

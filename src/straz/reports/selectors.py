@@ -1,0 +1,92 @@
+"""Queries of the threat map; the one place where staff scope is applied."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from straz.accounts.models import REPORT_ACTING_ROLES, User
+from straz.reports.models import Report
+from straz.reports.rules import OPEN_STATUSES, VERIFIED_STATUSES
+
+
+def can_act_on_reports(user: User) -> bool:
+    """True when the user's role may change reports (verify, note, mark read)."""
+    return bool(user.is_active and (user.is_superuser or user.role in REPORT_ACTING_ROLES))
+
+
+def visible_reports_for(user: User) -> QuerySet[Report]:
+    """Reports a staff user may see: own districts for officers/supervisors, all for others."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Report.objects.none()
+    qs = Report.objects.all()
+    if user.is_district_scoped:
+        qs = qs.filter(district__in=user.districts.values("pk"))
+    return qs
+
+
+def overdue_q(now: datetime) -> Q:
+    """Reports that missed their read or verify deadline."""
+    unread_late = Q(read_at__isnull=True, read_due_at__lt=now)
+    unverified_late = Q(verify_due_at__lt=now) & ~Q(status__in=[s.value for s in VERIFIED_STATUSES])
+    return unread_late | unverified_late
+
+
+def queue_for(
+    user: User,
+    *,
+    statuses: list[str] | None = None,
+    category_code: str | None = None,
+    district_code: str | None = None,
+    overdue: bool | None = None,
+    include_duplicates: bool = False,
+    now: datetime | None = None,
+) -> QuerySet[Report]:
+    """A user's work queue: open reports by default, overdue first, then by next due date."""
+    now = now or timezone.now()
+    qs = visible_reports_for(user).select_related("category", "district", "officer")
+    qs = qs.filter(status__in=statuses or [s.value for s in OPEN_STATUSES])
+    if category_code:
+        qs = qs.filter(category__code=category_code)
+    if district_code:
+        qs = qs.filter(district__code=district_code)
+    if not include_duplicates:
+        qs = qs.filter(duplicate_of__isnull=True)
+    late = overdue_q(now)
+    if overdue is True:
+        qs = qs.filter(late)
+    elif overdue is False:
+        qs = qs.exclude(late)
+    return qs.annotate(
+        overdue_rank=Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        # The next deadline: reading while unread, then verifying.
+        next_due=Case(
+            When(read_at__isnull=True, then=F("read_due_at")),
+            default=Coalesce(F("verify_due_at"), F("read_due_at")),
+        ),
+    ).order_by("overdue_rank", F("next_due").asc(nulls_last=True), "created_at", "id")
+
+
+def is_overdue(report: Report, now: datetime | None = None) -> bool:
+    """True when a report missed a deadline (same rule as overdue_q)."""
+    from straz.reports.rules import Status
+    from straz.reports.rules import is_overdue as rule
+
+    return rule(
+        now=now or timezone.now(), status=Status(report.status), read_at=report.read_at,
+        read_due=report.read_due_at, verify_due=report.verify_due_at,
+    )
+
+
+def public_report(report_id: int, now: datetime | None = None) -> Report | None:
+    """A report as far as the public may see it, or None when it is not public."""
+    now = now or timezone.now()
+    return (
+        Report.objects.select_related("category", "district")
+        .filter(pk=report_id, is_public=True)
+        .filter(Q(public_until__isnull=True) | Q(public_until__gt=now))
+        .first()
+    )

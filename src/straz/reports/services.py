@@ -1,0 +1,516 @@
+"""Use cases of the threat map: citizen intake and the police verification workflow."""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import h3
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from straz.accounts import audit
+from straz.accounts.models import Role, User
+from straz.reports import intake
+from straz.reports.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from straz.reports.models import (
+    STATUS_LABELS,
+    Attachment,
+    Category,
+    EventKind,
+    IdempotencyRecord,
+    InternalNote,
+    Report,
+    ReportEvent,
+    ReportSource,
+)
+from straz.reports.rules import (
+    OPEN_STATUSES,
+    VERIFIED_STATUSES,
+    Status,
+    allowed_targets,
+    can_transition,
+    deadlines_for,
+    h3_int,
+    public_location,
+    public_visibility,
+)
+from straz.reports.selectors import can_act_on_reports, visible_reports_for
+
+DUPLICATE_RESOLUTION = 9
+NOTE_MAX_CHARS = 4000
+PUBLIC_NOTE_MAX_CHARS = 500
+ADDRESS_MAX_CHARS = 250
+# Reports about events older than this are refused as implausible.
+OCCURRED_AT_MAX_AGE = timedelta(days=366)
+# Clock skew we tolerate for an event time "in the future".
+OCCURRED_AT_SKEW = timedelta(minutes=10)
+
+
+def _conf(name: str) -> Any:
+    return settings.STRAZ[name]
+
+
+def public_url_for(report_id: int) -> str:
+    """The public page of a report."""
+    try:
+        return reverse("web:report-detail", args=[report_id])
+    except NoReverseMatch:
+        return f"/r/{report_id}/"
+
+
+# ---------------------------------------------------------------- intake
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """What a submission produced: the body to answer with and whether it was a replay."""
+
+    report_id: int
+    status_code: int
+    response: dict[str, Any]
+    replayed: bool = False
+
+
+def _check_occurred_at(value: datetime | None, now: datetime) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
+        utc = aware.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise ValidationFailed(_("The time of the event is not a valid date and time.")) from None
+    if utc > now + OCCURRED_AT_SKEW:
+        raise ValidationFailed(_("The time of the event cannot be in the future."))
+    if utc < now - OCCURRED_AT_MAX_AGE:
+        raise ValidationFailed(_("The time of the event is more than a year ago; please contact the police directly."))
+    return utc
+
+
+def _active_category(code: str) -> Category:
+    category = Category.objects.filter(code=str(code or ""), is_active=True).first()
+    if category is None:
+        raise ValidationFailed(_("Unknown category “%(code)s”. Choose one from the list.") % {"code": str(code)[:60]})
+    return category
+
+
+def _resolve_point(point: tuple[float, float] | None, address_text: str) -> tuple[float, float]:
+    if point is not None:
+        return point
+    if address_text:
+        from straz.territory.services import geocode
+
+        found = geocode(text=address_text)
+        if found is not None:
+            resolved = intake.check_coordinates(found[0], found[1])
+            if resolved is not None:
+                return resolved
+        raise ValidationFailed(_("We could not find that address. Please mark the place on the map."))
+    raise ValidationFailed(_("Please mark the place on the map."))
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine; plenty for a few hundred metres)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _ring_for_radius(radius_m: float) -> int:
+    # Cells vary in size over the globe (down to about half the average edge); a ring of
+    # k cells reaches at least k·√3·edge_min from the centre cell, plus the centre's own.
+    edge_min = h3.average_hexagon_edge_length(DUPLICATE_RESOLUTION, "m") * 0.5
+    return max(1, math.ceil(radius_m / (math.sqrt(3) * edge_min)) + 1)
+
+
+def find_duplicate_primary(*, category_id: int, lat: float, lon: float, now: datetime) -> Report | None:
+    """The open report this one repeats: same category, nearby, recent, not itself a duplicate."""
+    radius = float(_conf("DUPLICATE_RADIUS_M"))
+    hours = float(_conf("DUPLICATE_WINDOW_HOURS"))
+    if radius <= 0 or hours <= 0:
+        return None
+    origin = h3.latlng_to_cell(lat, lon, DUPLICATE_RESOLUTION)
+    cells = [int(c, 16) for c in h3.grid_disk(origin, _ring_for_radius(radius))]
+    candidates = Report.objects.filter(
+        category_id=category_id,
+        h3_r9__in=cells,
+        created_at__gte=now - timedelta(hours=hours),
+        status__in=[s.value for s in OPEN_STATUSES],
+        duplicate_of__isnull=True,
+    ).only("id", "lat", "lon", "created_at")
+    best: tuple[float, datetime, Report] | None = None
+    for cand in candidates:
+        d = _distance_m(lat, lon, cand.lat, cand.lon)
+        if d <= radius and (best is None or (d, cand.created_at) < best[:2]):
+            best = (d, cand.created_at, cand)
+    return best[2] if best else None
+
+
+def _store_file(checked: intake.CheckedAttachment, now: datetime) -> tuple[Path, str]:
+    """Write the file durably (fsync of file and folder) and return (absolute, relative) paths."""
+    relative = f"attachments/{now:%Y/%m}/{secrets.token_hex(16)}.{checked.extension}"
+    target = Path(settings.MEDIA_ROOT) / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    try:
+        view = memoryview(checked.data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    dir_fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return target, relative
+
+
+def _footprint_move(old: Any, new: Any) -> None:
+    if old is None and new is None:
+        return
+    from straz.reports import aggregates
+
+    aggregates.apply_change(old=old, new=new)
+
+
+def _footprint(report: Report) -> Any:
+    from straz.reports import aggregates
+
+    return aggregates.footprint_of(report)
+
+
+def _creation_response(report: Report, district: Any) -> dict[str, Any]:
+    primary = report.duplicate_of_id
+    return {
+        "id": report.pk,
+        "status": report.status,
+        "district": {"code": district.code, "name": district.name},
+        # A duplicate is not shown on its own; the citizen follows the first report.
+        "public_url": public_url_for(primary or report.pk),
+        "duplicate_of": primary,
+    }
+
+
+def submit_report(
+    *,
+    category_code: str,
+    lat: float | None,
+    lon: float | None,
+    description: str = "",
+    occurred_at: datetime | None = None,
+    address_text: str = "",
+    attachment: intake.UploadLike | intake.IncomingAttachment | None = None,
+    client_ip: str,
+    source: str = ReportSource.API,
+    idempotency_key: str | None = None,
+    request_fingerprint: str | None = None,
+) -> SubmitResult:
+    """Accept a citizen's report: validate, route, link duplicates, store, audit — one transaction."""
+    now = timezone.now()
+    # Checks that need no database come first, so bad input costs nothing.
+    point = intake.check_coordinates(lat, lon)
+    text = intake.check_description(description)
+    address = intake.check_text(address_text, label=_("address"), max_chars=ADDRESS_MAX_CHARS)
+    when = _check_occurred_at(occurred_at, now)
+    checked = intake.check_attachment(intake.read_upload(attachment))
+    key = intake.check_idempotency_key(idempotency_key)
+    if source not in ReportSource.values:
+        source = ReportSource.API
+    client = intake.client_key(client_ip)
+    fingerprint = request_fingerprint or intake.request_fingerprint(
+        {
+            "category": str(category_code),
+            "lat": point[0] if point else None,
+            "lon": point[1] if point else None,
+            "description": text,
+            "address": address,
+            "occurred_at": when.isoformat() if when else None,
+        },
+        checked.sha256 if checked else None,
+    )
+
+    stored: Path | None = None
+    try:
+        with transaction.atomic():
+            intake.lock_client(client.key)
+            if key is not None:
+                previous = IdempotencyRecord.objects.filter(scope=client.key, key=key).first()
+                if previous is not None:
+                    if previous.fingerprint != fingerprint:
+                        raise ValidationFailed(
+                            _("This Idempotency-Key was already used for a different report. Use a new key.")
+                        )
+                    return SubmitResult(
+                        report_id=int(previous.response["id"]),
+                        status_code=previous.status_code,
+                        response=previous.response,
+                        replayed=True,
+                    )
+            category = _active_category(category_code)
+            lat_f, lon_f = _resolve_point(point, address)
+
+            from straz.territory.services import route_point
+
+            routing = route_point(lat=lat_f, lon=lon_f)
+            if routing is None:
+                raise ValidationFailed(_("This place is outside the area served. Reports can be sent only within it."))
+            intake.enforce_rate_limit(client=client, now=now)
+
+            primary = find_duplicate_primary(category_id=category.pk, lat=lat_f, lon=lon_f, now=now)
+            plat, plon = public_location(
+                lat_f, lon_f, approximate=category.public_location_approximated,
+                resolution=int(_conf("APPROXIMATE_RESOLUTION")),
+            )
+            visibility = public_visibility(
+                status=Status.NEW, last_change=now, now=now,
+                only_when_confirmed=category.public_only_when_confirmed,
+                is_duplicate=primary is not None,
+                retention_days=int(_conf("PUBLIC_RETENTION_DAYS")),
+            )
+            due = deadlines_for(now, read_days=int(_conf("READ_DEADLINE_DAYS")), verify_days=int(_conf("VERIFY_DEADLINE_DAYS")))
+            report = Report.objects.create(
+                category=category,
+                status=Status.NEW.value,
+                lat=lat_f,
+                lon=lon_f,
+                public_lat=plat,
+                public_lon=plon,
+                h3_r9=h3_int(lat_f, lon_f, DUPLICATE_RESOLUTION),
+                address_text=address,
+                description=text,
+                occurred_at=when,
+                created_at=now,
+                updated_at=now,
+                # The first report carries the deadlines; its duplicates are handled with it.
+                read_due_at=None if primary else due.read_due,
+                verify_due_at=None if primary else due.verify_due,
+                district=routing.district,
+                officer=routing.officer,
+                source=source,
+                reporter_ip=client_ip if client_ip and client_ip != "0.0.0.0" else None,  # noqa: S104
+                reporter_key=client.key,
+                duplicate_of=primary,
+                is_public=visibility.public,
+                public_until=visibility.until,
+            )
+            ReportEvent.objects.create(report=report, at=now, kind=EventKind.CREATED, to_status=report.status)
+            if primary is not None:
+                Report.objects.filter(pk=primary.pk).update(duplicate_count=F("duplicate_count") + 1)
+                ReportEvent.objects.create(report=report, at=now, kind=EventKind.DUPLICATE)
+            if checked is not None:
+                stored, relative = _store_file(checked, now)
+                Attachment.objects.create(
+                    report=report, path=relative, content_type=checked.content_type, size=checked.size,
+                    sha256=checked.sha256, original_name=checked.original_name, created_at=now,
+                )
+            audit.record(
+                action="report.submitted",
+                object_type="report",
+                object_id=report.pk,
+                actor_label=f"citizen:{source}",
+                # Neither the address nor the description goes into the log in the clear.
+                after={
+                    "category": category.code,
+                    "status": report.status,
+                    "district": routing.district.code,
+                    "officer": routing.officer.pk if routing.officer else None,
+                    "duplicate_of": report.duplicate_of_id,
+                    "is_public": report.is_public,
+                    "description_chars": len(text),
+                    "attachment_sha256": checked.sha256 if checked else None,
+                    "reporter_key": client.key[:16],
+                },
+            )
+            _footprint_move(None, _footprint(report))
+            response = _creation_response(report, routing.district)
+            if key is not None:
+                IdempotencyRecord.objects.create(
+                    key=key, scope=client.key, fingerprint=fingerprint, status_code=201, response=response,
+                    created_at=now,
+                )
+    except BaseException:
+        if stored is not None:
+            stored.unlink(missing_ok=True)
+        raise
+    return SubmitResult(report_id=report.pk, status_code=201, response=response)
+
+
+# ---------------------------------------------------------------- workflow
+
+
+def _require_actor(user: User) -> None:
+    if not can_act_on_reports(user):
+        raise Forbidden(_("Your role may view reports but not change them."))
+
+
+def _locked_report(user: User, report_id: int) -> Report:
+    report = visible_reports_for(user).select_for_update(of=("self",)).filter(pk=report_id).first()
+    if report is None:
+        raise NotFound(_("Report not found."))
+    return report
+
+
+def _snapshot(report: Report) -> dict[str, Any]:
+    return {
+        "status": report.status,
+        "is_public": report.is_public,
+        "public_until": report.public_until,
+        "officer": report.officer_id,
+        "district": report.district_id,
+        "read_at": report.read_at,
+        "verified_at": report.verified_at,
+    }
+
+
+def status_label(status: str) -> str:
+    """The translated label of a status value."""
+    try:
+        return str(STATUS_LABELS[Status(status)])
+    except ValueError:
+        return status
+
+
+def parse_status(value: str) -> Status:
+    """A Status from its value, or 422 listing the valid ones."""
+    try:
+        return Status(str(value))
+    except ValueError:
+        raise ValidationFailed(
+            _("Unknown status “%(status)s”. Valid statuses: %(valid)s.")
+            % {"status": str(value)[:40], "valid": ", ".join(s.value for s in Status)}
+        ) from None
+
+
+def _refresh_visibility(report: Report, now: datetime) -> None:
+    category = Category.objects.only("public_only_when_confirmed").get(pk=report.category_id)
+    vis = public_visibility(
+        status=Status(report.status), last_change=report.updated_at, now=now,
+        only_when_confirmed=category.public_only_when_confirmed,
+        is_duplicate=report.duplicate_of_id is not None,
+        retention_days=int(_conf("PUBLIC_RETENTION_DAYS")),
+    )
+    report.is_public, report.public_until = vis.public, vis.until
+
+
+def transition_report(*, user: User, report_id: int, target: str, public_note: str = "", note: str = "") -> Report:
+    """Move a report along the KMZB workflow (legal steps only), with event, audit and map update."""
+    _require_actor(user)
+    goal = parse_status(target)
+    public_text = intake.check_text(public_note, label=_("public note"), max_chars=PUBLIC_NOTE_MAX_CHARS)
+    note_text = intake.check_text(note, label=_("note"), max_chars=NOTE_MAX_CHARS)
+    now = timezone.now()
+    with transaction.atomic():
+        report = _locked_report(user, report_id)
+        current = Status(report.status)
+        if not can_transition(current, goal):
+            allowed = ", ".join(str(STATUS_LABELS[s]) for s in allowed_targets(current)) or _("none (final status)")
+            raise Conflict(
+                _("A report in status “%(current)s” cannot move to “%(target)s”. Allowed next steps: %(allowed)s.")
+                % {"current": STATUS_LABELS[current], "target": STATUS_LABELS[goal], "allowed": allowed}
+            )
+        before = _snapshot(report)
+        old_fp = _footprint(report)
+        report.status = goal.value
+        report.updated_at = now
+        if report.read_at is None:
+            report.read_at = now  # acting on a report implies having read it
+        if goal in VERIFIED_STATUSES and report.verified_at is None:
+            report.verified_at = now
+        _refresh_visibility(report, now)
+        report.save()
+        _footprint_move(old_fp, _footprint(report))
+        ReportEvent.objects.create(
+            report=report, at=now, kind=EventKind.STATUS, from_status=current.value, to_status=goal.value,
+            actor=user, public_note=public_text,
+        )
+        if note_text:
+            InternalNote.objects.create(report=report, author=user, text=note_text, created_at=now)
+        audit.record(
+            action="report.status_changed", object_type="report", object_id=report.pk, actor=user,
+            before=before, after={**_snapshot(report), "public_note": public_text, "note_added": bool(note_text)},
+        )
+    return report
+
+
+def mark_read(*, user: User, report_id: int) -> bool:
+    """Record that the police read a report (first time only); True when this call did it."""
+    _require_actor(user)
+    now = timezone.now()
+    with transaction.atomic():
+        report = _locked_report(user, report_id)
+        if report.read_at is not None:
+            return False
+        report.read_at = now
+        report.save(update_fields=["read_at"])
+        ReportEvent.objects.create(report=report, at=now, kind=EventKind.READ, actor=user)
+        audit.record(
+            action="report.read", object_type="report", object_id=report.pk, actor=user,
+            before={"read_at": None}, after={"read_at": now},
+        )
+    return True
+
+
+def add_note(*, user: User, report_id: int, text: str) -> InternalNote:
+    """Add a police-only note to a report."""
+    _require_actor(user)
+    body = intake.check_text(text, label=_("note"), max_chars=NOTE_MAX_CHARS)
+    if not body:
+        raise ValidationFailed(_("The note is empty."))
+    now = timezone.now()
+    with transaction.atomic():
+        report = _locked_report(user, report_id)
+        note = InternalNote.objects.create(report=report, author=user, text=body, created_at=now)
+        audit.record(
+            action="report.note_added", object_type="report", object_id=report.pk, actor=user,
+            after={"note": note.pk, "chars": len(body)},
+        )
+    return note
+
+
+def reassign_report(*, user: User, report_id: int, officer_id: int | None) -> Report:
+    """Give a report to another officer serving its district (supervisors and admins)."""
+    from straz.territory.models import Officer
+
+    if not (user.is_active and (user.is_superuser or user.role in {Role.SUPERVISOR, Role.ADMIN})):
+        raise Forbidden(_("Only a supervisor can reassign reports."))
+    now = timezone.now()
+    with transaction.atomic():
+        report = _locked_report(user, report_id)
+        officer = None
+        if officer_id is not None:
+            officer = Officer.objects.filter(pk=officer_id).first()
+            if officer is None or (
+                report.district_id is not None and not officer.districts.filter(pk=report.district_id).exists()
+            ):
+                raise ValidationFailed(_("This officer does not serve the report's district."))
+        before = _snapshot(report)
+        report.officer = officer
+        report.save(update_fields=["officer"])
+        ReportEvent.objects.create(report=report, at=now, kind=EventKind.ASSIGNED, actor=user)
+        audit.record(
+            action="report.reassigned", object_type="report", object_id=report.pk, actor=user,
+            before=before, after=_snapshot(report),
+        )
+    return report
+
+
+def attachment_path(attachment: Attachment) -> Path | None:
+    """The stored file of an attachment, refusing paths that leave the media folder."""
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / attachment.path).resolve()
+    if root not in path.parents or not path.is_file():
+        return None
+    return path
