@@ -1,4 +1,4 @@
-"""Statistics pages and downloads."""
+"""Statistics pages, chart pictures and downloads."""
 
 from django.urls import path
 
@@ -8,4 +8,8 @@ app_name = "analytics"
 
 urlpatterns = [
     path("", views.statistics_page, name="statistics"),
+    path("reports.csv", views.reports_download, {"fmt": "csv"}, name="reports-csv"),
+    path("reports.geojson", views.reports_download, {"fmt": "geojson"}, name="reports-geojson"),
+    path("tables/<slug:table>.csv", views.table_download, name="table-csv"),
+    path("charts/<slug:name>.<str:fmt>", views.chart, name="chart"),
 ]

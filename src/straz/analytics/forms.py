@@ -1,0 +1,93 @@
+"""The statistics filter, shared by the page, the downloads, the charts and the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from straz.accounts.models import User
+from straz.analytics.services import PUBLIC, STAFF, StatisticsFilter, district_choices
+from straz.reports.models import Category
+
+EARLIEST = date(1990, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+class StatisticsFilterForm(forms.Form):
+    """Period, police district and category; field names are the query parameters."""
+
+    def __init__(self, data: Any = None, *, user: User | None = None) -> None:
+        super().__init__(data)
+        # `from` is a Python keyword, so the fields are added by name.
+        self.fields["from"] = forms.DateField(
+            label=_("From"),
+            required=False,
+            input_formats=["%Y-%m-%d"],
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
+        self.fields["to"] = forms.DateField(
+            label=_("To"),
+            required=False,
+            input_formats=["%Y-%m-%d"],
+            widget=forms.DateInput(attrs={"type": "date"}),
+        )
+        self.fields["district"] = forms.ModelChoiceField(
+            label=_("Police district"),
+            required=False,
+            to_field_name="code",
+            queryset=district_choices(user=user),
+            empty_label=_("All districts"),
+        )
+        self.fields["category"] = forms.ModelChoiceField(
+            label=_("Category"),
+            required=False,
+            to_field_name="code",
+            queryset=Category.objects.order_by("order", "code"),
+            empty_label=_("All categories"),
+        )
+        self.fields["category"].label_from_instance = lambda c: c.name
+        self.fields["view"] = forms.ChoiceField(
+            label=_("Show"),
+            required=False,
+            choices=[("", _("My scope")), (PUBLIC, _("What the public sees"))],
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("from"), cleaned.get("to")
+        for name, value in (("from", start), ("to", end)):
+            if value is not None and not (EARLIEST <= value <= LATEST):
+                self.add_error(name, _("Enter a date between 1990 and 2100."))
+        if start and end and start > end:
+            self.add_error("to", _("The end of the period must not be before its start."))
+        return cleaned
+
+    def to_filter(self) -> StatisticsFilter:
+        """The validated filter (call after is_valid())."""
+        data = self.cleaned_data
+        return StatisticsFilter(
+            date_from=data.get("from"),
+            date_to=data.get("to"),
+            district=data.get("district"),
+            category=data.get("category"),
+        )
+
+    def wants_public_view(self) -> bool:
+        """True when a staff member asked to see the public variant."""
+        return self.cleaned_data.get("view") == PUBLIC
+
+    def error_text(self) -> str:
+        """All errors as one line for plain-text and JSON answers."""
+        return "; ".join(
+            f"{name}: {' '.join(str(m) for m in msgs)}" for name, msgs in self.errors.items()
+        )
+
+
+def audience_of(form: StatisticsFilterForm, *, user: User | None) -> str:
+    """The audience the request gets: staff when logged in, unless the public view was asked for."""
+    if user is None or not user.is_authenticated or form.wants_public_view():
+        return PUBLIC
+    return STAFF

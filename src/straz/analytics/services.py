@@ -1,0 +1,643 @@
+"""Statistics of the threat map: SQL aggregates for the public and for staff, and exports.
+
+Who is counted (decided here, in one place):
+
+* **Public statistics** count every report whose existence the public may know, also
+  after it faded from the map (not confirmed / eliminated reports leave the map after
+  the retention period, but "how many reports were there and what became of them" is
+  exactly the question the public asks). Excluded: reports of categories that are public
+  only once confirmed and are not (or not yet) confirmed — their mere existence is not
+  public. The numbers are aggregates by category, police district, month and status;
+  they carry no location finer than a police district and no content, so approximated
+  categories leak nothing the map does not already show.
+* **Staff statistics** count everything in the user's scope, which
+  `straz.reports.selectors.visible_reports_for(user)` decides (officers and supervisors:
+  their districts; analysts, managers, admins: everything).
+* In both, a near-duplicate (`duplicate_of` set) is the same threat reported again: it
+  is counted once, on its first report; the number of duplicates is given separately.
+
+Public **downloads of single reports** are stricter: only reports the public sees now
+(`is_public`), at their public location, with public fields only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    Q,
+    QuerySet,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.lookups import LessThan, LessThanOrEqual
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from straz.accounts.models import User
+from straz.analytics import rules
+from straz.reports.models import STATUS_LABELS, Category, Report
+from straz.reports.rules import CONFIRMED_FAMILY, VERIFIED_STATUSES, Status
+from straz.territory.models import Area, AreaKind, Officer
+
+PUBLIC = "public"
+STAFF = "staff"
+NO_DISTRICT = ""  # key of the row for reports outside every police district
+
+_CONFIRMED = [s.value for s in CONFIRMED_FAMILY]
+_VERIFIED = [s.value for s in VERIFIED_STATUSES]
+
+
+# --- filters and scope -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatisticsFilter:
+    """What the numbers are limited to: report dates (local days), a district, a category."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    district: Area | None = None
+    category: Category | None = None
+
+    def as_query(self) -> dict[str, str]:
+        """The filter as query parameters (for links to charts and downloads)."""
+        query = {}
+        if self.date_from:
+            query["from"] = self.date_from.isoformat()
+        if self.date_to:
+            query["to"] = self.date_to.isoformat()
+        if self.district is not None:
+            query["district"] = self.district.code
+        if self.category is not None:
+            query["category"] = self.category.code
+        return query
+
+
+def audience_for(user: User | None) -> str:
+    """PUBLIC for anonymous visitors, STAFF for a logged-in staff member."""
+    return STAFF if user is not None and user.is_authenticated and user.is_active else PUBLIC
+
+
+def staff_reports(user: User) -> QuerySet[Report]:
+    """Every report in a staff member's scope (the scope rule lives in reports.selectors)."""
+    from straz.reports.selectors import visible_reports_for
+
+    return visible_reports_for(user)
+
+
+def _hidden_category_ids() -> list[int]:
+    return list(
+        Category.objects.filter(public_only_when_confirmed=True).values_list("id", flat=True)
+    )
+
+
+def counted_reports(*, user: User | None) -> QuerySet[Report]:
+    """Reports the statistics of this audience count (duplicates included; see module doc)."""
+    if audience_for(user) == STAFF:
+        assert user is not None
+        return staff_reports(user)
+    qs = Report.objects.all()
+    hidden = _hidden_category_ids()
+    if hidden:
+        # A confirmed-only category's unconfirmed reports must not show even as a count.
+        qs = qs.filter(Q(status__in=_CONFIRMED) | ~Q(category_id__in=hidden))
+    return qs
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def apply_filter(qs: QuerySet[Report], filters: StatisticsFilter) -> QuerySet[Report]:
+    """Limit reports to the period (local days, both ends inclusive), district and category."""
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=_local_midnight(filters.date_from))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=_local_midnight(filters.date_to + timedelta(days=1)))
+    if filters.district is not None:
+        qs = qs.filter(district_id=filters.district.pk)
+    if filters.category is not None:
+        qs = qs.filter(category_id=filters.category.pk)
+    return qs
+
+
+def district_choices(*, user: User | None) -> QuerySet[Area]:
+    """Police districts a user may filter by (district-scoped staff: their own)."""
+    qs = Area.objects.filter(kind=AreaKind.POLICE_DISTRICT)
+    if user is not None and audience_for(user) == STAFF and user.is_district_scoped:
+        qs = qs.filter(pk__in=user.districts.values("pk"))
+    return qs.order_by("name")
+
+
+# --- SQL helpers -----------------------------------------------------------------------
+
+
+class ElapsedSeconds(Func):
+    """Seconds from the second datetime expression to the first, as a float, in SQL."""
+
+    output_field = FloatField()
+    arity = 2
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Django stores datetimes as UTC text; julianday() parses it (millisecond precision).
+        return self.as_sql(
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(EXTRACT(EPOCH FROM (%(expressions)s)) AS double precision)",
+            arg_joiner=" - ",
+            **extra,
+        )
+
+
+class PercentileMedian(Aggregate):
+    """PostgreSQL's exact median: percentile_cont(0.5) WITHIN GROUP (ORDER BY expr)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _deadline(due_field: str, days_setting: str) -> Coalesce:
+    # Reports imported before deadlines were stored fall back to the configured number of days.
+    days = int(settings.STRAZ[days_setting])
+    fallback = ExpressionWrapper(
+        F("created_at") + Value(timedelta(days=days)), output_field=DateTimeField()
+    )
+    return Coalesce(F(due_field), fallback, output_field=DateTimeField())
+
+
+def medians_seconds(
+    qs: QuerySet[Report], *, end_field: str, group_field: str | None = None
+) -> dict[Any, float]:
+    """Median of (end_field − created_at) in seconds per group, computed in the database.
+
+    PostgreSQL uses percentile_cont; SQLite numbers the rows of each group in order of
+    the duration with a window function and averages the middle one or two, so no
+    row ever reaches Python.
+    """
+    base = qs.filter(**{f"{end_field}__isnull": False}).order_by()
+    duration = ElapsedSeconds(F(end_field), F("created_at"))
+    group = F(group_field) if group_field else Value(0)
+    if connection.vendor == "postgresql":
+        if group_field is None:
+            result = base.aggregate(m=PercentileMedian(duration))["m"]
+            return {} if result is None else {0: float(result)}
+        rows = (
+            base.values(group_field)
+            .annotate(m=PercentileMedian(duration))
+            .values_list(group_field, "m")
+        )
+        return {key: float(m) for key, m in rows}
+    inner = base.annotate(grp=group, dur=duration).values_list("grp", "dur")
+    sql, params = inner.query.sql_with_params()
+    # rn is 1-based: the middle rows of n are (n+1)/2 and (n+2)/2 in integer division.
+    # The inner SQL is Django's own compilation of the queryset; values stay bound parameters.
+    wrapped = (
+        "SELECT grp, AVG(dur) FROM ("  # noqa: S608
+        " SELECT grp, dur, ROW_NUMBER() OVER (PARTITION BY grp ORDER BY dur) AS rn,"
+        " COUNT(*) OVER (PARTITION BY grp) AS n FROM (" + sql + ") AS t"
+        ") AS w WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY grp"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(wrapped, params)
+        return {key: float(m) for key, m in cursor.fetchall()}
+
+
+# --- the numbers -----------------------------------------------------------------------
+
+
+@dataclass
+class Breakdown:
+    """The numbers of one row of a table (a category, a district, a month) or of the whole."""
+
+    key: str
+    label: str
+    by_status: Counter[str] = field(default_factory=Counter)
+    population: int | None = None
+    read_on_time: rules.DeadlineShare = field(default_factory=lambda: rules.DeadlineShare(0, 0))
+    verified_on_time: rules.DeadlineShare = field(default_factory=lambda: rules.DeadlineShare(0, 0))
+    median_read_seconds: float | None = None
+    median_verify_seconds: float | None = None
+    # Reports the per-capita figure counts, when not all of the row's (see the summary).
+    per_capita_total: int | None = None
+
+    @property
+    def total(self) -> int:
+        """Reports counted in this row."""
+        return sum(self.by_status.values())
+
+    @property
+    def verified(self) -> int:
+        """Reports the police finished verifying (confirmed or not)."""
+        return sum(self.by_status[s] for s in _VERIFIED)
+
+    @property
+    def confirmed(self) -> int:
+        """Reports confirmed (also those eliminated or passed on since)."""
+        return sum(self.by_status[s] for s in _CONFIRMED)
+
+    @property
+    def confirmation_rate(self) -> float | None:
+        """Confirmed among verified."""
+        return rules.ratio(self.confirmed, self.verified)
+
+    @property
+    def per_100k(self) -> float | None:
+        """Reports per 100,000 residents (None when the population is unknown)."""
+        count = self.total if self.per_capita_total is None else self.per_capita_total
+        return rules.per_capita(count, self.population)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready numbers of this row."""
+        return {
+            "key": self.key,
+            "label": self.label,
+            "total": self.total,
+            "by_status": {s.value: self.by_status[s.value] for s in Status},
+            "verified": self.verified,
+            "confirmed": self.confirmed,
+            "confirmation_rate": rules.rounded(self.confirmation_rate, 4),
+            "population": self.population,
+            "per_100k": rules.rounded(self.per_100k, 2),
+            "median_hours_to_read": rules.rounded(
+                rules.seconds_to_hours(self.median_read_seconds), 2
+            ),
+            "median_hours_to_verify": rules.rounded(
+                rules.seconds_to_hours(self.median_verify_seconds), 2
+            ),
+            "read_on_time": self.read_on_time.on_time,
+            "read_judged": self.read_on_time.judged,
+            "read_on_time_share": rules.rounded(self.read_on_time.share, 4),
+            "verified_on_time": self.verified_on_time.on_time,
+            "verify_judged": self.verified_on_time.judged,
+            "verified_on_time_share": rules.rounded(self.verified_on_time.share, 4),
+        }
+
+
+@dataclass
+class Statistics:
+    """Every number of the statistics page for one audience and filter."""
+
+    audience: str
+    filters: StatisticsFilter
+    summary: Breakdown
+    by_category: list[Breakdown]
+    by_district: list[Breakdown]
+    by_month: list[Breakdown]
+    duplicates: int
+    generated_at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form, as the API returns it."""
+        return {
+            "audience": self.audience,
+            "filters": self.filters.as_query(),
+            "generated_at": self.generated_at.isoformat(),
+            "time_zone": settings.TIME_ZONE,
+            "read_deadline_days": settings.STRAZ["READ_DEADLINE_DAYS"],
+            "verify_deadline_days": settings.STRAZ["VERIFY_DEADLINE_DAYS"],
+            "duplicates": self.duplicates,
+            "summary": self.summary.as_dict(),
+            "by_category": [row.as_dict() for row in self.by_category],
+            "by_district": [row.as_dict() for row in self.by_district],
+            "by_month": [row.as_dict() for row in self.by_month],
+        }
+
+
+def month_label(key: str) -> str:
+    """A month key ('2026-03') as the user reads it ('03/2026')."""
+    year, month = key.split("-")
+    return f"{month}/{year}"
+
+
+def compute_statistics(
+    *,
+    user: User | None,
+    filters: StatisticsFilter,
+    audience: str | None = None,
+    now: datetime | None = None,
+) -> Statistics:
+    """Counts, rates, medians and deadline shares for the public or a staff member's scope."""
+    now = now or timezone.now()
+    audience = audience or audience_for(user)
+    scoped = counted_reports(user=user if audience == STAFF else None)
+    selected = apply_filter(scoped, filters)
+    originals = selected.filter(duplicate_of__isnull=True).order_by()
+    duplicates = selected.filter(duplicate_of__isnull=False).count()
+    lang = get_language()
+
+    # By category and status.
+    categories = {c.pk: c for c in Category.objects.all()}
+    by_category: dict[int, Breakdown] = {}
+    for cat_id, status, n in originals.values_list("category_id", "status").annotate(n=Count("id")):
+        cat = categories[cat_id]
+        row = by_category.setdefault(cat_id, Breakdown(key=cat.code, label=cat.name_in(lang)))
+        row.by_status[status] += n
+
+    # By district and status, with the deadline counts (summed over statuses afterwards).
+    # A deadline is judged once the step happened or the deadline passed; reports still
+    # inside an open deadline are not counted either way.
+    read_due = _deadline("read_due_at", "READ_DEADLINE_DAYS")
+    verify_due = _deadline("verify_due_at", "VERIFY_DEADLINE_DAYS")
+    district_rows = originals.values_list("district_id", "status").annotate(
+        n=Count("id"),
+        read_judged=Count(
+            "id", filter=Q(read_at__isnull=False) | Q(LessThan(read_due, Value(now)))
+        ),
+        read_ok=Count(
+            "id", filter=Q(read_at__isnull=False) & Q(LessThanOrEqual(F("read_at"), read_due))
+        ),
+        verify_judged=Count(
+            "id", filter=Q(verified_at__isnull=False) | Q(LessThan(verify_due, Value(now)))
+        ),
+        verify_ok=Count(
+            "id",
+            filter=Q(verified_at__isnull=False) & Q(LessThanOrEqual(F("verified_at"), verify_due)),
+        ),
+    )
+    district_counts: dict[int | None, dict[str, Any]] = defaultdict(
+        lambda: {"status": Counter(), "read": [0, 0], "verify": [0, 0]}
+    )
+    for district_id, status, n, r_judged, r_ok, v_judged, v_ok in district_rows:
+        acc = district_counts[district_id]
+        acc["status"][status] += n
+        acc["read"][0] += r_ok
+        acc["read"][1] += r_judged
+        acc["verify"][0] += v_ok
+        acc["verify"][1] += v_judged
+    read_medians = medians_seconds(originals, end_field="read_at", group_field="district_id")
+    verify_medians = medians_seconds(originals, end_field="verified_at", group_field="district_id")
+    areas = Area.objects.in_bulk([d for d in district_counts if d is not None])
+    by_district: list[Breakdown] = []
+    for district_id, acc in district_counts.items():
+        area = areas.get(district_id) if district_id is not None else None
+        by_district.append(
+            Breakdown(
+                key=area.code if area else NO_DISTRICT,
+                label=area.name if area else "—",
+                by_status=acc["status"],
+                population=area.population if area else None,
+                read_on_time=rules.DeadlineShare(*acc["read"]),
+                verified_on_time=rules.DeadlineShare(*acc["verify"]),
+                median_read_seconds=read_medians.get(district_id),
+                median_verify_seconds=verify_medians.get(district_id),
+            )
+        )
+    by_district.sort(key=lambda row: (-row.total, row.label))
+
+    # By month of the report (the deployment's local time) and status.
+    month = TruncMonth("created_at", tzinfo=timezone.get_default_timezone())
+    month_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for bucket, status, n in (
+        originals.annotate(month=month).values_list("month", "status").annotate(n=Count("id"))
+    ):
+        local = timezone.localtime(bucket) if timezone.is_aware(bucket) else bucket
+        month_counts[rules.month_key(local.year, local.month)][status] += n
+    by_month = [
+        Breakdown(key=key, label=month_label(key), by_status=month_counts.get(key, Counter()))
+        for key in _month_keys(month_counts, filters)
+    ]
+
+    # The whole: counts summed from the districts; medians over all rows at once.
+    summary = Breakdown(key="all", label="")
+    for row in by_district:
+        summary.by_status.update(row.by_status)
+    summary.read_on_time = rules.DeadlineShare(
+        sum(r.read_on_time.on_time for r in by_district),
+        sum(r.read_on_time.judged for r in by_district),
+    )
+    summary.verified_on_time = rules.DeadlineShare(
+        sum(r.verified_on_time.on_time for r in by_district),
+        sum(r.verified_on_time.judged for r in by_district),
+    )
+    summary.median_read_seconds = medians_seconds(originals, end_field="read_at").get(0)
+    summary.median_verify_seconds = medians_seconds(originals, end_field="verified_at").get(0)
+    # Per 100,000 over the districts whose population is known (and only their reports).
+    known = [r for r in by_district if r.population]
+    summary.population = sum(r.population or 0 for r in known) or None
+    summary.per_capita_total = sum(r.total for r in known)
+
+    return Statistics(
+        audience=audience,
+        filters=filters,
+        summary=summary,
+        by_category=sorted(by_category.values(), key=lambda row: (-row.total, row.label)),
+        by_district=by_district,
+        by_month=by_month,
+        duplicates=duplicates,
+        generated_at=now,
+    )
+
+
+def _month_keys(month_counts: dict[str, Counter[str]], filters: StatisticsFilter) -> list[str]:
+    """Every month of the period (or of the data), so that empty months show as zero."""
+    present = sorted(month_counts)
+    first = filters.date_from or (
+        date.fromisoformat(present[0] + "-01") if present else filters.date_to
+    )
+    last = filters.date_to or (
+        date.fromisoformat(present[-1] + "-01") if present else filters.date_from
+    )
+    if first is None or last is None:
+        return []
+    return rules.months_between(first, last)
+
+
+# --- downloads of single reports ------------------------------------------------------
+
+PUBLIC_EXPORT_FIELDS = [
+    "id",
+    "category",
+    "category_name",
+    "status",
+    "status_name",
+    "district",
+    "district_name",
+    "lat",
+    "lon",
+    "approximate",
+    "created_at",
+    "updated_at",
+    "occurred_on",
+]
+# Staff get everything in their scope except the reporter's IP address and its hash.
+STAFF_EXPORT_FIELDS = [
+    "id",
+    "category",
+    "category_name",
+    "status",
+    "status_name",
+    "district",
+    "district_name",
+    "lat",
+    "lon",
+    "public_lat",
+    "public_lon",
+    "approximate",
+    "created_at",
+    "updated_at",
+    "occurred_at",
+    "read_at",
+    "verified_at",
+    "read_due_at",
+    "verify_due_at",
+    "is_public",
+    "public_until",
+    "source",
+    "officer",
+    "duplicate_of",
+    "duplicate_count",
+    "address_text",
+    "description",
+]
+_STAFF_COLUMNS = [
+    "id",
+    "category_id",
+    "status",
+    "district_id",
+    "lat",
+    "lon",
+    "public_lat",
+    "public_lon",
+    "created_at",
+    "updated_at",
+    "occurred_at",
+    "read_at",
+    "verified_at",
+    "read_due_at",
+    "verify_due_at",
+    "is_public",
+    "public_until",
+    "source",
+    "officer_id",
+    "duplicate_of_id",
+    "duplicate_count",
+    "address_text",
+    "description",
+]
+_PUBLIC_COLUMNS = [
+    "id",
+    "category_id",
+    "status",
+    "district_id",
+    "public_lat",
+    "public_lon",
+    "created_at",
+    "updated_at",
+    "occurred_at",
+]
+EXPORT_CHUNK = 2000
+
+
+def export_fields(audience: str) -> list[str]:
+    """Column names of a report download for an audience."""
+    return STAFF_EXPORT_FIELDS if audience == STAFF else PUBLIC_EXPORT_FIELDS
+
+
+def publicly_visible_reports(*, now: datetime | None = None) -> QuerySet[Report]:
+    """Reports the public sees on the map right now (also before the expiry job ran)."""
+    now = now or timezone.now()
+    qs = counted_reports(user=None).filter(is_public=True, duplicate_of__isnull=True)
+    return qs.filter(Q(public_until__isnull=True) | Q(public_until__gt=now))
+
+
+def _utc(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def export_reports(
+    *,
+    user: User | None,
+    filters: StatisticsFilter,
+    audience: str | None = None,
+    now: datetime | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Rows of the report download, streamed from the database in chunks, oldest first."""
+    audience = audience or audience_for(user)
+    lang = get_language()
+    categories = {c.pk: c for c in Category.objects.all()}
+    districts = {
+        a.pk: (a.code, a.name)
+        for a in Area.objects.filter(kind=AreaKind.POLICE_DISTRICT).only("code", "name")
+    }
+    status_names = {s.value: str(STATUS_LABELS[s]) for s in Status}
+    if audience == STAFF:
+        assert user is not None
+        qs = apply_filter(staff_reports(user), filters)
+        officers = dict(Officer.objects.values_list("pk", "name"))
+        columns = _STAFF_COLUMNS
+    else:
+        qs = apply_filter(publicly_visible_reports(now=now), filters)
+        officers = {}
+        columns = _PUBLIC_COLUMNS
+    local_tz = timezone.get_default_timezone()
+    for values in qs.order_by("id").values_list(*columns).iterator(chunk_size=EXPORT_CHUNK):
+        rec = dict(zip(columns, values, strict=True))
+        cat = categories[rec["category_id"]]
+        district = districts.get(rec["district_id"], ("", ""))
+        row: dict[str, Any] = {
+            "id": rec["id"],
+            "category": cat.code,
+            "category_name": cat.name_in(lang),
+            "status": rec["status"],
+            "status_name": status_names.get(rec["status"], rec["status"]),
+            "district": district[0],
+            "district_name": district[1],
+            "approximate": cat.public_location_approximated,
+            "created_at": _utc(rec["created_at"]),
+            "updated_at": _utc(rec["updated_at"]),
+        }
+        if audience == STAFF:
+            row.update(
+                lat=round(rec["lat"], 7),
+                lon=round(rec["lon"], 7),
+                public_lat=round(rec["public_lat"], 7),
+                public_lon=round(rec["public_lon"], 7),
+                occurred_at=_utc(rec["occurred_at"]),
+                read_at=_utc(rec["read_at"]),
+                verified_at=_utc(rec["verified_at"]),
+                read_due_at=_utc(rec["read_due_at"]),
+                verify_due_at=_utc(rec["verify_due_at"]),
+                is_public=rec["is_public"],
+                public_until=_utc(rec["public_until"]),
+                source=rec["source"],
+                officer=officers.get(rec["officer_id"], ""),
+                duplicate_of=rec["duplicate_of_id"] or "",
+                duplicate_count=rec["duplicate_count"],
+                address_text=rec["address_text"],
+                description=rec["description"],
+            )
+        else:
+            # Only the day of the event: its exact time could single out a person.
+            occurred = rec["occurred_at"]
+            row.update(
+                lat=round(rec["public_lat"], 6),
+                lon=round(rec["public_lon"], 6),
+                occurred_on=occurred.astimezone(local_tz).date().isoformat() if occurred else "",
+            )
+        yield row
