@@ -9,7 +9,22 @@ app_name = "web"
 
 urlpatterns = [
     path("", views.map_page, name="map"),
-    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("report/", views.report_new, name="report-new"),
+    path("report/sent/", views.report_sent, name="report-sent"),
+    path("r/<int:report_id>/", views.report_detail, name="report-detail"),
+    path("districts/", views.districts_page, name="districts"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True,
+                                     extra_context={"nav": "login"}),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("staff/", views.staff_queue, name="staff-queue"),
+    path("staff/reports/<int:report_id>/", views.staff_report, name="staff-report"),
+    path(
+        "staff/reports/<int:report_id>/attachments/<int:attachment_id>/",
+        views.staff_attachment,
+        name="staff-attachment",
+    ),
 ]

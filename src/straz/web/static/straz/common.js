@@ -1,0 +1,122 @@
+/* Straz shared helpers: translated strings, the base map with a tile fallback, district outlines. */
+(function () {
+  "use strict";
+  var strings = {};
+  var node = document.getElementById("straz-i18n");
+  if (node) {
+    try { strings = JSON.parse(node.textContent); } catch (e) { strings = {}; }
+  }
+
+  /** A translated UI string rendered by the server; `vars` fills %(name)s placeholders. */
+  function t(key, vars) {
+    var s = Object.prototype.hasOwnProperty.call(strings, key) ? strings[key] : key;
+    if (vars) {
+      Object.keys(vars).forEach(function (k) { s = s.split("%(" + k + ")s").join(String(vars[k])); });
+    }
+    return s;
+  }
+
+  function escapeHtml(value) {
+    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function readConfig(id) {
+    var el = document.getElementById(id);
+    if (!el) return {};
+    try { return JSON.parse(el.textContent); } catch (e) { return {}; }
+  }
+
+  /**
+   * A Leaflet map that works without tiles: when the tile server is unreachable (offline,
+   * blocked, not configured) a notice appears and the plain background plus the district
+   * outlines carry the map.
+   */
+  function createBaseMap(elementId, cfg, options) {
+    options = options || {};
+    var map = L.map(elementId, {
+      center: options.center || cfg.center,
+      zoom: options.zoom || cfg.zoom,
+      zoomControl: true,
+      keyboard: true,
+      minZoom: 3,
+      maxZoom: 19,
+    });
+    var container = map.getContainer();
+    container.setAttribute("aria-label", options.label || t("Map"));
+    var notice = null;
+    function showOffline() {
+      container.classList.add("no-tiles");
+      if (notice || options.quietOffline) return;
+      notice = document.createElement("div");
+      notice.className = "map-notice";
+      notice.setAttribute("role", "status");
+      notice.setAttribute("data-testid", "tiles-offline");
+      notice.textContent = t("The base map is not available; districts and reports are still shown.");
+      container.parentNode.appendChild(notice);
+    }
+    if (cfg.tileUrl) {
+      var loaded = 0, failed = 0;
+      var tiles = L.tileLayer(cfg.tileUrl, { attribution: cfg.tileAttribution || "", maxZoom: 19, crossOrigin: false });
+      tiles.on("tileload", function () { loaded += 1; if (notice) { notice.remove(); notice = null; container.classList.remove("no-tiles"); } });
+      tiles.on("tileerror", function () { failed += 1; if (loaded === 0 && failed >= 2) showOffline(); });
+      tiles.addTo(map);
+      // A tile server that never answers fires no error; treat silence as offline.
+      window.setTimeout(function () { if (loaded === 0) showOffline(); }, 6000);
+    } else {
+      showOffline();
+    }
+    if (options.districts !== false) addDistricts(map, cfg);
+    return map;
+  }
+
+  var districtsPromise = null;
+  function fetchDistricts(cfg) {
+    if (!districtsPromise) {
+      districtsPromise = fetch(cfg.districtsUrl, { headers: { Accept: "application/geo+json, application/json" } })
+        .then(function (r) { if (!r.ok) throw new Error("districts " + r.status); return r.json(); })
+        .catch(function () { districtsPromise = null; return null; });
+    }
+    return districtsPromise;
+  }
+
+  function addDistricts(map, cfg) {
+    if (!cfg.districtsUrl) return;
+    fetchDistricts(cfg).then(function (data) {
+      if (!data || !data.features) return;
+      var layer = L.geoJSON(data, {
+        interactive: false,
+        style: function () { return { color: "#12355b", weight: 2, opacity: 0.8, fill: true, fillColor: "#12355b", fillOpacity: 0.04 }; },
+      });
+      layer.addTo(map);
+      layer.bringToBack();
+      map.fire("straz:districts", { layer: layer, data: data });
+    });
+  }
+
+  function csrfToken() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (m) return decodeURIComponent(m[1]);
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function debounce(fn, ms) {
+    var timer = null;
+    return function () {
+      var args = arguments, self = this;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { fn.apply(self, args); }, ms);
+    };
+  }
+
+  // The language switcher submits on change (a <noscript> button covers no-JS).
+  var lang = document.getElementById("lang-select");
+  if (lang) lang.addEventListener("change", function () { lang.form.submit(); });
+
+  window.Straz = {
+    t: t, escapeHtml: escapeHtml, readConfig: readConfig, createBaseMap: createBaseMap,
+    fetchDistricts: fetchDistricts, csrfToken: csrfToken, debounce: debounce,
+  };
+})();

@@ -1,0 +1,218 @@
+/*
+ * Straz public threat map.
+ *
+ * Stable hooks for end-to-end tests (keep them when changing the markup):
+ *   #map                      [data-testid=public-map]; data-state = loading | idle | error,
+ *                             data-feature-count = features drawn, data-report-count = sum of counts
+ *   #map-filters              the filter form: #filter-category, #filter-status, #filter-period,
+ *                             #filter-layer (checkbox, value "police")
+ *   #map-status               [data-testid=map-status] polite live region ("N reports in view")
+ *   .straz-cluster            [data-testid=map-cluster] data-count = reports in the cluster
+ *   .straz-point              [data-testid=map-point] data-report-id, data-status
+ *   a.popup-report-link       [data-testid=popup-report-link] link to /r/<id>/ in a point's popup
+ *   window.strazMap           the Leaflet map (e.g. strazMap.setView([49.74, 13.37], 16))
+ *   window.strazReloadMap()   reload now (returns a Promise)
+ * Report form (report-form.js): #report-form, #report-map, #id_category, #id_lat, #id_lon,
+ *   #id_address_text, #address-suggestions, #use-location, #id_description,
+ *   #description-counter, #id_occurred_at, #id_attachment, #report-submit, #route-preview.
+ * Confirmation: #report-number [data-testid=report-number] (data-report-id), #report-public-link.
+ * Public report page: #report-status [data-status], #report-history, #also-reported.
+ * Staff: #id_username, #id_password, #login-submit; queue rows tr[data-report-id] with
+ *   a.staff-report-link; staff report: #staff-report-status [data-status], transition buttons
+ *   button[data-testid=transition-<status>] inside #transition-form, #id_public_note,
+ *   #id_note, #note-form, #report-description.
+ */
+(function () {
+  "use strict";
+  var S = window.Straz;
+  var cfg = S.readConfig("straz-map-config");
+  var el = document.getElementById("map");
+  if (!el || !window.L) return;
+  var lang = document.documentElement.lang || "cs";
+  var form = document.getElementById("map-filters");
+  var statusLine = document.getElementById("map-status");
+
+  var params = new URLSearchParams(window.location.search);
+  var center = cfg.center;
+  var zoom = cfg.zoom;
+  var plat = parseFloat(params.get("lat")), plon = parseFloat(params.get("lon")), pz = parseInt(params.get("z"), 10);
+  if (isFinite(plat) && isFinite(plon) && Math.abs(plat) <= 90 && Math.abs(plon) <= 180) center = [plat, plon];
+  if (isFinite(pz) && pz >= 3 && pz <= 19) zoom = pz;
+
+  var map = S.createBaseMap("map", cfg, { center: center, zoom: zoom, label: S.t("Map") });
+  var features = L.layerGroup().addTo(map);
+  window.strazMap = map;
+
+  function currentFilters() {
+    var data = new FormData(form);
+    return {
+      category: data.get("category") || "",
+      status: data.get("status") || "",
+      period: data.get("period") || "",
+      layer: form.elements.layer && form.elements.layer.checked ? "police" : "citizen",
+    };
+  }
+
+  function syncUrl() {
+    var f = currentFilters();
+    var q = new URLSearchParams();
+    if (f.category) q.set("category", f.category);
+    if (f.status) q.set("status", f.status);
+    if (f.period && f.period !== (cfg.filters && cfg.filters.defaultPeriod || "12m")) q.set("period", f.period);
+    if (f.layer === "police") q.set("layer", "police");
+    var c = map.getCenter();
+    q.set("lat", c.lat.toFixed(5));
+    q.set("lon", c.lng.toFixed(5));
+    q.set("z", String(map.getZoom()));
+    window.history.replaceState(null, "", window.location.pathname + "?" + q.toString());
+  }
+
+  function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
+
+  function apiUrl() {
+    var b = map.getBounds();
+    var f = currentFilters();
+    var q = new URLSearchParams();
+    q.set("bbox", [
+      clamp(b.getWest(), -180, 180).toFixed(6), clamp(b.getSouth(), -90, 90).toFixed(6),
+      clamp(b.getEast(), -180, 180).toFixed(6), clamp(b.getNorth(), -90, 90).toFixed(6),
+    ].join(","));
+    q.set("zoom", String(Math.round(map.getZoom())));
+    if (f.category) q.set("category", f.category);
+    if (f.status) q.set("status", f.status);
+    if (f.period) q.set("period", f.period);
+    if (f.layer === "police") q.set("layer", "police");
+    return cfg.mapUrl + "?" + q.toString();
+  }
+
+  function formatCount(n) {
+    if (n >= 100000) return Math.round(n / 1000) + "k";
+    if (n >= 10000) return (n / 1000).toFixed(0) + "k";
+    return String(n);
+  }
+
+  function categoryName(props) {
+    var c = props.category;
+    if (c == null && props.category_id != null) c = props.category_id;
+    if (c == null) return "";
+    var code = (cfg.categories && cfg.categories[c]) ? c : (cfg.categoryIds && cfg.categoryIds[String(c)]);
+    return (code && cfg.categories[code]) || props.category_name || String(c);
+  }
+
+  function isCluster(props) {
+    return props.cluster === true || props.kind === "cluster" || props.type === "cluster" ||
+      (props.id == null && typeof props.count === "number") || (typeof props.count === "number" && props.count > 1);
+  }
+
+  function clusterMarker(latlng, props, police) {
+    var count = props.count || 0;
+    var size = Math.round(28 + Math.min(36, Math.log10(Math.max(count, 1)) * 12));
+    var label = S.t(police ? "%(count)s police records here — zoom in" : "%(count)s reports here — zoom in", { count: count });
+    var icon = L.divIcon({
+      className: "",
+      html: '<div class="straz-cluster' + (police ? " police" : "") + '" data-testid="map-cluster" data-count="' + count +
+        '" style="width:' + size + "px;height:" + size + "px;line-height:" + size + 'px">' + formatCount(count) + "</div>",
+      iconSize: [size, size],
+      iconAnchor: [size / 2, size / 2],
+    });
+    var m = L.marker(latlng, { icon: icon, title: label, alt: label, keyboard: true, riseOnHover: true });
+    m.on("click", function () {
+      var target = props.expansion_zoom || Math.min(map.getZoom() + 2, map.getMaxZoom());
+      map.setView(latlng, target);
+    });
+    return m;
+  }
+
+  function pointMarker(latlng, props, police) {
+    var status = props.status || "";
+    var color = police ? "#555555" : (cfg.statusColors[status] || "#12355b");
+    var cat = categoryName(props) || (police ? (props.type_name || props.label || S.t("Police record")) : "");
+    var statusLabel = cfg.statusLabels[status] || "";
+    var title = police ? cat : cat + " — " + statusLabel;
+    var approx = !!props.approximate;
+    var id = props.id != null ? String(props.id) : "";
+    var icon = L.divIcon({
+      className: "",
+      html: '<div class="straz-point' + (approx ? " approx" : "") + '" data-testid="map-point" data-report-id="' +
+        S.escapeHtml(id) + '" data-status="' + S.escapeHtml(status) + '" style="background:' + color + '"></div>',
+      iconSize: [18, 18],
+      iconAnchor: [9, 9],
+      popupAnchor: [0, -8],
+    });
+    var m = L.marker(latlng, { icon: icon, title: title, alt: title, keyboard: true, riseOnHover: true });
+    var html = "<strong>" + S.escapeHtml(cat) + "</strong>";
+    if (!police && statusLabel) {
+      html += '<br><span class="status-badge"><span class="dot" style="background:' + color + '"></span>' +
+        S.escapeHtml(statusLabel) + "</span>";
+    }
+    var when = props.created_at || props.created || props.date || props.occurred_at;
+    if (when) {
+      var d = new Date(when);
+      if (!isNaN(d.getTime())) html += "<br>" + S.escapeHtml(S.t("Reported")) + ": " + S.escapeHtml(d.toLocaleDateString(lang));
+    }
+    var also = props.duplicate_count || props.also_reported || 0;
+    if (also > 0) html += "<br>" + S.escapeHtml(S.t("Reported by %(count)s people", { count: also + 1 }));
+    if (approx) html += "<br><em>" + S.escapeHtml(S.t("Approximate location")) + "</em>";
+    if (!police && id) {
+      html += '<br><a class="popup-report-link" data-testid="popup-report-link" href="' +
+        S.escapeHtml(cfg.reportUrl.replace("{id}", encodeURIComponent(id))) + '">' +
+        S.escapeHtml(S.t("Open the report")) + " " + S.escapeHtml(S.t("Report #%(id)s", { id: id })) + "</a>";
+    }
+    m.bindPopup(html);
+    return m;
+  }
+
+  var controller = null;
+  var generation = 0;
+
+  function setState(state, text) {
+    el.setAttribute("data-state", state);
+    if (statusLine && text != null) statusLine.textContent = text;
+  }
+
+  function render(data, police) {
+    features.clearLayers();
+    var total = 0, drawn = 0;
+    (data.features || []).forEach(function (f) {
+      if (!f.geometry || f.geometry.type !== "Point") return;
+      var c = f.geometry.coordinates;
+      var latlng = L.latLng(c[1], c[0]);
+      var props = f.properties || {};
+      if (isCluster(props)) {
+        features.addLayer(clusterMarker(latlng, props, police));
+        total += props.count || 0;
+      } else {
+        features.addLayer(pointMarker(latlng, props, police));
+        total += typeof props.count === "number" ? props.count : 1;
+      }
+      drawn += 1;
+    });
+    el.setAttribute("data-feature-count", String(drawn));
+    el.setAttribute("data-report-count", String(total));
+    setState("idle", total ? S.t("%(count)s reports in view", { count: total.toLocaleString(lang) })
+      : S.t("No reports in view for these filters."));
+  }
+
+  function load() {
+    if (controller) controller.abort();
+    controller = window.AbortController ? new AbortController() : null;
+    var mine = ++generation;
+    var police = currentFilters().layer === "police";
+    setState("loading", S.t("Loading…"));
+    return fetch(apiUrl(), { signal: controller ? controller.signal : undefined, headers: { Accept: "application/geo+json, application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("map " + r.status); return r.json(); })
+      .then(function (data) { if (mine === generation) render(data, police); })
+      .catch(function (err) {
+        if (err && err.name === "AbortError") return;
+        if (mine === generation) setState("error", S.t("The map data could not be loaded. Try again."));
+      });
+  }
+
+  var loadSoon = S.debounce(function () { syncUrl(); load(); }, 250);
+  map.on("moveend", loadSoon);
+  form.addEventListener("change", function () { syncUrl(); load(); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); syncUrl(); load(); });
+  window.strazReloadMap = load;
+  syncUrl();
+  load();
+})();
