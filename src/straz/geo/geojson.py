@@ -143,11 +143,16 @@ def _ring(value: Any, *, polygon: int, ring: int) -> list[tuple[float, float]]:
         raise _Problem(GeoErrorCode.TOO_FEW_POINTS, polygon=polygon, ring=ring, count=len(points))
     if points[0] != points[-1]:
         raise _Problem(
-            GeoErrorCode.UNCLOSED_RING, polygon=polygon, ring=ring,
-            first=list(points[0]), last=list(points[-1]),
+            GeoErrorCode.UNCLOSED_RING,
+            polygon=polygon,
+            ring=ring,
+            first=list(points[0]),
+            last=list(points[-1]),
         )
     if len(set(points)) < 3:
-        raise _Problem(GeoErrorCode.TOO_FEW_POINTS, polygon=polygon, ring=ring, count=len(set(points)))
+        raise _Problem(
+            GeoErrorCode.TOO_FEW_POINTS, polygon=polygon, ring=ring, count=len(set(points))
+        )
     return points
 
 
@@ -248,15 +253,23 @@ def _check_crs(doc: Mapping[str, Any]) -> None:
         if isinstance(props, Mapping):
             name = props.get("name")
     if name not in WGS84_CRS_NAMES:
-        raise GeoJSONError([GeoError(GeoErrorCode.UNSUPPORTED_CRS, None, {"found": _short(name if name else crs)})])
+        raise GeoJSONError(
+            [GeoError(GeoErrorCode.UNSUPPORTED_CRS, None, {"found": _short(name if name else crs)})]
+        )
 
 
 def parse_features(source: str | bytes | Mapping[str, Any]) -> list[ParsedFeature]:
-    """Parse a FeatureCollection, a Feature or a bare geometry; raise GeoJSONError listing problems."""
+    """Parse a FeatureCollection, Feature or bare geometry; GeoJSONError lists every problem."""
     doc = load_json(source) if isinstance(source, str | bytes) else source
     if not isinstance(doc, Mapping):
         raise GeoJSONError(
-            [GeoError(GeoErrorCode.WRONG_TYPE, None, {"expected": "FeatureCollection", "found": type(doc).__name__})]
+            [
+                GeoError(
+                    GeoErrorCode.WRONG_TYPE,
+                    None,
+                    {"expected": "FeatureCollection", "found": type(doc).__name__},
+                )
+            ]
         )
     _check_crs(doc)
     dtype = doc.get("type")
@@ -274,20 +287,32 @@ def parse_features(source: str | bytes | Mapping[str, Any]) -> list[ParsedFeatur
         raw = [{"type": "Feature", "geometry": doc, "properties": {}}]
     else:
         raise GeoJSONError(
-            [GeoError(GeoErrorCode.WRONG_TYPE, None, {"expected": "FeatureCollection", "found": str(dtype)})]
+            [
+                GeoError(
+                    GeoErrorCode.WRONG_TYPE,
+                    None,
+                    {"expected": "FeatureCollection", "found": str(dtype)},
+                )
+            ]
         )
     parsed: list[ParsedFeature] = []
     errors: list[GeoError] = []
     for index, feature in enumerate(raw):
         try:
             if not isinstance(feature, Mapping) or feature.get("type") != "Feature":
-                found = feature.get("type") if isinstance(feature, Mapping) else type(feature).__name__
+                found = (
+                    feature.get("type") if isinstance(feature, Mapping) else type(feature).__name__
+                )
                 raise _Problem(GeoErrorCode.WRONG_TYPE, expected="Feature", found=str(found))
             props = feature.get("properties")
             if props is None:
                 props = {}
             if not isinstance(props, Mapping):
-                raise _Problem(GeoErrorCode.WRONG_TYPE, expected="properties object", found=type(props).__name__)
+                raise _Problem(
+                    GeoErrorCode.WRONG_TYPE,
+                    expected="properties object",
+                    found=type(props).__name__,
+                )
             if "geometry" not in feature:
                 raise _Problem(GeoErrorCode.MISSING_GEOMETRY)
             geom = _build_geometry(feature["geometry"])
@@ -296,7 +321,9 @@ def parse_features(source: str | bytes | Mapping[str, Any]) -> list[ParsedFeatur
             if len(errors) >= MAX_ERRORS:
                 break
             continue
-        parsed.append(ParsedFeature(index=index, geometry=geom, properties=dict(props), bbox=bbox_of(geom)))
+        parsed.append(
+            ParsedFeature(index=index, geometry=geom, properties=dict(props), bbox=bbox_of(geom))
+        )
     if errors:
         raise GeoJSONError(errors)
     return parsed

@@ -9,7 +9,16 @@ from straz.territory.models import Area, Officer, Place
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("name", "code", "kind", "parent", "population", "primary_officer", "is_active", "updated_at")
+    list_display = (
+        "name",
+        "code",
+        "kind",
+        "parent",
+        "population",
+        "primary_officer",
+        "is_active",
+        "updated_at",
+    )
     list_filter = ("kind", "is_active")
     search_fields = ("name", "code")
     autocomplete_fields = ("parent", "primary_officer")
@@ -36,4 +45,3 @@ class PlaceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("kind", "area")
     search_fields = ("name", "normalised_name")
     fieldsets = ((None, {"fields": ("name", "kind", "lat", "lon", "area")}),)
-

@@ -63,8 +63,12 @@ def _officer_out(officer: Officer | None) -> dict[str, str] | None:
     if officer is None:
         return None
     return {
-        "name": officer.name, "rank": officer.rank, "phone": officer.phone, "email": officer.email,
-        "office": officer.office, "office_hours": officer.office_hours,
+        "name": officer.name,
+        "rank": officer.rank,
+        "phone": officer.phone,
+        "email": officer.email,
+        "office": officer.office,
+        "office_hours": officer.office_hours,
     }
 
 
@@ -73,7 +77,8 @@ def _coordinate(value: float | None, *, name: str, limit: float) -> float:
         raise HttpError(422, _("Parameter %(name)s is required.") % {"name": name})
     if not math.isfinite(value) or not -limit <= value <= limit:
         raise HttpError(
-            422, _("Parameter %(name)s must be a number between %(min)s and %(max)s.")
+            422,
+            _("Parameter %(name)s must be a number between %(min)s and %(max)s.")
             % {"name": name, "min": -limit, "max": limit},
         )
     return value
@@ -105,8 +110,15 @@ def _active_districts() -> Any:
 def list_districts(request: HttpRequest) -> Any:
     """Active police districts with their bounding box and population."""
     return [
-        {"code": a.code, "name": a.name, "bbox": [a.min_lon, a.min_lat, a.max_lon, a.max_lat], "population": a.population}
-        for a in _active_districts().only("code", "name", "min_lon", "min_lat", "max_lon", "max_lat", "population")
+        {
+            "code": a.code,
+            "name": a.name,
+            "bbox": [a.min_lon, a.min_lat, a.max_lon, a.max_lat],
+            "population": a.population,
+        }
+        for a in _active_districts().only(
+            "code", "name", "min_lon", "min_lat", "max_lon", "max_lat", "population"
+        )
     ]
 
 
@@ -125,7 +137,11 @@ def districts_geojson(request: HttpRequest) -> HttpResponse:
         }
         for a in _active_districts()
     ]
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(
+        {"type": "FeatureCollection", "features": features},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return HttpResponse(body, content_type="application/geo+json")
 
 
@@ -133,15 +149,25 @@ class PlaceQuery(Schema):
     q: str | None = None
 
 
-@router.get("/places", response={200: list[PlaceOut], 422: Message}, summary="Search the local gazetteer")
+@router.get(
+    "/places", response={200: list[PlaceOut], 422: Message}, summary="Search the local gazetteer"
+)
 def places(request: HttpRequest, query: Query[PlaceQuery]) -> Any:
     """Up to 10 streets, landmarks and addresses matching the text (accents optional)."""
     text = (query.q or "").strip()
     if not text:
         raise HttpError(422, _("Parameter %(name)s is required.") % {"name": "q"})
     if len(text) > 100:
-        raise HttpError(422, _("The search text may have at most %(max)s characters.") % {"max": 100})
+        raise HttpError(
+            422, _("The search text may have at most %(max)s characters.") % {"max": 100}
+        )
     return 200, [
-        {"name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon, "district": p.area.name if p.area else None}
+        {
+            "name": p.name,
+            "kind": p.kind,
+            "lat": p.lat,
+            "lon": p.lon,
+            "district": p.area.name if p.area else None,
+        }
         for p in search_places(text=text, limit=10)
     ]

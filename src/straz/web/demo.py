@@ -1,12 +1,859 @@
-"""Demo data: a city with districts, officers, staff users and thousands of reports."""
+"""Demo data: Plzeň with districts, officers, staff users, a gazetteer and thousands of reports.
+
+The city outline and every district polygon here are SYNTHETIC: plausible shapes built
+from real district centres (Voronoi cells clipped to a rough city outline), not the
+official RÚIAN boundaries. Codes of the municipality and of the city districts Plzeň 1–4
+are the real RÚIAN codes; police districts (obvody), officers and contacts are invented.
+"""
 
 from __future__ import annotations
 
+import math
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-DEMO_PASSWORD_SUFFIX = "-demo"
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+DEMO_PASSWORD_SUFFIX = "-demo"  # noqa: S105 - published demo logins
+DEMO_AUDIT_ACTION = "demo.load"
+DEFAULT_REPORT_COUNT = 5000
+DEMO_ROLES = ("officer", "supervisor", "dispatcher", "analyst", "manager", "admin")
+# History spans about 18 months; reports are denser towards the present.
+HISTORY_DAYS = 540
+
+# Rough outline of Plzeň (lon, lat), clockwise from the north-west; approximate, not official.
+CITY_OUTLINE = [
+    (13.300, 49.795),
+    (13.345, 49.802),
+    (13.380, 49.797),
+    (13.410, 49.790),
+    (13.440, 49.781),
+    (13.470, 49.770),
+    (13.486, 49.750),
+    (13.478, 49.728),
+    (13.460, 49.705),
+    (13.440, 49.688),
+    (13.410, 49.672),
+    (13.375, 49.667),
+    (13.345, 49.676),
+    (13.318, 49.690),
+    (13.290, 49.705),
+    (13.270, 49.725),
+    (13.262, 49.748),
+    (13.270, 49.770),
+    (13.285, 49.787),
+    (13.300, 49.795),
+]
+MUNICIPALITY = {"code": "554791", "name": "Plzeň", "population": 185_000}
+# Real RÚIAN codes; centres are rough and only seed the synthetic cells.
+CITY_DISTRICTS = [
+    {"code": "545970", "name": "Plzeň 1", "centre": (49.775, 13.352), "population": 60_000},
+    {"code": "545988", "name": "Plzeň 2-Slovany", "centre": (49.722, 13.410), "population": 38_000},
+    {"code": "546003", "name": "Plzeň 3", "centre": (49.731, 13.350), "population": 58_000},
+    {"code": "546208", "name": "Plzeň 4", "centre": (49.766, 13.432), "population": 27_000},
+]
+# Invented police districts around the places real stations serve.
+POLICE_DISTRICTS = [
+    ("PLZ-01", "Obvod Plzeň-střed", (49.7477, 13.3776), 22_000),
+    ("PLZ-02", "Obvod Plzeň-Bory", (49.7280, 13.3600), 24_000),
+    ("PLZ-03", "Obvod Plzeň-Slovany", (49.7330, 13.4000), 28_000),
+    ("PLZ-04", "Obvod Plzeň-Doubravka", (49.7610, 13.4330), 20_000),
+    ("PLZ-05", "Obvod Plzeň-Lochotín", (49.7690, 13.3600), 30_000),
+    ("PLZ-06", "Obvod Plzeň-Bolevec", (49.7880, 13.3700), 18_000),
+    ("PLZ-07", "Obvod Plzeň-Skvrňany", (49.7450, 13.3230), 20_000),
+    ("PLZ-08", "Obvod Plzeň-Východní předměstí", (49.7510, 13.4050), 14_000),
+    ("PLZ-09", "Obvod Plzeň-Litice a Lhota", (49.6950, 13.3650), 5_000),
+    ("PLZ-10", "Obvod Plzeň-Černice", (49.7080, 13.4400), 4_000),
+]
+OFFICERS = [
+    ("prap. Petr Novák", "praporčík"),
+    ("nprap. Jana Svobodová", "nadpraporčík"),
+    ("pprap. Tomáš Dvořák", "podpraporčík"),
+    ("nstržm. Lucie Černá", "nadstrážmistr"),
+    ("prap. Martin Procházka", "praporčík"),
+    ("insp. Kateřina Kučerová", "inspektorka"),
+    ("nprap. Jiří Veselý", "nadpraporčík"),
+    ("pprap. Eva Horáková", "podpraporčice"),
+    ("stržm. Jakub Němec", "strážmistr"),
+    ("prap. Hana Marková", "praporčice"),
+]
+OFFICE_HOURS = "Po 8:00–12:00, St 13:00–17:00"
+
+# (name, kind, lat, lon)
+PLACES = [
+    ("náměstí Republiky", "landmark", 49.7477, 13.3776),
+    ("Hlavní nádraží", "landmark", 49.7434, 13.3870),
+    ("Americká", "street", 49.7444, 13.3800),
+    ("Klatovská třída", "street", 49.7330, 13.3700),
+    ("Karlovarská", "street", 49.7750, 13.3660),
+    ("Rokycanská", "street", 49.7560, 13.4150),
+    ("Slovanská alej", "street", 49.7350, 13.3980),
+    ("Masarykovo náměstí", "landmark", 49.7345, 13.4010),
+    ("Borský park", "landmark", 49.7270, 13.3660),
+    ("Lochotínský park", "landmark", 49.7600, 13.3720),
+    ("Plzeňský Prazdroj", "landmark", 49.7470, 13.3930),
+    ("Doosan Arena", "landmark", 49.7490, 13.3870),
+    ("Techmania", "landmark", 49.7410, 13.3580),
+    ("DEPO2015", "landmark", 49.7460, 13.3650),
+    ("Zoologická a botanická zahrada", "landmark", 49.7640, 13.3580),
+    ("Fakultní nemocnice Lochotín", "landmark", 49.7690, 13.3800),
+    ("Fakultní nemocnice Bory", "landmark", 49.7310, 13.3680),
+    ("Západočeská univerzita", "landmark", 49.7240, 13.3510),
+    ("Sady Pětatřicátníků", "street", 49.7460, 13.3740),
+    ("Prešovská", "street", 49.7460, 13.3760),
+    ("Pražská", "street", 49.7480, 13.3810),
+    ("Nádražní", "street", 49.7440, 13.3840),
+    ("Přemyslova", "street", 49.7540, 13.3790),
+    ("Francouzská třída", "street", 49.7410, 13.3930),
+    ("Koterovská", "street", 49.7350, 13.4130),
+    ("Gerská", "street", 49.7800, 13.3660),
+    ("Kaznějovská", "street", 49.7790, 13.3750),
+    ("Studentská", "street", 49.7640, 13.3600),
+    ("Mikulášské náměstí", "landmark", 49.7390, 13.3900),
+    ("Sylvestrova", "street", 49.7570, 13.4300),
+    ("Plaská", "street", 49.7700, 13.3810),
+    ("Americká 42", "address", 49.7442, 13.3815),
+    ("náměstí Republiky 1", "address", 49.7474, 13.3779),
+]
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """Where reports cluster: a point (or a street segment) with a spread in metres."""
+
+    kind: str
+    a: tuple[float, float]
+    b: tuple[float, float] | None
+    sigma_m: float
+    weight: float
+
+
+HOTSPOTS = [
+    Hotspot("centre", (49.7477, 13.3776), None, 260, 3.0),
+    Hotspot("station", (49.7434, 13.3870), None, 150, 2.0),
+    Hotspot("station", (49.7380, 13.3830), None, 120, 0.6),  # bus terminal
+    Hotspot("estate", (49.7690, 13.3560), None, 380, 1.6),  # Lochotín
+    Hotspot("estate", (49.7830, 13.3700), None, 350, 1.2),  # Košutka / Bolevec
+    Hotspot("estate", (49.7350, 13.4080), None, 380, 1.5),  # Slovany
+    Hotspot("estate", (49.7240, 13.3560), None, 330, 1.3),  # Bory
+    Hotspot("estate", (49.7600, 13.4320), None, 350, 1.0),  # Doubravka
+    Hotspot("estate", (49.7430, 13.3240), None, 330, 1.1),  # Skvrňany
+    Hotspot("park", (49.7270, 13.3660), None, 150, 1.0),  # Borský park
+    Hotspot("park", (49.7600, 13.3720), None, 140, 0.9),  # Lochotínský park
+    Hotspot("park", (49.7460, 13.3740), None, 90, 1.0),  # the ring of parks around the centre
+    Hotspot("nightlife", (49.7452, 13.3725), (49.7432, 13.3870), 35, 2.0),  # Americká
+    Hotspot("road", (49.7620, 13.3700), (49.7990, 13.3560), 25, 2.0),  # Karlovarská
+    Hotspot("road", (49.7520, 13.3960), (49.7650, 13.4700), 25, 2.0),  # Rokycanská
+    Hotspot("road", (49.7360, 13.3730), (49.6900, 13.3690), 25, 1.8),  # Klatovská
+    Hotspot("road", (49.7380, 13.3980), (49.7150, 13.4500), 25, 1.2),  # Slovanská / Východní
+    Hotspot("road", (49.7480, 13.3600), (49.7420, 13.2800), 25, 1.2),  # Domažlická / Plzeňská
+]
+
+# Share of reports per category (Czech set). Speeding, bad parking and drinking ≈ 70 %.
+CATEGORY_MIX: dict[str, float] = {
+    "cz-speeding": 28.0,
+    "cz-bad-parking": 27.0,
+    "cz-public-drinking": 15.0,
+    "cz-illegal-dump": 5.0,
+    "cz-night-noise": 5.0,
+    "cz-vandalism-graffiti": 4.0,
+    "cz-drug-use": 2.5,
+    "cz-stray-dogs": 2.0,
+    "cz-discarded-syringes": 2.0,
+    "cz-dangerous-place": 2.0,
+    "cz-abandoned-vehicle": 1.5,
+    "cz-broken-street-lighting": 1.5,
+    "cz-begging": 1.5,
+    "cz-homeless-needing-help": 1.5,
+    "cz-minors-at-risk": 1.0,
+    "cz-illegal-dormitory": 0.5,
+}
+# Where each category tends to happen: weights per hotspot kind ("background" = anywhere).
+CATEGORY_PLACES: dict[str, dict[str, float]] = {
+    "cz-speeding": {"road": 0.9, "background": 0.1},
+    "cz-bad-parking": {"centre": 0.35, "estate": 0.35, "station": 0.15, "background": 0.15},
+    "cz-public-drinking": {
+        "park": 0.35,
+        "nightlife": 0.25,
+        "station": 0.2,
+        "centre": 0.1,
+        "background": 0.1,
+    },
+    "cz-night-noise": {"nightlife": 0.55, "estate": 0.3, "background": 0.15},
+    "cz-illegal-dump": {"background": 0.75, "estate": 0.25},
+    "cz-vandalism-graffiti": {"estate": 0.4, "park": 0.2, "station": 0.2, "background": 0.2},
+    "cz-drug-use": {"station": 0.4, "park": 0.4, "background": 0.2},
+    "cz-discarded-syringes": {"park": 0.5, "station": 0.3, "background": 0.2},
+    "cz-stray-dogs": {"background": 0.8, "estate": 0.2},
+    "cz-begging": {"centre": 0.6, "station": 0.4},
+    "cz-homeless-needing-help": {"station": 0.5, "park": 0.3, "centre": 0.2},
+    "cz-minors-at-risk": {"estate": 0.6, "park": 0.4},
+    "cz-illegal-dormitory": {"estate": 0.6, "background": 0.4},
+}
+DEFAULT_PLACES = {"background": 0.5, "estate": 0.3, "centre": 0.2}
+DESCRIPTIONS: dict[str, list[str]] = {
+    "cz-speeding": [
+        "Auta tu večer jezdí výrazně rychleji než 50.",
+        "Motorkáři závodí hlavně o víkendu.",
+    ],
+    "cz-bad-parking": [
+        "Auta parkují na chodníku, kočárek neprojede.",
+        "Stání na přechodu u školy.",
+    ],
+    "cz-public-drinking": [
+        "Skupina lidí tu denně pije na lavičkách.",
+        "Po zavíračce hluk a rozbité lahve.",
+    ],
+    "cz-illegal-dump": [
+        "Za garážemi přibývá stavební suť.",
+        "Vyhozená lednička a pytle s odpadem.",
+    ],
+    "cz-night-noise": ["Hlasitá hudba po 22. hodině každý pátek."],
+}
+PUBLIC_NOTES = {
+    "confirmed": ["Lokalita zařazena do plánu hlídkové činnosti.", ""],
+    "eliminated": [
+        "Zvýšené hlídky, problém se již neopakuje.",
+        "Vozidla odtažena, značení doplněno.",
+        "",
+    ],
+    "passed_on": [
+        "Předáno odboru životního prostředí Magistrátu města Plzně.",
+        "Předáno správě komunikací.",
+    ],
+    "not_confirmed": ["Při kontrole na místě nezjištěno.", ""],
+}
+
+
+def _say(stdout: Any, text: str) -> None:
+    if stdout is not None:
+        stdout.write(text)
+
+
+def demo_present() -> bool:
+    """True when the demo data set was loaded into this database before."""
+    from straz.accounts.models import AuditEntry
+
+    return AuditEntry.objects.filter(action=DEMO_AUDIT_ACTION).exists()
 
 
 def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> bool:
     """Load the demo data set unless present; True when it was created now."""
-    return False
+    if demo_present():
+        return False
+    try:
+        from straz.reports.seed import seed_categories
+    except ImportError as exc:  # pragma: no cover - guards a broken install
+        raise RuntimeError(
+            "straz.reports.seed.seed_categories is missing; cannot load demo reports"
+        ) from exc
+    from straz.accounts import audit
+    from straz.reports import aggregates
+
+    count = DEFAULT_REPORT_COUNT if report_count is None else max(0, int(report_count))
+    with transaction.atomic():
+        if demo_present():  # another process won the race while we waited for the lock
+            return False
+        seed_categories()
+        areas = _create_territory()
+        _say(
+            stdout,
+            f"Territory: Plzeň, {len(CITY_DISTRICTS)} city districts, "
+            f"{len(POLICE_DISTRICTS)} police districts.",
+        )
+        users = _create_users(areas["police"])
+        places = _create_places()
+        stats = _create_reports(count=count, users=users, places=places)
+        _say(
+            stdout,
+            f"Reports: {stats['reports']} ({stats['duplicates']} duplicates), "
+            f"events: {stats['events']}.",
+        )
+        aggregates.rebuild()
+        audit.record(
+            action=DEMO_AUDIT_ACTION,
+            object_type="demo",
+            object_id="plzen",
+            actor_label="system",
+            after={
+                "municipality": MUNICIPALITY["code"],
+                "police_districts": [code for code, *_ in POLICE_DISTRICTS],
+                "users": sorted(users),
+                "places": len(places),
+                **stats,
+            },
+        )
+    return True
+
+
+# ---------------------------------------------------------------------------------- territory
+
+
+def _metric_scale() -> float:
+    # Work in a locally-isotropic plane (lon scaled by cos φ) so Voronoi cells look right.
+    return math.cos(math.radians(49.74))
+
+
+def _voronoi(centres: list[tuple[float, float]], outline: Any) -> list[Any]:
+    """Cells (WGS84 polygons) around (lat, lon) centres, clipped to the outline, in input order."""
+    import shapely
+    from shapely.affinity import scale
+    from shapely.geometry import MultiPoint, Point
+
+    k = _metric_scale()
+    flat_outline = scale(outline, xfact=k, yfact=1.0, origin=(0, 0))
+    pts = MultiPoint([(lon * k, lat) for lat, lon in centres])
+    cells = shapely.voronoi_polygons(pts, extend_to=flat_outline.buffer(0.1))
+    out = []
+    for lat, lon in centres:
+        p = Point(lon * k, lat)
+        cell = next(c for c in cells.geoms if c.contains(p))
+        clipped = cell.intersection(flat_outline)
+        out.append(scale(clipped, xfact=1.0 / k, yfact=1.0, origin=(0, 0)))
+    return out
+
+
+def _area(
+    *, kind: str, code: str, name: str, geom: Any, population: int | None, parent: Any
+) -> Any:
+    from straz.geo.geojson import bbox_of, normalise_winding, parse_geometry, to_geojson
+    from straz.territory.models import Area
+
+    # Round-trip through the validating parser: the demo obeys the same rules as imports.
+    geojson = to_geojson(normalise_winding(geom))
+    geojson["coordinates"] = _round_coords(geojson["coordinates"])
+    checked = parse_geometry(geojson)
+    min_lon, min_lat, max_lon, max_lat = bbox_of(checked)
+    area, _ = Area.objects.update_or_create(
+        kind=kind,
+        code=code,
+        defaults={
+            "name": name,
+            "geometry": to_geojson(checked),
+            "population": population,
+            "parent": parent,
+            "min_lon": min_lon,
+            "min_lat": min_lat,
+            "max_lon": max_lon,
+            "max_lat": max_lat,
+            "is_active": True,
+        },
+    )
+    return area
+
+
+def _round_coords(value: Any) -> Any:
+    if value and isinstance(value[0], int | float):
+        return [round(value[0], 6), round(value[1], 6)]
+    return [_round_coords(v) for v in value]
+
+
+def _create_territory() -> dict[str, Any]:
+    from shapely.geometry import Polygon
+
+    from straz.territory.models import AreaKind, Officer
+
+    outline = Polygon(CITY_OUTLINE)
+    city = _area(
+        kind=AreaKind.MUNICIPALITY,
+        code=MUNICIPALITY["code"],
+        name=str(MUNICIPALITY["name"]),
+        geom=outline,
+        population=int(MUNICIPALITY["population"]),
+        parent=None,
+    )
+    district_cells = _voronoi([d["centre"] for d in CITY_DISTRICTS], outline)  # type: ignore[misc]
+    for spec, cell in zip(CITY_DISTRICTS, district_cells, strict=True):
+        _area(
+            kind=AreaKind.CITY_DISTRICT,
+            code=str(spec["code"]),
+            name=str(spec["name"]),
+            geom=cell,
+            population=int(spec["population"]),
+            parent=city,  # type: ignore[call-overload]
+        )
+    police_cells = _voronoi([centre for _, _, centre, _ in POLICE_DISTRICTS], outline)
+    police = []
+    for i, ((code, name, _centre, population), cell) in enumerate(
+        zip(POLICE_DISTRICTS, police_cells, strict=True)
+    ):
+        area = _area(
+            kind=AreaKind.POLICE_DISTRICT,
+            code=code,
+            name=name,
+            geom=cell,
+            population=population,
+            parent=city,
+        )
+        officer_name, rank = OFFICERS[i % len(OFFICERS)]
+        given, family = officer_name.split(" ", 1)[1].split(" ", 1)
+        email = f"{_ascii(given)}.{_ascii(family)}@example.cz"
+        officer, _ = Officer.objects.update_or_create(
+            email=email,
+            defaults={
+                "name": officer_name,
+                "rank": rank,
+                "phone": f"+420 974 3{i:02d} {100 + 7 * i:03d}",
+                "office": f"Obvodní oddělení {name.removeprefix('Obvod ')}, Plzeň",
+                "office_hours": OFFICE_HOURS,
+            },
+        )
+        officer.districts.add(area)
+        area.primary_officer = officer
+        area.save(update_fields=["primary_officer", "updated_at"])
+        police.append(area)
+    return {"city": city, "police": police}
+
+
+def _ascii(text: str) -> str:
+    from straz.territory.models import normalise_place_name
+
+    return normalise_place_name(text).replace(" ", "")
+
+
+# ---------------------------------------------------------------------------------- people
+
+
+def _create_users(police: list[Any]) -> dict[str, Any]:
+    from straz.accounts.models import Role, User
+
+    scopes = {"officer": police[:2], "supervisor": police[:5]}
+    users: dict[str, Any] = {}
+    for role in DEMO_ROLES:
+        user = User.objects.filter(username=role).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=role,
+                password=f"{role}{DEMO_PASSWORD_SUFFIX}",
+                role=Role(role),
+                first_name=role.capitalize(),
+                email=f"{role}@example.cz",
+                is_staff=role == "admin",
+                is_superuser=role == "admin",
+            )
+            if role in scopes:
+                user.districts.set(scopes[role])
+        users[role] = user
+    profile = police[0].primary_officer
+    if (
+        profile is not None
+        and profile.user_id is None
+        and not hasattr(users["officer"], "officer_profile")
+    ):
+        profile.user = users["officer"]
+        profile.save(update_fields=["user"])
+    return users
+
+
+def _create_places() -> list[Any]:
+    from straz.territory.models import Place, normalise_place_name
+    from straz.territory.services import route_points
+
+    routes = route_points([(lat, lon) for _, _, lat, lon in PLACES])
+    existing = set(Place.objects.values_list("normalised_name", flat=True))
+    new = [
+        Place(
+            name=name,
+            normalised_name=normalise_place_name(name),
+            kind=kind,
+            lat=lat,
+            lon=lon,
+            area=route.district if route else None,
+        )
+        for (name, kind, lat, lon), route in zip(PLACES, routes, strict=True)
+        if normalise_place_name(name) not in existing
+    ]
+    Place.objects.bulk_create(new)
+    return list(Place.objects.all())
+
+
+# ---------------------------------------------------------------------------------- reports
+
+
+def _offset(
+    lat: float, lon: float, north_m: np.ndarray, east_m: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    return lat + north_m / 111_320.0, lon + east_m / (111_320.0 * math.cos(math.radians(lat)))
+
+
+def _sample_points(
+    rng: np.random.Generator, kinds: list[dict[str, float]], bbox: tuple[float, float, float, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """One point per entry of `kinds` (a weight per hotspot kind), before routing checks."""
+    n = len(kinds)
+    lats = np.empty(n)
+    lons = np.empty(n)
+    by_kind: dict[str, list[Hotspot]] = {}
+    for h in HOTSPOTS:
+        by_kind.setdefault(h.kind, []).append(h)
+    for i, weights in enumerate(kinds):
+        names = list(weights)
+        kind = names[
+            int(
+                rng.choice(
+                    len(names), p=np.array([weights[k] for k in names]) / sum(weights.values())
+                )
+            )
+        ]
+        if kind == "background" or kind not in by_kind:
+            lats[i] = rng.uniform(bbox[1], bbox[3])
+            lons[i] = rng.uniform(bbox[0], bbox[2])
+            continue
+        spots = by_kind[kind]
+        spot = spots[
+            int(
+                rng.choice(
+                    len(spots), p=np.array([s.weight for s in spots]) / sum(s.weight for s in spots)
+                )
+            )
+        ]
+        if spot.b is None:
+            lat, lon = _offset(
+                spot.a[0], spot.a[1], rng.normal(0, spot.sigma_m, 1), rng.normal(0, spot.sigma_m, 1)
+            )
+        else:
+            t = rng.uniform()
+            base_lat = spot.a[0] + t * (spot.b[0] - spot.a[0])
+            base_lon = spot.a[1] + t * (spot.b[1] - spot.a[1])
+            lat, lon = _offset(
+                base_lat, base_lon, rng.normal(0, spot.sigma_m, 1), rng.normal(0, spot.sigma_m, 1)
+            )
+        lats[i], lons[i] = float(lat[0]), float(lon[0])
+    return lats, lons
+
+
+def _age_days(rng: np.random.Generator, n: int) -> np.ndarray:
+    # u**1.7 piles ages near zero: recent months are busier, as on the real maps.
+    return HISTORY_DAYS * rng.uniform(0, 1, n) ** 1.7
+
+
+def _hour_of_day(rng: np.random.Generator, code: str) -> float:
+    if code in ("cz-public-drinking", "cz-night-noise", "cz-drug-use"):
+        return float(rng.choice([17, 18, 19, 20, 21, 22, 23, 0, 1])) + rng.uniform(0, 1)
+    return float(rng.normal(14, 4)) % 24
+
+
+def _status_for_age(rng: np.random.Generator, age: float) -> str:
+    if age < 2:
+        table = {"new": 0.7, "verification": 0.3}
+    elif age < 7:
+        table = {
+            "new": 0.15,
+            "verification": 0.3,
+            "confirmed": 0.25,
+            "not_confirmed": 0.15,
+            "eliminated": 0.08,
+            "passed_on": 0.07,
+        }
+    else:
+        table = {
+            "new": 0.015,
+            "verification": 0.035,
+            "confirmed": 0.17,
+            "not_confirmed": 0.3,
+            "eliminated": 0.37,
+            "passed_on": 0.11,
+        }
+    names = list(table)
+    return names[
+        int(rng.choice(len(names), p=np.array(list(table.values())) / sum(table.values())))
+    ]
+
+
+def _timeline(
+    rng: np.random.Generator, status: str, created: datetime, now: datetime
+) -> list[tuple[str, datetime, str, str]]:
+    """(kind, at, from, to) steps after creation leading to `status`, all before now."""
+    days = timedelta(days=1)
+    steps: list[tuple[str, float, str, str]] = []
+    t = 0.0
+    read_after = float(rng.choice([rng.uniform(0.05, 1.5), rng.uniform(1.5, 4.0)], p=[0.85, 0.15]))
+    path = {
+        "new": [],
+        "verification": ["verification"],
+        "confirmed": ["verification", "confirmed"],
+        "not_confirmed": ["verification", "not_confirmed"],
+        "eliminated": ["verification", "confirmed", "eliminated"],
+        "passed_on": ["verification", "confirmed", "passed_on"],
+    }[status]
+    if status == "new":
+        if rng.uniform() < 0.4:
+            steps.append(("read", read_after, "", ""))
+    else:
+        steps.append(("read", read_after, "", ""))
+        t = read_after
+        current = "new"
+        for target in path:
+            t += {
+                "verification": rng.uniform(0.01, 0.5),
+                "confirmed": rng.uniform(0.3, 4.0),
+                "not_confirmed": rng.uniform(0.3, 4.0),
+                "eliminated": rng.uniform(2, 60),
+                "passed_on": rng.uniform(0.2, 5),
+            }[target]
+            steps.append(("status", t, current, target))
+            current = target
+    if not steps:
+        return []
+    span = (now - created) / days
+    last = max(s[1] for s in steps)
+    factor = 1.0 if last < span * 0.98 else span * 0.95 / last
+    return [(k, created + timedelta(days=at * factor), f, to) for k, at, f, to in steps]
+
+
+def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> dict[str, int]:
+    from straz.reports.models import Category, EventKind, Report, ReportEvent, ReportSource
+    from straz.reports.rules import Status as St
+    from straz.reports.rules import deadlines_for, h3_int, public_location, public_visibility
+    from straz.territory.services import district_index, route_points
+
+    conf = settings.STRAZ
+    now = timezone.now()
+    rng = np.random.default_rng(20240601)
+    pyrand = random.Random(20240601)
+    categories = {
+        c.code: c for c in Category.objects.filter(code__in=list(CATEGORY_MIX), is_active=True)
+    }
+    if not categories:
+        raise RuntimeError("no demo categories found (cz-* set); did seed_categories() run?")
+    codes = [c for c in CATEGORY_MIX if c in categories]
+    weights = np.array([CATEGORY_MIX[c] for c in codes])
+    weights = weights / weights.sum()
+    if count == 0:
+        return {"reports": 0, "duplicates": 0, "events": 0}
+
+    dup_count = max(1, count // 33) if count >= 10 else 0
+    base_count = count - dup_count
+    chosen = [codes[i] for i in rng.choice(len(codes), size=base_count, p=weights)]
+    # Draw points until every report lies inside a police district.
+    index = district_index()
+    outline_bbox = (
+        min(p[0] for p in CITY_OUTLINE),
+        min(p[1] for p in CITY_OUTLINE),
+        max(p[0] for p in CITY_OUTLINE),
+        max(p[1] for p in CITY_OUTLINE),
+    )
+    lats = np.empty(base_count)
+    lons = np.empty(base_count)
+    todo = np.arange(base_count)
+    for _round in range(50):
+        if len(todo) == 0:
+            break
+        la, lo = _sample_points(
+            rng, [CATEGORY_PLACES.get(chosen[i], DEFAULT_PLACES) for i in todo], outline_bbox
+        )
+        inside = index.locate_indices(lo, la) >= 0
+        lats[todo[inside]] = la[inside]
+        lons[todo[inside]] = lo[inside]
+        todo = todo[~inside]
+    if len(todo):
+        raise RuntimeError("could not place demo reports inside the police districts")
+
+    ages = np.sort(_age_days(rng, base_count))[::-1]  # oldest first, so ids grow with time
+    acting = users.get("officer")
+    supervisor = users.get("supervisor")
+    retention = int(conf["PUBLIC_RETENTION_DAYS"])
+    approx_res = int(conf["APPROXIMATE_RESOLUTION"])
+    read_days, verify_days = int(conf["READ_DEADLINE_DAYS"]), int(conf["VERIFY_DEADLINE_DAYS"])
+    ip_days = int(conf.get("IP_RETENTION_DAYS", 180) or 0)
+    routes = route_points(list(zip(lats.tolist(), lons.tolist(), strict=True)))
+    sources = [ReportSource.WEB] * 17 + [ReportSource.API] * 2 + [ReportSource.OPEN311]
+
+    reports: list[Report] = []
+    timelines: list[list[tuple[str, datetime, str, str]]] = []
+    for i in range(base_count):
+        code = chosen[i]
+        category = categories[code]
+        day = now - timedelta(days=float(ages[i]))
+        created = day.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(
+            hours=_hour_of_day(rng, code)
+        )
+        if created > now - timedelta(minutes=5):
+            created = now - timedelta(minutes=float(rng.uniform(5, 600)))
+        age = (now - created).total_seconds() / 86400
+        status = _status_for_age(rng, age)
+        steps = _timeline(rng, status, created, now)
+        read_at = next((at for k, at, *_ in steps if k == "read"), None)
+        verified_at = next(
+            (
+                at
+                for k, at, _f, to in steps
+                if k == "status" and to in ("confirmed", "not_confirmed")
+            ),
+            None,
+        )
+        last_change = max([created, *[at for _k, at, *_ in steps]])
+        due = deadlines_for(created, read_days=read_days, verify_days=verify_days)
+        lat, lon = float(lats[i]), float(lons[i])
+        plat, plon = public_location(
+            lat, lon, approximate=category.public_location_approximated, resolution=approx_res
+        )
+        vis = public_visibility(
+            status=St(status),
+            last_change=last_change,
+            now=now,
+            only_when_confirmed=category.public_only_when_confirmed,
+            is_duplicate=False,
+            retention_days=retention,
+        )
+        route = routes[i]
+        assert route is not None
+        overdue = (read_at is None and now > due.read_due) or (
+            verified_at is None and now > due.verify_due
+        )
+        flagged = None
+        if overdue:
+            flagged = min(
+                now, (due.read_due if read_at is None else due.verify_due) + timedelta(hours=1)
+            )
+            steps.append(("overdue", flagged, "", ""))
+        descriptions = DESCRIPTIONS.get(code)
+        reports.append(
+            Report(
+                category=category,
+                status=status,
+                lat=lat,
+                lon=lon,
+                public_lat=plat,
+                public_lon=plon,
+                h3_r9=h3_int(lat, lon, 9),
+                address_text=pyrand.choice(places).name
+                if places and pyrand.random() < 0.25
+                else "",
+                description=pyrand.choice(descriptions)
+                if descriptions and pyrand.random() < 0.5
+                else "",
+                occurred_at=created - timedelta(minutes=pyrand.randint(5, 360))
+                if pyrand.random() < 0.5
+                else None,
+                created_at=created,
+                updated_at=last_change,
+                read_at=read_at,
+                verified_at=verified_at,
+                read_due_at=due.read_due,
+                verify_due_at=due.verify_due,
+                overdue_flagged_at=flagged,
+                district=route.district,
+                officer=route.officer,
+                source=pyrand.choice(sources),
+                reporter_ip=f"203.0.113.{pyrand.randint(1, 254)}"
+                if ip_days == 0 or age < ip_days
+                else None,
+                is_public=vis.public,
+                public_until=vis.until,
+            )
+        )
+        timelines.append(steps)
+    Report.objects.bulk_create(reports, batch_size=500)
+
+    # Duplicates: a second citizen reports the same thing nearby within a day or two.
+    open_recent = [r for r in reports if r.status in ("new", "verification", "confirmed")]
+    duplicates: list[Report] = []
+    dup_of: dict[int, int] = {}
+    for _ in range(dup_count):
+        if not open_recent:
+            break
+        original = pyrand.choice(open_recent)
+        created = original.created_at + timedelta(hours=pyrand.uniform(0.5, 40))
+        if created >= now:
+            created = original.created_at + (now - original.created_at) / 2
+        lat, lon = _offset(
+            original.lat,
+            original.lon,
+            np.array([pyrand.gauss(0, 30)]),
+            np.array([pyrand.gauss(0, 30)]),
+        )
+        la, lo = float(lat[0]), float(lon[0])
+        category = original.category
+        plat, plon = public_location(
+            la, lo, approximate=category.public_location_approximated, resolution=approx_res
+        )
+        duplicates.append(
+            Report(
+                category=category,
+                status="new",
+                lat=la,
+                lon=lo,
+                public_lat=plat,
+                public_lon=plon,
+                h3_r9=h3_int(la, lo, 9),
+                created_at=created,
+                updated_at=created,
+                district=original.district,
+                officer=original.officer,
+                source=ReportSource.WEB,
+                reporter_ip=f"203.0.113.{pyrand.randint(1, 254)}"
+                if ip_days == 0 or (now - created).days < ip_days
+                else None,
+                duplicate_of=original,
+                is_public=False,
+                public_until=None,
+            )
+        )
+        dup_of[original.pk] = dup_of.get(original.pk, 0) + 1
+    # Route the duplicates too: a nudge of ~30 m may cross a district border.
+    for dup, route in zip(
+        duplicates, route_points([(d.lat, d.lon) for d in duplicates]), strict=True
+    ):
+        if route is not None:
+            dup.district, dup.officer = route.district, route.officer
+    Report.objects.bulk_create(duplicates, batch_size=500)
+    for original in reports:
+        if original.pk in dup_of:
+            original.duplicate_count = dup_of[original.pk]
+    Report.objects.bulk_update(
+        [r for r in reports if r.pk in dup_of], ["duplicate_count"], batch_size=500
+    )
+
+    officer_scope = set(acting.districts.values_list("pk", flat=True)) if acting else set()
+    supervisor_scope = (
+        set(supervisor.districts.values_list("pk", flat=True)) if supervisor else set()
+    )
+    events: list[ReportEvent] = []
+    for report, steps in zip(reports, timelines, strict=True):
+        # Steps in districts without a demo account carry no actor (officers with no login).
+        if report.district_id in officer_scope:
+            actor = acting
+        elif report.district_id in supervisor_scope:
+            actor = supervisor
+        else:
+            actor = None
+        events.append(
+            ReportEvent(
+                report=report, at=report.created_at, kind=EventKind.CREATED, to_status="new"
+            )
+        )
+        for kind, at, from_status, to_status in steps:
+            if kind == "read":
+                events.append(ReportEvent(report=report, at=at, kind=EventKind.READ, actor=actor))
+            elif kind == "status":
+                note = pyrand.choice(PUBLIC_NOTES.get(to_status, [""]))
+                events.append(
+                    ReportEvent(
+                        report=report,
+                        at=at,
+                        kind=EventKind.STATUS,
+                        from_status=from_status,
+                        to_status=to_status,
+                        actor=actor,
+                        public_note=note,
+                    )
+                )
+            elif kind == "overdue":
+                events.append(ReportEvent(report=report, at=at, kind=EventKind.OVERDUE))
+    for dup in duplicates:
+        events.append(
+            ReportEvent(report=dup, at=dup.created_at, kind=EventKind.CREATED, to_status="new")
+        )
+        events.append(ReportEvent(report=dup, at=dup.created_at, kind=EventKind.DUPLICATE))
+    ReportEvent.objects.bulk_create(events, batch_size=1000)
+    return {
+        "reports": len(reports) + len(duplicates),
+        "duplicates": len(duplicates),
+        "events": len(events),
+    }

@@ -13,15 +13,23 @@ from straz.territory.services import AreaImportError, import_areas
 
 
 class Command(BaseCommand):
-    help = "Import municipalities, city districts or police districts from a GeoJSON file (all or nothing)."
+    help = "Import municipalities, city or police districts from GeoJSON (all or nothing)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="GeoJSON FeatureCollection, Feature or geometry (WGS84); '-' reads stdin")
+        parser.add_argument(
+            "file", help="GeoJSON FeatureCollection, Feature or geometry (WGS84); '-' reads stdin"
+        )
         parser.add_argument("--kind", required=True, choices=AreaKind.values)
-        parser.add_argument("--code-field", required=True, help="feature property holding the code (RÚIAN/TERYT)")
+        parser.add_argument(
+            "--code-field", required=True, help="feature property holding the code (RÚIAN/TERYT)"
+        )
         parser.add_argument("--name-field", required=True, help="feature property holding the name")
-        parser.add_argument("--population-field", default=None, help="feature property holding the population")
-        parser.add_argument("--parent", default=None, help="code of the parent area (e.g. the municipality)")
+        parser.add_argument(
+            "--population-field", default=None, help="feature property holding the population"
+        )
+        parser.add_argument(
+            "--parent", default=None, help="code of the parent area (e.g. the municipality)"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         import sys
@@ -32,7 +40,9 @@ class Command(BaseCommand):
         else:
             path = Path(name)
             if not path.is_file():
-                raise CommandError(_("File %(path)s does not exist or is not a file") % {"path": name})
+                raise CommandError(
+                    _("File %(path)s does not exist or is not a file") % {"path": name}
+                )
             source = path
         try:
             result = import_areas(
@@ -48,9 +58,15 @@ class Command(BaseCommand):
             for message in exc.messages:
                 self.stderr.write(message)
             raise CommandError(
-                _("Nothing was imported: %(count)s problem(s) in %(path)s") % {"count": len(exc.messages), "path": name}
+                _("Nothing was imported: %(count)s problem(s) in %(path)s")
+                % {"count": len(exc.messages), "path": name}
             ) from None
         self.stdout.write(
             _("Imported %(total)s areas of kind %(kind)s: %(created)s new, %(updated)s updated")
-            % {"total": result.total, "kind": result.kind, "created": len(result.created), "updated": len(result.updated)}
+            % {
+                "total": result.total,
+                "kind": result.kind,
+                "created": len(result.created),
+                "updated": len(result.updated),
+            }
         )
