@@ -198,23 +198,37 @@ class MapLayer(models.IntegerChoices):
 class MapCell(models.Model):
     """Pre-aggregated public counts per H3 cell, kept exact in the writing transaction.
 
-    Key: (layer, res, category, status, cell); category 0 / status "" are the totals over
-    all categories / statuses. sum_lat / sum_lon place a cluster at the mean of its
-    members' public locations. The schema is owned by straz.reports.aggregates.
+    Key: (layer, period_days, res, cell, category_id, status); category_id 0 / status 0
+    are the totals over all categories / statuses (status codes: aggregates.STATUS_CODES),
+    period_days 0 = all time, else the rolling window of MapWindow. sum_lat_e6 / sum_lon_e6
+    (integer microdegrees, so sums never drift) place a cluster at the mean of its members'
+    public locations. The schema is owned by straz.reports.aggregates; on SQLite the table
+    is WITHOUT ROWID so that the key is the table (see migration 0003).
     """
 
-    pk = models.CompositePrimaryKey("layer", "res", "category_id", "status", "cell")
+    pk = models.CompositePrimaryKey("layer", "period_days", "res", "cell", "category_id", "status")
     layer = models.SmallIntegerField()
+    period_days = models.SmallIntegerField()
     res = models.SmallIntegerField()
-    category_id = models.IntegerField()
-    status = models.CharField(max_length=20)
     cell = models.BigIntegerField()
+    category_id = models.IntegerField()
+    status = models.SmallIntegerField()
     count = models.IntegerField()
-    sum_lat = models.FloatField()
-    sum_lon = models.FloatField()
+    sum_lat_e6 = models.BigIntegerField()
+    sum_lon_e6 = models.BigIntegerField()
 
     class Meta:
         managed = True
+
+
+class MapWindow(models.Model):
+    """How far a rolling period of the map has been aged: rows created before `aged_until`
+    have left the period's MapCell rows; rows created at or after it are counted there."""
+
+    pk = models.CompositePrimaryKey("layer", "days")
+    layer = models.SmallIntegerField()
+    days = models.SmallIntegerField()
+    aged_until = models.DateTimeField()
 
 
 class CrimeType(models.Model):
