@@ -132,6 +132,7 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     DUPLICATE = "duplicate", _("Linked as duplicate")
     OVERDUE = "overdue", _("Deadline missed")
+    HIDDEN = "hidden", _("Left the public view")
 
 
 class ReportEvent(models.Model):
