@@ -115,8 +115,9 @@ def render_chart(stats: Statistics, *, name: str, fmt: str) -> bytes:
     }[name](stats)
     buffer = io.BytesIO()
     if fmt == "svg":
-        # A fixed salt keeps the element ids stable, so equal numbers give an equal file.
-        with rc_context({"svg.hashsalt": "straz"}):
+        # A fixed salt keeps the element ids stable, so equal numbers give an equal file;
+        # text stays text (not paths), so the labels are searchable and accessible.
+        with rc_context({"svg.hashsalt": "straz", "svg.fonttype": "none"}):
             figure.savefig(buffer, format="svg", metadata={"Date": None})
     else:
         figure.savefig(buffer, format="png", metadata={"Software": None})

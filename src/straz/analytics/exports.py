@@ -65,7 +65,7 @@ TABLE_FIELDS = [
     "key",
     "label",
     "total",
-    *[s.value for s in Status],
+    *[f"status_{s.value}" for s in Status],
     "verified",
     "confirmed",
     "confirmation_rate",

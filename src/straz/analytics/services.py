@@ -29,6 +29,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -212,7 +213,10 @@ def medians_seconds(
         )
         return {key: float(m) for key, m in rows}
     inner = base.annotate(grp=group, dur=duration).values_list("grp", "dur")
-    sql, params = inner.query.sql_with_params()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:  # e.g. a scope that is empty by construction
+        return {}
     # rn is 1-based: the middle rows of n are (n+1)/2 and (n+2)/2 in integer division.
     # The inner SQL is Django's own compilation of the queryset; values stay bound parameters.
     wrapped = (
