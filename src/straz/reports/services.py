@@ -514,3 +514,44 @@ def attachment_path(attachment: Attachment) -> Path | None:
     if root not in path.parents or not path.is_file():
         return None
     return path
+
+
+def reapply_category_rules(*, category_id: int, user: User | None = None) -> int:
+    """After a category's public rules changed, recompute its reports' public location and visibility."""
+    from straz.reports import aggregates
+
+    now = timezone.now()
+    category = Category.objects.get(pk=category_id)
+    resolution = int(_conf("APPROXIMATE_RESOLUTION"))
+    changed = 0
+    with transaction.atomic():
+        moves: list[tuple[Any, Any]] = []
+        for report in Report.objects.select_for_update().filter(category_id=category_id).order_by("pk").iterator(chunk_size=2000):
+            old_fp = aggregates.footprint_of(report)
+            plat, plon = public_location(
+                report.lat, report.lon, approximate=category.public_location_approximated, resolution=resolution
+            )
+            vis = public_visibility(
+                status=Status(report.status), last_change=report.updated_at, now=now,
+                only_when_confirmed=category.public_only_when_confirmed,
+                is_duplicate=report.duplicate_of_id is not None,
+                retention_days=int(_conf("PUBLIC_RETENTION_DAYS")),
+            )
+            if (plat, plon, vis.public, vis.until) == (report.public_lat, report.public_lon, report.is_public, report.public_until):
+                continue
+            report.public_lat, report.public_lon = plat, plon
+            report.is_public, report.public_until = vis.public, vis.until
+            report.save(update_fields=["public_lat", "public_lon", "is_public", "public_until"])
+            moves.append((old_fp, aggregates.footprint_of(report)))
+            changed += 1
+        if moves:
+            aggregates.apply_changes(moves)
+        audit.record(
+            action="category.rules_applied", object_type="category", object_id=category.code, actor=user,
+            after={
+                "public_only_when_confirmed": category.public_only_when_confirmed,
+                "public_location_approximated": category.public_location_approximated,
+                "reports_changed": changed,
+            },
+        )
+    return changed

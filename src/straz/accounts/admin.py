@@ -1,0 +1,95 @@
+"""Back office for staff accounts, API tokens and the (read-only) audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from straz.accounts import audit
+from straz.accounts.models import ApiToken, AuditEntry, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "first_name", "last_name", "email", "role", "is_active", "is_staff")
+    list_filter = ("role", "is_active", "is_staff", "is_superuser")
+    filter_horizontal = ("districts", "groups", "user_permissions")
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("Role and scope"), {"fields": ("role", "districts", "language")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (_("Role and scope"), {"fields": ("role",)}),
+    )
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            # Field names only: never a password hash in the log.
+            changed = sorted(f for f in (form.changed_data if form is not None else []) if "password" not in f)
+            audit.record(
+                action="user.changed" if change else "user.created", object_type="user", object_id=obj.pk,
+                actor=request.user, after={"role": obj.role, "is_active": obj.is_active, "changed_fields": changed},
+            )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            if "districts" in form.changed_data:
+                user = form.instance
+                audit.record(
+                    action="user.scope_changed", object_type="user", object_id=user.pk, actor=request.user,
+                    after={"districts": sorted(user.districts.values_list("code", flat=True))},
+                )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("prefix", "user__username", "name")
+    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tokens are issued by `straz createtoken`, which shows the secret once
+
+    @admin.action(description=_("Revoke selected tokens"))
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        with transaction.atomic():
+            ids = list(queryset.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+            ApiToken.objects.filter(pk__in=ids).update(revoked_at=timezone.now())
+            if ids:
+                audit.record(
+                    action="token.revoked", object_type="api_token", object_id=",".join(map(str, ids)),
+                    actor=request.user, after={"count": len(ids)},
+                )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id")
+    list_filter = ("action", "object_type")
+    search_fields = ("=object_id", "actor_label", "action")
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in AuditEntry._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,85 @@
+"""Back office of the threat map: categories are editable; reports are read here, changed in the staff workflow."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from straz.accounts import audit
+from straz.reports.models import Category, Report, ReportEvent
+
+RULE_FIELDS = ("public_only_when_confirmed", "public_location_approximated")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name_cs", "name_pl", "name_en", "catalogue", "group", *RULE_FIELDS, "is_active", "order")
+    list_filter = ("catalogue", "group", "is_active", *RULE_FIELDS)
+    list_editable = ("is_active", "order")
+    search_fields = ("code", "name_cs", "name_pl", "name_en")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> tuple[str, ...]:
+        # The code is an API contract (Open311 service_code, filters); it never changes.
+        return ("code",) if obj is not None else ()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Category | None = None) -> bool:
+        return False  # reports keep their category; deactivate instead
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        from straz.reports.services import reapply_category_rules
+
+        before = Category.objects.filter(pk=obj.pk).values(*RULE_FIELDS, "is_active").first() if change else None
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit.record(
+                action="category.changed" if change else "category.created", object_type="category",
+                object_id=obj.code, actor=request.user, before=before,
+                after={**{f: getattr(obj, f) for f in RULE_FIELDS}, "is_active": obj.is_active,
+                       "changed_fields": sorted(form.changed_data) if form is not None else []},
+            )
+            # Changed public rules apply to the reports already filed (location, visibility, map).
+            if before is not None and any(before[f] != getattr(obj, f) for f in RULE_FIELDS):
+                reapply_category_rules(category_id=obj.pk, user=request.user)
+
+
+class ReportEventInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ReportEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "from_status", "to_status", "actor", "public_note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("id", "category", "status", "district", "officer", "created_at", "read_at", "is_public", "duplicate_of")
+    list_filter = ("status", "is_public", "source", "category__catalogue", "category", "district")
+    search_fields = ("=id", "address_text")
+    date_hierarchy = "created_at"
+    list_select_related = ("category", "district", "officer")
+    inlines = [ReportEventInline]
+    show_full_result_count = False  # counting 3 M rows on every page view is slow
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Report._meta.fields]
+
+    # Status, visibility and the map counts change only through the staff workflow
+    # (services), which audits and keeps the aggregates exact.
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.site_header = _("Straz back office")
