@@ -95,8 +95,8 @@ def lookup_district(request: HttpRequest, query: Query[LookupQuery]) -> Any:
     lon = _coordinate(query.lon, name="lon", limit=180.0)
     routing = route_point(lat=lat, lon=lon)
     if routing is None:
-        return 404, {"detail": _("This place is outside every police district we know.")}
-    return 200, {
+        raise HttpError(404, _("This place is outside every police district we know."))
+    return {
         "district": {"code": routing.district.code, "name": routing.district.name},
         "officer": _officer_out(routing.officer),
     }
@@ -161,7 +161,7 @@ def places(request: HttpRequest, query: Query[PlaceQuery]) -> Any:
         raise HttpError(
             422, _("The search text may have at most %(max)s characters.") % {"max": 100}
         )
-    return 200, [
+    return [
         {
             "name": p.name,
             "kind": p.kind,

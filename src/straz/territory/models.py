@@ -22,7 +22,11 @@ class Area(models.Model):
     code = models.CharField(_("code"), max_length=32, help_text=_("RÚIAN or TERYT code"))
     name = models.CharField(_("name"), max_length=200)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
         verbose_name=_("parent area"),
     )
     # GeoJSON Polygon or MultiPolygon, validated on import (see straz.geo).
@@ -33,14 +37,20 @@ class Area(models.Model):
     max_lat = models.FloatField()
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     primary_officer = models.ForeignKey(
-        "territory.Officer", null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="primary_for", verbose_name=_("district officer"),
+        "territory.Officer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="primary_for",
+        verbose_name=_("district officer"),
     )
     is_active = models.BooleanField(_("active"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="area_kind_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "code"], name="area_kind_code_unique")
+        ]
         ordering = ["kind", "name"]
         verbose_name = _("area")
         verbose_name_plural = _("areas")
@@ -53,8 +63,12 @@ class Officer(models.Model):
     """A police officer with public contact details (the district's 'dzielnicowy')."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="officer_profile", verbose_name=_("staff account"),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="officer_profile",
+        verbose_name=_("staff account"),
     )
     name = models.CharField(_("name"), max_length=150)
     rank = models.CharField(_("rank"), max_length=100, blank=True, default="")
@@ -63,7 +77,10 @@ class Officer(models.Model):
     office = models.CharField(_("office address"), max_length=250, blank=True, default="")
     office_hours = models.CharField(_("office hours"), max_length=250, blank=True, default="")
     districts = models.ManyToManyField(
-        Area, blank=True, related_name="officers", limit_choices_to={"kind": AreaKind.POLICE_DISTRICT},
+        Area,
+        blank=True,
+        related_name="officers",
+        limit_choices_to={"kind": AreaKind.POLICE_DISTRICT},
         verbose_name=_("police districts"),
     )
 
@@ -89,7 +106,9 @@ def normalise_place_name(text: str) -> str:
     import unicodedata
 
     # NFKD leaves a few Central European letters intact (ł, đ); fold them by hand.
-    folded = text.translate(str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"}))
+    folded = text.translate(
+        str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
+    )
     decomposed = unicodedata.normalize("NFKD", folded)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
     cleaned = "".join(c if c.isalnum() else " " for c in bare)
@@ -101,11 +120,18 @@ class Place(models.Model):
 
     name = models.CharField(_("name"), max_length=200)
     normalised_name = models.CharField(max_length=200, db_index=True, editable=False)
-    kind = models.CharField(_("kind"), max_length=10, choices=PlaceKind.choices, default=PlaceKind.STREET)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PlaceKind.choices, default=PlaceKind.STREET
+    )
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     area = models.ForeignKey(
-        Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="places", verbose_name=_("area"),
+        Area,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="places",
+        verbose_name=_("area"),
     )
 
     class Meta:
@@ -113,9 +139,9 @@ class Place(models.Model):
         verbose_name = _("place")
         verbose_name_plural = _("places")
 
+    def __str__(self) -> str:
+        return self.name
+
     def save(self, *args: object, **kwargs: object) -> None:
         self.normalised_name = normalise_place_name(self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
-
-    def __str__(self) -> str:
-        return self.name
