@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, File, Form, Header, Path, Query, Router, Schema, UploadedFile
+from ninja import Status as HttpStatus
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from pydantic import ConfigDict
 
@@ -252,7 +253,7 @@ class ReportForm(Schema):
 def create_report_multipart(
     request: HttpRequest,
     form: Form[ReportForm],
-    attachment: File[UploadedFile] | None = None,
+    attachment: File[UploadedFile | None] = None,  # Optional outside File[] drops the upload
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
 ) -> HttpResponse:
     """Form-data variant with an optional photo (JPEG/PNG/WebP) or PDF up to 5 MB."""
@@ -553,7 +554,7 @@ class NoteIn(Schema):
 def staff_add_note(request: HttpRequest, payload: NoteIn, report_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """A police-only note on a report."""
     note = services.add_note(user=request.auth, report_id=report_id, text=payload.text)
-    return 201, {"id": note.pk, "at": note.created_at, "author": request.auth.get_username(), "text": note.text}
+    return HttpStatus(201, {"id": note.pk, "at": note.created_at, "author": request.auth.get_username(), "text": note.text})
 
 
 class AssignIn(Schema):
