@@ -1,0 +1,224 @@
+"""Demo data: loads once, is internally consistent with the rules, and its users can log in."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db.models import Count, Q
+from django.test import Client
+from django.utils import timezone
+
+from straz.accounts.audit import verify_chain
+from straz.accounts.models import AuditEntry, Role, User
+from straz.reports.models import Report, ReportEvent
+from straz.reports.rules import Status, public_location, public_visibility
+from straz.territory.models import Area, AreaKind, Place
+from straz.territory.services import geocode, route_point
+from straz.web.demo import DEMO_AUDIT_ACTION, DEMO_PASSWORD_SUFFIX, DEMO_ROLES, ensure_demo_data
+
+pytestmark = pytest.mark.django_db
+
+REPORTS = 400
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(settings: Any) -> None:
+    # PBKDF2 for six users in every test would dominate the run time; logins still check it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def demo(db: Any) -> dict[str, Any]:
+    out = io.StringIO()
+    created = ensure_demo_data(report_count=REPORTS, stdout=out)
+    return {"created": created, "stdout": out.getvalue()}
+
+
+def test_first_run_creates_and_second_run_reuses(demo: dict[str, Any]) -> None:
+    assert demo["created"] is True
+    assert "Reports:" in demo["stdout"]
+    counts = (
+        Report.objects.count(),
+        ReportEvent.objects.count(),
+        Area.objects.count(),
+        User.objects.count(),
+    )
+    assert ensure_demo_data(report_count=REPORTS) is False
+    assert ensure_demo_data() is False
+    assert (
+        Report.objects.count(),
+        ReportEvent.objects.count(),
+        Area.objects.count(),
+        User.objects.count(),
+    ) == counts
+    assert AuditEntry.objects.filter(action=DEMO_AUDIT_ACTION).count() == 1
+    assert list(verify_chain()) == []
+
+
+def test_territory_is_plzen_with_real_codes(demo: dict[str, Any]) -> None:
+    city = Area.objects.get(kind=AreaKind.MUNICIPALITY, code="554791")
+    assert city.name == "Plzeň"
+    districts = dict(Area.objects.filter(kind=AreaKind.CITY_DISTRICT).values_list("code", "name"))
+    assert districts == {
+        "545970": "Plzeň 1",
+        "545988": "Plzeň 2-Slovany",
+        "546003": "Plzeň 3",
+        "546208": "Plzeň 4",
+    }
+    police = list(Area.objects.filter(kind=AreaKind.POLICE_DISTRICT))
+    assert 8 <= len(police) <= 10
+    assert all(a.primary_officer is not None and a.population for a in police)
+    assert all(a.primary_officer.email.endswith("example.cz") for a in police)  # type: ignore[union-attr]
+    # The old town square lies in the centre's district, and city hall has an officer to call.
+    routing = route_point(lat=49.7477, lon=13.3776)
+    assert (
+        routing is not None
+        and routing.district.name == "Obvod Plzeň-střed"
+        and routing.officer is not None
+    )
+    # Police districts tile the city: no overlaps, no gaps (areas add up to the outline).
+    from shapely.geometry import shape
+    from shapely.ops import unary_union
+
+    outline = shape(city.geometry)
+    union = unary_union([shape(a.geometry) for a in police])
+    # (Coordinates are rounded to 6 decimals, so allow slivers of a few square metres.)
+    assert union.area == pytest.approx(outline.area, rel=1e-5)
+    assert sum(shape(a.geometry).area for a in police) == pytest.approx(union.area, rel=1e-5)
+
+
+def test_users_per_role_can_log_in_with_demo_passwords(demo: dict[str, Any]) -> None:
+    for role in DEMO_ROLES:
+        user = User.objects.get(username=role)
+        assert user.role == Role(role)
+        assert Client().login(username=role, password=f"{role}{DEMO_PASSWORD_SUFFIX}"), role
+        assert not Client().login(username=role, password="wrong")
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser and admin.is_staff
+    assert not User.objects.get(username="officer").is_staff
+    officer_scope = set(
+        User.objects.get(username="officer").districts.values_list("code", flat=True)
+    )
+    supervisor_scope = set(
+        User.objects.get(username="supervisor").districts.values_list("code", flat=True)
+    )
+    assert 1 <= len(officer_scope) <= 2
+    assert len(supervisor_scope) >= 3 and officer_scope < supervisor_scope
+    assert (
+        User.objects.get(username="officer")
+        .officer_profile.districts.filter(code__in=officer_scope)
+        .exists()
+    )
+
+
+def test_every_status_is_present_with_histories(demo: dict[str, Any]) -> None:
+    assert Report.objects.count() == REPORTS
+    by_status = Counter(Report.objects.values_list("status", flat=True))
+    assert set(by_status) == {s.value for s in Status}
+    now = timezone.now()
+    for report in Report.objects.prefetch_related("events"):
+        events = list(report.events.all())
+        assert events[0].kind == "created" and events[0].at == report.created_at
+        status_steps = [(e.from_status, e.to_status) for e in events if e.kind == "status"]
+        # The status history walks the legal workflow from "new" to the current status.
+        current = "new"
+        for from_status, to_status in status_steps:
+            assert from_status == current
+            current = to_status
+        assert current == report.status
+        assert all(e.at <= now for e in events)
+        assert [e.at for e in events] == sorted(e.at for e in events)
+        if report.status != "new":
+            assert report.read_at is not None and report.read_at <= events[-1].at
+        if report.status in ("confirmed", "not_confirmed", "eliminated", "passed_on"):
+            assert report.verified_at is not None
+        assert report.updated_at >= report.created_at
+
+
+def test_overdue_duplicates_and_expired_reports_exist(demo: dict[str, Any]) -> None:
+    now = timezone.now()
+    assert Report.objects.filter(
+        read_at__isnull=True, read_due_at__lt=now, duplicate_of__isnull=True
+    ).exists()
+    duplicates = Report.objects.filter(duplicate_of__isnull=False)
+    assert duplicates.exists()
+    assert not duplicates.filter(is_public=True).exists()
+    # duplicate_count on each first report equals its linked duplicates.
+    for primary in Report.objects.filter(duplicate_count__gt=0).annotate(n=Count("duplicates")):
+        assert primary.duplicate_count == primary.n
+    assert (
+        Report.objects.filter(duplicate_count__gt=0).count()
+        == duplicates.values("duplicate_of").distinct().count()
+    )
+    # Some not-confirmed / eliminated reports have already left the public view.
+    assert Report.objects.filter(
+        status__in=["not_confirmed", "eliminated"], is_public=False
+    ).exists()
+    assert Report.objects.filter(
+        status__in=["not_confirmed", "eliminated"], is_public=True
+    ).exists()
+
+
+def test_visibility_and_public_location_follow_the_rules(demo: dict[str, Any]) -> None:
+    now = timezone.now()
+    conf = settings.STRAZ
+    for r in Report.objects.select_related("category"):
+        vis = public_visibility(
+            status=Status(r.status),
+            last_change=r.updated_at,
+            now=now,
+            only_when_confirmed=r.category.public_only_when_confirmed,
+            is_duplicate=r.duplicate_of_id is not None,
+            retention_days=conf["PUBLIC_RETENTION_DAYS"],
+        )
+        assert r.is_public == vis.public, r.pk
+        assert r.public_until == vis.until, r.pk
+        expected = public_location(
+            r.lat,
+            r.lon,
+            approximate=r.category.public_location_approximated,
+            resolution=conf["APPROXIMATE_RESOLUTION"],
+        )
+        assert (r.public_lat, r.public_lon) == pytest.approx(expected)
+
+
+def test_all_reports_are_routed_exactly(demo: dict[str, Any]) -> None:
+    reports = list(Report.objects.select_related("district"))
+    assert all(r.district_id is not None for r in reports)
+    for r in reports:
+        routing = route_point(lat=r.lat, lon=r.lon)
+        assert routing is not None and routing.district.pk == r.district_id, r.pk
+        assert r.officer_id == routing.district.primary_officer_id
+
+
+def test_category_mix_and_recency_look_like_real_data(demo: dict[str, Any]) -> None:
+    codes = Counter(Report.objects.values_list("category__code", flat=True))
+    top3 = codes["cz-speeding"] + codes["cz-bad-parking"] + codes["cz-public-drinking"]
+    assert 0.6 <= top3 / REPORTS <= 0.8
+    now = timezone.now()
+    recent = Report.objects.filter(created_at__gte=now - timezone.timedelta(days=180)).count()
+    old = Report.objects.filter(created_at__lt=now - timezone.timedelta(days=360)).count()
+    assert recent > old > 0
+    assert not Report.objects.filter(created_at__lt=now - timezone.timedelta(days=560)).exists()
+    # Reporter addresses are police-only and erased after the retention period.
+    ip_days = settings.STRAZ["IP_RETENTION_DAYS"]
+    assert not Report.objects.filter(
+        reporter_ip__isnull=False, created_at__lt=now - timezone.timedelta(days=ip_days + 1)
+    ).exists()
+
+
+def test_gazetteer_is_seeded(demo: dict[str, Any]) -> None:
+    assert Place.objects.count() >= 20
+    lat, lon = geocode(text="namesti Republiky") or (0.0, 0.0)
+    assert abs(lat - 49.7477) < 0.01 and abs(lon - 13.3776) < 0.01
+    assert not Place.objects.filter(Q(area__isnull=True)).exists()
+
+
+def test_zero_reports_still_sets_up_city_and_users(db: Any) -> None:
+    assert ensure_demo_data(report_count=0) is True
+    assert Report.objects.count() == 0
+    assert User.objects.filter(username__in=DEMO_ROLES).count() == len(DEMO_ROLES)
