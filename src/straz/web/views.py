@@ -25,16 +25,17 @@ from straz.reports.rules import STATUS_COLORS, VERIFIED_STATUSES, Status, allowe
 from straz.web.forms import NoteForm, ReportForm, StaffFilterForm, TransitionForm, category_groups
 
 # Periods of the public map filter: URL value -> label.
-PERIODS = [("7d", "Last 7 days"), ("30d", "Last 30 days"), ("12m", "Last 12 months"), ("all", "All time")]
-DEFAULT_PERIOD = "12m"
-LAYERS = ("citizen", "police")
+# Periods of the public map filter (values of the map API's `period`).
+PERIODS = ["7d", "30d", "365d", "all"]
+DEFAULT_PERIOD = "365d"
+LAYERS = ("reports", "police")
 STAFF_PAGE_SIZE = 25
 SUBMITTED_SESSION_KEY = "straz_submitted_report"
 
 
 def _period_label(value: str) -> str:
     return {
-        "7d": _("Last 7 days"), "30d": _("Last 30 days"), "12m": _("Last 12 months"), "all": _("All time"),
+        "7d": _("Last 7 days"), "30d": _("Last 30 days"), "365d": _("Last 12 months"), "all": _("All time"),
     }[value]
 
 
@@ -114,24 +115,24 @@ def map_page(request: HttpRequest) -> HttpResponse:
     category = request.GET.get("category", "")
     status = request.GET.get("status", "")
     period = request.GET.get("period", DEFAULT_PERIOD)
-    layer = request.GET.get("layer", "citizen")
+    layer = request.GET.get("layer", "reports")
     filters = {
         "category": category if category in codes else "",
         "status": status if status in {s.value for s in Status} else "",
-        "period": period if period in dict(PERIODS) else DEFAULT_PERIOD,
-        "layer": layer if layer in LAYERS else "citizen",
+        "period": period if period in PERIODS else DEFAULT_PERIOD,
+        "layer": layer if layer in LAYERS else "reports",
     }
     context = {
         "nav": "map",
         "filters": filters,
         "category_groups": category_groups(categories, language),
         "statuses": [(s.value, STATUS_LABELS[s], STATUS_COLORS[s]) for s in Status],
-        "periods": [(value, _period_label(value)) for value, _label in PERIODS],
+        "periods": [(value, _period_label(value)) for value in PERIODS],
         "map_config": _map_config(
             request,
             categories={c.code: c.name_in(language) for c in categories},
             categoryIds={str(c.pk): c.code for c in categories},
-            filters=filters,
+            filters={**filters, "defaultPeriod": DEFAULT_PERIOD},
         ),
     }
     return _page(request, "web/map.html", context)

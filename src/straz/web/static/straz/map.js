@@ -39,7 +39,14 @@
   if (isFinite(plat) && isFinite(plon) && Math.abs(plat) <= 90 && Math.abs(plon) <= 180) center = [plat, plon];
   if (isFinite(pz) && pz >= 3 && pz <= 19) zoom = pz;
 
+  var positioned = center !== cfg.center;
   var map = S.createBaseMap("map", cfg, { center: center, zoom: zoom, label: S.t("Map") });
+  // Without a position in the address, show the whole area served.
+  map.on("straz:districts", function (e) {
+    if (positioned) return;
+    var bounds = e.layer.getBounds();
+    if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
+  });
   var features = L.layerGroup().addTo(map);
   window.strazMap = map;
 
@@ -49,7 +56,7 @@
       category: data.get("category") || "",
       status: data.get("status") || "",
       period: data.get("period") || "",
-      layer: form.elements.layer && form.elements.layer.checked ? "police" : "citizen",
+      layer: form.elements.layer && form.elements.layer.checked ? "police" : "reports",
     };
   }
 
@@ -58,7 +65,7 @@
     var q = new URLSearchParams();
     if (f.category) q.set("category", f.category);
     if (f.status) q.set("status", f.status);
-    if (f.period && f.period !== (cfg.filters && cfg.filters.defaultPeriod || "12m")) q.set("period", f.period);
+    if (f.period && f.period !== (cfg.filters && cfg.filters.defaultPeriod || "365d")) q.set("period", f.period);
     if (f.layer === "police") q.set("layer", "police");
     var c = map.getCenter();
     q.set("lat", c.lat.toFixed(5));
@@ -78,10 +85,14 @@
       clamp(b.getEast(), -180, 180).toFixed(6), clamp(b.getNorth(), -90, 90).toFixed(6),
     ].join(","));
     q.set("zoom", String(Math.round(map.getZoom())));
-    if (f.category) q.set("category", f.category);
-    if (f.status) q.set("status", f.status);
+    if (f.layer === "police") {
+      // Police data has its own type list and no statuses; the citizen filters do not apply.
+      q.set("layer", "police");
+    } else {
+      if (f.category) q.set("category", f.category);
+      if (f.status) q.set("status", f.status);
+    }
     if (f.period) q.set("period", f.period);
-    if (f.layer === "police") q.set("layer", "police");
     return cfg.mapUrl + "?" + q.toString();
   }
 
@@ -100,13 +111,13 @@
   }
 
   function isCluster(props) {
-    return props.cluster === true || props.kind === "cluster" || props.type === "cluster" ||
-      (props.id == null && typeof props.count === "number") || (typeof props.count === "number" && props.count > 1);
+    if (props.kind) return props.kind === "cluster";
+    return props.id == null && typeof props.count === "number";
   }
 
   function clusterMarker(latlng, props, police) {
     var count = props.count || 0;
-    var size = Math.round(28 + Math.min(36, Math.log10(Math.max(count, 1)) * 12));
+    var size = clusterSize(count);
     var label = S.t(police ? "%(count)s police records here — zoom in" : "%(count)s reports here — zoom in", { count: count });
     var icon = L.divIcon({
       className: "",
@@ -165,15 +176,69 @@
   var controller = null;
   var generation = 0;
 
+  function syncPoliceControls() {
+    var police = currentFilters().layer === "police";
+    ["category", "status"].forEach(function (name) {
+      var field = form.elements[name];
+      if (field) field.disabled = police;
+    });
+  }
+
   function setState(state, text) {
     el.setAttribute("data-state", state);
     if (statusLine && text != null) statusLine.textContent = text;
   }
 
+  function clusterSize(count) {
+    return Math.round(28 + Math.min(36, Math.log10(Math.max(count, 1)) * 12));
+  }
+
+  /*
+   * Fine H3 cells can lie closer on screen than their circles are wide. Merge overlapping
+   * clusters (biggest first) into one circle at their count-weighted mean; counts stay
+   * exact because they are summed, and only public positions are involved.
+   */
+  function mergeOverlapping(list) {
+    var items = list.map(function (f) {
+      var c = f.geometry.coordinates;
+      var ll = L.latLng(c[1], c[0]);
+      return { latlng: ll, pt: map.latLngToLayerPoint(ll), count: f.properties.count || 0, props: f.properties };
+    }).sort(function (a, b) { return b.count - a.count; });
+    var kept = [];
+    items.forEach(function (it) {
+      for (var i = 0; i < kept.length; i++) {
+        var k = kept[i];
+        var limit = (clusterSize(k.count) + clusterSize(it.count)) / 2 * 0.85;
+        if (k.pt.distanceTo(it.pt) < limit) {
+          var total = k.count + it.count;
+          k.pt = L.point((k.pt.x * k.count + it.pt.x * it.count) / total, (k.pt.y * k.count + it.pt.y * it.count) / total);
+          k.count = total;
+          k.merged = true;
+          return;
+        }
+      }
+      kept.push({ pt: it.pt, latlng: it.latlng, count: it.count, props: it.props });
+    });
+    return kept.map(function (k) {
+      var latlng = k.merged ? map.layerPointToLatLng(k.pt) : k.latlng;
+      return { latlng: latlng, props: k.merged ? { kind: "cluster", count: k.count } : k.props };
+    });
+  }
+
   function render(data, police) {
     features.clearLayers();
     var total = 0, drawn = 0;
+    syncPoliceControls();
+    var clusters = (data.features || []).filter(function (f) {
+      return f.geometry && f.geometry.type === "Point" && isCluster(f.properties || {});
+    });
+    mergeOverlapping(clusters).forEach(function (c) {
+      features.addLayer(clusterMarker(c.latlng, c.props, police));
+      total += c.props.count || 0;
+      drawn += 1;
+    });
     (data.features || []).forEach(function (f) {
+      if (f.geometry && f.geometry.type === "Point" && isCluster(f.properties || {})) return;
       if (!f.geometry || f.geometry.type !== "Point") return;
       var c = f.geometry.coordinates;
       var latlng = L.latLng(c[1], c[0]);
@@ -188,7 +253,9 @@
       drawn += 1;
     });
     el.setAttribute("data-feature-count", String(drawn));
+    if (typeof data.total === "number") total = data.total;
     el.setAttribute("data-report-count", String(total));
+    el.setAttribute("data-mode", data.mode || "");
     setState("idle", total ? S.t("%(count)s reports in view", { count: total.toLocaleString(lang) })
       : S.t("No reports in view for these filters."));
   }
@@ -213,6 +280,7 @@
   form.addEventListener("change", function () { syncUrl(); load(); });
   form.addEventListener("submit", function (e) { e.preventDefault(); syncUrl(); load(); });
   window.strazReloadMap = load;
+  syncPoliceControls();
   syncUrl();
   load();
 })();
