@@ -5,7 +5,7 @@
   var cfg = S.readConfig("straz-map-config");
   var el = document.getElementById("report-map");
   if (!el || !window.L || !cfg.point) return;
-  var map = S.createBaseMap("report-map", cfg, { center: cfg.point, zoom: cfg.zoom, label: S.t("Place of the problem") });
+  var map = S.createBaseMap("report-map", cfg, { center: cfg.point, zoom: cfg.zoom, label: S.t("Place of the problem"), quietOffline: true });
   var color = cfg.statusColor || "#12355b";
   if (cfg.approximate) {
     // An approximated location is an area, not a pin: draw a circle about the size of the cell.

@@ -28,7 +28,7 @@
       .then(function (data) {
         if (data.outside) { preview.textContent = S.t("This place is outside the districts we cover."); preview.className = "route-preview error-text"; return; }
         var text = S.t("This report will go to %(district)s.", { district: data.district.name });
-        if (data.officer && data.officer.name) text += " " + S.t("District officer: %(officer)s", { officer: (data.officer.rank ? data.officer.rank + " " : "") + data.officer.name });
+        if (data.officer && data.officer.name) text += " " + S.t("District officer: %(officer)s", { officer: data.officer.name });
         preview.textContent = text;
         preview.className = "route-preview help";
       })
