@@ -142,3 +142,21 @@ def test_openapi_documents_the_territory_endpoints(citizen: Client) -> None:
         "/api/v1/places",
     ):
         assert path in paths
+
+
+def test_back_office_lists_areas_officers_and_places(client_for: Any, admin_user: Any, district_a: Area) -> None:
+    Place.objects.create(name="Americká", kind="street", lat=49.7444, lon=13.38, area=district_a)
+    client = client_for(admin_user)
+    for url in (
+        "/admin/territory/area/",
+        "/admin/territory/area/?kind__exact=police-district",
+        f"/admin/territory/area/{district_a.pk}/change/",
+        "/admin/territory/officer/",
+        f"/admin/territory/officer/{district_a.primary_officer_id}/change/",
+        "/admin/territory/place/",
+        "/admin/territory/place/?kind__exact=street",
+        "/admin/territory/place/add/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "Obvod A" in client.get("/admin/territory/area/").content.decode()

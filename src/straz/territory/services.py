@@ -368,6 +368,11 @@ def district_index() -> PolygonIndex[int]:
     return _district_index.get()
 
 
+def _routable_areas() -> Any:
+    # The polygon is not needed once routed; loading it would dominate each lookup.
+    return Area.objects.select_related("primary_officer").defer("geometry").order_by()
+
+
 def route_points(points: Iterable[tuple[float, float]]) -> list[Routing | None]:
     """Route many (lat, lon) points in one vectorised query; None outside every district."""
     pts = list(points)
@@ -376,13 +381,13 @@ def route_points(points: Iterable[tuple[float, float]]) -> list[Routing | None]:
     index = district_index()
     ids = index.locate_many([p[1] for p in pts], [p[0] for p in pts])
     wanted = {i for i in ids if i is not None}
-    areas = Area.objects.select_related("primary_officer").in_bulk(wanted)
+    areas = _routable_areas().in_bulk(wanted)
     if len(areas) != len(wanted):
         # A district vanished between the index check and this read: rebuild and retry once.
         invalidate_district_index()
         index = district_index()
         ids = index.locate_many([p[1] for p in pts], [p[0] for p in pts])
-        areas = Area.objects.select_related("primary_officer").in_bulk(
+        areas = _routable_areas().in_bulk(
             {i for i in ids if i is not None}
         )
     out: list[Routing | None] = []
