@@ -10,15 +10,22 @@ from typing import Any
 
 import h3
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.test import Client, override_settings
-from django.conf import settings
 
 from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry
-from straz.reports.models import CrimeRecord, CrimeRelevance, CrimeState, CrimeType, MapCell, MapLayer
+from straz.reports.models import (
+    CrimeRecord,
+    CrimeRelevance,
+    CrimeState,
+    CrimeType,
+    MapCell,
+    MapLayer,
+)
 
 DATA = Path(__file__).parent / "data" / "crimemap"
 CODE_LISTS = [DATA / "types.json", DATA / "states.json", DATA / "relevance.json"]
@@ -34,7 +41,15 @@ NOT_PUBLIC = {
     "11453308": "type 999 not in the code list",
     "11453313": "no type",
 }
-PRIMARY = {"11453301": 3, "11453302": 3, "11453303": 1, "11453307": 4, "11453309": 5, "11453311": 4, "11453314": 3}
+PRIMARY = {
+    "11453301": 3,
+    "11453302": 3,
+    "11453303": 1,
+    "11453307": 4,
+    "11453309": 5,
+    "11453311": 4,
+    "11453314": 3,
+}
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +60,9 @@ def run(*paths: Any, fail: bool = False, **options: Any) -> str:
     args = [str(p) for p in paths]
     if fail:
         with pytest.raises(CommandError) as excinfo:
-            call_command("import_crime_map", *args, "--no-progress", stdout=out, stderr=err, **options)
+            call_command(
+                "import_crime_map", *args, "--no-progress", stdout=out, stderr=err, **options
+            )
         return out.getvalue() + err.getvalue() + str(excinfo.value)
     call_command("import_crime_map", *args, "--no-progress", stdout=out, stderr=err, **options)
     return out.getvalue() + err.getvalue()
@@ -55,8 +72,17 @@ def snapshot() -> dict[str, tuple[Any, ...]]:
     """Every stored record's fields, keyed by the police id."""
     return {
         r.external_id: (
-            r.occurred_at, r.lat, r.lon, r.public_lat, r.public_lon, r.state_id, r.relevance_id,
-            tuple(r.types), r.primary_type_id, r.municipal_police, r.is_public,
+            r.occurred_at,
+            r.lat,
+            r.lon,
+            r.public_lat,
+            r.public_lon,
+            r.state_id,
+            r.relevance_id,
+            tuple(r.types),
+            r.primary_type_id,
+            r.municipal_police,
+            r.is_public,
         )
         for r in CrimeRecord.objects.all()
     }
@@ -66,7 +92,14 @@ def police_layer_rows() -> set[tuple[int, int, int, int, int, int, int, int]]:
     """All map aggregate rows of the police layer."""
     return set(
         MapCell.objects.filter(layer=MapLayer.POLICE_DATA).values_list(
-            "period_days", "res", "cell", "category_id", "status", "count", "sum_lat_e6", "sum_lon_e6"
+            "period_days",
+            "res",
+            "cell",
+            "category_id",
+            "status",
+            "count",
+            "sum_lat_e6",
+            "sum_lon_e6",
         )
     )
 
@@ -84,7 +117,9 @@ def layer_total(category_id: int = 0, res: int = 4) -> int:
 
 
 def write_features(path: Path, features: list[dict[str, Any]]) -> Path:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     return path
 
 
@@ -138,7 +173,9 @@ def test_geojson_import_applies_the_public_rules() -> None:
 
 def test_public_location_is_the_centre_of_a_coarse_cell() -> None:
     run(*CODE_LISTS, DATA / "202401.geojson")
-    resolution = settings.STRAZ.get("CRIME_MAP_PUBLIC_RESOLUTION", settings.STRAZ["APPROXIMATE_RESOLUTION"])
+    resolution = settings.STRAZ.get(
+        "CRIME_MAP_PUBLIC_RESOLUTION", settings.STRAZ["APPROXIMATE_RESOLUTION"]
+    )
     for record in CrimeRecord.objects.all():
         assert (record.public_lat, record.public_lon) != (record.lat, record.lon)
         cell = h3.latlng_to_cell(record.lat, record.lon, resolution)
@@ -146,7 +183,10 @@ def test_public_location_is_the_centre_of_a_coarse_cell() -> None:
         assert record.public_lat == pytest.approx(centre[0], abs=1e-6)
         assert record.public_lon == pytest.approx(centre[1], abs=1e-6)
     # Two thefts a few dozen metres apart share one public point.
-    a, b = CrimeRecord.objects.get(external_id="11453301"), CrimeRecord.objects.get(external_id="11453314")
+    a, b = (
+        CrimeRecord.objects.get(external_id="11453301"),
+        CrimeRecord.objects.get(external_id="11453314"),
+    )
     assert (a.public_lat, a.public_lon) == (b.public_lat, b.public_lon)
 
 
@@ -224,9 +264,15 @@ def test_semicolon_csv_with_decimal_commas(tmp_path: Path) -> None:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     for i, row in enumerate(rows):
-        writer.writerow(row if i == 0 else [row[0], row[1].replace(".", ","), row[2].replace(".", ","), *row[3:]])
+        writer.writerow(
+            row
+            if i == 0
+            else [row[0], row[1].replace(".", ","), row[2].replace(".", ","), *row[3:]]
+        )
     path = tmp_path / "202401-excel.csv"
-    path.write_bytes(b"\xef\xbb\xbf" + out.getvalue().encode("utf-8"))  # with a BOM, as spreadsheets write
+    path.write_bytes(
+        b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+    )  # with a BOM, as spreadsheets write
     run(*CODE_LISTS, DATA / "202401.geojson")
     assert "0 inserted, 0 updated, 14 unchanged" in run(path)
 
@@ -241,7 +287,10 @@ def test_bad_geojson_records_are_skipped_with_their_positions() -> None:
     assert "not a GeoJSON Feature (feature 5, line 9)" in out
     assert "invalid code (feature 6, line 10" in out
     assert "id repeated later in the file" in out and "feature 7, line 11" in out
-    assert set(CrimeRecord.objects.values_list("external_id", flat=True)) == {"11453407", "11453408"}
+    assert set(CrimeRecord.objects.values_list("external_id", flat=True)) == {
+        "11453407",
+        "11453408",
+    }
     # The later of two records with one id counts.
     assert CrimeRecord.objects.get(external_id="11453407").state_id == 2
 
@@ -284,7 +333,9 @@ def test_records_before_the_break_are_kept_and_the_error_says_so() -> None:
         ("notes.txt", b"hello", "cannot tell what this file holds"),
     ],
 )
-def test_unreadable_files_exit_non_zero(tmp_path: Path, name: str, content: bytes, message: str) -> None:
+def test_unreadable_files_exit_non_zero(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     out = run(path, fail=True)
@@ -304,7 +355,9 @@ def test_import_order_does_not_matter() -> None:
     assert layer_total() == 0
     run(*CODE_LISTS)
     assert {r.external_id for r in CrimeRecord.objects.filter(is_public=True)} == PUBLIC_IDS
-    assert {r.external_id: r.primary_type_id for r in CrimeRecord.objects.filter(is_public=True)} == PRIMARY
+    assert {
+        r.external_id: r.primary_type_id for r in CrimeRecord.objects.filter(is_public=True)
+    } == PRIMARY
     assert layer_total() == len(PUBLIC_IDS)
 
 
@@ -315,7 +368,11 @@ def test_code_lists_go_first_within_one_run() -> None:
 
 def test_hidden_types_and_states_are_settings() -> None:
     run(*CODE_LISTS, DATA / "202401.geojson")
-    conf = {**settings.STRAZ, "CRIME_MAP_HIDDEN_TYPE_IDS": [4], "CRIME_MAP_NON_PUBLIC_STATE_NAMES": []}
+    conf = {
+        **settings.STRAZ,
+        "CRIME_MAP_HIDDEN_TYPE_IDS": [4],
+        "CRIME_MAP_NON_PUBLIC_STATE_NAMES": [],
+    }
     with override_settings(STRAZ=conf):
         out = run(reapply_rules=True)
     assert "Public rules re-applied: 4 records changed." in out
@@ -353,7 +410,9 @@ def test_rebuild_after_bulk_import_matches_incremental() -> None:
 
 def test_public_map_endpoint_shows_police_layer_without_exact_points() -> None:
     run(*CODE_LISTS, DATA / "202401.geojson")
-    response = Client().get("/api/v1/map", {"bbox": "13.30,49.70,13.45,49.78", "zoom": 12, "layer": "police"})
+    response = Client().get(
+        "/api/v1/map", {"bbox": "13.30,49.70,13.45,49.78", "zoom": 12, "layer": "police"}
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert sum(f["properties"]["count"] for f in body["features"]) == len(PUBLIC_IDS)

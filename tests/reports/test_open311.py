@@ -59,7 +59,10 @@ ERRORS_SCHEMA = {
         "type": "object",
         "required": ["code", "description"],
         "additionalProperties": False,
-        "properties": {"code": {"type": "integer"}, "description": {"type": "string", "minLength": 1}},
+        "properties": {
+            "code": {"type": "integer"},
+            "description": {"type": "string", "minLength": 1},
+        },
     },
 }
 
@@ -67,7 +70,9 @@ ERRORS_SCHEMA = {
 def validate(instance: Any, schema_file: str) -> None:
     """Validate against one of the shared Open311 JSON Schemas, $refs resolved between files."""
     assert SCHEMAS.is_dir(), f"Open311 schemas missing at {SCHEMAS}"
-    Draft202012Validator(_schema(schema_file), registry=REGISTRY, format_checker=_formats).validate(instance)
+    Draft202012Validator(_schema(schema_file), registry=REGISTRY, format_checker=_formats).validate(
+        instance
+    )
 
 
 def swagger_definition(name: str) -> dict[str, Any]:
@@ -86,7 +91,13 @@ def properties_of(schema_file: str) -> tuple[set[str], set[str]]:
     return set(schema["properties"]), set(schema.get("required", []))
 
 
-def get(client: Client, path: str, expect: int = 200, headers: dict[str, str] | None = None, **params: Any) -> Any:
+def get(
+    client: Client,
+    path: str,
+    expect: int = 200,
+    headers: dict[str, str] | None = None,
+    **params: Any,
+) -> Any:
     response = client.get(BASE + path, params, headers=headers or {})
     assert response.status_code == expect, response.content
     return response
@@ -105,7 +116,12 @@ def _element(element: Any) -> Any:
     children = list(element)
     if not children:
         return element.text
-    if len({c.tag for c in children}) == 1 and len(children) > 1 or element.tag in {"attributes", "values", "formats", "endpoints"}:
+    if (len({c.tag for c in children}) == 1 and len(children) > 1) or element.tag in {
+        "attributes",
+        "values",
+        "formats",
+        "endpoints",
+    }:
         return [_element(c) for c in children]
     return {c.tag: _element(c) for c in children}
 
@@ -125,7 +141,9 @@ def as_xml_text(value: Any) -> Any:
     return str(value)
 
 
-def assert_xml_matches_json(xml: list[dict[str, Any]], data: list[dict[str, Any]], schema_file: str) -> None:
+def assert_xml_matches_json(
+    xml: list[dict[str, Any]], data: list[dict[str, Any]], schema_file: str
+) -> None:
     """Same objects in both formats, with field names from the schema."""
     names, required = properties_of(schema_file)
     assert len(xml) == len(data)
@@ -166,7 +184,9 @@ def test_services_json_validates_and_names_follow_the_language(categories: dict[
     from straz.reports.models import Category
 
     assert [s["service_code"] for s in body] == list(
-        Category.objects.filter(is_active=True).order_by("order", "code").values_list("code", flat=True)
+        Category.objects.filter(is_active=True)
+        .order_by("order", "code")
+        .values_list("code", flat=True)
     )
     assert {c.code for c in categories.values()} <= {s["service_code"] for s in body}
     by_code = {s["service_code"]: s for s in body}
@@ -177,7 +197,9 @@ def test_services_json_validates_and_names_follow_the_language(categories: dict[
     english = get(Client(), "services.json", headers={"Accept-Language": "en"}).json()
     assert {s["service_code"]: s["service_name"] for s in english}["illegal-dump"] == "Illegal dump"
     polish = get(Client(), "services.json", locale="pl").json()
-    assert {s["service_code"]: s["service_name"] for s in polish}["drug-use"] == "Używanie środków odurzających"
+    assert {s["service_code"]: s["service_name"] for s in polish}[
+        "drug-use"
+    ] == "Używanie środków odurzających"
 
 
 def test_services_xml_has_the_georeport_names(categories: dict[str, Any]) -> None:
@@ -229,10 +251,17 @@ def test_post_creates_an_anonymous_report(district_a: Any, categories: dict[str,
     when = (timezone.now() - timedelta(hours=3)).replace(microsecond=0)
     response = post(
         "203.0.113.31",
-        service_code="illegal-dump", lat=str(IN_A[0]), long=str(IN_A[1]),
-        description="Pneumatiky za garážemi", **{"attribute[occurred_at]": when.isoformat()},
-        email="jana.novakova@example.cz", first_name="Jana", last_name="Nováková", phone="+420 601 234 567",
-        device_id="device-XYZ-123", account_id="acct-987",
+        service_code="illegal-dump",
+        lat=str(IN_A[0]),
+        long=str(IN_A[1]),
+        description="Pneumatiky za garážemi",
+        **{"attribute[occurred_at]": when.isoformat()},
+        email="jana.novakova@example.cz",
+        first_name="Jana",
+        last_name="Nováková",
+        phone="+420 601 234 567",
+        device_id="device-XYZ-123",
+        account_id="acct-987",
     )
     assert response.status_code == 200, response.content
     body = response.json()
@@ -245,7 +274,13 @@ def test_post_creates_an_anonymous_report(district_a: Any, categories: dict[str,
     assert report.occurred_at == when
     assert report.district_id == district_a.pk
     text = response.content.decode()
-    for personal in ("jana.novakova@example.cz", "Nováková", "601 234 567", "device-XYZ-123", "acct-987"):
+    for personal in (
+        "jana.novakova@example.cz",
+        "Nováková",
+        "601 234 567",
+        "device-XYZ-123",
+        "acct-987",
+    ):
         assert personal not in text
         assert not Report.objects.filter(description__contains=personal).exists()
         assert not Report.objects.filter(address_text__contains=personal).exists()
@@ -258,7 +293,9 @@ def test_post_creates_an_anonymous_report(district_a: Any, categories: dict[str,
 
 
 def test_post_answers_in_xml(district_a: Any, categories: dict[str, Any]) -> None:
-    response = post("203.0.113.32", fmt="xml", service_code="illegal-dump", lat=str(IN_A[0]), long=str(IN_A[1]))
+    response = post(
+        "203.0.113.32", fmt="xml", service_code="illegal-dump", lat=str(IN_A[0]), long=str(IN_A[1])
+    )
     assert response.status_code == 200, response.content
     (item,) = xml_items(response, "service_requests", "request")
     assert set(item) <= set(swagger_definition("RequestResponse")["properties"])
@@ -266,7 +303,9 @@ def test_post_answers_in_xml(district_a: Any, categories: dict[str, Any]) -> Non
     assert "account_id" not in item
 
 
-def test_post_with_an_address_string_uses_the_gazetteer(district_a: Any, categories: dict[str, Any]) -> None:
+def test_post_with_an_address_string_uses_the_gazetteer(
+    district_a: Any, categories: dict[str, Any]
+) -> None:
     from straz.territory.models import Place
 
     Place.objects.create(name="Americká", lat=49.7431, lon=13.3712)
@@ -274,7 +313,10 @@ def test_post_with_an_address_string_uses_the_gazetteer(district_a: Any, categor
     assert response.status_code == 200, response.content
     report = Report.objects.get(pk=int(response.json()[0]["service_request_id"]))
     assert (report.lat, report.lon) == (49.7431, 13.3712)
-    assert_error(post("203.0.113.34", service_code="illegal-dump", address_string="Nikde neexistující 99"), 400)
+    assert_error(
+        post("203.0.113.34", service_code="illegal-dump", address_string="Nikde neexistující 99"),
+        400,
+    )
 
 
 @pytest.mark.parametrize(
@@ -289,9 +331,21 @@ def test_post_with_an_address_string_uses_the_gazetteer(district_a: Any, categor
         ({"address_id": "545483"}, 400, "address_id"),
         ({"lat": str(OUTSIDE[0]), "long": str(OUTSIDE[1])}, 400, "outside"),
         ({"lat": "49.74", "long": "13.37", "attribute[colour]": "red"}, 400, "colour"),
-        ({"lat": "49.74", "long": "13.37", "attribute[occurred_at]": "yesterday"}, 400, "occurred_at"),
-        ({"lat": "49.74", "long": "13.37", "attribute[occurred_at]": "2099-01-01T10:00:00Z"}, 400, "future"),
-        ({"lat": "49.74", "long": "13.37", "description": "<script>alert(1)</script>"}, 400, "HTML"),
+        (
+            {"lat": "49.74", "long": "13.37", "attribute[occurred_at]": "yesterday"},
+            400,
+            "occurred_at",
+        ),
+        (
+            {"lat": "49.74", "long": "13.37", "attribute[occurred_at]": "2099-01-01T10:00:00Z"},
+            400,
+            "future",
+        ),
+        (
+            {"lat": "49.74", "long": "13.37", "description": "<script>alert(1)</script>"},
+            400,
+            "HTML",
+        ),
         ({"lat": "49.74", "long": "13.37", "description": "x" * 501}, 400, "500"),
         ({"lat": "49.74", "long": "13.37", "service_code": ""}, 400, "service_code"),
         ({"lat": "49.74", "long": "13.37", "service_code": "no-such-thing"}, 404, "no-such-thing"),
@@ -308,8 +362,16 @@ def test_bad_posts_are_refused_and_store_nothing(
     assert Report.objects.count() == 0
 
 
-def test_valid_api_key_is_accepted(district_a: Any, categories: dict[str, Any], officer: Any, token_for: Any) -> None:
-    response = post("203.0.113.41", service_code="illegal-dump", lat="49.74", long="13.37", api_key=token_for(officer))
+def test_valid_api_key_is_accepted(
+    district_a: Any, categories: dict[str, Any], officer: Any, token_for: Any
+) -> None:
+    response = post(
+        "203.0.113.41",
+        service_code="illegal-dump",
+        lat="49.74",
+        long="13.37",
+        api_key=token_for(officer),
+    )
     assert response.status_code == 200, response.content
 
 
@@ -324,20 +386,29 @@ def test_rate_limit_is_the_web_form_limit(district_a: Any, categories: dict[str,
 
 def test_post_needs_no_csrf_token(district_a: Any, categories: dict[str, Any]) -> None:
     client = Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.43")
-    response = client.post(BASE + "requests.json", {"service_code": "illegal-dump", "lat": "49.74", "long": "13.37"})
+    response = client.post(
+        BASE + "requests.json", {"service_code": "illegal-dump", "lat": "49.74", "long": "13.37"}
+    )
     assert response.status_code == 200, response.content
 
 
 def test_media_url_is_not_fetched_nor_stored(district_a: Any, categories: dict[str, Any]) -> None:
-    response = post("203.0.113.44", service_code="illegal-dump", lat="49.74", long="13.37",
-                    media_url="http://example.invalid/photo.jpg")
+    response = post(
+        "203.0.113.44",
+        service_code="illegal-dump",
+        lat="49.74",
+        long="13.37",
+        media_url="http://example.invalid/photo.jpg",
+    )
     assert response.status_code == 200
     report = Report.objects.get(pk=int(response.json()[0]["service_request_id"]))
     assert not report.attachments.exists()
     assert "media_url" in response.json()[0]["service_notice"]
 
 
-def test_idempotency_key_replays_the_same_request(district_a: Any, categories: dict[str, Any]) -> None:
+def test_idempotency_key_replays_the_same_request(
+    district_a: Any, categories: dict[str, Any]
+) -> None:
     headers = {"Idempotency-Key": "open311-retry-1"}
     data = {"service_code": "illegal-dump", "lat": "49.74", "long": "13.37"}
     first = post("203.0.113.45", headers=headers, **data)
@@ -354,18 +425,38 @@ def test_idempotency_key_replays_the_same_request(district_a: Any, categories: d
 def reports(district_a: Any, categories: dict[str, Any], officer: Any) -> dict[str, Report]:
     """Reports in several states: public, confirmed-only, approximated, duplicate, closed."""
     ids = {
-        "dump": submit(category_code="illegal-dump", client_ip="198.51.100.1",
-                       description="Tajný popis pro policii", address_text="U Jana Nováka 5"),
-        "venue": submit(category_code="dangerous-venue", lat=49.73, lon=13.36, client_ip="198.51.100.2"),
-        "drugs": submit(category_code="drug-use", lat=49.751234, lon=13.381234, client_ip="198.51.100.3",
-                        attachment=IncomingAttachment(name="fotka-sousedu.jpg", data=image_bytes())),
+        "dump": submit(
+            category_code="illegal-dump",
+            client_ip="198.51.100.1",
+            description="Tajný popis pro policii",
+            address_text="U Jana Nováka 5",
+        ),
+        "venue": submit(
+            category_code="dangerous-venue", lat=49.73, lon=13.36, client_ip="198.51.100.2"
+        ),
+        "drugs": submit(
+            category_code="drug-use",
+            lat=49.751234,
+            lon=13.381234,
+            client_ip="198.51.100.3",
+            attachment=IncomingAttachment(name="fotka-sousedu.jpg", data=image_bytes()),
+        ),
         "dup": submit(category_code="illegal-dump", client_ip="198.51.100.4"),
-        "closed": submit(category_code="illegal-dump", lat=49.725, lon=13.385, client_ip="198.51.100.5"),
+        "closed": submit(
+            category_code="illegal-dump", lat=49.725, lon=13.385, client_ip="198.51.100.5"
+        ),
     }
     out = {k: Report.objects.get(pk=v.report_id) for k, v in ids.items()}
     transition_report(user=officer, report_id=out["closed"].pk, target="verification")
-    transition_report(user=officer, report_id=out["closed"].pk, target="confirmed", public_note="Posíleny hlídky")
-    transition_report(user=officer, report_id=out["closed"].pk, target="eliminated", public_note="Skládka odklizena")
+    transition_report(
+        user=officer, report_id=out["closed"].pk, target="confirmed", public_note="Posíleny hlídky"
+    )
+    transition_report(
+        user=officer,
+        report_id=out["closed"].pk,
+        target="eliminated",
+        public_note="Skládka odklizena",
+    )
     add_note(user=officer, report_id=out["dump"].pk, text="Interní poznámka: soused podezřelý")
     return {k: Report.objects.get(pk=r.pk) for k, r in out.items()}
 
@@ -385,7 +476,10 @@ def test_requests_list_only_public_reports(reports: dict[str, Report]) -> None:
     assert (dump["lat"], dump["long"]) == (reports["dump"].lat, reports["dump"].lon)
     # An approximated category shows only the centre of its coarse cell.
     drugs = by_id[str(reports["drugs"].pk)]
-    assert (drugs["lat"], drugs["long"]) == (reports["drugs"].public_lat, reports["drugs"].public_lon)
+    assert (drugs["lat"], drugs["long"]) == (
+        reports["drugs"].public_lat,
+        reports["drugs"].public_lon,
+    )
     assert (drugs["lat"], drugs["long"]) != (49.751234, 13.381234)
     closed = by_id[str(reports["closed"].pk)]
     assert closed["status"] == "closed"
@@ -421,25 +515,48 @@ def test_requests_xml_matches_json(reports: dict[str, Report]) -> None:
 def test_request_filters(reports: dict[str, Report]) -> None:
     c = Client()
     dump, drugs, closed = (str(reports[k].pk) for k in ("dump", "drugs", "closed"))
-    assert {r["service_request_id"] for r in get(c, "requests.json", service_code="drug-use").json()} == {drugs}
-    assert {r["service_request_id"] for r in get(c, "requests.json", service_code="drug-use,illegal-dump").json()} == {dump, drugs, closed}
-    assert {r["service_request_id"] for r in get(c, "requests.json", status="closed").json()} == {closed}
-    assert {r["service_request_id"] for r in get(c, "requests.json", status="open").json()} == {dump, drugs}
+    assert {
+        r["service_request_id"] for r in get(c, "requests.json", service_code="drug-use").json()
+    } == {drugs}
+    assert {
+        r["service_request_id"]
+        for r in get(c, "requests.json", service_code="drug-use,illegal-dump").json()
+    } == {dump, drugs, closed}
+    assert {r["service_request_id"] for r in get(c, "requests.json", status="closed").json()} == {
+        closed
+    }
+    assert {r["service_request_id"] for r in get(c, "requests.json", status="open").json()} == {
+        dump,
+        drugs,
+    }
     assert len(get(c, "requests.json", status="open,closed").json()) == 3
     # Older than the default 90-day window: only an explicit window or id list finds it.
-    Report.objects.filter(pk=reports["drugs"].pk).update(created_at=timezone.now() - timedelta(days=120))
+    Report.objects.filter(pk=reports["drugs"].pk).update(
+        created_at=timezone.now() - timedelta(days=120)
+    )
     assert drugs not in {r["service_request_id"] for r in get(c, "requests.json").json()}
     start = (timezone.now() - timedelta(days=130)).isoformat()
     end = (timezone.now() - timedelta(days=110)).isoformat()
-    assert {r["service_request_id"] for r in get(c, "requests.json", start_date=start, end_date=end).json()} == {drugs}
-    assert {r["service_request_id"] for r in get(c, "requests.json", end_date=end).json()} == {drugs}
+    assert {
+        r["service_request_id"]
+        for r in get(c, "requests.json", start_date=start, end_date=end).json()
+    } == {drugs}
+    assert {r["service_request_id"] for r in get(c, "requests.json", end_date=end).json()} == {
+        drugs
+    }
     ids = f"{drugs},{dump},{reports['venue'].pk},999999"
     # An id list overrides the other filters, and never reveals non-public reports.
-    assert {r["service_request_id"] for r in get(c, "requests.json", service_request_id=ids, status="closed").json()} == {drugs, dump}
+    assert {
+        r["service_request_id"]
+        for r in get(c, "requests.json", service_request_id=ids, status="closed").json()
+    } == {drugs, dump}
     # Paging (newest first).
     page1 = get(c, "requests.json", page_size=1).json()
     page2 = get(c, "requests.json", page_size=1, page=2).json()
-    assert len(page1) == len(page2) == 1 and page1[0]["service_request_id"] != page2[0]["service_request_id"]
+    assert (
+        len(page1) == len(page2) == 1
+        and page1[0]["service_request_id"] != page2[0]["service_request_id"]
+    )
     assert get(c, "requests.json", page=5).json() == []
 
 
@@ -457,7 +574,9 @@ def test_request_filters(reports: dict[str, Report]) -> None:
         ({"service_code": "no-such-thing"}, 404),
     ],
 )
-def test_bad_list_parameters_are_error_lists(reports: dict[str, Report], params: dict[str, str], status: int) -> None:
+def test_bad_list_parameters_are_error_lists(
+    reports: dict[str, Report], params: dict[str, str], status: int
+) -> None:
     for fmt in ("json", "xml"):
         assert_error(get(Client(), f"requests.{fmt}", expect=status, **params), status, fmt)
 
@@ -467,7 +586,11 @@ def test_single_request(reports: dict[str, Report], path: str) -> None:
     body = get(Client(), path.format(id=reports["dump"].pk)).json()
     validate(body, "requests.json")
     assert len(body) == 1 and body[0]["service_request_id"] == str(reports["dump"].pk)
-    xml = xml_items(get(Client(), path.format(id=reports["dump"].pk).replace(".json", ".xml")), "service_requests", "request")
+    xml = xml_items(
+        get(Client(), path.format(id=reports["dump"].pk).replace(".json", ".xml")),
+        "service_requests",
+        "request",
+    )
     assert_xml_matches_json(xml, body, "request.json")
 
 
@@ -479,7 +602,9 @@ def test_non_public_or_unknown_request_is_404(reports: dict[str, Report], which:
 
 
 def test_report_past_its_public_period_is_not_listed(reports: dict[str, Report]) -> None:
-    Report.objects.filter(pk=reports["closed"].pk).update(public_until=timezone.now() - timedelta(seconds=1))
+    Report.objects.filter(pk=reports["closed"].pk).update(
+        public_until=timezone.now() - timedelta(seconds=1)
+    )
     ids = {r["service_request_id"] for r in get(Client(), "requests.json").json()}
     assert str(reports["closed"].pk) not in ids
     assert_error(get(Client(), f"requests/{reports['closed'].pk}.json", expect=404), 404)
@@ -491,7 +616,11 @@ def test_tokens(reports: dict[str, Report]) -> None:
     token = issue_token(reports["dump"].pk)
     xml = xml_items(get(Client(), f"tokens/{token}.xml"), "service_requests", "request")
     assert xml == [{"service_request_id": str(reports["dump"].pk), "token": token}]
-    forged = token.rsplit(":", 1)[0].replace(str(reports["dump"].pk), str(reports["drugs"].pk)) + ":" + token.rsplit(":", 1)[1]
+    forged = (
+        token.rsplit(":", 1)[0].replace(str(reports["dump"].pk), str(reports["drugs"].pk))
+        + ":"
+        + token.rsplit(":", 1)[1]
+    )
     assert_error(get(Client(), f"tokens/{forged}.json", expect=404), 404)
     assert_error(get(Client(), "tokens/nonsense.xml", expect=404), 404, "xml")
 
@@ -501,11 +630,25 @@ def test_tokens(reports: dict[str, Report]) -> None:
 
 def test_no_private_field_ever_appears(reports: dict[str, Report]) -> None:
     secrets = [
-        "Tajný popis pro policii", "U Jana Nováka 5", "Interní poznámka", "fotka-sousedu", "198.51.100.",
-        "49.751234", "13.381234", "reporter", "media_url",
+        "Tajný popis pro policii",
+        "U Jana Nováka 5",
+        "Interní poznámka",
+        "fotka-sousedu",
+        "198.51.100.",
+        "49.751234",
+        "13.381234",
+        "reporter",
+        "media_url",
     ]
-    paths = ["services.json", "services.xml", "services/drug-use.json", "requests.json", "requests.xml",
-             "discovery.json", "discovery.xml"]
+    paths = [
+        "services.json",
+        "services.xml",
+        "services/drug-use.json",
+        "requests.json",
+        "requests.xml",
+        "discovery.json",
+        "discovery.xml",
+    ]
     for key in ("dump", "drugs", "closed"):
         paths += [f"requests/{reports[key].pk}.json", f"requests/{reports[key].pk}.xml"]
     for path in paths:
@@ -535,4 +678,7 @@ def test_discovery_points_at_this_endpoint(categories: dict[str, Any]) -> None:
     assert endpoint["formats"] == ["text/xml", "application/json"]
     doc = etree.fromstring(get(Client(), "discovery.xml").content)
     assert doc.tag == "discovery"
-    assert [f.text for f in doc.find("endpoints").find("endpoint").find("formats")] == ["text/xml", "application/json"]
+    assert [f.text for f in doc.find("endpoints").find("endpoint").find("formats")] == [
+        "text/xml",
+        "application/json",
+    ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -125,17 +125,29 @@ class FileSummary:
 
     def lines(self) -> list[str]:
         """The human summary (translated); the error, if any, is in `error`."""
-        head = _("%(name)s (%(kind)s): %(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(skipped)d skipped") % {
-            "name": self.name, "kind": self.kind or "?", "inserted": self.inserted, "updated": self.updated,
-            "unchanged": self.unchanged, "skipped": self.skipped_total,
+        head = _(
+            "%(name)s (%(kind)s): %(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(skipped)d skipped"
+        ) % {
+            "name": self.name,
+            "kind": self.kind or "?",
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped_total,
         }
         out = [head]
         for reason, count in sorted(self.skipped.items()):
             where = "; ".join(self.examples.get(reason, []))
             more = " …" if count > len(self.examples.get(reason, [])) else ""
-            out.append(_("  skipped %(count)d × %(reason)s (%(where)s%(more)s)") % {
-                "count": count, "reason": reason_label(reason), "where": where, "more": more,
-            })
+            out.append(
+                _("  skipped %(count)d × %(reason)s (%(where)s%(more)s)")
+                % {
+                    "count": count,
+                    "reason": reason_label(reason),
+                    "where": where,
+                    "more": more,
+                }
+            )
         if self.note:
             out.append(f"  {self.note}")
         if self.not_public:
@@ -168,7 +180,8 @@ class RuleContext:
 def load_rule_context() -> RuleContext:
     """Read the code lists and settings once per import."""
     hierarchy = cr.TypeHierarchy(
-        cr.TypeNode(t.id, t.parent_id1, t.parent_id2, t.parent_id3, t.name, t.label) for t in CrimeType.objects.all()
+        cr.TypeNode(t.id, t.parent_id1, t.parent_id2, t.parent_id3, t.name, t.label)
+        for t in CrimeType.objects.all()
     )
     states = dict(CrimeState.objects.values_list("id", "name"))
     rules = cr.build_public_rules(
@@ -177,14 +190,20 @@ def load_rule_context() -> RuleContext:
         hidden_type_ids=[int(x) for x in _conf("CRIME_MAP_HIDDEN_TYPE_IDS", ())],
         hidden_type_names=list(_conf("CRIME_MAP_HIDDEN_TYPE_NAMES", DEFAULT_HIDDEN_TYPE_NAMES)),
         non_public_state_ids=[int(x) for x in _conf("CRIME_MAP_NON_PUBLIC_STATE_IDS", ())],
-        non_public_state_names=list(_conf("CRIME_MAP_NON_PUBLIC_STATE_NAMES", DEFAULT_NON_PUBLIC_STATE_NAMES)),
+        non_public_state_names=list(
+            _conf("CRIME_MAP_NON_PUBLIC_STATE_NAMES", DEFAULT_NON_PUBLIC_STATE_NAMES)
+        ),
     )
     return RuleContext(hierarchy=hierarchy, rules=rules, resolution=public_resolution())
 
 
-def _judged(types: tuple[int, ...], state_id: int | None, lat: float, lon: float, ctx: RuleContext) -> dict[str, Any]:
+def _judged(
+    types: tuple[int, ...], state_id: int | None, lat: float, lon: float, ctx: RuleContext
+) -> dict[str, Any]:
     """The derived columns of a record: primary type, public flag, public location."""
-    reason = cr.why_not_public(types=types, state_id=state_id, hierarchy=ctx.hierarchy, rules=ctx.rules)
+    reason = cr.why_not_public(
+        types=types, state_id=state_id, hierarchy=ctx.hierarchy, rules=ctx.rules
+    )
     plat, plon = public_location(lat, lon, approximate=True, resolution=ctx.resolution)
     return {
         "primary_type_id": cr.primary_type(types, ctx.hierarchy),
@@ -221,13 +240,26 @@ def rebuild_map_layer() -> int:
 # ---------------------------------------------------------------- records
 
 _FIELDS = (
-    "occurred_at", "lat", "lon", "public_lat", "public_lon", "state_id", "relevance_id", "types",
-    "primary_type_id", "municipal_police", "is_public",
+    "occurred_at",
+    "lat",
+    "lon",
+    "public_lat",
+    "public_lon",
+    "state_id",
+    "relevance_id",
+    "types",
+    "primary_type_id",
+    "municipal_police",
+    "is_public",
 )
 
 
 def _store_batch(
-    batch: list[tuple[str, cr.CrimeRow]], *, ctx: RuleContext, summary: FileSummary, source: str,
+    batch: list[tuple[str, cr.CrimeRow]],
+    *,
+    ctx: RuleContext,
+    summary: FileSummary,
+    source: str,
     update_map: bool,
 ) -> None:
     """Upsert one batch by external id: one transaction, one audit entry, exact map counts."""
@@ -252,13 +284,20 @@ def _store_batch(
             if reason is not None:
                 summary.not_public[reason] += 1
             values: dict[str, Any] = {
-                "occurred_at": row.occurred_at, "lat": row.lat, "lon": row.lon,
-                "state_id": row.state_id, "relevance_id": row.relevance_id, "types": list(row.types),
-                "municipal_police": row.municipal_police, **derived,
+                "occurred_at": row.occurred_at,
+                "lat": row.lat,
+                "lon": row.lon,
+                "state_id": row.state_id,
+                "relevance_id": row.relevance_id,
+                "types": list(row.types),
+                "municipal_police": row.municipal_police,
+                **derived,
             }
             record = existing.get(external_id)
             if record is None:
-                record = CrimeRecord(external_id=external_id, imported_at=now, source_file=source[:255], **values)
+                record = CrimeRecord(
+                    external_id=external_id, imported_at=now, source_file=source[:255], **values
+                )
                 creates.append(record)
                 changes.append((None, crime_footprint(record)))
                 continue
@@ -276,7 +315,9 @@ def _store_batch(
             CrimeRecord.objects.bulk_create(creates, batch_size=500)
             inserted = len(creates)
         if updates:
-            CrimeRecord.objects.bulk_update(updates, [*_FIELDS, "imported_at", "source_file"], batch_size=500)
+            CrimeRecord.objects.bulk_update(
+                updates, [*_FIELDS, "imported_at", "source_file"], batch_size=500
+            )
             updated = len(updates)
         if inserted or updated:
             if update_map:
@@ -287,8 +328,10 @@ def _store_batch(
                 object_id=source[:255],
                 actor_label=AUDIT_ACTOR,
                 after={
-                    "inserted": inserted, "updated": updated,
-                    "from": batch[0][0], "to": batch[-1][0],
+                    "inserted": inserted,
+                    "updated": updated,
+                    "from": batch[0][0],
+                    "to": batch[-1][0],
                 },
             )
     summary.inserted += inserted
@@ -296,8 +339,13 @@ def _store_batch(
 
 
 def import_records(
-    items: Iterable[Item], *, source: str, summary: FileSummary, ctx: RuleContext | None = None,
-    update_map: bool = True, batch_size: int = BATCH_SIZE,
+    items: Iterable[Item],
+    *,
+    source: str,
+    summary: FileSummary,
+    ctx: RuleContext | None = None,
+    update_map: bool = True,
+    batch_size: int = BATCH_SIZE,
 ) -> FileSummary:
     """Store the records of one file in batches; bad records are counted and skipped."""
     ctx = ctx or load_rule_context()
@@ -325,7 +373,9 @@ _CODE_MODELS: dict[FileKind, Any] = {
 }
 
 
-def import_code_list(kind: FileKind, stream: IO[bytes], *, source: str, summary: FileSummary) -> FileSummary:
+def import_code_list(
+    kind: FileKind, stream: IO[bytes], *, source: str, summary: FileSummary
+) -> FileSummary:
     """Upsert a code list by id in one transaction with one audit entry."""
     model = _CODE_MODELS[kind]
     entries = read_code_list(kind, stream)
@@ -339,7 +389,12 @@ def import_code_list(kind: FileKind, stream: IO[bytes], *, source: str, summary:
             node = entry.node
             values: dict[str, Any] = {"name": node.name}
             if kind is FileKind.TYPES:
-                values.update(parent_id1=node.parent_id1, parent_id2=node.parent_id2, parent_id3=node.parent_id3, label=node.label)
+                values.update(
+                    parent_id1=node.parent_id1,
+                    parent_id2=node.parent_id2,
+                    parent_id3=node.parent_id3,
+                    label=node.label,
+                )
             obj = existing.get(node.id)
             if obj is None:
                 existing[node.id] = model.objects.create(id=node.id, **values)
@@ -353,8 +408,11 @@ def import_code_list(kind: FileKind, stream: IO[bytes], *, source: str, summary:
                 summary.unchanged += 1
         if summary.inserted or summary.updated:
             audit.record(
-                action="crimemap.code_list_imported", object_type=f"crime_{kind.value}", object_id=source[:255],
-                actor_label=AUDIT_ACTOR, after={"inserted": summary.inserted, "updated": summary.updated},
+                action="crimemap.code_list_imported",
+                object_type=f"crime_{kind.value}",
+                object_id=source[:255],
+                actor_label=AUDIT_ACTOR,
+                after={"inserted": summary.inserted, "updated": summary.updated},
             )
     return summary
 
@@ -371,7 +429,9 @@ def reapply_public_rules(*, update_map: bool = True, batch_size: int = 5000) -> 
     while True:
         with transaction.atomic():
             chunk = list(
-                CrimeRecord.objects.select_for_update().filter(id__gt=last_id).order_by("id")
+                CrimeRecord.objects.select_for_update()
+                .filter(id__gt=last_id)
+                .order_by("id")
                 .only("id", "types", "state_id", "lat", "lon", *fields)[:batch_size]
             )
             if not chunk:
@@ -394,8 +454,11 @@ def reapply_public_rules(*, update_map: bool = True, batch_size: int = 5000) -> 
                 if update_map:
                     _apply_map_changes(changes)
                 audit.record(
-                    action="crimemap.rules_reapplied", object_type="crime_record", object_id=f"{chunk[0].id}-{last_id}",
-                    actor_label=AUDIT_ACTOR, after={"changed": len(updates)},
+                    action="crimemap.rules_reapplied",
+                    object_type="crime_record",
+                    object_id=f"{chunk[0].id}-{last_id}",
+                    actor_label=AUDIT_ACTOR,
+                    after={"changed": len(updates)},
                 )
                 changed += len(updates)
     return changed
@@ -423,7 +486,9 @@ def _head(path: Path) -> bytes:
         return handle.read(4096)
 
 
-def plan_inputs(paths: Iterable[str | Path], *, kind: FileKind | None = None) -> tuple[list[InputFile], list[FileSummary]]:
+def plan_inputs(
+    paths: Iterable[str | Path], *, kind: FileKind | None = None
+) -> tuple[list[InputFile], list[FileSummary]]:
     """Detect kinds (expanding zips); code lists first so records are judged against them."""
     inputs: list[InputFile] = []
     problems: list[FileSummary] = []
@@ -453,12 +518,19 @@ def plan_inputs(paths: Iterable[str | Path], *, kind: FileKind | None = None) ->
 def _progress_bar(total: int, name: str, enabled: bool) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=total or None, desc=name, unit="B", unit_scale=True, disable=not enabled, leave=False)
+    return tqdm(
+        total=total or None, desc=name, unit="B", unit_scale=True, disable=not enabled, leave=False
+    )
 
 
 def import_paths(
-    paths: Iterable[str | Path], *, kind: FileKind | None = None, progress: bool = False,
-    rebuild_map: bool = False, batch_size: int = BATCH_SIZE, on_summary: Callable[[FileSummary], None] | None = None,
+    paths: Iterable[str | Path],
+    *,
+    kind: FileKind | None = None,
+    progress: bool = False,
+    rebuild_map: bool = False,
+    batch_size: int = BATCH_SIZE,
+    on_summary: Callable[[FileSummary], None] | None = None,
 ) -> list[FileSummary]:
     """Import files of any kind; each gets a summary (error set when the file is broken).
 
@@ -472,7 +544,9 @@ def import_paths(
     ctx: RuleContext | None = None
     codes_changed = False
     for item in inputs:
-        summary = FileSummary(name=item.name, kind=KIND_LABELS.get(item.kind, "?") if item.kind else "?")
+        summary = FileSummary(
+            name=item.name, kind=KIND_LABELS.get(item.kind, "?") if item.kind else "?"
+        )
         if item.kind is None and item.member is not None:
             # A read-me or licence beside the data in an archive is not an error.
             summary.note = _("not crime-map data, left out")
@@ -482,7 +556,11 @@ def import_paths(
             continue
         try:
             if item.kind is None:
-                raise BrokenFile(_("cannot tell what this file holds; name it *.geojson, *.csv, types.json, states.json or relevance.json, or pass --kind"))
+                raise BrokenFile(
+                    _(
+                        "cannot tell what this file holds; name it *.geojson, *.csv, types.json, states.json or relevance.json, or pass --kind"
+                    )
+                )
             with ExitStack() as stack:
                 if item.member is not None:
                     archive, stream = open_zip_member(item.path, item.member)
@@ -503,14 +581,20 @@ def import_paths(
                         ctx = load_rule_context()
                     bar = stack.enter_context(_progress_bar(item.size, item.name, progress))
                     import_records(
-                        iter_records(item.kind, stream, progress=bar.update), source=item.name, summary=summary,
-                        ctx=ctx, update_map=not rebuild_map, batch_size=batch_size,
+                        iter_records(item.kind, stream, progress=bar.update),
+                        source=item.name,
+                        summary=summary,
+                        ctx=ctx,
+                        update_map=not rebuild_map,
+                        batch_size=batch_size,
                     )
         except (BrokenFile, zipfile.BadZipFile, EOFError, OSError) as exc:
             done = summary.inserted + summary.updated
             summary.error = str(exc) + (
-                _(" — %(n)d records before this point were stored; re-import after fixing the file") % {"n": done}
-                if done else ""
+                _(" — %(n)d records before this point were stored; re-import after fixing the file")
+                % {"n": done}
+                if done
+                else ""
             )
         summaries.append(summary)
         if on_summary:
@@ -524,4 +608,6 @@ def import_paths(
 
 def latest_occurrence() -> datetime | None:
     """When the newest stored offence happened (for the statistics page)."""
-    return CrimeRecord.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    return (
+        CrimeRecord.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    )

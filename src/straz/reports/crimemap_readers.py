@@ -89,8 +89,14 @@ def detect_kind(name: str, head: bytes) -> FileKind | None:
         return FileKind.GEOJSON
     stem = lower.rsplit(".", 1)[0]
     for hints, kind in _NAME_HINTS:
-        if any(stem == h or stem.startswith(h + "_") or stem.endswith("_" + h) or stem.endswith("-" + h)
-               or stem.startswith(h + "-") for h in hints):
+        if any(
+            stem == h
+            or stem.startswith(h + "_")
+            or stem.endswith("_" + h)
+            or stem.endswith("-" + h)
+            or stem.startswith(h + "-")
+            for h in hints
+        ):
             return kind
     if b"parent_id1" in text:
         return FileKind.TYPES
@@ -123,7 +129,9 @@ class _CountingReader(io.RawIOBase):
 class _JsonStream:
     """Reads JSON values one at a time from a byte stream with a bounded buffer."""
 
-    def __init__(self, stream: IO[bytes], progress: Progress | None, chunk_size: int = CHUNK_SIZE) -> None:
+    def __init__(
+        self, stream: IO[bytes], progress: Progress | None, chunk_size: int = CHUNK_SIZE
+    ) -> None:
         self._stream = stream
         self._progress = progress
         self._chunk = chunk_size
@@ -156,7 +164,7 @@ class _JsonStream:
         if data and self._progress is not None:
             self._progress(len(data))
         # Drop what was consumed so that memory stays bounded by about one chunk.
-        self.buf = self.buf[self.pos:] + text
+        self.buf = self.buf[self.pos :] + text
         self._counted -= self.pos
         self.pos = 0
         if not data:
@@ -180,7 +188,9 @@ class _JsonStream:
         found = self.peek()
         if found != expected:
             shown = repr(found) if found else "the end of the file"
-            raise BrokenFile(f"expected {expected!r} but found {shown}", where=f"line {self.line_at(self.pos)}")
+            raise BrokenFile(
+                f"expected {expected!r} but found {shown}", where=f"line {self.line_at(self.pos)}"
+            )
         self.pos += 1
 
     def value(self) -> Any:
@@ -194,8 +204,14 @@ class _JsonStream:
                 if self.eof or len(self.buf) - exc.pos > _MAX_RECORD_CHARS:
                     line = self.line_at(max(self.pos, min(exc.pos, len(self.buf))))
                     truncated = self.eof and len(self.buf.rstrip()) - exc.pos < 200
-                    hint = " - the file ends in the middle of a record (truncated?)" if truncated else ""
-                    raise BrokenFile(f"invalid JSON ({exc.msg}){hint}", where=f"line {line}") from None
+                    hint = (
+                        " - the file ends in the middle of a record (truncated?)"
+                        if truncated
+                        else ""
+                    )
+                    raise BrokenFile(
+                        f"invalid JSON ({exc.msg}){hint}", where=f"line {line}"
+                    ) from None
                 self._more()
                 continue
             if end >= len(self.buf) and not self.eof:
@@ -206,7 +222,9 @@ class _JsonStream:
             return obj
 
 
-def iter_geojson(stream: IO[bytes], *, progress: Progress | None = None, chunk_size: int = CHUNK_SIZE) -> Iterator[Item]:
+def iter_geojson(
+    stream: IO[bytes], *, progress: Progress | None = None, chunk_size: int = CHUNK_SIZE
+) -> Iterator[Item]:
     """Yield each Feature of a FeatureCollection, parsed or refused, without loading the file."""
     js = _JsonStream(stream, progress, chunk_size)
     if js.peek() != "{":
@@ -257,7 +275,9 @@ def iter_geojson(stream: IO[bytes], *, progress: Progress | None = None, chunk_s
             js.take("}")
             break
     if js.peek():
-        raise BrokenFile("data after the end of the GeoJSON object", where=f"line {js.line_at(js.pos)}")
+        raise BrokenFile(
+            "data after the end of the GeoJSON object", where=f"line {js.line_at(js.pos)}"
+        )
     if collection_type is not None and collection_type != "FeatureCollection":
         raise BrokenFile(f"GeoJSON type is {collection_type!r}, expected 'FeatureCollection'")
     if not saw_features:
@@ -302,10 +322,18 @@ def iter_csv(stream: IO[bytes], *, progress: Progress | None = None) -> Iterator
             continue
         position = f"line {line}"
         if len(values) != len(header):
-            yield Item(position, error=BadRecord(BAD_COLUMNS, f"{len(values)} columns, expected {len(header)}"))
+            yield Item(
+                position,
+                error=BadRecord(BAD_COLUMNS, f"{len(values)} columns, expected {len(header)}"),
+            )
             continue
         try:
-            yield Item(position, row=row_from_csv(dict(zip(header, values, strict=True)), decimal_comma=decimal_comma))
+            yield Item(
+                position,
+                row=row_from_csv(
+                    dict(zip(header, values, strict=True)), decimal_comma=decimal_comma
+                ),
+            )
         except BadRecord as exc:
             yield Item(position, error=exc)
 
@@ -325,7 +353,11 @@ def zip_members(path: Path) -> list[ZipMember]:
         with zipfile.ZipFile(path) as archive:
             members = []
             for info in archive.infolist():
-                if info.is_dir() or info.filename.startswith("__MACOSX/") or os.path.basename(info.filename).startswith("."):
+                if (
+                    info.is_dir()
+                    or info.filename.startswith("__MACOSX/")
+                    or os.path.basename(info.filename).startswith(".")
+                ):
                     continue
                 with archive.open(info) as handle:
                     head = handle.read(4096)
@@ -345,7 +377,9 @@ def open_zip_member(path: Path, name: str) -> tuple[zipfile.ZipFile, IO[bytes]]:
         raise BrokenFile(f"cannot open {name} in the archive ({exc})") from None
 
 
-def iter_records(kind: FileKind, stream: IO[bytes], *, progress: Progress | None = None) -> Iterator[Item]:
+def iter_records(
+    kind: FileKind, stream: IO[bytes], *, progress: Progress | None = None
+) -> Iterator[Item]:
     """Records of a data file of the given kind."""
     if kind is FileKind.GEOJSON:
         return iter_geojson(stream, progress=progress)
@@ -407,5 +441,10 @@ def read_code_list(kind: FileKind, stream: IO[bytes]) -> list[CodeEntry]:
             )
             result.append(CodeEntry(position, node=node))
         except BadRecord as exc:
-            result.append(CodeEntry(position, error=exc if exc.reason == BAD_ENTRY else BadRecord(BAD_ENTRY, str(exc))))
+            result.append(
+                CodeEntry(
+                    position,
+                    error=exc if exc.reason == BAD_ENTRY else BadRecord(BAD_ENTRY, str(exc)),
+                )
+            )
     return result

@@ -226,10 +226,16 @@ def row_from_csv(record: Mapping[str, Any], *, decimal_comma: bool = False) -> C
     """Parse one CSV row (columns id, x = lon, y = lat, date, state, relevance, types, mp)."""
     external_id = parse_external_id(record.get("id"))
     x, y = record.get("x"), record.get("y")
-    if x is None or y is None or (isinstance(x, str) and not x.strip()) or (isinstance(y, str) and not y.strip()):
+    if (
+        x is None
+        or y is None
+        or (isinstance(x, str) and not x.strip())
+        or (isinstance(y, str) and not y.strip())
+    ):
         raise BadRecord(NO_LOCATION)
     lon, lat = check_point(
-        parse_coordinate(x, decimal_comma=decimal_comma), parse_coordinate(y, decimal_comma=decimal_comma)
+        parse_coordinate(x, decimal_comma=decimal_comma),
+        parse_coordinate(y, decimal_comma=decimal_comma),
     )
     props = dict(record)
     props["id"] = external_id
@@ -249,7 +255,11 @@ class TypeNode:
 
     @property
     def parents(self) -> tuple[int, ...]:
-        return tuple(p for p in (self.parent_id1, self.parent_id2, self.parent_id3) if p is not None and p != self.id)
+        return tuple(
+            p
+            for p in (self.parent_id1, self.parent_id2, self.parent_id3)
+            if p is not None and p != self.id
+        )
 
 
 class TypeHierarchy:
@@ -291,12 +301,16 @@ class TypeHierarchy:
             return type_id
         # The root is the ancestor that has no parents of its own; with the "path" reading
         # that is parent_id1, with the "chain" reading the last one set.
-        roots = [a for a in self.ancestors(type_id) if a in self.nodes and not self.nodes[a].parents]
+        roots = [
+            a for a in self.ancestors(type_id) if a in self.nodes and not self.nodes[a].parents
+        ]
         if roots:
             return min(roots)
         return node.parent_id1 if node.parent_id1 is not None else node.parents[-1]
 
-    def matching(self, *, ids: Iterable[int] = (), name_patterns: Iterable[str] = ()) -> frozenset[int]:
+    def matching(
+        self, *, ids: Iterable[int] = (), name_patterns: Iterable[str] = ()
+    ) -> frozenset[int]:
         """Types that are listed by id or whose name/label contains a pattern (case-insensitive)."""
         wanted = set(ids)
         patterns = [p.casefold() for p in name_patterns if p.strip()]

@@ -33,7 +33,9 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 class Open311Error(Exception):
     """An error answered as a GeoReport error list; `description` is already translated."""
 
-    def __init__(self, status: int, description: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, description: str, headers: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.description = str(description)
@@ -74,8 +76,14 @@ def to_xml(root: str, items: Sequence[Mapping[str, Any]] | Mapping[str, Any]) ->
     return bytes(etree.tostring(element, xml_declaration=True, encoding="utf-8"))
 
 
-def render(fmt: str, root: str, payload: Sequence[Mapping[str, Any]] | Mapping[str, Any], *, status: int = 200,
-           headers: Mapping[str, str] | None = None) -> HttpResponse:
+def render(
+    fmt: str,
+    root: str,
+    payload: Sequence[Mapping[str, Any]] | Mapping[str, Any],
+    *,
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HttpResponse:
     """Answer in the requested format; JSON carries the list (or object) itself."""
     if fmt == "xml":
         response = HttpResponse(to_xml(root, payload), content_type=XML_TYPE, status=status)

@@ -32,7 +32,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from straz.reports.errors import ReportError
-from straz.reports.models import STATUS_LABELS, Category, EventKind, Report, ReportEvent, ReportSource
+from straz.reports.models import (
+    STATUS_LABELS,
+    Category,
+    EventKind,
+    Report,
+    ReportEvent,
+    ReportSource,
+)
 from straz.reports.open311_format import Open311Error, iso_datetime, render, render_error
 from straz.reports.rules import OPEN_STATUSES, Status
 
@@ -44,7 +51,7 @@ OCCURRED_AT = "occurred_at"
 PERSONAL_FIELDS = ("email", "device_id", "account_id", "first_name", "last_name", "phone")
 OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
 AWAITING_VERIFICATION = frozenset({Status.NEW.value, Status.VERIFICATION.value})
-_TOKEN_SALT = "straz.open311.token"
+_TOKEN_SALT = "straz.open311.token"  # noqa: S105 - a signing salt, not a secret
 _LANGS = {code for code, _name in settings.LANGUAGES}
 
 
@@ -61,12 +68,16 @@ def _language(request: HttpRequest) -> str:
     return current if current in _LANGS else settings.LANGUAGE_CODE
 
 
-def open311_view(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def open311_view(
+    *methods: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Method check, language, and errors as GeoReport error lists in the asked format."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, fmt: str = "json", **kwargs: Any) -> HttpResponse:
+        def wrapper(
+            request: HttpRequest, *args: Any, fmt: str = "json", **kwargs: Any
+        ) -> HttpResponse:
             lang = _language(request)
             with translation.override(lang):
                 allowed = {*methods, "HEAD"} if "GET" in methods else set(methods)
@@ -78,8 +89,12 @@ def open311_view(*methods: str) -> Callable[[Callable[..., HttpResponse]], Calla
                     response["Access-Control-Allow-Methods"] = ", ".join(sorted(allowed))
                     return response
                 if request.method not in allowed:
-                    error = Open311Error(405, _("This endpoint does not accept the %(method)s method.") % {
-                        "method": str(request.method)[:10]}, {"Allow": ", ".join(sorted(allowed))})
+                    error = Open311Error(
+                        405,
+                        _("This endpoint does not accept the %(method)s method.")
+                        % {"method": str(request.method)[:10]},
+                        {"Allow": ", ".join(sorted(allowed))},
+                    )
                     return render_error(fmt, error)
                 try:
                     return view(request, *args, fmt=fmt, lang=lang, **kwargs)
@@ -98,7 +113,11 @@ def open311_view(*methods: str) -> Callable[[Callable[..., HttpResponse]], Calla
 def _active_category(code: str) -> Category:
     category = Category.objects.filter(code=code, is_active=True).first()
     if category is None:
-        raise Open311Error(404, _("Unknown service_code “%(code)s”. The list is at services.json.") % {"code": code[:60]})
+        raise Open311Error(
+            404,
+            _("Unknown service_code “%(code)s”. The list is at services.json.")
+            % {"code": code[:60]},
+        )
     return category
 
 
@@ -125,7 +144,10 @@ def service_of(category: Category, lang: str) -> dict[str, Any]:
 @open311_view("GET")
 def services(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse:
     """GET services.{fmt}: every active category."""
-    items = [service_of(c, lang) for c in Category.objects.filter(is_active=True).order_by("order", "code")]
+    items = [
+        service_of(c, lang)
+        for c in Category.objects.filter(is_active=True).order_by("order", "code")
+    ]
     return render(fmt, "services", items)
 
 
@@ -141,16 +163,24 @@ def attributes_for(category: Category) -> list[dict[str, Any]]:
                 "ISO 8601 date and time, e.g. 2026-05-14T18:30:00+02:00; without an offset it is local time."
             ),
             "order": 1,
-            "description": _("When did it happen? Leave empty if it is still going on or you do not know."),
+            "description": _(
+                "When did it happen? Leave empty if it is still going on or you do not know."
+            ),
         }
     ]
 
 
 @open311_view("GET")
-def service_definition(request: HttpRequest, service_code: str, *, fmt: str, lang: str) -> HttpResponse:
+def service_definition(
+    request: HttpRequest, service_code: str, *, fmt: str, lang: str
+) -> HttpResponse:
     """GET services/{service_code}.{fmt}: the attributes of one service."""
     category = _active_category(service_code)
-    return render(fmt, "service_definition", {"service_code": category.code, "attributes": attributes_for(category)})
+    return render(
+        fmt,
+        "service_definition",
+        {"service_code": category.code, "attributes": attributes_for(category)},
+    )
 
 
 # ---------------------------------------------------------------- requests: reading
@@ -158,14 +188,26 @@ def service_definition(request: HttpRequest, service_code: str, *, fmt: str, lan
 
 def _public_reports(now: datetime) -> QuerySet[Report]:
     """Reports the public may see now (their public period not yet over)."""
-    latest_status = ReportEvent.objects.filter(report=OuterRef("pk"), kind=EventKind.STATUS).order_by("-at", "-id")
+    latest_status = ReportEvent.objects.filter(
+        report=OuterRef("pk"), kind=EventKind.STATUS
+    ).order_by("-at", "-id")
     return (
         Report.objects.filter(is_public=True)
         .filter(Q(public_until__isnull=True) | Q(public_until__gt=now))
         .select_related("category", "district")
         .only(
-            "id", "status", "created_at", "updated_at", "verify_due_at", "public_lat", "public_lon",
-            "category__code", "category__name_cs", "category__name_pl", "category__name_en", "district__name",
+            "id",
+            "status",
+            "created_at",
+            "updated_at",
+            "verify_due_at",
+            "public_lat",
+            "public_lon",
+            "category__code",
+            "category__name_cs",
+            "category__name_pl",
+            "category__name_en",
+            "district__name",
         )
         .annotate(public_note=Subquery(latest_status.values("public_note")[:1]))
     )
@@ -188,7 +230,9 @@ def request_of(report: Report, lang: str) -> dict[str, Any]:
         "requested_datetime": iso_datetime(report.created_at),
         "updated_datetime": iso_datetime(report.updated_at),
         # The police must verify by this time (KMZB: within 5 days).
-        "expected_datetime": iso_datetime(report.verify_due_at) if report.status in AWAITING_VERIFICATION else None,
+        "expected_datetime": iso_datetime(report.verify_due_at)
+        if report.status in AWAITING_VERIFICATION
+        else None,
         "address": None,
         "address_id": None,
         "zipcode": None,
@@ -209,7 +253,11 @@ def _parse_when(name: str, value: str, *, end: bool) -> datetime:
     except ValueError:
         moment = None
     if moment is None:
-        raise Open311Error(400, _("%(name)s must be an ISO 8601 date and time, e.g. 2026-05-14T00:00:00Z.") % {"name": name})
+        raise Open311Error(
+            400,
+            _("%(name)s must be an ISO 8601 date and time, e.g. 2026-05-14T00:00:00Z.")
+            % {"name": name},
+        )
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 
@@ -217,10 +265,18 @@ def _positive_int(name: str, value: str | None, default: int, maximum: int) -> i
     if value in (None, ""):
         return default
     if not re.fullmatch(r"\d{1,9}", value.strip()):
-        raise Open311Error(400, _("%(name)s must be a whole number from 1 to %(max)d.") % {"name": name, "max": maximum})
+        raise Open311Error(
+            400,
+            _("%(name)s must be a whole number from 1 to %(max)d.")
+            % {"name": name, "max": maximum},
+        )
     number = int(value)
     if not 1 <= number <= maximum:
-        raise Open311Error(400, _("%(name)s must be a whole number from 1 to %(max)d.") % {"name": name, "max": maximum})
+        raise Open311Error(
+            400,
+            _("%(name)s must be a whole number from 1 to %(max)d.")
+            % {"name": name, "max": maximum},
+        )
     return number
 
 
@@ -238,7 +294,13 @@ def _list_requests(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse
     if ids:
         # GeoReport: a list of ids overrides every other filter.
         if len(ids) > MAX_IDS or not all(re.fullmatch(r"\d{1,18}", i) for i in ids):
-            raise Open311Error(400, _("service_request_id must be a comma-separated list of at most %(max)d request ids.") % {"max": MAX_IDS})
+            raise Open311Error(
+                400,
+                _(
+                    "service_request_id must be a comma-separated list of at most %(max)d request ids."
+                )
+                % {"max": MAX_IDS},
+            )
         qs = qs.filter(pk__in=[int(i) for i in ids])
     else:
         codes = _split(params.get("service_code"))
@@ -246,7 +308,11 @@ def _list_requests(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse
             found = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
             unknown = [c for c in codes if c not in found]
             if unknown:
-                raise Open311Error(404, _("Unknown service_code “%(code)s”. The list is at services.json.") % {"code": unknown[0][:60]})
+                raise Open311Error(
+                    404,
+                    _("Unknown service_code “%(code)s”. The list is at services.json.")
+                    % {"code": unknown[0][:60]},
+                )
             qs = qs.filter(category__code__in=codes)
         start_raw, end_raw = params.get("start_date"), params.get("end_date")
         end = _parse_when("end_date", end_raw, end=True) if end_raw else None
@@ -278,9 +344,13 @@ def _float_param(name: str, value: str) -> float:
     try:
         number = float(value.strip())
     except ValueError:
-        raise Open311Error(400, _("%(name)s must be a number in decimal degrees (WGS84).") % {"name": name}) from None
+        raise Open311Error(
+            400, _("%(name)s must be a number in decimal degrees (WGS84).") % {"name": name}
+        ) from None
     if number != number or number in (float("inf"), float("-inf")):
-        raise Open311Error(400, _("%(name)s must be a number in decimal degrees (WGS84).") % {"name": name})
+        raise Open311Error(
+            400, _("%(name)s must be a number in decimal degrees (WGS84).") % {"name": name}
+        )
     return number
 
 
@@ -329,12 +399,18 @@ def _create_request(request: HttpRequest, *, fmt: str, lang: str) -> HttpRespons
         lat, lon = _float_param("lat", lat_raw), _float_param("long", lon_raw)
     elif not address:
         if (data.get("address_id") or "").strip():
-            raise Open311Error(400, _("address_id is not supported here; send lat and long, or an address_string."))
+            raise Open311Error(
+                400, _("address_id is not supported here; send lat and long, or an address_string.")
+            )
         raise Open311Error(400, _("A location is required: lat and long, or an address_string."))
     attributes = _attributes(request)
     unknown = sorted(set(attributes) - {OCCURRED_AT})
     if unknown:
-        raise Open311Error(400, _("Unknown attribute “%(code)s”. See the service definition.") % {"code": unknown[0][:60]})
+        raise Open311Error(
+            400,
+            _("Unknown attribute “%(code)s”. See the service definition.")
+            % {"code": unknown[0][:60]},
+        )
     occurred_at = None
     if attributes.get(OCCURRED_AT, "").strip():
         occurred_at = _parse_when(f"attribute[{OCCURRED_AT}]", attributes[OCCURRED_AT], end=False)
@@ -351,22 +427,39 @@ def _create_request(request: HttpRequest, *, fmt: str, lang: str) -> HttpRespons
     )
     district = (result.response.get("district") or {}).get("name", "")
     notices = [
-        _("Thank you. The report was passed to the police district “%(district)s”; the police read reports within %(read)d days and verify them within %(verify)d days.")
-        % {"district": district, "read": settings.STRAZ["READ_DEADLINE_DAYS"], "verify": settings.STRAZ["VERIFY_DEADLINE_DAYS"]}
+        _(
+            "Thank you. The report was passed to the police district “%(district)s”; the police read reports within %(read)d days and verify them within %(verify)d days."
+        )
+        % {
+            "district": district,
+            "read": settings.STRAZ["READ_DEADLINE_DAYS"],
+            "verify": settings.STRAZ["VERIFY_DEADLINE_DAYS"],
+        }
     ]
     if result.response.get("duplicate_of"):
-        notices.append(_("The same threat was already reported nearby; the report was added to request %(id)s.") % {"id": result.response["duplicate_of"]})
+        notices.append(
+            _(
+                "The same threat was already reported nearby; the report was added to request %(id)s."
+            )
+            % {"id": result.response["duplicate_of"]}
+        )
     if any((data.get(name) or "").strip() for name in PERSONAL_FIELDS):
-        notices.append(_("Reporting is anonymous: the personal details sent (e-mail, name, phone, device) were not stored."))
+        notices.append(
+            _(
+                "Reporting is anonymous: the personal details sent (e-mail, name, phone, device) were not stored."
+            )
+        )
     if (data.get("media_url") or "").strip():
         notices.append(_("media_url is not accepted; photos can be attached in the web form."))
     notices.append(_("This is not an emergency service: in an emergency call 112."))
-    body = [{
-        "service_request_id": str(result.report_id),
-        "token": issue_token(result.report_id),
-        "service_notice": " ".join(notices),
-        # No account_id: reporting is anonymous.
-    }]
+    body = [
+        {
+            "service_request_id": str(result.report_id),
+            "token": issue_token(result.report_id),
+            "service_notice": " ".join(notices),
+            # No account_id: reporting is anonymous.
+        }
+    ]
     return render(fmt, "service_requests", body)
 
 
@@ -385,7 +478,9 @@ def request_detail(request: HttpRequest, request_id: str, *, fmt: str, lang: str
     if re.fullmatch(r"\d{1,18}", request_id):
         report = _public_reports(timezone.now()).filter(pk=int(request_id)).first()
     if report is None:
-        raise Open311Error(404, _("Request %(id)s was not found or is not public.") % {"id": request_id[:40]})
+        raise Open311Error(
+            404, _("Request %(id)s was not found or is not public.") % {"id": request_id[:40]}
+        )
     return render(fmt, "service_requests", [request_of(report, lang)])
 
 
@@ -404,19 +499,30 @@ def token(request: HttpRequest, token: str, *, fmt: str, lang: str) -> HttpRespo
 @open311_view("GET")
 def discovery(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse:
     """GET discovery.{fmt}: where this GeoReport v2 endpoint is and what it speaks."""
-    base = request.build_absolute_uri(reverse("open311:services", kwargs={"fmt": "json"})).rsplit("/", 1)[0] + "/"
-    return render(fmt, "discovery", {
-        "changeset": "2026-11-21T00:00:00+00:00",
-        "contact": _("Straz threat map; not for emergencies: call 112."),
-        "key_service": _("No key is needed: reporting is anonymous."),
-        "endpoints": [{
-            "specification": "http://wiki.open311.org/GeoReport_v2",
-            "url": base,
+    base = (
+        request.build_absolute_uri(reverse("open311:services", kwargs={"fmt": "json"})).rsplit(
+            "/", 1
+        )[0]
+        + "/"
+    )
+    return render(
+        fmt,
+        "discovery",
+        {
             "changeset": "2026-11-21T00:00:00+00:00",
-            "type": "production",
-            "formats": ["text/xml", "application/json"],
-        }],
-    })
+            "contact": _("Straz threat map; not for emergencies: call 112."),
+            "key_service": _("No key is needed: reporting is anonymous."),
+            "endpoints": [
+                {
+                    "specification": "http://wiki.open311.org/GeoReport_v2",
+                    "url": base,
+                    "changeset": "2026-11-21T00:00:00+00:00",
+                    "type": "production",
+                    "formats": ["text/xml", "application/json"],
+                }
+            ],
+        },
+    )
 
 
 def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
@@ -424,7 +530,18 @@ def unknown_endpoint(request: HttpRequest, rest: str) -> HttpResponse:
     fmt = "xml" if rest.endswith(".xml") else "json"
     with translation.override(_language(request)):
         stem, dot, suffix = rest.rpartition(".")
-        if dot and re.fullmatch(r"(services|requests|discovery|services/[^/]+|requests/[^/]+|tokens/[^/]+)", stem):
-            error = Open311Error(400, _("Unsupported format “%(format)s”; use .xml or .json.") % {"format": suffix[:10]})
+        if dot and re.fullmatch(
+            r"(services|requests|discovery|services/[^/]+|requests/[^/]+|tokens/[^/]+)", stem
+        ):
+            error = Open311Error(
+                400,
+                _("Unsupported format “%(format)s”; use .xml or .json.") % {"format": suffix[:10]},
+            )
             return render_error("json", error)
-        return render_error(fmt, Open311Error(404, _("There is no such Open311 endpoint. Start at discovery.json or services.json.")))
+        return render_error(
+            fmt,
+            Open311Error(
+                404,
+                _("There is no such Open311 endpoint. Start at discovery.json or services.json."),
+            ),
+        )

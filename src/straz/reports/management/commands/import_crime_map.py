@@ -8,7 +8,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from straz.reports.crimemap import BATCH_SIZE, FileSummary, import_paths, reapply_public_rules, rebuild_map_layer
+from straz.reports.crimemap import (
+    BATCH_SIZE,
+    FileSummary,
+    import_paths,
+    reapply_public_rules,
+    rebuild_map_layer,
+)
 from straz.reports.crimemap_readers import FileKind
 
 
@@ -20,15 +26,21 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("files", nargs="*", help="files to import (kind detected from name and content)")
-        parser.add_argument("--kind", choices=[k.value for k in FileKind], help="treat every file as this kind")
+        parser.add_argument(
+            "files", nargs="*", help="files to import (kind detected from name and content)"
+        )
+        parser.add_argument(
+            "--kind", choices=[k.value for k in FileKind], help="treat every file as this kind"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
         parser.add_argument(
-            "--rebuild-map", action="store_true",
+            "--rebuild-map",
+            action="store_true",
             help="recompute the public map layer once at the end (faster for a first bulk load)",
         )
         parser.add_argument(
-            "--reapply-rules", action="store_true",
+            "--reapply-rules",
+            action="store_true",
             help="re-judge every stored record against the current public rules (after a settings change)",
         )
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE)
@@ -44,7 +56,10 @@ class Command(BaseCommand):
             for line in summary.lines():
                 self.stdout.write(line)
             if summary.error:
-                self.stderr.write(_("ERROR in %(name)s: %(error)s") % {"name": summary.name, "error": summary.error})
+                self.stderr.write(
+                    _("ERROR in %(name)s: %(error)s")
+                    % {"name": summary.name, "error": summary.error}
+                )
 
         summaries = []
         if files:
@@ -62,13 +77,19 @@ class Command(BaseCommand):
                 rebuild_map_layer()
             self.stdout.write(_("Public rules re-applied: %(n)d records changed.") % {"n": changed})
         broken = [s for s in summaries if s.error]
-        total = {k: sum(getattr(s, k) for s in summaries) for k in ("inserted", "updated", "unchanged", "skipped_total")}
+        total = {
+            k: sum(getattr(s, k) for s in summaries)
+            for k in ("inserted", "updated", "unchanged", "skipped_total")
+        }
         if summaries:
             self.stdout.write(
-                _("Total: %(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(skipped)d skipped in %(files)d files.")
+                _(
+                    "Total: %(inserted)d inserted, %(updated)d updated, %(unchanged)d unchanged, %(skipped)d skipped in %(files)d files."
+                )
                 % {**total, "skipped": total["skipped_total"], "files": len(summaries)}
             )
         if broken:
             raise CommandError(
-                _("%(n)d file(s) could not be imported: %(names)s") % {"n": len(broken), "names": ", ".join(s.name for s in broken)}
+                _("%(n)d file(s) could not be imported: %(names)s")
+                % {"n": len(broken), "names": ", ".join(s.name for s in broken)}
             )
