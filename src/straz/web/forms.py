@@ -16,18 +16,13 @@ from straz.reports.errors import ReportError
 
 # Group codes used by the category catalogue, with their public names.
 CATEGORY_GROUP_LABELS = {
-    "traffic": gettext_lazy("Traffic and roads"),
-    "road": gettext_lazy("Traffic and roads"),
-    "roads": gettext_lazy("Traffic and roads"),
-    "order": gettext_lazy("Public order"),
+    "road-traffic": gettext_lazy("Road traffic"),
     "public-order": gettext_lazy("Public order"),
     "environment": gettext_lazy("Environment"),
-    "nature": gettext_lazy("Environment"),
     "animals": gettext_lazy("Animals"),
-    "water": gettext_lazy("Water and railway safety"),
-    "railway": gettext_lazy("Water and railway safety"),
+    "water": gettext_lazy("Water"),
+    "railway": gettext_lazy("Railway"),
     "social": gettext_lazy("People in need"),
-    "youth": gettext_lazy("Young people"),
     "other": gettext_lazy("Other"),
 }
 

@@ -73,6 +73,9 @@ def js_strings() -> dict[str, str]:
         "Click the map or search for a place.": _("Click the map or search for a place."),
         "Searching…": _("Searching…"),
         "Sending…": _("Sending…"),
+        "%(count)s reports from the last 30 days are nearby; is yours among them?": _(
+            "%(count)s reports from the last 30 days are nearby; is yours among them?"
+        ),
     }
 
 
@@ -192,7 +195,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "description_max": settings.STRAZ["DESCRIPTION_MAX_CHARS"],
         "attachment_max_mb": settings.STRAZ["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
-        "map_config": _map_config(request),
+        "map_config": _map_config(request, categories={c.code: c.name_in(language) for c in categories}),
     }
     return _page(request, "web/report_form.html", context, status=status_code)
 

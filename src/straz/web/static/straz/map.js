@@ -12,6 +12,8 @@
  *   a.popup-report-link       [data-testid=popup-report-link] link to /r/<id>/ in a point's popup
  *   window.strazMap           the Leaflet map (e.g. strazMap.setView([49.74, 13.37], 16))
  *   window.strazReloadMap()   reload now (returns a Promise)
+ *   #map-list                 [data-testid=map-list] links a[data-report-id] to every single report in
+ *                             view (points mode), inside <details id="map-list-wrap">
  * Report form (report-form.js): #report-form, #report-map, #id_category, #id_lat, #id_lon,
  *   #id_address_text, #address-suggestions, #use-location, #id_description,
  *   #description-counter, #id_occurred_at, #id_attachment, #report-submit, #route-preview.
@@ -252,12 +254,38 @@
       }
       drawn += 1;
     });
+    renderList(data, police);
     el.setAttribute("data-feature-count", String(drawn));
     if (typeof data.total === "number") total = data.total;
     el.setAttribute("data-report-count", String(total));
     el.setAttribute("data-mode", data.mode || "");
     setState("idle", total ? S.t("%(count)s reports in view", { count: total.toLocaleString(lang) })
       : S.t("No reports in view for these filters."));
+  }
+
+  // A plain list of the single reports in view: reachable by keyboard and screen readers,
+  // and a way to open reports that sit on top of each other on the map.
+  var list = document.getElementById("map-list");
+  var listHint = document.getElementById("map-list-hint");
+  function renderList(data, police) {
+    if (!list) return;
+    list.innerHTML = "";
+    var points = police ? [] : (data.features || []).filter(function (f) { return !isCluster(f.properties || {}); });
+    if (listHint) listHint.hidden = points.length > 0;
+    points.slice(0, 200).forEach(function (f) {
+      var p = f.properties || {};
+      var li = document.createElement("li");
+      var a = document.createElement("a");
+      a.href = cfg.reportUrl.replace("{id}", encodeURIComponent(String(p.id)));
+      a.setAttribute("data-report-id", String(p.id));
+      var dot = document.createElement("span");
+      dot.className = "dot";
+      dot.style.background = cfg.statusColors[p.status] || "#12355b";
+      a.appendChild(dot);
+      a.appendChild(document.createTextNode(" " + categoryName(p) + " — " + (cfg.statusLabels[p.status] || "")));
+      li.appendChild(a);
+      list.appendChild(li);
+    });
   }
 
   function load() {
