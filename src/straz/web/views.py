@@ -48,16 +48,16 @@ def js_strings() -> dict[str, str]:
         ),
         "Loading…": _("Loading…"),
         "The map data could not be loaded. Try again.": _("The map data could not be loaded. Try again."),
-        "%(count)s reports in view": _("%(count)s reports in view"),
+        "Reports in view: %(count)s": _("Reports in view: %(count)s"),
         "No reports in view for these filters.": _("No reports in view for these filters."),
-        "%(count)s reports here — zoom in": _("%(count)s reports here — zoom in"),
-        "%(count)s police records here — zoom in": _("%(count)s police records here — zoom in"),
+        "Reports here: %(count)s (zoom in)": _("Reports here: %(count)s (zoom in)"),
+        "Police records here: %(count)s (zoom in)": _("Police records here: %(count)s (zoom in)"),
         "Report #%(id)s": _("Report #%(id)s"),
         "Open the report": _("Open the report"),
         "Reported": _("Reported"),
         "Approximate location": _("Approximate location"),
         "Police record": _("Police record"),
-        "Reported by %(count)s people": _("Reported by %(count)s people"),
+        "People who reported it: %(count)s": _("People who reported it: %(count)s"),
         "Place of the problem": _("Place of the problem"),
         "Drag the pin to adjust the place.": _("Drag the pin to adjust the place."),
         "Your location could not be found.": _("Your location could not be found."),
@@ -68,13 +68,13 @@ def js_strings() -> dict[str, str]:
         "District officer: %(officer)s": _("District officer: %(officer)s"),
         "This place is outside the districts we cover.": _("This place is outside the districts we cover."),
         "No matching places.": _("No matching places."),
-        "%(count)s of %(max)s characters": _("%(count)s of %(max)s characters"),
+        "Characters: %(count)s / %(max)s": _("Characters: %(count)s / %(max)s"),
         "The file is larger than %(size)s MB.": _("The file is larger than %(size)s MB."),
         "Click the map or search for a place.": _("Click the map or search for a place."),
         "Searching…": _("Searching…"),
         "Sending…": _("Sending…"),
-        "%(count)s reports from the last 30 days are nearby; is yours among them?": _(
-            "%(count)s reports from the last 30 days are nearby; is yours among them?"
+        "Reports nearby from the last 30 days: %(count)s. Is yours among them?": _(
+            "Reports nearby from the last 30 days: %(count)s. Is yours among them?"
         ),
     }
 

@@ -120,7 +120,7 @@
   function clusterMarker(latlng, props, police) {
     var count = props.count || 0;
     var size = clusterSize(count);
-    var label = S.t(police ? "%(count)s police records here — zoom in" : "%(count)s reports here — zoom in", { count: count });
+    var label = S.t(police ? "Police records here: %(count)s (zoom in)" : "Reports here: %(count)s (zoom in)", { count: count });
     var icon = L.divIcon({
       className: "",
       html: '<div class="straz-cluster' + (police ? " police" : "") + '" data-testid="map-cluster" data-count="' + count +
@@ -153,7 +153,8 @@
       popupAnchor: [0, -8],
     });
     var m = L.marker(latlng, { icon: icon, title: title, alt: title, keyboard: true, riseOnHover: true });
-    var html = "<strong>" + S.escapeHtml(cat) + "</strong>";
+    var html = "<strong>" + S.escapeHtml(cat) + "</strong>" +
+      (!police && id ? ' <span class="help">' + S.escapeHtml(S.t("Report #%(id)s", { id: id })) + "</span>" : "");
     if (!police && statusLabel) {
       html += '<br><span class="status-badge"><span class="dot" style="background:' + color + '"></span>' +
         S.escapeHtml(statusLabel) + "</span>";
@@ -164,12 +165,12 @@
       if (!isNaN(d.getTime())) html += "<br>" + S.escapeHtml(S.t("Reported")) + ": " + S.escapeHtml(d.toLocaleDateString(lang));
     }
     var also = props.duplicate_count || props.also_reported || 0;
-    if (also > 0) html += "<br>" + S.escapeHtml(S.t("Reported by %(count)s people", { count: also + 1 }));
+    if (also > 0) html += "<br>" + S.escapeHtml(S.t("People who reported it: %(count)s", { count: also + 1 }));
     if (approx) html += "<br><em>" + S.escapeHtml(S.t("Approximate location")) + "</em>";
     if (!police && id) {
       html += '<br><a class="popup-report-link" data-testid="popup-report-link" href="' +
         S.escapeHtml(cfg.reportUrl.replace("{id}", encodeURIComponent(id))) + '">' +
-        S.escapeHtml(S.t("Open the report")) + " " + S.escapeHtml(S.t("Report #%(id)s", { id: id })) + "</a>";
+        S.escapeHtml(S.t("Open the report")) + "</a>";
     }
     m.bindPopup(html);
     return m;
@@ -259,7 +260,7 @@
     if (typeof data.total === "number") total = data.total;
     el.setAttribute("data-report-count", String(total));
     el.setAttribute("data-mode", data.mode || "");
-    setState("idle", total ? S.t("%(count)s reports in view", { count: total.toLocaleString(lang) })
+    setState("idle", total ? S.t("Reports in view: %(count)s", { count: total.toLocaleString(lang) })
       : S.t("No reports in view for these filters."));
   }
 

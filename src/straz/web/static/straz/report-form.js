@@ -85,7 +85,7 @@
             S.escapeHtml(S.t("Open the report")) + "</a>");
           nearby.addLayer(m);
         });
-        if (nearbyNote && n) nearbyNote.textContent = S.t("%(count)s reports from the last 30 days are nearby; is yours among them?", { count: n });
+        if (nearbyNote && n) nearbyNote.textContent = S.t("Reports nearby from the last 30 days: %(count)s. Is yours among them?", { count: n });
       })
       .catch(function () {});
   }, 300);
@@ -171,7 +171,7 @@
   var max = parseInt(desc.getAttribute("data-max"), 10) || 500;
   function count() {
     var n = desc.value.length;
-    counter.textContent = S.t("%(count)s of %(max)s characters", { count: n, max: max });
+    counter.textContent = S.t("Characters: %(count)s / %(max)s", { count: n, max: max });
     counter.classList.toggle("over", n > max);
   }
   desc.addEventListener("input", count);
