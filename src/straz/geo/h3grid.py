@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import h3
+from h3.api import basic_int as h3i
 
 BBox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat
 
@@ -134,7 +135,7 @@ def int_to_cell(value: int) -> str:
 
 def point_cell(lat: float, lon: float, res: int) -> int:
     """The integer cell containing a point."""
-    return int(h3.latlng_to_cell(lat, lon, res), 16)
+    return int(h3i.latlng_to_cell(lat, lon, res))
 
 
 def parent_int(cell: int, res: int) -> int:
@@ -216,7 +217,7 @@ def cover_bbox(bbox: BBox, res: int, *, max_cells: int = DEFAULT_MAX_CELLS, buff
             if hi - lo <= 0 or max_lat - min_lat <= 0:
                 continue
             shape = h3.LatLngPoly(_ring(lo, min_lat, hi, max_lat))
-            cells.update(int(c, 16) for c in h3.h3shape_to_cells(shape, res))
+            cells.update(h3i.h3shape_to_cells(shape, res))
     # Degenerate or tiny boxes may contain no cell centre: add the cells of the box's own
     # corners and centre so that a point-sized view still finds its cluster.
     for lat, lon in (

@@ -309,7 +309,12 @@ def age_all_periods(now: datetime | None = None) -> int:
 def expiry_due(now: datetime | None = None) -> bool:
     """Cheap check (index on public_until): is a public report past its public period?"""
     now = now or timezone.now()
-    return Report.objects.filter(public_until__lte=now, is_public=True).exists()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT 1 FROM {Report._meta.db_table} WHERE public_until <= %s AND is_public LIMIT 1",  # noqa: S608
+            [_dt_param(now)],
+        )
+        return cur.fetchone() is not None
 
 
 def expire_due_reports(now: datetime | None = None) -> int:
@@ -490,7 +495,7 @@ def _load_source(layer: int, boundaries: dict[int, datetime]) -> dict[str, np.nd
 
 def _bulk_insert(columns: list[np.ndarray]) -> int:
     """Insert grouped rows (no conflicts: the layer was emptied first)."""
-    n = len(columns[0])
+    n = len(columns[0]) if columns else 0
     if n == 0:
         return 0
     cols = ", ".join(ALL_COLUMNS)
