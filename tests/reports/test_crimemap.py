@@ -89,7 +89,13 @@ def snapshot() -> dict[str, tuple[Any, ...]]:
 
 
 def police_layer_rows() -> set[tuple[int, int, int, int, int, int, int, int]]:
-    """All map aggregate rows of the police layer."""
+    """All map aggregate rows of the police layer, as a map read sees them.
+
+    Rolling periods are aged lazily (before a read), so they are aged here first.
+    """
+    from straz.reports import aggregates
+
+    aggregates.age_all_periods()
     return set(
         MapCell.objects.filter(layer=MapLayer.POLICE_DATA).values_list(
             "period_days",
@@ -447,3 +453,23 @@ def test_zip_member_streams_from_the_archive(tmp_path: Path) -> None:
     assert "2024.zip:data/202401.geojson (GeoJSON): 14 inserted" in out
     # The code lists in the archive were applied before its records.
     assert {r.external_id for r in CrimeRecord.objects.filter(is_public=True)} == PUBLIC_IDS
+
+
+def test_recent_offences_count_in_the_rolling_periods(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    features = sample_features()[:3]  # public: 11453301, 11453302, 11453303
+    features[0]["properties"]["date"] = (timezone.now() - timedelta(days=2)).isoformat()
+    features[1]["properties"]["date"] = (timezone.now() - timedelta(days=20)).isoformat()
+    run(*CODE_LISTS, write_features(tmp_path / "recent.geojson", features))
+    police_layer_rows()  # ages the periods like a map read does
+
+    def period_total(days: int) -> int:
+        rows = MapCell.objects.filter(
+            layer=MapLayer.POLICE_DATA, period_days=days, res=4, category_id=0, status=0
+        )
+        return int(rows.aggregate(n=Sum("count"))["n"] or 0)
+
+    assert (period_total(7), period_total(30), period_total(365), period_total(0)) == (1, 2, 2, 3)
