@@ -23,14 +23,21 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (32, 24)) -> bytes:
 
 
 PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
     b"trailer<</Root 1 0 R>>\n%%EOF\n"
 )
 
 
 def counts() -> dict[str, int]:
     """Row counts of everything a submission may write."""
-    from straz.reports.models import Attachment, IdempotencyRecord, InternalNote, Report, ReportEvent
+    from straz.reports.models import (
+        Attachment,
+        IdempotencyRecord,
+        InternalNote,
+        Report,
+        ReportEvent,
+    )
 
     return {
         "reports": Report.objects.count(),

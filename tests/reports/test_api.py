@@ -19,7 +19,9 @@ REPORTS = "/api/v1/reports"
 
 
 @pytest.fixture
-def served(district_a: Any, district_b: Any, categories: dict[str, Any], tmp_path: Path, settings: Any) -> None:
+def served(
+    district_a: Any, district_b: Any, categories: dict[str, Any], tmp_path: Path, settings: Any
+) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
@@ -45,7 +47,10 @@ def test_categories_in_the_requested_language(served: None, citizen: Client) -> 
     assert cs["drug-use"]["public_location_approximated"] is True
     pl = {c["code"]: c["name"] for c in citizen.get("/api/v1/categories?lang=pl").json()}
     assert pl["illegal-dump"] == "Dzikie wysypisko śmieci"
-    en = {c["code"]: c["name"] for c in citizen.get("/api/v1/categories", HTTP_ACCEPT_LANGUAGE="en").json()}
+    en = {
+        c["code"]: c["name"]
+        for c in citizen.get("/api/v1/categories", HTTP_ACCEPT_LANGUAGE="en").json()
+    }
     assert en["illegal-dump"] == "Illegal dump"
     assert citizen.get("/api/v1/categories?lang=xx").status_code == 422
 
@@ -53,24 +58,41 @@ def test_categories_in_the_requested_language(served: None, citizen: Client) -> 
 def test_shipped_catalogue_has_the_kmzb_list_and_czech_set(citizen: Client) -> None:
     data = citizen.get("/api/v1/categories?lang=pl").json()
     kmzb = {c["name"].lower() for c in data if c["catalogue"] == "kmzb"}
-    # The Polish names, exactly as the KMZB lists them (spec/threat-map.md), first letter capitalised.
-    for name in ("nieprawidłowe parkowanie", "przekraczanie dozwolonej prędkości", "dzikie wysypiska śmieci",
-                 "miejsce niebezpiecznej działalności rozrywkowej", "osoba bezdomna wymagająca pomocy",
-                 "grupowanie się małoletnich zagrożonych demoralizacją", "nielegalna wycinka drzew"):
+    # Polish names exactly as KMZB lists them (spec/threat-map.md), first letter capitalised.
+    for name in (
+        "nieprawidłowe parkowanie",
+        "przekraczanie dozwolonej prędkości",
+        "dzikie wysypiska śmieci",
+        "miejsce niebezpiecznej działalności rozrywkowej",
+        "osoba bezdomna wymagająca pomocy",
+        "grupowanie się małoletnich zagrożonych demoralizacją",
+        "nielegalna wycinka drzew",
+    ):
         assert name in kmzb
     by_code = {c["code"]: c for c in data}
     assert by_code["kmzb-dangerous-entertainment-venue"]["public_only_when_confirmed"]
-    for code in ("kmzb-drug-use", "kmzb-homeless-needing-help", "kmzb-minors-at-risk", "cz-homeless-needing-help"):
+    for code in (
+        "kmzb-drug-use",
+        "kmzb-homeless-needing-help",
+        "kmzb-minors-at-risk",
+        "cz-homeless-needing-help",
+    ):
         assert by_code[code]["public_location_approximated"], code
     cs = {c["code"]: c["name"] for c in citizen.get("/api/v1/categories?lang=cs").json()}
-    assert cs["cz-illegal-dump"] == "Černá skládka" and cs["cz-night-noise"] == "Rušení nočního klidu"
+    assert (
+        cs["cz-illegal-dump"] == "Černá skládka" and cs["cz-night-noise"] == "Rušení nočního klidu"
+    )
 
 
 # ---------------------------------------------------------------- citizen reports
 
 
-def test_report_is_created_and_shown_publicly_without_police_only_fields(served: None, citizen: Client) -> None:
-    res = post_json(citizen, ok_body(description="Tajný popis pro policii", occurred_at="2020-01-01T00:00:00Z"))
+def test_report_is_created_and_shown_publicly_without_police_only_fields(
+    served: None, citizen: Client
+) -> None:
+    res = post_json(
+        citizen, ok_body(description="Tajný popis pro policii", occurred_at="2020-01-01T00:00:00Z")
+    )
     assert res.status_code == 422  # more than a year ago
     res = post_json(citizen, ok_body(description="Tajný popis pro policii"))
     assert res.status_code == 201, res.content
@@ -123,7 +145,9 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize("body,fragment", BAD_BODIES)
-def test_bad_bodies_get_a_clear_422_and_store_nothing(served: None, citizen: Client, body: Any, fragment: str) -> None:
+def test_bad_bodies_get_a_clear_422_and_store_nothing(
+    served: None, citizen: Client, body: Any, fragment: str
+) -> None:
     before = counts()
     res = post_json(citizen, body, HTTP_ACCEPT_LANGUAGE="en")
     assert res.status_code == 422, res.content
@@ -134,7 +158,9 @@ def test_bad_bodies_get_a_clear_422_and_store_nothing(served: None, citizen: Cli
 
 def test_malformed_json_is_refused(served: None, citizen: Client) -> None:
     before = counts()
-    res = citizen.post(REPORTS, data=b'{"category": "illegal-dump", ', content_type="application/json")
+    res = citizen.post(
+        REPORTS, data=b'{"category": "illegal-dump", ', content_type="application/json"
+    )
     assert res.status_code in (400, 422) and isinstance(res.json()["detail"], str)
     assert counts() == before
 
@@ -150,9 +176,19 @@ def test_trusted_proxy_header_is_used_only_when_configured(served: None, setting
     proxy = Client(REMOTE_ADDR="10.0.0.1")
     assert post_json(proxy, ok_body(), HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 201
     # Without trusted proxies the forwarded header is ignored: same REMOTE_ADDR → limited.
-    assert post_json(proxy, ok_body(lat=49.725, lon=13.355), HTTP_X_FORWARDED_FOR="203.0.113.2").status_code == 429
+    assert (
+        post_json(
+            proxy, ok_body(lat=49.725, lon=13.355), HTTP_X_FORWARDED_FOR="203.0.113.2"
+        ).status_code
+        == 429
+    )
     settings.STRAZ = {**settings.STRAZ, "TRUSTED_PROXY_COUNT": 1}
-    assert post_json(proxy, ok_body(lat=49.725, lon=13.355), HTTP_X_FORWARDED_FOR="203.0.113.2").status_code == 201
+    assert (
+        post_json(
+            proxy, ok_body(lat=49.725, lon=13.355), HTTP_X_FORWARDED_FOR="203.0.113.2"
+        ).status_code
+        == 201
+    )
 
 
 def test_idempotent_retry_returns_the_same_id(served: None, citizen: Client) -> None:
@@ -169,7 +205,10 @@ def test_multipart_with_a_photo(served: None, citizen: Client) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     photo = SimpleUploadedFile("foto.pdf", image_bytes("JPEG"), content_type="application/pdf")
-    res = citizen.post(f"{REPORTS}/multipart", data={"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "attachment": photo})
+    res = citizen.post(
+        f"{REPORTS}/multipart",
+        data={"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "attachment": photo},
+    )
     assert res.status_code == 201, res.content
     att = Attachment.objects.get(report_id=res.json()["id"])
     assert att.content_type == "image/jpeg"  # sniffed, not taken from the name or header
@@ -179,28 +218,43 @@ def test_multipart_with_a_photo(served: None, citizen: Client) -> None:
     "name,data,status",
     [("photo.jpg", b"MZ\x90\x00 not a photo", 422), ("x.png", b"<svg onload=alert(1)>", 422)],
 )
-def test_multipart_refuses_disguised_files(served: None, citizen: Client, tmp_path: Path, name: str, data: bytes, status: int) -> None:
+def test_multipart_refuses_disguised_files(
+    served: None, citizen: Client, tmp_path: Path, name: str, data: bytes, status: int
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     before = counts()
     res = citizen.post(
         f"{REPORTS}/multipart",
-        data={"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "attachment": SimpleUploadedFile(name, data, "image/jpeg")},
+        data={
+            "category": "illegal-dump",
+            "lat": IN_A[0],
+            "lon": IN_A[1],
+            "attachment": SimpleUploadedFile(name, data, "image/jpeg"),
+        },
     )
     assert res.status_code == status and isinstance(res.json()["detail"], str)
     assert counts() == before
     assert not any(p.is_file() for p in (tmp_path / "media").rglob("*"))
 
 
-def test_multipart_refuses_oversized_files_and_unknown_fields(served: None, citizen: Client, settings: Any) -> None:
+def test_multipart_refuses_oversized_files_and_unknown_fields(
+    served: None, citizen: Client, settings: Any
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.STRAZ = {**settings.STRAZ, "MAX_ATTACHMENT_BYTES": 2000}
     before = counts()
     big = SimpleUploadedFile("big.jpg", image_bytes("PNG", (300, 300)) + b"\0" * 3000, "image/png")
-    res = citizen.post(f"{REPORTS}/multipart", data={"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "attachment": big})
+    res = citizen.post(
+        f"{REPORTS}/multipart",
+        data={"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "attachment": big},
+    )
     assert res.status_code == 413 and isinstance(res.json()["detail"], str)
-    res = citizen.post(f"{REPORTS}/multipart", data={"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "evil": "1"})
+    res = citizen.post(
+        f"{REPORTS}/multipart",
+        data={"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "evil": "1"},
+    )
     assert res.status_code == 422 and "evil" in res.json()["detail"]
     assert counts() == before
 
@@ -220,15 +274,25 @@ def test_duplicate_shows_as_also_reported(served: None) -> None:
 def _report_in(district: str) -> int:
     lat, lon = IN_A if district == "A" else IN_B
     ip = "203.0.113.50" if district == "A" else "203.0.113.51"
-    res = post_json(Client(REMOTE_ADDR=ip), {"category": "illegal-dump", "lat": lat, "lon": lon, "description": "popis"})
+    res = post_json(
+        Client(REMOTE_ADDR=ip),
+        {"category": "illegal-dump", "lat": lat, "lon": lon, "description": "popis"},
+    )
     assert res.status_code == 201
     return int(res.json()["id"])
 
 
 def test_staff_endpoints_need_authentication(served: None, citizen: Client) -> None:
     rid = _report_in("A")
-    for res in (citizen.get("/api/v1/staff/reports"), citizen.get(f"/api/v1/staff/reports/{rid}"),
-                citizen.post(f"/api/v1/staff/reports/{rid}/transition", data='{"status":"verification"}', content_type="application/json")):
+    for res in (
+        citizen.get("/api/v1/staff/reports"),
+        citizen.get(f"/api/v1/staff/reports/{rid}"),
+        citizen.post(
+            f"/api/v1/staff/reports/{rid}/transition",
+            data='{"status":"verification"}',
+            content_type="application/json",
+        ),
+    ):
         assert res.status_code == 401 and isinstance(res.json()["detail"], str)
     assert Report.objects.get(pk=rid).status == "new"
 
@@ -246,37 +310,75 @@ def test_officer_queue_detail_and_transition(served: None, officer: Any, token_f
     assert d["read_at"] is not None  # opening marks it read
     assert d["allowed_transitions"] == ["verification"]
     assert c.get(f"/api/v1/staff/reports/{b}", **auth).status_code == 404
-    res = c.post(f"/api/v1/staff/reports/{a}/transition", data=json.dumps({"status": "confirmed"}), content_type="application/json", **auth)
+    res = c.post(
+        f"/api/v1/staff/reports/{a}/transition",
+        data=json.dumps({"status": "confirmed"}),
+        content_type="application/json",
+        **auth,
+    )
     assert res.status_code == 409 and isinstance(res.json()["detail"], str)
-    res = c.post(f"/api/v1/staff/reports/{a}/transition", data=json.dumps({"status": "verification", "public_note": "Jedeme tam"}), content_type="application/json", **auth)
+    res = c.post(
+        f"/api/v1/staff/reports/{a}/transition",
+        data=json.dumps({"status": "verification", "public_note": "Jedeme tam"}),
+        content_type="application/json",
+        **auth,
+    )
     assert res.status_code == 200 and res.json()["status"] == "verification"
-    res = c.post(f"/api/v1/staff/reports/{a}/transition", data=json.dumps({"status": "confirmed", "bogus": 1}), content_type="application/json", **auth)
+    res = c.post(
+        f"/api/v1/staff/reports/{a}/transition",
+        data=json.dumps({"status": "confirmed", "bogus": 1}),
+        content_type="application/json",
+        **auth,
+    )
     assert res.status_code == 422
-    res = c.post(f"/api/v1/staff/reports/{b}/transition", data=json.dumps({"status": "verification"}), content_type="application/json", **auth)
+    res = c.post(
+        f"/api/v1/staff/reports/{b}/transition",
+        data=json.dumps({"status": "verification"}),
+        content_type="application/json",
+        **auth,
+    )
     assert res.status_code == 404 and Report.objects.get(pk=b).status == "new"
-    res = c.post(f"/api/v1/staff/reports/{a}/notes", data=json.dumps({"text": "Hlídka 14:00"}), content_type="application/json", **auth)
+    res = c.post(
+        f"/api/v1/staff/reports/{a}/notes",
+        data=json.dumps({"text": "Hlídka 14:00"}),
+        content_type="application/json",
+        **auth,
+    )
     assert res.status_code == 201 and res.json()["text"] == "Hlídka 14:00"
     public = Client().get(f"{REPORTS}/{a}").json()
     assert public["history"][-1]["note"] == "Jedeme tam" and "Hlídka" not in json.dumps(public)
 
 
-def test_dispatcher_reads_everything_but_cannot_act(served: None, dispatcher: Any, client_for: Any) -> None:
+def test_dispatcher_reads_everything_but_cannot_act(
+    served: None, dispatcher: Any, client_for: Any
+) -> None:
     a, b = _report_in("A"), _report_in("B")
     c = client_for(dispatcher)
     assert {i["id"] for i in c.get("/api/v1/staff/reports").json()["items"]} == {a, b}
     assert c.get(f"/api/v1/staff/reports/{a}").json()["read_at"] is None  # reading is not acting
-    res = c.post(f"/api/v1/staff/reports/{a}/transition", data=json.dumps({"status": "verification"}),
-                 content_type="application/json", HTTP_ACCEPT_LANGUAGE="en")
+    res = c.post(
+        f"/api/v1/staff/reports/{a}/transition",
+        data=json.dumps({"status": "verification"}),
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert res.status_code == 403 and "role" in res.json()["detail"]
     assert Report.objects.get(pk=a).status == "new"
 
 
-def test_attachment_download_is_scoped(served: None, officer: Any, officer_b: Any, token_for: Any) -> None:
+def test_attachment_download_is_scoped(
+    served: None, officer: Any, officer_b: Any, token_for: Any
+) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     res = Client(REMOTE_ADDR="203.0.113.60").post(
         f"{REPORTS}/multipart",
-        data={"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "attachment": SimpleUploadedFile("d.pdf", PDF_BYTES)},
+        data={
+            "category": "illegal-dump",
+            "lat": IN_A[0],
+            "lon": IN_A[1],
+            "attachment": SimpleUploadedFile("d.pdf", PDF_BYTES),
+        },
     )
     rid = res.json()["id"]
     aid = Attachment.objects.get(report_id=rid).pk
@@ -291,8 +393,14 @@ def test_attachment_download_is_scoped(served: None, officer: Any, officer_b: An
 def test_openapi_lists_the_threat_map_endpoints(citizen: Client) -> None:
     schema = citizen.get("/api/v1/openapi.json").json()
     paths = schema["paths"]
-    for p in ("/api/v1/categories", "/api/v1/reports", "/api/v1/reports/multipart", "/api/v1/reports/{report_id}",
-              "/api/v1/staff/reports", "/api/v1/staff/reports/{report_id}/transition"):
+    for p in (
+        "/api/v1/categories",
+        "/api/v1/reports",
+        "/api/v1/reports/multipart",
+        "/api/v1/reports/{report_id}",
+        "/api/v1/staff/reports",
+        "/api/v1/staff/reports/{report_id}/transition",
+    ):
         assert p in paths, p
     body = paths["/api/v1/reports"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     ref = body["$ref"].split("/")[-1]
@@ -303,6 +411,10 @@ def test_czech_error_differs_from_english_once_translated(served: None, citizen:
     mo = Path(django_settings.LOCALE_PATHS[0]) / "cs" / "LC_MESSAGES" / "django.mo"
     if not mo.exists():
         pytest.skip("Czech catalogue not compiled yet (the i18n step compiles it)")
-    en = post_json(citizen, {"category": "nope", "lat": IN_A[0], "lon": IN_A[1]}, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
-    cs = post_json(citizen, {"category": "nope", "lat": IN_A[0], "lon": IN_A[1]}, HTTP_ACCEPT_LANGUAGE="cs").json()["detail"]
+    en = post_json(
+        citizen, {"category": "nope", "lat": IN_A[0], "lon": IN_A[1]}, HTTP_ACCEPT_LANGUAGE="en"
+    ).json()["detail"]
+    cs = post_json(
+        citizen, {"category": "nope", "lat": IN_A[0], "lon": IN_A[1]}, HTTP_ACCEPT_LANGUAGE="cs"
+    ).json()["detail"]
     assert en != cs and "nope" in cs

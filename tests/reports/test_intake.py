@@ -27,8 +27,16 @@ def test_clean_text_strips_controls_and_surrogates_but_keeps_lines() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["<script>alert(1)</script>", "hi <b>there</b>", "<img src=x onerror=alert(1)>", "< script>", "</div>",
-     "<!-- x -->", "click javascript:alert(1)", "&#60;script&#62;"],
+    [
+        "<script>alert(1)</script>",
+        "hi <b>there</b>",
+        "<img src=x onerror=alert(1)>",
+        "< script>",
+        "</div>",
+        "<!-- x -->",
+        "click javascript:alert(1)",
+        "&#60;script&#62;",
+    ],
 )
 def test_markup_is_refused(text: str) -> None:
     with pytest.raises(ValidationFailed) as exc:
@@ -37,7 +45,9 @@ def test_markup_is_refused(text: str) -> None:
     assert "HTML" in exc.value.message or "HTML" in str(exc.value)
 
 
-@pytest.mark.parametrize("text", ["3 < 5 a 7 > 2", "auto u č.p. 12 <> nic", "Kč 500,- & víc", "a<5"])
+@pytest.mark.parametrize(
+    "text", ["3 < 5 a 7 > 2", "auto u č.p. 12 <> nic", "Kč 500,- & víc", "a<5"]
+)
 def test_ordinary_text_with_angle_brackets_passes(text: str) -> None:
     assert intake.check_description(text) == text
 
@@ -49,15 +59,23 @@ def test_description_limit_is_500_characters() -> None:
     assert "500" in exc.value.message
 
 
-@pytest.mark.parametrize("fmt,ctype", [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")])
+@pytest.mark.parametrize(
+    "fmt,ctype", [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")]
+)
 def test_real_images_are_accepted_whatever_their_name(fmt: str, ctype: str) -> None:
-    checked = intake.check_attachment(intake.IncomingAttachment(name="photo.txt", data=image_bytes(fmt)))
+    checked = intake.check_attachment(
+        intake.IncomingAttachment(name="photo.txt", data=image_bytes(fmt))
+    )
     assert checked is not None and checked.content_type == ctype
 
 
 def test_pdf_is_accepted_by_header_and_trailer() -> None:
     checked = intake.check_attachment(intake.IncomingAttachment(name="x.jpg", data=PDF_BYTES))
-    assert checked is not None and checked.content_type == "application/pdf" and checked.extension == "pdf"
+    assert (
+        checked is not None
+        and checked.content_type == "application/pdf"
+        and checked.extension == "pdf"
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,18 +100,31 @@ def test_disguised_or_broken_files_are_refused(name: str, data: bytes) -> None:
 def test_truncated_jpeg_is_refused() -> None:
     data = image_bytes("JPEG", (400, 300))
     with pytest.raises(ValidationFailed):
-        intake.check_attachment(intake.IncomingAttachment(name="x.jpg", data=data[: len(data) // 2]))
+        intake.check_attachment(
+            intake.IncomingAttachment(name="x.jpg", data=data[: len(data) // 2])
+        )
 
 
 def test_oversized_file_is_refused_with_413(settings: Any) -> None:
     settings.STRAZ = {**settings.STRAZ, "MAX_ATTACHMENT_BYTES": 1000}
     with pytest.raises(PayloadTooLarge) as exc:
-        intake.read_upload(intake.IncomingAttachment(name="big.jpg", data=b"\xff\xd8\xff" + b"0" * 1000))
+        intake.read_upload(
+            intake.IncomingAttachment(name="big.jpg", data=b"\xff\xd8\xff" + b"0" * 1000)
+        )
     assert exc.value.status == 413
 
 
 @pytest.mark.parametrize(
-    "lat,lon", [(91, 13), (-91, 13), (49, 181), (49, -181), (float("nan"), 13), (49, float("inf")), (49.7, None)]
+    "lat,lon",
+    [
+        (91, 13),
+        (-91, 13),
+        (49, 181),
+        (49, -181),
+        (float("nan"), 13),
+        (49, float("inf")),
+        (49.7, None),
+    ],
 )
 def test_coordinates_out_of_range_are_refused(lat: Any, lon: Any) -> None:
     with pytest.raises(ValidationFailed):
@@ -125,7 +156,9 @@ BAD_SUBMISSIONS = [
 
 
 @pytest.mark.parametrize("overrides,fragment", BAD_SUBMISSIONS)
-def test_bad_submission_is_refused_and_nothing_is_stored(served: None, tmp_path: Path, overrides: dict[str, Any], fragment: str) -> None:
+def test_bad_submission_is_refused_and_nothing_is_stored(
+    served: None, tmp_path: Path, overrides: dict[str, Any], fragment: str
+) -> None:
     before = counts()
     with translation.override("en"), pytest.raises(ValidationFailed) as exc:
         submit(**overrides)
@@ -144,22 +177,32 @@ def test_inactive_category_is_refused(served: None, categories: dict[str, Any]) 
     assert Report.objects.count() == 0
 
 
-def test_accepted_report_is_routed_and_keeps_police_only_fields(served: None, district_a: Any, tmp_path: Path) -> None:
+def test_accepted_report_is_routed_and_keeps_police_only_fields(
+    served: None, district_a: Any, tmp_path: Path
+) -> None:
     before = counts()
     result = submit(
-        description="Pytle se sutí\x00 u lesa", address_text="U lesa", attachment=intake.IncomingAttachment("f.png", image_bytes("PNG")),
+        description="Pytle se sutí\x00 u lesa",
+        address_text="U lesa",
+        attachment=intake.IncomingAttachment("f.png", image_bytes("PNG")),
         occurred_at=timezone.now() - timedelta(hours=3),
     )
     report = Report.objects.get(pk=result.report_id)
     assert result.status_code == 201 and not result.replayed
     assert result.response["district"] == {"code": "PD-A", "name": "Obvod A"}
     assert report.status == "new" and report.is_public
-    assert report.district_id == district_a.pk and report.officer_id == district_a.primary_officer_id
+    assert (
+        report.district_id == district_a.pk and report.officer_id == district_a.primary_officer_id
+    )
     assert report.description == "Pytle se sutí u lesa"
     assert report.reporter_ip == "203.0.113.10" and len(report.reporter_key) == 64
     assert "203.0.113.10" not in report.reporter_key
-    assert report.read_due_at == report.created_at + timedelta(days=settings.STRAZ["READ_DEADLINE_DAYS"])
-    assert report.verify_due_at == report.created_at + timedelta(days=settings.STRAZ["VERIFY_DEADLINE_DAYS"])
+    assert report.read_due_at == report.created_at + timedelta(
+        days=settings.STRAZ["READ_DEADLINE_DAYS"]
+    )
+    assert report.verify_due_at == report.created_at + timedelta(
+        days=settings.STRAZ["VERIFY_DEADLINE_DAYS"]
+    )
     after = counts()
     assert after["reports"] == before["reports"] + 1
     assert after["audit"] == before["audit"] + 1
@@ -179,7 +222,9 @@ def test_audit_entry_holds_neither_ip_nor_description(served: None) -> None:
     assert "198.51.100.77" not in dumped and "tajná" not in dumped
 
 
-def test_attachment_file_is_removed_when_the_transaction_fails(served: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_attachment_file_is_removed_when_the_transaction_fails(
+    served: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from straz.accounts import audit
 
     def broken(**kwargs: Any) -> Any:

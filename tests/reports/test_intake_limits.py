@@ -48,7 +48,9 @@ def test_second_report_from_one_address_within_a_day_is_refused(served: None) ->
 @pytest.mark.django_db
 def test_limit_resets_after_24_hours(served: None) -> None:
     first = submit(client_ip="203.0.113.5")
-    Report.objects.filter(pk=first.report_id).update(created_at=timezone.now() - timedelta(hours=24, minutes=1))
+    Report.objects.filter(pk=first.report_id).update(
+        created_at=timezone.now() - timedelta(hours=24, minutes=1)
+    )
     submit(client_ip="203.0.113.5", **_spread(3))
 
 
@@ -70,7 +72,11 @@ def test_ipv4_mapped_ipv6_counts_as_the_ipv4_address(served: None) -> None:
 
 @pytest.mark.django_db
 def test_carrier_grade_nat_gets_its_own_higher_limit(served: None, settings: Any) -> None:
-    settings.STRAZ = {**settings.STRAZ, "REPORTS_PER_SHARED_IP_PER_DAY": 3, "SHARED_IP_RANGES": ["100.64.0.0/10"]}
+    settings.STRAZ = {
+        **settings.STRAZ,
+        "REPORTS_PER_SHARED_IP_PER_DAY": 3,
+        "SHARED_IP_RANGES": ["100.64.0.0/10"],
+    }
     for i in range(3):
         submit(client_ip="100.64.12.34", **_spread(i))
     with translation.override("en"), pytest.raises(RateLimited) as exc:
@@ -98,7 +104,9 @@ def test_client_key_is_keyed_and_reveals_no_address(settings: Any) -> None:
         (0, "::ffff:198.51.100.3", "", "198.51.100.3"),
     ],
 )
-def test_client_ip_honours_only_trusted_proxies(settings: Any, proxies: int, remote: str, xff: str, expected: str) -> None:
+def test_client_ip_honours_only_trusted_proxies(
+    settings: Any, proxies: int, remote: str, xff: str, expected: str
+) -> None:
     settings.STRAZ = {**settings.STRAZ, "TRUSTED_PROXY_COUNT": proxies}
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=xff)
     assert intake.client_ip(request) == expected
@@ -140,7 +148,9 @@ def test_retry_with_same_key_replays_the_same_report(served: None) -> None:
     first = submit(idempotency_key="retry-1", description="hello")
     before = counts()
     again = submit(idempotency_key="retry-1", description="hello")
-    assert again.replayed and again.report_id == first.report_id and again.response == first.response
+    assert (
+        again.replayed and again.report_id == first.report_id and again.response == first.response
+    )
     assert counts() == before  # no new report, and the retry did not hit the rate limit
 
 
@@ -195,7 +205,9 @@ def test_not_a_duplicate(served: None, change: str) -> None:
     elif change == "other-category":
         kwargs["category_code"] = "drug-use"
     elif change == "old":
-        Report.objects.filter(pk=first.report_id).update(created_at=timezone.now() - timedelta(hours=73))
+        Report.objects.filter(pk=first.report_id).update(
+            created_at=timezone.now() - timedelta(hours=73)
+        )
     elif change == "closed":
         Report.objects.filter(pk=first.report_id).update(status="not_confirmed")
     second = submit(**kwargs)
@@ -215,6 +227,10 @@ def test_duplicate_search_covers_the_whole_radius(served: None, settings: Any) -
     for bearing in range(0, 360, 15):
         dlat = 390 / 111_320 * math.cos(math.radians(bearing))
         dlon = 390 / (111_320 * math.cos(math.radians(IN_A[0]))) * math.sin(math.radians(bearing))
-        found = find_duplicate_primary(category_id=Report.objects.get(pk=first.report_id).category_id,
-                                       lat=IN_A[0] + dlat, lon=IN_A[1] + dlon, now=now)
+        found = find_duplicate_primary(
+            category_id=Report.objects.get(pk=first.report_id).category_id,
+            lat=IN_A[0] + dlat,
+            lon=IN_A[1] + dlon,
+            now=now,
+        )
         assert found is not None and found.pk == first.report_id, bearing

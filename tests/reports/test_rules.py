@@ -55,31 +55,82 @@ def test_deadlines_count_from_arrival() -> None:
 def test_overdue_when_unread_after_read_deadline() -> None:
     due = deadlines_for(NOW, read_days=2, verify_days=5)
     later = NOW + timedelta(days=3)
-    assert is_overdue(now=later, status=Status.NEW, read_at=None, read_due=due.read_due, verify_due=due.verify_due)
-    assert not is_overdue(now=later, status=Status.NEW, read_at=NOW, read_due=due.read_due, verify_due=due.verify_due)
+    assert is_overdue(
+        now=later, status=Status.NEW, read_at=None, read_due=due.read_due, verify_due=due.verify_due
+    )
+    assert not is_overdue(
+        now=later, status=Status.NEW, read_at=NOW, read_due=due.read_due, verify_due=due.verify_due
+    )
     much_later = NOW + timedelta(days=6)
-    assert is_overdue(now=much_later, status=Status.VERIFICATION, read_at=NOW, read_due=due.read_due, verify_due=due.verify_due)
-    assert not is_overdue(now=much_later, status=Status.CONFIRMED, read_at=NOW, read_due=due.read_due, verify_due=due.verify_due)
+    assert is_overdue(
+        now=much_later,
+        status=Status.VERIFICATION,
+        read_at=NOW,
+        read_due=due.read_due,
+        verify_due=due.verify_due,
+    )
+    assert not is_overdue(
+        now=much_later,
+        status=Status.CONFIRMED,
+        read_at=NOW,
+        read_due=due.read_due,
+        verify_due=due.verify_due,
+    )
 
 
 def test_confirmed_only_category_hidden_until_confirmed() -> None:
     for status in Status:
-        vis = public_visibility(status=status, last_change=NOW, now=NOW, only_when_confirmed=True, is_duplicate=False, retention_days=30)
+        vis = public_visibility(
+            status=status,
+            last_change=NOW,
+            now=NOW,
+            only_when_confirmed=True,
+            is_duplicate=False,
+            retention_days=30,
+        )
         assert vis.public is (status in CONFIRMED_FAMILY)
 
 
 def test_fading_statuses_leave_public_view_after_retention() -> None:
     for status in (Status.NOT_CONFIRMED, Status.ELIMINATED):
-        fresh = public_visibility(status=status, last_change=NOW, now=NOW + timedelta(days=29), only_when_confirmed=False, is_duplicate=False, retention_days=30)
+        fresh = public_visibility(
+            status=status,
+            last_change=NOW,
+            now=NOW + timedelta(days=29),
+            only_when_confirmed=False,
+            is_duplicate=False,
+            retention_days=30,
+        )
         assert fresh.public and fresh.until == NOW + timedelta(days=30)
-        old = public_visibility(status=status, last_change=NOW, now=NOW + timedelta(days=31), only_when_confirmed=False, is_duplicate=False, retention_days=30)
+        old = public_visibility(
+            status=status,
+            last_change=NOW,
+            now=NOW + timedelta(days=31),
+            only_when_confirmed=False,
+            is_duplicate=False,
+            retention_days=30,
+        )
         assert not old.public
-    kept = public_visibility(status=Status.CONFIRMED, last_change=NOW, now=NOW + timedelta(days=400), only_when_confirmed=False, is_duplicate=False, retention_days=30)
+    kept = public_visibility(
+        status=Status.CONFIRMED,
+        last_change=NOW,
+        now=NOW + timedelta(days=400),
+        only_when_confirmed=False,
+        is_duplicate=False,
+        retention_days=30,
+    )
     assert kept.public and kept.until is None
 
 
 def test_duplicates_are_never_public_on_their_own() -> None:
-    vis = public_visibility(status=Status.NEW, last_change=NOW, now=NOW, only_when_confirmed=False, is_duplicate=True, retention_days=30)
+    vis = public_visibility(
+        status=Status.NEW,
+        last_change=NOW,
+        now=NOW,
+        only_when_confirmed=False,
+        is_duplicate=True,
+        retention_days=30,
+    )
     assert not vis.public
 
 

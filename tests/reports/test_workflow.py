@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry
-from straz.reports import aggregates, jobs, selectors, services
+from straz.reports import jobs, selectors, services
 from straz.reports.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.reports.models import IdempotencyRecord, Report, ReportEvent
 from tests.reports.reportkit import IN_B, submit
@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def served(district_a: Any, district_b: Any, categories: dict[str, Any], tmp_path: Path, settings: Any) -> None:
+def served(
+    district_a: Any, district_b: Any, categories: dict[str, Any], tmp_path: Path, settings: Any
+) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
@@ -32,7 +34,9 @@ def report_a(served: None) -> Report:
 
 @pytest.fixture
 def report_b(served: None) -> Report:
-    return Report.objects.get(pk=submit(client_ip="203.0.113.2", lat=IN_B[0], lon=IN_B[1]).report_id)
+    return Report.objects.get(
+        pk=submit(client_ip="203.0.113.2", lat=IN_B[0], lon=IN_B[1]).report_id
+    )
 
 
 def _count_cells() -> int:
@@ -41,21 +45,33 @@ def _count_cells() -> int:
     # Totals over all categories and statuses at the coarsest stored resolution, all time.
     rows = MapCell.objects.filter(layer=1, category_id=0, status=0, period_days=0)
     coarsest = rows.order_by("res").values_list("res", flat=True).first()
-    return sum(rows.filter(res=coarsest).values_list("count", flat=True)) if coarsest is not None else 0
+    return (
+        sum(rows.filter(res=coarsest).values_list("count", flat=True))
+        if coarsest is not None
+        else 0
+    )
 
 
 def test_officer_moves_report_through_the_workflow(officer: Any, report_a: Report) -> None:
     audit_before = AuditEntry.objects.count()
-    services.transition_report(user=officer, report_id=report_a.pk, target="verification", public_note="Prověřujeme")
-    services.transition_report(user=officer, report_id=report_a.pk, target="confirmed", note="Byl jsem tam")
-    services.transition_report(user=officer, report_id=report_a.pk, target="eliminated", public_note="Uklizeno")
+    services.transition_report(
+        user=officer, report_id=report_a.pk, target="verification", public_note="Prověřujeme"
+    )
+    services.transition_report(
+        user=officer, report_id=report_a.pk, target="confirmed", note="Byl jsem tam"
+    )
+    services.transition_report(
+        user=officer, report_id=report_a.pk, target="eliminated", public_note="Uklizeno"
+    )
     report_a.refresh_from_db()
     assert report_a.status == "eliminated"
     assert report_a.read_at is not None and report_a.verified_at is not None
     assert report_a.public_until is not None  # eliminated reports fade from the public view
     assert AuditEntry.objects.count() == audit_before + 3
     assert list(report_a.events.filter(kind="status").values_list("to_status", flat=True)) == [
-        "verification", "confirmed", "eliminated"
+        "verification",
+        "confirmed",
+        "eliminated",
     ]
     assert report_a.notes.get().text == "Byl jsem tam"
     assert list(verify_chain()) == []
@@ -63,10 +79,18 @@ def test_officer_moves_report_through_the_workflow(officer: Any, report_a: Repor
 
 @pytest.mark.parametrize(
     "path,target",
-    [([], "confirmed"), ([], "eliminated"), (["verification"], "new"), (["verification", "not_confirmed"], "confirmed"),
-     (["verification", "confirmed", "passed_on"], "eliminated"), ([], "new")],
+    [
+        ([], "confirmed"),
+        ([], "eliminated"),
+        (["verification"], "new"),
+        (["verification", "not_confirmed"], "confirmed"),
+        (["verification", "confirmed", "passed_on"], "eliminated"),
+        ([], "new"),
+    ],
 )
-def test_illegal_transitions_are_refused_with_409(officer: Any, report_a: Report, path: list[str], target: str) -> None:
+def test_illegal_transitions_are_refused_with_409(
+    officer: Any, report_a: Report, path: list[str], target: str
+) -> None:
     for step in path:
         services.transition_report(user=officer, report_id=report_a.pk, target=step)
     report_a.refresh_from_db()
@@ -88,23 +112,33 @@ def test_officer_cannot_see_or_act_outside_their_districts(officer: Any, report_
     assert report_b.pk not in [r.pk for r in selectors.queue_for(officer)]
     audit_before = AuditEntry.objects.count()
     for call in (
-        lambda: services.transition_report(user=officer, report_id=report_b.pk, target="verification"),
+        lambda: services.transition_report(
+            user=officer, report_id=report_b.pk, target="verification"
+        ),
         lambda: services.mark_read(user=officer, report_id=report_b.pk),
         lambda: services.add_note(user=officer, report_id=report_b.pk, text="x"),
     ):
         with pytest.raises(NotFound):
             call()
     report_b.refresh_from_db()
-    assert report_b.status == "new" and report_b.read_at is None and AuditEntry.objects.count() == audit_before
+    assert (
+        report_b.status == "new"
+        and report_b.read_at is None
+        and AuditEntry.objects.count() == audit_before
+    )
 
 
-def test_officer_of_b_sees_only_b(officer: Any, officer_b: Any, report_a: Report, report_b: Report) -> None:
+def test_officer_of_b_sees_only_b(
+    officer: Any, officer_b: Any, report_a: Report, report_b: Report
+) -> None:
     assert [r.pk for r in selectors.visible_reports_for(officer_b)] == [report_b.pk]
     assert [r.pk for r in selectors.visible_reports_for(officer)] == [report_a.pk]
 
 
 @pytest.mark.parametrize("role", ["dispatcher", "analyst", "manager"])
-def test_read_only_roles_see_everything_but_change_nothing(request: Any, role: str, report_a: Report, report_b: Report) -> None:
+def test_read_only_roles_see_everything_but_change_nothing(
+    request: Any, role: str, report_a: Report, report_b: Report
+) -> None:
     user = request.getfixturevalue(role)
     assert {r.pk for r in selectors.visible_reports_for(user)} == {report_a.pk, report_b.pk}
     with pytest.raises(Forbidden):
@@ -120,7 +154,9 @@ def test_admin_acts_everywhere(admin_user: Any, report_b: Report) -> None:
     assert Report.objects.get(pk=report_b.pk).status == "verification"
 
 
-def test_supervisor_reassigns_within_the_district(supervisor: Any, officer: Any, district_a: Any, report_a: Report) -> None:
+def test_supervisor_reassigns_within_the_district(
+    supervisor: Any, officer: Any, district_a: Any, report_a: Report
+) -> None:
     from straz.territory.models import Officer
 
     other = Officer.objects.create(name="prap. Petr Dvořák")
@@ -149,9 +185,13 @@ def test_notes_refuse_markup_and_empty_text(officer: Any, report_a: Report) -> N
     assert report_a.notes.count() == 0
 
 
-def test_map_counts_follow_visibility(officer: Any, served: None, categories: dict[str, Any]) -> None:
+def test_map_counts_follow_visibility(
+    officer: Any, served: None, categories: dict[str, Any]
+) -> None:
     """A confirmed-only category appears on the map when confirmed and counts stay exact."""
-    venue = Report.objects.get(pk=submit(client_ip="203.0.113.7", category_code="dangerous-venue").report_id)
+    venue = Report.objects.get(
+        pk=submit(client_ip="203.0.113.7", category_code="dangerous-venue").report_id
+    )
     dump = Report.objects.get(pk=submit(client_ip="203.0.113.8", lat=49.73, lon=13.36).report_id)
     assert _count_cells() == 1  # only the dump is public
     services.transition_report(user=officer, report_id=venue.pk, target="verification")
@@ -175,7 +215,9 @@ def public_ids() -> set[int]:
 # ---------------------------------------------------------------- jobs
 
 
-def test_overdue_reports_are_flagged_once_and_supervisors_told(supervisor: Any, report_a: Report, report_b: Report) -> None:
+def test_overdue_reports_are_flagged_once_and_supervisors_told(
+    supervisor: Any, report_a: Report, report_b: Report
+) -> None:
     supervisor.email = "vedouci@policie.example"
     supervisor.save()
     mail.outbox.clear()
@@ -192,7 +234,9 @@ def test_overdue_reports_are_flagged_once_and_supervisors_told(supervisor: Any, 
     assert len(mail.outbox) == 1
 
 
-def test_read_reports_are_not_overdue_before_the_verify_deadline(officer: Any, report_a: Report) -> None:
+def test_read_reports_are_not_overdue_before_the_verify_deadline(
+    officer: Any, report_a: Report
+) -> None:
     services.mark_read(user=officer, report_id=report_a.pk)
     assert jobs.flag_overdue_reports(now=timezone.now() + timedelta(days=3)) == 0
     assert jobs.flag_overdue_reports(now=timezone.now() + timedelta(days=6)) == 1
@@ -227,11 +271,20 @@ def test_worker_runs_every_job_once(served: None) -> None:
 
     call_command("worker", "--once", "--quiet")
     names = [name for name, _interval, _job in jobs.periodic_jobs()]
-    assert names == ["expire-public-reports", "flag-overdue-reports", "erase-old-reporter-ips", "prune-idempotency-records"]
+    assert names == [
+        "expire-public-reports",
+        "flag-overdue-reports",
+        "erase-old-reporter-ips",
+        "prune-idempotency-records",
+    ]
 
 
-def test_changing_category_rules_reapplies_them(officer: Any, served: None, categories: dict[str, Any]) -> None:
-    r = Report.objects.get(pk=submit(client_ip="203.0.113.1", lat=49.7412345, lon=13.3723456).report_id)
+def test_changing_category_rules_reapplies_them(
+    officer: Any, served: None, categories: dict[str, Any]
+) -> None:
+    r = Report.objects.get(
+        pk=submit(client_ip="203.0.113.1", lat=49.7412345, lon=13.3723456).report_id
+    )
     assert (r.public_lat, r.public_lon) == (r.lat, r.lon)
     dump = categories["dump"]
     dump.public_location_approximated = True

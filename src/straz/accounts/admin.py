@@ -33,10 +33,15 @@ class UserAdmin(DjangoUserAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             # Field names only: never a password hash in the log.
-            changed = sorted(f for f in (form.changed_data if form is not None else []) if "password" not in f)
+            changed = sorted(
+                f for f in (form.changed_data if form is not None else []) if "password" not in f
+            )
             audit.record(
-                action="user.changed" if change else "user.created", object_type="user", object_id=obj.pk,
-                actor=request.user, after={"role": obj.role, "is_active": obj.is_active, "changed_fields": changed},
+                action="user.changed" if change else "user.created",
+                object_type="user",
+                object_id=obj.pk,
+                actor=request.user,
+                after={"role": obj.role, "is_active": obj.is_active, "changed_fields": changed},
             )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -45,7 +50,10 @@ class UserAdmin(DjangoUserAdmin):
             if "districts" in form.changed_data:
                 user = form.instance
                 audit.record(
-                    action="user.scope_changed", object_type="user", object_id=user.pk, actor=request.user,
+                    action="user.scope_changed",
+                    object_type="user",
+                    object_id=user.pk,
+                    actor=request.user,
                     after={"districts": sorted(user.districts.values_list("code", flat=True))},
                 )
 
@@ -69,8 +77,11 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             ApiToken.objects.filter(pk__in=ids).update(revoked_at=timezone.now())
             if ids:
                 audit.record(
-                    action="token.revoked", object_type="api_token", object_id=",".join(map(str, ids)),
-                    actor=request.user, after={"count": len(ids)},
+                    action="token.revoked",
+                    object_type="api_token",
+                    object_id=",".join(map(str, ids)),
+                    actor=request.user,
+                    after={"count": len(ids)},
                 )
 
 

@@ -1,4 +1,4 @@
-"""Back office of the threat map: categories are editable; reports are read here, changed in the staff workflow."""
+"""Back office of the threat map: categories are editable; reports are read-only here."""
 
 from __future__ import annotations
 
@@ -17,12 +17,24 @@ RULE_FIELDS = ("public_only_when_confirmed", "public_location_approximated")
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("code", "name_cs", "name_pl", "name_en", "catalogue", "group", *RULE_FIELDS, "is_active", "order")
+    list_display = (
+        "code",
+        "name_cs",
+        "name_pl",
+        "name_en",
+        "catalogue",
+        "group",
+        *RULE_FIELDS,
+        "is_active",
+        "order",
+    )
     list_filter = ("catalogue", "group", "is_active", *RULE_FIELDS)
     list_editable = ("is_active", "order")
     search_fields = ("code", "name_cs", "name_pl", "name_en")
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Category | None = None) -> tuple[str, ...]:
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Category | None = None
+    ) -> tuple[str, ...]:
         # The code is an API contract (Open311 service_code, filters); it never changes.
         return ("code",) if obj is not None else ()
 
@@ -32,14 +44,24 @@ class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
         from straz.reports.services import reapply_category_rules
 
-        before = Category.objects.filter(pk=obj.pk).values(*RULE_FIELDS, "is_active").first() if change else None
+        before = (
+            Category.objects.filter(pk=obj.pk).values(*RULE_FIELDS, "is_active").first()
+            if change
+            else None
+        )
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             audit.record(
-                action="category.changed" if change else "category.created", object_type="category",
-                object_id=obj.code, actor=request.user, before=before,
-                after={**{f: getattr(obj, f) for f in RULE_FIELDS}, "is_active": obj.is_active,
-                       "changed_fields": sorted(form.changed_data) if form is not None else []},
+                action="category.changed" if change else "category.created",
+                object_type="category",
+                object_id=obj.code,
+                actor=request.user,
+                before=before,
+                after={
+                    **{f: getattr(obj, f) for f in RULE_FIELDS},
+                    "is_active": obj.is_active,
+                    "changed_fields": sorted(form.changed_data) if form is not None else [],
+                },
             )
             # Changed public rules apply to the reports already filed (location, visibility, map).
             if before is not None and any(before[f] != getattr(obj, f) for f in RULE_FIELDS):
@@ -59,7 +81,17 @@ class ReportEventInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("id", "category", "status", "district", "officer", "created_at", "read_at", "is_public", "duplicate_of")
+    list_display = (
+        "id",
+        "category",
+        "status",
+        "district",
+        "officer",
+        "created_at",
+        "read_at",
+        "is_public",
+        "duplicate_of",
+    )
     list_filter = ("status", "is_public", "source", "category__catalogue", "category", "district")
     search_fields = ("=id", "address_text")
     date_hierarchy = "created_at"

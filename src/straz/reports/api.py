@@ -25,7 +25,9 @@ router = Router(tags=["threat map"])
 
 MAX_ID = 2**63 - 1
 LANGS = {code for code, _name in settings.LANGUAGES}
-StatusValue = Literal["new", "verification", "confirmed", "not_confirmed", "eliminated", "passed_on"]
+StatusValue = Literal[
+    "new", "verification", "confirmed", "not_confirmed", "eliminated", "passed_on"
+]
 LangValue = Literal["cs", "pl", "en"]
 
 
@@ -69,7 +71,9 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
     raw = names[-1] if names else ""
     label = str(_FIELD_LABELS.get(raw, raw))
     ctx = err.get("ctx") or {}
-    if kind == "json_invalid" or (not raw and kind in {"model_attributes_type", "dict_type", "model_type"}):
+    if kind == "json_invalid" or (
+        not raw and kind in {"model_attributes_type", "dict_type", "model_type"}
+    ):
         return _("The request body must be a JSON object.")
     if kind == "extra_forbidden":
         return _("Unknown field “%(field)s”.") % {"field": raw[:60]}
@@ -80,7 +84,10 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
     if raw == "lon" and kind.startswith(("greater", "less", "finite")):
         return _("The longitude must be between -180 and 180 degrees.")
     if kind == "string_too_long":
-        return _("The %(field)s may have at most %(max)s characters.") % {"field": label, "max": ctx.get("max_length", "?")}
+        return _("The %(field)s may have at most %(max)s characters.") % {
+            "field": label,
+            "max": ctx.get("max_length", "?"),
+        }
     if kind == "string_too_short":
         return _("The %(field)s must not be empty.") % {"field": label}
     if kind.startswith(("greater", "less")):
@@ -88,7 +95,9 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
     if kind.startswith(("float", "int", "finite", "decimal")):
         return _("The %(field)s must be a number.") % {"field": label}
     if kind.startswith(("datetime", "date", "timezone")):
-        return _("The %(field)s must be a date and time such as 2026-05-01T18:30:00+02:00.") % {"field": label}
+        return _("The %(field)s must be a date and time such as 2026-05-01T18:30:00+02:00.") % {
+            "field": label
+        }
     if kind in {"literal_error", "enum"}:
         return _("The %(field)s has an invalid value.") % {"field": label}
     if kind.startswith("bool"):
@@ -105,10 +114,14 @@ def _request_language(request: HttpRequest) -> str:
     return lang if lang in LANGS else translation.get_language() or settings.LANGUAGE_CODE
 
 
-def _error(request: HttpRequest, message_factory: Any, status: int, headers: dict[str, str] | None = None) -> HttpResponse:
+def _error(
+    request: HttpRequest, message_factory: Any, status: int, headers: dict[str, str] | None = None
+) -> HttpResponse:
     with translation.override(_request_language(request)):
         message = message_factory() if callable(message_factory) else str(message_factory)
-    response = JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        {"detail": message}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -184,12 +197,16 @@ class ReportIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    category: str = Field(..., min_length=1, max_length=60, description="category code from /categories")
+    category: str = Field(
+        ..., min_length=1, max_length=60, description="category code from /categories"
+    )
     lat: float | None = Field(None, ge=-90, le=90, description="WGS84 latitude")
     lon: float | None = Field(None, ge=-180, le=180, description="WGS84 longitude")
     description: str = Field("", max_length=500, description="plain text, police only")
     occurred_at: datetime | None = Field(None, description="when it happened (ISO 8601)")
-    address: str = Field("", max_length=250, description="address or place, used when no point is given")
+    address: str = Field(
+        "", max_length=250, description="address or place, used when no point is given"
+    )
 
 
 class DistrictOut(Schema):
@@ -205,10 +222,22 @@ class ReportCreatedOut(Schema):
     duplicate_of: int | None = None
 
 
-_SUBMIT_RESPONSES = {201: ReportCreatedOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut, 429: ErrorOut}
+_SUBMIT_RESPONSES = {
+    201: ReportCreatedOut,
+    409: ErrorOut,
+    413: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
 
 
-def _submit(request: HttpRequest, data: dict[str, Any], attachment: Any, idempotency_key: str | None, source: str) -> HttpResponse:
+def _submit(
+    request: HttpRequest,
+    data: dict[str, Any],
+    attachment: Any,
+    idempotency_key: str | None,
+    source: str,
+) -> HttpResponse:
     result = services.submit_report(
         category_code=data["category"],
         lat=data.get("lat"),
@@ -249,7 +278,9 @@ class ReportForm(Schema):
     address: str = Field("", max_length=250)
 
 
-@router.post("/reports/multipart", response=_SUBMIT_RESPONSES, summary="Report a threat with an attachment")
+@router.post(
+    "/reports/multipart", response=_SUBMIT_RESPONSES, summary="Report a threat with an attachment"
+)
 def create_report_multipart(
     request: HttpRequest,
     form: Form[ReportForm],
@@ -306,7 +337,9 @@ def _district(report: Report) -> dict[str, str] | None:
 
 def public_report_data(report: Report) -> dict[str, Any]:
     """The public view of a report: nothing police-only (no description, IP, notes, exact point)."""
-    events = report.events.filter(kind__in=[EventKind.CREATED, EventKind.STATUS]).only("at", "to_status", "public_note")
+    events = report.events.filter(kind__in=[EventKind.CREATED, EventKind.STATUS]).only(
+        "at", "to_status", "public_note"
+    )
     return {
         "id": report.pk,
         "status": report.status,
@@ -323,13 +356,22 @@ def public_report_data(report: Report) -> dict[str, Any]:
         "updated_at": report.updated_at,
         "also_reported": report.duplicate_count,
         "history": [
-            {"at": e.at, "status": e.to_status, "status_label": services.status_label(e.to_status), "note": e.public_note}
+            {
+                "at": e.at,
+                "status": e.to_status,
+                "status_label": services.status_label(e.to_status),
+                "note": e.public_note,
+            }
             for e in events
         ],
     }
 
 
-@router.get("/reports/{report_id}", response={200: PublicReportOut, 404: ErrorOut}, summary="A report, public view")
+@router.get(
+    "/reports/{report_id}",
+    response={200: PublicReportOut, 404: ErrorOut},
+    summary="A report, public view",
+)
 def get_report(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """Public view of a report; 404 when it is not (or no longer) public."""
     report = selectors.public_report(report_id)
@@ -422,7 +464,9 @@ def _row(report: Report, now: datetime) -> dict[str, Any]:
         "status_label": services.status_label(report.status),
         "category": {"code": report.category.code, "name": report.category.name},
         "district": _district(report),
-        "officer": {"id": report.officer.pk, "name": report.officer.name} if report.officer else None,
+        "officer": {"id": report.officer.pk, "name": report.officer.name}
+        if report.officer
+        else None,
         "created_at": report.created_at,
         "read_at": report.read_at,
         "read_due_at": report.read_due_at,
@@ -453,19 +497,31 @@ def staff_report_data(report: Report) -> dict[str, Any]:
         duplicates=list(report.duplicates.order_by("id").values_list("id", flat=True)[:200]),
         attachments=[
             {
-                "id": a.pk, "content_type": a.content_type, "size": a.size, "original_name": a.original_name,
+                "id": a.pk,
+                "content_type": a.content_type,
+                "size": a.size,
+                "original_name": a.original_name,
                 "url": f"/api/v1/staff/reports/{report.pk}/attachments/{a.pk}",
             }
             for a in report.attachments.order_by("id")
         ],
         notes=[
-            {"id": n.pk, "at": n.created_at, "author": n.author.get_username() if n.author else "", "text": n.text}
+            {
+                "id": n.pk,
+                "at": n.created_at,
+                "author": n.author.get_username() if n.author else "",
+                "text": n.text,
+            }
             for n in report.notes.select_related("author")
         ],
         events=[
             {
-                "at": e.at, "kind": e.kind, "from_status": e.from_status, "to_status": e.to_status,
-                "actor": e.actor.get_username() if e.actor else "", "public_note": e.public_note,
+                "at": e.at,
+                "kind": e.kind,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "actor": e.actor.get_username() if e.actor else "",
+                "public_note": e.public_note,
             }
             for e in report.events.select_related("actor")
         ],
@@ -485,10 +541,15 @@ def _staff_report(request: HttpRequest, report_id: int) -> Report:
     return report
 
 
-@router.get("/staff/reports", auth=staff_auth, response={200: StaffQueueOut, 401: ErrorOut}, summary="Staff queue")
+@router.get(
+    "/staff/reports",
+    auth=staff_auth,
+    response={200: StaffQueueOut, 401: ErrorOut},
+    summary="Staff queue",
+)
 def staff_queue(
     request: HttpRequest,
-    status: list[StatusValue] | None = Query(None),
+    status: list[StatusValue] | None = Query(None),  # noqa: B008 - Ninja parameter declaration
     category: str | None = Query(None, max_length=60),
     district: str | None = Query(None, max_length=32),
     overdue: bool | None = None,
@@ -499,17 +560,26 @@ def staff_queue(
     """Reports in the caller's scope: open ones by default, overdue first, then by due date."""
     now = timezone.now()
     qs = selectors.queue_for(
-        request.auth, statuses=list(status) if status else None, category_code=category,
-        district_code=district, overdue=overdue, include_duplicates=include_duplicates, now=now,
+        request.auth,
+        statuses=list(status) if status else None,
+        category_code=category,
+        district_code=district,
+        overdue=overdue,
+        include_duplicates=include_duplicates,
+        now=now,
     )
     return {"count": qs.count(), "items": [_row(r, now) for r in qs[offset : offset + limit]]}
 
 
 @router.get(
-    "/staff/reports/{report_id}", auth=staff_auth,
-    response={200: StaffReportOut, 401: ErrorOut, 404: ErrorOut}, summary="Report detail for staff",
+    "/staff/reports/{report_id}",
+    auth=staff_auth,
+    response={200: StaffReportOut, 401: ErrorOut, 404: ErrorOut},
+    summary="Report detail for staff",
 )
-def staff_report(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def staff_report(
+    request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
     """Full detail; opening it marks the report read when the caller may act on it."""
     report = _staff_report(request, report_id)
     if report.read_at is None and selectors.can_act_on_reports(request.auth):
@@ -527,15 +597,28 @@ class TransitionIn(Schema):
 
 
 @router.post(
-    "/staff/reports/{report_id}/transition", auth=staff_auth,
-    response={200: StaffReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    "/staff/reports/{report_id}/transition",
+    auth=staff_auth,
+    response={
+        200: StaffReportOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+    },
     summary="Change a report's status",
 )
-def staff_transition(request: HttpRequest, payload: TransitionIn, report_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def staff_transition(
+    request: HttpRequest, payload: TransitionIn, report_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
     """Move a report along the workflow (new → verification → confirmed/not confirmed → …)."""
     services.transition_report(
-        user=request.auth, report_id=report_id, target=payload.status,
-        public_note=payload.public_note, note=payload.note,
+        user=request.auth,
+        report_id=report_id,
+        target=payload.status,
+        public_note=payload.public_note,
+        note=payload.note,
     )
     return staff_report_data(_staff_report(request, report_id))
 
@@ -547,14 +630,25 @@ class NoteIn(Schema):
 
 
 @router.post(
-    "/staff/reports/{report_id}/notes", auth=staff_auth,
+    "/staff/reports/{report_id}/notes",
+    auth=staff_auth,
     response={201: NoteOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Add an internal note",
 )
-def staff_add_note(request: HttpRequest, payload: NoteIn, report_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+def staff_add_note(
+    request: HttpRequest, payload: NoteIn, report_id: int = Path(..., ge=1, le=MAX_ID)
+) -> Any:
     """A police-only note on a report."""
     note = services.add_note(user=request.auth, report_id=report_id, text=payload.text)
-    return HttpStatus(201, {"id": note.pk, "at": note.created_at, "author": request.auth.get_username(), "text": note.text})
+    return HttpStatus(
+        201,
+        {
+            "id": note.pk,
+            "at": note.created_at,
+            "author": request.auth.get_username(),
+            "text": note.text,
+        },
+    )
 
 
 class AssignIn(Schema):
@@ -564,19 +658,24 @@ class AssignIn(Schema):
 
 
 @router.post(
-    "/staff/reports/{report_id}/assign", auth=staff_auth,
+    "/staff/reports/{report_id}/assign",
+    auth=staff_auth,
     response={200: StaffReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
     summary="Reassign a report to another officer (supervisors)",
 )
-def staff_assign(request: HttpRequest, payload: AssignIn, report_id: int = Path(..., ge=1, le=MAX_ID)) -> dict[str, Any]:
+def staff_assign(
+    request: HttpRequest, payload: AssignIn, report_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
     """Give a report to another officer of its district."""
     services.reassign_report(user=request.auth, report_id=report_id, officer_id=payload.officer)
     return staff_report_data(_staff_report(request, report_id))
 
 
 @router.get(
-    "/staff/reports/{report_id}/attachments/{attachment_id}", auth=staff_auth,
-    response={200: None, 401: ErrorOut, 404: ErrorOut}, summary="Download an attachment",
+    "/staff/reports/{report_id}/attachments/{attachment_id}",
+    auth=staff_auth,
+    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    summary="Download an attachment",
 )
 def staff_attachment(
     request: HttpRequest,
@@ -592,7 +691,9 @@ def staff_attachment(
     if path is None:
         raise NotFound(_("Attachment not found."))
     response = FileResponse(
-        path.open("rb"), content_type=attachment.content_type, as_attachment=True,
+        path.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=True,
         filename=f"report-{report.pk}-{attachment.pk}.{path.suffix.lstrip('.')}",
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -63,14 +63,17 @@ def check_text(value: str | None, *, label: str, max_chars: int) -> str:
         )
     if contains_markup(text):
         raise ValidationFailed(
-            _("The %(field)s must be plain text; HTML tags and scripts are not allowed.") % {"field": label}
+            _("The %(field)s must be plain text; HTML tags and scripts are not allowed.")
+            % {"field": label}
         )
     return text
 
 
 def check_description(value: str | None) -> str:
     """The police-only description: plain text of at most DESCRIPTION_MAX_CHARS."""
-    return check_text(value, label=_("description"), max_chars=int(settings.STRAZ["DESCRIPTION_MAX_CHARS"]))
+    return check_text(
+        value, label=_("description"), max_chars=int(settings.STRAZ["DESCRIPTION_MAX_CHARS"])
+    )
 
 
 def check_coordinates(lat: float | None, lon: float | None) -> tuple[float, float] | None:
@@ -132,7 +135,8 @@ def max_attachment_bytes() -> int:
 def _too_large() -> PayloadTooLarge:
     limit = max_attachment_bytes()
     return PayloadTooLarge(
-        _("The attachment is too large (%(size)s MB at most).") % {"size": f"{limit / (1024 * 1024):g}"}
+        _("The attachment is too large (%(size)s MB at most).")
+        % {"size": f"{limit / (1024 * 1024):g}"}
     )
 
 
@@ -167,7 +171,12 @@ def _sniff(data: bytes) -> str | None:
 
 
 _PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "application/pdf": "pdf"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
 
 
 def _image_is_sound(data: bytes, expected_format: str) -> bool:
@@ -208,9 +217,15 @@ def check_attachment(incoming: IncomingAttachment | None) -> CheckedAttachment |
     allowed = _("Attach a photo (JPEG, PNG, WebP) or a PDF document.")
     if claimed is None:
         raise ValidationFailed(_("This file type is not accepted.") + " " + allowed)
-    ok = _pdf_is_sound(data) if claimed == "application/pdf" else _image_is_sound(data, _PIL_FORMATS[claimed])
+    ok = (
+        _pdf_is_sound(data)
+        if claimed == "application/pdf"
+        else _image_is_sound(data, _PIL_FORMATS[claimed])
+    )
     if not ok:
-        raise ValidationFailed(_("The attachment is damaged or is not what it claims to be.") + " " + allowed)
+        raise ValidationFailed(
+            _("The attachment is damaged or is not what it claims to be.") + " " + allowed
+        )
     name = clean_text(incoming.name).replace("/", "_").replace("\\", "_")[-200:]
     return CheckedAttachment(
         original_name=name,
@@ -239,7 +254,11 @@ def client_ip(request: HttpRequest) -> str:
     remote = str(request.META.get("REMOTE_ADDR") or "")
     proxies = int(settings.STRAZ.get("TRUSTED_PROXY_COUNT", 0))
     if proxies > 0:
-        forwarded = [p.strip() for p in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if p.strip()]
+        forwarded = [
+            p.strip()
+            for p in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+            if p.strip()
+        ]
         # Each trusted proxy appends the address it saw; entries left of those are
         # written by the client and cannot be trusted.
         if len(forwarded) >= proxies:
@@ -282,10 +301,16 @@ def _shared_ranges() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
 def client_key(ip: str) -> ClientKey:
     """Keyed HMAC of the prefix (so stored keys reveal no address) with its daily limit."""
     prefix = rate_limit_prefix(ip)
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"rate-limit:{prefix}".encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"rate-limit:{prefix}".encode(), hashlib.sha256
+    ).hexdigest()
     parsed = _parse_ip(ip)
-    shared = parsed is not None and any(parsed.version == net.version and parsed in net for net in _shared_ranges())
-    limit = int(settings.STRAZ["REPORTS_PER_SHARED_IP_PER_DAY" if shared else "REPORTS_PER_IP_PER_DAY"])
+    shared = parsed is not None and any(
+        parsed.version == net.version and parsed in net for net in _shared_ranges()
+    )
+    limit = int(
+        settings.STRAZ["REPORTS_PER_SHARED_IP_PER_DAY" if shared else "REPORTS_PER_IP_PER_DAY"]
+    )
     return ClientKey(key=digest, shared=shared, limit=limit)
 
 
@@ -320,9 +345,10 @@ def enforce_rate_limit(*, client: ClientKey, now: datetime) -> None:
     if client.limit == 1:
         message = _("You can send one report a day. Please try again later.")
     else:
-        message = _("You can send at most %(limit)d reports a day from this network. Please try again later.") % {
-            "limit": client.limit
-        }
+        message = _(
+            "You can send at most %(limit)d reports a day from this network. "
+            "Please try again later."
+        ) % {"limit": client.limit}
     raise RateLimited(message, retry_after=retry)
 
 
@@ -330,7 +356,12 @@ def request_fingerprint(payload: dict[str, Any], attachment_sha256: str | None =
     """A hash of what a request asked for, to tell a retry from a different request."""
     import json
 
-    body = json.dumps({**payload, "_attachment": attachment_sha256}, sort_keys=True, default=str, ensure_ascii=True)
+    body = json.dumps(
+        {**payload, "_attachment": attachment_sha256},
+        sort_keys=True,
+        default=str,
+        ensure_ascii=True,
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -342,5 +373,7 @@ def check_idempotency_key(value: str | None) -> str | None:
     if value is None or value == "":
         return None
     if not _IDEMPOTENCY_KEY.match(value):
-        raise ValidationFailed(_("The Idempotency-Key header must be 1 to 200 printable ASCII characters."))
+        raise ValidationFailed(
+            _("The Idempotency-Key header must be 1 to 200 printable ASCII characters.")
+        )
     return value

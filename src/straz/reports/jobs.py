@@ -25,7 +25,9 @@ BATCH = 500
 def _supervisor_emails(district_id: int | None) -> list[str]:
     if district_id is None:
         return []
-    users = User.objects.filter(role=Role.SUPERVISOR, is_active=True, districts=district_id).exclude(email="")
+    users = User.objects.filter(
+        role=Role.SUPERVISOR, is_active=True, districts=district_id
+    ).exclude(email="")
     return sorted(set(users.values_list("email", flat=True)))
 
 
@@ -34,9 +36,13 @@ def _notify_supervisors(report: Report, recipients: list[str]) -> None:
         district = report.district.name if report.district else "—"
         subject = _("Report #%(id)s missed its deadline") % {"id": report.pk}
         if report.read_at is None:
-            reason = _("It was not read by %(due)s.") % {"due": f"{timezone.localtime(report.read_due_at):%Y-%m-%d %H:%M}"}
+            reason = _("It was not read by %(due)s.") % {
+                "due": f"{timezone.localtime(report.read_due_at):%Y-%m-%d %H:%M}"
+            }
         else:
-            reason = _("It was not verified by %(due)s.") % {"due": f"{timezone.localtime(report.verify_due_at):%Y-%m-%d %H:%M}"}
+            reason = _("It was not verified by %(due)s.") % {
+                "due": f"{timezone.localtime(report.verify_due_at):%Y-%m-%d %H:%M}"
+            }
         body = "\n".join(
             [
                 _("Report #%(id)s (%(category)s) in district %(district)s needs attention.")
@@ -54,7 +60,9 @@ def flag_overdue_reports(now: datetime | None = None) -> int:
     now = now or timezone.now()
     flagged = 0
     candidates = list(
-        Report.objects.filter(overdue_q(now), overdue_flagged_at__isnull=True, duplicate_of__isnull=True)
+        Report.objects.filter(
+            overdue_q(now), overdue_flagged_at__isnull=True, duplicate_of__isnull=True
+        )
         .order_by("pk")
         .values_list("pk", flat=True)[:BATCH]
     )
@@ -81,13 +89,24 @@ def _flag_one(report_id: int, now: datetime) -> int:
         report.overdue_flagged_at = now
         report.save(update_fields=["overdue_flagged_at"])
         ReportEvent.objects.create(
-            report=report, at=now, kind=EventKind.OVERDUE, from_status=report.status, to_status=report.status
+            report=report,
+            at=now,
+            kind=EventKind.OVERDUE,
+            from_status=report.status,
+            to_status=report.status,
         )
         recipients = _supervisor_emails(report.district_id)
         audit.record(
-            action="report.overdue", object_type="report", object_id=report.pk, actor_label="system:deadlines",
+            action="report.overdue",
+            object_type="report",
+            object_id=report.pk,
+            actor_label="system:deadlines",
             before={"overdue_flagged_at": None},
-            after={"overdue_flagged_at": now, "unread": report.read_at is None, "notified": len(recipients)},
+            after={
+                "overdue_flagged_at": now,
+                "unread": report.read_at is None,
+                "notified": len(recipients),
+            },
         )
         if recipients:
             _notify_supervisors(report, recipients)
@@ -101,11 +120,16 @@ def erase_old_reporter_ips(now: datetime | None = None) -> int:
         return 0
     cutoff = (now or timezone.now()) - timedelta(days=days)
     with transaction.atomic():
-        count = Report.objects.filter(reporter_ip__isnull=False, created_at__lt=cutoff).update(reporter_ip=None)
+        count = Report.objects.filter(reporter_ip__isnull=False, created_at__lt=cutoff).update(
+            reporter_ip=None
+        )
         if count:
             audit.record(
-                action="reports.reporter_ips_erased", object_type="report", object_id="*",
-                actor_label="system:retention", after={"count": count, "created_before": cutoff},
+                action="reports.reporter_ips_erased",
+                object_type="report",
+                object_id="*",
+                actor_label="system:retention",
+                after={"count": count, "created_before": cutoff},
             )
     return count
 
@@ -117,8 +141,11 @@ def prune_idempotency_records(now: datetime | None = None) -> int:
         count, _details = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
         if count:
             audit.record(
-                action="reports.idempotency_pruned", object_type="idempotency", object_id="*",
-                actor_label="system:retention", after={"count": count, "created_before": cutoff},
+                action="reports.idempotency_pruned",
+                object_type="idempotency",
+                object_id="*",
+                actor_label="system:retention",
+                after={"count": count, "created_before": cutoff},
             )
     return count
 

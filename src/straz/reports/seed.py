@@ -1,4 +1,4 @@
-"""Load the report categories (KMZB national list + the Czech city set) from data/categories.json."""
+"""Load the report categories (KMZB national list + Czech city set) from data/categories.json."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ CATEGORIES_FILE = Path(__file__).resolve().parent / "data" / "categories.json"
 # Fields the seed owns; `is_active` is left to the back office so that a city's choice
 # of categories survives re-seeding.
 SEEDED_FIELDS = (
-    "catalogue", "name_cs", "name_pl", "name_en", "group", "public_only_when_confirmed",
-    "public_location_approximated", "color", "order",
+    "catalogue",
+    "name_cs",
+    "name_pl",
+    "name_en",
+    "group",
+    "public_only_when_confirmed",
+    "public_location_approximated",
+    "color",
+    "order",
 )
 
 

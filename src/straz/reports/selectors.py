@@ -76,8 +76,11 @@ def is_overdue(report: Report, now: datetime | None = None) -> bool:
     from straz.reports.rules import is_overdue as rule
 
     return rule(
-        now=now or timezone.now(), status=Status(report.status), read_at=report.read_at,
-        read_due=report.read_due_at, verify_due=report.verify_due_at,
+        now=now or timezone.now(),
+        status=Status(report.status),
+        read_at=report.read_at,
+        read_due=report.read_due_at,
+        verify_due=report.verify_due_at,
     )
 
 

@@ -92,14 +92,18 @@ def _check_occurred_at(value: datetime | None, now: datetime) -> datetime | None
     if utc > now + OCCURRED_AT_SKEW:
         raise ValidationFailed(_("The time of the event cannot be in the future."))
     if utc < now - OCCURRED_AT_MAX_AGE:
-        raise ValidationFailed(_("The time of the event is more than a year ago; please contact the police directly."))
+        raise ValidationFailed(
+            _("The time of the event is more than a year ago; please contact the police directly.")
+        )
     return utc
 
 
 def _active_category(code: str) -> Category:
     category = Category.objects.filter(code=str(code or ""), is_active=True).first()
     if category is None:
-        raise ValidationFailed(_("Unknown category “%(code)s”. Choose one from the list.") % {"code": str(code)[:60]})
+        raise ValidationFailed(
+            _("Unknown category “%(code)s”. Choose one from the list.") % {"code": str(code)[:60]}
+        )
     return category
 
 
@@ -114,7 +118,9 @@ def _resolve_point(point: tuple[float, float] | None, address_text: str) -> tupl
             resolved = intake.check_coordinates(found[0], found[1])
             if resolved is not None:
                 return resolved
-        raise ValidationFailed(_("We could not find that address. Please mark the place on the map."))
+        raise ValidationFailed(
+            _("We could not find that address. Please mark the place on the map.")
+        )
     raise ValidationFailed(_("Please mark the place on the map."))
 
 
@@ -133,7 +139,9 @@ def _ring_for_radius(radius_m: float) -> int:
     return max(1, math.ceil(radius_m / (math.sqrt(3) * edge_min)) + 1)
 
 
-def find_duplicate_primary(*, category_id: int, lat: float, lon: float, now: datetime) -> Report | None:
+def find_duplicate_primary(
+    *, category_id: int, lat: float, lon: float, now: datetime
+) -> Report | None:
     """The open report this one repeats: same category, nearby, recent, not itself a duplicate."""
     radius = float(_conf("DUPLICATE_RADIUS_M"))
     hours = float(_conf("DUPLICATE_WINDOW_HOURS"))
@@ -218,7 +226,7 @@ def submit_report(
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
 ) -> SubmitResult:
-    """Accept a citizen's report: validate, route, link duplicates, store, audit — one transaction."""
+    """Accept a citizen's report: validate, route, link duplicates, store, audit in one go."""
     now = timezone.now()
     # Checks that need no database come first, so bad input costs nothing.
     point = intake.check_coordinates(lat, lon)
@@ -251,7 +259,10 @@ def submit_report(
                 if previous is not None:
                     if previous.fingerprint != fingerprint:
                         raise ValidationFailed(
-                            _("This Idempotency-Key was already used for a different report. Use a new key.")
+                            _(
+                                "This Idempotency-Key was already used for a different report. "
+                                "Use a new key."
+                            )
                         )
                     return SubmitResult(
                         report_id=int(previous.response["id"]),
@@ -266,21 +277,31 @@ def submit_report(
 
             routing = route_point(lat=lat_f, lon=lon_f)
             if routing is None:
-                raise ValidationFailed(_("This place is outside the area served. Reports can be sent only within it."))
+                raise ValidationFailed(
+                    _("This place is outside the area served. Reports can be sent only within it.")
+                )
             intake.enforce_rate_limit(client=client, now=now)
 
             primary = find_duplicate_primary(category_id=category.pk, lat=lat_f, lon=lon_f, now=now)
             plat, plon = public_location(
-                lat_f, lon_f, approximate=category.public_location_approximated,
+                lat_f,
+                lon_f,
+                approximate=category.public_location_approximated,
                 resolution=int(_conf("APPROXIMATE_RESOLUTION")),
             )
             visibility = public_visibility(
-                status=Status.NEW, last_change=now, now=now,
+                status=Status.NEW,
+                last_change=now,
+                now=now,
                 only_when_confirmed=category.public_only_when_confirmed,
                 is_duplicate=primary is not None,
                 retention_days=int(_conf("PUBLIC_RETENTION_DAYS")),
             )
-            due = deadlines_for(now, read_days=int(_conf("READ_DEADLINE_DAYS")), verify_days=int(_conf("VERIFY_DEADLINE_DAYS")))
+            due = deadlines_for(
+                now,
+                read_days=int(_conf("READ_DEADLINE_DAYS")),
+                verify_days=int(_conf("VERIFY_DEADLINE_DAYS")),
+            )
             report = Report.objects.create(
                 category=category,
                 status=Status.NEW.value,
@@ -306,15 +327,24 @@ def submit_report(
                 is_public=visibility.public,
                 public_until=visibility.until,
             )
-            ReportEvent.objects.create(report=report, at=now, kind=EventKind.CREATED, to_status=report.status)
+            ReportEvent.objects.create(
+                report=report, at=now, kind=EventKind.CREATED, to_status=report.status
+            )
             if primary is not None:
-                Report.objects.filter(pk=primary.pk).update(duplicate_count=F("duplicate_count") + 1)
+                Report.objects.filter(pk=primary.pk).update(
+                    duplicate_count=F("duplicate_count") + 1
+                )
                 ReportEvent.objects.create(report=report, at=now, kind=EventKind.DUPLICATE)
             if checked is not None:
                 stored, relative = _store_file(checked, now)
                 Attachment.objects.create(
-                    report=report, path=relative, content_type=checked.content_type, size=checked.size,
-                    sha256=checked.sha256, original_name=checked.original_name, created_at=now,
+                    report=report,
+                    path=relative,
+                    content_type=checked.content_type,
+                    size=checked.size,
+                    sha256=checked.sha256,
+                    original_name=checked.original_name,
+                    created_at=now,
                 )
             audit.record(
                 action="report.submitted",
@@ -338,7 +368,11 @@ def submit_report(
             response = _creation_response(report, routing.district)
             if key is not None:
                 IdempotencyRecord.objects.create(
-                    key=key, scope=client.key, fingerprint=fingerprint, status_code=201, response=response,
+                    key=key,
+                    scope=client.key,
+                    fingerprint=fingerprint,
+                    status_code=201,
+                    response=response,
                     created_at=now,
                 )
     except BaseException:
@@ -397,7 +431,9 @@ def parse_status(value: str) -> Status:
 def _refresh_visibility(report: Report, now: datetime) -> None:
     category = Category.objects.only("public_only_when_confirmed").get(pk=report.category_id)
     vis = public_visibility(
-        status=Status(report.status), last_change=report.updated_at, now=now,
+        status=Status(report.status),
+        last_change=report.updated_at,
+        now=now,
         only_when_confirmed=category.public_only_when_confirmed,
         is_duplicate=report.duplicate_of_id is not None,
         retention_days=int(_conf("PUBLIC_RETENTION_DAYS")),
@@ -405,21 +441,34 @@ def _refresh_visibility(report: Report, now: datetime) -> None:
     report.is_public, report.public_until = vis.public, vis.until
 
 
-def transition_report(*, user: User, report_id: int, target: str, public_note: str = "", note: str = "") -> Report:
-    """Move a report along the KMZB workflow (legal steps only), with event, audit and map update."""
+def transition_report(
+    *, user: User, report_id: int, target: str, public_note: str = "", note: str = ""
+) -> Report:
+    """Move a report along the KMZB workflow (legal steps only); event, audit, map update."""
     _require_actor(user)
     goal = parse_status(target)
-    public_text = intake.check_text(public_note, label=_("public note"), max_chars=PUBLIC_NOTE_MAX_CHARS)
+    public_text = intake.check_text(
+        public_note, label=_("public note"), max_chars=PUBLIC_NOTE_MAX_CHARS
+    )
     note_text = intake.check_text(note, label=_("note"), max_chars=NOTE_MAX_CHARS)
     now = timezone.now()
     with transaction.atomic():
         report = _locked_report(user, report_id)
         current = Status(report.status)
         if not can_transition(current, goal):
-            allowed = ", ".join(str(STATUS_LABELS[s]) for s in allowed_targets(current)) or _("none (final status)")
+            allowed = ", ".join(str(STATUS_LABELS[s]) for s in allowed_targets(current)) or _(
+                "none (final status)"
+            )
             raise Conflict(
-                _("A report in status “%(current)s” cannot move to “%(target)s”. Allowed next steps: %(allowed)s.")
-                % {"current": STATUS_LABELS[current], "target": STATUS_LABELS[goal], "allowed": allowed}
+                _(
+                    "A report in status “%(current)s” cannot move to “%(target)s”. "
+                    "Allowed next steps: %(allowed)s."
+                )
+                % {
+                    "current": STATUS_LABELS[current],
+                    "target": STATUS_LABELS[goal],
+                    "allowed": allowed,
+                }
             )
         before = _snapshot(report)
         old_fp = _footprint(report)
@@ -433,14 +482,23 @@ def transition_report(*, user: User, report_id: int, target: str, public_note: s
         report.save()
         _footprint_move(old_fp, _footprint(report))
         ReportEvent.objects.create(
-            report=report, at=now, kind=EventKind.STATUS, from_status=current.value, to_status=goal.value,
-            actor=user, public_note=public_text,
+            report=report,
+            at=now,
+            kind=EventKind.STATUS,
+            from_status=current.value,
+            to_status=goal.value,
+            actor=user,
+            public_note=public_text,
         )
         if note_text:
             InternalNote.objects.create(report=report, author=user, text=note_text, created_at=now)
         audit.record(
-            action="report.status_changed", object_type="report", object_id=report.pk, actor=user,
-            before=before, after={**_snapshot(report), "public_note": public_text, "note_added": bool(note_text)},
+            action="report.status_changed",
+            object_type="report",
+            object_id=report.pk,
+            actor=user,
+            before=before,
+            after={**_snapshot(report), "public_note": public_text, "note_added": bool(note_text)},
         )
     return report
 
@@ -457,8 +515,12 @@ def mark_read(*, user: User, report_id: int) -> bool:
         report.save(update_fields=["read_at"])
         ReportEvent.objects.create(report=report, at=now, kind=EventKind.READ, actor=user)
         audit.record(
-            action="report.read", object_type="report", object_id=report.pk, actor=user,
-            before={"read_at": None}, after={"read_at": now},
+            action="report.read",
+            object_type="report",
+            object_id=report.pk,
+            actor=user,
+            before={"read_at": None},
+            after={"read_at": now},
         )
     return True
 
@@ -474,7 +536,10 @@ def add_note(*, user: User, report_id: int, text: str) -> InternalNote:
         report = _locked_report(user, report_id)
         note = InternalNote.objects.create(report=report, author=user, text=body, created_at=now)
         audit.record(
-            action="report.note_added", object_type="report", object_id=report.pk, actor=user,
+            action="report.note_added",
+            object_type="report",
+            object_id=report.pk,
+            actor=user,
             after={"note": note.pk, "chars": len(body)},
         )
     return note
@@ -493,7 +558,8 @@ def reassign_report(*, user: User, report_id: int, officer_id: int | None) -> Re
         if officer_id is not None:
             officer = Officer.objects.filter(pk=officer_id).first()
             if officer is None or (
-                report.district_id is not None and not officer.districts.filter(pk=report.district_id).exists()
+                report.district_id is not None
+                and not officer.districts.filter(pk=report.district_id).exists()
             ):
                 raise ValidationFailed(_("This officer does not serve the report's district."))
         before = _snapshot(report)
@@ -501,8 +567,12 @@ def reassign_report(*, user: User, report_id: int, officer_id: int | None) -> Re
         report.save(update_fields=["officer"])
         ReportEvent.objects.create(report=report, at=now, kind=EventKind.ASSIGNED, actor=user)
         audit.record(
-            action="report.reassigned", object_type="report", object_id=report.pk, actor=user,
-            before=before, after=_snapshot(report),
+            action="report.reassigned",
+            object_type="report",
+            object_id=report.pk,
+            actor=user,
+            before=before,
+            after=_snapshot(report),
         )
     return report
 
@@ -517,7 +587,7 @@ def attachment_path(attachment: Attachment) -> Path | None:
 
 
 def reapply_category_rules(*, category_id: int, user: User | None = None) -> int:
-    """After a category's public rules changed, recompute its reports' public location and visibility."""
+    """After a category's public rules changed, recompute its reports' public view."""
     from straz.reports import aggregates
 
     now = timezone.now()
@@ -526,18 +596,33 @@ def reapply_category_rules(*, category_id: int, user: User | None = None) -> int
     changed = 0
     with transaction.atomic():
         moves: list[tuple[Any, Any]] = []
-        for report in Report.objects.select_for_update().filter(category_id=category_id).order_by("pk").iterator(chunk_size=2000):
+        for report in (
+            Report.objects.select_for_update()
+            .filter(category_id=category_id)
+            .order_by("pk")
+            .iterator(chunk_size=2000)
+        ):
             old_fp = aggregates.footprint_of(report)
             plat, plon = public_location(
-                report.lat, report.lon, approximate=category.public_location_approximated, resolution=resolution
+                report.lat,
+                report.lon,
+                approximate=category.public_location_approximated,
+                resolution=resolution,
             )
             vis = public_visibility(
-                status=Status(report.status), last_change=report.updated_at, now=now,
+                status=Status(report.status),
+                last_change=report.updated_at,
+                now=now,
                 only_when_confirmed=category.public_only_when_confirmed,
                 is_duplicate=report.duplicate_of_id is not None,
                 retention_days=int(_conf("PUBLIC_RETENTION_DAYS")),
             )
-            if (plat, plon, vis.public, vis.until) == (report.public_lat, report.public_lon, report.is_public, report.public_until):
+            if (plat, plon, vis.public, vis.until) == (
+                report.public_lat,
+                report.public_lon,
+                report.is_public,
+                report.public_until,
+            ):
                 continue
             report.public_lat, report.public_lon = plat, plon
             report.is_public, report.public_until = vis.public, vis.until
@@ -547,7 +632,10 @@ def reapply_category_rules(*, category_id: int, user: User | None = None) -> int
         if moves:
             aggregates.apply_changes(moves)
         audit.record(
-            action="category.rules_applied", object_type="category", object_id=category.code, actor=user,
+            action="category.rules_applied",
+            object_type="category",
+            object_id=category.code,
+            actor=user,
             after={
                 "public_only_when_confirmed": category.public_only_when_confirmed,
                 "public_location_approximated": category.public_location_approximated,
