@@ -204,7 +204,10 @@ def test_category_mix_and_recency_look_like_real_data(demo: dict[str, Any]) -> N
     old = Report.objects.filter(created_at__lt=now - timezone.timedelta(days=360)).count()
     assert recent > old > 0
     assert not Report.objects.filter(created_at__lt=now - timezone.timedelta(days=560)).exists()
-    # Reporter addresses are police-only and erased after the retention period.
+    # Every report carries the keyed client hash used for abuse limits; the address itself
+    # is police-only and erased after the retention period.
+    assert not Report.objects.filter(reporter_key="").exists()
+    assert Report.objects.filter(reporter_ip__isnull=False).exists()
     ip_days = settings.STRAZ["IP_RETENTION_DAYS"]
     assert not Report.objects.filter(
         reporter_ip__isnull=False, created_at__lt=now - timezone.timedelta(days=ip_days + 1)

@@ -606,6 +606,14 @@ def _timeline(
     return [(k, created + timedelta(days=at * factor), f, to) for k, at, f, to in steps]
 
 
+def _client_key(ip: str) -> str:
+    try:
+        from straz.reports.intake import client_key
+    except ImportError:  # pragma: no cover - intake is part of the product
+        return ""
+    return client_key(ip).key
+
+
 def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> dict[str, int]:
     from straz.reports.models import Category, EventKind, Report, ReportEvent, ReportSource
     from straz.reports.rules import Status as St
@@ -663,6 +671,17 @@ def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> 
     ip_days = int(conf.get("IP_RETENTION_DAYS", 180) or 0)
     routes = route_points(list(zip(lats.tolist(), lons.tolist(), strict=True)))
     sources = [ReportSource.WEB] * 17 + [ReportSource.API] * 2 + [ReportSource.OPEN311]
+
+    keys: dict[str, str] = {}
+
+    def reporter(age_days: float) -> dict[str, Any]:
+        # Documentation range (RFC 5737); the address is erased after the retention period
+        # like real ones, the keyed hash for abuse limits stays.
+        ip = f"203.0.113.{pyrand.randint(1, 254)}"
+        if ip not in keys:
+            keys[ip] = _client_key(ip)
+        keep = ip_days == 0 or age_days < ip_days
+        return {"reporter_ip": ip if keep else None, "reporter_key": keys[ip]}
 
     reports: list[Report] = []
     timelines: list[list[tuple[str, datetime, str, str]]] = []
@@ -741,9 +760,7 @@ def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> 
                 district=route.district,
                 officer=route.officer,
                 source=pyrand.choice(sources),
-                reporter_ip=f"203.0.113.{pyrand.randint(1, 254)}"
-                if ip_days == 0 or age < ip_days
-                else None,
+                **reporter(age),
                 is_public=vis.public,
                 public_until=vis.until,
             )
@@ -787,9 +804,7 @@ def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> 
                 district=original.district,
                 officer=original.officer,
                 source=ReportSource.WEB,
-                reporter_ip=f"203.0.113.{pyrand.randint(1, 254)}"
-                if ip_days == 0 or (now - created).days < ip_days
-                else None,
+                **reporter((now - created).total_seconds() / 86400),
                 duplicate_of=original,
                 is_public=False,
                 public_until=None,
