@@ -173,3 +173,23 @@ def test_police_layer_counts_crime_records(categories: dict[str, Any]) -> None:
     assert aggregates.rebuild(layer=2) == len(periods) * (12 + 10)
     assert stored_rows(layer=2) == {k: v for k, v in rows.items() if k[1] in periods}
 
+
+
+@pytest.mark.django_db
+def test_the_intake_and_workflow_services_keep_the_map_exact(categories: dict[str, Any], officer: Any) -> None:
+    from straz.reports import services
+
+    ids = []
+    for i, cat in enumerate(["illegal-dump", "dangerous-venue", "drug-use", "illegal-dump"]):
+        result = services.submit_report(
+            category_code=cat, lat=49.73 + i * 0.005, lon=13.36 + i * 0.004, client_ip=f"198.51.100.{i + 1}", source="api",
+        )
+        ids.append(result.report_id)
+    services.transition_report(user=officer, report_id=ids[1], target="verification")
+    services.transition_report(user=officer, report_id=ids[1], target="confirmed")
+    services.transition_report(user=officer, report_id=ids[0], target="verification")
+    services.transition_report(user=officer, report_id=ids[0], target="not_confirmed")
+    now = datetime.now(UTC)
+    aggregates.age_all_periods(now)
+    assert stored_rows() == expected_rows(now=now)
+    assert Report.objects.filter(is_public=True).count() == 4
