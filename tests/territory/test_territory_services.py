@@ -432,6 +432,26 @@ def test_normalise_place_name_folds_accents_case_and_punctuation() -> None:
 
 
 def test_geocode_and_search(district_a: Area) -> None:
+    Area.objects.create(
+        kind=AreaKind.MUNICIPALITY,
+        code="554791",
+        name="Plzeň",
+        geometry=square(13.2, 49.6, 0.3),
+        min_lon=13.2,
+        min_lat=49.6,
+        max_lon=13.5,
+        max_lat=49.9,
+    )
+    Area.objects.create(
+        kind=AreaKind.CITY_DISTRICT,
+        code="546003",
+        name="Plzeň 3",
+        geometry=square(13.3, 49.7, 0.1),
+        min_lon=13.3,
+        min_lat=49.7,
+        max_lon=13.4,
+        max_lat=49.8,
+    )
     square_place = Place.objects.create(
         name="náměstí Republiky", kind="landmark", lat=49.7477, lon=13.3776
     )
@@ -442,7 +462,11 @@ def test_geocode_and_search(district_a: Area) -> None:
     assert geocode(text="NAMESTI republiky") == (49.7477, 13.3776)
     assert geocode(text="Americká 42") == (49.7442, 13.3815)
     assert geocode(text="americka 7") == (49.7444, 13.3800)  # unknown number: the street
+    assert geocode(text="Americká 42, 301 00 Plzeň") == (49.7442, 13.3815)
+    assert geocode(text="ul. Americká 7, Plzeň") == (49.7444, 13.3800)
     assert geocode(text="Václavské náměstí") is None
+    assert geocode(text="Plzeň") is None
+    assert geocode(text="Americká 42, Plzeň 3") == (49.7442, 13.3815)
     assert geocode(text="  ,, ") is None
     names = [p.name for p in search_places(text="republ")]
     assert names == ["Republikánská", "náměstí Republiky"]  # prefix match ranks first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -387,9 +388,7 @@ def route_points(points: Iterable[tuple[float, float]]) -> list[Routing | None]:
         invalidate_district_index()
         index = district_index()
         ids = index.locate_many([p[1] for p in pts], [p[0] for p in pts])
-        areas = _routable_areas().in_bulk(
-            {i for i in ids if i is not None}
-        )
+        areas = _routable_areas().in_bulk({i for i in ids if i is not None})
     out: list[Routing | None] = []
     for area_id in ids:
         area = areas.get(area_id) if area_id is not None else None
@@ -435,18 +434,43 @@ def search_places(*, text: str, limit: int = 10) -> list[Place]:
     return candidates[:limit]
 
 
+# Czech (301 00, 30100) and Polish (87-100) post codes.
+POSTCODE = re.compile(r"\b(\d{3}\s?\d{2}|\d{2}-\d{3})\b")
+# Words people add to an address that name no place: street-type abbreviations and such.
+ADDRESS_NOISE = frozenset(
+    {"ul", "ulice", "ulica", "c", "p", "cp", "co", "czech", "republic", "cr", "cz", "pl"}
+)
+
+
+def _noise_words() -> set[str]:
+    """Words of municipality and city-district names ("Plzeň", "Slovany"), which people append."""
+    words = set(ADDRESS_NOISE)
+    names = Area.objects.filter(
+        kind__in=[AreaKind.MUNICIPALITY, AreaKind.CITY_DISTRICT]
+    ).values_list("name", flat=True)
+    for name in names:
+        words.update(normalise_place_name(name).split())
+    return words
+
+
 def geocode(*, text: str) -> tuple[float, float] | None:
     """(lat, lon) of an address or place text through the local gazetteer, or None."""
-    norm = normalise_place_name(text)
-    if not norm:
+    tokens = normalise_place_name(text).split()[:12]
+    if not tokens:
         return None
-    found = search_places(text=norm, limit=1)
+    found = search_places(text=" ".join(tokens), limit=1)
+    if not found:
+        # Drop the city, post code and "ul."; failing that, the house number too. Unknown
+        # words are never dropped, so "Václavské náměstí" does not become "náměstí X".
+        noise = _noise_words()
+        bare = normalise_place_name(POSTCODE.sub(" ", text)).split()[:12]
+        named = [t for t in bare if t not in noise]
+        without_numbers = [t for t in named if not any(ch.isdigit() for ch in t)]
+        for words in (named, without_numbers):
+            if words and words != tokens:
+                found = search_places(text=" ".join(words), limit=1)
+                if found:
+                    break
     if found:
         return found[0].lat, found[0].lon
-    # "Americká 12" → try the street when the house number is unknown to the gazetteer.
-    words = [w for w in norm.split() if not any(ch.isdigit() for ch in w)]
-    if words and len(words) < len(norm.split()):
-        found = search_places(text=" ".join(words), limit=1)
-        if found:
-            return found[0].lat, found[0].lon
     return None
