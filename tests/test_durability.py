@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.helpers.fixtures import live_server_factory  # noqa: F401
+from tests.helpers.fixtures import straz_server_factory  # noqa: F401
 from tests.helpers.live_server import LiveServer
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("live-server")]
@@ -118,8 +118,8 @@ def _map_total(server: LiveServer, zoom: int, bbox: str) -> int:
     return total
 
 
-def test_acknowledged_reports_survive_sigkill(live_server_factory: Any) -> None:  # noqa: F811
-    server: LiveServer = live_server_factory(
+def test_acknowledged_reports_survive_sigkill(straz_server_factory: Any) -> None:  # noqa: F811
+    server: LiveServer = straz_server_factory(
         {
             # Distinct points never merge as near-duplicates, so every report is public.
             "STRAZ_DUPLICATE_RADIUS_M": "0",

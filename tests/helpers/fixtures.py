@@ -1,6 +1,6 @@
 """Pytest fixtures for live-server and browser tests; import them into a test module.
 
-    from tests.helpers.fixtures import live_server, live_server_factory  # noqa: F401
+    from tests.helpers.fixtures import straz_server, straz_server_factory  # noqa: F401
 
 Each xdist worker gets its own servers (own port, data dir and database).
 """
@@ -43,7 +43,7 @@ def _start(base: Path, env: dict[str, str], label: str) -> LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def straz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """A Straz server shared by the tests of one worker (do not kill it; use the factory)."""
     server = _start(tmp_path_factory.mktemp("live"), {}, "shared")
     yield server
@@ -51,7 +51,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture
-def live_server_factory(
+def straz_server_factory(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[..., LiveServer]]:
     """Start private servers with extra environment; all are destroyed after the test."""
