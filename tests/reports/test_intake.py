@@ -276,3 +276,24 @@ def test_seeded_categories_exist_after_migrations() -> None:
     rows = category_rows()
     assert Category.objects.filter(code__in=[r["code"] for r in rows]).count() == len(rows)
     assert seed_categories() == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"category_code": "nope"}, "category"),
+        ({"description": "<b>x</b>"}, "description"),
+        ({"address_text": "<b>x</b>"}, "address_text"),
+        ({"lat": 91.0}, "location"),
+        ({"lat": 50.5, "lon": 15.0}, "location"),
+        ({"occurred_at": timezone.now() + timedelta(days=1)}, "occurred_at"),
+        ({"attachment": intake.IncomingAttachment("a.jpg", b"nope")}, "attachment"),
+    ],
+)
+def test_errors_name_the_field_they_are_about(
+    served: None, overrides: dict[str, Any], field: str
+) -> None:
+    """Forms show each message next to its field."""
+    with pytest.raises(ValidationFailed) as exc:
+        submit(**overrides)
+    assert exc.value.field == field

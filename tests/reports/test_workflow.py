@@ -229,7 +229,8 @@ def test_overdue_reports_are_flagged_once_and_supervisors_told(
     assert AuditEntry.objects.filter(action="report.overdue").count() == 2
     # Only district A has a supervisor with an e-mail address.
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["vedouci@policie.example"]
-    assert f"#{report_a.pk}" in mail.outbox[0].subject
+    assert str(report_a.pk) in mail.outbox[0].subject
+    assert f"/staff/reports/{report_a.pk}/" in mail.outbox[0].body
     assert jobs.flag_overdue_reports(now=later + timedelta(days=3)) == 0
     assert len(mail.outbox) == 1
 

@@ -8,9 +8,14 @@ class ReportError(Exception):
 
     status: int = 400
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(
+        self, message: str, status: int | None = None, *, field: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = str(message)
+        # The input field the message is about (form names: category, lat, lon, description,
+        # address_text, occurred_at, attachment), so that forms can show it next to the field.
+        self.field = field
         if status is not None:
             self.status = status
 

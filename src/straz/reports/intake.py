@@ -53,18 +53,20 @@ def contains_markup(text: str) -> bool:
     return bool(_MARKUP.search(text))
 
 
-def check_text(value: str | None, *, label: str, max_chars: int) -> str:
+def check_text(value: str | None, *, label: str, max_chars: int, field: str | None = None) -> str:
     """A cleaned plain text, or ValidationFailed with a message naming the field."""
     text = clean_text(value)
     if len(text) > max_chars:
         raise ValidationFailed(
             _("The %(field)s may have at most %(max)d characters (it has %(len)d).")
-            % {"field": label, "max": max_chars, "len": len(text)}
+            % {"field": label, "max": max_chars, "len": len(text)},
+            field=field,
         )
     if contains_markup(text):
         raise ValidationFailed(
             _("The %(field)s must be plain text; HTML tags and scripts are not allowed.")
-            % {"field": label}
+            % {"field": label},
+            field=field,
         )
     return text
 
@@ -72,7 +74,10 @@ def check_text(value: str | None, *, label: str, max_chars: int) -> str:
 def check_description(value: str | None) -> str:
     """The police-only description: plain text of at most DESCRIPTION_MAX_CHARS."""
     return check_text(
-        value, label=_("description"), max_chars=int(settings.STRAZ["DESCRIPTION_MAX_CHARS"])
+        value,
+        label=_("description"),
+        max_chars=int(settings.STRAZ["DESCRIPTION_MAX_CHARS"]),
+        field="description",
     )
 
 
@@ -81,15 +86,21 @@ def check_coordinates(lat: float | None, lon: float | None) -> tuple[float, floa
     if lat is None and lon is None:
         return None
     if lat is None or lon is None:
-        raise ValidationFailed(_("Give both latitude and longitude, or mark the place on the map."))
+        raise ValidationFailed(
+            _("Give both latitude and longitude, or mark the place on the map."), field="location"
+        )
     try:
         lat_f, lon_f = float(lat), float(lon)
     except (TypeError, ValueError):
-        raise ValidationFailed(_("The coordinates must be numbers.")) from None
+        raise ValidationFailed(_("The coordinates must be numbers."), field="location") from None
     if not (-90.0 <= lat_f <= 90.0) or lat_f != lat_f:
-        raise ValidationFailed(_("The latitude must be between -90 and 90 degrees."))
+        raise ValidationFailed(
+            _("The latitude must be between -90 and 90 degrees."), field="location"
+        )
     if not (-180.0 <= lon_f <= 180.0) or lon_f != lon_f:
-        raise ValidationFailed(_("The longitude must be between -180 and 180 degrees."))
+        raise ValidationFailed(
+            _("The longitude must be between -180 and 180 degrees."), field="location"
+        )
     return lat_f, lon_f
 
 
@@ -136,7 +147,8 @@ def _too_large() -> PayloadTooLarge:
     limit = max_attachment_bytes()
     return PayloadTooLarge(
         _("The attachment is too large (%(size)s MB at most).")
-        % {"size": f"{limit / (1024 * 1024):g}"}
+        % {"size": f"{limit / (1024 * 1024):g}"},
+        field="attachment",
     )
 
 
@@ -212,11 +224,13 @@ def check_attachment(incoming: IncomingAttachment | None) -> CheckedAttachment |
     if len(data) > max_attachment_bytes():
         raise _too_large()
     if not data:
-        raise ValidationFailed(_("The attachment is empty."))
+        raise ValidationFailed(_("The attachment is empty."), field="attachment")
     claimed = _sniff(data)
     allowed = _("Attach a photo (JPEG, PNG, WebP) or a PDF document.")
     if claimed is None:
-        raise ValidationFailed(_("This file type is not accepted.") + " " + allowed)
+        raise ValidationFailed(
+            _("This file type is not accepted.") + " " + allowed, field="attachment"
+        )
     ok = (
         _pdf_is_sound(data)
         if claimed == "application/pdf"
@@ -224,7 +238,8 @@ def check_attachment(incoming: IncomingAttachment | None) -> CheckedAttachment |
     )
     if not ok:
         raise ValidationFailed(
-            _("The attachment is damaged or is not what it claims to be.") + " " + allowed
+            _("The attachment is damaged or is not what it claims to be.") + " " + allowed,
+            field="attachment",
         )
     name = clean_text(incoming.name).replace("/", "_").replace("\\", "_")[-200:]
     return CheckedAttachment(

@@ -88,12 +88,17 @@ def _check_occurred_at(value: datetime | None, now: datetime) -> datetime | None
         aware = value if timezone.is_aware(value) else timezone.make_aware(value)
         utc = aware.astimezone(UTC)
     except (OverflowError, ValueError):
-        raise ValidationFailed(_("The time of the event is not a valid date and time.")) from None
+        raise ValidationFailed(
+            _("The time of the event is not a valid date and time."), field="occurred_at"
+        ) from None
     if utc > now + OCCURRED_AT_SKEW:
-        raise ValidationFailed(_("The time of the event cannot be in the future."))
+        raise ValidationFailed(
+            _("The time of the event cannot be in the future."), field="occurred_at"
+        )
     if utc < now - OCCURRED_AT_MAX_AGE:
         raise ValidationFailed(
-            _("The time of the event is more than a year ago; please contact the police directly.")
+            _("The time of the event is more than a year ago; please contact the police directly."),
+            field="occurred_at",
         )
     return utc
 
@@ -102,7 +107,8 @@ def _active_category(code: str) -> Category:
     category = Category.objects.filter(code=str(code or ""), is_active=True).first()
     if category is None:
         raise ValidationFailed(
-            _("Unknown category “%(code)s”. Choose one from the list.") % {"code": str(code)[:60]}
+            _("Unknown category “%(code)s”. Choose one from the list.") % {"code": str(code)[:60]},
+            field="category",
         )
     return category
 
@@ -119,9 +125,10 @@ def _resolve_point(point: tuple[float, float] | None, address_text: str) -> tupl
             if resolved is not None:
                 return resolved
         raise ValidationFailed(
-            _("We could not find that address. Please mark the place on the map.")
+            _("We could not find that address. Please mark the place on the map."),
+            field="address_text",
         )
-    raise ValidationFailed(_("Please mark the place on the map."))
+    raise ValidationFailed(_("Please mark the place on the map."), field="location")
 
 
 def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -231,7 +238,9 @@ def submit_report(
     # Checks that need no database come first, so bad input costs nothing.
     point = intake.check_coordinates(lat, lon)
     text = intake.check_description(description)
-    address = intake.check_text(address_text, label=_("address"), max_chars=ADDRESS_MAX_CHARS)
+    address = intake.check_text(
+        address_text, label=_("address"), max_chars=ADDRESS_MAX_CHARS, field="address_text"
+    )
     when = _check_occurred_at(occurred_at, now)
     checked = intake.check_attachment(intake.read_upload(attachment))
     key = intake.check_idempotency_key(idempotency_key)
@@ -278,7 +287,8 @@ def submit_report(
             routing = route_point(lat=lat_f, lon=lon_f)
             if routing is None:
                 raise ValidationFailed(
-                    _("This place is outside the area served. Reports can be sent only within it.")
+                    _("This place is outside the area served. Reports can be sent only within it."),
+                    field="location",
                 )
             intake.enforce_rate_limit(client=client, now=now)
 
