@@ -214,17 +214,51 @@ def test_medians_in_sql_match_python_on_many_durations(
             read_after_h=h,
             n=n,
         )
-    got = services.medians_seconds(Report.objects.all(), end_field="read_at")
-    assert got[0] == pytest.approx(statistics.median(hours) * 3600, abs=1)
-    got = services.medians_seconds(
-        Report.objects.exclude(read_at__lt=utc(2026, 5, 2, 0)), end_field="read_at"
+
+    def medians(qs: Any, group: str | None = None) -> dict[str, dict[Any, float]]:
+        return services.duration_medians(
+            qs, end_fields=("read_at", "verified_at"), group_field=group
+        )
+
+    whole = services.WHOLE
+    got = medians(Report.objects.all())
+    assert got["read_at"] == {whole: pytest.approx(statistics.median(hours) * 3600, abs=1)}
+    assert got["verified_at"] == {}  # nothing verified: no median, not zero
+    later = Report.objects.exclude(read_at__lt=utc(2026, 5, 2, 0))
+    assert medians(later)["read_at"][whole] == pytest.approx(
+        statistics.median(hours[1:]) * 3600, abs=1
     )
-    assert got[0] == pytest.approx(statistics.median(hours[1:]) * 3600, abs=1)
-    grouped = services.medians_seconds(
-        Report.objects.all(), end_field="read_at", group_field="district_id"
+    grouped = medians(Report.objects.all(), "district_id")["read_at"]
+    expected = pytest.approx(statistics.median(hours) * 3600, abs=1)
+    assert grouped == {district_a.pk: expected, whole: expected}
+    assert medians(Report.objects.none()) == {"read_at": {}, "verified_at": {}}
+
+
+def test_grouped_medians_with_a_null_group(district_a: Any, categories: dict[str, Any]) -> None:
+    # Reports outside every district form their own group, apart from the whole.
+    inside = [1.0, 4.0]
+    outside = [10.0, 20.0, 30.0]
+    for n, h in enumerate(inside + outside):
+        make_report(
+            category=categories["dump"],
+            district=district_a if n < len(inside) else None,
+            status=Status.CONFIRMED,
+            created=utc(2026, 6, 1 + n, 9),
+            read_after_h=h,
+            verified_after_h=2 * h,
+            n=n,
+        )
+    got = services.duration_medians(
+        Report.objects.all(), end_fields=("read_at", "verified_at"), group_field="district_id"
     )
-    assert grouped == {district_a.pk: pytest.approx(statistics.median(hours) * 3600, abs=1)}
-    assert services.medians_seconds(Report.objects.none(), end_field="verified_at") == {}
+    assert got["read_at"][district_a.pk] == pytest.approx(2.5 * 3600, abs=1)
+    assert got["read_at"][None] == pytest.approx(20 * 3600, abs=1)
+    assert got["read_at"][services.WHOLE] == pytest.approx(
+        statistics.median(inside + outside) * 3600, abs=1
+    )
+    assert got["verified_at"][services.WHOLE] == pytest.approx(
+        2 * statistics.median(inside + outside) * 3600, abs=1
+    )
 
 
 def test_empty_statistics(db: Any) -> None:

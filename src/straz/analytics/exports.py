@@ -18,12 +18,6 @@ _FREE_TEXT = {"description", "address_text", "category_name", "district_name", "
 _GEOMETRY = {"lat", "lon"}
 
 
-def _csv_line(values: Iterable[Any]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(values)
-    return buffer.getvalue()
-
-
 def _cell(name: str, value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -34,17 +28,28 @@ def _cell(name: str, value: Any) -> Any:
     return value
 
 
+BATCH = 500  # rows per chunk of a streamed download
+
+
 def csv_stream(fields: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """A CSV (RFC 4180, CRLF) with a header line, yielded a line at a time."""
-    yield _csv_line(fields)
-    for row in rows:
-        yield _csv_line(_cell(name, row[name]) for name in fields)
+    """A CSV (RFC 4180, CRLF) with a header line, yielded in chunks of rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(fields)
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([_cell(name, row[name]) for name in fields])
+        if n % BATCH == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate(0)
+    yield buffer.getvalue()
 
 
 def geojson_stream(fields: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """A GeoJSON FeatureCollection of Points ([lon, lat], WGS84), yielded a feature at a time."""
+    """A GeoJSON FeatureCollection of Points ([lon, lat], WGS84), yielded in chunks."""
     properties = [f for f in fields if f not in _GEOMETRY]
     yield '{"type":"FeatureCollection","features":['
+    chunk: list[str] = []
     first = True
     for row in rows:
         feature = {
@@ -53,10 +58,13 @@ def geojson_stream(fields: list[str], rows: Iterable[dict[str, Any]]) -> Iterato
             "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
             "properties": {name: row[name] for name in properties},
         }
-        yield ("" if first else ",") + json.dumps(
-            feature, ensure_ascii=False, separators=(",", ":")
-        )
-        first = False
+        chunk.append(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
+        if len(chunk) == BATCH:
+            yield ("" if first else ",") + ",".join(chunk)
+            first = False
+            chunk = []
+    if chunk:
+        yield ("" if first else ",") + ",".join(chunk)
     yield "]}\n"
 
 

@@ -29,26 +29,30 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Aggregate,
+    Case,
     Count,
-    DateTimeField,
-    ExpressionWrapper,
     F,
     FloatField,
     Func,
+    IntegerField,
+    Max,
+    Min,
     Q,
     QuerySet,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce, TruncMonth
-from django.db.models.lookups import LessThan, LessThanOrEqual
+from django.db.models.functions import TruncMonth
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import get_language
 
-from straz.accounts.models import User
+from straz.accounts.models import AuditHead, User
 from straz.analytics import rules
 from straz.reports.models import STATUS_LABELS, Category, Report
 from straz.reports.rules import CONFIRMED_FAMILY, VERIFIED_STATUSES, Status
@@ -173,61 +177,77 @@ class ElapsedSeconds(Func):
         )
 
 
-class PercentileMedian(Aggregate):
-    """PostgreSQL's exact median: percentile_cont(0.5) WITHIN GROUP (ORDER BY expr)."""
-
-    function = "PERCENTILE_CONT"
-    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
+WHOLE = "__whole__"  # key of the median over every group together
 
 
-def _deadline(due_field: str, days_setting: str) -> Coalesce:
-    # Reports imported before deadlines were stored fall back to the configured number of days.
-    days = int(settings.STRAZ[days_setting])
-    fallback = ExpressionWrapper(
-        F("created_at") + Value(timedelta(days=days)), output_field=DateTimeField()
-    )
-    return Coalesce(F(due_field), fallback, output_field=DateTimeField())
+def duration_medians(
+    qs: QuerySet[Report], *, end_fields: tuple[str, ...], group_field: str | None = None
+) -> dict[str, dict[Any, float]]:
+    """Median seconds from created_at to each end field, per group and over all, in SQL.
 
-
-def medians_seconds(
-    qs: QuerySet[Report], *, end_field: str, group_field: str | None = None
-) -> dict[Any, float]:
-    """Median of (end_field − created_at) in seconds per group, computed in the database.
-
-    PostgreSQL uses percentile_cont; SQLite numbers the rows of each group in order of
-    the duration with a window function and averages the middle one or two, so no
-    row ever reaches Python.
+    One scan for all end fields. PostgreSQL uses percentile_cont with GROUPING SETS
+    (the groups and the whole at once); SQLite numbers the rows of each group in order
+    of the duration with a window function and averages the middle one or two. No row
+    ever reaches Python. Reports without the end time are left out of its median.
     """
-    base = qs.filter(**{f"{end_field}__isnull": False}).order_by()
-    duration = ElapsedSeconds(F(end_field), F("created_at"))
-    group = F(group_field) if group_field else Value(0)
-    if connection.vendor == "postgresql":
-        if group_field is None:
-            result = base.aggregate(m=PercentileMedian(duration))["m"]
-            return {} if result is None else {0: float(result)}
-        rows = (
-            base.values(group_field)
-            .annotate(m=PercentileMedian(duration))
-            .values_list(group_field, "m")
-        )
-        return {key: float(m) for key, m in rows}
-    inner = base.annotate(grp=group, dur=duration).values_list("grp", "dur")
+    result: dict[str, dict[Any, float]] = {end: {} for end in end_fields}
+    present = Q()
+    for end in end_fields:
+        present |= Q(**{f"{end}__isnull": False})
+    durations = {
+        f"d{i}": ElapsedSeconds(F(end), F("created_at")) for i, end in enumerate(end_fields)
+    }
+    inner = (
+        qs.order_by()
+        .filter(present)
+        .annotate(grp=F(group_field) if group_field else Value(0), **durations)
+        .values_list("grp", *durations)
+    )
     try:
         sql, params = inner.query.sql_with_params()
     except EmptyResultSet:  # e.g. a scope that is empty by construction
-        return {}
+        return result
+    names = list(durations)
+    # The SQL around Django's own compilation of the queryset holds no user input; the
+    # filter values stay bound parameters.
+    if connection.vendor == "postgresql":
+        medians = ", ".join(f"PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY {d})" for d in names)
+        query = (
+            f"SELECT GROUPING(grp), grp, {medians} FROM ({sql}) AS t"  # noqa: S608
+            " GROUP BY GROUPING SETS ((grp), ())"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            for whole, grp, *values in cursor.fetchall():
+                for end, value in zip(end_fields, values, strict=True):
+                    if value is not None:
+                        result[end][WHOLE if whole else grp] = float(value)
+        return _whole_only(result) if group_field is None else result
     # rn is 1-based: the middle rows of n are (n+1)/2 and (n+2)/2 in integer division.
-    # The inner SQL is Django's own compilation of the queryset; values stay bound parameters.
-    wrapped = (
-        "SELECT grp, AVG(dur) FROM ("  # noqa: S608
-        " SELECT grp, dur, ROW_NUMBER() OVER (PARTITION BY grp ORDER BY dur) AS rn,"
-        " COUNT(*) OVER (PARTITION BY grp) AS n FROM (" + sql + ") AS t"
-        ") AS w WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY grp"
-    )
+    parts = []
+    for i, d in enumerate(names):
+        parts.append(
+            f"SELECT {i}, 0, grp, AVG(d) FROM (SELECT grp, {d} AS d,"  # noqa: S608
+            f" ROW_NUMBER() OVER (PARTITION BY grp ORDER BY {d}) AS rn,"
+            f" COUNT(*) OVER (PARTITION BY grp) AS n FROM t WHERE {d} IS NOT NULL)"
+            " WHERE rn IN ((n + 1) / 2, (n + 2) / 2) GROUP BY grp"
+        )
+        parts.append(
+            f"SELECT {i}, 1, NULL, AVG(d) FROM (SELECT {d} AS d,"  # noqa: S608
+            f" ROW_NUMBER() OVER (ORDER BY {d}) AS rn, COUNT(*) OVER () AS n"
+            f" FROM t WHERE {d} IS NOT NULL) WHERE rn IN ((n + 1) / 2, (n + 2) / 2)"
+        )
+    query = f"WITH t AS MATERIALIZED ({sql}) " + " UNION ALL ".join(parts)
     with connection.cursor() as cursor:
-        cursor.execute(wrapped, params)
-        return {key: float(m) for key, m in cursor.fetchall()}
+        cursor.execute(query, params)
+        for i, whole, grp, value in cursor.fetchall():
+            if value is not None:
+                result[end_fields[i]][WHOLE if whole else grp] = float(value)
+    return _whole_only(result) if group_field is None else result
+
+
+def _whole_only(result: dict[str, dict[Any, float]]) -> dict[str, dict[Any, float]]:
+    return {end: {k: v for k, v in values.items() if k == WHOLE} for end, values in result.items()}
 
 
 # --- the numbers -----------------------------------------------------------------------
@@ -337,6 +357,93 @@ def month_label(key: str) -> str:
     return f"{month}/{year}"
 
 
+def _deadline_counts(
+    *, end_field: str, due_field: str, days_setting: str, now: datetime
+) -> dict[str, Count]:
+    """Conditional counts: how many reports can be judged against a deadline, how many met it.
+
+    A deadline is judged once the step happened or the deadline passed; reports still
+    inside an open deadline count neither way. Reports without a stored deadline (e.g.
+    imported) are judged against the configured number of days.
+    """
+    days = timedelta(days=int(settings.STRAZ[days_setting]))
+    done = Q(**{f"{end_field}__isnull": False})
+    judged = (
+        done
+        | Q(**{f"{due_field}__lt": now})
+        | Q(**{f"{due_field}__isnull": True, "created_at__lt": now - days})
+    )
+    # Plain column comparisons and julianday(): no per-row Python function on SQLite.
+    within_stored = Q(LessThanOrEqual(F(end_field), F(due_field)))
+    within_default = Q(**{f"{due_field}__isnull": True}) & Q(
+        LessThanOrEqual(ElapsedSeconds(F(end_field), F("created_at")), Value(days.total_seconds()))
+    )
+    return {
+        f"{end_field}_judged": Count("id", filter=judged),
+        f"{end_field}_ok": Count("id", filter=done & (within_stored | within_default)),
+    }
+
+
+def _bucket_case(bounds: list[datetime], lo: int, hi: int) -> Any:
+    """Index m of the month [bounds[m], bounds[m+1]) holding created_at, as a binary CASE."""
+    if lo == hi:
+        return Value(lo)
+    mid = (lo + hi + 1) // 2
+    return Case(
+        When(created_at__lt=bounds[mid], then=_bucket_case(bounds, lo, mid - 1)),
+        default=_bucket_case(bounds, mid, hi),
+        output_field=IntegerField(),
+    )
+
+
+def _month_counts(
+    originals: QuerySet[Report], filters: StatisticsFilter
+) -> dict[str, Counter[str]]:
+    """Report counts per local month and status."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    if connection.vendor == "postgresql":
+        month = TruncMonth("created_at", tzinfo=timezone.get_default_timezone())
+        rows = (
+            originals.annotate(month=month).values_list("month", "status").annotate(n=Count("id"))
+        )
+        for bucket, status, n in rows:
+            local = timezone.localtime(bucket) if timezone.is_aware(bucket) else bucket
+            counts[rules.month_key(local.year, local.month)][status] += n
+        return counts
+    # SQLite's TruncMonth with a time zone calls a Python function per row; comparing the
+    # stored UTC text with the UTC instants of local month starts is exact and far faster.
+    span = Report.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
+    if span["first"] is None:
+        return counts
+    first = filters.date_from or timezone.localtime(span["first"]).date()
+    last = filters.date_to or timezone.localtime(span["last"]).date()
+    if last < first:
+        return counts
+    months = rules.months_between(first, last)
+    bounds = [
+        datetime(int(k[:4]), int(k[5:]), 1, tzinfo=timezone.get_default_timezone()) for k in months
+    ]
+    bucket = _bucket_case(bounds, 0, len(months) - 1)
+    rows = originals.annotate(bucket=bucket).values_list("bucket", "status").annotate(n=Count("id"))
+    for index, status, n in rows:
+        counts[months[index]][status] += n
+    return counts
+
+
+STATISTICS_CACHE_SECONDS = 60
+
+
+def _cache_key(filters: StatisticsFilter) -> str:
+    # Every state change writes an audit entry, and every new report a new id: either
+    # moving on makes a new key, so the cached numbers are never older than the last
+    # write. The minute in the key lets deadlines that pass with time show up.
+    seq = AuditHead.objects.filter(id=1).values_list("last_seq", flat=True).first() or 0
+    last_id = Report.objects.aggregate(m=Max("id"))["m"] or 0
+    minute = int(timezone.now().timestamp() // STATISTICS_CACHE_SECONDS)
+    query = urlencode(sorted(filters.as_query().items()))
+    return f"straz:statistics:public:{get_language()}:{query}:{seq}:{last_id}:{minute}"
+
+
 def compute_statistics(
     *,
     user: User | None,
@@ -345,55 +452,66 @@ def compute_statistics(
     now: datetime | None = None,
 ) -> Statistics:
     """Counts, rates, medians and deadline shares for the public or a staff member's scope."""
-    now = now or timezone.now()
     audience = audience or audience_for(user)
+    if audience == PUBLIC and now is None:
+        key = _cache_key(filters)
+        cached = cache.get(key)
+        if cached is None:
+            cached = _compute(user=None, filters=filters, audience=audience, now=timezone.now())
+            cache.set(key, cached, STATISTICS_CACHE_SECONDS * 2)
+        return cached
+    return _compute(user=user, filters=filters, audience=audience, now=now or timezone.now())
+
+
+def _compute(
+    *, user: User | None, filters: StatisticsFilter, audience: str, now: datetime
+) -> Statistics:
     scoped = counted_reports(user=user if audience == STAFF else None)
     selected = apply_filter(scoped, filters)
     originals = selected.filter(duplicate_of__isnull=True).order_by()
     duplicates = selected.filter(duplicate_of__isnull=False).count()
     lang = get_language()
 
-    # By category and status.
-    categories = {c.pk: c for c in Category.objects.all()}
-    by_category: dict[int, Breakdown] = {}
-    for cat_id, status, n in originals.values_list("category_id", "status").annotate(n=Count("id")):
-        cat = categories[cat_id]
-        row = by_category.setdefault(cat_id, Breakdown(key=cat.code, label=cat.name_in(lang)))
-        row.by_status[status] += n
-
-    # By district and status, with the deadline counts (summed over statuses afterwards).
-    # A deadline is judged once the step happened or the deadline passed; reports still
-    # inside an open deadline are not counted either way.
-    read_due = _deadline("read_due_at", "READ_DEADLINE_DAYS")
-    verify_due = _deadline("verify_due_at", "VERIFY_DEADLINE_DAYS")
-    district_rows = originals.values_list("district_id", "status").annotate(
+    # One pass by category, district and status, with the deadline counts; the category
+    # and district tables are sums over it.
+    rows = originals.values_list("category_id", "district_id", "status").annotate(
         n=Count("id"),
-        read_judged=Count(
-            "id", filter=Q(read_at__isnull=False) | Q(LessThan(read_due, Value(now)))
+        **_deadline_counts(
+            end_field="read_at", due_field="read_due_at", days_setting="READ_DEADLINE_DAYS", now=now
         ),
-        read_ok=Count(
-            "id", filter=Q(read_at__isnull=False) & Q(LessThanOrEqual(F("read_at"), read_due))
-        ),
-        verify_judged=Count(
-            "id", filter=Q(verified_at__isnull=False) | Q(LessThan(verify_due, Value(now)))
-        ),
-        verify_ok=Count(
-            "id",
-            filter=Q(verified_at__isnull=False) & Q(LessThanOrEqual(F("verified_at"), verify_due)),
+        **_deadline_counts(
+            end_field="verified_at",
+            due_field="verify_due_at",
+            days_setting="VERIFY_DEADLINE_DAYS",
+            now=now,
         ),
     )
+    category_counts: dict[int, Counter[str]] = defaultdict(Counter)
     district_counts: dict[int | None, dict[str, Any]] = defaultdict(
         lambda: {"status": Counter(), "read": [0, 0], "verify": [0, 0]}
     )
-    for district_id, status, n, r_judged, r_ok, v_judged, v_ok in district_rows:
+    for cat_id, district_id, status, n, r_judged, r_ok, v_judged, v_ok in rows:
+        category_counts[cat_id][status] += n
         acc = district_counts[district_id]
         acc["status"][status] += n
         acc["read"][0] += r_ok
         acc["read"][1] += r_judged
         acc["verify"][0] += v_ok
         acc["verify"][1] += v_judged
-    read_medians = medians_seconds(originals, end_field="read_at", group_field="district_id")
-    verify_medians = medians_seconds(originals, end_field="verified_at", group_field="district_id")
+
+    categories = Category.objects.in_bulk(list(category_counts))
+    by_category = [
+        Breakdown(
+            key=categories[cat_id].code, label=categories[cat_id].name_in(lang), by_status=counter
+        )
+        for cat_id, counter in category_counts.items()
+    ]
+    by_category.sort(key=lambda row: (-row.total, row.label))
+
+    medians = duration_medians(
+        originals, end_fields=("read_at", "verified_at"), group_field="district_id"
+    )
+    read_medians, verify_medians = medians["read_at"], medians["verified_at"]
     areas = Area.objects.in_bulk([d for d in district_counts if d is not None])
     by_district: list[Breakdown] = []
     for district_id, acc in district_counts.items():
@@ -413,13 +531,7 @@ def compute_statistics(
     by_district.sort(key=lambda row: (-row.total, row.label))
 
     # By month of the report (the deployment's local time) and status.
-    month = TruncMonth("created_at", tzinfo=timezone.get_default_timezone())
-    month_counts: dict[str, Counter[str]] = defaultdict(Counter)
-    for bucket, status, n in (
-        originals.annotate(month=month).values_list("month", "status").annotate(n=Count("id"))
-    ):
-        local = timezone.localtime(bucket) if timezone.is_aware(bucket) else bucket
-        month_counts[rules.month_key(local.year, local.month)][status] += n
+    month_counts = _month_counts(originals, filters)
     by_month = [
         Breakdown(key=key, label=month_label(key), by_status=month_counts.get(key, Counter()))
         for key in _month_keys(month_counts, filters)
@@ -437,8 +549,8 @@ def compute_statistics(
         sum(r.verified_on_time.on_time for r in by_district),
         sum(r.verified_on_time.judged for r in by_district),
     )
-    summary.median_read_seconds = medians_seconds(originals, end_field="read_at").get(0)
-    summary.median_verify_seconds = medians_seconds(originals, end_field="verified_at").get(0)
+    summary.median_read_seconds = read_medians.get(WHOLE)
+    summary.median_verify_seconds = verify_medians.get(WHOLE)
     # Per 100,000 over the districts whose population is known (and only their reports).
     known = [r for r in by_district if r.population]
     summary.population = sum(r.population or 0 for r in known) or None
@@ -448,7 +560,7 @@ def compute_statistics(
         audience=audience,
         filters=filters,
         summary=summary,
-        by_category=sorted(by_category.values(), key=lambda row: (-row.total, row.label)),
+        by_category=by_category,
         by_district=by_district,
         by_month=by_month,
         duplicates=duplicates,
