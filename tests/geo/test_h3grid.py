@@ -47,8 +47,13 @@ def test_a_viewport_needs_a_bounded_number_of_cells(lat: float, lon: float, zoom
 
 @settings(max_examples=60, deadline=None)
 @given(
-    lat=st.floats(-60, 60), lon=st.floats(-170, 170), w=st.floats(0.0, 5.0), h=st.floats(0.0, 5.0),
-    res=st.integers(0, 7), fx=st.floats(0, 1), fy=st.floats(0, 1),
+    lat=st.floats(-60, 60),
+    lon=st.floats(-170, 170),
+    w=st.floats(0.0, 5.0),
+    h=st.floats(0.0, 5.0),
+    res=st.integers(0, 7),
+    fx=st.floats(0, 1),
+    fy=st.floats(0, 1),
 )
 def test_every_point_of_the_bbox_is_in_a_covering_cell(
     lat: float, lon: float, w: float, h: float, res: int, fx: float, fy: float
@@ -73,9 +78,17 @@ def test_parent_by_bits_equals_h3(lat: float, lon: float, res: int, parent: int)
 
 @pytest.mark.parametrize(
     "bbox",
-    [(-180, -90, 180, 90), (-180, -85, 180, 85), (179.9, 10, 180, 11), (13.37, 49.74, 13.37, 49.74), (14, 50, 13, 49)],
+    [
+        (-180, -90, 180, 90),
+        (-180, -85, 180, 85),
+        (179.9, 10, 180, 11),
+        (13.37, 49.74, 13.37, 49.74),
+        (14, 50, 13, 49),
+    ],
 )
-def test_huge_degenerate_or_reversed_boxes_never_explode(bbox: tuple[float, float, float, float]) -> None:
+def test_huge_degenerate_or_reversed_boxes_never_explode(
+    bbox: tuple[float, float, float, float],
+) -> None:
     for zoom in (0, 5, 12, 20):
         res = h3grid.resolution_for_view(bbox, zoom)
         cells = h3grid.cover_bbox(bbox, res)

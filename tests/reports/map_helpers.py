@@ -20,29 +20,51 @@ APPROX_RES = 8
 
 def _visibility(report: Report, category: Category, now: datetime) -> tuple[bool, datetime | None]:
     vis = public_visibility(
-        status=Status(report.status), last_change=report.updated_at, now=now,
+        status=Status(report.status),
+        last_change=report.updated_at,
+        now=now,
         only_when_confirmed=category.public_only_when_confirmed,
-        is_duplicate=report.duplicate_of_id is not None, retention_days=RETENTION_DAYS,
+        is_duplicate=report.duplicate_of_id is not None,
+        retention_days=RETENTION_DAYS,
     )
     return vis.public, vis.until
 
 
 def create_report(
-    category: Category, lat: float, lon: float, *, now: datetime, created_at: datetime | None = None,
-    duplicate_of: Report | None = None, description: str = "",
+    category: Category,
+    lat: float,
+    lon: float,
+    *,
+    now: datetime,
+    created_at: datetime | None = None,
+    duplicate_of: Report | None = None,
+    description: str = "",
 ) -> Report:
     """Insert a report with its public location and visibility, and move its footprint."""
     with transaction.atomic():
-        plat, plon = public_location(lat, lon, approximate=category.public_location_approximated, resolution=APPROX_RES)
+        plat, plon = public_location(
+            lat, lon, approximate=category.public_location_approximated, resolution=APPROX_RES
+        )
         report = Report(
-            category=category, status=Status.NEW.value, lat=lat, lon=lon, public_lat=plat, public_lon=plon,
-            h3_r9=h3_int(lat, lon, 9), created_at=created_at or now, updated_at=now, duplicate_of=duplicate_of,
-            description=description, reporter_ip="192.0.2.77",
+            category=category,
+            status=Status.NEW.value,
+            lat=lat,
+            lon=lon,
+            public_lat=plat,
+            public_lon=plon,
+            h3_r9=h3_int(lat, lon, 9),
+            created_at=created_at or now,
+            updated_at=now,
+            duplicate_of=duplicate_of,
+            description=description,
+            reporter_ip="192.0.2.77",
         )
         report.is_public, report.public_until = _visibility(report, category, now)
         report.save()
         if duplicate_of is not None:
-            Report.objects.filter(pk=duplicate_of.pk).update(duplicate_count=F("duplicate_count") + 1)
+            Report.objects.filter(pk=duplicate_of.pk).update(
+                duplicate_count=F("duplicate_count") + 1
+            )
         aggregates.apply_change(old=None, new=aggregates.footprint_of(report))
     return report
 
@@ -88,7 +110,11 @@ def expected_rows(*, now: datetime) -> dict[tuple[int, ...], tuple[int, int, int
 def stored_rows(layer: int = 1) -> dict[tuple[int, ...], tuple[int, int, int]]:
     """MapCell rows of a layer as a dict."""
     return {
-        (m.layer, m.period_days, m.res, m.cell, m.category_id, m.status): (m.count, m.sum_lat_e6, m.sum_lon_e6)
+        (m.layer, m.period_days, m.res, m.cell, m.category_id, m.status): (
+            m.count,
+            m.sum_lat_e6,
+            m.sum_lon_e6,
+        )
         for m in MapCell.objects.filter(layer=layer)
     }
 

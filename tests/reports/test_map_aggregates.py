@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from straz.accounts.models import AuditEntry
 from straz.reports import aggregates
 from straz.reports.models import CrimeRecord, MapCell, MapWindow, Report, ReportEvent
-from straz.reports.rules import allowed_targets, Status
+from straz.reports.rules import Status, allowed_targets
 from tests.reports.map_helpers import (
     bring_up_to,
     change_status,
@@ -26,7 +26,13 @@ T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 ops = st.lists(
     st.one_of(
-        st.tuples(st.just("create"), st.integers(0, 2), st.floats(-0.02, 0.02), st.floats(-0.03, 0.03), st.integers(0, 400)),
+        st.tuples(
+            st.just("create"),
+            st.integers(0, 2),
+            st.floats(-0.02, 0.02),
+            st.floats(-0.03, 0.03),
+            st.integers(0, 400),
+        ),
         st.tuples(st.just("transition"), st.integers(0, 50), st.integers(0, 1)),
         st.tuples(st.just("duplicate"), st.integers(0, 50)),
         st.tuples(st.just("tick"), st.integers(0, 45)),
@@ -43,9 +49,15 @@ def _reset() -> None:
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(steps=ops)
-def test_random_histories_keep_the_map_equal_to_a_recount(categories: dict[str, Any], steps: list[tuple[Any, ...]]) -> None:
+def test_random_histories_keep_the_map_equal_to_a_recount(
+    categories: dict[str, Any], steps: list[tuple[Any, ...]]
+) -> None:
     _reset()
     cats = [categories["dump"], categories["venue"], categories["drugs"]]
     now = T0
@@ -54,7 +66,9 @@ def test_random_histories_keep_the_map_equal_to_a_recount(categories: dict[str, 
         kind = step[0]
         if kind == "create":
             _k, ci, dlat, dlon, age = step
-            r = create_report(cats[ci], 49.74 + dlat, 13.37 + dlon, now=now, created_at=now - timedelta(days=age))
+            r = create_report(
+                cats[ci], 49.74 + dlat, 13.37 + dlon, now=now, created_at=now - timedelta(days=age)
+            )
             ids.append(r.pk)
         elif kind == "transition" and ids:
             report = Report.objects.get(pk=ids[step[1] % len(ids)])
@@ -63,7 +77,9 @@ def test_random_histories_keep_the_map_equal_to_a_recount(categories: dict[str, 
                 change_status(report.pk, targets[step[2] % len(targets)].value, now=now)
         elif kind == "duplicate" and ids:
             primary = Report.objects.get(pk=ids[step[1] % len(ids)])
-            r = create_report(primary.category, primary.lat + 0.0003, primary.lon, now=now, duplicate_of=primary)
+            r = create_report(
+                primary.category, primary.lat + 0.0003, primary.lon, now=now, duplicate_of=primary
+            )
             ids.append(r.pk)
         elif kind == "tick":
             now += timedelta(days=step[1])
@@ -79,7 +95,13 @@ def test_rebuild_gives_the_same_rows_as_incremental_writes(categories: dict[str,
     now = datetime.now(UTC)
     for i in range(40):
         cat = [categories["dump"], categories["drugs"], categories["venue"]][i % 3]
-        r = create_report(cat, 49.70 + i * 0.003, 13.30 + (i % 7) * 0.01, now=now, created_at=now - timedelta(days=i * 11))
+        r = create_report(
+            cat,
+            49.70 + i * 0.003,
+            13.30 + (i % 7) * 0.01,
+            now=now,
+            created_at=now - timedelta(days=i * 11),
+        )
         if i % 4 == 0:
             change_status(r.pk, "verification", now=now)
         if i % 8 == 0:
@@ -94,7 +116,9 @@ def test_rebuild_gives_the_same_rows_as_incremental_writes(categories: dict[str,
 
 
 @pytest.mark.django_db
-def test_expiry_takes_faded_reports_off_the_map_with_audit_and_event(categories: dict[str, Any]) -> None:
+def test_expiry_takes_faded_reports_off_the_map_with_audit_and_event(
+    categories: dict[str, Any],
+) -> None:
     now = T0
     r = create_report(categories["dump"], 49.74, 13.37, now=now)
     change_status(r.pk, "verification", now=now)
@@ -123,7 +147,9 @@ def test_periods_age_out_lazily_and_exactly(categories: dict[str, Any]) -> None:
     aggregates.age_all_periods(now)
 
     def total(period: int) -> int:
-        row = MapCell.objects.filter(layer=1, period_days=period, res=0, category_id=0, status=0).first()
+        row = MapCell.objects.filter(
+            layer=1, period_days=period, res=0, category_id=0, status=0
+        ).first()
         return row.count if row else 0
 
     assert [total(p) for p in (0, 7, 30, 365)] == [1, 1, 1, 1]
@@ -151,8 +177,14 @@ def test_status_change_moves_only_status_rows(categories: dict[str, Any]) -> Non
 def test_police_layer_counts_crime_records(categories: dict[str, Any]) -> None:
     now = T0
     rec = CrimeRecord.objects.create(
-        external_id="x1", occurred_at=now - timedelta(days=2), lat=49.7401, lon=13.3702, public_lat=49.74,
-        public_lon=13.37, primary_type_id=42, imported_at=now,
+        external_id="x1",
+        occurred_at=now - timedelta(days=2),
+        lat=49.7401,
+        lon=13.3702,
+        public_lat=49.74,
+        public_lon=13.37,
+        primary_type_id=42,
+        imported_at=now,
     )
     aggregates.apply_change(old=None, new=aggregates.footprint_of(rec))
     rows = stored_rows(layer=2)
@@ -162,7 +194,10 @@ def test_police_layer_counts_crime_records(categories: dict[str, Any]) -> None:
     assert all(v[1] == 49_740_000 and v[2] == 13_370_000 for v in rows.values())
     rec.is_public = False
     rec.save()
-    aggregates.apply_change(old=aggregates.Footprint(2, 42, "", 49.74, 13.37, rec.occurred_at), new=aggregates.footprint_of(rec))
+    aggregates.apply_change(
+        old=aggregates.Footprint(2, 42, "", 49.74, 13.37, rec.occurred_at),
+        new=aggregates.footprint_of(rec),
+    )
     assert stored_rows(layer=2) == {}
     assert aggregates.rebuild(layer=2) == 0
     rec.is_public = True
@@ -174,15 +209,20 @@ def test_police_layer_counts_crime_records(categories: dict[str, Any]) -> None:
     assert stored_rows(layer=2) == {k: v for k, v in rows.items() if k[1] in periods}
 
 
-
 @pytest.mark.django_db
-def test_the_intake_and_workflow_services_keep_the_map_exact(categories: dict[str, Any], officer: Any) -> None:
+def test_the_intake_and_workflow_services_keep_the_map_exact(
+    categories: dict[str, Any], officer: Any
+) -> None:
     from straz.reports import services
 
     ids = []
     for i, cat in enumerate(["illegal-dump", "dangerous-venue", "drug-use", "illegal-dump"]):
         result = services.submit_report(
-            category_code=cat, lat=49.73 + i * 0.005, lon=13.36 + i * 0.004, client_ip=f"198.51.100.{i + 1}", source="api",
+            category_code=cat,
+            lat=49.73 + i * 0.005,
+            lon=13.36 + i * 0.004,
+            client_ip=f"198.51.100.{i + 1}",
+            source="api",
         )
         ids.append(result.report_id)
     services.transition_report(user=officer, report_id=ids[1], target="verification")

@@ -30,7 +30,9 @@ def now() -> datetime:
 
 
 @pytest.mark.django_db
-def test_clusters_carry_count_cell_and_the_mean_public_location(citizen: Client, categories: dict[str, Any], now: datetime) -> None:
+def test_clusters_carry_count_cell_and_the_mean_public_location(
+    citizen: Client, categories: dict[str, Any], now: datetime
+) -> None:
     a = create_report(categories["dump"], 49.7400, 13.3700, now=now)
     b = create_report(categories["dump"], 49.7402, 13.3704, now=now)
     fs = features(get_map(citizen, zoom=5))
@@ -46,22 +48,34 @@ def test_clusters_carry_count_cell_and_the_mean_public_location(citizen: Client,
 
 
 @pytest.mark.django_db
-def test_response_is_geojson_with_revalidation_headers(citizen: Client, categories: dict[str, Any], now: datetime) -> None:
+def test_response_is_geojson_with_revalidation_headers(
+    citizen: Client, categories: dict[str, Any], now: datetime
+) -> None:
     create_report(categories["dump"], 49.74, 13.37, now=now)
     r = get_map(citizen)
     assert r["Content-Type"] == "application/geo+json"
     assert "no-cache" in r["Cache-Control"]
-    again = citizen.get("/api/v1/map", {"bbox": PLZEN_BBOX, "zoom": 12}, headers={"if-none-match": r["ETag"]})
+    again = citizen.get(
+        "/api/v1/map", {"bbox": PLZEN_BBOX, "zoom": 12}, headers={"if-none-match": r["ETag"]}
+    )
     assert again.status_code == 304
     create_report(categories["dump"], 49.741, 13.371, now=now)
-    changed = citizen.get("/api/v1/map", {"bbox": PLZEN_BBOX, "zoom": 12}, headers={"if-none-match": r["ETag"]})
+    changed = citizen.get(
+        "/api/v1/map", {"bbox": PLZEN_BBOX, "zoom": 12}, headers={"if-none-match": r["ETag"]}
+    )
     assert changed.status_code == 200 and changed["ETag"] != r["ETag"]
 
 
 @pytest.mark.django_db
-def test_street_zoom_shows_single_public_reports_without_private_fields(citizen: Client, categories: dict[str, Any], now: datetime) -> None:
-    primary = create_report(categories["dump"], 49.7400, 13.3700, now=now, description="SECRET-DESC")
-    create_report(categories["dump"], 49.7401, 13.3701, now=now, duplicate_of=primary, description="SECRET-2")
+def test_street_zoom_shows_single_public_reports_without_private_fields(
+    citizen: Client, categories: dict[str, Any], now: datetime
+) -> None:
+    primary = create_report(
+        categories["dump"], 49.7400, 13.3700, now=now, description="SECRET-DESC"
+    )
+    create_report(
+        categories["dump"], 49.7401, 13.3701, now=now, duplicate_of=primary, description="SECRET-2"
+    )
     bbox = "13.3690,49.7395,13.3710,49.7405"
     r = citizen.get("/api/v1/map", {"bbox": bbox, "zoom": 17})
     fs = features(r)
@@ -69,18 +83,27 @@ def test_street_zoom_shows_single_public_reports_without_private_fields(citizen:
     assert len(fs) == 1  # the duplicate is not shown on its own
     props = fs[0]["properties"]
     assert props == {
-        "kind": "report", "id": primary.pk, "status": "new", "category": "illegal-dump",
-        "color": props["color"], "also_reported": 1,
+        "kind": "report",
+        "id": primary.pk,
+        "status": "new",
+        "category": "illegal-dump",
+        "color": props["color"],
+        "also_reported": 1,
     }
     assert props["color"].startswith("#")
     body = r.content.decode()
     assert "SECRET" not in body and "192.0.2.77" not in body
     # Zoomed out, the same report is a cluster.
-    assert features(citizen.get("/api/v1/map", {"bbox": bbox, "zoom": 12}))[0]["properties"]["kind"] == "cluster"
+    assert (
+        features(citizen.get("/api/v1/map", {"bbox": bbox, "zoom": 12}))[0]["properties"]["kind"]
+        == "cluster"
+    )
 
 
 @pytest.mark.django_db
-def test_street_zoom_with_many_reports_stays_clustered(citizen: Client, categories: dict[str, Any], now: datetime, monkeypatch: Any) -> None:
+def test_street_zoom_with_many_reports_stays_clustered(
+    citizen: Client, categories: dict[str, Any], now: datetime, monkeypatch: Any
+) -> None:
     from straz.reports import map_api
 
     monkeypatch.setattr(map_api, "POINTS_MAX", 3)
@@ -92,7 +115,9 @@ def test_street_zoom_with_many_reports_stays_clustered(citizen: Client, categori
 
 
 @pytest.mark.django_db
-def test_approximated_category_never_reveals_the_exact_point(citizen: Client, categories: dict[str, Any], now: datetime) -> None:
+def test_approximated_category_never_reveals_the_exact_point(
+    citizen: Client, categories: dict[str, Any], now: datetime
+) -> None:
     exact = (49.74123, 13.37456)
     r = create_report(categories["drugs"], *exact, now=now)
     assert (r.public_lat, r.public_lon) != exact
@@ -108,7 +133,9 @@ def test_approximated_category_never_reveals_the_exact_point(citizen: Client, ca
 
 
 @pytest.mark.django_db
-def test_confirmed_only_category_appears_once_confirmed(citizen: Client, categories: dict[str, Any], now: datetime) -> None:
+def test_confirmed_only_category_appears_once_confirmed(
+    citizen: Client, categories: dict[str, Any], now: datetime
+) -> None:
     r = create_report(categories["venue"], 49.74, 13.37, now=now)
     assert total(citizen) == 0
     change_status(r.pk, "verification", now=now)
@@ -119,9 +146,13 @@ def test_confirmed_only_category_appears_once_confirmed(citizen: Client, categor
 
 
 @pytest.mark.django_db
-def test_category_status_and_period_filters(citizen: Client, categories: dict[str, Any], now: datetime) -> None:
+def test_category_status_and_period_filters(
+    citizen: Client, categories: dict[str, Any], now: datetime
+) -> None:
     create_report(categories["dump"], 49.74, 13.37, now=now)
-    old = create_report(categories["dump"], 49.75, 13.38, now=now, created_at=now - timedelta(days=20))
+    old = create_report(
+        categories["dump"], 49.75, 13.38, now=now, created_at=now - timedelta(days=20)
+    )
     create_report(categories["drugs"], 49.73, 13.36, now=now, created_at=now - timedelta(days=200))
     change_status(old.pk, "verification", now=now)
     assert total(citizen) == 3
@@ -143,7 +174,9 @@ def test_category_status_and_period_filters(citizen: Client, categories: dict[st
 
 
 @pytest.mark.django_db
-def test_the_map_expires_faded_reports_before_answering(citizen: Client, categories: dict[str, Any], now: datetime) -> None:
+def test_the_map_expires_faded_reports_before_answering(
+    citizen: Client, categories: dict[str, Any], now: datetime
+) -> None:
     long_ago = now - timedelta(days=40)
     r = create_report(categories["dump"], 49.74, 13.37, now=long_ago)
     change_status(r.pk, "verification", now=long_ago)
@@ -158,8 +191,14 @@ def test_the_map_expires_faded_reports_before_answering(citizen: Client, categor
 def test_police_layer(citizen: Client, categories: dict[str, Any], now: datetime) -> None:
     CrimeType.objects.create(id=42, name="Krádež")
     rec = CrimeRecord.objects.create(
-        external_id="p1", occurred_at=now - timedelta(days=3), lat=49.7401, lon=13.3702, public_lat=49.74,
-        public_lon=13.37, primary_type_id=42, imported_at=now,
+        external_id="p1",
+        occurred_at=now - timedelta(days=3),
+        lat=49.7401,
+        lon=13.3702,
+        public_lat=49.74,
+        public_lon=13.37,
+        primary_type_id=42,
+        imported_at=now,
     )
     aggregates.apply_change(old=None, new=aggregates.footprint_of(rec))
     create_report(categories["dump"], 49.74, 13.37, now=now)
@@ -169,7 +208,11 @@ def test_police_layer(citizen: Client, categories: dict[str, Any], now: datetime
     assert total(citizen) == 1  # the citizen layer is separate
     assert get_map(citizen, layer="police", category="43").status_code == 422
     assert get_map(citizen, layer="police", status="new").status_code == 422
-    fs = features(citizen.get("/api/v1/map", {"bbox": "13.369,49.739,13.371,49.741", "zoom": 18, "layer": "police"}))
+    fs = features(
+        citizen.get(
+            "/api/v1/map", {"bbox": "13.369,49.739,13.371,49.741", "zoom": 18, "layer": "police"}
+        )
+    )
     assert [f["properties"]["kind"] for f in fs] == ["cluster"]
 
 
@@ -198,7 +241,9 @@ def test_police_layer(citizen: Client, categories: dict[str, Any], now: datetime
         {"category": ",".join(["illegal-dump"] * 61)},
     ],
 )
-def test_bad_input_is_refused_with_a_message(citizen: Client, categories: dict[str, Any], params: dict[str, Any]) -> None:
+def test_bad_input_is_refused_with_a_message(
+    citizen: Client, categories: dict[str, Any], params: dict[str, Any]
+) -> None:
     query = {"bbox": PLZEN_BBOX, "zoom": 12, **params}
     query = {k: v for k, v in query.items() if v is not None}
     before = MapCell.objects.count()
@@ -210,9 +255,16 @@ def test_bad_input_is_refused_with_a_message(citizen: Client, categories: dict[s
 
 
 @pytest.mark.django_db
-def test_huge_and_degenerate_viewports_are_answered(citizen: Client, categories: dict[str, Any], now: datetime) -> None:
+def test_huge_and_degenerate_viewports_are_answered(
+    citizen: Client, categories: dict[str, Any], now: datetime
+) -> None:
     create_report(categories["dump"], 49.74, 13.37, now=now)
-    for bbox, zoom in [("-180,-90,180,90", 0), ("-180,-90,180,90", 20), ("13.37,49.74,13.37,49.74", 17), ("13.37,49.74,13.37,49.74", 3)]:
+    for bbox, zoom in [
+        ("-180,-90,180,90", 0),
+        ("-180,-90,180,90", 20),
+        ("13.37,49.74,13.37,49.74", 17),
+        ("13.37,49.74,13.37,49.74", 3),
+    ]:
         r = citizen.get("/api/v1/map", {"bbox": bbox, "zoom": zoom})
         fs = features(r)
         assert sum(f["properties"].get("count", 1) for f in fs) == 1, (bbox, zoom)

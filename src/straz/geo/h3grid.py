@@ -79,7 +79,9 @@ def bbox_area_km2(bbox: BBox) -> float:
     min_lon, min_lat, max_lon, max_lat = clip_bbox(bbox)
     r_km = EARTH_RADIUS_M / 1000.0
     dlon = math.radians(max_lon - min_lon)
-    return r_km * r_km * dlon * abs(math.sin(math.radians(max_lat)) - math.sin(math.radians(min_lat)))
+    return (
+        r_km * r_km * dlon * abs(math.sin(math.radians(max_lat)) - math.sin(math.radians(min_lat)))
+    )
 
 
 def estimated_cell_count(bbox: BBox, res: int) -> float:
@@ -104,7 +106,9 @@ def resolution_for_view(bbox: BBox, zoom: float, *, max_cells: int = DEFAULT_MAX
     return res
 
 
-def viewport_bbox(lat: float, lon: float, zoom: float, *, width: int = 1280, height: int = 800) -> BBox:
+def viewport_bbox(
+    lat: float, lon: float, zoom: float, *, width: int = 1280, height: int = 800
+) -> BBox:
     """The bbox a width×height pixel map shows when centred on (lat, lon) at a zoom."""
     scale = 256.0 * 2.0**zoom
     lat = max(-MERCATOR_MAX_LAT, min(MERCATOR_MAX_LAT, lat))
@@ -177,7 +181,9 @@ def _buffered(bbox: BBox, res: int) -> BBox:
     return clip_bbox((min_lon - dlon, min_lat - dlat, max_lon + dlon, max_lat + dlat))
 
 
-def _ring(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> list[tuple[float, float]]:
+def _ring(
+    min_lon: float, min_lat: float, max_lon: float, max_lat: float
+) -> list[tuple[float, float]]:
     """A (lat, lon) ring following the bbox edges, densified so arcs hug the parallels."""
     steps_lon = max(1, math.ceil(max_lon - min_lon))
     steps_lat = max(1, math.ceil(max_lat - min_lat))
@@ -193,8 +199,10 @@ def _ring(min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> lis
     return ring
 
 
-def cover_bbox(bbox: BBox, res: int, *, max_cells: int = DEFAULT_MAX_CELLS, buffer: bool = True) -> list[int]:
-    """Integer cells covering a bbox (and every cell overlapping it), sorted; bounded by max_cells."""
+def cover_bbox(
+    bbox: BBox, res: int, *, max_cells: int = DEFAULT_MAX_CELLS, buffer: bool = True
+) -> list[int]:
+    """Integer cells covering a bbox and every cell overlapping it, sorted; bounded."""
     box = clip_bbox(bbox)
     if estimated_cell_count(box, res) > max_cells * 4:
         raise ValueError(f"bbox needs too many cells at resolution {res}")
@@ -221,7 +229,10 @@ def cover_bbox(bbox: BBox, res: int, *, max_cells: int = DEFAULT_MAX_CELLS, buff
     # Degenerate or tiny boxes may contain no cell centre: add the cells of the box's own
     # corners and centre so that a point-sized view still finds its cluster.
     for lat, lon in (
-        (min_lat, min_lon), (min_lat, max_lon), (max_lat, min_lon), (max_lat, max_lon),
+        (min_lat, min_lon),
+        (min_lat, max_lon),
+        (max_lat, min_lon),
+        (max_lat, max_lon),
         ((min_lat + max_lat) / 2, (min_lon + max_lon) / 2),
     ):
         cells.add(point_cell(lat, lon, res))

@@ -69,12 +69,20 @@ def footprint_of(obj: Report | CrimeRecord) -> Footprint | None:
         return None
     if isinstance(obj, CrimeRecord):
         return Footprint(
-            layer=MapLayer.POLICE_DATA, category_id=_crime_category(obj.primary_type_id), status="",
-            lat=obj.public_lat, lon=obj.public_lon, created_at=obj.occurred_at,
+            layer=MapLayer.POLICE_DATA,
+            category_id=_crime_category(obj.primary_type_id),
+            status="",
+            lat=obj.public_lat,
+            lon=obj.public_lon,
+            created_at=obj.occurred_at,
         )
     return Footprint(
-        layer=MapLayer.CITIZEN_REPORTS, category_id=obj.category_id, status=obj.status,
-        lat=obj.public_lat, lon=obj.public_lon, created_at=obj.created_at,
+        layer=MapLayer.CITIZEN_REPORTS,
+        category_id=obj.category_id,
+        status=obj.status,
+        lat=obj.public_lat,
+        lon=obj.public_lon,
+        created_at=obj.created_at,
     )
 
 
@@ -187,10 +195,11 @@ def _write(deltas: dict[Key, list[int]]) -> None:
                 arrays,
             )
             if emptied:
+                key_unnest = ", ".join(f"%s::{t}[]" for t in types[:6])
                 key_arrays = [[k[i] for k in emptied] for i in range(len(KEY_COLUMNS))]
                 cur.execute(
                     f"DELETE FROM {TABLE} WHERE ({conflict}) IN "  # noqa: S608
-                    f"(SELECT * FROM unnest({', '.join(f'%s::{t}[]' for t in types[:6])})) AND count = 0",
+                    f"(SELECT * FROM unnest({key_unnest})) AND count = 0",
                     key_arrays,
                 )
         else:
@@ -249,14 +258,18 @@ def period_due(*, layer: int, days: int, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     table, _cat, _st, time_col = _source(layer)
     with connection.cursor() as cur:
-        cur.execute(f'SELECT aged_until FROM "{WINDOW_TABLE}" WHERE layer = %s AND days = %s', [layer, days])  # noqa: S608
+        cur.execute(
+            f'SELECT aged_until FROM "{WINDOW_TABLE}" WHERE layer = %s AND days = %s',  # noqa: S608
+            [layer, days],
+        )
         row = cur.fetchone()
         aged = EPOCH if row is None else _aware(row[0])
         boundary = now - timedelta(days=days)
         if aged >= boundary:
             return False
         cur.execute(
-            f"SELECT 1 FROM {table} WHERE {time_col} >= %s AND {time_col} < %s AND is_public LIMIT 1",  # noqa: S608
+            f"SELECT 1 FROM {table} WHERE {time_col} >= %s AND {time_col} < %s "  # noqa: S608
+            "AND is_public LIMIT 1",
             [_dt_param(aged), _dt_param(boundary)],
         )
         return cur.fetchone() is not None
@@ -300,7 +313,9 @@ def age_period(*, layer: int, days: int, now: datetime | None = None) -> int:
 def age_all_periods(now: datetime | None = None) -> int:
     """Age every rolling period of every layer (worker job); returns rows that left."""
     now = now or timezone.now()
-    return sum(age_period(layer=layer, days=days, now=now) for layer in MapLayer.values for days in PERIODS)
+    return sum(
+        age_period(layer=layer, days=days, now=now) for layer in MapLayer.values for days in PERIODS
+    )
 
 
 # --- expiry ------------------------------------------------------------------------
@@ -353,8 +368,12 @@ def expire_due_reports(now: datetime | None = None) -> int:
     return len(due)
 
 
-def refresh_public_map(*, layer: int = MapLayer.CITIZEN_REPORTS, period_days: int = ALL_TIME,
-                       now: datetime | None = None) -> None:
+def refresh_public_map(
+    *,
+    layer: int = MapLayer.CITIZEN_REPORTS,
+    period_days: int = ALL_TIME,
+    now: datetime | None = None,
+) -> None:
     """Before a map read: expire due reports and age the asked period if anything is due."""
     now = now or timezone.now()
     if layer == MapLayer.CITIZEN_REPORTS and expiry_due(now):
@@ -377,8 +396,13 @@ class CellCount:
 
 
 def cell_counts(
-    *, layer: int, period_days: int, res: int, cells: Sequence[int],
-    category_ids: Sequence[int] | None = None, statuses: Sequence[str] | None = None,
+    *,
+    layer: int,
+    period_days: int,
+    res: int,
+    cells: Sequence[int],
+    category_ids: Sequence[int] | None = None,
+    statuses: Sequence[str] | None = None,
 ) -> list[CellCount]:
     """Counts and mean positions for the given cells (None filter = all)."""
     if not cells:
@@ -443,8 +467,14 @@ def _parents_np(leaf: np.ndarray, res: int) -> np.ndarray:
 
 
 def _group_rows(
-    layer: int, period: int, res: int, cells: np.ndarray, cats: np.ndarray, sts: np.ndarray,
-    lat_e6: np.ndarray, lon_e6: np.ndarray,
+    layer: int,
+    period: int,
+    res: int,
+    cells: np.ndarray,
+    cats: np.ndarray,
+    sts: np.ndarray,
+    lat_e6: np.ndarray,
+    lon_e6: np.ndarray,
 ) -> list[np.ndarray]:
     """Group rows by (cell, category, status): one key per group with summed counts."""
     if len(cells) == 0:
@@ -458,9 +488,15 @@ def _group_rows(
     n = len(starts)
     counts = np.diff(np.append(starts, len(skey)))
     return [
-        np.full(n, layer, np.int64), np.full(n, period, np.int64), np.full(n, res, np.int64),
-        cells[first], cats[first], sts[first], counts.astype(np.int64),
-        np.add.reduceat(lat_e6[order], starts), np.add.reduceat(lon_e6[order], starts),
+        np.full(n, layer, np.int64),
+        np.full(n, period, np.int64),
+        np.full(n, res, np.int64),
+        cells[first],
+        cats[first],
+        sts[first],
+        counts.astype(np.int64),
+        np.add.reduceat(lat_e6[order], starts),
+        np.add.reduceat(lon_e6[order], starts),
     ]
 
 
@@ -469,7 +505,10 @@ def _load_source(layer: int, boundaries: dict[int, datetime]) -> dict[str, np.nd
     table, cat_col, st_col, time_col = _source(layer)
     flags = ", ".join(f"CASE WHEN {time_col} >= %s THEN 1 ELSE 0 END" for _ in PERIODS)
     status_expr = st_col or "''"
-    sql = f"SELECT {cat_col}, {status_expr}, public_lat, public_lon, {flags} FROM {table} WHERE is_public"  # noqa: S608
+    sql = (
+        f"SELECT {cat_col}, {status_expr}, public_lat, public_lon, {flags} "  # noqa: S608
+        f"FROM {table} WHERE is_public"
+    )
     parts: dict[str, list[np.ndarray]] = defaultdict(list)
     with connection.cursor() as cur:
         cur.execute(sql, [_dt_param(boundaries[p]) for p in PERIODS])
@@ -486,7 +525,11 @@ def _load_source(layer: int, boundaries: dict[int, datetime]) -> dict[str, np.nd
             lat_a, lon_a = np.array(lat, np.float64), np.array(lon, np.float64)
             parts["lat"].append(lat_a)
             parts["lon"].append(lon_a)
-            parts["leaf"].append(np.array([point_cell(a, b, FINEST_RES) for a, b in zip(lat, lon, strict=True)], np.int64))
+            parts["leaf"].append(
+                np.array(
+                    [point_cell(a, b, FINEST_RES) for a, b in zip(lat, lon, strict=True)], np.int64
+                )
+            )
             for p, f in zip(PERIODS, fl, strict=True):
                 parts[f"p{p}"].append(np.array(f, bool))
     names = ["cat", "st", "lat", "lon", "leaf", *(f"p{p}" for p in PERIODS)]
@@ -519,7 +562,7 @@ def _bulk_insert(columns: list[np.ndarray]) -> int:
 
 
 def rebuild(*, layer: int | None = None) -> int:
-    """Recompute the aggregates of a layer (all when None) from the source rows; returns rows written."""
+    """Recompute a layer's aggregates (all layers when None) from the source rows; returns rows."""
     layers = list(MapLayer.values) if layer is None else [int(layer)]
     now = timezone.now()
     written = 0
@@ -531,7 +574,8 @@ def rebuild(*, layer: int | None = None) -> int:
                 cur.execute(f'DELETE FROM "{WINDOW_TABLE}" WHERE layer = %s', [lay])  # noqa: S608
                 for p in PERIODS:
                     cur.execute(
-                        f'INSERT INTO "{WINDOW_TABLE}" (layer, days, aged_until) VALUES (%s, %s, %s)',  # noqa: S608
+                        f'INSERT INTO "{WINDOW_TABLE}" (layer, days, aged_until) '  # noqa: S608
+                        "VALUES (%s, %s, %s)",
                         [lay, p, _dt_param(boundaries[p])],
                     )
             src = _load_source(lay, boundaries)
@@ -548,11 +592,21 @@ def rebuild(*, layer: int | None = None) -> int:
                     cells = _parents_np(leaf, res)
                     if lay == MapLayer.POLICE_DATA:
                         # Police rows have no status: (type, all) is the leaf row.
-                        variants = [(cat, zeros)] + ([(zeros, zeros)] if res <= ROLLUP_MAX_RES else [])
+                        variants = [(cat, zeros)] + (
+                            [(zeros, zeros)] if res <= ROLLUP_MAX_RES else []
+                        )
                     elif res <= ROLLUP_MAX_RES:
                         variants = [(cat, st), (cat, zeros), (zeros, st), (zeros, zeros)]
                     else:
                         variants = [(cat, st)]
-                    for c, s in variants:
-                        written += _bulk_insert(_group_rows(lay, period, res, cells, c, s, la, lo))
+                    groups = [
+                        _group_rows(lay, period, res, cells, c, s, la, lo) for c, s in variants
+                    ]
+                    groups = [g for g in groups if g]
+                    if not groups:
+                        continue
+                    merged = [np.concatenate(parts) for parts in zip(*groups, strict=True)]
+                    # Key order (cell, category, status) turns the load into B-tree appends.
+                    order = np.lexsort((merged[5], merged[4], merged[3]))
+                    written += _bulk_insert([col[order] for col in merged])
     return written

@@ -85,7 +85,9 @@ def _split(raw: str | None) -> list[str] | None:
         return None
     values = [v.strip() for v in raw.split(",") if v.strip()]
     if len(values) > MAX_FILTER_VALUES:
-        raise BadMapQuery(_("Too many values in one filter (at most %(n)d).") % {"n": MAX_FILTER_VALUES})
+        raise BadMapQuery(
+            _("Too many values in one filter (at most %(n)d).") % {"n": MAX_FILTER_VALUES}
+        )
     return values or None
 
 
@@ -95,24 +97,41 @@ def parse_bbox(raw: str | None) -> h3grid.BBox:
         raise BadMapQuery(_("The map area (bbox) is required: minLon,minLat,maxLon,maxLat."))
     parts = raw.split(",")
     if len(parts) != 4:
-        raise BadMapQuery(_("The map area (bbox) must be four numbers: minLon,minLat,maxLon,maxLat."))
+        raise BadMapQuery(
+            _("The map area (bbox) must be four numbers: minLon,minLat,maxLon,maxLat.")
+        )
     try:
         min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
     except ValueError:
-        raise BadMapQuery(_("The map area (bbox) must be four numbers: minLon,minLat,maxLon,maxLat.")) from None
+        raise BadMapQuery(
+            _("The map area (bbox) must be four numbers: minLon,minLat,maxLon,maxLat.")
+        ) from None
     if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
-        raise BadMapQuery(_("The map area (bbox) must be four numbers: minLon,minLat,maxLon,maxLat."))
+        raise BadMapQuery(
+            _("The map area (bbox) must be four numbers: minLon,minLat,maxLon,maxLat.")
+        )
     if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
         raise BadMapQuery(_("The longitudes of the map area must be between -180 and 180 degrees."))
     if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
         raise BadMapQuery(_("The latitudes of the map area must be between -90 and 90 degrees."))
     if min_lon > max_lon or min_lat > max_lat:
-        raise BadMapQuery(_("The map area must be given as minLon,minLat,maxLon,maxLat (west, south, east, north)."))
+        raise BadMapQuery(
+            _(
+                "The map area must be given as minLon,minLat,maxLon,maxLat "
+                "(west, south, east, north)."
+            )
+        )
     return min_lon, min_lat, max_lon, max_lat
 
 
 def parse_query(
-    *, bbox: str | None, zoom: int, category: str | None, status: str | None, period: str | None, layer: str | None,
+    *,
+    bbox: str | None,
+    zoom: int,
+    category: str | None,
+    status: str | None,
+    period: str | None,
+    layer: str | None,
 ) -> MapQuery:
     """Validate every map parameter; raises BadMapQuery with a translated message."""
     box = parse_bbox(bbox)
@@ -120,10 +139,16 @@ def parse_query(
         raise BadMapQuery(_("The zoom must be a whole number from 0 to 20."))
     layer_id = LAYERS.get(layer or "reports")
     if layer_id is None:
-        raise BadMapQuery(_("Unknown map layer “%(value)s”; use reports or police.") % {"value": (layer or "")[:40]})
+        raise BadMapQuery(
+            _("Unknown map layer “%(value)s”; use reports or police.")
+            % {"value": (layer or "")[:40]}
+        )
     period_days = PERIODS.get(period or "all")
     if period_days is None:
-        raise BadMapQuery(_("Unknown period “%(value)s”; use 7d, 30d, 365d or all.") % {"value": (period or "")[:40]})
+        raise BadMapQuery(
+            _("Unknown period “%(value)s”; use 7d, 30d, 365d or all.")
+            % {"value": (period or "")[:40]}
+        )
     codes = _split(category)
     statuses = _split(status)
     category_ids: list[int] | None = None
@@ -145,7 +170,9 @@ def parse_query(
             found = dict(Category.objects.filter(code__in=codes).values_list("code", "id"))
             unknown_codes = [c for c in codes if c not in found]
             if unknown_codes:
-                raise BadMapQuery(_("Unknown category “%(value)s”.") % {"value": unknown_codes[0][:60]})
+                raise BadMapQuery(
+                    _("Unknown category “%(value)s”.") % {"value": unknown_codes[0][:60]}
+                )
             category_ids = sorted(set(found.values()))
         if statuses:
             valid = {s.value for s in Status}
@@ -163,7 +190,7 @@ def _cluster_feature(c: aggregates.CellCount) -> str:
     # Written as text: hundreds of clusters per response make dict building + json.dumps
     # the largest cost of a request. Every value is a number or a hex cell id (no escaping).
     return (
-        '{"type":"Feature","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},'
+        '{"type":"Feature","geometry":{"type":"Point","coordinates":[%.6f,%.6f]},'  # noqa: UP031
         '"properties":{"kind":"cluster","count":%d,"cell":"%x"}}' % (c.lon, c.lat, c.count, c.cell)
     )
 
@@ -178,10 +205,14 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
     lon_margin = margin / max(0.05, math.cos(math.radians(max(abs(min_lat), abs(max_lat)))))
     qs = Report.objects.filter(
         is_public=True,
-        lat__gte=min_lat - margin, lat__lte=max_lat + margin,
-        lon__gte=min_lon - lon_margin, lon__lte=max_lon + lon_margin,
-        public_lat__gte=min_lat, public_lat__lte=max_lat,
-        public_lon__gte=min_lon, public_lon__lte=max_lon,
+        lat__gte=min_lat - margin,
+        lat__lte=max_lat + margin,
+        lon__gte=min_lon - lon_margin,
+        lon__lte=max_lon + lon_margin,
+        public_lat__gte=min_lat,
+        public_lat__lte=max_lat,
+        public_lon__gte=min_lon,
+        public_lon__lte=max_lon,
     )
     if q.category_ids is not None:
         qs = qs.filter(category_id__in=q.category_ids)
@@ -190,9 +221,9 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
     if q.period_days:
         qs = qs.filter(created_at__gte=timezone.now() - timedelta(days=q.period_days))
     rows = list(
-        qs.order_by("pk").values_list("pk", "status", "category__code", "duplicate_count", "public_lat", "public_lon")[
-            : POINTS_MAX + 1
-        ]
+        qs.order_by("pk").values_list(
+            "pk", "status", "category__code", "duplicate_count", "public_lat", "public_lon"
+        )[: POINTS_MAX + 1]
     )
     colors = {s.value: c for s, c in STATUS_COLORS.items()}
     return [
@@ -200,8 +231,12 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [round(plon, 6), round(plat, 6)]},
             "properties": {
-                "kind": "report", "id": pk, "status": status, "category": code,
-                "color": colors.get(status, "#555555"), "also_reported": dup,
+                "kind": "report",
+                "id": pk,
+                "status": status,
+                "category": code,
+                "color": colors.get(status, "#555555"),
+                "also_reported": dup,
             },
         }
         for pk, status, code, dup, plat, plon in rows
@@ -214,9 +249,12 @@ def build_map(q: MapQuery) -> dict[str, Any]:
 
 
 def _collection(features: str, mode: str, res: int, total: int) -> str:
-    return (
-        '{"type":"FeatureCollection","features":[%s],"mode":"%s","resolution":%d,"total":%d}'
-        % (features, mode, res, total)
+    text = '{"type":"FeatureCollection","features":[%s],"mode":"%s","resolution":%d,"total":%d}'
+    return text % (
+        features,
+        mode,
+        res,
+        total,
     )
 
 
@@ -226,14 +264,20 @@ def render_map(q: MapQuery) -> str:
     res = h3grid.resolution_for_view(q.bbox, q.zoom)
     cells = h3grid.cover_bbox(q.bbox, res)
     clusters = aggregates.cell_counts(
-        layer=q.layer, period_days=q.period_days, res=res, cells=cells,
-        category_ids=q.category_ids, statuses=q.statuses,
+        layer=q.layer,
+        period_days=q.period_days,
+        res=res,
+        cells=cells,
+        category_ids=q.category_ids,
+        statuses=q.statuses,
     )
     total = sum(c.count for c in clusters)
     if q.layer == MapLayer.CITIZEN_REPORTS and q.zoom >= POINTS_MIN_ZOOM and total <= POINTS_MAX:
         features = _point_features(q)
         if len(features) <= POINTS_MAX:
-            text = ",".join(json.dumps(f, separators=(",", ":"), ensure_ascii=False) for f in features)
+            text = ",".join(
+                json.dumps(f, separators=(",", ":"), ensure_ascii=False) for f in features
+            )
             return _collection(text, "points", res, len(features))
     return _collection(",".join(_cluster_feature(c) for c in clusters), "clusters", res, total)
 
@@ -243,26 +287,35 @@ def render_map(q: MapQuery) -> str:
     response={200: MapFeatureCollection, 304: None, 422: MapError},
     summary="Public map: clusters and reports in a viewport (GeoJSON)",
     description=(
-        "RFC 7946 FeatureCollection. Clusters (`kind: cluster`) carry `count`, the H3 `cell` and sit at the "
-        "mean public location of their reports; at street zoom (≥ 16) with few reports in view, single "
-        "reports (`kind: report`) are returned instead. Counts are exact at every read. Layer `police` "
+        "RFC 7946 FeatureCollection. Clusters (`kind: cluster`) carry `count`, the H3 `cell` "
+        "and sit at the mean public location of their reports; at street zoom (≥ 16) with few "
+        "reports in view, single reports (`kind: report`) are returned instead. Counts are "
+        "exact at every read. Layer `police` "
         "shows police crime-map records (category = crime type numbers, no statuses)."
     ),
 )
 def public_map(
     request: HttpRequest,
-    zoom: int = Query(..., description="Map zoom level, 0–20."),  # noqa: B008
-    bbox: str = Query(..., description="minLon,minLat,maxLon,maxLat (WGS84)", examples=["13.30,49.70,13.45,49.78"]),  # noqa: B008
-    category: str | None = Query(None, description="Category code(s), comma-separated."),  # noqa: B008
-    status: str | None = Query(None, description="Status value(s), comma-separated."),  # noqa: B008
-    period: str | None = Query(None, description="7d, 30d, 365d (created in the last N days) or all (default)."),  # noqa: B008
-    layer: str | None = Query(None, description="reports (default) or police."),  # noqa: B008
+    zoom: int = Query(..., description="Map zoom level, 0–20."),
+    bbox: str = Query(
+        ..., description="minLon,minLat,maxLon,maxLat (WGS84)", examples=["13.30,49.70,13.45,49.78"]
+    ),
+    category: str | None = Query(None, description="Category code(s), comma-separated."),
+    status: str | None = Query(None, description="Status value(s), comma-separated."),
+    period: str | None = Query(
+        None, description="7d, 30d, 365d (created in the last N days) or all (default)."
+    ),
+    layer: str | None = Query(None, description="reports (default) or police."),
 ) -> HttpResponse:
     """GeoJSON clusters or points of the public map for a viewport."""
     try:
-        q = parse_query(bbox=bbox, zoom=zoom, category=category, status=status, period=period, layer=layer)
+        q = parse_query(
+            bbox=bbox, zoom=zoom, category=category, status=status, period=period, layer=layer
+        )
     except BadMapQuery as exc:
-        return JsonResponse({"detail": str(exc)}, status=422, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"detail": str(exc)}, status=422, json_dumps_params={"ensure_ascii": False}
+        )
     body = render_map(q).encode()
     etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
     # Counts change with every report, so caches must revalidate; the ETag makes that cheap.
