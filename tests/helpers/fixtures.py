@@ -67,9 +67,10 @@ def straz_server_factory(
         server.destroy()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser(chromium_path: str) -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright (headless, no downloads)."""
+    """Debian's Chromium driven by Playwright (headless, no downloads); per test, like
+    `chromium_path`, which fails under CI when the browser is missing."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
