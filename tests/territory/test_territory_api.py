@@ -144,7 +144,9 @@ def test_openapi_documents_the_territory_endpoints(citizen: Client) -> None:
         assert path in paths
 
 
-def test_back_office_lists_areas_officers_and_places(client_for: Any, admin_user: Any, district_a: Area) -> None:
+def test_back_office_lists_areas_officers_and_places(
+    client_for: Any, admin_user: Any, district_a: Area
+) -> None:
     Place.objects.create(name="Americká", kind="street", lat=49.7444, lon=13.38, area=district_a)
     client = client_for(admin_user)
     for url in (

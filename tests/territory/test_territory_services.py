@@ -11,10 +11,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone, translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry
-from straz.territory.models import Area, AreaKind, Officer, Place, normalise_place_name
+from straz.territory.models import Area, AreaKind, Officer, Place
+from straz.territory.rules import address_variants, normalise_place_name
 from straz.territory.services import (
     AreaImportError,
     geocode,
@@ -474,3 +477,31 @@ def test_geocode_and_search(district_a: Area) -> None:
     for i in range(15):
         Place.objects.create(name=f"Ulice {i}", kind="street", lat=49.7, lon=13.3)
     assert len(search_places(text="ulice")) == 10
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_address_variants_never_invent_words(text: str) -> None:
+    """Every variant uses only words of the text, the first is the whole text normalised."""
+    variants = address_variants(text, noise={"plzen"})
+    words = set(normalise_place_name(text).split())
+    assert all(set(v.split()) <= words for v in variants)
+    assert len(variants) == len(set(variants))
+    if variants:
+        assert variants[0] == " ".join(normalise_place_name(text).split()[:12])
+    else:
+        assert normalise_place_name(text) == ""
+
+
+def test_address_variants_drop_noise_then_numbers() -> None:
+    assert address_variants("ul. Americká 42, 301 00 Plzeň", noise={"plzen"}) == [
+        "ul americka 42 301 00 plzen",
+        "americka 42",
+        "americka",
+    ]
+    assert address_variants("ul. Piotrkowska 12, 90-001 Łódź", noise={"lodz"}) == [
+        "ul piotrkowska 12 90 001 lodz",
+        "piotrkowska 12",
+        "piotrkowska",
+    ]
+    assert address_variants("Václavské náměstí", noise=set()) == ["vaclavske namesti"]

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from straz.territory.rules import normalise_place_name
+
 
 class AreaKind(models.TextChoices):
     """Kinds of territory the platform knows."""
@@ -99,20 +101,6 @@ class PlaceKind(models.TextChoices):
     STREET = "street", _("Street")
     LANDMARK = "landmark", _("Landmark")
     ADDRESS = "address", _("Address")
-
-
-def normalise_place_name(text: str) -> str:
-    """Lower-case, accent-free, single-spaced form used for matching place names."""
-    import unicodedata
-
-    # NFKD leaves a few Central European letters intact (ł, đ); fold them by hand.
-    folded = text.translate(
-        str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
-    )
-    decomposed = unicodedata.normalize("NFKD", folded)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    cleaned = "".join(c if c.isalnum() else " " for c in bare)
-    return " ".join(cleaned.split())
 
 
 class Place(models.Model):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,8 @@ from straz.accounts import audit
 from straz.accounts.models import User
 from straz.geo.geojson import GeoError, GeoErrorCode, GeoJSONError, ParsedFeature, parse_features
 from straz.geo.polygon_index import PolygonIndex
-from straz.territory.models import Area, AreaKind, Officer, Place, normalise_place_name
+from straz.territory.models import Area, AreaKind, Officer, Place
+from straz.territory.rules import address_variants, normalise_place_name
 
 # ---------------------------------------------------------------------------------------
 # Import
@@ -462,17 +462,9 @@ def search_places(*, text: str, limit: int = 10) -> list[Place]:
     return candidates[:limit]
 
 
-# Czech (301 00, 30100) and Polish (87-100) post codes.
-POSTCODE = re.compile(r"\b(\d{3}\s?\d{2}|\d{2}-\d{3})\b")
-# Words people add to an address that name no place: street-type abbreviations and such.
-ADDRESS_NOISE = frozenset(
-    {"ul", "ulice", "ulica", "c", "p", "cp", "co", "czech", "republic", "cr", "cz", "pl"}
-)
-
-
 def _noise_words() -> set[str]:
     """Words of municipality and city-district names ("Plzeň", "Slovany"), which people append."""
-    words = set(ADDRESS_NOISE)
+    words: set[str] = set()
     names = Area.objects.filter(
         kind__in=[AreaKind.MUNICIPALITY, AreaKind.CITY_DISTRICT]
     ).values_list("name", flat=True)
@@ -483,22 +475,15 @@ def _noise_words() -> set[str]:
 
 def geocode(*, text: str) -> tuple[float, float] | None:
     """(lat, lon) of an address or place text through the local gazetteer, or None."""
-    tokens = normalise_place_name(text).split()[:12]
-    if not tokens:
+    variants = address_variants(text, noise=())
+    if not variants:
         return None
-    found = search_places(text=" ".join(tokens), limit=1)
+    found = search_places(text=variants[0], limit=1)
     if not found:
-        # Drop the city, post code and "ul."; failing that, the house number too. Unknown
-        # words are never dropped, so "Václavské náměstí" does not become "náměstí X".
-        noise = _noise_words()
-        bare = normalise_place_name(POSTCODE.sub(" ", text)).split()[:12]
-        named = [t for t in bare if t not in noise]
-        without_numbers = [t for t in named if not any(ch.isdigit() for ch in t)]
-        for words in (named, without_numbers):
-            if words and words != tokens:
-                found = search_places(text=" ".join(words), limit=1)
-                if found:
-                    break
+        for variant in address_variants(text, noise=_noise_words())[1:]:
+            found = search_places(text=variant, limit=1)
+            if found:
+                break
     if found:
         return found[0].lat, found[0].lon
     return None

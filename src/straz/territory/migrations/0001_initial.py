@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,54 +14,145 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('municipality', 'Municipality'), ('city-district', 'City district'), ('police-district', 'Police district')], db_index=True, max_length=20, verbose_name='kind')),
-                ('code', models.CharField(help_text='RÚIAN or TERYT code', max_length=32, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('geometry', models.JSONField(verbose_name='geometry')),
-                ('min_lon', models.FloatField()),
-                ('min_lat', models.FloatField()),
-                ('max_lon', models.FloatField()),
-                ('max_lat', models.FloatField()),
-                ('population', models.PositiveIntegerField(blank=True, null=True, verbose_name='population')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='territory.area', verbose_name='parent area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("municipality", "Municipality"),
+                            ("city-district", "City district"),
+                            ("police-district", "Police district"),
+                        ],
+                        db_index=True,
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="RÚIAN or TERYT code", max_length=32, verbose_name="code"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("geometry", models.JSONField(verbose_name="geometry")),
+                ("min_lon", models.FloatField()),
+                ("min_lat", models.FloatField()),
+                ("max_lon", models.FloatField()),
+                ("max_lat", models.FloatField()),
+                (
+                    "population",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="population"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="territory.area",
+                        verbose_name="parent area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'area',
-                'verbose_name_plural': 'areas',
-                'ordering': ['kind', 'name'],
+                "verbose_name": "area",
+                "verbose_name_plural": "areas",
+                "ordering": ["kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Officer',
+            name="Officer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('rank', models.CharField(blank=True, default='', max_length=100, verbose_name='rank')),
-                ('phone', models.CharField(blank=True, default='', max_length=40, verbose_name='public phone')),
-                ('email', models.EmailField(blank=True, default='', max_length=254, verbose_name='public e-mail')),
-                ('office', models.CharField(blank=True, default='', max_length=250, verbose_name='office address')),
-                ('office_hours', models.CharField(blank=True, default='', max_length=250, verbose_name='office hours')),
-                ('districts', models.ManyToManyField(blank=True, limit_choices_to={'kind': 'police-district'}, related_name='officers', to='territory.area', verbose_name='police districts')),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='officer_profile', to=settings.AUTH_USER_MODEL, verbose_name='staff account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                (
+                    "rank",
+                    models.CharField(blank=True, default="", max_length=100, verbose_name="rank"),
+                ),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True, default="", max_length=40, verbose_name="public phone"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, default="", max_length=254, verbose_name="public e-mail"
+                    ),
+                ),
+                (
+                    "office",
+                    models.CharField(
+                        blank=True, default="", max_length=250, verbose_name="office address"
+                    ),
+                ),
+                (
+                    "office_hours",
+                    models.CharField(
+                        blank=True, default="", max_length=250, verbose_name="office hours"
+                    ),
+                ),
+                (
+                    "districts",
+                    models.ManyToManyField(
+                        blank=True,
+                        limit_choices_to={"kind": "police-district"},
+                        related_name="officers",
+                        to="territory.area",
+                        verbose_name="police districts",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="officer_profile",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="staff account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'officer',
-                'verbose_name_plural': 'officers',
-                'ordering': ['name'],
+                "verbose_name": "officer",
+                "verbose_name_plural": "officers",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='area',
-            name='primary_officer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='primary_for', to='territory.officer', verbose_name='district officer'),
+            model_name="area",
+            name="primary_officer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="primary_for",
+                to="territory.officer",
+                verbose_name="district officer",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.UniqueConstraint(fields=('kind', 'code'), name='area_kind_code_unique'),
+            model_name="area",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "code"), name="area_kind_code_unique"
+            ),
         ),
     ]
