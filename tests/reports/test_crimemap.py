@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.test import Client, override_settings
+from django.utils import translation
 
 from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry
@@ -54,17 +55,18 @@ PRIMARY = {
 pytestmark = pytest.mark.django_db
 
 
-def run(*paths: Any, fail: bool = False, **options: Any) -> str:
+def run(*paths: Any, fail: bool = False, language: str = "en", **options: Any) -> str:
     """Run `straz import-crime-map`; returns stdout + stderr (expects failure when `fail`)."""
     out, err = io.StringIO(), io.StringIO()
     args = [str(p) for p in paths]
-    if fail:
-        with pytest.raises(CommandError) as excinfo:
-            call_command(
-                "import_crime_map", *args, "--no-progress", stdout=out, stderr=err, **options
-            )
-        return out.getvalue() + err.getvalue() + str(excinfo.value)
-    call_command("import_crime_map", *args, "--no-progress", stdout=out, stderr=err, **options)
+    with translation.override(language):
+        if fail:
+            with pytest.raises(CommandError) as excinfo:
+                call_command(
+                    "import_crime_map", *args, "--no-progress", stdout=out, stderr=err, **options
+                )
+            return out.getvalue() + err.getvalue() + str(excinfo.value)
+        call_command("import_crime_map", *args, "--no-progress", stdout=out, stderr=err, **options)
     return out.getvalue() + err.getvalue()
 
 
@@ -473,3 +475,8 @@ def test_recent_offences_count_in_the_rolling_periods(tmp_path: Path) -> None:
         return int(rows.aggregate(n=Sum("count"))["n"] or 0)
 
     assert (period_total(7), period_total(30), period_total(365), period_total(0)) == (1, 2, 2, 3)
+
+
+def test_summary_speaks_czech_by_default() -> None:
+    out = run(*CODE_LISTS, language="cs")
+    assert "types.json (types): vloženo 22, aktualizováno 0, beze změny 0, přeskočeno 0" in out

@@ -682,3 +682,19 @@ def test_discovery_points_at_this_endpoint(categories: dict[str, Any]) -> None:
         "text/xml",
         "application/json",
     ]
+
+
+@pytest.mark.parametrize(
+    ("headers", "params", "start"),
+    [
+        ({}, {}, "Neznámý service_code"),  # Czech by default
+        ({"Accept-Language": "en"}, {}, "Unknown service_code"),
+        ({"Accept-Language": "pl"}, {}, "Nieznany"),
+        ({"Accept-Language": "en"}, {"locale": "cs"}, "Neznámý service_code"),
+    ],
+)
+def test_error_descriptions_are_in_the_users_language(
+    categories: dict[str, Any], headers: dict[str, str], params: dict[str, str], start: str
+) -> None:
+    response = get(Client(), "services/no-such-thing.json", expect=404, headers=headers, **params)
+    assert assert_error(response, 404).startswith(start)
