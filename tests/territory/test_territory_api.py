@@ -109,6 +109,15 @@ def test_district_list_and_polygons(citizen: Client, district_a: Area, district_
     assert doc["features"][0]["geometry"] == district_a.geometry
     assert "crs" not in doc
     assert inactive.code not in response.content.decode()
+    # Revalidation: unchanged districts answer 304, any change gives a new ETag.
+    etag = response["ETag"]
+    again = citizen.get("/api/v1/districts/geojson", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    district_b.name = "Obvod B (nový)"
+    district_b.save()
+    changed = citizen.get("/api/v1/districts/geojson", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "Obvod B (nový)" in changed.content.decode()
 
 
 def test_place_search(citizen: Client, district_a: Area) -> None:

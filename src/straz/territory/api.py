@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from straz.territory.models import Area, AreaKind, Officer
-from straz.territory.services import route_point, search_places
+from straz.territory.services import district_fingerprint, route_point, search_places
 
 router = Router(tags=["territory"])
 
@@ -125,8 +125,15 @@ def list_districts(request: HttpRequest) -> Any:
 @router.get("/districts/geojson", summary="Police district polygons (GeoJSON)")
 def districts_geojson(request: HttpRequest) -> HttpResponse:
     """A GeoJSON FeatureCollection of active police-district polygons for drawing on a map."""
+    import hashlib
     import json
 
+    # The polygons change rarely and can weigh megabytes: let browsers revalidate cheaply.
+    etag = '"' + hashlib.sha256(repr(district_fingerprint()).encode()).hexdigest()[:20] + '"'
+    if etag in request.headers.get("If-None-Match", ""):
+        not_modified = HttpResponse(status=304)
+        not_modified["ETag"] = etag
+        return not_modified
     features = [
         {
             "type": "Feature",
@@ -142,7 +149,10 @@ def districts_geojson(request: HttpRequest) -> HttpResponse:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return HttpResponse(body, content_type="application/geo+json")
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=60"
+    return response
 
 
 class PlaceQuery(Schema):

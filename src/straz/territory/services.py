@@ -314,6 +314,11 @@ def _fingerprint() -> Fingerprint:
     return int(count or 0), int(active or 0), str(latest or "")
 
 
+def district_fingerprint() -> Fingerprint:
+    """A value that changes whenever any police district changes (for caches and ETags)."""
+    return _fingerprint()
+
+
 def _fingerprint_annotations() -> dict[str, Any]:
     from django.db.models import CharField, IntegerField
     from django.db.models.expressions import RawSQL
