@@ -382,6 +382,12 @@ def refresh_public_map(
         age_period(layer=layer, days=period_days, now=now)
 
 
+def maintain_public_map(now: datetime | None = None) -> dict[str, int]:
+    """Worker job: expire due reports and age every rolling period, so reads find nothing due."""
+    now = now or timezone.now()
+    return {"expired": expire_due_reports(now), "aged_out": age_all_periods(now)}
+
+
 # --- reading -----------------------------------------------------------------------
 
 

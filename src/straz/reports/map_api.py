@@ -25,6 +25,10 @@ router = Router(tags=["map"])
 # Single reports replace clusters only at street zoom and when the view holds few of them.
 POINTS_MIN_ZOOM = 16
 POINTS_MAX = 300
+# Resolution of Report.h3_r9 (the exact point's cell), used to find single reports.
+DUPLICATE_CELL_RES = 9
+# A "street zoom" request whose bbox is much larger than a screen gets clusters instead.
+POINT_SEARCH_MAX_CELLS = 1500
 MAX_FILTER_VALUES = 60
 PERIODS = {"7d": 7, "30d": 30, "365d": 365, "all": aggregates.ALL_TIME}
 LAYERS = {"reports": MapLayer.CITIZEN_REPORTS, "police": MapLayer.POLICE_DATA}
@@ -198,17 +202,17 @@ def _cluster_feature(c: aggregates.CellCount) -> str:
 def _point_features(q: MapQuery) -> list[dict[str, Any]]:
     """Single public reports in the view, at their public location only."""
     min_lon, min_lat, max_lon, max_lat = q.bbox
-    # The exact-location index narrows the search; an approximated report's public point
-    # lies within one coarse hexagon of its exact point, hence the margin.
+    # The index on the exact point's res-9 cell narrows the search to a bounded set of
+    # candidates; an approximated report's public point lies within one coarse hexagon of
+    # its exact point, hence the margin around the view.
     approx_res = int(settings.STRAZ.get("APPROXIMATE_RESOLUTION", 8))
     margin = 1.1 * h3grid.cell_spacing_m(approx_res) / math.sqrt(3) / 111_320.0
     lon_margin = margin / max(0.05, math.cos(math.radians(max(abs(min_lat), abs(max_lat)))))
+    search = (min_lon - lon_margin, min_lat - margin, max_lon + lon_margin, max_lat + margin)
+    candidates = h3grid.cover_bbox(search, DUPLICATE_CELL_RES, buffer=True)
     qs = Report.objects.filter(
         is_public=True,
-        lat__gte=min_lat - margin,
-        lat__lte=max_lat + margin,
-        lon__gte=min_lon - lon_margin,
-        lon__lte=max_lon + lon_margin,
+        h3_r9__in=candidates,
         public_lat__gte=min_lat,
         public_lat__lte=max_lat,
         public_lon__gte=min_lon,
@@ -272,7 +276,13 @@ def render_map(q: MapQuery) -> str:
         statuses=q.statuses,
     )
     total = sum(c.count for c in clusters)
-    if q.layer == MapLayer.CITIZEN_REPORTS and q.zoom >= POINTS_MIN_ZOOM and total <= POINTS_MAX:
+    street_sized = h3grid.estimated_cell_count(q.bbox, DUPLICATE_CELL_RES) <= POINT_SEARCH_MAX_CELLS
+    if (
+        q.layer == MapLayer.CITIZEN_REPORTS
+        and q.zoom >= POINTS_MIN_ZOOM
+        and street_sized
+        and total <= POINTS_MAX
+    ):
         features = _point_features(q)
         if len(features) <= POINTS_MAX:
             text = ",".join(
