@@ -222,3 +222,20 @@ def test_aggregated_tables_as_csv(dataset: Dataset, citizen: Client) -> None:
     )
     assert int(districts["PD-A"]["confirmed"]) == sum(1 for s in a if s.status.value in CONFIRMED)
     assert citizen.get("/statistics/tables/secrets.csv").status_code == 404
+
+
+def test_streams_stay_valid_across_chunk_boundaries() -> None:
+    from straz.analytics import exports
+
+    fields = ["id", "lat", "lon", "label"]
+    for count in (0, 1, exports.BATCH, exports.BATCH + 1, 2 * exports.BATCH + 7):
+        rows = [
+            {"id": i, "lat": 49.5 + i / 1e5, "lon": 13.1, "label": f"=x{i}"} for i in range(count)
+        ]
+        parsed = read_csv("".join(exports.csv_stream(fields, iter(rows))))
+        assert [int(r["id"]) for r in parsed] == list(range(count))
+        assert all(r["label"].startswith("'=") for r in parsed)
+        collection = json.loads("".join(exports.geojson_stream(fields, iter(rows))))
+        assert [f["id"] for f in collection["features"]] == list(range(count))
+        if count:
+            assert collection["features"][-1]["geometry"]["coordinates"] == [13.1, rows[-1]["lat"]]

@@ -25,7 +25,7 @@ def _figure(height: float) -> Figure:
 
 
 def _months(stats: Statistics) -> Figure:
-    figure = _figure(3.6)
+    figure = _figure(3.8)
     ax = figure.add_subplot()
     labels = [row.label for row in stats.by_month]
     positions = range(len(labels))
@@ -46,7 +46,8 @@ def _months(stats: Statistics) -> Figure:
     ax.set_ylabel(_("Reports"))
     ax.set_title(_("Reports by month"))
     if any(bottom):
-        ax.legend(fontsize=7, loc="upper left")
+        # Beside the plot, so that it never hides a bar.
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return figure
 
 

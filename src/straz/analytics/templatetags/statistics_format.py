@@ -36,3 +36,11 @@ def decimal(value: float | None) -> str:
 def status_count(row: object, status: str) -> int:
     """A row's count of one status."""
     return int(getattr(row, "by_status", {}).get(status, 0))
+
+
+@register.filter
+def grouped(value: int | None) -> str:
+    """A count with the locale's thousands separator."""
+    if value is None:
+        return "—"
+    return number_format(value, force_grouping=True)
