@@ -225,3 +225,15 @@ def test_zero_reports_still_sets_up_city_and_users(db: Any) -> None:
     assert ensure_demo_data(report_count=0) is True
     assert Report.objects.count() == 0
     assert User.objects.filter(username__in=DEMO_ROLES).count() == len(DEMO_ROLES)
+
+
+def test_existing_accounts_are_not_touched(db: Any) -> None:
+    admin = User.objects.create_user(
+        username="admin", password="own-secret-password", role=Role.ADMIN
+    )
+    out = io.StringIO()
+    assert ensure_demo_data(report_count=20, stdout=out) is True
+    admin.refresh_from_db()
+    assert admin.check_password("own-secret-password")
+    assert not admin.check_password("admin-demo")
+    assert "admin already exists" in out.getvalue()

@@ -146,6 +146,7 @@ def test_second_report_the_same_day_is_refused_with_429_in_polish(categories: An
     before = stored()
     response = post(client, lat=IN_A[0] + 0.01, description="second one typed")
     assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
     html = response.content.decode()
     assert "second one typed" in html and 'id="error-summary"' in html
     assert "dziennie" in html or "dzień" in html

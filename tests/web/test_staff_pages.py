@@ -202,3 +202,22 @@ def test_adding_a_note_shows_it_with_the_author(file_report: Any, officer: Any, 
 
 def test_admin_sees_link_to_back_office(admin_user: Any, client_for: Any) -> None:
     assert 'id="nav-admin"' in client_for(admin_user).get("/staff/").content.decode()
+
+
+def test_supervisor_reassigns_a_report_officer_cannot(file_report: Any, supervisor: Any, officer: Any,
+                                                      client_for: Any) -> None:
+    from straz.territory.models import Officer
+
+    report = file_report()
+    other = Officer.objects.create(name="nstrm. Karel Dvořák")
+    other.districts.add(report.district)
+    html = client_for(officer).get(f"/staff/reports/{report.pk}/").content.decode()
+    assert 'id="reassign-form"' not in html
+    refused = client_for(officer).post(f"/staff/reports/{report.pk}/", {"action": "reassign", "officer": other.pk})
+    assert refused.status_code == 403
+    client = client_for(supervisor)
+    assert 'id="reassign-form"' in client.get(f"/staff/reports/{report.pk}/").content.decode()
+    response = client.post(f"/staff/reports/{report.pk}/", {"action": "reassign", "officer": other.pk})
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert report.officer_id == other.pk

@@ -266,7 +266,7 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
             f"Territory: Plzeň, {len(CITY_DISTRICTS)} city districts, "
             f"{len(POLICE_DISTRICTS)} police districts.",
         )
-        users = _create_users(areas["police"])
+        users = _create_users(areas["police"], stdout)
         places = _create_places()
         stats = _create_reports(count=count, users=users, places=places)
         _say(
@@ -419,7 +419,7 @@ def _ascii(text: str) -> str:
 # ---------------------------------------------------------------------------------- people
 
 
-def _create_users(police: list[Any]) -> dict[str, Any]:
+def _create_users(police: list[Any], stdout: Any = None) -> dict[str, Any]:
     from straz.accounts.models import Role, User
 
     scopes = {"officer": police[:2], "supervisor": police[:5]}
@@ -438,6 +438,9 @@ def _create_users(police: list[Any]) -> dict[str, Any]:
             )
             if role in scopes:
                 user.districts.set(scopes[role])
+        else:
+            # Never reset the password of an account someone already made.
+            _say(stdout, f"User {role} already exists; left unchanged (demo password not set).")
         users[role] = user
     profile = police[0].primary_officer
     if (

@@ -73,6 +73,7 @@ def js_strings() -> dict[str, str]:
         "Click the map or search for a place.": _("Click the map or search for a place."),
         "Searching…": _("Searching…"),
         "Sending…": _("Sending…"),
+        "Report a problem here": _("Report a problem here"),
         "Reports nearby from the last 30 days: %(count)s. Is yours among them?": _(
             "Reports nearby from the last 30 days: %(count)s. Is yours among them?"
         ),
@@ -91,6 +92,7 @@ def _map_config(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "placesUrl": "/api/v1/places",
         "lookupUrl": "/api/v1/districts/lookup",
         "reportUrl": reverse("web:report-detail", args=[0]).replace("/0/", "/{id}/"),
+        "reportNewUrl": reverse("web:report-new"),
         "statusColors": {s.value: STATUS_COLORS[s] for s in Status},
         "statusLabels": {s.value: str(STATUS_LABELS[s]) for s in Status},
     }
@@ -153,6 +155,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     language = get_language()
     categories = _active_categories()
     status_code = 200
+    extra_headers: dict[str, str] = {}
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, categories=categories, language=language)
         if form.is_valid():
@@ -174,6 +177,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 field = getattr(exc, "field", None)
                 form.add_error(field if field in form.fields else None, exc.message)
                 status_code = exc.status
+                extra_headers = exc.headers()
             else:
                 request.session[SUBMITTED_SESSION_KEY] = _submitted_summary(result)
                 return redirect("web:report-sent")
@@ -197,7 +201,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "attachment_max_mb": settings.STRAZ["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
         "map_config": _map_config(request, categories={c.code: c.name_in(language) for c in categories}),
     }
-    return _page(request, "web/report_form.html", context, status=status_code)
+    response = _page(request, "web/report_form.html", context, status=status_code)
+    for name, value in extra_headers.items():
+        response[name] = value
+    return response
 
 
 def _submitted_summary(result: Any) -> dict[str, Any]:
@@ -452,6 +459,13 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                     messages.success(request, _("The note was saved."))
                     return redirect("web:staff-report", report_id=report.pk)
                 status_code = 422
+            elif action == "reassign":
+                raw = request.POST.get("officer", "")
+                officer_id = int(raw) if raw.isdigit() else None
+                updated = services.reassign_report(user=user, report_id=report.pk, officer_id=officer_id)
+                name = updated.officer.name if updated.officer else _("nobody")
+                messages.success(request, _("The report was assigned to %(officer)s.") % {"officer": name})
+                return redirect("web:staff-report", report_id=report.pk)
             else:
                 messages.error(request, _("Unknown action."))
                 status_code = 400
@@ -486,6 +500,12 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         for n in report.notes.select_related("author").order_by("created_at", "id")
     ]
     can_act = getattr(user, "role", "") in {"officer", "supervisor", "admin"} or user.is_superuser
+    can_reassign = getattr(user, "role", "") in {"supervisor", "admin"} or user.is_superuser
+    officers = []
+    if can_reassign and report.district_id is not None:
+        from straz.territory.models import Officer
+
+        officers = list(Officer.objects.filter(districts=report.district_id).order_by("name"))
     context = {
         "nav": "staff",
         "report": report,
@@ -495,6 +515,8 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         "badge": _deadline_badge(report, now),
         "targets": [(t.value, STATUS_LABELS[t], STATUS_COLORS[t]) for t in allowed_targets(status)] if can_act else [],
         "can_act": can_act,
+        "can_reassign": can_reassign,
+        "officers": officers,
         "events": events,
         "notes": notes,
         "attachments": list(report.attachments.order_by("id")),

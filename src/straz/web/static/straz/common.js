@@ -44,7 +44,7 @@
       maxZoom: 19,
     });
     var container = map.getContainer();
-    container.setAttribute("aria-label", options.label || t("Map"));
+    if (!container.getAttribute("aria-label")) container.setAttribute("aria-label", options.label || t("Map"));
     var notice = null;
     function showOffline() {
       container.classList.add("no-tiles");

@@ -304,6 +304,16 @@
       });
   }
 
+  // FixMyStreet-style: at street level, a click on an empty spot offers to report right there.
+  map.on("click", function (e) {
+    if (map.getZoom() < 14 || !cfg.reportNewUrl) return;
+    var href = cfg.reportNewUrl + "?lat=" + e.latlng.lat.toFixed(6) + "&lon=" + e.latlng.lng.toFixed(6);
+    L.popup().setLatLng(e.latlng)
+      .setContent('<a class="report-here-link" data-testid="report-here-link" href="' + S.escapeHtml(href) + '">' +
+        S.escapeHtml(S.t("Report a problem here")) + "</a>")
+      .openOn(map);
+  });
+
   var loadSoon = S.debounce(function () { syncUrl(); load(); }, 250);
   map.on("moveend", loadSoon);
   form.addEventListener("change", function () { syncUrl(); load(); });
