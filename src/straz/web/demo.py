@@ -232,7 +232,8 @@ PUBLIC_NOTES = {
 
 def _say(stdout: Any, text: str) -> None:
     if stdout is not None:
-        stdout.write(text)
+        # Django's OutputWrapper adds the newline only when missing; plain streams need it.
+        stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def demo_present() -> bool:
