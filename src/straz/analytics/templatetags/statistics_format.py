@@ -29,7 +29,7 @@ def decimal(value: float | None) -> str:
     """A number with one decimal; '—' when unknown."""
     if value is None:
         return "—"
-    return number_format(value, 1)
+    return number_format(value, 1, force_grouping=True)
 
 
 @register.filter
