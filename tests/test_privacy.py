@@ -18,9 +18,11 @@ import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from tests.helpers.routes import NOT_SCANNED, STAFF_ONLY, all_routes, matches
@@ -31,6 +33,7 @@ SCANNER_IP = "192.0.2.1"  # the anonymous visitor who reads; never a reporter
 STATUSES = ["new", "verification", "confirmed", "not_confirmed", "eliminated", "passed_on"]
 ZOOMS = list(range(5, 18))  # bands 5–8, 9–12, 13–17; 17 = street zoom with single points
 FORMATS = ["json", "xml"]
+PERIODS = ["7d", "30d", "365d", "all"]
 
 
 # ------------------------------------------------------------------ the scenario
@@ -66,16 +69,18 @@ def _jpeg_with(comment: bytes) -> bytes:
     return data
 
 
-def _pick_secret_point(resolution: int) -> tuple[float, float]:
-    """A point in district A that is far (> 60 m) from the centre of its coarse cell."""
+def _pick_secret_point(
+    *resolutions: int, south: float = 49.742, west: float = 13.372
+) -> tuple[float, float]:
+    """A point in district A that is far (> 60 m) from the centres of its coarse cells."""
     from straz.reports.rules import public_location
 
     rng = secrets.SystemRandom()
     while True:
-        lat = round(rng.uniform(49.742, 49.755), 7)
-        lon = round(rng.uniform(13.372, 13.386), 7)
-        plat, plon = public_location(lat, lon, approximate=True, resolution=resolution)
-        if _metres(lat, lon, plat, plon) > 60:
+        lat = round(rng.uniform(south, south + 0.013), 7)
+        lon = round(rng.uniform(west, west + 0.014), 7)
+        centres = [public_location(lat, lon, approximate=True, resolution=r) for r in resolutions]
+        if all(_metres(lat, lon, plat, plon) > 60 for plat, plon in centres):
             return lat, lon
 
 
@@ -183,11 +188,23 @@ def scenario(
         )
     services.add_note(user=officer, report_id=s.reports["dump"], text=m["note3"])
 
+    # 5. A police record from the crime-map open data: the public sees it approximated only.
+    crime = _pick_secret_point(7, 8, 9, south=49.722, west=13.352)
+    _import_crime_record(tmp_path, crime)
+    s.points["crime"] = crime
+    s.secret_points.append(crime)
+
     attachment = Attachment.objects.get(report_id=s.reports["drugs"])
     s.attachment_ids.append(attachment.pk)
     s.attachment_paths.append(attachment.path)
     m["sha256"] = attachment.sha256
     m["path"] = attachment.path.rsplit("/", 1)[-1].split(".")[0]
+    from straz.reports.models import CrimeRecord
+
+    record = CrimeRecord.objects.get(external_id=CRIME_ID)
+    s.public_points["crime"] = (record.public_lat, record.public_lon)
+    assert record.is_public
+    assert _metres(*crime, record.public_lat, record.public_lon) > 40
     for key, report_id in s.reports.items():
         report = Report.objects.get(pk=report_id)
         s.public_points[key] = (report.public_lat, report.public_lon)
@@ -199,6 +216,30 @@ def scenario(
     assert Report.objects.get(pk=s.reports["drugs"]).reporter_ip == ip6
     assert attachment.original_name.startswith(m["file"])
     return s
+
+
+CRIME_DATA = Path(__file__).resolve().parent / "reports" / "data" / "crimemap"
+CRIME_ID = "99887766"
+
+
+def _import_crime_record(tmp_path: Path, point: tuple[float, float]) -> None:
+    """Import one offence (relevance 'place of the offence', under investigation)."""
+    feature = {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [point[1], point[0]]},
+        "properties": {
+            "id": int(CRIME_ID),
+            "date": "2024-01-05T10:00:00",
+            "state": 1,
+            "relevance": 1,
+            "types": [311],
+            "mp": False,
+        },
+    }
+    month = tmp_path / "202401.geojson"
+    month.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    lists = [str(CRIME_DATA / n) for n in ("types.json", "states.json", "relevance.json")]
+    call_command("import_crime_map", *lists, str(month), "--no-progress", stdout=io.StringIO())
 
 
 # ------------------------------------------------------------------ what to fetch
@@ -223,6 +264,12 @@ def _map_urls(s: Scenario) -> list[str]:
         bbox = _viewport(*s.points["drugs"], zoom)
         urls += [f"/api/v1/map?bbox={bbox}&zoom={zoom}&category={c}" for c in s.category_codes]
         urls += [f"/api/v1/map?bbox={bbox}&zoom={zoom}&status={st}" for st in STATUSES]
+        urls += [f"/api/v1/map?bbox={bbox}&zoom={zoom}&period={p}" for p in PERIODS]
+        crime_box = _viewport(*s.points["crime"], zoom)
+        urls += [
+            f"/api/v1/map?bbox={crime_box}&zoom={zoom}&layer={layer}"
+            for layer in ("police", "reports")
+        ]
     return urls
 
 
@@ -504,6 +551,11 @@ def test_scan_sees_the_public_data(scenario: Scenario) -> None:
     positions = list(_positions(data))
     plat, plon = scenario.public_points["drugs"]
     assert any(_metres(a, b, plat, plon) < 1 for a, b in positions), positions[:20]
+    clat, clon = scenario.public_points["crime"]
+    data = client.get(f"/api/v1/map?bbox={_viewport(clat, clon, 15)}&zoom=17&layer=police").json()
+    assert any(_metres(a, b, clat, clon) < 1 for a, b in _positions(data)), list(_positions(data))[
+        :20
+    ]
     dlat, dlon = scenario.points["dump"]
     data = client.get(f"/api/v1/map?bbox={_viewport(dlat, dlon, 17)}&zoom=17").json()
     assert any(_metres(a, b, dlat, dlon) < 1 for a, b in _positions(data))
