@@ -418,3 +418,12 @@ def test_czech_error_differs_from_english_once_translated(served: None, citizen:
         citizen, {"category": "nope", "lat": IN_A[0], "lon": IN_A[1]}, HTTP_ACCEPT_LANGUAGE="cs"
     ).json()["detail"]
     assert en != cs and "nope" in cs
+    if (Path(django_settings.LOCALE_PATHS[0]) / "pl" / "LC_MESSAGES" / "django.mo").exists():
+        pl = post_json(
+            citizen, {"category": "nope", "lat": IN_A[0], "lon": IN_A[1]}, HTTP_ACCEPT_LANGUAGE="pl"
+        ).json()["detail"]
+        assert pl not in (en, cs) and "nope" in pl
+    # Validation errors found by the schema are translated too.
+    en_lat = post_json(citizen, ok_body(lat=91), HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+    cs_lat = post_json(citizen, ok_body(lat=91), HTTP_ACCEPT_LANGUAGE="cs").json()["detail"]
+    assert en_lat != cs_lat and "90" in cs_lat
