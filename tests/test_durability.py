@@ -92,10 +92,19 @@ before = snapshot()
 ids = set({ACKED})
 present = set(Report.objects.filter(pk__in=ids).values_list("pk", flat=True))
 public = Report.objects.filter(is_public=True).count()
+from straz.accounts import audit
+from straz.accounts.models import AuditEntry
+audited = set(
+    AuditEntry.objects.filter(object_type="report", object_id__in=[str(i) for i in ids])
+    .values_list("object_id", flat=True)
+)
+chain_problems = [f"#{p.seq}: {p.reason}" for p in audit.verify_chain()]
 aggregates.rebuild(layer=1)
 after = snapshot()
 result = {
     "missing": sorted(ids - present),
+    "unaudited": sorted(ids - {int(x) for x in audited}),
+    "chain_problems": chain_problems,
     "public": public,
     "total": Report.objects.count(),
     "aggregates_match_rebuild": before == after,
@@ -192,6 +201,10 @@ def test_acknowledged_reports_survive_sigkill(straz_server_factory: Any) -> None
 
     check = server.run_django(RECOUNT.replace("{ACKED}", repr(sorted(acknowledged))))
     assert check["missing"] == [], f"acknowledged but missing: {check['missing'][:20]}"
+    assert check["unaudited"] == [], f"reports without an audit entry: {check['unaudited'][:20]}"
+    assert check["chain_problems"] == [], (
+        f"audit chain broken by the kill: {check['chain_problems']}"
+    )
     assert check["public"] >= len(acknowledged)
     assert check["aggregates_match_rebuild"], (
         f"map aggregates differ from a recount: {check['diff']}"
