@@ -168,3 +168,38 @@ def test_api_is_in_the_openapi_schema(db: Any, citizen: Client) -> None:
     operation = schema["paths"]["/api/v1/statistics"]["get"]
     names = {p["name"] for p in operation["parameters"]}
     assert names == {"from", "to", "district", "category", "view"}
+
+
+ODD_VALUES = [
+    "",
+    " ",
+    "0",
+    "-1",
+    "2026-02-30",
+    "2026-1-1",
+    "9999-12-31",
+    "%00",
+    "\u0000",
+    "ž" * 300,
+    "PD-A'--",
+    "[]",
+]
+
+
+def test_odd_input_never_breaks_the_endpoints(dataset: Dataset, citizen: Client) -> None:
+    paths = [
+        "/api/v1/statistics",
+        "/statistics/",
+        "/statistics/reports.csv",
+        "/statistics/charts/statuses.svg",
+    ]
+    for value in ODD_VALUES:
+        for param in ("from", "to", "district", "category", "view"):
+            for path in paths:
+                response = citizen.get(path, {param: value})
+                assert response.status_code in (200, 400, 422), (
+                    path,
+                    param,
+                    value,
+                    response.status_code,
+                )

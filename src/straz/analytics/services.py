@@ -50,7 +50,7 @@ from django.db.models.functions import TruncMonth
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.http import urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from straz.accounts.models import AuditHead, User
 from straz.analytics import rules
@@ -519,7 +519,7 @@ def _compute(
         by_district.append(
             Breakdown(
                 key=area.code if area else NO_DISTRICT,
-                label=area.name if area else "—",
+                label=area.name if area else gettext("Outside every police district"),
                 by_status=acc["status"],
                 population=area.population if area else None,
                 read_on_time=rules.DeadlineShare(*acc["read"]),
