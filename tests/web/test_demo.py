@@ -214,6 +214,20 @@ def test_category_mix_and_recency_look_like_real_data(demo: dict[str, Any]) -> N
     ).exists()
 
 
+def test_police_only_notes_and_addresses_are_plausible(demo: dict[str, Any]) -> None:
+    from straz.reports.models import InternalNote
+
+    assert InternalNote.objects.exists()
+    assert not InternalNote.objects.filter(author__isnull=True).exists()
+    # A typed address names a gazetteer place within a few hundred metres of the point.
+    places = {p.name: p for p in Place.objects.all()}
+    with_address = list(Report.objects.exclude(address_text=""))
+    assert with_address
+    for r in with_address:
+        place = places[r.address_text]
+        assert abs(place.lat - r.lat) < 0.005 and abs(place.lon - r.lon) < 0.007, r.pk
+
+
 def test_gazetteer_is_seeded(demo: dict[str, Any]) -> None:
     assert Place.objects.count() >= 20
     lat, lon = geocode(text="namesti Republiky") or (0.0, 0.0)

@@ -215,6 +215,13 @@ DESCRIPTIONS: dict[str, list[str]] = {
     ],
     "cz-night-noise": ["Hlasitá hudba po 22. hodině každý pátek."],
 }
+# Police-only notes (never public): they let privacy checks look for something real.
+INTERNAL_NOTES = [
+    "Kontrola provedena hlídkou 2. směny, oznamovatel nekontaktován.",
+    "Opakovaný výskyt, doporučeno zařadit do plánu hlídek na víkend.",
+    "Na místě zjištěna skupina osob, poučeny, bez dalších opatření.",
+    "Předán podnět Městské policii Plzeň.",
+]
 PUBLIC_NOTES = {
     "confirmed": ["Lokalita zařazena do plánu hlídkové činnosti.", ""],
     "eliminated": [
@@ -619,7 +626,14 @@ def _client_key(ip: str) -> str:
 
 
 def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> dict[str, int]:
-    from straz.reports.models import Category, EventKind, Report, ReportEvent, ReportSource
+    from straz.reports.models import (
+        Category,
+        EventKind,
+        InternalNote,
+        Report,
+        ReportEvent,
+        ReportSource,
+    )
     from straz.reports.rules import Status as St
     from straz.reports.rules import deadlines_for, h3_int, public_location, public_visibility
     from straz.territory.services import district_index, route_points
@@ -637,7 +651,7 @@ def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> 
     weights = np.array([CATEGORY_MIX[c] for c in codes])
     weights = weights / weights.sum()
     if count == 0:
-        return {"reports": 0, "duplicates": 0, "events": 0}
+        return {"reports": 0, "duplicates": 0, "events": 0, "notes": 0}
 
     dup_count = max(1, count // 33) if count >= 10 else 0
     base_count = count - dup_count
@@ -686,6 +700,17 @@ def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> 
             keys[ip] = _client_key(ip)
         keep = ip_days == 0 or age_days < ip_days
         return {"reporter_ip": ip if keep else None, "reporter_key": keys[ip]}
+
+    place_lat = np.array([p.lat for p in places])
+    place_lon = np.array([p.lon for p in places])
+
+    def nearest_place(lat: float, lon: float) -> str:
+        # Citizens who type an address name the nearest street or landmark, if one is close.
+        if not places:
+            return ""
+        d2 = (place_lat - lat) ** 2 + ((place_lon - lon) * math.cos(math.radians(lat))) ** 2
+        i = int(np.argmin(d2))
+        return str(places[i].name) if math.sqrt(float(d2[i])) * 111_320 < 300 else ""
 
     reports: list[Report] = []
     timelines: list[list[tuple[str, datetime, str, str]]] = []
@@ -745,9 +770,7 @@ def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> 
                 public_lat=plat,
                 public_lon=plon,
                 h3_r9=h3_int(lat, lon, 9),
-                address_text=pyrand.choice(places).name
-                if places and pyrand.random() < 0.25
-                else "",
+                address_text=nearest_place(lat, lon) if pyrand.random() < 0.3 else "",
                 description=pyrand.choice(descriptions)
                 if descriptions and pyrand.random() < 0.5
                 else "",
@@ -834,6 +857,7 @@ def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> 
         set(supervisor.districts.values_list("pk", flat=True)) if supervisor else set()
     )
     events: list[ReportEvent] = []
+    notes: list[InternalNote] = []
     for report, steps in zip(reports, timelines, strict=True):
         # Steps in districts without a demo account carry no actor (officers with no login).
         if report.district_id in officer_scope:
@@ -865,14 +889,26 @@ def _create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> 
                 )
             elif kind == "overdue":
                 events.append(ReportEvent(report=report, at=at, kind=EventKind.OVERDUE))
+            if kind == "status" and to_status in ("confirmed", "not_confirmed") and actor:
+                if pyrand.random() < 0.3:
+                    notes.append(
+                        InternalNote(
+                            report=report,
+                            author=actor,
+                            text=pyrand.choice(INTERNAL_NOTES),
+                            created_at=at,
+                        )
+                    )
     for dup in duplicates:
         events.append(
             ReportEvent(report=dup, at=dup.created_at, kind=EventKind.CREATED, to_status="new")
         )
         events.append(ReportEvent(report=dup, at=dup.created_at, kind=EventKind.DUPLICATE))
     ReportEvent.objects.bulk_create(events, batch_size=1000)
+    InternalNote.objects.bulk_create(notes, batch_size=1000)
     return {
         "reports": len(reports) + len(duplicates),
         "duplicates": len(duplicates),
         "events": len(events),
+        "notes": len(notes),
     }
