@@ -32,5 +32,13 @@ def serve(*, host: str, port: int, threads: int = 8, with_worker: bool = False) 
         from straz.web.worker import run_worker
 
         threading.Thread(target=run_worker, kwargs={"quiet": True}, daemon=True, name="straz-worker").start()
+    from django.conf import settings
+
+    # Behind configured reverse proxies Django reads X-Forwarded-For itself (counting the
+    # trusted hops, reports.intake); otherwise waitress drops such headers from clients.
+    behind_proxy = settings.STRAZ["TRUSTED_PROXY_COUNT"] > 0
     print(f"Straz is serving on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
-    waitress.serve(application, host=host, port=port, threads=threads, ident="straz", clear_untrusted_proxy_headers=True)
+    waitress.serve(
+        application, host=host, port=port, threads=threads, ident="straz",
+        clear_untrusted_proxy_headers=not behind_proxy,
+    )
