@@ -275,6 +275,23 @@ def test_every_bad_feature_is_listed_with_its_index() -> None:
     ]
 
 
+def test_a_hopeless_file_stops_after_max_errors_and_says_so() -> None:
+    from straz.geo.geojson import MAX_ERRORS
+
+    doc = fc(*[None] * (MAX_ERRORS + 10))
+    with pytest.raises(GeoJSONError) as info:
+        parse_features(doc)
+    errors = info.value.errors
+    assert len(errors) == MAX_ERRORS + 1
+    assert all(e.code is GeoErrorCode.MISSING_GEOMETRY for e in errors[:-1])
+    assert errors[-1].code is GeoErrorCode.TOO_MANY_ERRORS and errors[-1].feature_index is None
+    assert errors[-1].params == {"shown": MAX_ERRORS, "after": MAX_ERRORS - 1}
+    # Exactly MAX_ERRORS bad features and nothing after them: no "stopped" note.
+    with pytest.raises(GeoJSONError) as info:
+        parse_features(fc(*[None] * MAX_ERRORS))
+    assert len(info.value.errors) == MAX_ERRORS
+
+
 def test_overlapping_parts_of_a_multipolygon_are_refused() -> None:
     doc = {
         "type": "MultiPolygon",

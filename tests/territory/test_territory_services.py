@@ -212,6 +212,33 @@ def test_population_and_parent() -> None:
     assert any("Parent area with code 999 does not exist" in m for m in info.value.messages)
 
 
+def test_every_geo_error_code_has_a_sentence() -> None:
+    from straz.geo.geojson import GeoError, GeoErrorCode
+    from straz.territory.services import describe_geo_error
+
+    params = {
+        "reason": "r",
+        "line": 1,
+        "column": 2,
+        "expected": "e",
+        "found": "f",
+        "lon": 1.5,
+        "lat": 2.5,
+        "ring": 0,
+        "polygon": 0,
+        "first": [0, 0],
+        "last": [1, 1],
+        "count": 2,
+        "shown": 50,
+        "after": 60,
+    }
+    with translation.override("en"):
+        sentences = {code: describe_geo_error(GeoError(code, 3, params)) for code in GeoErrorCode}
+    assert all(s.startswith("Feature 3: ") for s in sentences.values())
+    assert len(set(sentences.values())) == len(GeoErrorCode)  # each reason says something different
+    assert "%(" not in "".join(sentences.values())
+
+
 def test_unknown_kind_and_not_json() -> None:
     with translation.override("en"):
         with pytest.raises(AreaImportError, match="Unknown kind"):

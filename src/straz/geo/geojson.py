@@ -53,6 +53,7 @@ class GeoErrorCode(StrEnum):
     SELF_INTERSECTION = "self_intersection"
     INVALID_POLYGON = "invalid_polygon"
     EMPTY = "empty"
+    TOO_MANY_ERRORS = "too_many_errors"
 
 
 @dataclass(frozen=True)
@@ -318,7 +319,12 @@ def parse_features(source: str | bytes | Mapping[str, Any]) -> list[ParsedFeatur
             geom = _build_geometry(feature["geometry"])
         except _Problem as problem:
             errors.append(GeoError(problem.code, index, problem.params))
-            if len(errors) >= MAX_ERRORS:
+            if len(errors) >= MAX_ERRORS and index + 1 < len(raw):
+                errors.append(
+                    GeoError(
+                        GeoErrorCode.TOO_MANY_ERRORS, None, {"shown": MAX_ERRORS, "after": index}
+                    )
+                )
                 break
             continue
         parsed.append(

@@ -106,6 +106,14 @@ def describe_geo_error(error: GeoError) -> str:
             reason = _("the polygon intersects itself")
     elif code is GeoErrorCode.EMPTY:
         reason = _("the geometry is empty (no area)")
+    elif code is GeoErrorCode.TOO_MANY_ERRORS:
+        reason = (
+            _(
+                "checking stopped after %(shown)s problems (at feature %(after)s); "
+                "fix these and try again"
+            )
+            % p
+        )
     else:
         if "lon" in p:
             reason = _("invalid polygon (%(reason)s) at longitude %(lon)s, latitude %(lat)s") % p
