@@ -407,3 +407,25 @@ def test_feature_id_may_sit_on_the_feature() -> None:
         "properties": {"date": "2024-01-01T00:00:00"},
     }
     assert cr.row_from_feature(feature).external_id == "42"
+
+
+def test_csv_in_sjtsk_metres_is_converted_to_wgs84() -> None:
+    import csv
+
+    from pyproj import Transformer
+
+    to_sjtsk = Transformer.from_crs("EPSG:4326", "EPSG:5514", always_xy=True)
+    rows = list(csv.reader(io.StringIO((DATA / "202401.csv").read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(rows[0])
+    for row in rows[1:]:
+        x, y = to_sjtsk.transform(float(row[1]), float(row[2]))
+        writer.writerow([row[0], f"{x:.2f}", f"{y:.2f}", *row[3:]])
+    converted = rows_of(list(iter_csv(io.BytesIO(out.getvalue().encode()))))
+    with (DATA / "202401.csv").open("rb") as handle:
+        original = rows_of(list(iter_csv(handle)))
+    assert len(converted) == len(original) == 14
+    for a, b in zip(converted, original, strict=True):
+        assert a.external_id == b.external_id
+        assert a.lon == pytest.approx(b.lon, abs=2e-6) and a.lat == pytest.approx(b.lat, abs=2e-6)

@@ -222,6 +222,29 @@ def row_from_feature(feature: Any) -> CrimeRow:
     return row_from_properties(props, lon, lat)
 
 
+# Czech exports made in GIS tools often carry S-JTSK / Krovak East North (EPSG:5514)
+# metres instead of WGS84 degrees; the two ranges cannot be confused.
+_SJTSK_X = (-950_000.0, -400_000.0)
+_SJTSK_Y = (-1_300_000.0, -900_000.0)
+_sjtsk_transformer: Any = None
+
+
+def is_sjtsk(x: float, y: float) -> bool:
+    """True when (x, y) lie in the S-JTSK range covering Czechia."""
+    return _SJTSK_X[0] <= x <= _SJTSK_X[1] and _SJTSK_Y[0] <= y <= _SJTSK_Y[1]
+
+
+def sjtsk_to_wgs84(x: float, y: float) -> tuple[float, float]:
+    """EPSG:5514 metres to WGS84 (lon, lat), rounded to about 10 cm."""
+    global _sjtsk_transformer
+    if _sjtsk_transformer is None:
+        from pyproj import Transformer
+
+        _sjtsk_transformer = Transformer.from_crs("EPSG:5514", "EPSG:4326", always_xy=True)
+    lon, lat = _sjtsk_transformer.transform(x, y)
+    return round(float(lon), 6), round(float(lat), 6)
+
+
 def row_from_csv(record: Mapping[str, Any], *, decimal_comma: bool = False) -> CrimeRow:
     """Parse one CSV row (columns id, x = lon, y = lat, date, state, relevance, types, mp)."""
     external_id = parse_external_id(record.get("id"))
@@ -233,10 +256,11 @@ def row_from_csv(record: Mapping[str, Any], *, decimal_comma: bool = False) -> C
         or (isinstance(y, str) and not y.strip())
     ):
         raise BadRecord(NO_LOCATION)
-    lon, lat = check_point(
-        parse_coordinate(x, decimal_comma=decimal_comma),
-        parse_coordinate(y, decimal_comma=decimal_comma),
-    )
+    x_num = parse_coordinate(x, decimal_comma=decimal_comma)
+    y_num = parse_coordinate(y, decimal_comma=decimal_comma)
+    if is_sjtsk(x_num, y_num):
+        x_num, y_num = sjtsk_to_wgs84(x_num, y_num)
+    lon, lat = check_point(x_num, y_num)
     props = dict(record)
     props["id"] = external_id
     return row_from_properties(props, lon, lat)
