@@ -265,6 +265,11 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
 
     count = DEFAULT_REPORT_COUNT if report_count is None else max(0, int(report_count))
     with transaction.atomic():
+        # Take the audit chain's head lock first: two `straz demo` runs at once then queue
+        # here (SQLite's IMMEDIATE transactions already do) instead of clashing on codes.
+        from straz.accounts.models import AuditHead
+
+        AuditHead.objects.select_for_update().get_or_create(id=1)
         if demo_present():  # another process won the race while we waited for the lock
             return False
         seed_categories()
