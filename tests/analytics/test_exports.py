@@ -77,11 +77,15 @@ def test_public_csv_lists_exactly_the_public_reports_without_personal_data(
         "created_at",
         "updated_at",
         "occurred_on",
+        "duplicate_count",
     }
     r1 = by_id[dataset.reports["r1"].pk]
     assert (r1["category"], r1["status"], r1["district"]) == ("illegal-dump", "new", "PD-A")
     assert r1["created_at"] == "2026-01-10T10:00:00Z"
     assert r1["occurred_on"] == "2026-01-10"
+    # r3 was reported again (r9): the public sees "also reported by 1".
+    assert by_id[dataset.reports["r3"].pk]["duplicate_count"] == "1"
+    assert r1["duplicate_count"] == "0"
 
 
 def test_public_exports_show_approximated_categories_at_their_public_location(

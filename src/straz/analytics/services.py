@@ -598,6 +598,7 @@ PUBLIC_EXPORT_FIELDS = [
     "created_at",
     "updated_at",
     "occurred_on",
+    "duplicate_count",
 ]
 # Staff get everything in their scope except the reporter's IP address and its hash.
 STAFF_EXPORT_FIELDS = [
@@ -664,6 +665,7 @@ _PUBLIC_COLUMNS = [
     "created_at",
     "updated_at",
     "occurred_at",
+    "duplicate_count",
 ]
 EXPORT_CHUNK = 2000
 
@@ -755,5 +757,7 @@ def export_reports(
                 lat=round(rec["public_lat"], 6),
                 lon=round(rec["public_lon"], 6),
                 occurred_on=occurred.astimezone(local_tz).date().isoformat() if occurred else "",
+                # "Also reported by N people" is on the public report page too.
+                duplicate_count=rec["duplicate_count"],
             )
         yield row
