@@ -531,6 +531,12 @@ def test_request_filters(reports: dict[str, Report]) -> None:
         drugs,
     }
     assert len(get(c, "requests.json", status="open,closed").json()) == 3
+    # Parameters may also be repeated (the spec allows both spellings).
+    repeated = c.get(
+        BASE
+        + "requests.json?status=closed&status=open&service_code=drug-use&service_code=illegal-dump"
+    )
+    assert len(repeated.json()) == 3
     # Older than the default 90-day window: only an explicit window or id list finds it.
     Report.objects.filter(pk=reports["drugs"].pk).update(
         created_at=timezone.now() - timedelta(days=120)
@@ -699,3 +705,11 @@ def test_error_descriptions_are_in_the_users_language(
 ) -> None:
     response = get(Client(), "services/no-such-thing.json", expect=404, headers=headers, **params)
     assert assert_error(response, 404).startswith(start)
+
+
+def test_head_and_cors_preflight(categories: dict[str, Any]) -> None:
+    assert Client().head(BASE + "services.json").status_code == 200
+    preflight = Client().options(BASE + "requests.json")
+    assert preflight.status_code == 204
+    assert "POST" in preflight["Access-Control-Allow-Methods"]
+    assert get(Client(), "services.json")["Access-Control-Allow-Origin"] == "*"

@@ -290,7 +290,7 @@ def _list_requests(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse
     qs = _public_reports(now)
     page = _positive_int("page", params.get("page"), 1, 1_000_000)
     page_size = _positive_int("page_size", params.get("page_size"), MAX_PAGE_SIZE, MAX_PAGE_SIZE)
-    ids = _split(params.get("service_request_id"))
+    ids = _split(",".join(params.getlist("service_request_id")))
     if ids:
         # GeoReport: a list of ids overrides every other filter.
         if len(ids) > MAX_IDS or not all(re.fullmatch(r"\d{1,18}", i) for i in ids):
@@ -303,7 +303,7 @@ def _list_requests(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse
             )
         qs = qs.filter(pk__in=[int(i) for i in ids])
     else:
-        codes = _split(params.get("service_code"))
+        codes = _split(",".join(params.getlist("service_code")))
         if codes:
             found = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
             unknown = [c for c in codes if c not in found]
@@ -325,7 +325,7 @@ def _list_requests(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse
         qs = qs.filter(created_at__gte=start)
         if end is not None:
             qs = qs.filter(created_at__lte=end)
-        statuses = {s.lower() for s in _split(params.get("status"))}
+        statuses = {s.lower() for s in _split(",".join(params.getlist("status")))}
         if statuses - {"open", "closed"}:
             raise Open311Error(400, _("status must be open, closed, or both separated by a comma."))
         if statuses == {"open"}:
