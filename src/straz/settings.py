@@ -128,6 +128,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root even when serving from finders
 MEDIA_ROOT = DATA_DIR / "media"
 # Files are served from the package in every mode, so a checkout needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
