@@ -209,6 +209,17 @@ def test_population_and_parent() -> None:
             parent_code="999",
         )
     assert any("population obyv must be a whole number" in m for m in info.value.messages)
+    for bad in (1.5, "many", 3e9, True, None):
+        with translation.override("en"), pytest.raises(AreaImportError, match="population"):
+            import_areas(
+                features_source=collection(
+                    ({"kod": "2", "nazev": "B", "obyv": bad}, square(13.3, 49.7, 0.1))
+                ),
+                kind=AreaKind.CITY_DISTRICT,
+                code_field="kod",
+                name_field="nazev",
+                population_field="obyv",
+            )
     assert any("Parent area with code 999 does not exist" in m for m in info.value.messages)
 
 

@@ -210,7 +210,8 @@ def import_areas(
                 if isinstance(raw, bool) or raw is None:
                     raise ValueError
                 number = float(raw)
-                if number != int(number) or number < 0:
+                # PositiveIntegerField is a 32-bit column on PostgreSQL.
+                if number != int(number) or not 0 <= number <= 2_147_483_647:
                     raise ValueError
                 population = int(number)
             except (TypeError, ValueError, OverflowError):
