@@ -235,6 +235,31 @@ def test_overdue_reports_are_flagged_once_and_supervisors_told(
     assert len(mail.outbox) == 1
 
 
+def test_overdue_mail_speaks_each_supervisors_language(
+    supervisor: Any, district_a: Any, report_a: Report
+) -> None:
+    from straz.accounts.models import Role, User
+
+    supervisor.email, supervisor.language = "cs@policie.example", ""
+    supervisor.save()
+    polish = User.objects.create_user(
+        username="nadkomisarz",
+        password="x",
+        role=Role.SUPERVISOR,
+        email="pl@policja.example",
+        language="pl",
+    )
+    polish.districts.add(district_a)
+    mail.outbox.clear()
+    assert jobs.flag_overdue_reports(now=timezone.now() + timedelta(days=3)) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == ["cs@policie.example", "pl@policja.example"]
+    with translation.override("pl"):
+        from django.utils.translation import gettext
+
+        expected_pl = gettext("Report #%(id)s missed its deadline") % {"id": report_a.pk}
+    assert [m.subject for m in mail.outbox if m.to == ["pl@policja.example"]] == [expected_pl]
+
+
 def test_read_reports_are_not_overdue_before_the_verify_deadline(
     officer: Any, report_a: Report
 ) -> None:

@@ -22,17 +22,23 @@ IDEMPOTENCY_TTL = timedelta(days=7)
 BATCH = 500
 
 
-def _supervisor_emails(district_id: int | None) -> list[str]:
+def _supervisor_emails(district_id: int | None) -> dict[str, list[str]]:
+    """E-mail addresses of a district's supervisors, grouped by their language."""
     if district_id is None:
-        return []
+        return {}
     users = User.objects.filter(
         role=Role.SUPERVISOR, is_active=True, districts=district_id
     ).exclude(email="")
-    return sorted(set(users.values_list("email", flat=True)))
+    languages = {code for code, _name in settings.LANGUAGES}
+    grouped: dict[str, set[str]] = {}
+    for email, language in users.values_list("email", "language"):
+        lang = language if language in languages else settings.LANGUAGE_CODE
+        grouped.setdefault(lang, set()).add(email)
+    return {lang: sorted(emails) for lang, emails in grouped.items()}
 
 
-def _notify_supervisors(report: Report, recipients: list[str]) -> None:
-    with translation.override(settings.LANGUAGE_CODE):
+def _notify_supervisors(report: Report, recipients: list[str], language: str) -> None:
+    with translation.override(language):
         district = report.district.name if report.district else "—"
         subject = _("Report #%(id)s missed its deadline") % {"id": report.pk}
         if report.read_at is None:
@@ -95,7 +101,8 @@ def _flag_one(report_id: int, now: datetime) -> int:
             from_status=report.status,
             to_status=report.status,
         )
-        recipients = _supervisor_emails(report.district_id)
+        by_language = _supervisor_emails(report.district_id)
+        notified = sum(len(v) for v in by_language.values())
         audit.record(
             action="report.overdue",
             object_type="report",
@@ -105,11 +112,11 @@ def _flag_one(report_id: int, now: datetime) -> int:
             after={
                 "overdue_flagged_at": now,
                 "unread": report.read_at is None,
-                "notified": len(recipients),
+                "notified": notified,
             },
         )
-        if recipients:
-            _notify_supervisors(report, recipients)
+        for language, recipients in sorted(by_language.items()):
+            _notify_supervisors(report, recipients, language)
         return 1
 
 
