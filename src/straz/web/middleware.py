@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -22,6 +24,8 @@ class BodySizeLimitMiddleware:
         except ValueError:
             length = 0
         if length > limit:
-            message = _("The request is too large (%(size)d MB at most).") % {"size": limit // (1024 * 1024)}
+            # This runs before LocaleMiddleware, so pick the user's language here.
+            with translation.override(translation.get_language_from_request(request)):
+                message = _("The request is too large (%(size)d MB at most).") % {"size": limit // (1024 * 1024)}
             return JsonResponse({"detail": message}, status=413)
         return self.get_response(request)
