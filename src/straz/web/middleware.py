@@ -7,7 +7,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 
