@@ -258,30 +258,47 @@ _FIELDS = (
 _INSERT_COLUMNS = ("external_id", "imported_at", "source_file", *_FIELDS)
 
 
-def _insert_records(records: list[CrimeRecord]) -> None:
-    """Insert new records with one executemany (the ORM's per-value preparation dominated)."""
+def _db_values(record: CrimeRecord, names: tuple[str, ...]) -> list[Any]:
+    """Column values ready for the database driver."""
     ops = connection.ops
-    table = ops.quote_name(CrimeRecord._meta.db_table)
-    columns = [CrimeRecord._meta.get_field(name).column for name in _INSERT_COLUMNS]
-    marks = [
-        "%s::jsonb" if name == "types" and connection.vendor == "postgresql" else "%s"
-        for name in _INSERT_COLUMNS
-    ]
+    row: list[Any] = []
+    for name in names:
+        value = getattr(record, name)
+        if name == "types":
+            value = json.dumps(value)
+        elif name in ("occurred_at", "imported_at"):
+            value = ops.adapt_datetimefield_value(value)
+        row.append(value)
+    return row
+
+
+def _placeholder(name: str) -> str:
+    return "%s::jsonb" if name == "types" and connection.vendor == "postgresql" else "%s"
+
+
+def _column(name: str) -> str:
+    return connection.ops.quote_name(CrimeRecord._meta.get_field(name).column)
+
+
+def _insert_records(records: list[CrimeRecord]) -> None:
+    """Insert new records with executemany (the ORM's per-value preparation dominated)."""
+    table = connection.ops.quote_name(CrimeRecord._meta.db_table)
     sql = (
-        f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) "  # noqa: S608 - names from the model
-        f"VALUES ({', '.join(marks)})"
+        f"INSERT INTO {table} ({', '.join(_column(n) for n in _INSERT_COLUMNS)}) "  # noqa: S608 - model names
+        f"VALUES ({', '.join(_placeholder(n) for n in _INSERT_COLUMNS)})"
     )
-    rows = []
-    for r in records:
-        row: list[Any] = []
-        for name in _INSERT_COLUMNS:
-            value = getattr(r, name)
-            if name == "types":
-                value = json.dumps(value)
-            elif name in ("occurred_at", "imported_at"):
-                value = ops.adapt_datetimefield_value(value)
-            row.append(value)
-        rows.append(row)
+    rows = [_db_values(r, _INSERT_COLUMNS) for r in records]
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 1000):
+            cursor.executemany(sql, rows[start : start + 1000])
+
+
+def _update_records(records: list[CrimeRecord], names: tuple[str, ...]) -> None:
+    """Update changed records by primary key with executemany (bulk_update's CASE is slow)."""
+    table = connection.ops.quote_name(CrimeRecord._meta.db_table)
+    assignments = ", ".join(f"{_column(n)} = {_placeholder(n)}" for n in names)
+    sql = f"UPDATE {table} SET {assignments} WHERE id = %s"  # noqa: S608 - model names
+    rows = [[*_db_values(r, names), r.pk] for r in records]
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 1000):
             cursor.executemany(sql, rows[start : start + 1000])
@@ -348,9 +365,7 @@ def _store_batch(
             _insert_records(creates)
             inserted = len(creates)
         if updates:
-            CrimeRecord.objects.bulk_update(
-                updates, [*_FIELDS, "imported_at", "source_file"], batch_size=500
-            )
+            _update_records(updates, (*_FIELDS, "imported_at", "source_file"))
             updated = len(updates)
         if inserted or updated:
             if update_map:
@@ -483,7 +498,7 @@ def reapply_public_rules(*, update_map: bool = True, batch_size: int = 5000) -> 
                 updates.append(record)
                 changes.append((before, crime_footprint(record)))
             if updates:
-                CrimeRecord.objects.bulk_update(updates, list(fields), batch_size=500)
+                _update_records(updates, fields)
                 if update_map:
                     _apply_map_changes(changes)
                 audit.record(
