@@ -14,7 +14,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Sum
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from straz.accounts.audit import verify_chain
@@ -381,9 +383,17 @@ def test_hidden_types_and_states_are_settings() -> None:
         "CRIME_MAP_HIDDEN_TYPE_IDS": [4],
         "CRIME_MAP_NON_PUBLIC_STATE_NAMES": [],
     }
-    with override_settings(STRAZ=conf):
+    with override_settings(STRAZ=conf), CaptureQueriesContext(connection) as queries:
         out = run(reapply_rules=True)
     assert "Public rules re-applied: 4 records changed." in out
+    # Records are read in chunks, not one query per record.
+    table = CrimeRecord._meta.db_table
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and table in q["sql"]
+    ]
+    assert len(reads) == 2, reads
     public = {r.external_id for r in CrimeRecord.objects.filter(is_public=True)}
     # Type 4 ("Ostatní") and its children 41, 42 are now hidden; states no longer hide.
     assert public == (PUBLIC_IDS - {"11453307", "11453311"}) | {"11453306", "11453310"}

@@ -480,7 +480,7 @@ def reapply_public_rules(*, update_map: bool = True, batch_size: int = 5000) -> 
                 CrimeRecord.objects.select_for_update()
                 .filter(id__gt=last_id)
                 .order_by("id")
-                .only("id", "types", "state_id", "lat", "lon", *fields)[:batch_size]
+                .only("id", "types", "state_id", "lat", "lon", "occurred_at", *fields)[:batch_size]
             )
             if not chunk:
                 break
