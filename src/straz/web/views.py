@@ -50,6 +50,8 @@ def js_strings() -> dict[str, str]:
         "The map data could not be loaded. Try again.": _("The map data could not be loaded. Try again."),
         "Reports in view: %(count)s": _("Reports in view: %(count)s"),
         "No reports in view for these filters.": _("No reports in view for these filters."),
+        "Police records in view: %(count)s": _("Police records in view: %(count)s"),
+        "No police records in view.": _("No police records in view."),
         "Reports here: %(count)s (zoom in)": _("Reports here: %(count)s (zoom in)"),
         "Police records here: %(count)s (zoom in)": _("Police records here: %(count)s (zoom in)"),
         "Report #%(id)s": _("Report #%(id)s"),

@@ -260,8 +260,12 @@
     if (typeof data.total === "number") total = data.total;
     el.setAttribute("data-report-count", String(total));
     el.setAttribute("data-mode", data.mode || "");
-    setState("idle", total ? S.t("Reports in view: %(count)s", { count: total.toLocaleString(lang) })
-      : S.t("No reports in view for these filters."));
+    var shown = total.toLocaleString(lang);
+    if (police) {
+      setState("idle", total ? S.t("Police records in view: %(count)s", { count: shown }) : S.t("No police records in view."));
+    } else {
+      setState("idle", total ? S.t("Reports in view: %(count)s", { count: shown }) : S.t("No reports in view for these filters."));
+    }
   }
 
   // A plain list of the single reports in view: reachable by keyboard and screen readers,
