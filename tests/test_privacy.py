@@ -189,7 +189,7 @@ def scenario(
     services.add_note(user=officer, report_id=s.reports["dump"], text=m["note3"])
 
     # 5. A police record from the crime-map open data: the public sees it approximated only.
-    crime = _pick_secret_point(7, 8, 9, south=49.722, west=13.352)
+    crime = _pick_secret_point(7, 8, 9, south=49.745, west=13.352)  # apart from the others
     _import_crime_record(tmp_path, crime)
     s.points["crime"] = crime
     s.secret_points.append(crime)
