@@ -233,3 +233,53 @@ def test_the_intake_and_workflow_services_keep_the_map_exact(
     aggregates.age_all_periods(now)
     assert stored_rows() == expected_rows(now=now)
     assert Report.objects.filter(is_public=True).count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_on_postgresql_neither_deadlock_nor_lose_counts(categories: dict[str, Any]) -> None:
+    import threading
+
+    from django.db import connection, transaction
+
+    from straz.accounts import audit
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE; the lock order matters on PostgreSQL")
+    now = datetime.now(UTC)
+    existing = [create_report(categories["dump"], 49.74 + i * 1e-4, 13.37, now=now).pk for i in range(12)]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def moves_map_then_audits() -> None:
+        try:
+            barrier.wait()
+            for pk in existing:
+                with transaction.atomic():
+                    change_status(pk, "verification", now=now)
+                    audit.record(action="test.transition", object_type="report", object_id=pk, actor_label="t")
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def audits_then_moves_map() -> None:
+        try:
+            barrier.wait()
+            for i in range(12):
+                with transaction.atomic():
+                    audit.record(action="test.submit", object_type="report", object_id=i, actor_label="t")
+                    create_report(categories["dump"], 49.745 + i * 1e-4, 13.372, now=now)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=moves_map_then_audits), threading.Thread(target=audits_then_moves_map)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    aggregates.age_all_periods(now)
+    assert stored_rows() == expected_rows(now=now)
+    assert Report.objects.filter(status="verification").count() == 12

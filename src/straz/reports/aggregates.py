@@ -214,6 +214,21 @@ def _write(deltas: dict[Key, list[int]]) -> None:
                 cur.executemany(f"DELETE FROM {TABLE} WHERE {where} AND count = 0", emptied)  # noqa: S608
 
 
+def _lock_in_audit_order() -> None:
+    """On PostgreSQL, take the audit head before any map row.
+
+    Every state change appends to the audit log, which locks its single head row; if one
+    use case moved the map first and audited second while another did the reverse, two
+    writers could each hold what the other waits for. Taking the head first here makes
+    the order AuditHead → MapWindow → MapCell whatever the caller does (SQLite writers are
+    serialised by BEGIN IMMEDIATE already).
+    """
+    if _is_postgres():
+        from straz.accounts.models import AuditHead
+
+        AuditHead.objects.select_for_update().get_or_create(id=1)
+
+
 def apply_change(*, old: Footprint | None, new: Footprint | None) -> None:
     """Move one report's footprint from `old` to `new` (either may be None)."""
     apply_changes([(old, new)])
@@ -225,6 +240,7 @@ def apply_changes(changes: Iterable[tuple[Footprint | None, Footprint | None]]) 
     if not pairs:
         return
     with transaction.atomic(savepoint=False):
+        _lock_in_audit_order()
         layers = sorted({fp.layer for pair in pairs for fp in pair if fp is not None})
         cursors = {layer: _cursors(layer, lock=True) for layer in layers}
         deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
