@@ -72,7 +72,11 @@ def create_report(
 def change_status(report_id: int, target: str, *, now: datetime) -> Report:
     """Change a report's status as the workflow service does (visibility + footprint)."""
     with transaction.atomic():
-        report = Report.objects.select_for_update(of=("self",)).select_related("category").get(pk=report_id)
+        report = (
+            Report.objects.select_for_update(of=("self",))
+            .select_related("category")
+            .get(pk=report_id)
+        )
         old = aggregates.footprint_of(report)
         report.status = target
         report.updated_at = now

@@ -236,7 +236,9 @@ def test_the_intake_and_workflow_services_keep_the_map_exact(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_writers_on_postgresql_neither_deadlock_nor_lose_counts(categories: dict[str, Any]) -> None:
+def test_concurrent_writers_on_postgresql_neither_deadlock_nor_lose_counts(
+    categories: dict[str, Any],
+) -> None:
     import threading
 
     from django.db import connection, transaction
@@ -244,9 +246,13 @@ def test_concurrent_writers_on_postgresql_neither_deadlock_nor_lose_counts(categ
     from straz.accounts import audit
 
     if connection.vendor != "postgresql":
-        pytest.skip("SQLite serialises writers with BEGIN IMMEDIATE; the lock order matters on PostgreSQL")
+        pytest.skip(
+            "SQLite serialises writers with BEGIN IMMEDIATE; the lock order matters on PostgreSQL"
+        )
     now = datetime.now(UTC)
-    existing = [create_report(categories["dump"], 49.74 + i * 1e-4, 13.37, now=now).pk for i in range(12)]
+    existing = [
+        create_report(categories["dump"], 49.74 + i * 1e-4, 13.37, now=now).pk for i in range(12)
+    ]
     errors: list[BaseException] = []
     barrier = threading.Barrier(2)
 
@@ -256,8 +262,13 @@ def test_concurrent_writers_on_postgresql_neither_deadlock_nor_lose_counts(categ
             for pk in existing:
                 with transaction.atomic():
                     change_status(pk, "verification", now=now)
-                    audit.record(action="test.transition", object_type="report", object_id=pk, actor_label="t")
-        except BaseException as exc:  # noqa: BLE001
+                    audit.record(
+                        action="test.transition",
+                        object_type="report",
+                        object_id=pk,
+                        actor_label="t",
+                    )
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -267,14 +278,19 @@ def test_concurrent_writers_on_postgresql_neither_deadlock_nor_lose_counts(categ
             barrier.wait()
             for i in range(12):
                 with transaction.atomic():
-                    audit.record(action="test.submit", object_type="report", object_id=i, actor_label="t")
+                    audit.record(
+                        action="test.submit", object_type="report", object_id=i, actor_label="t"
+                    )
                     create_report(categories["dump"], 49.745 + i * 1e-4, 13.372, now=now)
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=moves_map_then_audits), threading.Thread(target=audits_then_moves_map)]
+    threads = [
+        threading.Thread(target=moves_map_then_audits),
+        threading.Thread(target=audits_then_moves_map),
+    ]
     for t in threads:
         t.start()
     for t in threads:
