@@ -589,6 +589,13 @@ def test_errors_follow_the_users_language(world: Path, lang: str) -> None:
         assert czech != other, f"the same message in cs and {lang}: {czech!r}"
         explicit = assert_refused(post_json(body, HTTP_ACCEPT_LANGUAGE="cs"))
         assert explicit == czech
+    # The report form speaks the visitor's language too.
+    form = {"category": "illegal-dump", "lat": 95, "lon": A_LON, "description": "<b>x</b>"}
+    czech_page = message_of(Client(REMOTE_ADDR="203.0.113.11").post("/report/", data=form))
+    other_page = message_of(
+        Client(REMOTE_ADDR="203.0.113.11").post("/report/", data=form, HTTP_ACCEPT_LANGUAGE=lang)
+    )
+    assert czech_page != other_page, f"the form's errors ignore Accept-Language: {lang}"
     # The 413 guard runs before Django reads the body; it must speak the language too.
     big = b"x" * (10 * MB)
     czech = assert_refused(post_json(None, raw=big), (413,))
