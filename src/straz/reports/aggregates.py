@@ -392,10 +392,41 @@ def refresh_public_map(
 ) -> None:
     """Before a map read: expire due reports and age the asked period if anything is due."""
     now = now or timezone.now()
-    if layer == MapLayer.CITIZEN_REPORTS and expiry_due(now):
+    expire, age = _due_flags(layer=layer, period_days=period_days, now=now)
+    if expire:
         expire_due_reports(now)
-    if period_days != ALL_TIME and period_due(layer=layer, days=period_days, now=now):
+    if age:
         age_period(layer=layer, days=period_days, now=now)
+
+
+def _due_flags(*, layer: int, period_days: int, now: datetime) -> tuple[bool, bool]:
+    """(expiry due, period ageing due) in one round trip, both answered from indexes."""
+    reports = Report._meta.db_table
+    parts: list[str] = []
+    params: list[Any] = []
+    if layer == MapLayer.CITIZEN_REPORTS:
+        parts.append(
+            f"EXISTS (SELECT 1 FROM {reports} WHERE public_until <= %s AND is_public)"  # noqa: S608
+        )
+        params.append(_dt_param(now))
+    else:
+        parts.append("0 = 1")
+    if period_days != ALL_TIME:
+        table, _cat, _st, time_col = _source(layer)
+        # No cursor row means no footprint was ever written for the layer: nothing to age.
+        # A scalar subquery, so that the planner sees a constant range on the time index.
+        parts.append(
+            f"EXISTS (SELECT 1 FROM {table} WHERE {time_col} < %s AND is_public AND "  # noqa: S608
+            f'{time_col} >= (SELECT aged_until FROM "{WINDOW_TABLE}" '
+            "WHERE layer = %s AND days = %s))"
+        )
+        params.extend([_dt_param(now - timedelta(days=period_days)), layer, period_days])
+    else:
+        parts.append("0 = 1")
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {', '.join(parts)}", params)
+        expire, age = cur.fetchone()
+    return bool(expire), bool(age)
 
 
 def maintain_public_map(now: datetime | None = None) -> dict[str, int]:
