@@ -32,18 +32,29 @@ def browser(language: str, **extra: Any) -> Client:
 
 @pytest.fixture
 def file_report(categories: dict[str, Any], district_a: Any, district_b: Any) -> Callable[..., Any]:
-    """File a report through submit_report (each from its own IP so the daily limit does not bite)."""
+    """File a report through submit_report, each from its own IP (the daily limit)."""
     from straz.reports.models import Report
     from straz.reports.services import submit_report
 
     counter = {"n": 0}
 
-    def make(*, category: str = "illegal-dump", point: tuple[float, float] = IN_A, ip: str | None = None,
-             description: str = "", attachment: Any = None) -> Report:
+    def make(
+        *,
+        category: str = "illegal-dump",
+        point: tuple[float, float] = IN_A,
+        ip: str | None = None,
+        description: str = "",
+        attachment: Any = None,
+    ) -> Report:
         counter["n"] += 1
         result = submit_report(
-            category_code=category, lat=point[0], lon=point[1], description=description,
-            client_ip=ip or f"198.51.100.{counter['n']}", source="web", attachment=attachment,
+            category_code=category,
+            lat=point[0],
+            lon=point[1],
+            description=description,
+            client_ip=ip or f"198.51.100.{counter['n']}",
+            source="web",
+            attachment=attachment,
         )
         return Report.objects.get(pk=result.report_id)
 

@@ -1,4 +1,4 @@
-"""The pages' scripts in a real browser: map loads and counts, the form files a report, accessibility."""
+"""The pages' scripts in a real browser: map counts, filing by map click, accessibility."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 @pytest.fixture
 def page(chromium_path: str, settings: Any, monkeypatch: Any) -> Any:
-    """A Chromium page; tiles point at an unreachable address so the offline fallback is exercised."""
+    """A Chromium page; tiles point at a dead address so the offline fallback runs."""
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread; the ORM calls made by the
@@ -26,8 +26,11 @@ def page(chromium_path: str, settings: Any, monkeypatch: Any) -> Any:
     settings.STRAZ = {**settings.STRAZ, "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png"}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 800}, locale="en-GB",
-                              extra_http_headers={"Accept-Language": "en"})
+        pg = browser.new_page(
+            viewport={"width": 1280, "height": 800},
+            locale="en-GB",
+            extra_http_headers={"Accept-Language": "en"},
+        )
         errors: list[str] = []
         pg.on("pageerror", lambda e: errors.append(str(e)))
         pg.errors = errors
@@ -44,40 +47,53 @@ def axe_violations(page: Any) -> list[str]:
     return list(found)
 
 
-def test_public_map_draws_exact_counts_without_tiles(page: Any, live_server: Any, file_report: Any) -> None:
+def test_public_map_draws_exact_counts_without_tiles(
+    page: Any, live_server: Any, file_report: Any
+) -> None:
     for i in range(3):
         file_report(point=(49.725 + i * 0.01, 13.355 + i * 0.01))
     page.goto(f"{live_server.url}/?lat={IN_A[0]}&lon={IN_A[1]}&z=12")
     page.wait_for_selector("#map[data-state=idle]", timeout=15000)
     assert page.get_attribute("#map", "data-report-count") == "3"
     page.wait_for_selector("[data-testid=tiles-offline]", timeout=10000)
-    page.wait_for_selector("path.leaflet-interactive, .leaflet-overlay-pane path", state="attached", timeout=10000)
+    page.wait_for_selector(
+        "path.leaflet-interactive, .leaflet-overlay-pane path", state="attached", timeout=10000
+    )
     assert "lat=" in page.url and "z=12" in page.url
     # A status filter that matches nothing empties the map and lands in the URL.
     page.select_option("#filter-status", "confirmed")
-    page.wait_for_function("document.querySelector('#map').dataset.reportCount === '0'", timeout=10000)
+    page.wait_for_function(
+        "document.querySelector('#map').dataset.reportCount === '0'", timeout=10000
+    )
     assert "status=confirmed" in page.url
     assert axe_violations(page) == []
     assert page.errors == []
 
 
-def test_street_zoom_lists_single_reports_linking_to_their_pages(page: Any, live_server: Any, file_report: Any) -> None:
+def test_street_zoom_lists_single_reports_linking_to_their_pages(
+    page: Any, live_server: Any, file_report: Any
+) -> None:
     report = file_report()
     page.goto(f"{live_server.url}/?lat={IN_A[0]}&lon={IN_A[1]}&z=17")
-    page.wait_for_selector(f".straz-point[data-report-id='{report.pk}'][data-status='new']", timeout=15000)
+    page.wait_for_selector(
+        f".straz-point[data-report-id='{report.pk}'][data-status='new']", timeout=15000
+    )
     link = page.locator(f"#map-list a[data-report-id='{report.pk}']")
     assert link.get_attribute("href") == f"/r/{report.pk}/"
     assert page.errors == []
 
 
-def test_citizen_files_a_report_by_clicking_the_map(page: Any, live_server: Any, categories: Any,
-                                                   district_a: Any) -> None:
+def test_citizen_files_a_report_by_clicking_the_map(
+    page: Any, live_server: Any, categories: Any, district_a: Any
+) -> None:
     from straz.reports.models import Report
 
     page.goto(f"{live_server.url}/report/?lat={IN_A[0]}&lon={IN_A[1]}")
     page.wait_for_selector("#report-map .leaflet-marker-icon", timeout=10000)
     page.locator("#report-map").click(position={"x": 200, "y": 150})
-    page.wait_for_function("document.getElementById('route-preview').textContent.includes('Obvod A')", timeout=10000)
+    page.wait_for_function(
+        "document.getElementById('route-preview').textContent.includes('Obvod A')", timeout=10000
+    )
     page.select_option("#id_category", "illegal-dump")
     page.fill("#id_description", "Old fridge by the river")
     assert "23" in page.text_content("#description-counter")
@@ -91,7 +107,9 @@ def test_citizen_files_a_report_by_clicking_the_map(page: Any, live_server: Any,
     assert page.errors == []
 
 
-def test_find_your_district_by_clicking_the_map(page: Any, live_server: Any, district_a: Any) -> None:
+def test_find_your_district_by_clicking_the_map(
+    page: Any, live_server: Any, district_a: Any
+) -> None:
     page.goto(f"{live_server.url}/districts/?lat={IN_A[0]}&lon={IN_A[1]}")
     page.wait_for_selector("#district-result[data-district-code='PD-A']")
     page.goto(f"{live_server.url}/districts/")

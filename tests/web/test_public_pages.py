@@ -15,7 +15,11 @@ pytestmark = pytest.mark.django_db
 PAGES = ["/", "/report/", "/districts/", "/login/"]
 # One phrase of the navigation in each language: proves the page was translated.
 NAV_REPORT = {"cs": "Nahlásit problém", "pl": "Zgłoś problem", "en": "Report a problem"}
-EMERGENCY = {"cs": "Neslouží k tísňovým voláním", "pl": "Nie służy do zgłoszeń alarmowych", "en": "Not for emergencies"}
+EMERGENCY = {
+    "cs": "Neslouží k tísňovým voláním",
+    "pl": "Nie służy do zgłoszeń alarmowych",
+    "en": "Not for emergencies",
+}
 
 
 def without_scripts(html: str) -> str:
@@ -25,7 +29,9 @@ def without_scripts(html: str) -> str:
 
 @pytest.mark.parametrize("language", ["cs", "pl", "en"])
 @pytest.mark.parametrize("path", PAGES)
-def test_public_pages_render_in_each_language(categories: Any, district_a: Any, path: str, language: str) -> None:
+def test_public_pages_render_in_each_language(
+    categories: Any, district_a: Any, path: str, language: str
+) -> None:
     response = browser(language).get(path)
     assert response.status_code == 200
     html = without_scripts(response.content.decode())
@@ -51,7 +57,9 @@ def test_language_switcher_sets_language(categories: Any) -> None:
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_pages_load_scripts_and_styles_only_from_this_server(categories: Any, district_a: Any, path: str) -> None:
+def test_pages_load_scripts_and_styles_only_from_this_server(
+    categories: Any, district_a: Any, path: str
+) -> None:
     html = browser("en").get(path).content.decode()
     sources = re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="([^"]+)"', html)
     assert sources, "the page should load its assets"
@@ -61,9 +69,17 @@ def test_pages_load_scripts_and_styles_only_from_this_server(categories: Any, di
 
 @pytest.mark.parametrize(
     "path",
-    ["/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css", "/static/vendor/htmx/htmx.min.js",
-     "/static/straz/map.js", "/static/straz/straz.css", "/static/straz/common.js",
-     "/static/straz/report-form.js", "/static/straz/point-map.js", "/static/straz/districts.js"],
+    [
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/vendor/leaflet/leaflet.css",
+        "/static/vendor/htmx/htmx.min.js",
+        "/static/straz/map.js",
+        "/static/straz/straz.css",
+        "/static/straz/common.js",
+        "/static/straz/report-form.js",
+        "/static/straz/point-map.js",
+        "/static/straz/districts.js",
+    ],
 )
 def test_static_assets_are_served_locally(path: str) -> None:
     response = browser("en").get(path)
@@ -73,7 +89,11 @@ def test_static_assets_are_served_locally(path: str) -> None:
 
 
 def test_map_page_keeps_filters_from_the_url(categories: Any) -> None:
-    html = browser("en").get("/?category=illegal-dump&status=confirmed&period=30d&layer=police").content.decode()
+    html = (
+        browser("en")
+        .get("/?category=illegal-dump&status=confirmed&period=30d&layer=police")
+        .content.decode()
+    )
     assert '<option value="illegal-dump" selected>' in html
     assert '<option value="confirmed" selected>' in html
     assert '<option value="30d" selected>' in html
@@ -90,16 +110,30 @@ def test_map_page_ignores_unknown_filter_values(categories: Any) -> None:
 
 def test_map_page_legend_uses_kmzb_statuses_in_polish(categories: Any) -> None:
     html = browser("pl").get("/").content.decode()
-    for label in ["Nowe", "Weryfikacja", "Potwierdzone", "Niepotwierdzone", "Potwierdzone (wyeliminowane)",
-                  "Potwierdzone (przekazane poza Policję)"]:
+    for label in [
+        "Nowe",
+        "Weryfikacja",
+        "Potwierdzone",
+        "Niepotwierdzone",
+        "Potwierdzone (wyeliminowane)",
+        "Potwierdzone (przekazane poza Policję)",
+    ]:
         assert f"{label}</li>" in html or f">{label}<" in html, label
 
 
 def test_map_page_groups_categories(db: Any) -> None:
     from straz.reports.models import Category
 
-    Category.objects.create(code="speeding", name_cs="Rychlost", name_pl="Prędkość", name_en="Speeding", group="road-traffic")
-    Category.objects.create(code="dump", name_cs="Skládka", name_pl="Wysypisko", name_en="Dump", group="environment")
+    Category.objects.create(
+        code="speeding",
+        name_cs="Rychlost",
+        name_pl="Prędkość",
+        name_en="Speeding",
+        group="road-traffic",
+    )
+    Category.objects.create(
+        code="dump", name_cs="Skládka", name_pl="Wysypisko", name_en="Dump", group="environment"
+    )
     html = browser("en").get("/").content.decode()
     assert '<optgroup label="Road traffic">' in html
     assert '<optgroup label="Environment">' in html
@@ -121,22 +155,37 @@ def test_report_page_shows_public_facts(file_report: Any, district_a: Any) -> No
 
 
 def test_report_page_never_shows_description_ip_notes_or_attachments(
-    file_report: Any, officer: Any, client_for: Any,
+    file_report: Any,
+    officer: Any,
+    client_for: Any,
 ) -> None:
     from straz.reports.services import add_note, transition_report
 
     report = file_report(
-        description=SECRET_DESCRIPTION, ip=REPORTER_IP,
+        description=SECRET_DESCRIPTION,
+        ip=REPORTER_IP,
         attachment=IncomingAttachment(name="evidence-photo-91.jpg", data=jpeg_bytes()),
     )
     add_note(user=officer, report_id=report.pk, text="INTERNAL-NOTE-5521 suspect is the caretaker")
-    transition_report(user=officer, report_id=report.pk, target="verification",
-                      public_note="More patrols ordered.", note="INTERNAL-NOTE-8830")
+    transition_report(
+        user=officer,
+        report_id=report.pk,
+        target="verification",
+        public_note="More patrols ordered.",
+        note="INTERNAL-NOTE-8830",
+    )
     for language in ("cs", "pl", "en"):
         html = browser(language).get(f"/r/{report.pk}/").content.decode()
         assert "More patrols ordered." in html
-        for secret in (SECRET_DESCRIPTION, "SECRET-DESCRIPTION", REPORTER_IP, "INTERNAL-NOTE", "evidence-photo",
-                       "officer-pass", "attachments/"):
+        for secret in (
+            SECRET_DESCRIPTION,
+            "SECRET-DESCRIPTION",
+            REPORTER_IP,
+            "INTERNAL-NOTE",
+            "evidence-photo",
+            "officer-pass",
+            "attachments/",
+        ):
             assert secret not in html, (language, secret)
         # The officer acting is not named in public.
         assert ">officer<" not in html
@@ -149,7 +198,7 @@ def test_report_page_history_lists_status_steps(file_report: Any, officer: Any) 
     transition_report(user=officer, report_id=report.pk, target="verification")
     transition_report(user=officer, report_id=report.pk, target="confirmed")
     html = browser("pl").get(f"/r/{report.pk}/").content.decode()
-    history = html[html.index('id="report-history"'):]
+    history = html[html.index('id="report-history"') :]
     assert history.index("Weryfikacja") < history.index("Potwierdzone")
     assert 'data-status="confirmed"' in html
 
@@ -217,7 +266,7 @@ def test_district_lookup_by_point_shows_officer_card(district_a: Any) -> None:
 
 def test_district_lookup_outside_every_district_says_so_in_polish(district_a: Any) -> None:
     html = browser("pl").get("/districts/", {"lat": OUTSIDE[0], "lon": OUTSIDE[1]}).content.decode()
-    assert 'id="district-error"' in html and 'data-district-code' not in html
+    assert 'id="district-error"' in html and "data-district-code" not in html
 
 
 def test_district_lookup_by_place_name(district_a: Any) -> None:
@@ -229,7 +278,9 @@ def test_district_lookup_by_place_name(district_a: Any) -> None:
 
 
 def test_district_lookup_htmx_returns_only_the_card(district_a: Any) -> None:
-    response = browser("en").get("/districts/", {"lat": IN_A[0], "lon": IN_A[1]}, HTTP_HX_REQUEST="true")
+    response = browser("en").get(
+        "/districts/", {"lat": IN_A[0], "lon": IN_A[1]}, HTTP_HX_REQUEST="true"
+    )
     html = response.content.decode()
     assert "<html" not in html and 'data-district-code="PD-A"' in html
 

@@ -18,7 +18,13 @@ def stored() -> tuple[int, int]:
 
 
 def post(client: Any, **fields: Any) -> Any:
-    data = {"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "description": "", "submission_key": ""}
+    data = {
+        "category": "illegal-dump",
+        "lat": IN_A[0],
+        "lon": IN_A[1],
+        "description": "",
+        "submission_key": "",
+    }
     data.update(fields)
     return client.post("/report/", data)
 
@@ -93,10 +99,17 @@ def test_confirmation_page_without_a_submission_goes_back_to_the_form(categories
     ],
 )
 def test_bad_input_shows_error_next_to_field_in_users_language_and_stores_nothing(
-    categories: Any, district_a: Any, language: str, fields: dict[str, Any], field_id: str, message: str,
+    categories: Any,
+    district_a: Any,
+    language: str,
+    fields: dict[str, Any],
+    field_id: str,
+    message: str,
 ) -> None:
     before = stored()
-    response = post(browser(language, REMOTE_ADDR="198.51.100.50"), **{"description": "kept text 42", **fields})
+    response = post(
+        browser(language, REMOTE_ADDR="198.51.100.50"), **{"description": "kept text 42", **fields}
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert 'id="error-summary"' in html
@@ -111,17 +124,25 @@ def test_bad_input_shows_error_next_to_field_in_users_language_and_stores_nothin
 
 def test_outside_every_district_is_refused_in_czech(categories: Any, district_a: Any) -> None:
     before = stored()
-    response = post(browser("cs", REMOTE_ADDR="198.51.100.51"), lat=OUTSIDE[0], lon=OUTSIDE[1],
-                    description="zachovaný text")
+    response = post(
+        browser("cs", REMOTE_ADDR="198.51.100.51"),
+        lat=OUTSIDE[0],
+        lon=OUTSIDE[1],
+        description="zachovaný text",
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert 'id="error-summary"' in html and "zachovaný text" in html
     assert stored() == before
 
 
-def test_wrong_file_type_is_refused_next_to_the_file_field(categories: Any, district_a: Any) -> None:
+def test_wrong_file_type_is_refused_next_to_the_file_field(
+    categories: Any, district_a: Any
+) -> None:
     before = stored()
-    bad = SimpleUploadedFile("virus.jpg", b"MZ\x90\x00 not an image at all", content_type="image/jpeg")
+    bad = SimpleUploadedFile(
+        "virus.jpg", b"MZ\x90\x00 not an image at all", content_type="image/jpeg"
+    )
     response = post(browser("en", REMOTE_ADDR="198.51.100.52"), attachment=bad)
     assert response.status_code == 422
     html = response.content.decode()
@@ -140,7 +161,9 @@ def test_too_large_file_is_refused(categories: Any, district_a: Any, settings: A
     assert stored() == before
 
 
-def test_second_report_the_same_day_is_refused_with_429_in_polish(categories: Any, district_a: Any) -> None:
+def test_second_report_the_same_day_is_refused_with_429_in_polish(
+    categories: Any, district_a: Any
+) -> None:
     client = browser("pl", REMOTE_ADDR="198.51.100.54")
     assert post(client, description="first").status_code == 302
     before = stored()
@@ -157,15 +180,21 @@ def test_address_text_is_geocoded_when_no_point_is_given(categories: Any, distri
     from straz.territory.models import Place
 
     Place.objects.create(name="Americká", lat=IN_A[0], lon=IN_A[1])
-    response = post(browser("en", REMOTE_ADDR="198.51.100.55"), lat="", lon="", address_text="Americká 12")
+    response = post(
+        browser("en", REMOTE_ADDR="198.51.100.55"), lat="", lon="", address_text="Americká 12"
+    )
     assert response.status_code == 302
     report = Report.objects.get()
     assert (report.lat, report.lon) == IN_A and report.address_text == "Americká 12"
 
 
-def test_unknown_address_is_refused_next_to_the_address_field(categories: Any, district_a: Any) -> None:
+def test_unknown_address_is_refused_next_to_the_address_field(
+    categories: Any, district_a: Any
+) -> None:
     before = stored()
-    response = post(browser("en", REMOTE_ADDR="198.51.100.56"), lat="", lon="", address_text="Nowhere street 9")
+    response = post(
+        browser("en", REMOTE_ADDR="198.51.100.56"), lat="", lon="", address_text="Nowhere street 9"
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert "We could not find this address." in html
@@ -174,6 +203,10 @@ def test_unknown_address_is_refused_next_to_the_address_field(categories: Any, d
 
 
 def test_form_prefills_point_and_category_from_the_query(categories: Any) -> None:
-    html = browser("en").get("/report/", {"lat": "49.7", "lon": "13.3", "category": "illegal-dump"}).content.decode()
+    html = (
+        browser("en")
+        .get("/report/", {"lat": "49.7", "lon": "13.3", "category": "illegal-dump"})
+        .content.decode()
+    )
     assert 'value="49.7"' in html and 'value="13.3"' in html
     assert '<option value="illegal-dump" selected>' in html

@@ -14,7 +14,9 @@ from tests.web.conftest import IN_B, SECRET_DESCRIPTION, jpeg_bytes
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", ["/staff/", "/staff/reports/1/", "/staff/reports/1/attachments/1/"])
+@pytest.mark.parametrize(
+    "path", ["/staff/", "/staff/reports/1/", "/staff/reports/1/attachments/1/"]
+)
 def test_staff_pages_require_login(path: str) -> None:
     response = Client().get(path)
     assert response.status_code == 302
@@ -30,13 +32,17 @@ def test_login_page_logs_in_and_goes_to_the_queue(officer: Any) -> None:
 
 
 def test_wrong_password_is_refused_in_czech(officer: Any) -> None:
-    response = Client(HTTP_ACCEPT_LANGUAGE="cs").post("/login/", {"username": "officer", "password": "nope"})
+    response = Client(HTTP_ACCEPT_LANGUAGE="cs").post(
+        "/login/", {"username": "officer", "password": "nope"}
+    )
     assert response.status_code == 200
     assert 'id="login-error"' in response.content.decode()
     assert "_auth_user_id" not in response.wsgi_request.session
 
 
-def test_queue_shows_only_reports_in_scope(file_report: Any, officer: Any, officer_b: Any, client_for: Any) -> None:
+def test_queue_shows_only_reports_in_scope(
+    file_report: Any, officer: Any, officer_b: Any, client_for: Any
+) -> None:
     mine = file_report()
     theirs = file_report(point=IN_B)
     html_a = client_for(officer).get("/staff/").content.decode()
@@ -46,7 +52,9 @@ def test_queue_shows_only_reports_in_scope(file_report: Any, officer: Any, offic
 
 
 def test_queue_puts_overdue_first_with_badges_and_highlights_flagged(
-    file_report: Any, supervisor: Any, client_for: Any,
+    file_report: Any,
+    supervisor: Any,
+    client_for: Any,
 ) -> None:
     from datetime import timedelta
 
@@ -55,19 +63,22 @@ def test_queue_puts_overdue_first_with_badges_and_highlights_flagged(
     fresh = file_report()
     late = file_report(point=(49.73, 13.36))
     past = timezone.now() - timedelta(days=1)
-    Report.objects.filter(pk=late.pk).update(read_due_at=past, verify_due_at=past, overdue_flagged_at=past)
+    Report.objects.filter(pk=late.pk).update(
+        read_due_at=past, verify_due_at=past, overdue_flagged_at=past
+    )
     html = Client(HTTP_ACCEPT_LANGUAGE="en")
     html = client_for(supervisor).get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert html.index(f'data-report-id="{late.pk}"') < html.index(f'data-report-id="{fresh.pk}"')
-    row = html[html.index(f'data-report-id="{late.pk}"'):]
+    row = html[html.index(f'data-report-id="{late.pk}"') :]
     row = row[: row.index("</tr>")]
     assert 'class="flagged"' in row and "Not read in time" in row
-    fresh_row = html[html.index(f'data-report-id="{fresh.pk}"'):]
+    fresh_row = html[html.index(f'data-report-id="{fresh.pk}"') :]
     assert "Read within" in fresh_row[: fresh_row.index("</tr>")]
 
 
-def test_queue_filters_by_status_category_and_district(file_report: Any, admin_user: Any, client_for: Any,
-                                                       officer: Any) -> None:
+def test_queue_filters_by_status_category_and_district(
+    file_report: Any, admin_user: Any, client_for: Any, officer: Any
+) -> None:
     from straz.reports.services import transition_report
 
     dump = file_report()
@@ -89,7 +100,11 @@ def test_queue_filters_by_status_category_and_district(file_report: Any, admin_u
 
 def test_queue_htmx_returns_only_the_rows(file_report: Any, officer: Any, client_for: Any) -> None:
     report = file_report()
-    html = client_for(officer).get("/staff/", {"status": "new"}, HTTP_HX_REQUEST="true").content.decode()
+    html = (
+        client_for(officer)
+        .get("/staff/", {"status": "new"}, HTTP_HX_REQUEST="true")
+        .content.decode()
+    )
     assert "<html" not in html and f'data-report-id="{report.pk}"' in html
 
 
@@ -104,21 +119,36 @@ def test_queue_paginates(file_report: Any, admin_user: Any, client_for: Any) -> 
     assert 'id="page-next"' in first and 'id="page-prev"' in second
 
 
-def test_staff_report_out_of_scope_is_404(file_report: Any, officer_b: Any, client_for: Any) -> None:
+def test_staff_report_out_of_scope_is_404(
+    file_report: Any, officer_b: Any, client_for: Any
+) -> None:
     report = file_report()
     assert client_for(officer_b).get(f"/staff/reports/{report.pk}/").status_code == 404
-    assert client_for(officer_b).post(f"/staff/reports/{report.pk}/", {"action": "transition", "target": "verification"}).status_code == 404
+    assert (
+        client_for(officer_b)
+        .post(f"/staff/reports/{report.pk}/", {"action": "transition", "target": "verification"})
+        .status_code
+        == 404
+    )
     report.refresh_from_db()
     assert report.status == "new"
 
 
 def test_opening_a_report_shows_police_only_data_and_marks_it_read(
-    file_report: Any, officer: Any, client_for: Any,
+    file_report: Any,
+    officer: Any,
+    client_for: Any,
 ) -> None:
-    report = file_report(description=SECRET_DESCRIPTION,
-                         attachment=IncomingAttachment(name="tyres.jpg", data=jpeg_bytes()))
+    report = file_report(
+        description=SECRET_DESCRIPTION,
+        attachment=IncomingAttachment(name="tyres.jpg", data=jpeg_bytes()),
+    )
     assert report.read_at is None
-    html = client_for(officer).get(f"/staff/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = (
+        client_for(officer)
+        .get(f"/staff/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+        .content.decode()
+    )
     assert SECRET_DESCRIPTION in html
     assert "tyres.jpg" in html
     report.refresh_from_db()
@@ -129,7 +159,9 @@ def test_opening_a_report_shows_police_only_data_and_marks_it_read(
     assert 'data-testid="transition-confirmed"' not in html
 
 
-def test_attachment_download_in_scope_only(file_report: Any, officer: Any, officer_b: Any, client_for: Any) -> None:
+def test_attachment_download_in_scope_only(
+    file_report: Any, officer: Any, officer_b: Any, client_for: Any
+) -> None:
     data = jpeg_bytes()
     report = file_report(attachment=IncomingAttachment(name="tyres.jpg", data=data))
     attachment = report.attachments.get()
@@ -141,34 +173,51 @@ def test_attachment_download_in_scope_only(file_report: Any, officer: Any, offic
     assert client_for(officer_b).get(url).status_code == 404
 
 
-def test_analyst_sees_but_cannot_act_and_does_not_mark_read(file_report: Any, analyst: Any, client_for: Any) -> None:
+def test_analyst_sees_but_cannot_act_and_does_not_mark_read(
+    file_report: Any, analyst: Any, client_for: Any
+) -> None:
     report = file_report()
     client = client_for(analyst)
     html = client.get(f"/staff/reports/{report.pk}/").content.decode()
     assert 'id="transition-form"' not in html and 'id="note-form"' not in html
     report.refresh_from_db()
     assert report.read_at is None
-    response = client.post(f"/staff/reports/{report.pk}/", {"action": "transition", "target": "verification"},
-                           HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        f"/staff/reports/{report.pk}/",
+        {"action": "transition", "target": "verification"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 403
     report.refresh_from_db()
     assert report.status == "new"
 
 
 def test_transition_with_public_note_then_final_status_has_no_buttons(
-    file_report: Any, officer: Any, client_for: Any,
+    file_report: Any,
+    officer: Any,
+    client_for: Any,
 ) -> None:
     report = file_report()
     client = client_for(officer)
     url = f"/staff/reports/{report.pk}/"
-    response = client.post(url, {"action": "transition", "target": "verification", "public_note": "We are on it.",
-                                 "note": "caretaker suspected"})
+    response = client.post(
+        url,
+        {
+            "action": "transition",
+            "target": "verification",
+            "public_note": "We are on it.",
+            "note": "caretaker suspected",
+        },
+    )
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == "verification"
     assert InternalNote.objects.filter(report=report, text="caretaker suspected").exists()
     html = client.get(url, HTTP_ACCEPT_LANGUAGE="pl").content.decode()
-    assert 'data-testid="transition-confirmed"' in html and 'data-testid="transition-not_confirmed"' in html
+    assert (
+        'data-testid="transition-confirmed"' in html
+        and 'data-testid="transition-not_confirmed"' in html
+    )
     assert "Potwierdzone" in html and "We are on it." in html
     client.post(url, {"action": "transition", "target": "not_confirmed"})
     html = client.get(url).content.decode()
@@ -177,10 +226,14 @@ def test_transition_with_public_note_then_final_status_has_no_buttons(
     assert "We are on it." in public and "caretaker suspected" not in public
 
 
-def test_illegal_transition_is_refused_in_users_language(file_report: Any, officer: Any, client_for: Any) -> None:
+def test_illegal_transition_is_refused_in_users_language(
+    file_report: Any, officer: Any, client_for: Any
+) -> None:
     report = file_report()
     response = client_for(officer).post(
-        f"/staff/reports/{report.pk}/", {"action": "transition", "target": "eliminated"}, HTTP_ACCEPT_LANGUAGE="cs",
+        f"/staff/reports/{report.pk}/",
+        {"action": "transition", "target": "eliminated"},
+        HTTP_ACCEPT_LANGUAGE="cs",
     )
     assert response.status_code == 409
     assert "nemůže přejít" in response.content.decode()
@@ -188,10 +241,14 @@ def test_illegal_transition_is_refused_in_users_language(file_report: Any, offic
     assert report.status == "new"
 
 
-def test_adding_a_note_shows_it_with_the_author(file_report: Any, officer: Any, client_for: Any) -> None:
+def test_adding_a_note_shows_it_with_the_author(
+    file_report: Any, officer: Any, client_for: Any
+) -> None:
     report = file_report()
     client = client_for(officer)
-    response = client.post(f"/staff/reports/{report.pk}/", {"action": "note", "text": "Checked on site, tyres there."})
+    response = client.post(
+        f"/staff/reports/{report.pk}/", {"action": "note", "text": "Checked on site, tyres there."}
+    )
     assert response.status_code == 302
     html = client.get(f"/staff/reports/{report.pk}/").content.decode()
     assert "Checked on site, tyres there." in html
@@ -204,8 +261,9 @@ def test_admin_sees_link_to_back_office(admin_user: Any, client_for: Any) -> Non
     assert 'id="nav-admin"' in client_for(admin_user).get("/staff/").content.decode()
 
 
-def test_supervisor_reassigns_a_report_officer_cannot(file_report: Any, supervisor: Any, officer: Any,
-                                                      client_for: Any) -> None:
+def test_supervisor_reassigns_a_report_officer_cannot(
+    file_report: Any, supervisor: Any, officer: Any, client_for: Any
+) -> None:
     from straz.territory.models import Officer
 
     report = file_report()
@@ -213,11 +271,15 @@ def test_supervisor_reassigns_a_report_officer_cannot(file_report: Any, supervis
     other.districts.add(report.district)
     html = client_for(officer).get(f"/staff/reports/{report.pk}/").content.decode()
     assert 'id="reassign-form"' not in html
-    refused = client_for(officer).post(f"/staff/reports/{report.pk}/", {"action": "reassign", "officer": other.pk})
+    refused = client_for(officer).post(
+        f"/staff/reports/{report.pk}/", {"action": "reassign", "officer": other.pk}
+    )
     assert refused.status_code == 403
     client = client_for(supervisor)
     assert 'id="reassign-form"' in client.get(f"/staff/reports/{report.pk}/").content.decode()
-    response = client.post(f"/staff/reports/{report.pk}/", {"action": "reassign", "officer": other.pk})
+    response = client.post(
+        f"/staff/reports/{report.pk}/", {"action": "reassign", "officer": other.pk}
+    )
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.officer_id == other.pk

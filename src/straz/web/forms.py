@@ -31,14 +31,20 @@ def group_label(group: str) -> str:
     """A category group's public name (the code itself when it is not a known group)."""
     if not group:
         return str(gettext_lazy("Other"))
-    return str(CATEGORY_GROUP_LABELS.get(group, group.replace("-", " ").replace("_", " ").capitalize()))
+    return str(
+        CATEGORY_GROUP_LABELS.get(group, group.replace("-", " ").replace("_", " ").capitalize())
+    )
 
 
-def category_groups(categories: list[Any], language: str | None) -> list[tuple[str, list[tuple[str, str]]]]:
+def category_groups(
+    categories: list[Any], language: str | None
+) -> list[tuple[str, list[tuple[str, str]]]]:
     """Categories as (group name, [(code, name), …]) in catalogue order."""
     groups: dict[str, list[tuple[str, str]]] = {}
     for category in categories:
-        groups.setdefault(category.group or "", []).append((category.code, category.name_in(language)))
+        groups.setdefault(category.group or "", []).append(
+            (category.code, category.name_in(language))
+        )
     return [(group_label(group), items) for group, items in groups.items()]
 
 
@@ -57,36 +63,60 @@ class ReportForm(forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput(attrs={"id": "id_lat"}))
     lon = forms.FloatField(required=False, widget=forms.HiddenInput(attrs={"id": "id_lon"}))
     address_text = forms.CharField(
-        label=gettext_lazy("Address or place"), required=False, max_length=250,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "role": "combobox", "aria-autocomplete": "list",
-                                      "aria-expanded": "false", "aria-controls": "address-suggestions"}),
+        label=gettext_lazy("Address or place"),
+        required=False,
+        max_length=250,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "role": "combobox",
+                "aria-autocomplete": "list",
+                "aria-expanded": "false",
+                "aria-controls": "address-suggestions",
+            }
+        ),
     )
     description = forms.CharField(
-        label=gettext_lazy("Description"), required=False,
-        widget=forms.Textarea(attrs={"rows": 5, "aria-describedby": "description-help description-counter"}),
+        label=gettext_lazy("Description"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={"rows": 5, "aria-describedby": "description-help description-counter"}
+        ),
     )
     occurred_at = forms.DateTimeField(
-        label=gettext_lazy("When did it happen? (optional)"), required=False,
+        label=gettext_lazy("When did it happen? (optional)"),
+        required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     attachment = forms.FileField(
-        label=gettext_lazy("Photo or PDF (optional)"), required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf",
-                                               "aria-describedby": "attachment-help"}),
+        label=gettext_lazy("Photo or PDF (optional)"),
+        required=False,
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": "image/jpeg,image/png,image/webp,application/pdf",
+                "aria-describedby": "attachment-help",
+            }
+        ),
     )
     # A key per rendered form: a double click or a retried POST files one report, not two.
     submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, categories: list[Any], language: str | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, categories: list[Any], language: str | None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("— choose a category —"))] + grouped_category_choices(
-            categories, language
-        )
+        placeholder = ("", _("— choose a category —"))
+        self.fields["category"].choices = [
+            placeholder,
+            *grouped_category_choices(categories, language),
+        ]
         max_chars = int(settings.STRAZ["DESCRIPTION_MAX_CHARS"])
         self.fields["description"].widget.attrs["maxlength"] = str(max_chars)
         self.fields["description"].widget.attrs["data-max"] = str(max_chars)
-        self.fields["attachment"].widget.attrs["data-max-bytes"] = str(settings.STRAZ["MAX_ATTACHMENT_BYTES"])
+        self.fields["attachment"].widget.attrs["data-max-bytes"] = str(
+            settings.STRAZ["MAX_ATTACHMENT_BYTES"]
+        )
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4().hex)
         self.checked_attachment: Any = None
@@ -104,7 +134,9 @@ class ReportForm(forms.Form):
         from straz.reports.intake import check_text
 
         try:
-            return check_text(self.cleaned_data.get("address_text"), label=_("address"), max_chars=250)
+            return check_text(
+                self.cleaned_data.get("address_text"), label=_("address"), max_chars=250
+            )
         except ReportError as exc:
             raise forms.ValidationError(exc.message) from None
 
@@ -115,7 +147,9 @@ class ReportForm(forms.Form):
             raise forms.ValidationError(_("The time of the event cannot be in the future."))
         if value is not None and value < timezone.now() - timedelta(days=366):
             raise forms.ValidationError(
-                _("The time of the event is more than a year ago; please contact the police directly.")
+                _(
+                    "The time of the event is more than a year ago; please contact the police directly."  # noqa: E501
+                )
             )
         return value
 
@@ -146,7 +180,10 @@ class ReportForm(forms.Form):
         if point is None:
             address = data.get("address_text") or ""
             if not address and "address_text" not in self.errors:
-                self.add_error("address_text", _("Mark the place on the map, use your location or type an address."))
+                self.add_error(
+                    "address_text",
+                    _("Mark the place on the map, use your location or type an address."),
+                )
                 return data
             if address:
                 from straz.territory.services import geocode
@@ -171,26 +208,43 @@ class StaffFilterForm(forms.Form):
     district = forms.ChoiceField(label=gettext_lazy("District"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
 
-    def __init__(self, *args: Any, statuses: list[tuple[str, str]], categories: list[tuple[str, str]],
-                 districts: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        statuses: list[tuple[str, str]],
+        categories: list[tuple[str, str]],
+        districts: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", _("Open reports")), ("all", _("All statuses"))] + statuses
-        self.fields["category"].choices = [("", _("All categories"))] + categories
-        self.fields["district"].choices = [("", _("All districts"))] + districts
+        open_all = [("", _("Open reports")), ("all", _("All statuses"))]
+        self.fields["status"].choices = [*open_all, *statuses]
+        self.fields["category"].choices = [("", _("All categories")), *categories]
+        self.fields["district"].choices = [("", _("All districts")), *districts]
 
 
 class TransitionForm(forms.Form):
     """Move a report to its next status, optionally with a public and an internal note."""
 
     target = forms.CharField(max_length=20)
-    public_note = forms.CharField(label=gettext_lazy("Public note (shown on the public page)"), required=False,
-                                  max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
-    note = forms.CharField(label=gettext_lazy("Internal note (police only)"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    public_note = forms.CharField(
+        label=gettext_lazy("Public note (shown on the public page)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Internal note (police only)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class NoteForm(forms.Form):
     """An internal, police-only note."""
 
-    text = forms.CharField(label=gettext_lazy("New internal note"), max_length=4000,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(
+        label=gettext_lazy("New internal note"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

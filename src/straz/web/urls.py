@@ -15,8 +15,11 @@ urlpatterns = [
     path("districts/", views.districts_page, name="districts"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True,
-                                     extra_context={"nav": "login"}),
+        auth_views.LoginView.as_view(
+            template_name="web/login.html",
+            redirect_authenticated_user=True,
+            extra_context={"nav": "login"},
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

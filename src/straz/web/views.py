@@ -21,7 +21,13 @@ from django.views.decorators.http import require_http_methods
 
 from straz.reports.errors import ReportError
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
-from straz.reports.rules import STATUS_COLORS, VERIFIED_STATUSES, Status, allowed_targets, is_overdue
+from straz.reports.rules import (
+    STATUS_COLORS,
+    VERIFIED_STATUSES,
+    Status,
+    allowed_targets,
+    is_overdue,
+)
 from straz.web.forms import NoteForm, ReportForm, StaffFilterForm, TransitionForm, category_groups
 
 # Periods of the public map filter: URL value -> label.
@@ -35,7 +41,10 @@ SUBMITTED_SESSION_KEY = "straz_submitted_report"
 
 def _period_label(value: str) -> str:
     return {
-        "7d": _("Last 7 days"), "30d": _("Last 30 days"), "365d": _("Last 12 months"), "all": _("All time"),
+        "7d": _("Last 7 days"),
+        "30d": _("Last 30 days"),
+        "365d": _("Last 12 months"),
+        "all": _("All time"),
     }[value]
 
 
@@ -47,7 +56,9 @@ def js_strings() -> dict[str, str]:
             "The base map is not available; districts and reports are still shown."
         ),
         "Loading…": _("Loading…"),
-        "The map data could not be loaded. Try again.": _("The map data could not be loaded. Try again."),
+        "The map data could not be loaded. Try again.": _(
+            "The map data could not be loaded. Try again."
+        ),
         "Reports in view: %(count)s": _("Reports in view: %(count)s"),
         "No reports in view for these filters.": _("No reports in view for these filters."),
         "Police records in view: %(count)s": _("Police records in view: %(count)s"),
@@ -68,7 +79,9 @@ def js_strings() -> dict[str, str]:
         "Place selected: %(lat)s, %(lon)s": _("Place selected: %(lat)s, %(lon)s"),
         "This report will go to %(district)s.": _("This report will go to %(district)s."),
         "District officer: %(officer)s": _("District officer: %(officer)s"),
-        "This place is outside the districts we cover.": _("This place is outside the districts we cover."),
+        "This place is outside the districts we cover.": _(
+            "This place is outside the districts we cover."
+        ),
         "No matching places.": _("No matching places."),
         "Characters: %(count)s / %(max)s": _("Characters: %(count)s / %(max)s"),
         "The file is larger than %(size)s MB.": _("The file is larger than %(size)s MB."),
@@ -106,7 +119,9 @@ def _active_categories() -> list[Category]:
     return list(Category.objects.filter(is_active=True).order_by("order", "code"))
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     context.setdefault("js_strings", js_strings())
     return render(request, template, context, status=status)
 
@@ -173,7 +188,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     attachment=data["attachment"],
                     client_ip=client_ip(request),
                     source="web",
-                    idempotency_key=("web-form:" + data["submission_key"]) if data["submission_key"] else None,
+                    idempotency_key=("web-form:" + data["submission_key"])
+                    if data["submission_key"]
+                    else None,
                 )
             except ReportError as exc:
                 field = getattr(exc, "field", None)
@@ -201,7 +218,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "description_max": settings.STRAZ["DESCRIPTION_MAX_CHARS"],
         "attachment_max_mb": settings.STRAZ["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
-        "map_config": _map_config(request, categories={c.code: c.name_in(language) for c in categories}),
+        "map_config": _map_config(
+            request, categories={c.code: c.name_in(language) for c in categories}
+        ),
     }
     response = _page(request, "web/report_form.html", context, status=status_code)
     for name, value in extra_headers.items():
@@ -225,7 +244,11 @@ def report_sent(request: HttpRequest) -> HttpResponse:
     report_id = summary["id"]
     district = None
     officer = None
-    row = Report.objects.filter(pk=report_id).select_related("district", "officer", "district__primary_officer").first()
+    row = (
+        Report.objects.filter(pk=report_id)
+        .select_related("district", "officer", "district__primary_officer")
+        .first()
+    )
     if row is not None:
         district = row.district
         officer = row.officer or (district.primary_officer if district else None)
@@ -266,10 +289,14 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "kind": e.kind,
             "kind_label": EventKind(e.kind).label,
             "to_status": e.to_status,
-            "to_label": STATUS_LABELS.get(Status(e.to_status)) if e.to_status in Status._value2member_map_ else "",
+            "to_label": STATUS_LABELS.get(Status(e.to_status))
+            if e.to_status in Status._value2member_map_
+            else "",
             "public_note": e.public_note,
         }
-        for e in report.events.filter(kind__in=[k.value for k in PUBLIC_EVENT_KINDS]).order_by("at", "id")
+        for e in report.events.filter(kind__in=[k.value for k in PUBLIC_EVENT_KINDS]).order_by(
+            "at", "id"
+        )
     ]
     approximate = report.category.public_location_approximated
     context = {
@@ -284,8 +311,11 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         "events": events,
         "also_reported": report.duplicate_count,
         "map_config": _map_config(
-            request, point=[report.public_lat, report.public_lon], approximate=approximate,
-            statusColor=STATUS_COLORS[Status(report.status)], zoom=16 if not approximate else 14,
+            request,
+            point=[report.public_lat, report.public_lon],
+            approximate=approximate,
+            statusColor=STATUS_COLORS[Status(report.status)],
+            zoom=16 if not approximate else 14,
         ),
     }
     return _page(request, "web/report_detail.html", context)
@@ -332,7 +362,9 @@ def districts_page(request: HttpRequest) -> HttpResponse:
         "error": error,
         "map_config": _map_config(request, point=list(point) if point else None),
     }
-    template = "web/_district_card.html" if request.headers.get("HX-Request") else "web/districts.html"
+    template = (
+        "web/_district_card.html" if request.headers.get("HX-Request") else "web/districts.html"
+    )
     return _page(request, template, context)
 
 
@@ -344,8 +376,13 @@ def _deadline_badge(report: Report, now: datetime) -> dict[str, str]:
     status = Status(report.status)
     if status in VERIFIED_STATUSES:
         return {"css": "ok", "text": _("Verified")}
-    if is_overdue(now=now, status=status, read_at=report.read_at, read_due=report.read_due_at,
-                  verify_due=report.verify_due_at):
+    if is_overdue(
+        now=now,
+        status=status,
+        read_at=report.read_at,
+        read_due=report.read_due_at,
+        verify_due=report.verify_due_at,
+    ):
         if report.read_at is None and report.read_due_at and now > report.read_due_at:
             return {"css": "overdue", "text": _("Not read in time")}
         return {"css": "overdue", "text": _("Verification overdue")}
@@ -354,8 +391,13 @@ def _deadline_badge(report: Report, now: datetime) -> dict[str, str]:
         return {"css": "", "text": ""}
     left = due - now
     hours = max(int(left.total_seconds() // 3600), 0)
-    text = _("Read within %(hours)d h") if report.read_at is None else _("Verify within %(hours)d h")
-    return {"css": "due-soon" if left < timedelta(hours=24) else "", "text": text % {"hours": hours}}
+    text = (
+        _("Read within %(hours)d h") if report.read_at is None else _("Verify within %(hours)d h")
+    )
+    return {
+        "css": "due-soon" if left < timedelta(hours=24) else "",
+        "text": text % {"hours": hours},
+    }
 
 
 @login_required
@@ -370,7 +412,9 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     if getattr(user, "is_district_scoped", False):
         district_rows = list(user.districts.order_by("name"))  # type: ignore[union-attr]
     else:
-        district_rows = list(Area.objects.filter(kind=AreaKind.POLICE_DISTRICT, is_active=True).order_by("name"))
+        district_rows = list(
+            Area.objects.filter(kind=AreaKind.POLICE_DISTRICT, is_active=True).order_by("name")
+        )
     form = StaffFilterForm(
         request.GET or None,
         statuses=[(s.value, str(STATUS_LABELS[s])) for s in Status],
@@ -416,7 +460,9 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
         "querystring": query.urlencode(),
         "is_supervisor": getattr(user, "role", "") == "supervisor",
     }
-    template = "web/_staff_rows.html" if request.headers.get("HX-Request") else "web/staff_queue.html"
+    template = (
+        "web/_staff_rows.html" if request.headers.get("HX-Request") else "web/staff_queue.html"
+    )
     return _page(request, template, context)
 
 
@@ -424,14 +470,15 @@ def _staff_report_or_404(user: Any, report_id: int) -> Report:
     from straz.reports import selectors
 
     return get_object_or_404(
-        selectors.visible_reports_for(user).select_related("category", "district", "officer"), pk=report_id
+        selectors.visible_reports_for(user).select_related("category", "district", "officer"),
+        pk=report_id,
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
-    """A report as the police see it; opening it marks it read, POST changes status or adds a note."""
+    """A report as the police see it; opening marks it read; POST changes status, notes, assigns."""
     from straz.reports import services
 
     user = request.user
@@ -447,26 +494,41 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                 if transition_form.is_valid():
                     data = transition_form.cleaned_data
                     services.transition_report(
-                        user=user, report_id=report.pk, target=data["target"],
-                        public_note=data["public_note"], note=data["note"],
+                        user=user,
+                        report_id=report.pk,
+                        target=data["target"],
+                        public_note=data["public_note"],
+                        note=data["note"],
                     )
-                    label = STATUS_LABELS.get(Status(data["target"])) if data["target"] in Status._value2member_map_ else data["target"]
-                    messages.success(request, _("Status changed to: %(status)s") % {"status": label})
+                    label = (
+                        STATUS_LABELS.get(Status(data["target"]))
+                        if data["target"] in Status._value2member_map_
+                        else data["target"]
+                    )
+                    messages.success(
+                        request, _("Status changed to: %(status)s") % {"status": label}
+                    )
                     return redirect("web:staff-report", report_id=report.pk)
                 status_code = 422
             elif action == "note":
                 note_form = NoteForm(request.POST)
                 if note_form.is_valid():
-                    services.add_note(user=user, report_id=report.pk, text=note_form.cleaned_data["text"])
+                    services.add_note(
+                        user=user, report_id=report.pk, text=note_form.cleaned_data["text"]
+                    )
                     messages.success(request, _("The note was saved."))
                     return redirect("web:staff-report", report_id=report.pk)
                 status_code = 422
             elif action == "reassign":
                 raw = request.POST.get("officer", "")
                 officer_id = int(raw) if raw.isdigit() else None
-                updated = services.reassign_report(user=user, report_id=report.pk, officer_id=officer_id)
+                updated = services.reassign_report(
+                    user=user, report_id=report.pk, officer_id=officer_id
+                )
                 name = updated.officer.name if updated.officer else _("nobody")
-                messages.success(request, _("The report was assigned to %(officer)s.") % {"officer": name})
+                messages.success(
+                    request, _("The report was assigned to %(officer)s.") % {"officer": name}
+                )
                 return redirect("web:staff-report", report_id=report.pk)
             else:
                 messages.error(request, _("Unknown action."))
@@ -490,15 +552,23 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         {
             "at": e.at,
             "kind_label": EventKind(e.kind).label if e.kind in EventKind.values else e.kind,
-            "from_label": STATUS_LABELS.get(Status(e.from_status)) if e.from_status in Status._value2member_map_ else "",
-            "to_label": STATUS_LABELS.get(Status(e.to_status)) if e.to_status in Status._value2member_map_ else "",
+            "from_label": STATUS_LABELS.get(Status(e.from_status))
+            if e.from_status in Status._value2member_map_
+            else "",
+            "to_label": STATUS_LABELS.get(Status(e.to_status))
+            if e.to_status in Status._value2member_map_
+            else "",
             "actor": (e.actor.get_full_name() or e.actor.get_username()) if e.actor else "",
             "public_note": e.public_note,
         }
         for e in report.events.select_related("actor").order_by("at", "id")
     ]
     notes = [
-        {"at": n.created_at, "text": n.text, "author": (n.author.get_full_name() or n.author.get_username()) if n.author else ""}
+        {
+            "at": n.created_at,
+            "text": n.text,
+            "author": (n.author.get_full_name() or n.author.get_username()) if n.author else "",
+        }
         for n in report.notes.select_related("author").order_by("created_at", "id")
     ]
     can_act = getattr(user, "role", "") in {"officer", "supervisor", "admin"} or user.is_superuser
@@ -515,7 +585,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         "status_label": STATUS_LABELS[status],
         "status_color": STATUS_COLORS[status],
         "badge": _deadline_badge(report, now),
-        "targets": [(t.value, STATUS_LABELS[t], STATUS_COLORS[t]) for t in allowed_targets(status)] if can_act else [],
+        "targets": [(t.value, STATUS_LABELS[t], STATUS_COLORS[t]) for t in allowed_targets(status)]
+        if can_act
+        else [],
         "can_act": can_act,
         "can_reassign": can_reassign,
         "officers": officers,
@@ -526,15 +598,18 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         "note_form": note_form,
         "approximate": report.category.public_location_approximated,
         "map_config": _map_config(
-            request, point=[report.lat, report.lon], publicPoint=[report.public_lat, report.public_lon],
-            statusColor=STATUS_COLORS[status], zoom=17,
+            request,
+            point=[report.lat, report.lon],
+            publicPoint=[report.public_lat, report.public_lon],
+            statusColor=STATUS_COLORS[status],
+            zoom=17,
         ),
     }
     return _page(request, "web/staff_report.html", context, status=status_code)
 
 
 @login_required
-def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> HttpResponse:
+def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
     """Download a report's attachment (staff in scope only), never rendered inline as HTML."""
     report = _staff_report_or_404(request.user, report_id)
     attachment = get_object_or_404(report.attachments, pk=attachment_id)
@@ -542,10 +617,18 @@ def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -
     path = (root / attachment.path).resolve()
     if root not in path.parents or not path.is_file():
         raise Http404
-    content_type = attachment.content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    response = FileResponse(path.open("rb"), content_type=content_type, as_attachment=content_type == "application/pdf",
-                            filename=attachment.original_name or path.name)
+    content_type = (
+        attachment.content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    )
+    response = FileResponse(
+        path.open("rb"),
+        content_type=content_type,
+        as_attachment=content_type == "application/pdf",
+        filename=attachment.original_name or path.name,
+    )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    )
     response["Cache-Control"] = "private, no-store"
     return response
