@@ -10,9 +10,12 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from django.conf import settings
+from django.db import connection
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from h3.api import basic_int as h3i
 from ninja import Query, Router, Schema
 
 from straz.geo import h3grid
@@ -202,17 +205,27 @@ def _cluster_feature(c: aggregates.CellCount) -> str:
 def _point_features(q: MapQuery) -> list[dict[str, Any]]:
     """Single public reports in the view, at their public location only."""
     min_lon, min_lat, max_lon, max_lat = q.bbox
-    # The index on the exact point's res-9 cell narrows the search to a bounded set of
-    # candidates; an approximated report's public point lies within one coarse hexagon of
-    # its exact point, hence the margin around the view.
+    # Candidates come from the index on the exact point's res-9 cell. Where the public
+    # point is the exact one, the cells covering the view suffice; an approximated report
+    # is shown at the centre of its coarse cell, so for those categories the candidates
+    # are the res-9 cells in and around each coarse cell whose centre lies in the view.
+    view_cells = h3grid.cover_bbox(q.bbox, DUPLICATE_CELL_RES)
     approx_res = int(settings.STRAZ.get("APPROXIMATE_RESOLUTION", 8))
-    margin = 1.1 * h3grid.cell_spacing_m(approx_res) / math.sqrt(3) / 111_320.0
-    lon_margin = margin / max(0.05, math.cos(math.radians(max(abs(min_lat), abs(max_lat)))))
-    search = (min_lon - lon_margin, min_lat - margin, max_lon + lon_margin, max_lat + margin)
-    candidates = h3grid.cover_bbox(search, DUPLICATE_CELL_RES, buffer=True)
+    approx_cells: set[int] = set()
+    for coarse in h3grid.cover_bbox(q.bbox, approx_res):
+        clat, clon = h3grid.cell_center(coarse)
+        if min_lat <= clat <= max_lat and min_lon <= clon <= max_lon:
+            for near in h3i.grid_disk(coarse, 1):
+                approx_cells.update(h3i.cell_to_children(near, DUPLICATE_CELL_RES))
+    approx_ids = list(
+        Category.objects.filter(public_location_approximated=True).values_list("id", flat=True)
+    )
+    where = Q(h3_r9__in=view_cells)
+    if approx_cells and approx_ids:
+        where |= Q(h3_r9__in=sorted(approx_cells), category_id__in=approx_ids)
     qs = Report.objects.filter(
+        where,
         is_public=True,
-        h3_r9__in=candidates,
         public_lat__gte=min_lat,
         public_lat__lte=max_lat,
         public_lon__gte=min_lon,
@@ -223,7 +236,17 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
     if q.statuses is not None:
         qs = qs.filter(status__in=q.statuses)
     if q.period_days:
-        qs = qs.filter(created_at__gte=timezone.now() - timedelta(days=q.period_days))
+        since = timezone.now() - timedelta(days=q.period_days)
+        if connection.vendor == "postgresql":
+            # Compare an expression, not the column: PostgreSQL would otherwise AND a bitmap
+            # of the whole period's created_at range (tens of thousands of rows) with the
+            # few hundred candidates the cell index already found.
+            shifted = ExpressionWrapper(
+                F("created_at") + timedelta(0), output_field=DateTimeField()
+            )
+            qs = qs.annotate(created_unindexed=shifted).filter(created_unindexed__gte=since)
+        else:
+            qs = qs.filter(created_at__gte=since)
     rows = list(
         qs.order_by("pk").values_list(
             "pk", "status", "category__code", "duplicate_count", "public_lat", "public_lon"
