@@ -277,3 +277,23 @@ def test_openapi_describes_the_map(citizen: Client) -> None:
     names = {p["name"] for p in op["parameters"]}
     assert {"bbox", "zoom", "category", "status", "period", "layer"} <= names
     assert "200" in op["responses"] and "422" in op["responses"]
+
+
+@pytest.mark.django_db
+def test_approximated_report_shows_at_its_coarse_centre_even_when_the_exact_point_is_off_screen(
+    citizen: Client, categories: dict[str, Any], now: datetime
+) -> None:
+    from straz.geo import h3grid
+
+    exact = (49.74123, 13.37456)
+    r = create_report(categories["drugs"], *exact, now=now)
+    pad = 0.0004
+    bbox = f"{r.public_lon - pad},{r.public_lat - pad},{r.public_lon + pad},{r.public_lat + pad}"
+    min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox.split(","))
+    assert not (min_lat <= exact[0] <= max_lat and min_lon <= exact[1] <= max_lon)
+    assert h3grid.point_cell(*exact, 9) not in h3grid.cover_bbox((min_lon, min_lat, max_lon, max_lat), 9)
+    resp = citizen.get("/api/v1/map", {"bbox": bbox, "zoom": 18})
+    fs = features(resp)
+    assert resp.json()["mode"] == "points"
+    assert [f["properties"]["id"] for f in fs] == [r.pk]
+    assert fs[0]["geometry"]["coordinates"] == [round(r.public_lon, 6), round(r.public_lat, 6)]
