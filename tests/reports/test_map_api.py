@@ -291,7 +291,9 @@ def test_approximated_report_shows_at_its_coarse_centre_even_when_the_exact_poin
     bbox = f"{r.public_lon - pad},{r.public_lat - pad},{r.public_lon + pad},{r.public_lat + pad}"
     min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox.split(","))
     assert not (min_lat <= exact[0] <= max_lat and min_lon <= exact[1] <= max_lon)
-    assert h3grid.point_cell(*exact, 9) not in h3grid.cover_bbox((min_lon, min_lat, max_lon, max_lat), 9)
+    assert h3grid.point_cell(*exact, 9) not in h3grid.cover_bbox(
+        (min_lon, min_lat, max_lon, max_lat), 9
+    )
     resp = citizen.get("/api/v1/map", {"bbox": bbox, "zoom": 18})
     fs = features(resp)
     assert resp.json()["mode"] == "points"
