@@ -317,3 +317,41 @@ def test_anonymous_visitors_are_refused_on_every_staff_route(case: Case) -> None
     # The back office too.
     resp = anonymous.get("/admin/reports/report/")
     assert resp.status_code == 302 and "/admin/login/" in resp["Location"]
+
+
+def _export_ids(resp: Any, fmt: str) -> set[int]:
+    import csv
+
+    body = b"".join(resp.streaming_content) if resp.streaming else resp.content
+    text = body.decode("utf-8-sig")
+    if fmt == "csv":
+        return {int(row["id"]) for row in csv.DictReader(io.StringIO(text)) if row.get("id")}
+    return {int(f["properties"]["id"]) for f in json.loads(text)["features"]}
+
+
+@pytest.mark.parametrize("actor", ["officer", "supervisor"])
+def test_staff_exports_and_statistics_stay_within_the_districts(
+    case: Case, actor: str, request: pytest.FixtureRequest, token_for: Any
+) -> None:
+    """Downloads and statistics are a way to read reports too: own districts only."""
+    user = _scoped_actor(actor, request)
+    client = Client()
+    client.force_login(user)
+    for fmt in ("csv", "geojson"):
+        resp = client.get(f"/statistics/reports.{fmt}")
+        assert resp.status_code == 200, resp.status_code
+        ids = _export_ids(resp, fmt)
+        assert case.report_a in ids, f"{fmt}: own report missing (the export is not the staff one?)"
+        assert case.report_b not in ids, f"{actor} downloads a report of another district ({fmt})"
+        resp = client.get(f"/statistics/reports.{fmt}?district=PD-B")
+        assert resp.status_code in (200, 400, 403, 404, 422)
+        if resp.status_code == 200:
+            assert case.report_b not in _export_ids(resp, fmt)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
+    stats = api.get("/api/v1/statistics")
+    assert stats.status_code == 200, stats.content
+    by_district = {row["key"]: row["total"] for row in stats.json()["by_district"]}
+    assert by_district.get("PD-A", 0) >= 1, by_district
+    assert by_district.get("PD-B", 0) == 0, (
+        f"{actor} sees counts of another district: {by_district}"
+    )
