@@ -36,6 +36,36 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def listens_on(pid: int, port: int) -> bool:
+    """True when process `pid` itself holds the listening socket of `port` (Linux /proc).
+
+    Guards against a race on free ports: another worker's server may have taken the port
+    we picked, and answering HTTP on it does not make it ours.
+    """
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if (
+                len(fields) > 9
+                and fields[3] == "0A"
+                and int(fields[1].rsplit(":", 1)[1], 16) == port
+            ):
+                inodes.add(fields[9])
+    if not inodes:
+        return False
+    fd_dir = Path(f"/proc/{pid}/fd")
+    try:
+        links = [os.readlink(fd) for fd in fd_dir.iterdir()]
+    except OSError:
+        return False
+    return any(link == f"socket:[{inode}]" for link in links for inode in inodes)
+
+
 def is_postgres(url: str | None) -> bool:
     """True when a database URL points at PostgreSQL."""
     return bool(url) and urlsplit(url or "").scheme in {"postgres", "postgresql", "pgsql"}
@@ -178,9 +208,12 @@ class LiveServer:
                     break
                 try:
                     requests.get(self.url + "/api/v1/openapi.json", timeout=2)
-                    return
                 except requests.RequestException:
                     time.sleep(0.2)
+                    continue
+                if listens_on(self.process.pid, self.port):
+                    return
+                time.sleep(0.2)
             else:
                 self.kill()
                 raise RuntimeError(f"server did not answer within {timeout}s:\n{self.log_tail()}")
