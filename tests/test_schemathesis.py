@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -99,28 +100,53 @@ def _is_staff_operation(case: Any) -> bool:
     return "/staff/" in case.path or bool(case.operation.definition.raw.get("security"))
 
 
-@schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=list(HealthCheck),
-)
+def _operations() -> list[Any]:
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def _has_inputs(operation: Any) -> bool:
+    return any(len(getattr(operation, part)) for part in ("path_parameters", "query", "body"))
+
+
+# One pytest item per operation and generation mode, with plain ids: schemathesis' own
+# parametrize gives all its items one node id, and pytest-xdist then runs only one of them.
+CASES = [
+    pytest.param(op.label, mode, id=f"{op.label} [{mode.value}]")
+    for op in _operations()
+    for mode in GenerationMode
+    if mode is GenerationMode.POSITIVE or _has_inputs(op)
+]
+
+
+@pytest.mark.parametrize(("label", "mode"), CASES)
 def test_api_never_fails_and_keeps_its_schema(
-    case: Any,
+    label: str,
+    mode: GenerationMode,
     straz_server: LiveServer,  # noqa: F811
     fuzz_targets: dict[str, list[Any]],
 ) -> None:
-    _steer(case, fuzz_targets)
-    headers = {}
-    if _is_staff_operation(case):
-        headers["Authorization"] = f"Bearer {straz_server.token('admin')}"
-    case.call_and_validate(
-        base_url=straz_server.url,
-        headers=headers,
-        checks=[not_a_server_error, response_schema_conformance],
-        timeout=30,
+    operation = next(op for op in _operations() if op.label == label)
+    token = straz_server.token("admin")
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=MAX_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
     )
+    def attack(case: Any) -> None:
+        _steer(case, fuzz_targets)
+        headers = {"Authorization": f"Bearer {token}"} if _is_staff_operation(case) else {}
+        case.call_and_validate(
+            base_url=straz_server.url,
+            headers=headers,
+            checks=[not_a_server_error, response_schema_conformance],
+            timeout=30,
+        )
+
+    attack()
 
 
 def test_served_schema_is_the_fuzzed_one(straz_server: LiveServer) -> None:  # noqa: F811
