@@ -171,3 +171,41 @@ def test_schema_lists_the_required_operations() -> None:
         assert expected in operations, (
             f"{expected} missing from the OpenAPI schema: {sorted(operations)}"
         )
+
+
+def _models_in(annotation: Any, seen: set[type]) -> None:
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return
+        seen.add(annotation)
+        for info in annotation.model_fields.values():
+            _models_in(info.annotation, seen)
+        return
+    for arg in get_args(annotation):
+        _models_in(arg, seen)
+
+
+def test_schema_names_are_unique() -> None:
+    """Two API models with one name collide in the OpenAPI components: one silently wins."""
+    from straz.api import api
+
+    seen: set[type] = set()
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in (operation.response_models or {}).values():
+                    _models_in(model, seen)
+                for model in operation.models:
+                    _models_in(model, seen)
+    by_name: dict[str, set[str]] = {}
+    for model in seen:
+        if model.__module__.startswith("straz."):
+            by_name.setdefault(model.__name__, set()).add(
+                f"{model.__module__}.{model.__qualname__}"
+            )
+    clashes = {name: sorted(where) for name, where in by_name.items() if len(where) > 1}
+    assert not clashes, f"API models sharing a name (rename one): {clashes}"
