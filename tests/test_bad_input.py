@@ -100,11 +100,21 @@ def message_of(resp: Any) -> str:
     content_type = resp.get("Content-Type", "")
     if "json" in content_type:
         data = json.loads(resp.content)
+        if isinstance(data, list):  # Open311: [{"code": 400, "description": "…"}]
+            texts = [e.get("description") for e in data if isinstance(e, dict)]
+            assert texts and all(isinstance(t, str) for t in texts), (
+                f"no error description: {data!r}"
+            )
+            return " ".join(texts)
         detail = data.get("detail") if isinstance(data, dict) else None
         assert isinstance(detail, str), f"error body has no message string: {data!r}"
         return detail
     text = resp.content.decode("utf-8", errors="replace")
     assert "Traceback" not in text
+    if "xml" in content_type:
+        descriptions = re.findall(r"<description>(.*?)</description>", text, re.S)
+        assert descriptions, f"no <description> in the XML error: {text[:300]}"
+        return " ".join(descriptions)
     found = re.findall(r'class="[^"]*(?:errorlist|error|alert)[^"]*"[^>]*>(.*?)</', text, re.S)
     messages = [re.sub(r"<[^>]+>", " ", m).strip() for m in found]
     messages = [m for m in messages if m]
@@ -347,6 +357,47 @@ def test_pdf_named_jpg_is_stored_as_pdf(world: Path) -> None:
         assert not att.path.endswith(".jpg")
     else:
         assert_refused(resp, (415, 422))
+
+
+# ------------------------------------------------------------------ Open311
+
+OPEN311_GOOD = {
+    "service_code": "illegal-dump",
+    "lat": str(A_LAT),
+    "long": str(A_LON),
+    "description": "x",
+}
+BAD_OPEN311 = {
+    "no-service-code": {k: v for k, v in OPEN311_GOOD.items() if k != "service_code"},
+    "unknown-service-code": {**OPEN311_GOOD, "service_code": "no-such-service"},
+    "lat-out-of-range": {**OPEN311_GOOD, "lat": "123.4"},
+    "lat-not-a-number": {**OPEN311_GOOD, "lat": "north"},
+    "lat-only": {k: v for k, v in OPEN311_GOOD.items() if k != "long"},
+    "no-location": {"service_code": "illegal-dump"},
+    "outside-every-district": {**OPEN311_GOOD, "lat": "50.08", "long": "14.42"},
+    "script-tag": {**OPEN311_GOOD, "description": "<script>alert(1)</script>"},
+    "description-too-long": {**OPEN311_GOOD, "description": "x" * 501},
+    "unknown-attribute": {**OPEN311_GOOD, "attribute[colour]": "red"},
+    "bad-api-key": {**OPEN311_GOOD, "api_key": "straz_not-a-key"},
+}
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_open311_post_is_checked_like_the_api(world: Path, fmt: str) -> None:
+    client = Client(REMOTE_ADDR="203.0.113.12")
+    for case, data in sorted(BAD_OPEN311.items()):
+        before = snapshot(world)
+        resp = client.post(f"/open311/v2/requests.{fmt}", data=data)
+        try:
+            assert_refused(resp, (400, 403, 404, 413, 422))
+        except AssertionError as exc:
+            raise AssertionError(f"{case}: {exc}") from None
+        assert snapshot(world) == before, case
+    # The control: a good request is stored.
+    before = snapshot(world)
+    resp = client.post(f"/open311/v2/requests.{fmt}", data=OPEN311_GOOD)
+    assert resp.status_code in (200, 201), resp.content
+    assert snapshot(world)["Report"] == before["Report"] + 1
 
 
 # ------------------------------------------------------------------ other public endpoints
