@@ -69,3 +69,43 @@ def test_clients_behind_a_trusted_proxy_are_told_apart(straz_server_factory: Any
         ".order_by('pk').values_list('reporter_ip', flat=True))"
     )
     assert stored == ["198.51.100.71", "198.51.100.72"]
+
+
+def test_import_areas_command_refuses_a_broken_file(
+    straz_server_factory: Any, tmp_path: Any
+) -> None:
+    """`straz import-areas` as an operator runs it: non-zero exit, a reason, no traceback."""
+    import subprocess
+    import sys
+
+    from tests.helpers.live_server import REPO_ROOT
+
+    server = straz_server_factory(label="cli")
+    count = "from straz.territory.models import Area\nresult = Area.objects.count()"
+    before = server.run_django(count)
+    broken = tmp_path / "districts.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": ')
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "straz.cli",
+            "import-areas",
+            str(broken),
+            "--kind",
+            "police-district",
+            "--code-field",
+            "code",
+            "--name-field",
+            "name",
+        ],
+        cwd=REPO_ROOT,
+        env=server.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stderr.strip(), "no reason given"
+    assert server.run_django(count) == before
