@@ -355,3 +355,22 @@ def test_staff_exports_and_statistics_stay_within_the_districts(
     assert by_district.get("PD-B", 0) == 0, (
         f"{actor} sees counts of another district: {by_district}"
     )
+
+
+def test_staff_session_needs_csrf_token(case: Case, officer: Any) -> None:
+    """A logged-in officer's browser cannot be made to act by another site (CSRF)."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(officer)
+    before = _state(case.report_a)
+    resp = client.post(
+        f"/api/v1/staff/reports/{case.report_a}/transition",
+        data=json.dumps({"status": "verification"}),
+        content_type="application/json",
+    )
+    assert resp.status_code in (401, 403), resp.status_code
+    resp = client.post(
+        f"/staff/reports/{case.report_a}/",
+        data={"action": "transition", "target": "verification", "public_note": "", "note": ""},
+    )
+    assert resp.status_code == 403, resp.status_code
+    assert _state(case.report_a) == before
