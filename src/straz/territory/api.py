@@ -35,7 +35,7 @@ class LookupOut(Schema):
     officer: OfficerOut | None
 
 
-class DistrictOut(Schema):
+class DistrictSummaryOut(Schema):
     code: str
     name: str
     bbox: list[float]
@@ -106,7 +106,7 @@ def _active_districts() -> Any:
     return Area.objects.filter(kind=AreaKind.POLICE_DISTRICT, is_active=True).order_by("code")
 
 
-@router.get("/districts", response=list[DistrictOut], summary="Police districts")
+@router.get("/districts", response=list[DistrictSummaryOut], summary="Police districts")
 def list_districts(request: HttpRequest) -> Any:
     """Active police districts with their bounding box and population."""
     return [
