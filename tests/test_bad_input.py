@@ -652,3 +652,68 @@ def test_errors_follow_the_users_language(world: Path, lang: str) -> None:
     czech = assert_refused(post_json(None, raw=big), (413,))
     other = assert_refused(post_json(None, raw=big, HTTP_ACCEPT_LANGUAGE=lang), (413,))
     assert czech != other, f"the 413 answer ignores Accept-Language: {lang}: {other!r}"
+
+
+# ------------------------------------------------------------------ NUL bytes
+
+# PostgreSQL refuses NUL in text; SQLite takes it. Either way a NUL is bad input, never a 500.
+NUL_GETS = [
+    "/api/v1/staff/reports?district=a%00b",
+    "/api/v1/staff/reports?category=a%00b",
+    "/api/v1/staff/reports?status=new%00",
+    "/api/v1/map?bbox=13.3,49.7,13.4,49.8&zoom=10&category=a%00b",
+    "/api/v1/map?bbox=13.3,49.7,13.4,49.8&zoom=10&status=new%00",
+    "/api/v1/map?bbox=13.3,49.7,13.4,49.8&zoom=10&layer=police%00",
+    "/api/v1/statistics?district=a%00b",
+    "/api/v1/statistics?category=a%00b",
+    "/api/v1/places?q=a%00b",
+    "/api/v1/categories?lang=cs%00",
+    "/statistics/?district=a%00b",
+    "/statistics/reports.csv?category=a%00b",
+    "/open311/v2/requests.json?service_code=a%00b",
+    "/open311/v2/requests.xml?status=open%00",
+    "/open311/v2/services/a%00b.json",
+    "/open311/v2/requests/1%00.json",
+    "/districts/?q=a%00b",
+    "/staff/?district=a%00b",
+    "/staff/?category=a%00b",
+    "/report/?category=a%00b",
+    "/?category=a%00b",
+]
+
+
+def test_nul_bytes_never_cause_server_errors(world: Path, admin_user: Any, token_for: Any) -> None:
+    client = Client(
+        HTTP_AUTHORIZATION=f"Bearer {token_for(admin_user)}", raise_request_exception=False
+    )
+    client.force_login(admin_user)
+    before = snapshot(world)
+    errors = [
+        f"GET {u}: {r.status_code}" for u in NUL_GETS if (r := client.get(u)).status_code >= 500
+    ]
+    posts = [
+        ("/api/v1/reports", {**GOOD, "category": "illegal\u0000dump"}),
+        ("/api/v1/reports", {**GOOD, "description": "a\u0000b", "address": "x\u0000"}),
+    ]
+    for url, body in posts:
+        resp = client.post(url, data=json.dumps(body), content_type="application/json")
+        if resp.status_code >= 500:
+            errors.append(f"POST {url} {body}: {resp.status_code}")
+    for data in (
+        {**OPEN311_GOOD, "service_code": "illegal\u0000dump"},
+        {**OPEN311_GOOD, "description": "a\u0000"},
+    ):
+        resp = client.post("/open311/v2/requests.json", data=data)
+        if resp.status_code >= 500:
+            errors.append(f"POST open311 {data}: {resp.status_code}")
+    resp = Client(raise_request_exception=False).post(
+        "/login/", data={"username": "ad\u0000min", "password": "x"}
+    )
+    if resp.status_code >= 500:
+        errors.append(f"POST /login/: {resp.status_code}")
+    assert not errors, "\n".join(errors)
+    # Whatever was accepted had its NUL removed; refused requests stored nothing.
+    from straz.reports.models import Report
+
+    stored = Report.objects.exclude(pk__in=[pk for pk, _ in before["statuses"]])
+    assert not [r.pk for r in stored if "\x00" in r.description + r.address_text]
