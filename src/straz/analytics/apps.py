@@ -6,3 +6,20 @@ class AnalyticsConfig(AppConfig):
     name = "straz.analytics"
     label = "analytics"
     verbose_name = _("Statistics")
+
+    def ready(self) -> None:
+        """Keep the statistics summaries exact on every ORM write of a report."""
+        from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+        from straz.analytics import summaries
+        from straz.reports.models import Report
+
+        uid = "straz.analytics.summaries"
+        pre_save.connect(summaries.before_report_save, sender=Report, dispatch_uid=uid + ".pre")
+        post_save.connect(summaries.after_report_save, sender=Report, dispatch_uid=uid + ".post")
+        pre_delete.connect(
+            summaries.before_report_delete, sender=Report, dispatch_uid=uid + ".pred"
+        )
+        post_delete.connect(
+            summaries.after_report_delete, sender=Report, dispatch_uid=uid + ".postd"
+        )

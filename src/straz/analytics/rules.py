@@ -103,3 +103,47 @@ class DeadlineShare:
     def share(self) -> float | None:
         """Fraction met (None when nothing could be judged yet)."""
         return ratio(self.on_time, self.judged)
+
+
+# --- duration histograms ---------------------------------------------------------------
+# Below EXACT_MINUTES a bucket is one whole minute (durations rounded to the minute: at
+# most 30 s off); above, buckets are log-spaced with STEPS_PER_DOUBLING per doubling and a
+# bucket stands for its geometric centre (at most 2^(1/32) - 1 ≈ 2.2 % off).
+EXACT_MINUTES = 30
+STEPS_PER_DOUBLING = 16
+
+
+def duration_bucket(seconds: float) -> int:
+    """The histogram bucket of a duration in seconds (negative durations count as zero)."""
+    minutes = max(0.0, seconds / 60.0)
+    if minutes < EXACT_MINUTES - 0.5:
+        return round(minutes)
+    return EXACT_MINUTES + max(0, round(STEPS_PER_DOUBLING * math.log2(minutes / EXACT_MINUTES)))
+
+
+def bucket_seconds(bucket: int) -> float:
+    """The duration in seconds that a histogram bucket stands for."""
+    if bucket < EXACT_MINUTES:
+        return bucket * 60.0
+    return EXACT_MINUTES * 60.0 * 2.0 ** ((bucket - EXACT_MINUTES) / STEPS_PER_DOUBLING)
+
+
+def histogram_median(counts: dict[int, int]) -> float | None:
+    """Median seconds of a bucket histogram (mean of the two middle values when even)."""
+    n = sum(c for c in counts.values() if c > 0)
+    if n <= 0:
+        return None
+    first, last = median_offsets(n)
+    seen = 0
+    low: float | None = None
+    for bucket in sorted(counts):
+        c = counts[bucket]
+        if c <= 0:
+            continue
+        if low is None and seen + c > first:
+            low = bucket_seconds(bucket)
+        if seen + c > last:
+            assert low is not None
+            return (low + bucket_seconds(bucket)) / 2.0
+        seen += c
+    return low

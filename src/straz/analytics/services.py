@@ -33,20 +33,15 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     F,
     FloatField,
     Func,
-    IntegerField,
     Max,
-    Min,
     Q,
     QuerySet,
     Value,
-    When,
 )
-from django.db.models.functions import TruncMonth
 from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -384,52 +379,6 @@ def _deadline_counts(
     }
 
 
-def _bucket_case(bounds: list[datetime], lo: int, hi: int) -> Any:
-    """Index m of the month [bounds[m], bounds[m+1]) holding created_at, as a binary CASE."""
-    if lo == hi:
-        return Value(lo)
-    mid = (lo + hi + 1) // 2
-    return Case(
-        When(created_at__lt=bounds[mid], then=_bucket_case(bounds, lo, mid - 1)),
-        default=_bucket_case(bounds, mid, hi),
-        output_field=IntegerField(),
-    )
-
-
-def _month_counts(
-    originals: QuerySet[Report], filters: StatisticsFilter
-) -> dict[str, Counter[str]]:
-    """Report counts per local month and status."""
-    counts: dict[str, Counter[str]] = defaultdict(Counter)
-    if connection.vendor == "postgresql":
-        month = TruncMonth("created_at", tzinfo=timezone.get_default_timezone())
-        rows = (
-            originals.annotate(month=month).values_list("month", "status").annotate(n=Count("id"))
-        )
-        for bucket, status, n in rows:
-            local = timezone.localtime(bucket) if timezone.is_aware(bucket) else bucket
-            counts[rules.month_key(local.year, local.month)][status] += n
-        return counts
-    # SQLite's TruncMonth with a time zone calls a Python function per row; comparing the
-    # stored UTC text with the UTC instants of local month starts is exact and far faster.
-    span = Report.objects.aggregate(first=Min("created_at"), last=Max("created_at"))
-    if span["first"] is None:
-        return counts
-    first = filters.date_from or timezone.localtime(span["first"]).date()
-    last = filters.date_to or timezone.localtime(span["last"]).date()
-    if last < first:
-        return counts
-    months = rules.months_between(first, last)
-    bounds = [
-        datetime(int(k[:4]), int(k[5:]), 1, tzinfo=timezone.get_default_timezone()) for k in months
-    ]
-    bucket = _bucket_case(bounds, 0, len(months) - 1)
-    rows = originals.annotate(bucket=bucket).values_list("bucket", "status").annotate(n=Count("id"))
-    for index, status, n in rows:
-        counts[months[index]][status] += n
-    return counts
-
-
 STATISTICS_CACHE_SECONDS = 60
 
 
@@ -463,41 +412,245 @@ def compute_statistics(
     return _compute(user=user, filters=filters, audience=audience, now=now or timezone.now())
 
 
+# Selections with at most this many original reports get exact medians from the reports
+# themselves (cheap at that size); larger ones read the duration histograms.
+LIVE_MEDIAN_MAX = 20_000
+
+
+@dataclass
+class _DistrictAcc:
+    by_status: Counter[str] = field(default_factory=Counter)
+    summary_total: int = 0
+    read_ok: int = 0
+    verify_ok: int = 0
+    read_judged: int = 0
+    verify_judged: int = 0
+    read_not_due: int = 0
+    verify_not_due: int = 0
+
+
+@dataclass
+class _Period:
+    """A filter's days split into whole local months (from the summaries) and edge days."""
+
+    month_from: date | None
+    month_to: date | None
+    has_months: bool
+    edges: list[tuple[date, date]]
+    whole_years: bool
+
+
+def _month_end(day: date) -> date:
+    nxt = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
+
+
+def _split_period(filters: StatisticsFilter) -> _Period:
+    first, last = filters.date_from, filters.date_to
+    if first and last and first > last:
+        return _Period(None, None, False, [], False)
+    edges: list[tuple[date, date]] = []
+    lo = hi = None
+    if first is not None:
+        if first.day == 1:
+            lo = first
+        else:
+            end = _month_end(first)
+            if last is not None and last <= end:
+                return _Period(None, None, False, [(first, last)], False)
+            edges.append((first, end))
+            lo = end + timedelta(days=1)
+    if last is not None:
+        if last == _month_end(last):
+            hi = last.replace(day=1)
+        else:
+            edges.append((last.replace(day=1), last))
+            hi = (last.replace(day=1) - timedelta(days=1)).replace(day=1)
+    has_months = lo is None or hi is None or lo <= hi
+    whole_years = (lo is None or lo.month == 1) and (hi is None or hi.month == 12)
+    return _Period(lo, hi, has_months, edges, whole_years)
+
+
+def _in(column: str, values: list[int], where: list[str], params: list[Any]) -> None:
+    where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+    params.extend(values)
+
+
+def _summary_rows(
+    *,
+    group: str,
+    category_level: bool,
+    district_level: bool,
+    period: _Period,
+    category_id: int | None,
+    districts: list[int] | None,
+    subtract: list[int],
+) -> list[tuple[Any, ...]]:
+    """Summed ReportStats rows: (group, category_id, kind, *counts) over whole months."""
+    from straz.analytics.models import ALL_DISTRICTS, ReportStats
+    from straz.analytics.summaries import COUNT_COLUMNS
+
+    where: list[str] = []
+    params: list[Any] = []
+    if category_id is not None:
+        where.append("category_id = %s")
+        params.append(category_id)
+    elif category_level:
+        where.append("category_id <> 0")
+    else:
+        _in("category_id", [0, *subtract], where, params)
+    if districts is not None:
+        _in("district_key", districts, where, params)
+    elif district_level:
+        where.append("district_key <> %s")
+        params.append(ALL_DISTRICTS)
+    else:
+        where.append("district_key = %s")
+        params.append(ALL_DISTRICTS)
+    if period.month_from is not None:
+        where.append("month >= %s")
+        params.append(period.month_from)
+    if period.month_to is not None:
+        where.append("month <= %s")
+        params.append(period.month_to)
+    sums = ", ".join(f"SUM({c})" for c in COUNT_COLUMNS)
+    sql = (
+        f"SELECT {group}, category_id, kind, {sums} FROM {ReportStats._meta.db_table} "  # noqa: S608
+        f"WHERE {' AND '.join(where)} GROUP BY {group}, category_id, kind"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _compute(
     *, user: User | None, filters: StatisticsFilter, audience: str, now: datetime
 ) -> Statistics:
-    scoped = counted_reports(user=user if audience == STAFF else None)
-    selected = apply_filter(scoped, filters)
-    originals = selected.filter(duplicate_of__isnull=True).order_by()
-    duplicates = selected.filter(duplicate_of__isnull=False).count()
+    from straz.analytics.models import KIND_CONFIRMED, KIND_DUPLICATE, NO_DISTRICT_KEY
+
+    staff = audience == STAFF
+    hidden = set() if staff else set(_hidden_category_ids())
+    districts: list[int] | None = None
+    if staff and user is not None and user.is_district_scoped:
+        districts = list(user.districts.values_list("pk", flat=True))
+    if filters.district is not None:
+        wanted = filters.district.pk
+        districts = [wanted] if districts is None or wanted in districts else []
+    category_id = filters.category.pk if filters.category is not None else None
+    period = _split_period(filters)
+    statuses = [s.value for s in Status]
     lang = get_language()
 
-    # One pass by category, district and status, with the deadline counts; the category
-    # and district tables are sums over it.
-    rows = originals.values_list("category_id", "district_id", "status").annotate(
-        n=Count("id"),
-        **_deadline_counts(
-            end_field="read_at", due_field="read_due_at", days_setting="READ_DEADLINE_DAYS", now=now
-        ),
-        **_deadline_counts(
-            end_field="verified_at",
-            due_field="verify_due_at",
-            days_setting="VERIFY_DEADLINE_DAYS",
-            now=now,
-        ),
-    )
     category_counts: dict[int, Counter[str]] = defaultdict(Counter)
-    district_counts: dict[int | None, dict[str, Any]] = defaultdict(
-        lambda: {"status": Counter(), "read": [0, 0], "verify": [0, 0]}
-    )
-    for cat_id, district_id, status, n, r_judged, r_ok, v_judged, v_ok in rows:
-        category_counts[cat_id][status] += n
-        acc = district_counts[district_id]
-        acc["status"][status] += n
-        acc["read"][0] += r_ok
-        acc["read"][1] += r_judged
-        acc["verify"][0] += v_ok
-        acc["verify"][1] += v_judged
+    district_acc: dict[int, _DistrictAcc] = defaultdict(_DistrictAcc)
+    month_counts: dict[str, Counter[str]] = defaultdict(Counter)
+    duplicates = 0
+
+    def sign_of(row_category: int, kind: int, *, category_level: bool) -> int:
+        """+1 to add a row, -1 to subtract it (a hidden category inside a roll-up), 0 to skip."""
+        unknown = row_category in hidden and not kind & KIND_CONFIRMED
+        if category_id is not None or category_level:
+            return 0 if unknown else 1
+        if row_category == 0:
+            return 1
+        return -1 if unknown else 0
+
+    if period.has_months and districts != []:
+        common = {
+            "period": period,
+            "category_id": category_id,
+            "districts": districts,
+            "subtract": sorted(hidden),
+        }
+        for key, cat, kind, *vals in _summary_rows(
+            group="district_key", category_level=False, district_level=True, **common
+        ):
+            sign = sign_of(cat, kind, category_level=False)
+            if not sign:
+                continue
+            if kind & KIND_DUPLICATE:
+                duplicates += sign * sum(vals[: len(statuses)])
+                continue
+            acc = district_acc[key]
+            for status, v in zip(statuses, vals, strict=False):
+                acc.by_status[status] += sign * v
+                acc.summary_total += sign * v
+            acc.read_ok += sign * vals[len(statuses)]
+            acc.verify_ok += sign * vals[len(statuses) + 1]
+        for cat, _cat, kind, *vals in _summary_rows(
+            group="category_id", category_level=True, district_level=False, **common
+        ):
+            if kind & KIND_DUPLICATE or not sign_of(cat, kind, category_level=True):
+                continue
+            for status, v in zip(statuses, vals, strict=False):
+                category_counts[cat][status] += v
+        for month, cat, kind, *vals in _summary_rows(
+            group="month", category_level=False, district_level=False, **common
+        ):
+            sign = sign_of(cat, kind, category_level=False)
+            if kind & KIND_DUPLICATE or not sign:
+                continue
+            if isinstance(month, str):
+                month = date.fromisoformat(month)
+            key = rules.month_key(month.year, month.month)
+            for status, v in zip(statuses, vals, strict=False):
+                month_counts[key][status] += sign * v
+        _count_deadlines_not_due(
+            district_acc,
+            period=period,
+            category_id=category_id,
+            districts=districts,
+            hidden=hidden,
+            now=now,
+        )
+        for acc in district_acc.values():
+            acc.read_judged += acc.summary_total - acc.read_not_due
+            acc.verify_judged += acc.summary_total - acc.verify_not_due
+
+    # Days at the edges of the period that do not fill a month: counted from the reports.
+    scoped = counted_reports(user=user if staff else None)
+    for first, last in period.edges:
+        edge = apply_filter(
+            scoped,
+            StatisticsFilter(
+                date_from=first, date_to=last, district=filters.district, category=filters.category
+            ),
+        )
+        duplicates += edge.filter(duplicate_of__isnull=False).count()
+        key = rules.month_key(first.year, first.month)
+        rows = (
+            edge.filter(duplicate_of__isnull=True)
+            .order_by()
+            .values_list("category_id", "district_id", "status")
+            .annotate(
+                n=Count("id"),
+                **_deadline_counts(
+                    end_field="read_at",
+                    due_field="read_due_at",
+                    days_setting="READ_DEADLINE_DAYS",
+                    now=now,
+                ),
+                **_deadline_counts(
+                    end_field="verified_at",
+                    due_field="verify_due_at",
+                    days_setting="VERIFY_DEADLINE_DAYS",
+                    now=now,
+                ),
+            )
+        )
+        for cat, district_id, status, n, r_judged, r_ok, v_judged, v_ok in rows:
+            category_counts[cat][status] += n
+            month_counts[key][status] += n
+            acc = district_acc[district_id if district_id is not None else NO_DISTRICT_KEY]
+            acc.by_status[status] += n
+            acc.read_ok += r_ok
+            acc.read_judged += r_judged
+            acc.verify_ok += v_ok
+            acc.verify_judged += v_judged
+
+    category_counts = {k: v for k, v in category_counts.items() if sum(v.values())}
+    district_acc = {k: v for k, v in district_acc.items() if sum(v.by_status.values())}
+    month_counts = {k: v for k, v in month_counts.items() if sum(v.values())}
 
     categories = Category.objects.in_bulk(list(category_counts))
     by_category = [
@@ -508,30 +661,34 @@ def _compute(
     ]
     by_category.sort(key=lambda row: (-row.total, row.label))
 
-    medians = duration_medians(
-        originals, end_fields=("read_at", "verified_at"), group_field="district_id"
+    total = sum(sum(acc.by_status.values()) for acc in district_acc.values())
+    read_medians, verify_medians = _medians(
+        user=user,
+        staff=staff,
+        filters=filters,
+        period=period,
+        districts=districts,
+        total=total,
     )
-    read_medians, verify_medians = medians["read_at"], medians["verified_at"]
-    areas = Area.objects.in_bulk([d for d in district_counts if d is not None])
+    areas = Area.objects.in_bulk([d for d in district_acc if d != NO_DISTRICT_KEY])
     by_district: list[Breakdown] = []
-    for district_id, acc in district_counts.items():
-        area = areas.get(district_id) if district_id is not None else None
+    for district_key, acc in district_acc.items():
+        area = areas.get(district_key)
+        group = district_key if district_key != NO_DISTRICT_KEY else None
         by_district.append(
             Breakdown(
                 key=area.code if area else NO_DISTRICT,
                 label=area.name if area else gettext("Outside every police district"),
-                by_status=acc["status"],
+                by_status=acc.by_status,
                 population=area.population if area else None,
-                read_on_time=rules.DeadlineShare(*acc["read"]),
-                verified_on_time=rules.DeadlineShare(*acc["verify"]),
-                median_read_seconds=read_medians.get(district_id),
-                median_verify_seconds=verify_medians.get(district_id),
+                read_on_time=rules.DeadlineShare(acc.read_ok, acc.read_judged),
+                verified_on_time=rules.DeadlineShare(acc.verify_ok, acc.verify_judged),
+                median_read_seconds=read_medians.get(group),
+                median_verify_seconds=verify_medians.get(group),
             )
         )
     by_district.sort(key=lambda row: (-row.total, row.label))
 
-    # By month of the report (the deployment's local time) and status.
-    month_counts = _month_counts(originals, filters)
     by_month = [
         Breakdown(key=key, label=month_label(key), by_status=month_counts.get(key, Counter()))
         for key in _month_keys(month_counts, filters)
@@ -566,6 +723,125 @@ def _compute(
         duplicates=duplicates,
         generated_at=now,
     )
+
+
+def _count_deadlines_not_due(
+    district_acc: dict[int, _DistrictAcc],
+    *,
+    period: _Period,
+    category_id: int | None,
+    districts: list[int] | None,
+    hidden: set[int],
+    now: datetime,
+) -> None:
+    """Pending steps whose deadline is still ahead: they cannot be judged yet."""
+    from straz.analytics.models import KIND_CONFIRMED, STEP_READ, PendingDeadline
+
+    where = ["due_at >= %s"]
+    params: list[Any] = [connection.ops.adapt_datetimefield_value(now)]
+    if category_id is not None:
+        where.append("category_id = %s")
+        params.append(category_id)
+    if districts is not None:
+        _in("district_key", districts, where, params)
+    if period.month_from is not None:
+        where.append("month >= %s")
+        params.append(period.month_from)
+    if period.month_to is not None:
+        where.append("month <= %s")
+        params.append(period.month_to)
+    sql = (
+        f"SELECT district_key, category_id, kind, step, COUNT(*) FROM "  # noqa: S608
+        f"{PendingDeadline._meta.db_table} WHERE {' AND '.join(where)} "
+        "GROUP BY district_key, category_id, kind, step"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for district_key, cat, kind, step, n in cursor.fetchall():
+            if cat in hidden and not kind & KIND_CONFIRMED:
+                continue
+            acc = district_acc[district_key]
+            if step == STEP_READ:
+                acc.read_not_due += n
+            else:
+                acc.verify_not_due += n
+
+
+def _medians(
+    *,
+    user: User | None,
+    staff: bool,
+    filters: StatisticsFilter,
+    period: _Period,
+    districts: list[int] | None,
+    total: int,
+) -> tuple[dict[Any, float], dict[Any, float]]:
+    """Median seconds to read and to verify per district (None = outside) and WHOLE.
+
+    Exact from the reports for small selections, a category filter or edge days; else
+    from the duration histograms (precision: see rules.duration_bucket).
+    """
+    from straz.analytics.models import (
+        GRAIN_ALL_TIME,
+        GRAIN_MONTH,
+        GRAIN_YEAR,
+        NO_DISTRICT_KEY,
+        STEP_READ,
+        ReportDurationStats,
+    )
+
+    if total == 0 or districts == []:
+        return {}, {}
+    if total <= LIVE_MEDIAN_MAX or period.edges or filters.category is not None:
+        scoped = counted_reports(user=user if staff else None)
+        originals = apply_filter(scoped, filters).filter(duplicate_of__isnull=True)
+        medians = duration_medians(
+            originals, end_fields=("read_at", "verified_at"), group_field="district_id"
+        )
+        return medians["read_at"], medians["verified_at"]
+    where: list[str] = []
+    params: list[Any] = []
+    if filters.date_from is None and filters.date_to is None:
+        where.append("grain = %s AND period = %s")
+        params.extend([GRAIN_ALL_TIME, date(1970, 1, 1)])
+    else:
+        where.append("grain = %s")
+        params.append(GRAIN_YEAR if period.whole_years else GRAIN_MONTH)
+        if period.month_from is not None:
+            where.append("period >= %s")
+            params.append(period.month_from)
+        if period.month_to is not None:
+            where.append("period <= %s")
+            params.append(
+                date(period.month_to.year, 1, 1) if period.whole_years else period.month_to
+            )
+    if not staff:
+        where.append("public = 1")
+    if districts is not None:
+        _in("district_key", districts, where, params)
+    sql = (
+        f"SELECT district_key, step, bucket, SUM(count) FROM "  # noqa: S608
+        f"{ReportDurationStats._meta.db_table} WHERE {' AND '.join(where)} "
+        "GROUP BY district_key, step, bucket"
+    )
+    hists: dict[int, dict[Any, dict[int, int]]] = {
+        step: defaultdict(lambda: defaultdict(int)) for step in (1, 2)
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for district_key, step, bucket, n in cursor.fetchall():
+            group = None if district_key == NO_DISTRICT_KEY else district_key
+            hists[step][group][bucket] += int(n)
+            hists[step][WHOLE][bucket] += int(n)
+    out: list[dict[Any, float]] = []
+    for step in (STEP_READ, 3 - STEP_READ):
+        medians: dict[Any, float] = {}
+        for group, counts in hists[step].items():
+            value = rules.histogram_median(counts)
+            if value is not None:
+                medians[group] = value
+        out.append(medians)
+    return out[0], out[1]
 
 
 def _month_keys(month_counts: dict[str, Counter[str]], filters: StatisticsFilter) -> list[str]:

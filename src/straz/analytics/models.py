@@ -1,0 +1,95 @@
+"""Pre-aggregated statistics of the threat map, kept exact in the writing transaction.
+
+Owned by `straz.analytics.summaries` (upkeep) and read by `straz.analytics.services`.
+Keys use plain integers, not foreign keys: a summary row outlives nothing and is rebuilt
+from the reports by `rebuild_summaries()`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+# district_key values besides an Area id.
+NO_DISTRICT_KEY = 0  # reports outside every police district
+ALL_DISTRICTS = -1  # roll-up over every district (and none)
+ALL_CATEGORIES = 0  # roll-up over every category
+# kind bits: the report's status is in the confirmed family / the report is a duplicate.
+KIND_CONFIRMED = 1
+KIND_DUPLICATE = 2
+# ReportDurationStats.grain
+GRAIN_ALL_TIME = 0
+GRAIN_YEAR = 1
+GRAIN_MONTH = 2
+STEP_READ = 1
+STEP_VERIFY = 2
+
+
+class ReportStats(models.Model):
+    """Report counts per local month, category, police district and kind, by status.
+
+    Roll-up rows (category 0 = all, district -1 = all) let the unfiltered views read a
+    few thousand rows. read_ok / verify_ok count originals whose step met its deadline.
+    """
+
+    pk = models.CompositePrimaryKey("month", "category_id", "district_key", "kind")
+    month = models.DateField()  # first day of the month in settings.TIME_ZONE
+    category_id = models.IntegerField()
+    district_key = models.IntegerField()
+    kind = models.SmallIntegerField()
+    n_new = models.IntegerField(default=0)
+    n_verification = models.IntegerField(default=0)
+    n_confirmed = models.IntegerField(default=0)
+    n_not_confirmed = models.IntegerField(default=0)
+    n_eliminated = models.IntegerField(default=0)
+    n_passed_on = models.IntegerField(default=0)
+    read_ok = models.IntegerField(default=0)
+    verify_ok = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["district_key", "category_id", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} cat {self.category_id} district {self.district_key}"
+
+
+class ReportDurationStats(models.Model):
+    """Histogram of time-to-read / time-to-verify of original reports (see rules.duration_bucket).
+
+    Grains: all time, per local year and per local month, each per police district;
+    `public` is 1 when the public may know the report exists.
+    """
+
+    pk = models.CompositePrimaryKey("grain", "period", "district_key", "public", "step", "bucket")
+    grain = models.SmallIntegerField()
+    period = models.DateField()
+    district_key = models.IntegerField()
+    public = models.SmallIntegerField()
+    step = models.SmallIntegerField()
+    bucket = models.IntegerField()
+    count = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.period} district {self.district_key} step {self.step} bucket {self.bucket}"
+
+
+class PendingDeadline(models.Model):
+    """An original report's read or verify step not done yet, with its effective deadline.
+
+    Whether a deadline "can be judged" depends on the clock; the statistics count the
+    pending steps whose deadline is still ahead from here (index on due_at).
+    """
+
+    pk = models.CompositePrimaryKey("report_id", "step")
+    report_id = models.BigIntegerField()
+    step = models.SmallIntegerField()
+    due_at = models.DateTimeField()
+    month = models.DateField()
+    category_id = models.IntegerField()
+    district_key = models.IntegerField()
+    kind = models.SmallIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"])]
+
+    def __str__(self) -> str:
+        return f"report {self.report_id} step {self.step} due {self.due_at}"
