@@ -60,7 +60,7 @@ def _pick(pk_index: int) -> Report | None:
 
 @pytest.mark.django_db(transaction=False)
 @settings(
-    max_examples=25,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

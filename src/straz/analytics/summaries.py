@@ -412,16 +412,26 @@ def after_report_save(
     apply_report_change(report_id=instance.pk, old=old, new=new)
 
 
+_DUPLICATES = "_straz_stats_duplicates"
+
+
 def before_report_delete(sender: Any, instance: Report, **_: Any) -> None:
-    """Remember the stored state of a report about to be deleted."""
+    """Remember the stored state of a report about to be deleted, and of its duplicates."""
     setattr(instance, _OLD, load_state(instance.pk))
+    # Deleting a first report un-links its duplicates with an UPDATE (on_delete=SET_NULL)
+    # that sends no signals: they become originals, so they move here.
+    ids = list(Report.objects.filter(duplicate_of_id=instance.pk).values_list("pk", flat=True))
+    setattr(instance, _DUPLICATES, [(pk, load_state(pk)) for pk in ids])
 
 
 def after_report_delete(sender: Any, instance: Report, **_: Any) -> None:
-    """Take a deleted report out of the summaries."""
+    """Take a deleted report out of the summaries; its former duplicates count as originals."""
     old = instance.__dict__.pop(_OLD, None)
     if isinstance(old, ReportState):
         apply_report_change(report_id=instance.pk, old=old, new=None)
+    for pk, state in instance.__dict__.pop(_DUPLICATES, []):
+        if state is not None:
+            apply_report_change(report_id=pk, old=state, new=load_state(pk))
 
 
 # --- rebuild ---------------------------------------------------------------------------

@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import urlencode
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
-from straz.analytics import charts, exports, services
+from straz.analytics import charts, export_cache, exports, services
 from straz.analytics.forms import StatisticsFilterForm, audience_of
 from straz.reports.models import STATUS_LABELS
 from straz.reports.rules import Status
@@ -139,6 +140,8 @@ def reports_download(request: HttpRequest, fmt: str) -> HttpResponse:
     if audience == services.STAFF:
         assert user is not None
         _record_staff_export(user, kind=fmt, form=form)
+    else:
+        return _public_download(request, fmt, form)
     fields = services.export_fields(audience)
     rows = services.export_reports(user=user, filters=form.to_filter(), audience=audience)
     if fmt == "csv":
@@ -153,6 +156,28 @@ def reports_download(request: HttpRequest, fmt: str) -> HttpResponse:
         f'attachment; filename="{_filename("reports", fmt, audience)}"'
     )
     _no_store_for_staff(response, audience)
+    return response
+
+
+def _public_download(request: HttpRequest, fmt: str, form: StatisticsFilterForm) -> HttpResponse:
+    """The public download from its file on disk (see export_cache), with ETag/Last-Modified."""
+    written = export_cache.public_export(
+        fmt=fmt, filters=form.to_filter(), language=get_language() or settings.LANGUAGE_CODE
+    )
+    modified = written.generated_at.timestamp()
+    not_modified = get_conditional_response(request, etag=written.etag, last_modified=int(modified))
+    if not_modified is not None:
+        response: HttpResponse = not_modified
+    else:
+        content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/geo+json"
+        response = FileResponse(written.path.open("rb"), content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="{_filename("reports", fmt, services.PUBLIC)}"'
+        )
+    response["ETag"] = written.etag
+    response["Last-Modified"] = http_date(modified)
+    patch_cache_control(response, public=True, max_age=60)
+    patch_vary_headers(response, ["Cookie", "Accept-Language"])
     return response
 
 
