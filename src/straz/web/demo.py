@@ -288,6 +288,10 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
             f"events: {stats['events']}.",
         )
         aggregates.rebuild()
+        # bulk_create skips the model signals that keep the statistics summaries exact.
+        from straz.analytics.summaries import rebuild_summaries
+
+        rebuild_summaries()
         audit.record(
             action=DEMO_AUDIT_ACTION,
             object_type="demo",
