@@ -1,0 +1,378 @@
+"""Benchmark of the statistics: N reports with districts and read/verify times, then
+p50/p95 of GET /api/v1/statistics (unfiltered, one district, one year, one category) and
+the write cost of keeping the summaries exact.
+
+    .venv/bin/python benchmarks/statistics.py --db sqlite --reports 20000
+    .venv/bin/python benchmarks/statistics.py --db postgres --reports 3000000 --from-h1
+
+Reports come from benchmarks/map.py's generator (clustered points, long-tailed categories,
+three years, more of them recently); this script adds what the map does not need: a grid
+of 0.5° police districts with populations, read and verify times, deadlines and 3 %
+duplicates (SQL UPDATEs, so that 3 M rows take minutes, not hours). `--from-h1` starts
+from a copy of the map benchmark's 3 M data set (see --h1-sqlite / --h1-pg) instead of
+generating it again. Every statistics request runs with an empty cache: what a visitor
+pays after any write. Prints JSON (also written to benchmarks/out/statistics-<db>-<n>.json).
+"""
+
+# ruff: noqa: E402  (the import path is fixed before the imports, see below)
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# This file's name shadows the standard library's `statistics` (which Django imports):
+# keep its folder off the import path; map.py is loaded by file path instead.
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import shutil
+import statistics as pystats
+import time
+from typing import Any
+
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+
+def _map_benchmark() -> Any:
+    spec = importlib.util.spec_from_file_location("map_benchmark", HERE / "map.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+GRID_LAT0, GRID_LON0, GRID_STEP = 48.5, 12.0, 0.5
+GRID_ROWS, GRID_COLS = 13, 25
+AREA_ID0 = 900_000
+
+
+def percentile(values: list[float], q: float) -> float:
+    s = sorted(values)
+    k = (len(s) - 1) * q
+    lo, hi = int(k), min(len(s) - 1, int(k) + 1)
+    return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def setup(args: argparse.Namespace) -> None:
+    """Point Django at the benchmark database, creating or copying it when asked."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "straz.settings")
+    data_dir = f"{args.data_dir}-{args.db}-{args.reports}"
+    os.environ["STRAZ_DATA_DIR"] = data_dir
+    os.environ["STRAZ_REPORTS_PER_IP_PER_DAY"] = "1000000"
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    if args.db == "postgres":
+        url = f"{args.pg_url}_{args.reports}"
+        os.environ["DATABASE_URL"] = url
+        if not args.reuse:
+            import psycopg
+
+            name = url.rsplit("/", 1)[1]
+            admin = url.rsplit("/", 1)[0] + "/postgres"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                if args.from_h1:
+                    conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{args.h1_pg}"')
+                else:
+                    conn.execute(f'CREATE DATABASE "{name}"')
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        db = Path(data_dir) / "straz.sqlite3"
+        if not args.reuse:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            if args.from_h1:
+                shutil.copyfile(args.h1_sqlite, db)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def ensure_reports(n: int, seed: int) -> dict[str, Any]:
+    """Generate and load the map benchmark's reports unless the database has them."""
+    bench = _map_benchmark()
+    generate, load = bench.generate, bench.load
+    from straz.reports.models import Category, Report
+    from straz.reports.seed import seed_categories
+
+    out: dict[str, Any] = {}
+    if not Category.objects.exists():
+        seed_categories()
+    have = Report.objects.count()
+    if have >= n:
+        out["reports_present"] = have
+        return out
+    t0 = time.perf_counter()
+    data = generate(n, seed)
+    out["generate_s"] = round(time.perf_counter() - t0, 1)
+    out["insert_s"] = round(load(data, n), 1)
+    return out
+
+
+def ensure_statistics_fields() -> dict[str, Any]:
+    """Districts, read/verify times, deadlines and duplicates, filled by SQL (idempotent)."""
+    from django.db import connection, transaction
+
+    from straz.reports.models import Report
+    from straz.territory.models import Area
+
+    if Area.objects.filter(pk=AREA_ID0).exists():
+        return {"fields_prepared": "already"}
+    t0 = time.perf_counter()
+    rng = random.Random(3)
+    areas = []
+    for row in range(GRID_ROWS):
+        for col in range(GRID_COLS):
+            lat, lon = GRID_LAT0 + row * GRID_STEP, GRID_LON0 + col * GRID_STEP
+            ring = [
+                [lon, lat],
+                [lon + GRID_STEP, lat],
+                [lon + GRID_STEP, lat + GRID_STEP],
+                [lon, lat + GRID_STEP],
+                [lon, lat],
+            ]
+            areas.append(
+                Area(
+                    pk=AREA_ID0 + row * 100 + col,
+                    kind="police-district",
+                    code=f"BENCH-{row:02d}-{col:02d}",
+                    name=f"Benchmark district {row}/{col}",
+                    geometry={"type": "Polygon", "coordinates": [ring]},
+                    min_lon=lon,
+                    min_lat=lat,
+                    max_lon=lon + GRID_STEP,
+                    max_lat=lat + GRID_STEP,
+                    population=rng.randrange(20_000, 400_000),
+                )
+            )
+    table = Report._meta.db_table
+    pg = connection.vendor == "postgresql"
+    with transaction.atomic():
+        Area.objects.bulk_create(areas)
+        with connection.cursor() as cur:
+            grid = (
+                f"{AREA_ID0} + CAST((lat - {GRID_LAT0}) / {GRID_STEP} AS INTEGER) * 100"
+                f" + CAST((lon - {GRID_LON0}) / {GRID_STEP} AS INTEGER)"
+            )
+            inside = (
+                f"lat >= {GRID_LAT0} AND lat < {GRID_LAT0 + GRID_ROWS * GRID_STEP} AND "
+                f"lon >= {GRID_LON0} AND lon < {GRID_LON0 + GRID_COLS * GRID_STEP}"
+            )
+            if pg:
+                u = "random()"
+                read = f"created_at + make_interval(secs => {u} * {u} * 96 * 3600)"
+                verify = f"read_at + make_interval(secs => {u} * {u} * 200 * 3600)"
+                due = "created_at + interval '{d} days'"
+            else:
+                u = "((abs(random()) % 1000000) / 1000000.0)"
+                stamp = "strftime('%Y-%m-%d %H:%M:%f', {col}, '+' || ({secs}) || ' seconds')"
+                read = stamp.format(col="created_at", secs=f"{u} * {u} * 96 * 3600")
+                verify = stamp.format(col="read_at", secs=f"{u} * {u} * 200 * 3600")
+                due = "strftime('%Y-%m-%d %H:%M:%f', created_at, '+{d} days')"
+            cur.execute(
+                f"UPDATE {table} SET district_id = CASE WHEN {inside} THEN {grid} END, "
+                f"read_due_at = {due.format(d=2)}, verify_due_at = {due.format(d=5)}"
+            )
+            # New reports are mostly unread; everything else was read, verified ones verified.
+            cur.execute(f"UPDATE {table} SET read_at = {read} WHERE status <> 'new' OR id % 3 = 0")
+            cur.execute(
+                f"UPDATE {table} SET verified_at = {verify} "
+                "WHERE status IN ('confirmed', 'not_confirmed', 'eliminated', 'passed_on')"
+            )
+            # 3 % near-duplicates of the report before them (no deadlines of their own).
+            cur.execute(
+                f"UPDATE {table} SET duplicate_of_id = id - 1, read_due_at = NULL, "
+                "verify_due_at = NULL WHERE id % 33 = 0"
+            )
+            cur.execute(f"ANALYZE {table}")
+    return {"fields_prepared_s": round(time.perf_counter() - t0, 1)}
+
+
+def measure_api(requests: int, seed: int) -> dict[str, Any]:
+    """p50/p95 ms of the statistics API per view, each request after emptying the cache."""
+    from django.core.cache import cache
+    from django.db.models import Count
+    from django.test import Client
+
+    from straz.reports.models import Report
+
+    rng = random.Random(seed)
+    client = Client()
+    districts = list(
+        Report.objects.exclude(district__isnull=True)
+        .values("district__code")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("district__code", flat=True)[:50]
+    )
+    biggest = Report.objects.values("category__code").annotate(n=Count("id")).order_by("-n").first()
+    latest = Report.objects.order_by("-created_at").values_list("created_at", flat=True).first()
+    year = latest.year - 1 if latest else 2025
+    views: dict[str, Any] = {
+        "unfiltered": lambda: {},
+        "one_district": lambda: {"district": rng.choice(districts)},
+        "one_year": lambda: {"from": f"{year}-01-01", "to": f"{year}-12-31"},
+        "one_category_largest": lambda: {"category": biggest["category__code"]},
+        "partial_months": lambda: {"from": f"{year}-03-15", "to": f"{year}-06-10"},
+    }
+    out: dict[str, Any] = {"year": year, "largest_category": biggest}
+    for name, params in views.items():
+        times = []
+        for i in range(requests + 2):
+            cache.clear()
+            t0 = time.perf_counter()
+            resp = client.get("/api/v1/statistics", params())
+            dt = (time.perf_counter() - t0) * 1000
+            if resp.status_code != 200:
+                raise SystemExit(f"statistics failed {resp.status_code}: {resp.content[:300]!r}")
+            if i >= 2:
+                times.append(dt)
+        body = json.loads(resp.content)
+        out[name] = {
+            "p50_ms": round(percentile(times, 0.5), 1),
+            "p95_ms": round(percentile(times, 0.95), 1),
+            "max_ms": round(max(times), 1),
+            "n": len(times),
+            "total": body["summary"]["total"],
+        }
+    return out
+
+
+def measure_live(seed: int) -> dict[str, Any]:
+    """One unfiltered computation the old way (GROUP BY over the reports), for comparison."""
+    from django.utils import timezone
+
+    from straz.analytics import services
+
+    t0 = time.perf_counter()
+    scoped = services.counted_reports(user=None)
+    originals = scoped.filter(duplicate_of__isnull=True).order_by()
+    list(originals.values_list("category_id", "district_id", "status").annotate())
+    services.duration_medians(
+        originals, end_fields=("read_at", "verified_at"), group_field="district_id"
+    )
+    return {
+        "live_group_by_and_medians_s": round(time.perf_counter() - t0, 2),
+        "at": timezone.now().isoformat(),
+    }
+
+
+def measure_writes(count: int, seed: int) -> dict[str, Any]:
+    """ms per submit and per status change with and without the summary upkeep."""
+    from django.db.models.signals import post_save, pre_save
+
+    from straz.accounts.models import Role, User
+    from straz.analytics import summaries
+    from straz.reports import services
+    from straz.reports.models import Category, Report
+
+    rng = random.Random(seed)
+    admin = User.objects.filter(username="bench-admin").first()
+    if admin is None:
+        admin = User.objects.create_user(username="bench-admin", password="x", role=Role.ADMIN)
+    codes = list(Category.objects.filter(is_active=True).values_list("code", flat=True))
+
+    def submit_many(k: int, tag: int) -> list[int]:
+        ids = []
+        for i in range(k):
+            res = services.submit_report(
+                category_code=rng.choice(codes),
+                lat=50.0 + rng.random() * 0.4,
+                lon=14.2 + rng.random() * 0.4,
+                client_ip=f"10.{tag}.{(i >> 8) & 255}.{i & 255}",
+                source="api",
+            )
+            ids.append(res.report_id)
+        return ids
+
+    submit_many(5, 250)  # warm-up: imports, district index
+    out: dict[str, Any] = {"n": count}
+    runs: dict[str, list[float]] = {"on": [], "off": [], "on_transition": [], "off_transition": []}
+    uid = "straz.analytics.summaries"
+    for rnd, mode in enumerate(("on", "off", "off", "on")):
+        if mode == "off":
+            pre_save.disconnect(sender=Report, dispatch_uid=uid + ".pre")
+            post_save.disconnect(sender=Report, dispatch_uid=uid + ".post")
+        t0 = time.perf_counter()
+        ids = submit_many(count, 10 + rnd)
+        runs[mode].append((time.perf_counter() - t0) * 1000 / count)
+        t0 = time.perf_counter()
+        for report_id in ids:
+            services.transition_report(user=admin, report_id=report_id, target="verification")
+        runs[mode + "_transition"].append((time.perf_counter() - t0) * 1000 / count)
+        if mode == "off":
+            pre_save.connect(summaries.before_report_save, sender=Report, dispatch_uid=uid + ".pre")
+            post_save.connect(
+                summaries.after_report_save, sender=Report, dispatch_uid=uid + ".post"
+            )
+    out["submit_ms_with_summaries"] = round(pystats.mean(runs["on"]), 3)
+    out["submit_ms_without_summaries"] = round(pystats.mean(runs["off"]), 3)
+    out["transition_ms_with_summaries"] = round(pystats.mean(runs["on_transition"]), 3)
+    out["transition_ms_without_summaries"] = round(pystats.mean(runs["off_transition"]), 3)
+    out["summary_upkeep_ms_per_submit"] = round(
+        out["submit_ms_with_summaries"] - out["submit_ms_without_summaries"], 3
+    )
+    out["summary_upkeep_ms_per_transition"] = round(
+        out["transition_ms_with_summaries"] - out["transition_ms_without_summaries"], 3
+    )
+    # Writes made with the upkeep off left the summaries behind: bring them back.
+    out["note"] = "summaries rebuilt after the write measurement (the 'off' runs skipped them)"
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--reports", type=int, default=3_000_000)
+    ap.add_argument("--requests", type=int, default=20, help="measured requests per view")
+    ap.add_argument("--writes", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--reuse", action="store_true", help="keep the existing benchmark database")
+    ap.add_argument("--from-h1", action="store_true", help="copy map.py's data set to start")
+    ap.add_argument("--h1-sqlite", default="/tmp/straz-h1-bench-sqlite-3000000/straz.sqlite3")
+    ap.add_argument("--h1-pg", default="straz_h1_bench_3000000")
+    ap.add_argument("--live", action="store_true", help="also time the old live computation once")
+    ap.add_argument("--pg-url", default="postgres://straz:straz@127.0.0.1:5432/straz_h8_stats")
+    ap.add_argument("--data-dir", default="/tmp/straz-h8-stats")
+    args = ap.parse_args()
+
+    result: dict[str, Any] = {
+        "db": args.db,
+        "reports": args.reports,
+        "load_before": os.getloadavg(),
+    }
+    t0 = time.perf_counter()
+    setup(args)
+    result["setup_s"] = round(time.perf_counter() - t0, 1)
+    result.update(ensure_reports(args.reports, args.seed))
+    result.update(ensure_statistics_fields())
+    from straz.analytics import summaries
+
+    result["rebuild"] = summaries.rebuild_summaries()
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    result["api"] = measure_api(args.requests, args.seed)
+    if args.live:
+        result["old_way"] = measure_live(args.seed)
+    result["writes"] = measure_writes(args.writes, args.seed)
+    result["rebuild_after_writes"] = summaries.rebuild_summaries()
+    result["load_after"] = os.getloadavg()
+    text = json.dumps(result, indent=2, default=str)
+    out_dir = ROOT / "benchmarks" / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / f"statistics-{args.db}-{args.reports}.json").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
