@@ -239,3 +239,40 @@ def test_reads_and_verifications_move_the_deadline_counts(
         for r in Report.objects.filter(duplicate_of__isnull=True, read_at__isnull=False)
     ]
     assert after.median_read_seconds == pytest.approx(pystats.median(values), abs=1)
+
+
+@pytest.mark.parametrize("hidden_after", [False, True])
+def test_a_changed_category_rule_moves_its_reports_in_the_public_medians(
+    dataset: Dataset, monkeypatch: pytest.MonkeyPatch, hidden_after: bool
+) -> None:
+    venue = dataset.categories["venue"]
+    # Unconfirmed, read slowly: in the public medians only while the category is public.
+    for n in range(3):
+        make_report(
+            category=venue,
+            district=dataset.districts["A"],
+            status=Status.VERIFICATION,
+            created=utc(2026, 4, 2 + n, 8),
+            read_after_h=300 + n,
+            n=60 + n,
+        )
+    if hidden_after:  # start from a public category that becomes confirmed-only
+        venue.public_only_when_confirmed = False
+        venue.save()
+        report_services.reapply_category_rules(category_id=venue.pk)
+    venue.public_only_when_confirmed = hidden_after
+    venue.save()
+    report_services.reapply_category_rules(category_id=venue.pk)
+    assert_summaries_exact()
+    # The histogram medians (forced) agree with the exact ones under the new rule.
+    exact = services._compute(
+        user=None, filters=StatisticsFilter(), audience=services.PUBLIC, now=dataset.now
+    )
+    monkeypatch.setattr(services, "LIVE_MEDIAN_MAX", 0)
+    binned = services._compute(
+        user=None, filters=StatisticsFilter(), audience=services.PUBLIC, now=dataset.now
+    )
+    assert exact.summary.total == binned.summary.total
+    assert binned.summary.median_read_seconds == pytest.approx(
+        exact.summary.median_read_seconds, rel=0.023, abs=30
+    )

@@ -93,3 +93,17 @@ class PendingDeadline(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.report_id} step {self.step} due {self.due_at}"
+
+
+class SummaryCategoryRule(models.Model):
+    """The public rule of a category that the duration histograms were written with.
+
+    When a category becomes (or stops being) public only once confirmed, its reports'
+    histogram rows move between public and staff-only (summaries.category_rules_changed).
+    """
+
+    category_id = models.IntegerField(primary_key=True)
+    public_only_when_confirmed = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"category {self.category_id}: {self.public_only_when_confirmed}"

@@ -38,6 +38,7 @@ from straz.analytics.models import (
     PendingDeadline,
     ReportDurationStats,
     ReportStats,
+    SummaryCategoryRule,
 )
 from straz.reports.models import Report
 from straz.reports.rules import CONFIRMED_FAMILY, Status
@@ -211,25 +212,70 @@ def _state_from_values(values: Iterable[Any], hidden: bool) -> ReportState:
 
 def load_state(report_id: int) -> ReportState | None:
     """The stored state of a report (None when there is no such report)."""
-    row = (
-        Report.objects.filter(pk=report_id)
-        .values_list(*_STATE_COLUMNS, "category__public_only_when_confirmed")
-        .first()
-    )
+    row = Report.objects.filter(pk=report_id).values_list(*_STATE_COLUMNS).first()
     if row is None:
         return None
-    return _state_from_values(row[:-1], row[-1])
+    return _state_from_values(row, category_hidden(int(row[1])))
 
 
-def _category_hidden(category_id: int) -> bool:
+def category_hidden(category_id: int) -> bool:
+    """The public rule the summaries use for a category (recorded on first use)."""
     from straz.reports.models import Category
 
     flag = (
+        SummaryCategoryRule.objects.filter(pk=category_id)
+        .values_list("public_only_when_confirmed", flat=True)
+        .first()
+    )
+    if flag is not None:
+        return bool(flag)
+    current = bool(
         Category.objects.filter(pk=category_id)
         .values_list("public_only_when_confirmed", flat=True)
         .first()
     )
-    return bool(flag)
+    SummaryCategoryRule.objects.get_or_create(
+        category_id=category_id, defaults={"public_only_when_confirmed": current}
+    )
+    return current
+
+
+def category_rules_changed(*, category_id: int) -> int:
+    """After a category's public rule changed: move its reports' histogram rows; returns them."""
+    from straz.reports.models import Category
+
+    current = bool(
+        Category.objects.filter(pk=category_id)
+        .values_list("public_only_when_confirmed", flat=True)
+        .first()
+    )
+    with transaction.atomic():
+        recorded = category_hidden(category_id)
+        if recorded == current:
+            return 0
+        deadlines = _deadline_days()
+        hist: dict[HistKey, int] = defaultdict(int)
+        moved = 0
+        rows = Report.objects.filter(category_id=category_id, duplicate_of__isnull=True)
+        for values in rows.order_by().values_list(*_STATE_COLUMNS).iterator(chunk_size=20_000):
+            before = contribution(_state_from_values(values, recorded), deadlines=deadlines)
+            after = contribution(_state_from_values(values, current), deadlines=deadlines)
+            if before.hist == after.hist:
+                continue
+            moved += 1
+            for key, n in before.hist.items():
+                hist[key] -= n
+            for key, n in after.hist.items():
+                hist[key] += n
+        _lock_in_audit_order()
+        changed = sorted((k, v) for k, v in hist.items() if v)
+        if changed:
+            with connection.cursor() as cur:
+                _upsert_hist(cur, changed)
+        SummaryCategoryRule.objects.filter(pk=category_id).update(
+            public_only_when_confirmed=current
+        )
+    return moved
 
 
 def state_of(
@@ -269,12 +315,7 @@ def state_of(
     if base is not None and base.category_id == category_id:
         hidden = base.hidden_category
     else:
-        cached = report._state.fields_cache.get("category")
-        hidden = (
-            cached.public_only_when_confirmed
-            if cached is not None and cached.pk == category_id
-            else _category_hidden(category_id)
-        )
+        hidden = category_hidden(category_id)
     return _state_from_values(
         (
             created_at,
@@ -452,8 +493,12 @@ def rebuild_summaries() -> dict[str, Any]:
     reports = 0
     with transaction.atomic():
         with connection.cursor() as cur:
-            for model in (ReportStats, ReportDurationStats, PendingDeadline):
+            for model in (ReportStats, ReportDurationStats, PendingDeadline, SummaryCategoryRule):
                 cur.execute(f"DELETE FROM {_table(model)}")  # noqa: S608
+        SummaryCategoryRule.objects.bulk_create(
+            SummaryCategoryRule(category_id=pk, public_only_when_confirmed=flag)
+            for pk, flag in Category.objects.values_list("id", "public_only_when_confirmed")
+        )
         rows = Report.objects.order_by().values_list("pk", *_STATE_COLUMNS)
         for pk, *values in rows.iterator(chunk_size=20_000):
             reports += 1

@@ -641,6 +641,9 @@ def reapply_category_rules(*, category_id: int, user: User | None = None) -> int
             changed += 1
         if moves:
             aggregates.apply_changes(moves)
+        from straz.analytics.summaries import category_rules_changed
+
+        category_rules_changed(category_id=category_id)  # statistics: public medians
         audit.record(
             action="category.rules_applied",
             object_type="category",
