@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -56,6 +57,26 @@ def entry_hash(
 def actor_label_for(actor: User | None, fallback: str = "citizen") -> str:
     """How an actor is named in the log: username for staff, a fixed word otherwise."""
     return actor.get_username() if actor is not None else fallback
+
+
+def lock_chain() -> None:
+    """Lock the chain head now (inside a transaction) so this writer's locks start there."""
+    AuditHead.objects.select_for_update().get_or_create(id=1)
+
+
+@contextmanager
+def audited_transaction() -> Iterator[None]:
+    """A transaction that takes the audit head before anything else.
+
+    Every audited change ends by locking the single head row; a writer that first locked
+    some other row (a report it transitions, the primary of a duplicate) and then waits
+    for the head can deadlock with one that holds the head and waits for that row.
+    Taking the head first gives every writer the same lock order. (SQLite serialises
+    writers with BEGIN IMMEDIATE anyway.)
+    """
+    with transaction.atomic():
+        lock_chain()
+        yield
 
 
 def record(
@@ -137,5 +158,8 @@ def verify_chain(batch_size: int = 5000) -> Iterator[ChainProblem]:
         expected_seq = seq + 1
         last_seq = seq
     head = AuditHead.objects.filter(id=1).first()
-    if head is not None and (head.last_seq != last_seq or (last_seq and head.last_hash != prev_hash)):
+    head_moved = head is not None and (
+        head.last_seq != last_seq or (last_seq and head.last_hash != prev_hash)
+    )
+    if head_moved:
         yield ChainProblem(last_seq, "the newest entries were removed (chain head does not match)")

@@ -224,9 +224,9 @@ def _lock_in_audit_order() -> None:
     serialised by BEGIN IMMEDIATE already).
     """
     if _is_postgres():
-        from straz.accounts.models import AuditHead
+        from straz.accounts.audit import lock_chain
 
-        AuditHead.objects.select_for_update().get_or_create(id=1)
+        lock_chain()
 
 
 def apply_change(*, old: Footprint | None, new: Footprint | None) -> None:
@@ -355,7 +355,7 @@ def expire_due_reports(now: datetime | None = None) -> int:
 
     now = now or timezone.now()
     kind = getattr(EventKind, "HIDDEN", "hidden")
-    with transaction.atomic():
+    with audit.audited_transaction():
         due = list(
             Report.objects.select_for_update()
             .filter(public_until__lte=now, is_public=True)

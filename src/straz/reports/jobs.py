@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -84,7 +83,7 @@ def flag_overdue_reports(now: datetime | None = None) -> int:
 def _flag_one(report_id: int, now: datetime) -> int:
     # One transaction per report; the mail goes out before the commit, so a mail failure
     # leaves the report unflagged and it is tried again: supervisors are told at least once.
-    with transaction.atomic():
+    with audit.audited_transaction():
         report = (
             Report.objects.select_for_update(of=("self",))
             .filter(overdue_q(now), pk=report_id, overdue_flagged_at__isnull=True)
@@ -126,7 +125,7 @@ def erase_old_reporter_ips(now: datetime | None = None) -> int:
     if days <= 0:
         return 0
     cutoff = (now or timezone.now()) - timedelta(days=days)
-    with transaction.atomic():
+    with audit.audited_transaction():
         count = Report.objects.filter(reporter_ip__isnull=False, created_at__lt=cutoff).update(
             reporter_ip=None
         )
@@ -144,7 +143,7 @@ def erase_old_reporter_ips(now: datetime | None = None) -> int:
 def prune_idempotency_records(now: datetime | None = None) -> int:
     """Forget stored answers to Idempotency-Key requests older than seven days."""
     cutoff = (now or timezone.now()) - IDEMPOTENCY_TTL
-    with transaction.atomic():
+    with audit.audited_transaction():
         count, _details = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
         if count:
             audit.record(

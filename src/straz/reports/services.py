@@ -12,7 +12,6 @@ from typing import Any
 
 import h3
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -261,7 +260,7 @@ def submit_report(
 
     stored: Path | None = None
     try:
-        with transaction.atomic():
+        with audit.audited_transaction():
             intake.lock_client(client.key)
             if key is not None:
                 previous = IdempotencyRecord.objects.filter(scope=client.key, key=key).first()
@@ -462,7 +461,7 @@ def transition_report(
     )
     note_text = intake.check_text(note, label=_("note"), max_chars=NOTE_MAX_CHARS)
     now = timezone.now()
-    with transaction.atomic():
+    with audit.audited_transaction():
         report = _locked_report(user, report_id)
         current = Status(report.status)
         if not can_transition(current, goal):
@@ -517,7 +516,7 @@ def mark_read(*, user: User, report_id: int) -> bool:
     """Record that the police read a report (first time only); True when this call did it."""
     _require_actor(user)
     now = timezone.now()
-    with transaction.atomic():
+    with audit.audited_transaction():
         report = _locked_report(user, report_id)
         if report.read_at is not None:
             return False
@@ -542,7 +541,7 @@ def add_note(*, user: User, report_id: int, text: str) -> InternalNote:
     if not body:
         raise ValidationFailed(_("The note is empty."))
     now = timezone.now()
-    with transaction.atomic():
+    with audit.audited_transaction():
         report = _locked_report(user, report_id)
         note = InternalNote.objects.create(report=report, author=user, text=body, created_at=now)
         audit.record(
@@ -562,7 +561,7 @@ def reassign_report(*, user: User, report_id: int, officer_id: int | None) -> Re
     if not (user.is_active and (user.is_superuser or user.role in {Role.SUPERVISOR, Role.ADMIN})):
         raise Forbidden(_("Only a supervisor can reassign reports."))
     now = timezone.now()
-    with transaction.atomic():
+    with audit.audited_transaction():
         report = _locked_report(user, report_id)
         officer = None
         if officer_id is not None:
@@ -604,7 +603,7 @@ def reapply_category_rules(*, category_id: int, user: User | None = None) -> int
     category = Category.objects.get(pk=category_id)
     resolution = int(_conf("APPROXIMATE_RESOLUTION"))
     changed = 0
-    with transaction.atomic():
+    with audit.audited_transaction():
         moves: list[tuple[Any, Any]] = []
         for report in (
             Report.objects.select_for_update()
