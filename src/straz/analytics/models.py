@@ -46,7 +46,12 @@ class ReportStats(models.Model):
     verify_ok = models.IntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["district_key", "category_id", "month"])]
+        # By district (one district, a staff member's districts, the roll-up -1) and by
+        # category (one category, the roll-up 0 with the confirmed-only ones to subtract).
+        indexes = [
+            models.Index(fields=["district_key", "category_id", "month"]),
+            models.Index(fields=["category_id", "district_key", "month"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} cat {self.category_id} district {self.district_key}"
