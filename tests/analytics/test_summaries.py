@@ -170,6 +170,33 @@ def test_histogram_medians_are_within_the_documented_precision(
     assert checked >= 5
 
 
+def test_category_histogram_medians_are_within_the_documented_precision(
+    dataset: Dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    filters = StatisticsFilter(category=dataset.categories["dump"])
+    exact = services._compute(user=None, filters=filters, audience=services.PUBLIC, now=dataset.now)
+    monkeypatch.setattr(services, "LIVE_MEDIAN_MAX", 0)
+    binned = services._compute(
+        user=None, filters=filters, audience=services.PUBLIC, now=dataset.now
+    )
+    checked = 0
+    for want, got in [(exact.summary, binned.summary)]:
+        for name in ("median_read_seconds", "median_verify_seconds"):
+            a, b = getattr(want, name), getattr(got, name)
+            assert a is not None and b is not None
+            assert b == pytest.approx(a, rel=0.023, abs=30), name
+            checked += 1
+    assert checked == 2
+    # Another category's durations are not mixed in.
+    drugs = services._compute(
+        user=None,
+        filters=StatisticsFilter(category=dataset.categories["drugs"]),
+        audience=services.PUBLIC,
+        now=dataset.now,
+    )
+    assert drugs.summary.median_read_seconds != binned.summary.median_read_seconds
+
+
 def test_histogram_median_of_known_durations() -> None:
     minutes = [3, 7, 7, 12, 95, 600, 3000]
     counts: dict[int, int] = {}

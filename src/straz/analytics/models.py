@@ -20,6 +20,7 @@ KIND_DUPLICATE = 2
 GRAIN_ALL_TIME = 0
 GRAIN_YEAR = 1
 GRAIN_MONTH = 2
+GRAIN_CATEGORY = -1  # in summaries' keys only: a ReportCategoryDurationStats row
 STEP_READ = 1
 STEP_VERIFY = 2
 
@@ -112,3 +113,18 @@ class SummaryCategoryRule(models.Model):
 
     def __str__(self) -> str:
         return f"category {self.category_id}: {self.public_only_when_confirmed}"
+
+
+class ReportCategoryDurationStats(models.Model):
+    """All-time duration histogram per category and police district (category-filtered medians)."""
+
+    pk = models.CompositePrimaryKey("category_id", "district_key", "public", "step", "bucket")
+    category_id = models.IntegerField()
+    district_key = models.IntegerField()
+    public = models.SmallIntegerField()
+    step = models.SmallIntegerField()
+    bucket = models.IntegerField()
+    count = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"category {self.category_id} district {self.district_key} bucket {self.bucket}"

@@ -778,8 +778,8 @@ def _medians(
 ) -> tuple[dict[Any, float], dict[Any, float]]:
     """Median seconds to read and to verify per district (None = outside) and WHOLE.
 
-    Exact from the reports for small selections, a category filter or edge days; else
-    from the duration histograms (precision: see rules.duration_bucket).
+    Exact from the reports for small selections, edge days, or a category together with
+    a period; else from the duration histograms (precision: see rules.duration_bucket).
     """
     from straz.analytics.models import (
         GRAIN_ALL_TIME,
@@ -787,12 +787,15 @@ def _medians(
         GRAIN_YEAR,
         NO_DISTRICT_KEY,
         STEP_READ,
+        ReportCategoryDurationStats,
         ReportDurationStats,
     )
 
     if total == 0 or districts == []:
         return {}, {}
-    if total <= LIVE_MEDIAN_MAX or period.edges or filters.category is not None:
+    dated = filters.date_from is not None or filters.date_to is not None
+    by_category = filters.category is not None
+    if total <= LIVE_MEDIAN_MAX or period.edges or (by_category and dated):
         scoped = counted_reports(user=user if staff else None)
         originals = apply_filter(scoped, filters).filter(duplicate_of__isnull=True)
         medians = duration_medians(
@@ -801,7 +804,12 @@ def _medians(
         return medians["read_at"], medians["verified_at"]
     where: list[str] = []
     params: list[Any] = []
-    if filters.date_from is None and filters.date_to is None:
+    table = ReportDurationStats._meta.db_table
+    if filters.category is not None:
+        table = ReportCategoryDurationStats._meta.db_table
+        where.append("category_id = %s")
+        params.append(filters.category.pk)
+    elif not dated:
         where.append("grain = %s AND period = %s")
         params.extend([GRAIN_ALL_TIME, date(1970, 1, 1)])
     else:
@@ -821,7 +829,7 @@ def _medians(
         _in("district_key", districts, where, params)
     sql = (
         f"SELECT district_key, step, bucket, SUM(count) FROM "  # noqa: S608
-        f"{ReportDurationStats._meta.db_table} WHERE {' AND '.join(where)} "
+        f"{table} WHERE {' AND '.join(where)} "
         "GROUP BY district_key, step, bucket"
     )
     hists: dict[int, dict[Any, dict[int, int]]] = {

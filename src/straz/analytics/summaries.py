@@ -28,6 +28,7 @@ from straz.analytics.models import (
     ALL_CATEGORIES,
     ALL_DISTRICTS,
     GRAIN_ALL_TIME,
+    GRAIN_CATEGORY,
     GRAIN_MONTH,
     GRAIN_YEAR,
     KIND_CONFIRMED,
@@ -36,6 +37,7 @@ from straz.analytics.models import (
     STEP_READ,
     STEP_VERIFY,
     PendingDeadline,
+    ReportCategoryDurationStats,
     ReportDurationStats,
     ReportStats,
     SummaryCategoryRule,
@@ -96,7 +98,9 @@ class ReportState:
 
 
 CountKey = tuple[date, int, int, int]
-HistKey = tuple[int, date, int, int, int, int]
+# (grain, period, district, public, step, bucket); grain GRAIN_CATEGORY has the category
+# id in place of the period (ReportCategoryDurationStats).
+HistKey = tuple[int, Any, int, int, int, int]
 PendingRow = tuple[int, date, int, int, int, datetime]  # step, month, cat, district, kind, due
 
 
@@ -168,6 +172,8 @@ def contribution(
                 bucket = rules.duration_bucket((done - state.created_at).total_seconds())
                 for grain, period in periods:
                     hist[(grain, period, district, public, step, bucket)] = 1
+                # All time per category (ReportCategoryDurationStats), same key shape.
+                hist[(GRAIN_CATEGORY, state.category_id, district, public, step, bucket)] = 1
             else:
                 effective_due = due if due is not None else state.created_at + days
                 pending.append((step, month, state.category_id, district, kind, effective_due))
@@ -403,13 +409,25 @@ def _upsert_counts(cur: Any, rows: list[tuple[CountKey, list[int]]]) -> None:
 
 def _upsert_hist(cur: Any, rows: list[tuple[HistKey, int]]) -> None:
     table = _table(ReportDurationStats)
-    cur.executemany(
-        f"INSERT INTO {table} (grain, period, district_key, public, step, bucket, count) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (grain, period, district_key, public, step, bucket) "
-        f"DO UPDATE SET count = {table}.count + EXCLUDED.count",
-        [(*k, v) for k, v in rows],
-    )
+    by_period = [(*k, v) for k, v in rows if k[0] != GRAIN_CATEGORY]
+    by_category = [(*k[1:], v) for k, v in rows if k[0] == GRAIN_CATEGORY]
+    if by_period:
+        cur.executemany(
+            f"INSERT INTO {table} (grain, period, district_key, public, step, bucket, count) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (grain, period, district_key, public, step, bucket) "
+            f"DO UPDATE SET count = {table}.count + EXCLUDED.count",
+            by_period,
+        )
+    if by_category:
+        table = _table(ReportCategoryDurationStats)
+        cur.executemany(
+            f"INSERT INTO {table} (category_id, district_key, public, step, bucket, count) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (category_id, district_key, public, step, bucket) "
+            f"DO UPDATE SET count = {table}.count + EXCLUDED.count",
+            by_category,
+        )
 
 
 def _insert_pending(cur: Any, rows: list[tuple[Any, ...]]) -> None:
@@ -493,7 +511,13 @@ def rebuild_summaries() -> dict[str, Any]:
     reports = 0
     with transaction.atomic():
         with connection.cursor() as cur:
-            for model in (ReportStats, ReportDurationStats, PendingDeadline, SummaryCategoryRule):
+            for model in (
+                ReportStats,
+                ReportDurationStats,
+                ReportCategoryDurationStats,
+                PendingDeadline,
+                SummaryCategoryRule,
+            ):
                 cur.execute(f"DELETE FROM {_table(model)}")  # noqa: S608
         SummaryCategoryRule.objects.bulk_create(
             SummaryCategoryRule(category_id=pk, public_only_when_confirmed=flag)
@@ -574,6 +598,11 @@ def stored() -> tuple[dict[CountKey, list[int]], dict[HistKey, int], set[tuple[A
         )
         if r[6]
     }
+    for r in ReportCategoryDurationStats.objects.values_list(
+        "category_id", "district_key", "public", "step", "bucket", "count"
+    ):
+        if r[5]:
+            hist[(GRAIN_CATEGORY, *r[:5])] = r[5]
     pending = set(
         PendingDeadline.objects.values_list(
             "report_id", "step", "month", "category_id", "district_key", "kind", "due_at"
