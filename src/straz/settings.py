@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "straz.territory",
     "straz.reports",
     "straz.analytics",
+    "straz.warnings",
     "straz.web",
 ]
 

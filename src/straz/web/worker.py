@@ -14,8 +14,9 @@ PERIODIC: list[tuple[str, float, object]] = []
 def run_worker(*, quiet: bool = False, once: bool = False, poll: float = 5.0) -> None:
     """Run periodic jobs forever (or one round with once=True)."""
     from straz.reports.jobs import periodic_jobs
+    from straz.warnings.delivery import periodic_jobs as outbox_jobs
 
-    jobs = periodic_jobs()
+    jobs = [*periodic_jobs(), *outbox_jobs()]
     last: dict[str, float] = {}
     while True:
         now = time.monotonic()

@@ -1,0 +1,1 @@
+"""Notifications out of Straz: the outbox and its delivery (later also CAP population warnings)."""

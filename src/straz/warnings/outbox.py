@@ -1,0 +1,69 @@
+"""Writing notifications into the outbox, in the transaction of the change that causes them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from straz.warnings.channels import validate_address
+from straz.warnings.models import Channel, NotificationContact, OutboxMessage
+
+
+def enqueue(
+    *,
+    channel: str,
+    address: str,
+    subject: str,
+    body: str,
+    payload: dict[str, Any],
+    rule: str,
+    source_type: str,
+    source_id: str,
+    dedupe_key: str,
+) -> OutboxMessage:
+    """Add one notification to the outbox (idempotent by dedupe_key); call inside the change's transaction."""
+    # Outside a transaction the row could commit without the change (or the change without
+    # the row): exactly what the outbox exists to prevent.
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("outbox.enqueue must run inside the transaction of the change")
+    if channel not in Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
+    if not dedupe_key:
+        raise ValueError("dedupe_key is required")
+    validate_address(channel, address)  # ValidationError: a contact was misconfigured
+    existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing
+    try:
+        # A savepoint, so that losing a race on dedupe_key does not spoil the caller's
+        # transaction (PostgreSQL aborts a transaction after an error).
+        with transaction.atomic():
+            return OutboxMessage.objects.create(
+                channel=channel,
+                address=address,
+                subject=subject[:300],
+                body=body,
+                payload=payload,
+                rule=rule,
+                source_type=source_type,
+                source_id=str(source_id),
+                dedupe_key=dedupe_key,
+                next_attempt_at=timezone.now(),
+            )
+    except IntegrityError:
+        return OutboxMessage.objects.get(dedupe_key=dedupe_key)
+
+
+def contacts_for(
+    *, role: str, region_code: str | None = None, orp_code: str | None = None
+) -> list[NotificationContact]:
+    """Active contacts of a role serving a region / ORP (an empty code on a contact serves all)."""
+    qs = NotificationContact.objects.filter(role=role, active=True)
+    if region_code is not None:
+        qs = qs.filter(Q(region_code=region_code) | Q(region_code=""))
+    if orp_code is not None:
+        qs = qs.filter(Q(orp_code=orp_code) | Q(orp_code=""))
+    return list(qs.order_by("region_code", "orp_code", "name", "pk"))
