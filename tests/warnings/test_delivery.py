@@ -182,6 +182,17 @@ def test_a_dead_channel_does_not_stop_the_others() -> None:
     assert "timed out" in hang.detail.lower() or "timeout" in hang.detail.lower()
 
 
+def test_a_hanging_receiver_costs_one_timeout_per_round() -> None:
+    with running_receiver() as good, running_receiver(delay_s=3.0) as slow:
+        stuck = [enqueue(f"stuck-{i}", address=slow.url()) for i in range(4)]
+        ok = enqueue("ok", address=good.url())
+        assert delivery.deliver_due() == 1
+    assert refreshed(ok).state == MessageState.DELIVERED
+    assert len(slow.received) == 1  # tried once this round, the rest wait for the next
+    assert sorted(refreshed(m).attempts for m in stuck) == [0, 0, 0, 1]
+    assert all(refreshed(m).state == MessageState.PENDING for m in stuck)
+
+
 def test_an_unreachable_mail_server_is_a_failed_attempt_with_its_reason(settings: Any) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
@@ -97,11 +97,15 @@ def _give_up_lost(message: OutboxMessage, *, now: datetime) -> None:
         )
 
 
-def claim_next(*, now: datetime, owner: str, lease_seconds: float) -> OutboxMessage | None:
+def claim_next(
+    *, now: datetime, owner: str, lease_seconds: float, skip_addresses: Collection[str] = ()
+) -> OutboxMessage | None:
     """Lease the next due message to `owner` (state=sending, attempts+1), or None."""
     while True:
         with transaction.atomic():
             qs = OutboxMessage.objects.filter(_due_q(now)).order_by("next_attempt_at", "pk")
+            if skip_addresses:
+                qs = qs.exclude(address__in=list(skip_addresses))
             # PostgreSQL: concurrent workers skip each other's rows. SQLite has no row locks;
             # its transactions begin IMMEDIATE, so the whole claim holds the write lock.
             if connection.features.has_select_for_update_skip_locked:
@@ -218,9 +222,14 @@ def deliver_due(
     )
     sender = send or channels.send
     delivered = 0
+    # An address that failed once in this round is not tried again in it: ten messages to
+    # a receiver that hangs cost one timeout, not ten, before the others get their turn.
+    failing: set[str] = set()
     for _ in range(limit):
         claim_time = now or timezone.now()
-        message = claim_next(now=claim_time, owner=owner, lease_seconds=lease)
+        message = claim_next(
+            now=claim_time, owner=owner, lease_seconds=lease, skip_addresses=failing
+        )
         if message is None:
             break
         # Sent outside any transaction: a slow receiver holds no lock, and the claim is
@@ -235,6 +244,8 @@ def deliver_due(
         delivered += record_outcome(
             message, result, now=now or timezone.now(), duration_ms=duration_ms
         )
+        if not result.delivered:
+            failing.add(message.address)
     return delivered
 
 
