@@ -82,8 +82,8 @@ class Shared:
         with sqlite3.connect(self.sqlite_file, timeout=30) as db:
             return [r[0] for r in db.execute("SELECT outcome FROM warnings_deliveryattempt")]
 
-    def start_worker(self, name: str, *, lease_s: float) -> subprocess.Popen[bytes]:
-        """A worker process looping over deliver_due against this database."""
+    def worker_env(self) -> dict[str, str]:
+        """Environment of a worker process on this database (own data dir, no xdist)."""
         env = {
             k: v for k, v in os.environ.items()
             if k not in {"DATABASE_URL", "STRAZ_DATA_DIR", "PYTEST_XDIST_WORKER"}
@@ -95,6 +95,11 @@ class Shared:
             STRAZ_SECRET_KEY="i2-outbox-crash-test",
             STRAZ_LOG_LEVEL="ERROR",
         )
+        return env
+
+    def start_worker(self, name: str, *, lease_s: float) -> subprocess.Popen[bytes]:
+        """A worker process looping over deliver_due against this database."""
+        env = self.worker_env()
         log = open(self.tmp_path / f"{name}.log", "ab")
         return subprocess.Popen(
             [sys.executable, "-c", WORKER_LOOP, str(lease_s)],
@@ -189,3 +194,19 @@ def test_a_worker_killed_mid_delivery_loses_nothing(tmp_path: Path, workers: lis
     assert received[in_flight] == 2
     assert [i for i, n in received.items() if n > 1] == [in_flight]
     assert shared.attempt_outcomes().count("lost") == 1
+
+
+def test_straz_worker_command_delivers_the_outbox(tmp_path: Path) -> None:
+    shared = Shared(tmp_path)
+    with running_receiver() as rx:
+        ids = enqueue_many(rx, 3)
+        shared.publish()
+        env = shared.worker_env()
+        proc = subprocess.run(
+            [sys.executable, "-m", "straz.cli", "worker", "--once", "--quiet"],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        check_requests(rx)
+        assert sorted(rx.ids()) == sorted(ids)
+    assert all(shared.states()[i] == "delivered" for i in ids)
