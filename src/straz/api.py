@@ -23,6 +23,9 @@ def _mount() -> None:
     api.add_router("", map_router)
     api.add_router("", territory_router)
     api.add_router("", analytics_router)
+    from straz.incidents.api_alarm import router as alarm_router
+
+    api.add_router("", alarm_router)
 
 
 _mount()

@@ -52,6 +52,7 @@ STAFF_ONLY = [
     r"api/v1/staff.*",
     r"api/v1/reports/<int:report_id>/(transition|transitions|notes|read|assign|attachments).*",
     r"api/v1/reports/<report_id>/(transition|transitions|notes|read|assign|attachments).*",
+    r"api/v1/incidents.*",
 ]
 
 
