@@ -13,8 +13,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Sum
 from django.db import connection
+from django.db.models import Sum
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation

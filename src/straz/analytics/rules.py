@@ -125,7 +125,7 @@ def bucket_seconds(bucket: int) -> float:
     """The duration in seconds that a histogram bucket stands for."""
     if bucket < EXACT_MINUTES:
         return bucket * 60.0
-    return EXACT_MINUTES * 60.0 * 2.0 ** ((bucket - EXACT_MINUTES) / STEPS_PER_DOUBLING)
+    return float(EXACT_MINUTES * 60.0 * 2.0 ** ((bucket - EXACT_MINUTES) / STEPS_PER_DOUBLING))
 
 
 def histogram_median(counts: dict[int, int]) -> float | None:

@@ -148,7 +148,7 @@ class ReportForm(forms.Form):
         if value is not None and value < timezone.now() - timedelta(days=366):
             raise forms.ValidationError(
                 _(
-                    "The time of the event is more than a year ago; please contact the police directly."  # noqa: E501
+                    "The time of the event is more than a year ago; please contact the police directly."
                 )
             )
         return value
