@@ -26,6 +26,9 @@ def _mount() -> None:
     from straz.incidents.api_alarm import router as alarm_router
 
     api.add_router("", alarm_router)
+    from straz.incidents.api import router as incidents_router
+
+    api.add_router("", incidents_router)
 
 
 _mount()

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "straz.territory",
     "straz.reports",
     "straz.analytics",
+    "straz.incidents",
     "straz.warnings",
     "straz.web",
 ]

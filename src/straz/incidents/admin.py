@@ -1,0 +1,89 @@
+"""Back office of joint interventions: incident types are editable; records are read-only here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from straz.incidents.models import (
+    AlarmDeclaration,
+    CallRecord,
+    CommandAssignment,
+    ComponentDeployment,
+    Incident,
+    IncidentEvent,
+    IncidentType,
+    SiteFeature,
+    TimelineEntry,
+)
+
+
+@admin.register(IncidentType)
+class IncidentTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name_cs", "name_pl", "name_en", "is_active", "order")
+    list_editable = ("is_active", "order")
+    search_fields = ("code", "name_cs", "name_pl", "name_en")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # The code is an API contract (incidents name their type by it); it never changes.
+        return ("code",) if obj is not None else ()
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Records change only through the services (audit entry + timeline), never here."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "title", "type", "state", "alarm_level", "coordination_level", "created_at")
+    list_filter = ("state", "alarm_level", "type")
+    search_fields = ("title",)
+
+
+@admin.register(IncidentEvent)
+class IncidentEventAdmin(ReadOnlyAdmin):
+    list_display = ("id", "name", "region_code", "alarm_level", "created_at")
+
+
+@admin.register(AlarmDeclaration)
+class AlarmDeclarationAdmin(ReadOnlyAdmin):
+    list_display = ("id", "incident", "event", "level", "proposed_level", "declared_by_label", "declared_at")
+    list_filter = ("level",)
+
+
+@admin.register(CommandAssignment)
+class CommandAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "incident", "commander_name", "how", "started_at", "ended_at")
+
+
+@admin.register(ComponentDeployment)
+class ComponentDeploymentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "incident", "kind", "leader_name", "called_at", "arrived_at", "departed_at")
+    list_filter = ("kind",)
+
+
+@admin.register(SiteFeature)
+class SiteFeatureAdmin(ReadOnlyAdmin):
+    list_display = ("id", "incident", "kind", "name", "parent", "created_at")
+
+
+@admin.register(TimelineEntry)
+class TimelineEntryAdmin(ReadOnlyAdmin):
+    list_display = ("id", "incident", "event", "at", "kind", "letter", "author_label")
+    list_filter = ("kind", "letter")
+
+
+@admin.register(CallRecord)
+class CallRecordAdmin(ReadOnlyAdmin):
+    list_display = ("id", "received_at", "received_by_centre", "forwarded_to_centre", "forwarded_at")

@@ -1,0 +1,499 @@
+"""Joint interventions of the IZS (Decree 328/2001): incidents, events, alarm declarations,
+command, components, site division, timeline and forwarded calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class IncidentState(models.TextChoices):
+    """Life of an incident; rescue work starts with in_progress and ends with closed."""
+
+    REPORTED = "reported", _("Reported")
+    IN_PROGRESS = "in_progress", _("Rescue work in progress")
+    LIQUIDATION = "liquidation", _("Liquidation work")
+    CLOSED = "closed", _("Closed")
+
+
+# Legal state changes. Reported → closed is a false alarm or a call-out cancelled before
+# any work; in progress → closed is an intervention that needed no liquidation work.
+STATE_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    IncidentState.REPORTED: (IncidentState.IN_PROGRESS, IncidentState.CLOSED),
+    IncidentState.IN_PROGRESS: (IncidentState.LIQUIDATION, IncidentState.CLOSED),
+    IncidentState.LIQUIDATION: (IncidentState.CLOSED,),
+    IncidentState.CLOSED: (),
+}
+OPEN_STATES = (IncidentState.REPORTED, IncidentState.IN_PROGRESS, IncidentState.LIQUIDATION)
+
+
+class CoordinationLevel(models.TextChoices):
+    """§2: who coordinates the joint intervention."""
+
+    TACTICAL = "tactical", _("Tactical (incident commander)")
+    OPERATIONAL = "operational", _("Operational (OPIS)")
+    STRATEGIC = "strategic", _("Strategic (mayor, hejtman, ministry)")
+
+
+class AlarmLevelValue(models.TextChoices):
+    """§20(2): the four alarm levels as the API spells them."""
+
+    I = "I", _("Level I")  # noqa: E741 (the decree's name for it)
+    II = "II", _("Level II")
+    III = "III", _("Level III")
+    SPECIAL = "special", _("Special level")
+
+
+# Order of the levels (rules.AlarmLevel values): special is the highest.
+LEVEL_RANK = {"I": 1, "II": 2, "III": 3, "special": 4}
+RANK_LEVEL = {rank: value for value, rank in LEVEL_RANK.items()}
+
+
+class ComponentsInvolved(models.TextChoices):
+    """Who works at the site (§21 b – §24 b)."""
+
+    BASIC_UNCOORDINATED = "basic_uncoordinated", _("Basic components, no continuous coordination")
+    BASIC_AND_OTHER_FROM_REGION = "basic_and_other_from_region", _(
+        "Basic and other components from the region"
+    )
+    OTHER_REGIONS = "other_regions", _("Forces from other regions")
+    NATIONAL_OR_FOREIGN_HELP = "national_or_foreign_help", _("National or foreign help")
+
+
+class SiteCoordination(models.TextChoices):
+    """How the site is coordinated (§22 c – §24 d)."""
+
+    NONE = "none", _("No continuous coordination")
+    CONTINUOUS = "continuous", _("Continuous coordination by the commander")
+    STAFF_AND_SECTORS = "staff_and_sectors", _("Commander with staff, sectors and sections")
+    STRATEGIC = "strategic", _("Strategic-level coordination")
+
+
+THREATENED_VALUES = (
+    "single_object",
+    "single_vehicle",
+    "mass_transport_vehicle",
+    "valuable_animal_breeding",
+    "part_of_municipality",
+    "company_site_part",
+    "railway_train_set",
+    "several_livestock_farms",
+    "river_basin",
+    "product_pipeline",
+    "mass_road_accident",
+    "air_accident",
+    "whole_municipality",
+)
+
+
+class IncidentType(models.Model):
+    """A standard joint activity (typová činnost, §18): the configurable list of incident types."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_cs = models.CharField(_("name (Czech)"), max_length=150)
+    name_pl = models.CharField(_("name (Polish)"), max_length=150)
+    name_en = models.CharField(_("name (English)"), max_length=150)
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("incident type")
+        verbose_name_plural = _("incident types")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def name_in(self, language: str | None) -> str:
+        """Name in a language (cs, pl, en), falling back to Czech."""
+        lang = (language or "cs")[:2]
+        return getattr(self, f"name_{lang}", "") or self.name_cs
+
+    @property
+    def name(self) -> str:
+        return self.name_in(get_language())
+
+
+class IncidentEvent(models.Model):
+    """An event for a territory with more than one site (§20(3)), with its own level (§13 e)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    region_code = models.CharField(_("region code"), max_length=20, blank=True, default="")
+    orp_code = models.CharField(_("ORP code"), max_length=20, blank=True, default="")
+    alarm_level = models.CharField(
+        _("alarm level"), max_length=8, choices=AlarmLevelValue.choices, blank=True, default=""
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("event (territory)")
+        verbose_name_plural = _("events (territory)")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Incident(models.Model):
+    """A mimořádná událost: one site of a joint intervention."""
+
+    type = models.ForeignKey(
+        IncidentType, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("type")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, default="")
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    affected_area = models.JSONField(_("affected area"), null=True, blank=True)
+    # The facts the alarm-level rule reads (rules.IncidentFacts).
+    persons_threatened = models.PositiveIntegerField(null=True, blank=True)
+    area_m2 = models.FloatField(null=True, blank=True)
+    complicated_objects = models.PositiveIntegerField(default=0)
+    threatened = models.JSONField(default=list, blank=True)
+    components = models.CharField(
+        max_length=40,
+        choices=ComponentsInvolved.choices,
+        default=ComponentsInvolved.BASIC_UNCOORDINATED,
+    )
+    site_coordination = models.CharField(
+        max_length=40, choices=SiteCoordination.choices, default=SiteCoordination.NONE
+    )
+    coordination_level = models.CharField(
+        _("coordination level"),
+        max_length=20,
+        choices=CoordinationLevel.choices,
+        default=CoordinationLevel.TACTICAL,
+    )
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=IncidentState.choices,
+        default=IncidentState.REPORTED,
+        db_index=True,
+    )
+    alarm_level = models.CharField(
+        _("alarm level"), max_length=8, choices=AlarmLevelValue.choices, blank=True, default=""
+    )
+    rescue_started_at = models.DateTimeField(_("rescue work started"), null=True, blank=True)
+    rescue_ended_at = models.DateTimeField(_("rescue work ended"), null=True, blank=True)
+    region_code = models.CharField(_("region code"), max_length=20, blank=True, default="")
+    orp_code = models.CharField(_("ORP code"), max_length=20, blank=True, default="")
+    event = models.ForeignKey(
+        IncidentEvent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+        verbose_name=_("event"),
+    )
+    # §7 b): priority among the sites of its event, 1 = first.
+    priority = models.PositiveIntegerField(_("priority within the event"), null=True, blank=True)
+    # The command assignment in force (denormalised so the board needs no subquery).
+    current_command = models.ForeignKey(
+        "CommandAssignment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    def facts_dict(self) -> dict[str, Any]:
+        """The facts the alarm-level rule reads, as plain values."""
+        return {
+            "persons_threatened": self.persons_threatened,
+            "area_m2": self.area_m2,
+            "complicated_objects": self.complicated_objects,
+            "threatened": sorted(self.threatened or []),
+            "components": self.components,
+            "coordination": self.site_coordination,
+        }
+
+
+class AlarmDeclaration(models.Model):
+    """A declared alarm level (§20) for an incident or for an event's territory."""
+
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="declarations"
+    )
+    event = models.ForeignKey(
+        IncidentEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="declarations"
+    )
+    level = models.CharField(max_length=8, choices=AlarmLevelValue.choices)
+    proposed_level = models.CharField(max_length=8, choices=AlarmLevelValue.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    facts = models.JSONField(default=dict, blank=True)
+    # Required when the declared level is lower than the proposed one.
+    written_reason = models.TextField(blank=True, default="")
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    declared_by_label = models.CharField(max_length=150)
+    declared_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["declared_at", "id"]
+        verbose_name = _("alarm level declaration")
+        verbose_name_plural = _("alarm level declarations")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(incident__isnull=False, event__isnull=True)
+                    | models.Q(incident__isnull=True, event__isnull=False)
+                ),
+                name="alarm_declaration_incident_xor_event",
+            )
+        ]
+
+
+class CommandStart(models.TextChoices):
+    """How a commander came to command (§3(2), §3(6), §3(7))."""
+
+    INITIAL = "initial", _("First commander at the site")
+    HANDOVER = "handover", _("Handover (§3(7))")
+    SUCCESSOR = "successor", _("Named successor took over (§3(6) a)")
+    PREVAILING_COMPONENT = "prevailing_component", _(
+        "Leader of the prevailing component took over (§3(6) b)"
+    )
+    AUTHORITY_REPRESENTATIVE = "authority_representative", _(
+        "Representative of the responsible authority took over (§3(6) c)"
+    )
+
+
+class CommandAssignment(models.Model):
+    """One commander's term at an incident, with the briefing and declaration that began it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="commands")
+    commander_name = models.CharField(_("commander"), max_length=150)
+    commander_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    commander_component = models.CharField(max_length=40, blank=True, default="")
+    successor_name = models.CharField(_("successor"), max_length=150, blank=True, default="")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    how = models.CharField(max_length=30, choices=CommandStart.choices)
+    # §3(7): what the outgoing commander briefed (or what the new one found).
+    briefing_situation = models.TextField(blank=True, default="")
+    briefing_aim = models.TextField(blank=True, default="")
+    briefing_priorities = models.TextField(blank=True, default="")
+    takeover_declaration = models.CharField(max_length=300, blank=True, default="")
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name = _("command assignment")
+        verbose_name_plural = _("command assignments")
+
+
+class ComponentKind(models.TextChoices):
+    """IZS components: the basic four, then other components (§4 of the IZS Act)."""
+
+    HZS = "hzs", _("Fire rescue service (HZS)")
+    JPO = "jpo", _("Fire protection unit (JPO)")
+    PCR = "pcr", _("Police (PČR)")
+    ZZS = "zzs", _("Emergency medical service (ZZS)")
+    MUNICIPAL_POLICE = "municipal_police", _("Municipal police")
+    ARMY = "army", _("Army")
+    UTILITIES = "utilities", _("Utilities and network operators")
+    NGO = "ngo", _("Non-governmental organisation")
+    OTHER = "other", _("Other component")
+
+
+BASIC_COMPONENTS = frozenset(
+    {ComponentKind.HZS, ComponentKind.JPO, ComponentKind.PCR, ComponentKind.ZZS}
+)
+
+
+class ComponentDeployment(models.Model):
+    """A component called to an incident; its arrival (check-in, §4(2)) and departure (§6 h)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="deployments")
+    kind = models.CharField(max_length=30, choices=ComponentKind.choices)
+    unit_name = models.CharField(_("unit"), max_length=150, blank=True, default="")
+    called_at = models.DateTimeField()
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    departed_at = models.DateTimeField(null=True, blank=True)
+    leader_name = models.CharField(_("leader"), max_length=150, blank=True, default="")
+    people = models.PositiveIntegerField(default=0)
+    vehicles = models.PositiveIntegerField(default=0)
+    equipment = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["called_at", "id"]
+        verbose_name = _("component deployment")
+        verbose_name_plural = _("component deployments")
+        indexes = [models.Index(fields=["incident", "arrived_at", "departed_at"])]
+
+    @property
+    def is_basic(self) -> bool:
+        return self.kind in BASIC_COMPONENTS
+
+
+class SiteFeatureKind(models.TextChoices):
+    """Zones of §5(1) a)–k) and posts of §5(2)."""
+
+    OUTER_ZONE = "outer_zone", _("Outer zone (§5(1) a)")
+    DANGER_ZONE = "danger_zone", _("Danger zone (§5(1) b)")
+    STAGING_AREA = "staging_area", _("Staging area (§5(1) c)")
+    REAR_AREA = "rear_area", _("Rear area (§5(1) d)")
+    DECONTAMINATION_AREA = "decontamination_area", _("Decontamination area (§5(1) e)")
+    MEDICAL_AREA = "medical_area", _("Medical care area (§5(1) f)")
+    EVACUEE_ASSEMBLY = "evacuee_assembly", _("Assembly point of evacuees (§5(1) g)")
+    ANIMAL_AREA = "animal_area", _("Area for animals (§5(1) h)")
+    VICTIMS_AREA = "victims_area", _("Area for victims (§5(1) i)")
+    EXPECTED_SPREAD = "expected_spread", _("Area of expected spread (§5(1) j)")
+    SECTOR = "sector", _("Sector (§5(1) k)")
+    SECTION = "section", _("Section (§5(1) k)")
+    COMMAND_POST = "command_post", _("Command post (§5(2))")
+    STAFF_POST = "staff_post", _("Staff post (§5(2))")
+    MEDIA_POINT = "media_point", _("Media information point (§5(2))")
+    AFFECTED_PERSONS_INFO = "affected_persons_info", _(
+        "Information point about affected persons (§5(2))"
+    )
+
+
+POINT_FEATURES = frozenset(
+    {
+        SiteFeatureKind.COMMAND_POST,
+        SiteFeatureKind.STAFF_POST,
+        SiteFeatureKind.MEDIA_POINT,
+        SiteFeatureKind.AFFECTED_PERSONS_INFO,
+    }
+)
+
+
+class SiteFeature(models.Model):
+    """A zone (polygon) or post (point) of the site division; sections belong to a sector."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="site_features")
+    kind = models.CharField(max_length=30, choices=SiteFeatureKind.choices)
+    name = models.CharField(_("name"), max_length=150, blank=True, default="")
+    geometry = models.JSONField()
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="sections"
+    )
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("site feature")
+        verbose_name_plural = _("site features")
+
+
+class TimelineKind(models.TextChoices):
+    """What a timeline entry records."""
+
+    MESSAGE = "message", _("Message from the site (§6)")
+    LOG = "log", _("Log entry")
+    DECLARATION = "declaration", _("Alarm level declaration")
+    COMMAND = "command", _("Command")
+    COMPONENT = "component", _("Component")
+    STATE = "state", _("State change")
+    ZONE = "zone", _("Site division")
+    EVENT = "event", _("Event and priorities")
+    CALL = "call", _("Emergency call")
+
+
+class SiteMessageLetter(models.TextChoices):
+    """§6(1) a)–i): what a message from the site carries."""
+
+    A = "a", _("Situation at the site")
+    B = "b", _("Start and end of rescue work")
+    C = "c", _("Forces and means deployed and needed")
+    D = "d", _("Declared alarm level")
+    E = "e", _("Change of commander")
+    F = "f", _("State of the work")
+    G = "g", _("Major change: injuries, deaths, large damage")
+    H = "h", _("Departure of components")
+    I = "i", _("Important information given to the public")  # noqa: E741 (§6 letter)
+
+
+class TimelineEntry(models.Model):
+    """One immutable, time-stamped, attributed line of an incident's (or event's) record."""
+
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+    )
+    event = models.ForeignKey(
+        IncidentEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
+    )
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=20, choices=TimelineKind.choices)
+    letter = models.CharField(max_length=1, choices=SiteMessageLetter.choices, blank=True, default="")
+    text = models.TextField(blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        indexes = [
+            models.Index(fields=["incident", "at"]),
+            models.Index(fields=["incident", "kind", "at"]),
+        ]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("timeline entries are immutable")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("timeline entries are immutable")
+
+
+class CallRecord(models.Model):
+    """An emergency call received by a centre and forwarded to the competent one (§12)."""
+
+    received_at = models.DateTimeField()
+    received_by_centre = models.CharField(_("receiving centre"), max_length=150)
+    caller_phone = models.CharField(_("caller's number"), max_length=40, blank=True, default="")
+    summary = models.TextField(_("summary"))
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
+    forwarded_to_centre = models.CharField(max_length=150, blank=True, default="")
+    forwarded_to_opis = models.CharField(max_length=150, blank=True, default="")
+    forwarded_at = models.DateTimeField(null=True, blank=True)
+    forwarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    forwarded_by_label = models.CharField(max_length=150, blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name = _("emergency call record")
+        verbose_name_plural = _("emergency call records")
