@@ -352,6 +352,8 @@ def test_territory_level_three_also_goes_to_the_higher_opis(
         assert TimelineEntry.objects.filter(incident=site, kind="declaration", data__territory=True).count() == 1
     detail = dispatcher_api.get(f"/incidents/events/{event_id}").json()
     assert detail["alarm_level"] == "III" and len(detail["declarations"]) == 1
+    listed_events = dispatcher_api.get("/incidents/events").json()
+    assert listed_events["count"] == 1 and listed_events["items"][0]["id"] == event_id
 
 
 def test_site_priorities_within_an_event(dispatcher_api: Any, make_incident: Any) -> None:
@@ -397,6 +399,10 @@ def test_log_and_messages_are_timestamped_attributed_and_immutable(
         entry.save()
     with pytest.raises(RuntimeError):
         entry.delete()
+    with pytest.raises(RuntimeError):
+        TimelineEntry.objects.filter(incident=incident).update(text="rewritten")
+    with pytest.raises(RuntimeError):
+        TimelineEntry.objects.filter(incident=incident).delete()
     assert TimelineEntry.objects.get(pk=entry.pk).text == "Dva zranění, jeden těžce."
 
 
@@ -555,3 +561,16 @@ def test_board_shows_level_commander_components_and_last_message_without_n_plus_
     assert body["count"] == 21
     assert large == small
     assert large <= 4  # session, user, the board query (+ nothing per incident)
+
+
+def test_deleting_an_incident_from_the_back_office_is_not_offered(admin_user: Any, make_incident: Any) -> None:
+    from django.test import Client
+
+    incident = make_incident()
+    c = Client()
+    c.force_login(admin_user)
+    resp = c.get(f"/admin/incidents/incident/{incident.pk}/delete/")
+    assert resp.status_code in (302, 403)
+    assert Incident.objects.filter(pk=incident.pk).exists()
+    resp = c.get("/admin/incidents/incidenttype/")
+    assert resp.status_code == 200

@@ -1017,6 +1017,24 @@ def create_event(request: HttpRequest, payload: IncidentEventIn) -> Any:
     return HttpStatus(201, _event(e.pk))
 
 
+class IncidentEventListOut(Schema):
+    count: int
+    items: list[IncidentEventOut]
+
+
+@router.get("/incidents/events", response={200: IncidentEventListOut, **_ERRORS}, summary="Events")
+def list_events(
+    request: HttpRequest,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=1_000_000),
+) -> Any:
+    """Events (territories with more than one site), newest first."""
+    _reader(request)
+    qs = IncidentEvent.objects.order_by("-created_at", "-pk")
+    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+    return {"count": qs.count(), "items": [_event(pk) for pk in ids]}
+
+
 @router.get("/incidents/events/{int:event_id}", response={200: IncidentEventOut, **_ERRORS}, summary="An event")
 def event_detail(request: HttpRequest, event_id: int = _id()) -> Any:
     """An event with its sites in priority order and its declarations."""

@@ -433,8 +433,20 @@ class SiteMessageLetter(models.TextChoices):
     I = "i", _("Important information given to the public")  # noqa: E741 (§6 letter)
 
 
+class AppendOnlyQuerySet(models.QuerySet["TimelineEntry"]):
+    """Bulk update and delete are refused too: the record is only ever appended to."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("timeline entries are immutable")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("timeline entries are immutable")
+
+
 class TimelineEntry(models.Model):
     """One immutable, time-stamped, attributed line of an incident's (or event's) record."""
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     incident = models.ForeignKey(
         Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="timeline"
