@@ -574,3 +574,46 @@ def test_deleting_an_incident_from_the_back_office_is_not_offered(admin_user: An
     assert Incident.objects.filter(pk=incident.pk).exists()
     resp = c.get("/admin/incidents/incidenttype/")
     assert resp.status_code == 200
+
+
+def test_refined_facts_change_the_proposal(dispatcher_api: Any, make_incident: Any) -> None:
+    incident = make_incident(threatened=[], persons_threatened=3)
+    assert dispatcher_api.get(f"/incidents/{incident.pk}/proposal").json()["level"] == "I"
+    before = audit_count()
+    resp = dispatcher_api.put(
+        f"/incidents/{incident.pk}/facts", {"persons_threatened": 5000, "threatened": ["whole_municipality"]}
+    )
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["facts"]["persons_threatened"] == 5000
+    assert audit_count() == before + 1
+    proposal = dispatcher_api.get(f"/incidents/{incident.pk}/proposal").json()
+    assert proposal["level"] == "special"
+    assert {"§24 a)"} <= {r["rule"] for r in proposal["reasons"]}
+
+
+def test_declaration_and_its_notifications_commit_together(
+    dispatcher: Any, make_incident: Any, contacts: dict[str, Any], monkeypatch: Any
+) -> None:
+    """If writing a notification fails, the declaration is not stored either (one transaction)."""
+    from straz.incidents import services
+    from straz.warnings import outbox
+
+    incident = make_incident()
+    real = outbox.enqueue
+    calls = []
+
+    def failing_second(**kwargs: Any) -> Any:
+        calls.append(kwargs["rule"])
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(outbox, "enqueue", failing_second)
+    before = (AlarmDeclaration.objects.count(), audit_count(), TimelineEntry.objects.count())
+    with pytest.raises(RuntimeError):
+        services.declare_alarm_level(user=dispatcher, incident_id=incident.pk, level="III")
+    assert len(calls) == 2
+    assert (AlarmDeclaration.objects.count(), audit_count(), TimelineEntry.objects.count()) == before
+    assert _outbox().count() == 0
+    incident.refresh_from_db()
+    assert incident.alarm_level == ""
