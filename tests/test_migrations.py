@@ -1,0 +1,11 @@
+"""Models and migrations agree: a model change without its migration fails here."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+
+@pytest.mark.django_db
+def test_no_model_change_lacks_a_migration() -> None:
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
