@@ -301,6 +301,7 @@ def measure_live(seed: int) -> dict[str, Any]:
 def measure_writes(count: int, seed: int) -> dict[str, Any]:
     """ms per submit and per status change with and without the summary upkeep."""
     from django.db.models.signals import post_save, pre_save
+    from django.utils import timezone
 
     from straz.accounts.models import Role, User
     from straz.analytics import summaries
@@ -346,6 +347,38 @@ def measure_writes(count: int, seed: int) -> dict[str, Any]:
             post_save.connect(
                 summaries.after_report_save, sender=Report, dispatch_uid=uid + ".post"
             )
+    # The upkeep alone, without the rest of the use case (less noise on a loaded machine):
+    # add and remove a report's contribution, and a status change, each rolled back.
+    import dataclasses
+
+    from django.db import transaction
+
+    sample = list(Report.objects.order_by("-pk").values_list("pk", flat=True)[:count])
+    states = [(pk, summaries.load_state(pk)) for pk in sample]
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        for pk, state in states:
+            summaries.apply_report_change(report_id=pk, old=state, new=None)
+            summaries.apply_report_change(report_id=pk, old=None, new=state)
+        transaction.set_rollback(True)
+    out["upkeep_ms_remove_or_add"] = round((time.perf_counter() - t0) * 1000 / (2 * count), 3)
+    t0 = time.perf_counter()
+    with transaction.atomic():
+        for pk, state in states:
+            assert state is not None
+            moved = dataclasses.replace(
+                state,
+                status="confirmed" if state.status != "confirmed" else "eliminated",
+                verified_at=state.verified_at or timezone.now(),
+            )
+            summaries.apply_report_change(report_id=pk, old=state, new=moved)
+            summaries.apply_report_change(report_id=pk, old=moved, new=state)
+        transaction.set_rollback(True)
+    out["upkeep_ms_status_change"] = round((time.perf_counter() - t0) * 1000 / (2 * count), 3)
+    t0 = time.perf_counter()
+    for pk, _state in states[:50]:
+        summaries.load_state(pk)
+    out["upkeep_ms_load_old_state"] = round((time.perf_counter() - t0) * 1000 / 50, 3)
     out["submit_ms_with_summaries"] = round(pystats.mean(runs["on"]), 3)
     out["submit_ms_without_summaries"] = round(pystats.mean(runs["off"]), 3)
     out["transition_ms_with_summaries"] = round(pystats.mean(runs["on_transition"]), 3)

@@ -414,7 +414,7 @@ def compute_statistics(
 
 # Selections with at most this many original reports get exact medians from the reports
 # themselves (cheap at that size); larger ones read the duration histograms.
-LIVE_MEDIAN_MAX = 20_000
+LIVE_MEDIAN_MAX = 5_000
 
 
 @dataclass
@@ -778,8 +778,9 @@ def _medians(
 ) -> tuple[dict[Any, float], dict[Any, float]]:
     """Median seconds to read and to verify per district (None = outside) and WHOLE.
 
-    Exact from the reports for small selections, edge days, or a category together with
-    a period; else from the duration histograms (precision: see rules.duration_bucket).
+    Exact from the reports for small selections or a category together with a period;
+    else from the duration histograms, edge days binned from their reports (precision:
+    see rules.duration_bucket).
     """
     from straz.analytics.models import (
         GRAIN_ALL_TIME,
@@ -795,7 +796,7 @@ def _medians(
         return {}, {}
     dated = filters.date_from is not None or filters.date_to is not None
     by_category = filters.category is not None
-    if total <= LIVE_MEDIAN_MAX or period.edges or (by_category and dated):
+    if total <= LIVE_MEDIAN_MAX or (by_category and dated):
         scoped = counted_reports(user=user if staff else None)
         originals = apply_filter(scoped, filters).filter(duplicate_of__isnull=True)
         medians = duration_medians(
@@ -835,12 +836,39 @@ def _medians(
     hists: dict[int, dict[Any, dict[int, int]]] = {
         step: defaultdict(lambda: defaultdict(int)) for step in (1, 2)
     }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for district_key, step, bucket, n in cursor.fetchall():
-            group = None if district_key == NO_DISTRICT_KEY else district_key
-            hists[step][group][bucket] += int(n)
-            hists[step][WHOLE][bucket] += int(n)
+    if period.has_months:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for district_key, step, bucket, n in cursor.fetchall():
+                group = None if district_key == NO_DISTRICT_KEY else district_key
+                hists[step][group][bucket] += int(n)
+                hists[step][WHOLE][bucket] += int(n)
+    # Edge days that do not fill a month: their durations, binned the same way.
+    scoped = counted_reports(user=user if staff else None)
+    for first, last in period.edges:
+        edge = apply_filter(
+            scoped,
+            StatisticsFilter(
+                date_from=first, date_to=last, district=filters.district, category=filters.category
+            ),
+        )
+        rows = (
+            edge.filter(duplicate_of__isnull=True)
+            .filter(Q(read_at__isnull=False) | Q(verified_at__isnull=False))
+            .order_by()
+            .values_list(
+                "district_id",
+                ElapsedSeconds(F("read_at"), F("created_at")),
+                ElapsedSeconds(F("verified_at"), F("created_at")),
+            )
+        )
+        for district_id, read_s, verify_s in rows.iterator(chunk_size=10_000):
+            for step, seconds in ((STEP_READ, read_s), (3 - STEP_READ, verify_s)):
+                if seconds is None:
+                    continue
+                bucket = rules.duration_bucket(float(seconds))
+                hists[step][district_id][bucket] += 1
+                hists[step][WHOLE][bucket] += 1
     out: list[dict[Any, float]] = []
     for step in (STEP_READ, 3 - STEP_READ):
         medians: dict[Any, float] = {}
