@@ -71,16 +71,16 @@ POLICE_DISTRICTS = [
     ("PLZ-10", "Obvod Plzeň-Černice", (49.7080, 13.4400), 4_000),
 ]
 OFFICERS = [
-    ("prap. Petr Novák", "praporčík"),
-    ("nprap. Jana Svobodová", "nadpraporčík"),
-    ("pprap. Tomáš Dvořák", "podpraporčík"),
-    ("nstržm. Lucie Černá", "nadstrážmistr"),
-    ("prap. Martin Procházka", "praporčík"),
-    ("insp. Kateřina Kučerová", "inspektorka"),
-    ("nprap. Jiří Veselý", "nadpraporčík"),
-    ("pprap. Eva Horáková", "podpraporčice"),
-    ("stržm. Jakub Němec", "strážmistr"),
-    ("prap. Hana Marková", "praporčice"),
+    ("Petr Novák", "praporčík"),
+    ("Jana Svobodová", "nadpraporčík"),
+    ("Tomáš Dvořák", "podpraporčík"),
+    ("Lucie Černá", "nadstrážmistr"),
+    ("Martin Procházka", "praporčík"),
+    ("Kateřina Kučerová", "inspektorka"),
+    ("Jiří Veselý", "nadpraporčík"),
+    ("Eva Horáková", "podpraporčice"),
+    ("Jakub Němec", "strážmistr"),
+    ("Hana Marková", "praporčice"),
 ]
 OFFICE_HOURS = "Po 8:00–12:00, St 13:00–17:00"
 
