@@ -408,7 +408,7 @@ def _create_territory() -> dict[str, Any]:
             parent=city,
         )
         officer_name, rank = OFFICERS[i % len(OFFICERS)]
-        given, family = officer_name.split(" ", 1)[1].split(" ", 1)
+        given, family = officer_name.split(" ", 1)
         email = f"{_ascii(given)}.{_ascii(family)}@example.cz"
         officer, _ = Officer.objects.update_or_create(
             email=email,
