@@ -293,6 +293,7 @@ PUBLIC: dict[str, Callable[[Scenario], list[str]]] = {
         *[f"/districts/?lat={a}&lon={b}" for a, b in _lookup_points(s)],
     ],
     r"login/": lambda s: ["/login/"],
+    r"source/": lambda s: ["/source/"],
     r"statistics/": lambda s: ["/statistics/", *_stats_filters("/statistics/", s)],
     r"api/v1/": lambda s: ["/api/v1/"],
     r"api/v1/openapi.json": lambda s: ["/api/v1/openapi.json"],

@@ -164,6 +164,8 @@ LOGGING = {
 # Product settings: policy that changes per deployment. Categories and their public
 # rules are data in the database; these are the numbers around them.
 STRAZ = {
+    # Where users get the source code (AGPL-3.0 §13); empty serves the running code itself.
+    "SOURCE_URL": os.environ.get("STRAZ_SOURCE_URL", ""),
     # Base-map tiles; the map works without them (offline it shows districts only).
     "TILE_URL": os.environ.get("STRAZ_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
     "TILE_ATTRIBUTION": os.environ.get("STRAZ_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from straz.web import views
+from straz.web import source, views
 
 app_name = "web"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("report/sent/", views.report_sent, name="report-sent"),
     path("r/<int:report_id>/", views.report_detail, name="report-detail"),
     path("districts/", views.districts_page, name="districts"),
+    path("source/", source.source_download, name="source"),
     path(
         "login/",
         auth_views.LoginView.as_view(
