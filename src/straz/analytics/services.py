@@ -33,7 +33,6 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Count,
     F,
     FloatField,
     Func,
@@ -42,7 +41,6 @@ from django.db.models import (
     QuerySet,
     Value,
 )
-from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext
@@ -352,33 +350,6 @@ def month_label(key: str) -> str:
     return f"{month}/{year}"
 
 
-def _deadline_counts(
-    *, end_field: str, due_field: str, days_setting: str, now: datetime
-) -> dict[str, Count]:
-    """Conditional counts: how many reports can be judged against a deadline, how many met it.
-
-    A deadline is judged once the step happened or the deadline passed; reports still
-    inside an open deadline count neither way. Reports without a stored deadline (e.g.
-    imported) are judged against the configured number of days.
-    """
-    days = timedelta(days=int(settings.STRAZ[days_setting]))
-    done = Q(**{f"{end_field}__isnull": False})
-    judged = (
-        done
-        | Q(**{f"{due_field}__lt": now})
-        | Q(**{f"{due_field}__isnull": True, "created_at__lt": now - days})
-    )
-    # Plain column comparisons and julianday(): no per-row Python function on SQLite.
-    within_stored = Q(LessThanOrEqual(F(end_field), F(due_field)))
-    within_default = Q(**{f"{due_field}__isnull": True}) & Q(
-        LessThanOrEqual(ElapsedSeconds(F(end_field), F("created_at")), Value(days.total_seconds()))
-    )
-    return {
-        f"{end_field}_judged": Count("id", filter=judged),
-        f"{end_field}_ok": Count("id", filter=done & (within_stored | within_default)),
-    }
-
-
 STATISTICS_CACHE_SECONDS = 60
 
 
@@ -607,8 +578,16 @@ def _compute(
             acc.read_judged += acc.summary_total - acc.read_not_due
             acc.verify_judged += acc.summary_total - acc.verify_not_due
 
-    # Days at the edges of the period that do not fill a month: counted from the reports.
+    # Days at the edges of the period that do not fill a month: one pass over their
+    # reports, counted by the same rules as the summaries.
+    from straz.analytics import summaries
+    from straz.analytics.models import STEP_READ
+
+    deadlines = summaries.deadline_days()
     scoped = counted_reports(user=user if staff else None)
+    edge_hists: dict[int, dict[Any, dict[int, int]]] = {
+        step: defaultdict(lambda: defaultdict(int)) for step in (1, 2)
+    }
     for first, last in period.edges:
         edge = apply_filter(
             scoped,
@@ -616,37 +595,37 @@ def _compute(
                 date_from=first, date_to=last, district=filters.district, category=filters.category
             ),
         )
-        duplicates += edge.filter(duplicate_of__isnull=False).count()
         key = rules.month_key(first.year, first.month)
-        rows = (
-            edge.filter(duplicate_of__isnull=True)
-            .order_by()
-            .values_list("category_id", "district_id", "status")
-            .annotate(
-                n=Count("id"),
-                **_deadline_counts(
-                    end_field="read_at",
-                    due_field="read_due_at",
-                    days_setting="READ_DEADLINE_DAYS",
-                    now=now,
-                ),
-                **_deadline_counts(
-                    end_field="verified_at",
-                    due_field="verify_due_at",
-                    days_setting="VERIFY_DEADLINE_DAYS",
-                    now=now,
-                ),
-            )
-        )
-        for cat, district_id, status, n, r_judged, r_ok, v_judged, v_ok in rows:
-            category_counts[cat][status] += n
-            month_counts[key][status] += n
+        rows = edge.order_by().values_list(*summaries.STATE_COLUMNS)
+        # The rules of summaries.contribution, inlined: this loop runs per report.
+        for created, cat, district_id, status, dup, *steps in rows.iterator(chunk_size=10_000):
+            if dup is not None:
+                duplicates += 1
+                continue
+            category_counts[cat][status] += 1
+            month_counts[key][status] += 1
             acc = district_acc[district_id if district_id is not None else NO_DISTRICT_KEY]
-            acc.by_status[status] += n
-            acc.read_ok += r_ok
-            acc.read_judged += r_judged
-            acc.verify_ok += v_ok
-            acc.verify_judged += v_judged
+            acc.by_status[status] += 1
+            read_at, verified_at, read_due, verify_due = steps
+            for step, done, due, days in (
+                (STEP_READ, read_at, read_due, deadlines[0]),
+                (3 - STEP_READ, verified_at, verify_due, deadlines[1]),
+            ):
+                if done is not None:
+                    ok = done <= due if due is not None else done - created <= days
+                    bucket = rules.duration_bucket((done - created).total_seconds())
+                    edge_hists[step][district_id][bucket] += 1
+                    edge_hists[step][WHOLE][bucket] += 1
+                    judged = True
+                else:
+                    ok = False
+                    judged = (due if due is not None else created + days) < now
+                if step == STEP_READ:
+                    acc.read_ok += ok
+                    acc.read_judged += judged
+                else:
+                    acc.verify_ok += ok
+                    acc.verify_judged += judged
 
     category_counts = {k: v for k, v in category_counts.items() if sum(v.values())}
     district_acc = {k: v for k, v in district_acc.items() if sum(v.by_status.values())}
@@ -663,6 +642,7 @@ def _compute(
 
     total = sum(sum(acc.by_status.values()) for acc in district_acc.values())
     read_medians, verify_medians = _medians(
+        edge_hists=edge_hists,
         user=user,
         staff=staff,
         filters=filters,
@@ -769,6 +749,7 @@ def _count_deadlines_not_due(
 
 def _medians(
     *,
+    edge_hists: dict[int, dict[Any, dict[int, int]]],
     user: User | None,
     staff: bool,
     filters: StatisticsFilter,
@@ -843,32 +824,11 @@ def _medians(
                 group = None if district_key == NO_DISTRICT_KEY else district_key
                 hists[step][group][bucket] += int(n)
                 hists[step][WHOLE][bucket] += int(n)
-    # Edge days that do not fill a month: their durations, binned the same way.
-    scoped = counted_reports(user=user if staff else None)
-    for first, last in period.edges:
-        edge = apply_filter(
-            scoped,
-            StatisticsFilter(
-                date_from=first, date_to=last, district=filters.district, category=filters.category
-            ),
-        )
-        rows = (
-            edge.filter(duplicate_of__isnull=True)
-            .filter(Q(read_at__isnull=False) | Q(verified_at__isnull=False))
-            .order_by()
-            .values_list(
-                "district_id",
-                ElapsedSeconds(F("read_at"), F("created_at")),
-                ElapsedSeconds(F("verified_at"), F("created_at")),
-            )
-        )
-        for district_id, read_s, verify_s in rows.iterator(chunk_size=10_000):
-            for step, seconds in ((STEP_READ, read_s), (3 - STEP_READ, verify_s)):
-                if seconds is None:
-                    continue
-                bucket = rules.duration_bucket(float(seconds))
-                hists[step][district_id][bucket] += 1
-                hists[step][WHOLE][bucket] += 1
+    # Edge days that do not fill a month: their durations, binned the same way (_compute).
+    for step, groups in edge_hists.items():
+        for group, counts in groups.items():
+            for bucket, n in counts.items():
+                hists[step][group][bucket] += n
     out: list[dict[Any, float]] = []
     for step in (STEP_READ, 3 - STEP_READ):
         medians: dict[Any, float] = {}

@@ -67,7 +67,7 @@ RELEVANT_FIELDS = frozenset(
         "verify_due_at",
     }
 )
-_STATE_COLUMNS = (
+STATE_COLUMNS = (
     "created_at",
     "category_id",
     "district_id",
@@ -129,7 +129,7 @@ def local_month(moment: datetime) -> date:
     return date(local.year, local.month, 1)
 
 
-def _deadline_days() -> tuple[timedelta, timedelta]:
+def deadline_days() -> tuple[timedelta, timedelta]:
     return (
         timedelta(days=int(settings.STRAZ["READ_DEADLINE_DAYS"])),
         timedelta(days=int(settings.STRAZ["VERIFY_DEADLINE_DAYS"])),
@@ -145,7 +145,7 @@ def contribution(
     state: ReportState, *, deadlines: tuple[timedelta, timedelta] | None = None
 ) -> Contribution:
     """The rows a report in this state contributes to every summary table."""
-    read_days, verify_days = deadlines or _deadline_days()
+    read_days, verify_days = deadlines or deadline_days()
     month = local_month(state.created_at)
     district = state.district_id if state.district_id is not None else NO_DISTRICT_KEY
     kind = kind_of(state.status, state.duplicate)
@@ -188,7 +188,7 @@ def contribution(
 # --- reading report states -------------------------------------------------------------
 
 
-def _state_from_values(values: Iterable[Any], hidden: bool) -> ReportState:
+def state_from_values(values: Iterable[Any], hidden: bool) -> ReportState:
     (
         created,
         category_id,
@@ -218,10 +218,10 @@ def _state_from_values(values: Iterable[Any], hidden: bool) -> ReportState:
 
 def load_state(report_id: int) -> ReportState | None:
     """The stored state of a report (None when there is no such report)."""
-    row = Report.objects.filter(pk=report_id).values_list(*_STATE_COLUMNS).first()
+    row = Report.objects.filter(pk=report_id).values_list(*STATE_COLUMNS).first()
     if row is None:
         return None
-    return _state_from_values(row, category_hidden(int(row[1])))
+    return state_from_values(row, category_hidden(int(row[1])))
 
 
 def category_hidden(category_id: int) -> bool:
@@ -259,13 +259,13 @@ def category_rules_changed(*, category_id: int) -> int:
         recorded = category_hidden(category_id)
         if recorded == current:
             return 0
-        deadlines = _deadline_days()
+        deadlines = deadline_days()
         hist: dict[HistKey, int] = defaultdict(int)
         moved = 0
         rows = Report.objects.filter(category_id=category_id, duplicate_of__isnull=True)
-        for values in rows.order_by().values_list(*_STATE_COLUMNS).iterator(chunk_size=20_000):
-            before = contribution(_state_from_values(values, recorded), deadlines=deadlines)
-            after = contribution(_state_from_values(values, current), deadlines=deadlines)
+        for values in rows.order_by().values_list(*STATE_COLUMNS).iterator(chunk_size=20_000):
+            before = contribution(state_from_values(values, recorded), deadlines=deadlines)
+            after = contribution(state_from_values(values, current), deadlines=deadlines)
             if before.hist == after.hist:
                 continue
             moved += 1
@@ -322,7 +322,7 @@ def state_of(
         hidden = base.hidden_category
     else:
         hidden = category_hidden(category_id)
-    return _state_from_values(
+    return state_from_values(
         (
             created_at,
             category_id,
@@ -360,7 +360,7 @@ def apply_report_change(
     """Move one report's contribution from `old` to `new` (either may be None) in the summaries."""
     if old == new:
         return
-    deadlines = _deadline_days()
+    deadlines = deadline_days()
     before = contribution(old, deadlines=deadlines) if old is not None else None
     after = contribution(new, deadlines=deadlines) if new is not None else None
     counts: dict[CountKey, list[int]] = defaultdict(lambda: [0] * len(COUNT_COLUMNS))
@@ -504,7 +504,7 @@ def rebuild_summaries() -> dict[str, Any]:
     hidden = set(
         Category.objects.filter(public_only_when_confirmed=True).values_list("id", flat=True)
     )
-    deadlines = _deadline_days()
+    deadlines = deadline_days()
     counts: dict[CountKey, list[int]] = defaultdict(lambda: [0] * len(COUNT_COLUMNS))
     hist: dict[HistKey, int] = defaultdict(int)
     pending: list[tuple[Any, ...]] = []
@@ -523,10 +523,10 @@ def rebuild_summaries() -> dict[str, Any]:
             SummaryCategoryRule(category_id=pk, public_only_when_confirmed=flag)
             for pk, flag in Category.objects.values_list("id", "public_only_when_confirmed")
         )
-        rows = Report.objects.order_by().values_list("pk", *_STATE_COLUMNS)
+        rows = Report.objects.order_by().values_list("pk", *STATE_COLUMNS)
         for pk, *values in rows.iterator(chunk_size=20_000):
             reports += 1
-            state = _state_from_values(values, values[1] in hidden)
+            state = state_from_values(values, values[1] in hidden)
             part = contribution(state, deadlines=deadlines)
             for key, vec in part.counts.items():
                 row = counts[key]
@@ -566,8 +566,8 @@ def recount() -> tuple[dict[CountKey, list[int]], dict[HistKey, int], set[tuple[
     counts: dict[CountKey, list[int]] = defaultdict(lambda: [0] * len(COUNT_COLUMNS))
     hist: dict[HistKey, int] = defaultdict(int)
     pending: set[tuple[Any, ...]] = set()
-    for pk, *values in Report.objects.order_by().values_list("pk", *_STATE_COLUMNS):
-        part = contribution(_state_from_values(values, values[1] in hidden))
+    for pk, *values in Report.objects.order_by().values_list("pk", *STATE_COLUMNS):
+        part = contribution(state_from_values(values, values[1] in hidden))
         for key, vec in part.counts.items():
             for i, v in enumerate(vec):
                 counts[key][i] += v
