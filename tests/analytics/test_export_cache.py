@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client, override_settings
-from django.utils import timezone
 
 from straz.analytics import export_cache
 from straz.reports.models import Report
@@ -65,18 +63,25 @@ def test_the_file_is_rewritten_after_the_maximum_age(
         assert ids_in(citizen.get("/statistics/reports.csv")) == before - {gone.pk}
 
 
-def test_a_report_leaving_the_public_view_ends_the_file(
-    dataset: Dataset, citizen: Client, export_dir: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.django_db(transaction=True)
+def test_a_change_of_category_rules_ends_the_files(
+    dataset: Dataset, citizen: Client, export_dir: Path
 ) -> None:
-    fading = dataset.reports["r12"]  # not confirmed three days ago: public for a while yet
-    until = fading.public_until
-    assert until is not None
-    assert fading.pk in ids_in(citizen.get("/statistics/reports.csv"))
-    written = export_cache._read_meta(next(export_dir.glob("public-*.csv")))
-    assert written is not None and written.valid_until == until
-    # The clock passes its public time (the expiry job has not run): the file is not reused.
-    monkeypatch.setattr(timezone, "now", lambda: until + timedelta(seconds=1))
-    assert fading.pk not in ids_in(citizen.get("/statistics/reports.csv"))
+    from straz.reports import services as report_services
+
+    drugs = dataset.categories["drugs"]  # approximated location
+    report = dataset.reports["r6"]  # passed on: public
+    before = read_csv(body_of(citizen.get("/statistics/reports.csv")))
+    assert drugs.pk and any(int(r["id"]) == report.pk for r in before)
+    row = next(r for r in before if int(r["id"]) == report.pk)
+    assert row["approximate"] == "true"
+    drugs.public_location_approximated = False
+    drugs.save()
+    report_services.reapply_category_rules(category_id=drugs.pk)
+    after = read_csv(body_of(citizen.get("/statistics/reports.csv")))
+    row = next(r for r in after if int(r["id"]) == report.pk)
+    assert row["approximate"] == "false"
+    assert (float(row["lat"]), float(row["lon"])) == (round(report.lat, 6), round(report.lon, 6))
 
 
 def test_staff_downloads_stay_live_and_audited(

@@ -7,10 +7,11 @@ is written once to a file and streamed from disk with an ETag and Last-Modified 
 repeat request answers 304). Rules:
 
 * a file is used while it is younger than PUBLIC_EXPORT_MAX_AGE_MINUTES (default 10) —
-  the public download may lag writes by that much, never more;
-* it is never used past the moment the first report in it leaves the public view
-  (`valid_until`, the earliest public_until after generation), so a faded report does
-  not linger in a file;
+  the public download may lag writes by that much, never more (also a report whose
+  public period ended: at national scale one does so every few seconds, so waiting for
+  none would mean never reusing a file);
+* a change of a category's public rules (approximated location, public only once
+  confirmed) ends every file at once (`invalidate_public_exports`, after the commit);
 * files that took less than CHEAP_SECONDS to write are not reused at all: a small
   deployment always serves the current state, the cache only pays where it must;
 * one process writes a given file at a time (a lock file); others serve the previous
@@ -92,9 +93,19 @@ def _read_meta(path: Path) -> ExportFile | None:
 def _usable(found: ExportFile | None, now: datetime) -> bool:
     if found is None or found.seconds < CHEAP_SECONDS:
         return False
-    if found.valid_until is not None and now >= found.valid_until:
-        return False
     return now - found.generated_at < max_age()
+
+
+def invalidate_public_exports() -> int:
+    """Stop serving every written public download (their next request writes them anew)."""
+    gone = 0
+    for meta in _folder().glob("public-*.json"):
+        try:
+            meta.unlink()
+            gone += 1
+        except OSError:
+            pass
+    return gone
 
 
 def _chunks(fmt: str, filters: StatisticsFilter, now: datetime) -> Iterator[str]:
@@ -119,7 +130,7 @@ def _write(path: Path, fmt: str, filters: StatisticsFilter, language: str) -> Ex
             out.write(data)
         out.flush()
         os.fsync(out.fileno())
-    # The first moment a report in the file leaves the public view (index on public_until).
+    # For information: the first moment a report in the file leaves the public view.
     until = Report.objects.filter(is_public=True, public_until__gt=now).aggregate(
         m=Min("public_until")
     )["m"]

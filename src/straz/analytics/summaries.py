@@ -255,6 +255,11 @@ def category_rules_changed(*, category_id: int) -> int:
         .values_list("public_only_when_confirmed", flat=True)
         .first()
     )
+    from straz.analytics.export_cache import invalidate_public_exports
+
+    # Public downloads written under the old rules (exact points, unconfirmed reports of
+    # a now confirmed-only category) must not be served again once this commits.
+    transaction.on_commit(invalidate_public_exports)
     with transaction.atomic():
         recorded = category_hidden(category_id)
         if recorded == current:
