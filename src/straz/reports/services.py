@@ -155,15 +155,23 @@ def find_duplicate_primary(
         return None
     origin = h3.latlng_to_cell(lat, lon, DUPLICATE_RESOLUTION)
     cells = [int(c, 16) for c in h3.grid_disk(origin, _ring_for_radius(radius))]
-    candidates = Report.objects.filter(
-        category_id=category_id,
-        h3_r9__in=cells,
-        created_at__gte=now - timedelta(hours=hours),
-        status__in=[s.value for s in OPEN_STATUSES],
-        duplicate_of__isnull=True,
-    ).only("id", "lat", "lon", "created_at")
+    # Only the (category, h3_r9, created_at) index is selective here. Status and
+    # duplicate_of are checked in Python: given them in SQL, SQLite's planner picked the
+    # duplicate_of index (NULL for ~97 % of rows) and took 0.6 s at 3 M reports.
+    open_values = {s.value for s in OPEN_STATUSES}
+    candidates = (
+        Report.objects.filter(
+            category_id=category_id,
+            h3_r9__in=cells,
+            created_at__gte=now - timedelta(hours=hours),
+        )
+        .order_by()
+        .only("id", "lat", "lon", "created_at", "status", "duplicate_of_id")
+    )
     best: tuple[float, datetime, Report] | None = None
     for cand in candidates:
+        if cand.status not in open_values or cand.duplicate_of_id is not None:
+            continue
         d = _distance_m(lat, lon, cand.lat, cand.lon)
         if d <= radius and (best is None or (d, cand.created_at) < best[:2]):
             best = (d, cand.created_at, cand)
