@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone, translation
@@ -112,12 +113,15 @@ def test_client_ip_honours_only_trusted_proxies(
     assert intake.client_ip(request) == expected
 
 
+# Shared-cache in-memory SQLite (the test database) locks tables without a busy timeout;
+# the real (file) database serialises writers with BEGIN IMMEDIATE. PostgreSQL runs this,
+# and tests/test_durability.py posts concurrently to a file SQLite database.
+@pytest.mark.skipif(
+    django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="concurrency needs a file or server database",
+)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_posts_cannot_slip_past_the_limit(served: None) -> None:
-    if connection.vendor == "sqlite" and connection.is_in_memory_db():
-        # Shared-cache in-memory SQLite locks tables without a busy timeout; the real
-        # (file) database serialises writers with BEGIN IMMEDIATE. PostgreSQL runs this.
-        pytest.skip("concurrency needs a file or server database")
     results: list[str] = []
     barrier = threading.Barrier(4)
 
