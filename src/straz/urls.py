@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("statistics/", include("straz.analytics.urls")),
+    path("operations/", include("straz.incidents.urls")),
     path("", include("straz.web.urls")),
 ]
