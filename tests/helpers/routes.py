@@ -53,6 +53,7 @@ STAFF_ONLY = [
     r"api/v1/reports/<int:report_id>/(transition|transitions|notes|read|assign|attachments).*",
     r"api/v1/reports/<report_id>/(transition|transitions|notes|read|assign|attachments).*",
     r"api/v1/incidents.*",
+    r"operations/.*",
 ]
 
 
