@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -152,12 +153,35 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _expected_database(django_db_setup: Any, django_db_blocker: Any) -> None:
-    """CI names the database it means to test (STRAZ_EXPECT_DB); anything else fails."""
-    expected = os.environ.get("STRAZ_EXPECT_DB")
-    if not expected:
-        return
+def _expected_database(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """CI names the database it means to test (STRAZ_EXPECT_DB); anything else fails.
+
+    At the end of the session, on PostgreSQL, it waits for the sessions that in-process
+    live servers left behind: a request thread closes its database connection only when
+    the browser closes its keep-alive socket, which can race with DROP DATABASE.
+    """
     from django.db import connection
 
-    if connection.vendor != expected:
+    expected = os.environ.get("STRAZ_EXPECT_DB")
+    if expected and connection.vendor != expected:
         pytest.fail(f"tests were meant to run on {expected} but run on {connection.vendor}")
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock():
+            _wait_for_other_sessions_to_leave(connection)
+
+
+def _wait_for_other_sessions_to_leave(connection: Any, timeout: float = 10.0) -> None:
+    """Wait until this process is the test database's only client, then end stragglers."""
+    others = (
+        "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(f"SELECT count(*) {others}")
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.1)
+        # Threads of an abandoned keep-alive connection never end on their own.
+        cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
