@@ -509,3 +509,85 @@ class CallRecord(models.Model):
         ordering = ["-received_at", "-id"]
         verbose_name = _("emergency call record")
         verbose_name_plural = _("emergency call records")
+
+
+class IncidentReportStatus(models.TextChoices):
+    """A report is a draft until the commander completes it; then it is locked."""
+
+    DRAFT = "draft", _("Draft")
+    COMPLETED = "completed", _("Completed")
+
+
+class IncidentReport(models.Model):
+    """The incident report (zpráva o zásahu) with the contents §16(4) prescribes.
+
+    The site map and the commander changes (§3(8)) are not copied here: the document
+    renders them from the site features and command assignments, which are immutable
+    enough (assignments end, features are only added) to be the record themselves.
+    """
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="report")
+    status = models.CharField(
+        _("status"), max_length=12, choices=IncidentReportStatus.choices, default=IncidentReportStatus.DRAFT
+    )
+    # §16(4), in the order the decree lists them.
+    origin = models.TextField(_("origin of the incident"), blank=True, default="")
+    work_done = models.TextField(_("rescue and liquidation work done"), blank=True, default="")
+    forces_and_means = models.TextField(_("forces and means used"), blank=True, default="")
+    procedure = models.TextField(_("procedure of the components at the site"), blank=True, default="")
+    consequences = models.TextField(_("consequences of the incident"), blank=True, default="")
+    damage_czk = models.PositiveBigIntegerField(_("damage (CZK)"), null=True, blank=True)
+    values_saved_czk = models.PositiveBigIntegerField(_("values saved (CZK)"), null=True, blank=True)
+    damage_note = models.TextField(_("damage and values saved, details"), blank=True, default="")
+    dead = models.PositiveIntegerField(_("dead"), null=True, blank=True)
+    injured = models.PositiveIntegerField(_("injured"), null=True, blank=True)
+    rescued = models.PositiveIntegerField(_("rescued"), null=True, blank=True)
+    evacuated = models.PositiveIntegerField(_("evacuated"), null=True, blank=True)
+    personal_help = models.TextField(_("personal help given"), blank=True, default="")
+    material_help = models.TextField(_("material help given"), blank=True, default="")
+    # Optimistic locking: a save names the version it edited, so two editors cannot
+    # silently overwrite each other.
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    completed_by_label = models.CharField(_("completed by"), max_length=150, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("incident report")
+        verbose_name_plural = _("incident reports")
+        indexes = [models.Index(fields=["status", "incident"])]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.status}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == IncidentReportStatus.COMPLETED
+
+
+class IncidentReportAmendment(models.Model):
+    """A change to a completed report: who, when, why, and each field before → after."""
+
+    report = models.ForeignKey(IncidentReport, on_delete=models.CASCADE, related_name="amendments")
+    at = models.DateTimeField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_label = models.CharField(max_length=150)
+    reason = models.TextField()
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("incident report amendment")
+        verbose_name_plural = _("incident report amendments")

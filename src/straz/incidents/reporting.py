@@ -1,0 +1,472 @@
+"""The incident report (zpráva o zásahu, §16 of Decree 328/2001): when it is required, its
+14-day deadline, and the audited use cases that fill, complete and amend it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from straz.accounts import audit
+from straz.accounts.models import User
+from straz.incidents import services
+from straz.incidents.models import (
+    AlarmDeclaration,
+    ComponentDeployment,
+    Incident,
+    IncidentReport,
+    IncidentReportAmendment,
+    IncidentReportStatus,
+)
+from straz.reports.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+# §16(2): the report is written when level III or special was declared for the site.
+REPORT_LEVELS = ("III", "special")
+# §16(2): handed to the regional fire brigade within 14 days after the intervention ends.
+REPORT_DAYS = 14
+
+TEXT_FIELDS = (
+    "origin",
+    "work_done",
+    "forces_and_means",
+    "procedure",
+    "consequences",
+    "damage_note",
+    "personal_help",
+    "material_help",
+)
+AMOUNT_FIELDS = ("damage_czk", "values_saved_czk")
+COUNT_FIELDS = ("dead", "injured", "rescued", "evacuated")
+REPORT_FIELDS = TEXT_FIELDS + AMOUNT_FIELDS + COUNT_FIELDS
+# What §16(4) requires before the commander may complete the report (0 is a valid count).
+REQUIRED_TO_COMPLETE = (
+    "origin",
+    "work_done",
+    "forces_and_means",
+    "procedure",
+    "consequences",
+    *AMOUNT_FIELDS,
+    *COUNT_FIELDS,
+)
+REPORT_TEXT_MAX_CHARS = 20_000
+# Largest amount accepted, in CZK (10^13 = ten trillion, beyond any real damage).
+AMOUNT_MAX = 10**13
+COUNT_MAX = 10_000_000
+
+
+def field_labels() -> dict[str, str]:
+    """Translated names of the report fields, for messages and the document."""
+    return {
+        "origin": _("Origin of the incident"),
+        "work_done": _("Rescue and liquidation work done"),
+        "forces_and_means": _("Forces and means used"),
+        "procedure": _("Procedure of the components at the site"),
+        "consequences": _("Consequences of the incident"),
+        "damage_czk": _("Damage (CZK)"),
+        "values_saved_czk": _("Values saved (CZK)"),
+        "damage_note": _("Damage and values saved, details"),
+        "dead": _("Dead"),
+        "injured": _("Injured"),
+        "rescued": _("Rescued"),
+        "evacuated": _("Evacuated"),
+        "personal_help": _("Personal help given"),
+        "material_help": _("Material help given"),
+    }
+
+
+# ---------------------------------------------------------------- requirement and deadline
+
+
+@dataclass(frozen=True)
+class ReportRequirement:
+    """Whether §16(2) requires a report, until when, and whether it is done or late."""
+
+    required: bool
+    due_at: datetime | None
+    completed_at: datetime | None
+    overdue: bool
+
+
+def report_due_at(rescue_ended_at: datetime, zone: tzinfo) -> datetime:
+    """Deadline of §16(2): the end of the 14th day after the day the intervention ended.
+
+    Days are counted in the local calendar (the day of the end is not counted, as
+    Czech law counts periods in days), so the report is due before local midnight
+    that ends the 14th day; the result is an aware datetime in UTC.
+    """
+    if rescue_ended_at.tzinfo is None:
+        raise ValueError("rescue_ended_at must be timezone-aware")
+    ended_day: date = rescue_ended_at.astimezone(zone).date()
+    last_day = ended_day + timedelta(days=REPORT_DAYS)
+    end_local = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=zone)
+    return end_local.astimezone(ZoneInfo("UTC"))
+
+
+def requirement_for(
+    *,
+    required: bool,
+    rescue_ended_at: datetime | None,
+    completed_at: datetime | None,
+    now: datetime,
+    zone: tzinfo,
+) -> ReportRequirement:
+    """The requirement from plain facts (pure: no database)."""
+    if not required:
+        return ReportRequirement(False, None, completed_at, False)
+    due = report_due_at(rescue_ended_at, zone) if rescue_ended_at is not None else None
+    overdue = due is not None and completed_at is None and now >= due
+    return ReportRequirement(True, due, completed_at, overdue)
+
+
+def _zone() -> tzinfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def _high_level_declared() -> Q:
+    """Incidents with III or special ever declared for them or for their event (§16(2))."""
+    declared = AlarmDeclaration.objects.filter(level__in=REPORT_LEVELS)
+    return Q(Exists(declared.filter(incident=OuterRef("pk")))) | Q(
+        Exists(declared.filter(event_id=OuterRef("event_id")))
+    )
+
+
+def report_requirement(incident: Incident, *, now: datetime | None = None) -> ReportRequirement:
+    """§16(2) for one incident: required when III/special was ever declared, due 14 days after the end."""
+    required = (
+        incident.alarm_level in REPORT_LEVELS
+        or Incident.objects.filter(pk=incident.pk).filter(_high_level_declared()).exists()
+    )
+    completed_at = (
+        IncidentReport.objects.filter(incident_id=incident.pk, status=IncidentReportStatus.COMPLETED)
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    return requirement_for(
+        required=required,
+        rescue_ended_at=incident.rescue_ended_at,
+        completed_at=completed_at,
+        now=now or timezone.now(),
+        zone=_zone(),
+    )
+
+
+def report_requirements(
+    incidents: Iterable[Incident], *, now: datetime | None = None
+) -> dict[int, ReportRequirement]:
+    """The requirement of many incidents in two queries (for the board and lists)."""
+    items = list(incidents)
+    ids = [i.pk for i in items]
+    if not ids:
+        return {}
+    required_ids = set(
+        Incident.objects.filter(pk__in=ids).filter(_high_level_declared()).values_list("pk", flat=True)
+    )
+    completed = dict(
+        IncidentReport.objects.filter(incident_id__in=ids, status=IncidentReportStatus.COMPLETED).values_list(
+            "incident_id", "completed_at"
+        )
+    )
+    when = now or timezone.now()
+    zone = _zone()
+    return {
+        i.pk: requirement_for(
+            required=i.pk in required_ids or i.alarm_level in REPORT_LEVELS,
+            rescue_ended_at=i.rescue_ended_at,
+            completed_at=completed.get(i.pk),
+            now=when,
+            zone=zone,
+        )
+        for i in items
+    }
+
+
+@dataclass(frozen=True)
+class DueReport:
+    """One row of the list of reports due: the incident, its requirement and draft state."""
+
+    incident: Incident
+    requirement: ReportRequirement
+    has_draft: bool
+
+
+def reports_due(*, now: datetime | None = None, include_completed: bool = False) -> list[DueReport]:
+    """Incidents whose §16(2) report is required and not completed; overdue first, then by deadline."""
+    qs = (
+        Incident.objects.filter(_high_level_declared())
+        .select_related("type", "current_command")
+        .annotate(
+            has_draft=Exists(IncidentReport.objects.filter(incident=OuterRef("pk"))),
+        )
+    )
+    if not include_completed:
+        qs = qs.exclude(
+            Exists(
+                IncidentReport.objects.filter(incident=OuterRef("pk"), status=IncidentReportStatus.COMPLETED)
+            )
+        )
+    incidents = list(qs)
+    reqs = report_requirements(incidents, now=now)
+    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
+    rows = [DueReport(i, reqs[i.pk], bool(getattr(i, "has_draft", False))) for i in incidents]
+    rows.sort(
+        key=lambda r: (
+            r.requirement.completed_at is not None,
+            not r.requirement.overdue,
+            r.requirement.due_at or far,
+            r.incident.pk,
+        )
+    )
+    return rows
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def can_write_report(user: User | Any, incident: Incident) -> bool:
+    """Who may fill and complete the report: whoever may write to the incident."""
+    # H4's services.can_write_incident carries the commander rule; until it exists the
+    # operations centre and administrators write, as services._require_writer says.
+    rule = getattr(services, "can_write_incident", None)
+    if rule is not None:
+        return bool(rule(user, incident))
+    return services.can_run_incidents(user)
+
+
+def _require_report_writer(user: User, incident: Incident) -> None:
+    if not can_write_report(user, incident):
+        raise Forbidden(
+            _("Only the incident commander, the operations centre or an administrator can edit the report.")
+        )
+
+
+# ---------------------------------------------------------------- the draft
+
+
+def forces_and_means_summary(incident: Incident) -> str:
+    """The forces and means of every called component, as a starting text for §16(4)."""
+    lines = []
+    for d in ComponentDeployment.objects.filter(incident=incident).order_by("called_at", "id"):
+        parts = [d.get_kind_display()]  # type: ignore[attr-defined]
+        if d.unit_name:
+            parts.append(d.unit_name)
+        line = " – ".join(str(p) for p in parts)
+        details = [
+            _("%(n)s people") % {"n": d.people},
+            _("%(n)s vehicles") % {"n": d.vehicles},
+        ]
+        equipment = ", ".join(str(e) for e in (d.equipment or []) if str(e).strip())
+        if equipment:
+            details.append(equipment)
+        if d.leader_name:
+            details.append(_("leader %(name)s") % {"name": d.leader_name})
+        lines.append(f"{line}: {'; '.join(details)}")
+    return "\n".join(lines)
+
+
+def report_for(incident: Incident) -> IncidentReport:
+    """The stored report, or an unsaved draft prefilled from the incident and its components."""
+    stored = IncidentReport.objects.filter(incident=incident).first()
+    if stored is not None:
+        return stored
+    now = timezone.now()
+    return IncidentReport(
+        incident=incident,
+        origin=incident.description,
+        forces_and_means=forces_and_means_summary(incident),
+        version=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _report_snapshot(report: IncidentReport) -> dict[str, Any]:
+    return {
+        "status": report.status,
+        "version": report.version,
+        **{name: getattr(report, name) for name in REPORT_FIELDS},
+        "completed_at": report.completed_at,
+        "completed_by": report.completed_by_label,
+    }
+
+
+def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate submitted report fields; unknown names and bad values are refused."""
+    labels = field_labels()
+    unknown = sorted(set(changes) - set(REPORT_FIELDS))
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown report field “%(name)s”.") % {"name": str(unknown[0])[:60]}
+        )
+    clean: dict[str, Any] = {}
+    for name, value in changes.items():
+        label = labels[name]
+        if name in TEXT_FIELDS:
+            if value is not None and not isinstance(value, str):
+                raise ValidationFailed(_("The %(field)s must be text.") % {"field": label})
+            # _text keeps the translated messages of the incident services (length, NUL).
+            clean[name] = services._text(value, label=label, max_chars=REPORT_TEXT_MAX_CHARS)
+            continue
+        upper = AMOUNT_MAX if name in AMOUNT_FIELDS else COUNT_MAX
+        if value is None or value == "":
+            clean[name] = None
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValidationFailed(_("The %(field)s must be a whole number.") % {"field": label})
+        text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+        if not text.isdigit() or not text.isascii():
+            if text.startswith("-") and text[1:].isdigit():
+                raise ValidationFailed(_("The %(field)s cannot be negative.") % {"field": label})
+            raise ValidationFailed(_("The %(field)s must be a whole number.") % {"field": label})
+        number = int(text)
+        if number > upper:
+            raise ValidationFailed(
+                _("The %(field)s may be at most %(max)s.") % {"field": label, "max": upper}
+            )
+        clean[name] = number
+    return clean
+
+
+def _locked_report(incident: Incident) -> IncidentReport | None:
+    return IncidentReport.objects.select_for_update().filter(incident=incident).first()
+
+
+def _check_version(report: IncidentReport | None, version: int | None) -> None:
+    current = report.version if report is not None else 0
+    if version is not None and version != current:
+        raise Conflict(
+            _(
+                "The report was changed by someone else meanwhile (version %(current)s, you edited "
+                "version %(yours)s). Reload it and make your changes again."
+            )
+            % {"current": current, "yours": version}
+        )
+
+
+def save_report(
+    *,
+    user: User,
+    incident_id: int,
+    changes: Mapping[str, Any],
+    version: int | None = None,
+    amendment_reason: str = "",
+) -> IncidentReport:
+    """Save report fields: a draft freely; a completed report only as an amendment with a reason."""
+    clean = _clean_changes(changes)
+    reason = services._text(amendment_reason, label=_("reason of the amendment"))
+    now = timezone.now()
+    with audit.audited_transaction():
+        incident = services._locked_incident(incident_id)
+        _require_report_writer(user, incident)
+        report = _locked_report(incident)
+        _check_version(report, version)
+        created = report is None
+        if report is None:
+            report = report_for(incident)
+            report.version = 1
+            report.created_by = user
+            report.created_at = now
+        before = _report_snapshot(report)
+        if report.is_completed and not reason:
+            raise Conflict(
+                _("The report is completed and locked; an amendment needs a written reason.")
+            )
+        if not report.is_completed and reason:
+            raise ValidationFailed(_("Only a completed report is amended; save the draft without a reason."))
+        diff = {
+            name: {"before": getattr(report, name), "after": value}
+            for name, value in clean.items()
+            if getattr(report, name) != value
+        }
+        if not diff and not created:
+            return report
+        for name, value in clean.items():
+            setattr(report, name, value)
+        if not created:
+            report.version += 1
+        report.updated_at = now
+        report.updated_by = user
+        report.save()
+        if report.is_completed:
+            amendment = IncidentReportAmendment.objects.create(
+                report=report,
+                at=now,
+                author=user,
+                author_label=audit.actor_label_for(user, fallback="system"),
+                reason=reason,
+                changes=services._plain(diff),
+            )
+            action = "incident_report.amended"
+            extra: dict[str, Any] = {"amendment": amendment.pk, "reason": reason}
+        else:
+            action = "incident_report.created" if created else "incident_report.draft_saved"
+            extra = {}
+        audit.record(
+            action=action,
+            object_type="incident",
+            object_id=incident.pk,
+            actor=user,
+            before=None if created else before,
+            after={**_report_snapshot(report), **extra},
+        )
+    return report
+
+
+def complete_report(*, user: User, incident_id: int, version: int | None = None) -> IncidentReport:
+    """Complete (sign off) the report: every §16(4) part filled; it is locked afterwards."""
+    now = timezone.now()
+    with audit.audited_transaction():
+        incident = services._locked_incident(incident_id)
+        _require_report_writer(user, incident)
+        report = _locked_report(incident)
+        _check_version(report, version)
+        if report is None:
+            raise Conflict(_("The report has no saved draft yet; save it first."))
+        if report.is_completed:
+            raise Conflict(_("The report is already completed."))
+        if incident.rescue_ended_at is None:
+            raise Conflict(_("The rescue work has not ended yet; the report is completed after the end."))
+        labels = field_labels()
+        missing = [
+            str(labels[name])
+            for name in REQUIRED_TO_COMPLETE
+            if getattr(report, name) is None or getattr(report, name) == ""
+        ]
+        if missing:
+            raise ValidationFailed(
+                _("Fill in before completing the report: %(fields)s.") % {"fields": ", ".join(missing)}
+            )
+        before = _report_snapshot(report)
+        report.status = IncidentReportStatus.COMPLETED
+        report.completed_at = now
+        report.completed_by = user
+        report.completed_by_label = audit.actor_label_for(user, fallback="system")
+        report.version += 1
+        report.updated_at = now
+        report.updated_by = user
+        report.save()
+        audit.record(
+            action="incident_report.completed",
+            object_type="incident",
+            object_id=incident.pk,
+            actor=user,
+            before=before,
+            after=_report_snapshot(report),
+        )
+    return report
+
+
+def get_incident(incident_id: int) -> Incident:
+    """The incident with what the report shows joined, or NotFound."""
+    incident = (
+        Incident.objects.select_related("type", "event", "current_command").filter(pk=incident_id).first()
+    )
+    if incident is None:
+        raise NotFound(_("Incident not found."))
+    return incident
