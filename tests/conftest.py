@@ -185,3 +185,15 @@ def _wait_for_other_sessions_to_leave(connection: Any, timeout: float = 10.0) ->
             time.sleep(0.1)
         # Threads of an abandoned keep-alive connection never end on their own.
         cursor.execute(f"SELECT pg_terminate_backend(pid) {others}")
+
+
+@pytest.fixture
+def commander(db: Any) -> User:
+    """An incident commander (velitel zásahu): writes only to the incidents they command."""
+    return _user("commander", Role.COMMANDER, first_name="Petr", last_name="Velitel")
+
+
+@pytest.fixture
+def commander_b(db: Any) -> User:
+    """A second incident commander, e.g. the one who takes over command."""
+    return _user("commander_b", Role.COMMANDER, first_name="Eva", last_name="Nástupcová")

@@ -26,20 +26,22 @@ class Api:
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get("/api/v1" + path, params, **self._headers())
 
-    def post(self, path: str, body: Any = None) -> Any:
+    def post(self, path: str, body: Any = None, **extra: Any) -> Any:
         return self.client.post(
             "/api/v1" + path,
             data=json.dumps({} if body is None else body),
             content_type="application/json",
             **self._headers(),
+            **extra,
         )
 
-    def put(self, path: str, body: Any = None) -> Any:
+    def put(self, path: str, body: Any = None, **extra: Any) -> Any:
         return self.client.put(
             "/api/v1" + path,
             data=json.dumps({} if body is None else body),
             content_type="application/json",
             **self._headers(),
+            **extra,
         )
 
 

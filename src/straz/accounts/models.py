@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     ANALYST = "analyst", _("Analyst")
     MANAGER = "manager", _("Crime-prevention manager")
     ADMIN = "admin", _("Administrator")
+    # Velitel zásahu (Decree 328/2001 §3): writes only to the incidents they command.
+    COMMANDER = "commander", _("Incident commander")
 
 
 # Roles whose view and actions are limited to the police districts they are assigned to.

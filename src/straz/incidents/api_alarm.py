@@ -25,9 +25,9 @@ from straz.reports.errors import Forbidden, ValidationFailed
 
 router = Router(tags=["incidents"])
 
-# The operations centre (OPIS) and administrators work with incidents; the incidents
-# app may widen this (e.g. an incident-commander role) when it gets one.
-ALARM_PREVIEW_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
+# The operations centre (OPIS), administrators and incident commanders declare levels
+# (§20): they see the proposal before declaring.
+ALARM_PREVIEW_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN, Role.COMMANDER})
 
 ThreatenedItem = Literal[
     "single_object",

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -47,8 +48,10 @@ from straz.incidents.models import (
 )
 from straz.reports.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-# Roles that run joint interventions (OPIS dispatchers and administrators).
+# Roles that run joint interventions (OPIS dispatchers and administrators): every incident.
 INCIDENT_WRITER_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
+# Incident commanders write only to the incidents they currently command (ADR 0014).
+COMMANDER_ROLES = frozenset({Role.COMMANDER})
 TEXT_MAX_CHARS = 4000
 NAME_MAX_CHARS = 150
 TAKEOVER_DECLARATION = "Přebírám velení"  # §3(7): the words the new commander says
@@ -66,9 +69,56 @@ def can_run_incidents(user: User | Any) -> bool:
     )
 
 
+def _is_commander(user: User | Any) -> bool:
+    return bool(
+        user is not None
+        and getattr(user, "is_active", False)
+        and getattr(user, "role", None) in COMMANDER_ROLES
+    )
+
+
+def can_write_incident(user: User | Any, incident: Incident) -> bool:
+    """True when the user may change this incident: the OPIS and admins always, a commander
+    only while they are its current commander."""
+    if can_run_incidents(user):
+        return True
+    if not _is_commander(user) or incident.current_command_id is None:
+        return False
+    command = incident.current_command
+    return command is not None and command.commander_user_id == user.pk
+
+
 def _require_writer(user: User) -> None:
     if not can_run_incidents(user):
         raise Forbidden(_("Only the operations centre (dispatcher) or an administrator can do this."))
+
+
+def _require_incident_role(user: User) -> None:
+    # Early refusal for roles that may never write to any incident, before any validation.
+    if not (can_run_incidents(user) or _is_commander(user)):
+        raise Forbidden(_("Only the operations centre (dispatcher) or an administrator can do this."))
+
+
+def _require_incident_writer(user: User, incident: Incident) -> None:
+    if not can_write_incident(user, incident):
+        raise Forbidden(
+            _(
+                "Only the operations centre (dispatcher), an administrator or the current "
+                "commander of this incident can do this."
+            )
+        )
+
+
+@contextmanager
+def _writing(user: User, incident_id: int, *, open_only: bool = True) -> Iterator[Incident]:
+    """The audited transaction of a change to one incident: locked, permitted, (open)."""
+    with audit.audited_transaction():
+        incident = _locked_incident(incident_id)
+        # Checked under the row lock: a handover in between cannot leave the old commander writing.
+        _require_incident_writer(user, incident)
+        if open_only:
+            _require_open(incident)
+        yield incident
 
 
 def _text(value: str | None, *, label: str, max_chars: int = TEXT_MAX_CHARS, required: bool = False) -> str:
@@ -346,7 +396,7 @@ def update_incident_facts(
     coordination: str = SiteCoordination.NONE,
 ) -> Incident:
     """Refine what the incident threatens (the facts the alarm-level proposal reads)."""
-    _require_writer(user)
+    _require_incident_role(user)
     facts = _facts_fields(
         persons_threatened=persons_threatened,
         area_m2=area_m2,
@@ -356,9 +406,7 @@ def update_incident_facts(
         coordination=coordination,
     )
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
-        _require_open(incident)
+    with _writing(user, incident_id) as incident:
         before = incident.facts_dict()
         for name, value in facts.items():
             setattr(incident, name, value)
@@ -387,12 +435,11 @@ STATE_LABELS = dict(IncidentState.choices)
 
 def change_state(*, user: User, incident_id: int, target: str, note: str = "") -> Incident:
     """Move an incident along reported → in progress → liquidation → closed (legal steps only)."""
-    _require_writer(user)
+    _require_incident_role(user)
     goal = _choice(str(target), IncidentState, label=_("state"))
     note_t = _text(note, label=_("note"))
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
+    with _writing(user, incident_id, open_only=False) as incident:
         current = incident.state
         if goal not in STATE_TRANSITIONS[current]:
             allowed = ", ".join(str(STATE_LABELS[s]) for s in STATE_TRANSITIONS[current]) or _(
@@ -615,7 +662,11 @@ def declare_alarm_level(
     written_reason: str = "",
 ) -> AlarmDeclaration:
     """Declare a level for a site or a territory (§20); lower than proposed needs a reason."""
-    _require_writer(user)
+    # A territory's level is the OPIS's (§20(3)); a site's is also its commander's.
+    if incident_id is not None:
+        _require_incident_role(user)
+    else:
+        _require_writer(user)
     if (incident_id is None) == (event_id is None):
         raise ValidationFailed(_("Declare the level either for an incident or for an event."))
     goal = _choice(str(level), _levels(), label=_("alarm level"))
@@ -625,6 +676,7 @@ def declare_alarm_level(
         incident = _locked_incident(incident_id) if incident_id is not None else None
         event = _locked_event(event_id) if event_id is not None else None
         if incident is not None:
+            _require_incident_writer(user, incident)
             _require_open(incident)
             proposal = propose_for_incident(incident)
             facts: dict[str, Any] = incident.facts_dict()
@@ -826,14 +878,12 @@ def assign_commander(
     successor_name: str = "",
 ) -> CommandAssignment:
     """Record the first commander at the site (§3(2)); later changes go through a handover."""
-    _require_writer(user)
+    _require_incident_role(user)
     name = _text(commander_name, label=_("commander"), max_chars=NAME_MAX_CHARS, required=True)
     successor = _text(successor_name, label=_("successor"), max_chars=NAME_MAX_CHARS)
     comp = _component_value(component)
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
-        _require_open(incident)
+    with _writing(user, incident_id) as incident:
         if incident.current_command_id is not None:
             raise Conflict(_("The incident already has a commander; hand over command instead."))
         command = _start_command(
@@ -867,12 +917,10 @@ def assign_commander(
 
 def name_successor(*, user: User, incident_id: int, successor_name: str) -> CommandAssignment:
     """§3(3) e): the commander names a successor in advance."""
-    _require_writer(user)
+    _require_incident_role(user)
     successor = _text(successor_name, label=_("successor"), max_chars=NAME_MAX_CHARS, required=True)
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
-        _require_open(incident)
+    with _writing(user, incident_id) as incident:
         command = _current_command(incident)
         if command is None:
             raise Conflict(_("The incident has no commander yet."))
@@ -912,7 +960,7 @@ def hand_over_command(
     declaration: str = TAKEOVER_DECLARATION,
 ) -> CommandAssignment:
     """§3(7): the outgoing commander briefs situation, aim and priorities; the new one takes over."""
-    _require_writer(user)
+    _require_incident_role(user)
     name = _text(new_commander_name, label=_("new commander"), max_chars=NAME_MAX_CHARS, required=True)
     sit = _text(situation, label=_("situation"), required=True)
     aim_t = _text(aim, label=_("aim"), required=True)
@@ -921,9 +969,7 @@ def hand_over_command(
     words = _text(declaration, label=_("takeover declaration"), max_chars=300) or TAKEOVER_DECLARATION
     comp = _component_value(component)
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
-        _require_open(incident)
+    with _writing(user, incident_id) as incident:
         previous = _current_command(incident)
         if previous is None:
             raise Conflict(_("The incident has no commander yet; assign the first commander."))
@@ -1054,7 +1100,7 @@ def take_over_command_when_commander_drops_out(
     declaration: str = TAKEOVER_DECLARATION,
 ) -> CommandAssignment:
     """§3(6): the successor, else the prevailing component's leader, else the authority's representative."""
-    _require_writer(user)
+    _require_incident_role(user)
     name_given = _text(new_commander_name, label=_("new commander"), max_chars=NAME_MAX_CHARS)
     skip = _text(skip_reason, label=_("reason"))
     sit = _text(situation, label=_("situation"))
@@ -1066,9 +1112,7 @@ def take_over_command_when_commander_drops_out(
         if how not in _TAKEOVER_ORDER:
             raise ValidationFailed(_("A takeover follows §3(6) a), b) or c)."))
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
-        _require_open(incident)
+    with _writing(user, incident_id) as incident:
         previous = _current_command(incident)
         if previous is None:
             raise Conflict(_("The incident has no commander yet; assign the first commander."))
@@ -1160,14 +1204,12 @@ def call_component(
     *, user: User, incident_id: int, kind: str, unit_name: str = "", people: int = 0, vehicles: int = 0
 ) -> ComponentDeployment:
     """Record that a component was called to the site (the board shows called vs on site)."""
-    _require_writer(user)
+    _require_incident_role(user)
     comp = _choice(kind, ComponentKind, label=_("component"))
     unit = _text(unit_name, label=_("unit"), max_chars=NAME_MAX_CHARS)
     _forces(people, vehicles)
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
-        _require_open(incident)
+    with _writing(user, incident_id) as incident:
         d = ComponentDeployment.objects.create(
             incident=incident, kind=comp, unit_name=unit, called_at=now, people=people, vehicles=vehicles
         )
@@ -1203,16 +1245,14 @@ def check_in_component(
     deployment_id: int | None = None,
 ) -> ComponentDeployment:
     """§4(2): a component's leader reports arrival with forces and means to the commander."""
-    _require_writer(user)
+    _require_incident_role(user)
     comp = _choice(kind, ComponentKind, label=_("component"))
     leader = _text(leader_name, label=_("leader"), max_chars=NAME_MAX_CHARS, required=True)
     unit = _text(unit_name, label=_("unit"), max_chars=NAME_MAX_CHARS)
     _forces(people, vehicles)
     gear = _equipment(equipment)
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
-        _require_open(incident)
+    with _writing(user, incident_id) as incident:
         if deployment_id is not None:
             d = (
                 ComponentDeployment.objects.select_for_update()
@@ -1259,10 +1299,9 @@ def check_in_component(
 
 def check_out_component(*, user: User, incident_id: int, deployment_id: int) -> ComponentDeployment:
     """§6 h): record a component's departure from the site."""
-    _require_writer(user)
+    _require_incident_role(user)
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
+    with _writing(user, incident_id, open_only=False) as incident:
         d = ComponentDeployment.objects.select_for_update().filter(pk=deployment_id, incident=incident).first()
         if d is None:
             raise NotFound(_("Component not found at this incident."))
@@ -1308,7 +1347,7 @@ def add_site_feature(
     parent_id: int | None = None,
 ) -> SiteFeature:
     """Draw a zone (polygon) or post (point) of §5; a section must lie within its sector."""
-    _require_writer(user)
+    _require_incident_role(user)
     fkind = _choice(kind, SiteFeatureKind, label=_("zone or post"))
     label = _("geometry")
     if fkind in POINT_FEATURES:
@@ -1321,9 +1360,7 @@ def add_site_feature(
     if fkind != SiteFeatureKind.SECTION and parent_id is not None:
         raise ValidationFailed(_("Only a section can belong to a sector."))
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
-        _require_open(incident)
+    with _writing(user, incident_id) as incident:
         parent = None
         if parent_id is not None:
             parent = SiteFeature.objects.filter(
@@ -1372,13 +1409,11 @@ def add_site_feature(
 
 def post_site_message(*, user: User, incident_id: int, letter: str, text: str) -> TimelineEntry:
     """A message from the site to the OPIS, typed by §6(1) a)–i)."""
-    _require_writer(user)
+    _require_incident_role(user)
     code = _choice(str(letter), SiteMessageLetter, label=_("message type"))
     body = _text(text, label=_("message"), required=True)
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
-        _require_open(incident)
+    with _writing(user, incident_id) as incident:
         entry = _timeline(
             incident=incident, kind=TimelineKind.MESSAGE, letter=code, user=user, at=now, text=body
         )
@@ -1395,11 +1430,10 @@ def post_site_message(*, user: User, incident_id: int, letter: str, text: str) -
 
 def add_log_entry(*, user: User, incident_id: int, text: str) -> TimelineEntry:
     """A free-text line in the incident's log (also after closing: the record may be completed)."""
-    _require_writer(user)
+    _require_incident_role(user)
     body = _text(text, label=_("log entry"), required=True)
     now = timezone.now()
-    with audit.audited_transaction():
-        incident = _locked_incident(incident_id)
+    with _writing(user, incident_id, open_only=False) as incident:
         entry = _timeline(incident=incident, kind=TimelineKind.LOG, user=user, at=now, text=body)
         audit.record(
             action="incident.log_added",
