@@ -1,5 +1,10 @@
-"""URL patterns of the stats pages (joined in straz.incidents.urls)."""
+"""URL patterns of the §16(5) statistics pages (joined in straz.incidents.urls)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from straz.incidents import views_stats
+
+urlpatterns: list[URLPattern] = [
+    path("statistics/", views_stats.statistics_page, name="statistics"),
+    path("statistics/<slug:table>.csv", views_stats.statistics_csv, name="statistics-csv"),
+]
