@@ -1,0 +1,126 @@
+/* Operations board: incident markers on the map, kept in step with the polled list; a
+   client-side filter that survives each refresh; keyboard shortcuts (N new, / filter). */
+(function () {
+  "use strict";
+  var S = window.Straz;
+  var cfg = S.readConfig("straz-map-config");
+  var el = document.getElementById("board-map");
+  var filter = document.getElementById("board-filter");
+  var levelSel = document.getElementById("board-level");
+  var rowsBox = document.getElementById("board-rows");
+  var status = document.getElementById("board-updated");
+  var map = null, layer = null, markers = {}, fitted = false;
+
+  function levelColor(level) { return (cfg.levelColors || {})[level || ""] || "#5b6570"; }
+
+  function popupHtml(p) {
+    return "<strong>#" + p.id + " " + S.escapeHtml(p.title) + "</strong><br>" +
+      S.escapeHtml(p.type) + "<br>" + S.escapeHtml(p.level_label) + " · " + S.escapeHtml(p.state_label) +
+      (p.commander ? "<br>" + S.escapeHtml(p.commander) : "") +
+      '<br><a href="' + S.escapeHtml(p.url) + '">' + S.escapeHtml(S.t("Open the incident")) + "</a>";
+  }
+
+  function readPoints() {
+    var node = document.getElementById("board-points");
+    if (!node) return [];
+    try { return JSON.parse(node.textContent) || []; } catch (e) { return []; }
+  }
+
+  function drawMarkers() {
+    if (!map) return;
+    var points = readPoints();
+    layer.clearLayers();
+    markers = {};
+    var bounds = [];
+    points.forEach(function (p) {
+      var m = L.circleMarker([p.lat, p.lon], {
+        radius: 9, color: p.stale ? "#000000" : "#ffffff", weight: p.stale ? 3 : 2,
+        fillColor: p.level_color || levelColor(p.level), fillOpacity: 0.95,
+      });
+      m.bindTooltip("#" + p.id + " " + p.title);
+      m.bindPopup(popupHtml(p));
+      m.on("click", function () { highlightRow(p.id); });
+      m.addTo(layer);
+      markers[p.id] = m;
+      bounds.push([p.lat, p.lon]);
+    });
+    el.setAttribute("data-markers", String(points.length));
+    if (!fitted && bounds.length) {
+      fitted = true;
+      if (bounds.length === 1) map.setView(bounds[0], 14); else map.fitBounds(bounds, { padding: [30, 30], maxZoom: 15 });
+    }
+  }
+
+  function highlightRow(id) {
+    var rows = document.querySelectorAll("#board-table tr.inc-row");
+    rows.forEach(function (r) { r.classList.toggle("selected", r.getAttribute("data-incident-id") === String(id)); });
+  }
+
+  function applyFilter() {
+    var q = (filter && filter.value || "").trim().toLowerCase();
+    var lvl = levelSel ? levelSel.value : "";
+    var shown = 0;
+    document.querySelectorAll("#board-table tr.inc-row").forEach(function (row) {
+      var ok = (!q || (row.getAttribute("data-search") || "").indexOf(q) !== -1) &&
+        (!lvl || row.getAttribute("data-level") === lvl);
+      row.hidden = !ok;
+      if (ok) shown += 1;
+      var m = markers[row.getAttribute("data-incident-id")];
+      if (m && map) { if (ok) m.addTo(layer); else layer.removeLayer(m); }
+    });
+    document.querySelectorAll("#board-table tbody.event-group").forEach(function (tb) {
+      tb.hidden = !tb.querySelector("tr.inc-row:not([hidden])");
+    });
+    return shown;
+  }
+
+  if (el && window.L) {
+    map = S.createBaseMap("board-map", cfg, { districts: false, quietOffline: false });
+    layer = L.layerGroup().addTo(map);
+    drawMarkers();
+    if (cfg.newIncidentUrl && document.getElementById("new-incident")) {
+      map.on("click", function (e) {
+        var url = cfg.newIncidentUrl + "?lat=" + e.latlng.lat.toFixed(6) + "&lon=" + e.latlng.lng.toFixed(6);
+        L.popup().setLatLng(e.latlng)
+          .setContent('<a href="' + S.escapeHtml(url) + '" data-testid="board-new-here">' + S.escapeHtml(S.t("Create an incident here")) + "</a>")
+          .openOn(map);
+      });
+    }
+  }
+  applyFilter();
+
+  if (filter) filter.addEventListener("input", applyFilter);
+  if (levelSel) levelSel.addEventListener("change", applyFilter);
+
+  document.body.addEventListener("htmx:afterSwap", function (evt) {
+    if (evt.target !== rowsBox) return;
+    drawMarkers();
+    applyFilter();
+    var t = document.getElementById("board-rendered-at");
+    if (status && t) status.textContent = S.t("Updated %(time)s", { time: t.textContent });
+    rowsBox.classList.remove("refresh-failed");
+  });
+  document.body.addEventListener("htmx:responseError", function (evt) {
+    if (evt.target !== rowsBox) return;
+    rowsBox.classList.add("refresh-failed");
+    if (status) status.textContent = S.t("The board could not be refreshed; retrying.");
+  });
+  document.body.addEventListener("htmx:sendError", function (evt) {
+    if (evt.target !== rowsBox) return;
+    rowsBox.classList.add("refresh-failed");
+    if (status) status.textContent = S.t("The board could not be refreshed; retrying.");
+  });
+
+  // Keyboard: N opens a new incident, / focuses the filter, Escape clears it.
+  document.addEventListener("keydown", function (e) {
+    var tag = (e.target && e.target.tagName) || "";
+    var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(tag) || (e.target && e.target.isContentEditable);
+    if (e.key === "Escape" && e.target === filter) { filter.value = ""; applyFilter(); return; }
+    if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.key === "/" && filter) { e.preventDefault(); filter.focus(); }
+    else if ((e.key === "n" || e.key === "N") && document.getElementById("new-incident")) {
+      e.preventDefault(); document.getElementById("new-incident").click();
+    }
+  });
+  window.strazBoardMap = map;
+})();

@@ -1,0 +1,181 @@
+/* Incident page: the site map with its zones and posts (§5), an own click-to-add-vertex
+   drawing tool that writes GeoJSON into the form (pasting GeoJSON works as well), the
+   "lower than proposed" hint and filling the check-in form from a called component. */
+(function () {
+  "use strict";
+  var S = window.Straz;
+  var cfg = S.readConfig("straz-map-config");
+  var el = document.getElementById("site-map");
+  var statusEl = document.getElementById("draw-status");
+  function say(text) { if (statusEl) statusEl.textContent = text; }
+
+  // ---------------------------------------------------------------- declaration hint
+  var RANK = { I: 1, II: 2, III: 3, special: 4 };
+  var declForm = document.getElementById("declare-form");
+  if (declForm) {
+    var levelSel = document.getElementById("id_declare-level");
+    var hint = document.getElementById("declare-lower-hint");
+    var reason = document.getElementById("id_declare-written_reason");
+    var proposed = declForm.getAttribute("data-proposed");
+    var check = function () {
+      var lower = levelSel && RANK[levelSel.value] < RANK[proposed];
+      if (hint) hint.hidden = !lower;
+      if (reason) { if (lower) reason.setAttribute("required", ""); else reason.removeAttribute("required"); }
+    };
+    if (levelSel) { levelSel.addEventListener("change", check); check(); }
+  }
+
+  // ---------------------------------------------------------------- check-in of a called component
+  document.querySelectorAll(".js-checkin-called").forEach(function (btn) {
+    btn.addEventListener("click", function () {
+      var set = function (id, v) { var i = document.getElementById(id); if (i) i.value = v; };
+      set("id_checkin-deployment_id", btn.getAttribute("data-deployment-id"));
+      set("id_checkin-kind", btn.getAttribute("data-kind"));
+      set("id_checkin-unit_name", btn.getAttribute("data-unit"));
+      set("id_checkin-people", btn.getAttribute("data-people"));
+      set("id_checkin-vehicles", btn.getAttribute("data-vehicles"));
+      var leader = document.getElementById("id_checkin-leader_name");
+      if (leader) { leader.scrollIntoView({ block: "center" }); leader.focus(); }
+    });
+  });
+
+  if (!el || !window.L || !cfg.point) return;
+
+  // ---------------------------------------------------------------- the site map
+  var map = S.createBaseMap("site-map", cfg, { center: cfg.point, zoom: cfg.zoom || 16,
+    label: S.t("Place of the incident"), districts: false, quietOffline: true });
+  var bounds = L.latLngBounds([cfg.point, cfg.point]);
+  L.circleMarker(cfg.point, { radius: 9, color: "#ffffff", weight: 3, fillColor: cfg.levelColor || "#5b6570", fillOpacity: 1 })
+    .bindTooltip(S.t("Place of the incident")).addTo(map);
+  if (cfg.affectedArea) {
+    try {
+      var area = L.geoJSON(cfg.affectedArea, { style: { color: "#7a1410", weight: 1, dashArray: "6 4", fillOpacity: 0.05 } }).addTo(map);
+      bounds.extend(area.getBounds());
+    } catch (e) { /* an unreadable stored area must not break the page */ }
+  }
+  var features = L.geoJSON(cfg.features || { type: "FeatureCollection", features: [] }, {
+    style: function (f) {
+      var p = f.properties || {};
+      var section = p.kind === "section";
+      return { color: p.color, weight: section ? 2 : 3, dashArray: section ? "5 4" : null, fillOpacity: p.kind === "danger_zone" ? 0.25 : 0.12 };
+    },
+    pointToLayer: function (f, latlng) {
+      return L.circleMarker(latlng, { radius: 7, color: "#ffffff", weight: 2, fillColor: cfg.postColor || "#12355b", fillOpacity: 1 });
+    },
+    onEachFeature: function (f, layer) {
+      var p = f.properties || {};
+      layer.bindTooltip(S.escapeHtml(p.kind_label + (p.name ? ": " + p.name : "")));
+      if (layer.getElement) layer.on("add", function () {
+        var node = layer.getElement(); if (node) { node.setAttribute("data-kind", p.kind); node.classList.add("site-feature"); }
+      });
+    },
+  }).addTo(map);
+  if (features.getLayers().length) bounds.extend(features.getBounds());
+  if (bounds.isValid() && features.getLayers().length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 });
+  el.setAttribute("data-features", String(features.getLayers().length));
+
+  // ---------------------------------------------------------------- drawing tool
+  var form = document.getElementById("feature-form");
+  if (!form) { window.strazSiteMap = map; return; }
+  var kindSel = document.getElementById("id_feature-kind");
+  var geomIn = document.getElementById("id_feature-geometry");
+  var btn = {
+    start: document.getElementById("draw-start"), center: document.getElementById("draw-center"),
+    undo: document.getElementById("draw-undo"), finish: document.getElementById("draw-finish"),
+    cancel: document.getElementById("draw-cancel"),
+  };
+  var pointKinds = cfg.pointKinds || [];
+  var drawing = false, vertices = [], sketch = L.layerGroup().addTo(map), preview = L.layerGroup().addTo(map);
+
+  function isPoint() { return pointKinds.indexOf(kindSel.value) !== -1; }
+  function color() { return (cfg.featureColors || {})[kindSel.value] || cfg.postColor || "#12355b"; }
+  function setButtons() {
+    btn.start.disabled = drawing;
+    btn.center.disabled = !drawing;
+    btn.undo.disabled = !drawing || vertices.length === 0;
+    btn.finish.disabled = !drawing || isPoint() || vertices.length < 3;
+    btn.cancel.disabled = !drawing;
+    el.classList.toggle("drawing", drawing);
+    el.setAttribute("data-drawing", drawing ? "1" : "0");
+    el.setAttribute("data-vertices", String(vertices.length));
+  }
+  function redraw() {
+    sketch.clearLayers();
+    if (!vertices.length) return;
+    if (vertices.length > 1) L.polyline(vertices.concat(vertices.length > 2 ? [vertices[0]] : []), { color: color(), weight: 2, dashArray: "4 4" }).addTo(sketch);
+    vertices.forEach(function (v) { L.circleMarker(v, { radius: 4, color: color(), weight: 2, fillColor: "#ffffff", fillOpacity: 1, interactive: false }).addTo(sketch); });
+  }
+  function showGeometry(geom) {
+    preview.clearLayers();
+    if (!geom) return;
+    try {
+      var g = L.geoJSON(geom, {
+        style: { color: color(), weight: 3, fillOpacity: 0.2 },
+        pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 8, color: color(), weight: 3, fillOpacity: 0.6 }); },
+      }).addTo(preview);
+      el.setAttribute("data-preview", "1");
+      return g;
+    } catch (e) { el.setAttribute("data-preview", "0"); }
+  }
+  function round(x) { return Math.round(x * 1e7) / 1e7; }
+  function start() {
+    drawing = true; vertices = []; preview.clearLayers(); redraw();
+    map.doubleClickZoom.disable();
+    say(isPoint() ? S.t("Click the map to place the post.") : S.t("Click the map to add vertices; finish with Enter or the Finish button."));
+    setButtons();
+    el.focus();
+  }
+  function stop() { drawing = false; map.doubleClickZoom.enable(); sketch.clearLayers(); setButtons(); }
+  function add(latlng) {
+    if (!drawing) return;
+    vertices.push([latlng.lat, latlng.lng]);
+    if (isPoint()) { finish(); return; }
+    redraw();
+    say(S.t("Vertices: %(count)s", { count: vertices.length }));
+    setButtons();
+  }
+  function finish() {
+    var geom;
+    if (isPoint()) {
+      if (!vertices.length) return;
+      var v = vertices[vertices.length - 1];
+      geom = { type: "Point", coordinates: [round(v[1]), round(v[0])] };
+    } else {
+      if (vertices.length < 3) { say(S.t("A zone needs at least 3 vertices.")); return; }
+      var ring = vertices.map(function (p) { return [round(p[1]), round(p[0])]; });
+      ring.push(ring[0].slice());
+      geom = { type: "Polygon", coordinates: [ring] };
+    }
+    geomIn.value = JSON.stringify(geom);
+    stop();
+    showGeometry(geom);
+    say(S.t("Shape ready; check the form and save it."));
+    var submit = form.querySelector("[data-testid=feature-submit]");
+    if (submit) submit.focus();
+  }
+  function cancel() { vertices = []; stop(); say(S.t("Drawing cancelled.")); }
+
+  map.on("click", function (e) { add(e.latlng); });
+  btn.start.addEventListener("click", start);
+  btn.center.addEventListener("click", function () { add(map.getCenter()); });
+  btn.undo.addEventListener("click", function () { vertices.pop(); redraw(); say(S.t("Vertices: %(count)s", { count: vertices.length })); setButtons(); });
+  btn.finish.addEventListener("click", finish);
+  btn.cancel.addEventListener("click", cancel);
+  kindSel.addEventListener("change", function () { if (drawing) start(); });
+  document.addEventListener("keydown", function (e) {
+    if (!drawing) return;
+    var tag = (e.target && e.target.tagName) || "";
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag)) return;
+    if (e.key === "Enter") { e.preventDefault(); finish(); }
+    else if (e.key === "Escape") { e.preventDefault(); cancel(); }
+    else if (e.key === "Backspace") { e.preventDefault(); btn.undo.click(); }
+  });
+  // Pasted GeoJSON is previewed as it is typed (the server validates it on save).
+  geomIn.addEventListener("input", function () {
+    try { showGeometry(JSON.parse(geomIn.value)); } catch (e) { preview.clearLayers(); }
+  });
+  if (geomIn.value) { try { showGeometry(JSON.parse(geomIn.value)); } catch (e) { /* shown by the server's error */ } }
+  el.setAttribute("tabindex", "0");
+  setButtons();
+  window.strazSiteMap = map;
+})();

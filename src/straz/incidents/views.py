@@ -1,0 +1,686 @@
+"""Operations pages: the live board, a new incident on the map, and the incident page.
+
+Views only parse forms and call `incidents.services`; every refusal there carries a
+translated message and an HTTP status, which the page shows without changing anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from straz.incidents import selectors, services
+from straz.incidents.forms import (
+    AssignCommanderForm,
+    CallComponentForm,
+    CheckInForm,
+    CheckOutForm,
+    DeclareForm,
+    FactsForm,
+    HandoverForm,
+    IncidentForm,
+    LogForm,
+    MessageForm,
+    SiteFeatureForm,
+    StateForm,
+    SuccessorForm,
+    TakeoverForm,
+    equipment_lines,
+)
+from straz.incidents.models import (
+    LEVEL_RANK,
+    POINT_FEATURES,
+    STATE_TRANSITIONS,
+    AlarmLevelValue,
+    CommandStart,
+    Incident,
+    IncidentState,
+    SiteFeatureKind,
+    SiteMessageLetter,
+    TimelineKind,
+)
+from straz.reports.errors import ReportError
+
+# Alarm-level colours of the board and the maps (I → special: green, amber, orange, red).
+LEVEL_COLORS = {"I": "#2f7d32", "II": "#a87700", "III": "#d9480f", "special": "#a1001c", "": "#5b6570"}
+# A site that sent no message for this long is flagged on the board (§6: timely information).
+STALE_MESSAGE_MINUTES = 30
+BOARD_POLL_SECONDS = 10
+# Zone colours on the incident map, by §5 kind; posts are drawn as circle markers.
+FEATURE_COLORS = {
+    SiteFeatureKind.OUTER_ZONE: "#5b6570",
+    SiteFeatureKind.DANGER_ZONE: "#c62828",
+    SiteFeatureKind.STAGING_AREA: "#1565c0",
+    SiteFeatureKind.REAR_AREA: "#6a4c93",
+    SiteFeatureKind.DECONTAMINATION_AREA: "#00838f",
+    SiteFeatureKind.MEDICAL_AREA: "#2e7d32",
+    SiteFeatureKind.EVACUEE_ASSEMBLY: "#ef6c00",
+    SiteFeatureKind.ANIMAL_AREA: "#8d6e63",
+    SiteFeatureKind.VICTIMS_AREA: "#37474f",
+    SiteFeatureKind.EXPECTED_SPREAD: "#f9a825",
+    SiteFeatureKind.SECTOR: "#283593",
+    SiteFeatureKind.SECTION: "#5c6bc0",
+}
+POST_COLOR = "#12355b"
+
+
+def js_strings() -> dict[str, str]:
+    """Strings the operations scripts show, translated on the server."""
+    keys = {
+        "Map": _("Map"),
+        "The base map is not available; districts and reports are still shown.": _(
+            "The base map is not available; the incidents and zones are still shown."
+        ),
+        "Open the incident": _("Open the incident"),
+        "Create an incident here": _("Create an incident here"),
+        "Place of the incident": _("Place of the incident"),
+        "Point set: %(lat)s, %(lon)s": _("Point set: %(lat)s, %(lon)s"),
+        "Click the map to set the place of the incident.": _("Click the map to set the place of the incident."),
+        "Click the map to add vertices; finish with Enter or the Finish button.": _(
+            "Click the map to add vertices; finish with Enter or the Finish button."
+        ),
+        "Click the map to place the post.": _("Click the map to place the post."),
+        "Vertices: %(count)s": _("Vertices: %(count)s"),
+        "A zone needs at least 3 vertices.": _("A zone needs at least 3 vertices."),
+        "Shape ready; check the form and save it.": _("Shape ready; check the form and save it."),
+        "Drawing cancelled.": _("Drawing cancelled."),
+        "Incidents shown: %(count)s": _("Incidents shown: %(count)s"),
+        "Updated %(time)s": _("Updated %(time)s"),
+        "The board could not be refreshed; retrying.": _("The board could not be refreshed; retrying."),
+        "Lower than proposed: a written reason is required.": _(
+            "Lower than proposed: a written reason is required."
+        ),
+    }
+    return keys
+
+
+def _require_viewer(request: HttpRequest) -> None:
+    if not selectors.can_view_incidents(request.user):
+        raise PermissionDenied(_("You may not see the operations board."))
+
+
+def can_write(user: Any, incident: Incident) -> bool:
+    """Whether the page offers the write forms (the service checks again on every write)."""
+    rule = getattr(services, "can_write_incident", None)
+    if rule is not None:
+        return bool(rule(user, incident))
+    return services.can_run_incidents(user)
+
+
+def _map_config(**extra: Any) -> dict[str, Any]:
+    cfg: dict[str, Any] = {
+        "tileUrl": settings.STRAZ["TILE_URL"],
+        "tileAttribution": settings.STRAZ["TILE_ATTRIBUTION"],
+        "center": settings.STRAZ["MAP_CENTER"],
+        "zoom": settings.STRAZ["MAP_ZOOM"],
+        "levelColors": LEVEL_COLORS,
+    }
+    cfg.update(extra)
+    return cfg
+
+
+def _age(seconds: float) -> str:
+    """A compact age for the board: 4 min, 2 h 05 min, 3 d 4 h."""
+    minutes = max(0, int(seconds // 60))
+    if minutes < 60:
+        return _("%(minutes)s min") % {"minutes": minutes}
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return _("%(hours)s h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+    days, hours = divmod(hours, 24)
+    return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+
+
+def _level_label(level: str) -> str:
+    return str(dict(AlarmLevelValue.choices).get(level, _("not declared")))
+
+
+def _report_required_by_level(*levels: str) -> bool:
+    # §16(2): III or special declared for the site or its territory needs a written report.
+    return any(LEVEL_RANK.get(level, 0) >= LEVEL_RANK["III"] for level in levels if level)
+
+
+# ---------------------------------------------------------------- board
+
+
+def _board_context(now: datetime) -> dict[str, Any]:
+    language = get_language()
+    incidents = selectors.board_incidents()
+    state_labels = dict(IncidentState.choices)
+    rows: list[dict[str, Any]] = []
+    for inc in incidents:
+        last = getattr(inc, "last_message_at", None)
+        since = (now - (last or inc.created_at)).total_seconds()
+        event = inc.event
+        command = inc.current_command
+        rows.append(
+            {
+                "id": inc.pk,
+                "url": reverse("incidents:incident", args=[inc.pk]),
+                "type": inc.type.name_in(language),
+                "type_code": inc.type.code,
+                "title": inc.title,
+                "lat": inc.lat,
+                "lon": inc.lon,
+                "level": inc.alarm_level,
+                "level_label": _level_label(inc.alarm_level),
+                "level_color": LEVEL_COLORS.get(inc.alarm_level, LEVEL_COLORS[""]),
+                "state": inc.state,
+                "state_label": str(state_labels.get(inc.state, inc.state)),
+                "commander": command.commander_name if command is not None else "",
+                "called": inc.components_called,  # type: ignore[attr-defined]
+                "on_site": inc.components_on_site,  # type: ignore[attr-defined]
+                "en_route": inc.components_en_route,  # type: ignore[attr-defined]
+                "people": inc.people_on_site,  # type: ignore[attr-defined]
+                "last_message_at": last,
+                "since": _age(since),
+                "stale": since > STALE_MESSAGE_MINUTES * 60,
+                "event": event.name if event is not None else "",
+                "event_id": inc.event_id,
+                "event_level": event.alarm_level if event is not None else "",
+                "priority": inc.priority,
+                "report_required": _report_required_by_level(
+                    inc.alarm_level, event.alarm_level if event is not None else ""
+                ),
+            }
+        )
+    groups: list[dict[str, Any]] = []
+    for row in rows:
+        key = row["event_id"]
+        if key is None or not groups or groups[-1]["event_id"] != key:
+            groups.append(
+                {
+                    "event_id": key,
+                    "event": row["event"],
+                    "event_level": row["event_level"],
+                    "event_level_label": _level_label(row["event_level"]) if row["event_level"] else "",
+                    "rows": [],
+                }
+            )
+        groups[-1]["rows"].append(row)
+    by_level = {level: 0 for level in ("", "I", "II", "III", "special")}
+    for row in rows:
+        by_level[row["level"] or ""] = by_level.get(row["level"] or "", 0) + 1
+    points = [
+        {
+            k: row[k]
+            for k in ("id", "url", "title", "type", "lat", "lon", "level", "level_label", "level_color",
+                      "state_label", "commander", "since", "stale")
+        }
+        for row in rows
+    ]
+    return {
+        "rows": rows,
+        "groups": groups,
+        "points": points,
+        "summary": {
+            "open": len(rows),
+            "by_level": [
+                {"level": lvl, "label": _level_label(lvl), "count": by_level[lvl], "color": LEVEL_COLORS[lvl]}
+                for lvl in ("special", "III", "II", "I", "")
+            ],
+            "on_site": sum(r["on_site"] for r in rows),
+            "people": sum(r["people"] for r in rows),
+            "stale": sum(1 for r in rows if r["stale"]),
+        },
+        "now": now,
+        "stale_minutes": STALE_MESSAGE_MINUTES,
+    }
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    """The live operations board: every open incident on a map and in a list."""
+    _require_viewer(request)
+    context = _board_context(timezone.now())
+    context.update(
+        {
+            "nav": "operations",
+            "can_create": services.can_run_incidents(request.user),
+            "poll_seconds": BOARD_POLL_SECONDS,
+            "map_config": _map_config(newIncidentUrl=reverse("incidents:incident-new")),
+            "js_strings": js_strings(),
+            "reports_due_url": _optional_url("incidents:reports-due"),
+            "statistics_url": _optional_url("incidents:statistics"),
+        }
+    )
+    return render(request, "incidents/board.html", context)
+
+
+@login_required
+def board_rows(request: HttpRequest) -> HttpResponse:
+    """The board's list and map data, polled by htmx every few seconds."""
+    _require_viewer(request)
+    return render(request, "incidents/_board_rows.html", _board_context(timezone.now()))
+
+
+def _optional_url(name: str, *args: Any) -> str | None:
+    # Pages of the other slices (report, statistics) may not exist yet on every branch.
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+# ---------------------------------------------------------------- new incident
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest) -> HttpResponse:
+    """Create an incident: click the map for the point, fill the type, title and facts."""
+    _require_viewer(request)
+    if not services.can_run_incidents(request.user):
+        raise PermissionDenied(_("Only the operations centre (dispatcher) or an administrator can do this."))
+    language = get_language() or "cs"
+    status = 200
+    if request.method == "POST":
+        form = IncidentForm(request.POST, language=language)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                incident = services.create_incident(
+                    user=request.user,  # type: ignore[arg-type]
+                    type_code=d["type"],
+                    title=d["title"],
+                    lat=d["lat"],
+                    lon=d["lon"],
+                    description=d.get("description") or "",
+                    coordination_level=d["coordination_level"],
+                    region_code=d.get("region_code") or "",
+                    orp_code=d.get("orp_code") or "",
+                    **form.facts(),
+                )
+            except ReportError as exc:
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("Incident #%(id)s was recorded.") % {"id": incident.pk})
+                return redirect("incidents:incident", incident_id=incident.pk)
+        else:
+            messages.error(request, _("The form has errors; nothing was saved."))
+            status = 422
+    else:
+        initial: dict[str, Any] = {}
+        for key in ("lat", "lon"):
+            try:
+                value = float(request.GET.get(key, ""))
+            except ValueError:
+                continue
+            initial[key] = round(value, 6)
+        form = IncidentForm(initial=initial, language=language)
+    proposal = None
+    if form.is_bound and form.is_valid():
+        proposal = services.propose_for_facts(form.facts())
+    context = {
+        "nav": "operations",
+        "form": form,
+        "proposal": proposal,
+        "map_config": _map_config(),
+        "js_strings": js_strings(),
+        "level_colors": LEVEL_COLORS,
+    }
+    return render(request, "incidents/incident_new.html", context, status=status)
+
+
+@login_required
+@require_POST
+def proposal_preview(request: HttpRequest) -> HttpResponse:
+    """The alarm-level proposal for facts being typed (no side effects)."""
+    _require_viewer(request)
+    # The incident page's facts form carries the "facts" prefix; the new-incident form none.
+    prefix = "facts" if request.POST.get("prefix") == "facts" else None
+    form = FactsForm(request.POST, prefix=prefix)
+    proposal = services.propose_for_facts(form.facts()) if form.is_valid() else None
+    return render(
+        request,
+        "incidents/_proposal.html",
+        {"proposal": proposal, "proposal_errors": form.errors if not form.is_valid() else None,
+         "level_colors": LEVEL_COLORS},
+        status=200 if proposal is not None else 422,
+    )
+
+
+# ---------------------------------------------------------------- incident page
+
+
+def _sectors(incident: Incident) -> list[tuple[int, str]]:
+    return [
+        (f.pk, f.name or f"#{f.pk}")
+        for f in incident.site_features.filter(kind=SiteFeatureKind.SECTOR).order_by("created_at", "pk")
+    ]
+
+
+def _make_form(action: str, incident: Incident, data: Any = None) -> Any:
+    if action == "facts":
+        initial = {
+            "persons_threatened": incident.persons_threatened,
+            "area_m2": incident.area_m2,
+            "complicated_objects": incident.complicated_objects,
+            "threatened": list(incident.threatened or []),
+            "components": incident.components,
+            "coordination": incident.site_coordination,
+        }
+        return FactsForm(data, initial=initial, prefix="facts")
+    if action == "declare":
+        return DeclareForm(data, initial={"level": services.propose_for_incident(incident).level}, prefix="declare")
+    if action == "assign":
+        return AssignCommanderForm(data, prefix="assign")
+    if action == "successor":
+        return SuccessorForm(data, prefix="successor")
+    if action == "handover":
+        return HandoverForm(data, initial={"declaration": services.TAKEOVER_DECLARATION}, prefix="handover")
+    if action == "takeover":
+        options = services.takeover_options(incident) if incident.current_command_id else []
+        return TakeoverForm(data, options=options, prefix="takeover")
+    if action == "call":
+        return CallComponentForm(data, prefix="call")
+    if action == "checkin":
+        return CheckInForm(data, prefix="checkin")
+    if action == "checkout":
+        return CheckOutForm(data)
+    if action == "feature":
+        return SiteFeatureForm(data, sectors=_sectors(incident), prefix="feature")
+    if action == "message":
+        return MessageForm(data, prefix="message")
+    if action == "log":
+        return LogForm(data, prefix="log")
+    if action == "state":
+        return StateForm(data, prefix="state")
+    raise KeyError(action)
+
+
+ACTIONS = ("facts", "declare", "assign", "successor", "handover", "takeover", "call", "checkin",
+           "checkout", "feature", "message", "log", "state")
+# The page section each action returns to.
+ANCHORS = {
+    "facts": "alarm", "declare": "alarm", "assign": "command", "successor": "command",
+    "handover": "command", "takeover": "command", "call": "components", "checkin": "components",
+    "checkout": "components", "feature": "site", "message": "messages", "log": "messages",
+    "state": "state",
+}
+
+
+def _perform(action: str, user: Any, incident: Incident, form: Any) -> str:
+    """Call the service for one action; returns the success message."""
+    d = form.cleaned_data
+    iid = incident.pk
+    if action == "facts":
+        services.update_incident_facts(user=user, incident_id=iid, **form.facts())
+        return _("The facts were updated; the proposal is recalculated.")
+    if action == "declare":
+        decl = services.declare_alarm_level(
+            user=user, incident_id=iid, level=d["level"], written_reason=d.get("written_reason") or ""
+        )
+        return _("Alarm level %(level)s was declared.") % {"level": _level_label(decl.level)}
+    if action == "assign":
+        user_obj = d.get("commander_user")
+        command = services.assign_commander(
+            user=user,
+            incident_id=iid,
+            commander_name=d["commander_name"],
+            commander_user_id=user_obj.pk if user_obj is not None else None,
+            component=d.get("component") or "",
+            successor_name=d.get("successor_name") or "",
+        )
+        return _("%(name)s commands the intervention.") % {"name": command.commander_name}
+    if action == "successor":
+        services.name_successor(user=user, incident_id=iid, successor_name=d["successor_name"])
+        return _("Successor named: %(name)s.") % {"name": d["successor_name"]}
+    if action == "handover":
+        new_user = d.get("new_commander_user")
+        command = services.hand_over_command(
+            user=user,
+            incident_id=iid,
+            new_commander_name=d["new_commander_name"],
+            new_commander_user_id=new_user.pk if new_user is not None else None,
+            component=d.get("component") or "",
+            situation=d["situation"],
+            aim=d["aim"],
+            priorities=d["priorities"],
+            declaration=d.get("declaration") or services.TAKEOVER_DECLARATION,
+            successor_name=d.get("successor_name") or "",
+        )
+        return _("Command was handed over to %(name)s at %(at)s.") % {
+            "name": command.commander_name,
+            "at": timezone.localtime(command.started_at).strftime("%H:%M:%S"),
+        }
+    if action == "takeover":
+        command = services.take_over_command_when_commander_drops_out(
+            user=user,
+            incident_id=iid,
+            how=d["how"],
+            new_commander_name=d.get("new_commander_name") or "",
+            skip_reason=d.get("skip_reason") or "",
+            situation=d.get("situation") or "",
+        )
+        return _("%(name)s took over command (§3(6)).") % {"name": command.commander_name}
+    if action == "call":
+        dep = services.call_component(
+            user=user,
+            incident_id=iid,
+            kind=d["kind"],
+            unit_name=d.get("unit_name") or "",
+            people=d.get("people") or 0,
+            vehicles=d.get("vehicles") or 0,
+        )
+        return _("Component called: %(kind)s.") % {"kind": dep.get_kind_display()}
+    if action == "checkin":
+        dep = services.check_in_component(
+            user=user,
+            incident_id=iid,
+            kind=d["kind"],
+            leader_name=d["leader_name"],
+            people=d["people"],
+            vehicles=d["vehicles"],
+            equipment=equipment_lines(d.get("equipment") or ""),
+            unit_name=d.get("unit_name") or "",
+            deployment_id=d.get("deployment_id"),
+        )
+        return _("%(kind)s checked in (leader %(leader)s).") % {
+            "kind": dep.get_kind_display(),
+            "leader": dep.leader_name,
+        }
+    if action == "checkout":
+        dep = services.check_out_component(user=user, incident_id=iid, deployment_id=d["deployment_id"])
+        return _("%(kind)s left the site.") % {"kind": dep.get_kind_display()}
+    if action == "feature":
+        feature = services.add_site_feature(
+            user=user,
+            incident_id=iid,
+            kind=d["kind"],
+            geometry=d["geometry"],
+            name=d.get("name") or "",
+            parent_id=d.get("parent_id"),
+        )
+        return _("%(kind)s was saved.") % {"kind": feature.get_kind_display()}
+    if action == "message":
+        services.post_site_message(user=user, incident_id=iid, letter=d["letter"], text=d["text"])
+        return _("The message was recorded.")
+    if action == "log":
+        services.add_log_entry(user=user, incident_id=iid, text=d["text"])
+        return _("The log entry was recorded.")
+    if action == "state":
+        updated = services.change_state(user=user, incident_id=iid, target=d["target"], note=d.get("note") or "")
+        return _("State changed to: %(state)s.") % {"state": updated.get_state_display()}
+    raise KeyError(action)
+
+
+def _load_incident(incident_id: int) -> Incident:
+    return get_object_or_404(
+        Incident.objects.select_related("type", "event", "current_command", "current_command__commander_user"),
+        pk=incident_id,
+    )
+
+
+def _feature_collection(incident: Incident, features: list[Any]) -> dict[str, Any]:
+    out = []
+    for f in features:
+        out.append(
+            {
+                "type": "Feature",
+                "geometry": f.geometry,
+                "properties": {
+                    "id": f.pk,
+                    "kind": f.kind,
+                    "kind_label": f.get_kind_display(),
+                    "name": f.name,
+                    "parent": f.parent_id,
+                    "point": f.kind in POINT_FEATURES,
+                    "color": FEATURE_COLORS.get(f.kind, POST_COLOR),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": out}
+
+
+def _timeline_rows(incident_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+    kinds = dict(TimelineKind.choices)
+    letters = dict(SiteMessageLetter.choices)
+    qs = selectors.incident_timeline(incident_id).order_by("-at", "-id")
+    entries = list(qs[:limit] if limit else qs)
+    return [
+        {
+            "id": e.pk,
+            "at": e.at,
+            "kind": e.kind,
+            "kind_label": kinds.get(e.kind, e.kind),
+            "letter": e.letter,
+            "letter_label": letters.get(e.letter, "") if e.letter else "",
+            "text": e.text,
+            "author": e.author_label,
+        }
+        for e in entries
+    ]
+
+
+def _report_requirement(incident: Incident) -> Any:
+    try:
+        from straz.incidents.reporting import report_requirement  # H2's slice
+    except ImportError:
+        return None
+    return report_requirement(incident)
+
+
+def _incident_context(request: HttpRequest, incident: Incident, bound: dict[str, Any]) -> dict[str, Any]:
+    user = request.user
+    writable = can_write(user, incident) and incident.state != IncidentState.CLOSED
+    proposal = services.propose_for_incident(incident)
+    features = list(incident.site_features.order_by("created_at", "pk"))
+    deployments = list(incident.deployments.order_by("called_at", "pk"))
+    commands = list(incident.commands.select_related("commander_user").order_by("started_at", "pk"))
+    declarations = list(incident.declarations.order_by("declared_at", "pk"))
+    notifications = list(selectors.incident_notifications(incident))
+    forms_by_action = {a: bound.get(a) or _make_form(a, incident) for a in ACTIONS}
+    state_labels = dict(IncidentState.choices)
+    targets = [(t, state_labels[t]) for t in STATE_TRANSITIONS[IncidentState(incident.state)]]
+    options = services.takeover_options(incident) if incident.current_command_id else []
+    requirement = _report_requirement(incident)
+    lower_than_proposed = bool(incident.alarm_level) and (
+        LEVEL_RANK[incident.alarm_level] < LEVEL_RANK[proposal.level]
+    )
+    return {
+        "nav": "operations",
+        "incident": incident,
+        "type_name": incident.type.name_in(get_language()),
+        "level_label": _level_label(incident.alarm_level),
+        "level_color": LEVEL_COLORS.get(incident.alarm_level, LEVEL_COLORS[""]),
+        "proposal": proposal,
+        "proposal_label": _level_label(proposal.level),
+        "lower_than_proposed": lower_than_proposed,
+        "declarations": declarations,
+        "commands": commands,
+        "command": incident.current_command,
+        "takeover_options": options,
+        "deployments": deployments,
+        "called": [d for d in deployments if d.arrived_at is None and d.departed_at is None],
+        "on_site": [d for d in deployments if d.arrived_at is not None and d.departed_at is None],
+        "departed": [d for d in deployments if d.departed_at is not None],
+        "people_on_site": sum(d.people for d in deployments if d.arrived_at and not d.departed_at),
+        "features": features,
+        "sectors": [f for f in features if f.kind == SiteFeatureKind.SECTOR],
+        "timeline": _timeline_rows(incident.pk),
+        "notifications": notifications,
+        "targets": targets,
+        "can_write": writable,
+        "can_log": can_write(user, incident),
+        "forms": forms_by_action,
+        "requirement": requirement,
+        "report_url": _optional_url("incidents:report", incident.pk),
+        "report_pdf_url": _optional_url("incidents:report-pdf", incident.pk),
+        "command_how": dict(CommandStart.choices),
+        "map_config": _map_config(
+            point=[incident.lat, incident.lon],
+            zoom=16,
+            levelColor=LEVEL_COLORS.get(incident.alarm_level, LEVEL_COLORS[""]),
+            features=_feature_collection(incident, features),
+            affectedArea=incident.affected_area,
+            pointKinds=sorted(str(k) for k in POINT_FEATURES),
+            featureColors={str(k): v for k, v in FEATURE_COLORS.items()},
+            postColor=POST_COLOR,
+        ),
+        "js_strings": js_strings(),
+        "level_colors": LEVEL_COLORS,
+        "poll_seconds": BOARD_POLL_SECONDS * 2,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """One incident: facts, proposal and declaration, command, components, site, messages."""
+    _require_viewer(request)
+    incident = _load_incident(incident_id)
+    bound: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in ACTIONS:
+            messages.error(request, _("Unknown action."))
+            status = 400
+        else:
+            form = _make_form(action, incident, request.POST)
+            if form.is_valid():
+                try:
+                    text = _perform(action, request.user, incident, form)
+                except ReportError as exc:
+                    messages.error(request, exc.message)
+                    status = exc.status
+                    bound[action] = form
+                else:
+                    messages.success(request, text)
+                    url = reverse("incidents:incident", args=[incident.pk])
+                    return redirect(f"{url}#{ANCHORS[action]}")
+            else:
+                messages.error(request, _("The form has errors; nothing was changed."))
+                status = 422
+                bound[action] = form
+        incident = _load_incident(incident_id)
+    context = _incident_context(request, incident, bound)
+    context["failed_action"] = next(iter(bound), "")
+    return render(request, "incidents/incident.html", context, status=status)
+
+
+@login_required
+def incident_timeline(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """The incident's timeline as a fragment (htmx polls it)."""
+    _require_viewer(request)
+    incident = get_object_or_404(Incident.objects.only("pk"), pk=incident_id)
+    return render(
+        request,
+        "incidents/_timeline.html",
+        {"timeline": _timeline_rows(incident.pk), "incident": incident},
+    )
+

@@ -1,0 +1,458 @@
+"""Operations pages: the board, a new incident and the incident page call the services; bad
+input gives a translated message and changes nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from straz.accounts.models import AuditEntry, Role, User
+from straz.incidents.models import (
+    AlarmDeclaration,
+    CommandAssignment,
+    ComponentDeployment,
+    Incident,
+    SiteFeature,
+    TimelineEntry,
+)
+
+pytestmark = pytest.mark.django_db
+
+BOARD = "/operations/"
+
+
+def _page(incident: Incident) -> str:
+    return reverse("incidents:incident", args=[incident.pk])
+
+
+def _post(client: Client, incident: Incident, action: str, **fields: Any) -> Any:
+    data: dict[str, Any] = {"action": action}
+    for key, value in fields.items():
+        data[key.replace("__", "-")] = value
+    return client.post(_page(incident), data)
+
+
+def _state(incident_id: int) -> dict[str, Any]:
+    inc = Incident.objects.get(pk=incident_id)
+    return {
+        "incident": (inc.state, inc.alarm_level, inc.current_command_id, inc.persons_threatened),
+        "timeline": TimelineEntry.objects.filter(incident_id=incident_id).count(),
+        "declarations": AlarmDeclaration.objects.filter(incident_id=incident_id).count(),
+        "commands": CommandAssignment.objects.filter(incident_id=incident_id).count(),
+        "deployments": list(
+            ComponentDeployment.objects.filter(incident_id=incident_id).values_list(
+                "pk", "arrived_at", "departed_at"
+            )
+        ),
+        "features": SiteFeature.objects.filter(incident_id=incident_id).count(),
+        "audit": AuditEntry.objects.count(),
+    }
+
+
+@pytest.fixture
+def ops(dispatcher: User, client_for: Callable[[User], Client]) -> Client:
+    return client_for(dispatcher)
+
+
+@pytest.fixture
+def commander_account(db: Any) -> User:
+    # The commander role arrives with H4's slice; a dispatcher account can be named commander too.
+    role = "commander" if "commander" in Role.values else "dispatcher"
+    return User.objects.create_user(username="velitel1", password="x", role=role, first_name="Jan", last_name="Novák")
+
+
+def _text(resp: Any) -> str:
+    return resp.content.decode()
+
+
+# ---------------------------------------------------------------- access
+
+
+def test_anonymous_visitors_go_to_the_login_page(citizen: Client, make_incident: Any) -> None:
+    incident = make_incident()
+    for url in (BOARD, reverse("incidents:board-rows"), _page(incident), reverse("incidents:incident-new")):
+        resp = citizen.get(url)
+        assert resp.status_code == 302 and "/login/" in resp["Location"], url
+    before = _state(incident.pk)
+    resp = citizen.post(_page(incident), {"action": "log", "log-text": "x"})
+    assert resp.status_code == 302
+    assert _state(incident.pk) == before
+
+
+def test_a_reader_sees_the_incident_but_no_forms_and_cannot_write(
+    analyst: User, client_for: Callable[[User], Client], make_incident: Any
+) -> None:
+    incident = make_incident()
+    client = client_for(analyst)
+    resp = client.get(_page(incident))
+    assert resp.status_code == 200
+    html = _text(resp)
+    assert 'data-testid="proposal-level"' in html
+    assert 'data-testid="declare-form"' not in html
+    assert 'data-testid="checkin-form"' not in html
+    assert client.get(reverse("incidents:incident-new")).status_code == 403
+    before = _state(incident.pk)
+    resp = _post(client, incident, "declare", declare__level="III")
+    assert resp.status_code == 403
+    assert _state(incident.pk) == before
+    assert client.post(reverse("incidents:incident-new"), {"title": "x"}).status_code == 403
+
+
+# ---------------------------------------------------------------- board
+
+
+def test_board_lists_open_incidents_with_level_commander_components_and_last_message(
+    ops: Client, dispatcher: User, make_incident: Any
+) -> None:
+    from straz.incidents import services
+
+    a = make_incident(title="Únik čpavku Plzeň", type="hazardous-substance-leak")
+    b = make_incident(title="Hromadná nehoda D5")
+    closed = make_incident(title="Planý poplach")
+    services.change_state(user=dispatcher, incident_id=closed.pk, target="closed")
+    services.declare_alarm_level(user=dispatcher, incident_id=b.pk, level="III")
+    services.assign_commander(user=dispatcher, incident_id=b.pk, commander_name="por. Jana Malá")
+    services.call_component(user=dispatcher, incident_id=b.pk, kind="zzs")
+    services.check_in_component(
+        user=dispatcher, incident_id=b.pk, kind="hzs", leader_name="Karel", people=6, vehicles=2
+    )
+    services.post_site_message(user=dispatcher, incident_id=b.pk, letter="a", text="Situace stabilní")
+    c = make_incident(title="Zatopený podjezd")
+    event = services.create_event(user=dispatcher, name="Povodeň Berounka", incident_ids=[a.pk, c.pk])
+    services.set_site_priorities(user=dispatcher, event_id=event.pk, order=[c.pk, a.pk])
+
+    resp = ops.get(BOARD)
+    assert resp.status_code == 200
+    html = _text(resp)
+    assert 'hx-get="/operations/board/rows/"' in html and "every 10s" in html
+    rows = re.findall(r'data-testid="board-row" data-incident-id="(\d+)"', html)
+    assert sorted(int(r) for r in rows) == sorted([a.pk, b.pk, c.pk])
+    # The sites of the event come together, in the order of priority (§7 b).
+    assert rows.index(str(c.pk)) + 1 == rows.index(str(a.pk))
+    assert "Planý poplach" not in html
+    row_b = html[html.index(f'data-incident-id="{b.pk}"') :]
+    row_b = row_b[: row_b.index("</tr>")]
+    assert 'data-level="III"' in row_b
+    assert "por. Jana Malá" in row_b
+    assert 'data-on-site="1" data-called="2"' in row_b
+    assert '<td class="num" data-testid="board-people">6</td>' in row_b
+    assert "<time datetime=" in row_b  # the last message's age
+    assert "§16" in row_b  # III needs a report
+    assert f'data-event-id="{event.pk}"' in html and "Povodeň Berounka" in html
+    points = json.loads(re.search(r'id="board-points" type="application/json">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    assert {p["id"] for p in points} == {a.pk, b.pk, c.pk}
+    assert next(p for p in points if p["id"] == b.pk)["level"] == "III"
+
+    fragment = ops.get(reverse("incidents:board-rows"))
+    assert fragment.status_code == 200
+    assert "<html" not in _text(fragment)
+    assert f'data-incident-id="{b.pk}"' in _text(fragment)
+
+
+def test_board_queries_do_not_grow_with_the_number_of_incidents(
+    ops: Client, dispatcher: User, make_incident: Any, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from straz.incidents import services
+
+    def add(n: int) -> None:
+        made = []
+        for i in range(n):
+            inc = make_incident(title=f"MU {i}")
+            services.assign_commander(user=dispatcher, incident_id=inc.pk, commander_name=f"VZ {i}")
+            services.check_in_component(
+                user=dispatcher, incident_id=inc.pk, kind="pcr", leader_name="L", people=2, vehicles=1
+            )
+            services.post_site_message(user=dispatcher, incident_id=inc.pk, letter="f", text="ok")
+            made.append(inc.pk)
+        services.create_event(user=dispatcher, name=f"Událost {made[0]}", incident_ids=made[:2])
+
+    add(2)
+    ops.get(reverse("incidents:board-rows"))
+    with CaptureQueriesContext(connection) as few:
+        assert ops.get(reverse("incidents:board-rows")).status_code == 200
+    add(8)
+    with CaptureQueriesContext(connection) as many:
+        resp = ops.get(reverse("incidents:board-rows"))
+    assert resp.status_code == 200
+    assert _text(resp).count('data-testid="board-row"') == 10
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+
+
+# ---------------------------------------------------------------- new incident
+
+
+def test_new_incident_page_creates_the_incident_and_shows_the_proposal(ops: Client) -> None:
+    resp = ops.get(reverse("incidents:incident-new") + "?lat=49.7411&lon=13.3702")
+    assert resp.status_code == 200
+    html = _text(resp)
+    assert 'id="incident-map"' in html and 'value="49.7411"' in html
+    assert 'value="mass-road-accident"' in html
+    resp = ops.post(
+        reverse("incidents:incident-new"),
+        {
+            "type": "mass-road-accident",
+            "title": "D5 km 80",
+            "lat": "49.7411",
+            "lon": "13.3702",
+            "persons_threatened": "150",
+            "complicated_objects": "0",
+            "components": "basic_uncoordinated",
+            "coordination": "none",
+            "coordination_level": "tactical",
+        },
+    )
+    assert resp.status_code == 302
+    incident = Incident.objects.get(title="D5 km 80")
+    assert resp["Location"] == _page(incident)
+    assert (incident.lat, incident.lon, incident.persons_threatened) == (49.7411, 13.3702, 150)
+    page = _text(ops.get(_page(incident)))
+    assert 'data-testid="proposal-level" data-level="III"' in page
+    assert 'data-rule="§23 a)"' in page
+    assert "more than 100 and at most 1,000 persons" in page or "více" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "required"),
+    [("cs", "Toto pole je třeba vyplnit."), ("pl", "To pole jest wymagane."), ("en", "This field is required.")],
+)
+def test_new_incident_without_a_point_is_refused_in_the_users_language(
+    ops: Client, language: str, required: str
+) -> None:
+    before = (Incident.objects.count(), AuditEntry.objects.count())
+    resp = ops.post(
+        reverse("incidents:incident-new"),
+        {"type": "flood", "title": "Bez bodu", "components": "basic_uncoordinated", "coordination": "none",
+         "coordination_level": "tactical"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert resp.status_code == 422
+    assert required in _text(resp)
+    assert (Incident.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_new_incident_refusals_from_the_service_change_nothing(ops: Client) -> None:
+    before = (Incident.objects.count(), AuditEntry.objects.count())
+    resp = ops.post(
+        reverse("incidents:incident-new"),
+        {"type": "flood", "title": "Nul\x00byte", "lat": "49.7", "lon": "13.3",
+         "components": "basic_uncoordinated", "coordination": "none", "coordination_level": "tactical"},
+    )
+    assert resp.status_code in (400, 422)
+    assert (Incident.objects.count(), AuditEntry.objects.count()) == before
+    resp = ops.post(
+        reverse("incidents:incident-new"),
+        {"type": "no-such-type", "title": "x", "lat": "49.7", "lon": "13.3",
+         "components": "basic_uncoordinated", "coordination": "none", "coordination_level": "tactical"},
+    )
+    assert resp.status_code == 422
+    assert (Incident.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_proposal_preview_has_no_side_effects(ops: Client) -> None:
+    before = (Incident.objects.count(), AuditEntry.objects.count())
+    resp = ops.post(
+        reverse("incidents:proposal-preview"),
+        {"persons_threatened": "1500", "components": "basic_uncoordinated", "coordination": "none"},
+    )
+    assert resp.status_code == 200
+    assert 'data-level="special"' in _text(resp) and "§24 a)" in _text(resp)
+    resp = ops.post(
+        reverse("incidents:proposal-preview"),
+        {"facts-persons_threatened": "40", "facts-components": "basic_uncoordinated",
+         "facts-coordination": "none", "prefix": "facts"},
+    )
+    assert 'data-level="II"' in _text(resp)
+    resp = ops.post(reverse("incidents:proposal-preview"), {"persons_threatened": "-5"})
+    assert resp.status_code == 422
+    assert (Incident.objects.count(), AuditEntry.objects.count()) == before
+
+
+# ---------------------------------------------------------------- incident page
+
+
+def test_declaring_lower_than_proposed_needs_a_written_reason(ops: Client, make_incident: Any) -> None:
+    incident = make_incident(persons_threatened=150)
+    before = _state(incident.pk)
+    resp = _post(ops, incident, "declare", declare__level="II")
+    assert resp.status_code == 422
+    assert "written reason" in _text(resp) or "písemn" in _text(resp)
+    assert _state(incident.pk) == before
+    resp = _post(ops, incident, "declare", declare__level="II", declare__written_reason="Osoby již evakuovány")
+    assert resp.status_code == 302
+    incident.refresh_from_db()
+    assert incident.alarm_level == "II"
+    page = _text(ops.get(_page(incident)))
+    assert "Osoby již evakuovány" in page
+    resp = _post(ops, incident, "declare", declare__level="special")
+    assert resp.status_code == 302
+    incident.refresh_from_db()
+    assert incident.alarm_level == "special"
+
+
+def test_declaring_iii_lists_the_notifications_with_their_rule(
+    ops: Client, make_incident: Any, contacts: Any
+) -> None:
+    incident = make_incident(persons_threatened=150)
+    assert _post(ops, incident, "declare", declare__level="III").status_code == 302
+    html = _text(ops.get(_page(incident)))
+    assert html.count('data-testid="notification-row"') == 2
+    assert "§23(2)" in html and "hejtman@kraj.example" in html
+
+
+def test_command_assignment_successor_handover_and_history(
+    ops: Client, make_incident: Any, commander_account: User
+) -> None:
+    incident = make_incident()
+    before = _state(incident.pk)
+    resp = _post(ops, incident, "assign", assign__commander_name="")
+    assert resp.status_code == 422
+    assert _state(incident.pk) == before
+    resp = _post(ops, incident, "assign", assign__commander_user=str(commander_account.pk), assign__component="hzs")
+    assert resp.status_code == 302
+    incident.refresh_from_db()
+    assert incident.current_command is not None
+    assert incident.current_command.commander_name == "Jan Novák"
+    assert incident.current_command.commander_user_id == commander_account.pk
+    assert _post(ops, incident, "successor", successor__successor_name="kpt. Dvořák").status_code == 302
+    # A handover without the briefing is refused and changes nothing.
+    before = _state(incident.pk)
+    resp = _post(ops, incident, "handover", handover__new_commander_name="mjr. Svoboda", handover__situation="x")
+    assert resp.status_code == 422
+    assert _state(incident.pk) == before
+    resp = _post(
+        ops, incident, "handover",
+        handover__new_commander_name="mjr. Svoboda", handover__situation="Požár lokalizován",
+        handover__aim="Likvidace", handover__priorities="Evakuace", handover__declaration="Přebírám velení",
+    )
+    assert resp.status_code == 302
+    html = _text(ops.get(_page(incident)))
+    assert 'data-testid="commander-name">mjr. Svoboda' in html
+    assert 'data-testid="command-history"' in html and "Požár lokalizován" in html
+    assert 'data-letter="e"' in html  # §6 e) change of commander in the timeline
+
+
+def test_takeover_follows_the_order_of_section_3_6(ops: Client, make_incident: Any) -> None:
+    incident = make_incident()
+    _post(ops, incident, "assign", assign__commander_name="VZ 1", assign__successor_name="Náhradník")
+    html = _text(ops.get(_page(incident)))
+    assert "§3(6) a)" in html and "Náhradník" in html
+    before = _state(incident.pk)
+    resp = _post(ops, incident, "takeover", takeover__how="authority_representative", takeover__new_commander_name="Starosta")
+    assert resp.status_code == 409  # the named successor comes first; no reason given
+    assert _state(incident.pk) == before
+    resp = _post(ops, incident, "takeover", takeover__how="successor")
+    assert resp.status_code == 302
+    incident.refresh_from_db()
+    assert incident.current_command.commander_name == "Náhradník"  # type: ignore[union-attr]
+
+
+def test_components_call_check_in_and_out(ops: Client, make_incident: Any) -> None:
+    incident = make_incident()
+    assert _post(ops, incident, "call", call__kind="zzs", call__unit_name="RZP Plzeň").status_code == 302
+    called = ComponentDeployment.objects.get(incident=incident)
+    before = _state(incident.pk)
+    resp = _post(ops, incident, "checkin", checkin__kind="zzs", checkin__leader_name="", checkin__people="2",
+                 checkin__vehicles="1", checkin__deployment_id=str(called.pk))
+    assert resp.status_code == 422
+    resp = _post(ops, incident, "checkin", checkin__kind="zzs", checkin__leader_name="MUDr. K",
+                 checkin__people="-1", checkin__vehicles="1")
+    assert resp.status_code == 422
+    assert _state(incident.pk) == before
+    resp = _post(ops, incident, "checkin", checkin__kind="zzs", checkin__leader_name="MUDr. Král",
+                 checkin__people="3", checkin__vehicles="1", checkin__equipment="defibrilátor\nnosítka\n",
+                 checkin__deployment_id=str(called.pk))
+    assert resp.status_code == 302
+    called.refresh_from_db()
+    assert called.arrived_at is not None and called.equipment == ["defibrilátor", "nosítka"]
+    html = _text(ops.get(_page(incident)))
+    assert html.count('data-testid="on-site-row"') == 1
+    assert 'data-on-site="1" data-called="1"' in html
+    assert _post(ops, incident, "checkout", deployment_id=str(called.pk)).status_code == 302
+    before = _state(incident.pk)
+    resp = _post(ops, incident, "checkout", deployment_id=str(called.pk))
+    assert resp.status_code == 409
+    assert _state(incident.pk) == before
+
+
+POLYGON = {"type": "Polygon", "coordinates": [[[13.37, 49.74], [13.38, 49.74], [13.38, 49.75], [13.37, 49.75], [13.37, 49.74]]]}
+
+
+def test_site_features_from_pasted_geojson_with_sectors_and_sections(ops: Client, make_incident: Any) -> None:
+    incident = make_incident()
+    before = _state(incident.pk)
+    for bad in ("{not json", json.dumps({"type": "Polygon", "coordinates": [[[13.37, 49.74], [13.38, 49.74]]]}),
+                json.dumps({"type": "Point", "coordinates": [13.37, 49.74]})):
+        resp = _post(ops, incident, "feature", feature__kind="danger_zone", feature__geometry=bad)
+        assert resp.status_code == 422, bad
+    assert _state(incident.pk) == before
+    feature = {"type": "Feature", "properties": {}, "geometry": POLYGON}
+    resp = _post(ops, incident, "feature", feature__kind="sector", feature__name="Sektor A", feature__geometry=json.dumps(feature))
+    assert resp.status_code == 302
+    sector = SiteFeature.objects.get(incident=incident, kind="sector")
+    inside = {"type": "Polygon", "coordinates": [[[13.372, 49.742], [13.375, 49.742], [13.375, 49.745], [13.372, 49.742]]]}
+    outside = {"type": "Polygon", "coordinates": [[[13.40, 49.742], [13.41, 49.742], [13.41, 49.745], [13.40, 49.742]]]}
+    before = _state(incident.pk)
+    resp = _post(ops, incident, "feature", feature__kind="section", feature__parent_id=str(sector.pk), feature__geometry=json.dumps(outside))
+    assert resp.status_code == 422
+    assert _state(incident.pk) == before
+    resp = _post(ops, incident, "feature", feature__kind="section", feature__parent_id=str(sector.pk), feature__geometry=json.dumps(inside))
+    assert resp.status_code == 302
+    resp = _post(ops, incident, "feature", feature__kind="command_post", feature__geometry=json.dumps({"type": "Point", "coordinates": [13.371, 49.741]}))
+    assert resp.status_code == 302
+    html = _text(ops.get(_page(incident)))
+    assert html.count('data-testid="feature-row"') == 3
+    config = json.loads(re.search(r'id="straz-map-config" type="application/json">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    kinds = [f["properties"]["kind"] for f in config["features"]["features"]]
+    assert kinds == ["sector", "section", "command_post"]
+
+
+def test_messages_log_timeline_and_state_to_closed(ops: Client, make_incident: Any) -> None:
+    incident = make_incident()
+    before = _state(incident.pk)
+    assert _post(ops, incident, "message", message__letter="z", message__text="x").status_code == 422
+    assert _post(ops, incident, "message", message__letter="a", message__text="").status_code == 422
+    assert _state(incident.pk) == before
+    assert _post(ops, incident, "message", message__letter="g", message__text="2 zranění").status_code == 302
+    assert _post(ops, incident, "log", log__text="Volán odtah").status_code == 302
+    timeline = _text(ops.get(reverse("incidents:incident-timeline", args=[incident.pk])))
+    assert "2 zranění" in timeline and "Volán odtah" in timeline and 'data-letter="g"' in timeline
+    # Reported → liquidation is not a legal step.
+    before = _state(incident.pk)
+    assert _post(ops, incident, "state", state__target="liquidation").status_code == 409
+    assert _state(incident.pk) == before
+    for target in ("in_progress", "liquidation", "closed"):
+        assert _post(ops, incident, "state", state__target=target).status_code == 302
+    incident.refresh_from_db()
+    assert incident.state == "closed" and incident.rescue_ended_at is not None
+    html = _text(ops.get(_page(incident)))
+    assert 'data-testid="declare-form"' not in html and 'data-testid="log-form"' in html
+    assert 'data-testid="rescue-ended"' in html
+    before = _state(incident.pk)
+    assert _post(ops, incident, "message", message__letter="a", message__text="po uzavření").status_code == 409
+    assert _state(incident.pk) == before
+
+
+def test_unknown_action_and_unknown_incident(ops: Client, make_incident: Any) -> None:
+    incident = make_incident()
+    before = _state(incident.pk)
+    assert _post(ops, incident, "explode").status_code == 400
+    assert _state(incident.pk) == before
+    assert ops.get(reverse("incidents:incident", args=[999999])).status_code == 404
+
+
+@pytest.mark.parametrize("language", ["cs", "pl", "en"])
+def test_pages_render_in_every_language(ops: Client, make_incident: Any, language: str) -> None:
+    incident = make_incident()
+    for url in (BOARD, _page(incident), reverse("incidents:incident-new")):
+        resp = ops.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert resp.status_code == 200
+        assert f'<html lang="{language}">' in _text(resp)
