@@ -33,5 +33,9 @@ def _mount() -> None:
 
     api.add_router("", incident_stats_router)
 
+    from straz.incidents.api_report import router as incident_report_router
+
+    api.add_router("", incident_report_router)
+
 
 _mount()

@@ -358,6 +358,8 @@ def save_report(
     amendment_reason: str = "",
 ) -> IncidentReport:
     """Save report fields: a draft freely; a completed report only as an amendment with a reason."""
+    # Refuse those who may not write before judging their input (then again under the lock).
+    _require_report_writer(user, get_incident(incident_id))
     clean = _clean_changes(changes)
     reason = services._text(amendment_reason, label=_("reason of the amendment"))
     now = timezone.now()
@@ -470,3 +472,265 @@ def get_incident(incident_id: int) -> Incident:
     if incident is None:
         raise NotFound(_("Incident not found."))
     return incident
+
+
+# ---------------------------------------------------------------- the document (HTML and PDF)
+
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored UTC time as the document prints it, in the site's zone (e.g. 2026-11-22 03:14:05)."""
+    if value is None:
+        return ""
+    return timezone.localtime(value).strftime(TIME_FORMAT)
+
+
+@dataclass(frozen=True)
+class CommandChange:
+    """One commander's term as §3(8) wants it recorded: time of the change, name and surname."""
+
+    at: str
+    commander: str
+    previous: str
+    how: str
+    component: str
+    declaration: str
+    situation: str
+    aim: str
+    priorities: str
+    ended_at: str
+
+
+@dataclass(frozen=True)
+class DeclarationRow:
+    """A declared alarm level with its reasons (§20–§24 citations) and written reason."""
+
+    at: str
+    level: str
+    proposed: str
+    for_event: bool
+    by: str
+    reasons: list[dict[str, str]]
+    written_reason: str
+
+
+@dataclass(frozen=True)
+class ComponentRow:
+    """A component with its forces and means, call, arrival and departure."""
+
+    kind: str
+    unit: str
+    leader: str
+    people: int
+    vehicles: int
+    equipment: str
+    called_at: str
+    arrived_at: str
+    departed_at: str
+
+
+@dataclass(frozen=True)
+class MessageRow:
+    """A §6 message from the site."""
+
+    at: str
+    letter: str
+    letter_label: str
+    text: str
+    author: str
+
+
+@dataclass(frozen=True)
+class AmendmentRow:
+    """A change made after completion, with its reason."""
+
+    at: str
+    author: str
+    reason: str
+    fields: list[str]
+
+
+@dataclass(frozen=True)
+class ReportDocument:
+    """Everything the report page and the PDF show, times already in local text."""
+
+    incident: Incident
+    report: IncidentReport
+    requirement: ReportRequirement
+    due_at: str
+    completed_at: str
+    rescue_started_at: str
+    rescue_ended_at: str
+    created_at: str
+    fields: list[tuple[str, str, Any]]
+    commands: list[CommandChange]
+    declarations: list[DeclarationRow]
+    components: list[ComponentRow]
+    messages: list[MessageRow]
+    amendments: list[AmendmentRow]
+    site_map_svg: str
+    generated_at: str
+
+
+def site_map_svg(incident: Incident, *, element_id: str = "site-map") -> str:
+    """The graphic depiction of the site (§16(4)) as SVG, in the current language."""
+    from straz.incidents.models import SiteFeature, SiteFeatureKind
+    from straz.incidents.site_map import MapFeature, SiteMapLabels, render_site_map
+
+    features = [
+        MapFeature(kind=f.kind, geometry=f.geometry, name=f.name)
+        for f in SiteFeature.objects.filter(incident=incident).order_by("created_at", "id")
+    ]
+    labels = SiteMapLabels(
+        title=_("Site of the intervention: %(title)s") % {"title": incident.title},
+        legend=_("Legend"),
+        # The letter on the north arrow: S (sever) in Czech, N in Polish and English.
+        north=_("N"),
+        incident=_("Incident point"),
+        affected_area=_("Affected area"),
+        kinds={value: str(label) for value, label in SiteFeatureKind.choices},
+    )
+    return render_site_map(
+        features=features,
+        incident_point=(incident.lon, incident.lat),
+        affected_area=incident.affected_area,
+        labels=labels,
+        element_id=element_id,
+    )
+
+
+def report_document(incident: Incident, *, now: datetime | None = None) -> ReportDocument:
+    """Collect the report, the commander changes, declarations, components, messages and map."""
+    from straz.incidents.models import (
+        CommandAssignment,
+        CommandStart,
+        ComponentKind,
+        SiteMessageLetter,
+        TimelineEntry,
+        TimelineKind,
+    )
+
+    report = report_for(incident)
+    requirement = report_requirement(incident, now=now)
+    labels = field_labels()
+    fields = [(name, labels[name], getattr(report, name)) for name in REPORT_FIELDS]
+    how_labels = dict(CommandStart.choices)
+    kind_labels = dict(ComponentKind.choices)
+    commands = []
+    previous_name = ""
+    for c in CommandAssignment.objects.filter(incident=incident).order_by("started_at", "id"):
+        commands.append(
+            CommandChange(
+                at=local_time(c.started_at),
+                commander=c.commander_name,
+                previous=previous_name,
+                how=str(how_labels.get(c.how, c.how)),
+                component=str(kind_labels.get(c.commander_component, c.commander_component)),
+                declaration=c.takeover_declaration,
+                situation=c.briefing_situation,
+                aim=c.briefing_aim,
+                priorities=c.briefing_priorities,
+                ended_at=local_time(c.ended_at),
+            )
+        )
+        previous_name = c.commander_name
+    scope = Q(incident=incident)
+    if incident.event_id is not None:
+        scope |= Q(event_id=incident.event_id)
+    declarations = [
+        DeclarationRow(
+            at=local_time(a.declared_at),
+            level=a.level,
+            proposed=a.proposed_level,
+            for_event=a.event_id is not None,
+            by=a.declared_by_label,
+            reasons=[
+                {"rule": str(r.get("rule", "")), "text": str(r.get("text", ""))}
+                for r in (a.reasons or [])
+                if isinstance(r, dict)
+            ],
+            written_reason=a.written_reason,
+        )
+        for a in AlarmDeclaration.objects.filter(scope).order_by("declared_at", "id")
+    ]
+    components = [
+        ComponentRow(
+            kind=str(d.get_kind_display()),  # type: ignore[attr-defined]
+            unit=d.unit_name,
+            leader=d.leader_name,
+            people=d.people,
+            vehicles=d.vehicles,
+            equipment=", ".join(str(e) for e in (d.equipment or [])),
+            called_at=local_time(d.called_at),
+            arrived_at=local_time(d.arrived_at),
+            departed_at=local_time(d.departed_at),
+        )
+        for d in ComponentDeployment.objects.filter(incident=incident).order_by("called_at", "id")
+    ]
+    letters = dict(SiteMessageLetter.choices)
+    messages = [
+        MessageRow(
+            at=local_time(e.at),
+            letter=e.letter,
+            letter_label=str(letters.get(e.letter, "")),
+            text=e.text,
+            author=e.author_label,
+        )
+        for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.MESSAGE).order_by("at", "id")
+    ]
+    amendments = []
+    if report.pk is not None:
+        amendments = [
+            AmendmentRow(
+                at=local_time(a.at),
+                author=a.author_label,
+                reason=a.reason,
+                fields=[str(labels.get(name, name)) for name in sorted(a.changes or {})],
+            )
+            for a in report.amendments.all()
+        ]
+    return ReportDocument(
+        incident=incident,
+        report=report,
+        requirement=requirement,
+        due_at=local_time(requirement.due_at),
+        completed_at=local_time(report.completed_at),
+        rescue_started_at=local_time(incident.rescue_started_at),
+        rescue_ended_at=local_time(incident.rescue_ended_at),
+        created_at=local_time(incident.created_at),
+        fields=fields,
+        commands=commands,
+        declarations=declarations,
+        components=components,
+        messages=messages,
+        amendments=amendments,
+        site_map_svg=site_map_svg(incident),
+        generated_at=local_time(now or timezone.now()),
+    )
+
+
+def pdf_filename(incident: Incident) -> str:
+    """ASCII file name of the report's PDF."""
+    return f"zprava-o-zasahu-{incident.pk}.pdf"
+
+
+def render_report_pdf(document: ReportDocument, *, language: str | None = None) -> bytes:
+    """The report as a PDF (WeasyPrint), from the same document template as the page."""
+    from django.template.loader import render_to_string
+    from django.utils.translation import get_language
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "incidents/report_pdf.html",
+        {"doc": document, "LANGUAGE_CODE": language or get_language()},
+    )
+    # No base URL: the document carries everything inline (map as SVG, fonts from the
+    # system), so WeasyPrint never fetches anything.
+    pdf: bytes = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    return pdf
+
+
+def _refuse_fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
+    # The report must render offline and must not be made to fetch URLs from user text.
+    raise ValueError(f"external resource refused: {url[:80]}")

@@ -391,7 +391,10 @@ def render_site_map(
                 )
             if f.name and s.polygons:
                 largest = max(s.polygons, key=lambda p: _ring_area(p[0], frame))
-                x, y = _ring_centre(largest[0], frame)
+                # The name sits inside the top edge, so nested zones (danger zone inside
+                # the outer zone) do not stack their names on one centre.
+                x, _ = _ring_centre(largest[0], frame)
+                y = min(frame.px(lon, lat)[1] for lon, lat in largest[0]) + 14
                 name_labels.append(
                     f'<text x="{_num(x)}" y="{_num(y)}" text-anchor="middle" fill="{style.stroke}" '
                     f'font-weight="bold" stroke="#ffffff" stroke-width="3" paint-order="stroke">'

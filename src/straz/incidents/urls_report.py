@@ -1,5 +1,11 @@
-"""URL patterns of the report pages (joined in straz.incidents.urls)."""
+"""URL patterns of the §16(4) incident report pages (joined in straz.incidents.urls)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from straz.incidents import views_report
+
+urlpatterns: list[URLPattern] = [
+    path("incidents/<int:incident_id>/report/", views_report.report_page, name="report"),
+    path("incidents/<int:incident_id>/report.pdf", views_report.report_pdf, name="report-pdf"),
+    path("reports/", views_report.reports_due_page, name="reports-due"),
+]

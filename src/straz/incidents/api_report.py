@@ -1,0 +1,248 @@
+"""Staff JSON API of the §16(4) incident report: read, save the draft, complete, PDF, reports due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Field, Path, Router, Schema
+from pydantic import ConfigDict
+
+from straz.accounts.auth import staff_auth
+from straz.incidents import reporting, selectors
+from straz.incidents.models import IncidentReport
+from straz.reports.api import ErrorOut
+from straz.reports.errors import Forbidden
+
+router = Router(tags=["incident reports"], auth=staff_auth)
+
+MAX_ID = 2**63 - 1
+TEXT_MAX = reporting.REPORT_TEXT_MAX_CHARS
+_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+def _reader(request: HttpRequest) -> Any:
+    user = request.auth  # type: ignore[attr-defined]
+    if not selectors.can_view_incidents(user):
+        raise Forbidden(_("You are not allowed to do this."))
+    return user
+
+
+class RequirementOut(Schema):
+    required: bool
+    due_at: datetime | None
+    completed_at: datetime | None
+    overdue: bool
+
+
+class AmendmentOut(Schema):
+    at: datetime
+    author: str
+    reason: str
+    changes: dict[str, Any]
+
+
+class ReportOut(Schema):
+    incident_id: int
+    stored: bool
+    status: str
+    version: int
+    origin: str
+    work_done: str
+    forces_and_means: str
+    procedure: str
+    consequences: str
+    damage_czk: int | None
+    values_saved_czk: int | None
+    damage_note: str
+    dead: int | None
+    injured: int | None
+    rescued: int | None
+    evacuated: int | None
+    personal_help: str
+    material_help: str
+    updated_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str
+    can_edit: bool
+    requirement: RequirementOut
+    amendments: list[AmendmentOut]
+
+
+class ReportIn(Schema):
+    """Fields to change (absent = unchanged); `version` guards against lost updates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str | None = Field(None, max_length=TEXT_MAX)
+    work_done: str | None = Field(None, max_length=TEXT_MAX)
+    forces_and_means: str | None = Field(None, max_length=TEXT_MAX)
+    procedure: str | None = Field(None, max_length=TEXT_MAX)
+    consequences: str | None = Field(None, max_length=TEXT_MAX)
+    damage_czk: int | None = Field(None, ge=0, le=reporting.AMOUNT_MAX)
+    values_saved_czk: int | None = Field(None, ge=0, le=reporting.AMOUNT_MAX)
+    damage_note: str | None = Field(None, max_length=TEXT_MAX)
+    dead: int | None = Field(None, ge=0, le=reporting.COUNT_MAX)
+    injured: int | None = Field(None, ge=0, le=reporting.COUNT_MAX)
+    rescued: int | None = Field(None, ge=0, le=reporting.COUNT_MAX)
+    evacuated: int | None = Field(None, ge=0, le=reporting.COUNT_MAX)
+    personal_help: str | None = Field(None, max_length=TEXT_MAX)
+    material_help: str | None = Field(None, max_length=TEXT_MAX)
+    version: int | None = Field(None, ge=0, le=2**31 - 1)
+    amendment_reason: str = Field("", max_length=4000)
+
+
+class CompleteIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
+class DueRowOut(Schema):
+    incident_id: int
+    title: str
+    alarm_level: str
+    state: str
+    commander: str
+    rescue_ended_at: datetime | None
+    has_draft: bool
+    requirement: RequirementOut
+
+
+class DueListOut(Schema):
+    count: int
+    overdue: int
+    items: list[DueRowOut]
+
+
+def _requirement(req: reporting.ReportRequirement) -> dict[str, Any]:
+    return {
+        "required": req.required,
+        "due_at": req.due_at,
+        "completed_at": req.completed_at,
+        "overdue": req.overdue,
+    }
+
+
+def _report_data(user: Any, incident_id: int) -> dict[str, Any]:
+    incident = reporting.get_incident(incident_id)
+    report: IncidentReport = reporting.report_for(incident)
+    stored = report.pk is not None
+    return {
+        "incident_id": incident.pk,
+        "stored": stored,
+        "status": report.status,
+        "version": report.version,
+        **{name: getattr(report, name) for name in reporting.REPORT_FIELDS},
+        "updated_at": report.updated_at if stored else None,
+        "completed_at": report.completed_at,
+        "completed_by": report.completed_by_label,
+        "can_edit": reporting.can_write_report(user, incident),
+        "requirement": _requirement(reporting.report_requirement(incident)),
+        "amendments": [
+            {"at": a.at, "author": a.author_label, "reason": a.reason, "changes": a.changes}
+            for a in (report.amendments.all() if stored else [])
+        ],
+    }
+
+
+@router.get(
+    "/incidents/reports/due",
+    response={200: DueListOut, **_ERRORS},
+    summary="Incident reports due (§16(2))",
+)
+def reports_due(request: HttpRequest, completed: bool = False) -> Any:
+    """Incidents whose report is required and not completed (or all with ?completed=true); overdue first."""
+    _reader(request)
+    rows = reporting.reports_due(include_completed=completed)
+    items = [
+        {
+            "incident_id": r.incident.pk,
+            "title": r.incident.title,
+            "alarm_level": r.incident.alarm_level,
+            "state": r.incident.state,
+            "commander": r.incident.current_command.commander_name if r.incident.current_command else "",
+            "rescue_ended_at": r.incident.rescue_ended_at,
+            "has_draft": r.has_draft,
+            "requirement": _requirement(r.requirement),
+        }
+        for r in rows
+    ]
+    return {"count": len(items), "overdue": sum(1 for r in rows if r.requirement.overdue), "items": items}
+
+
+@router.get(
+    "/incidents/{incident_id}/report",
+    response={200: ReportOut, **_ERRORS},
+    summary="Incident report (§16(4))",
+)
+def get_report(request: HttpRequest, incident_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    """The stored report, or the prefilled draft (stored=false) when nobody saved it yet."""
+    user = _reader(request)
+    return _report_data(user, incident_id)
+
+
+@router.put(
+    "/incidents/{incident_id}/report",
+    response={200: ReportOut, **_ERRORS},
+    summary="Save the incident report draft, or amend a completed report",
+)
+def put_report(
+    request: HttpRequest,
+    payload: ReportIn,
+    incident_id: int = Path(..., ge=1, le=MAX_ID),
+) -> Any:
+    """Change the given fields; a completed report changes only with an amendment_reason."""
+    user = _reader(request)
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version", None)
+    reason = data.pop("amendment_reason", "")
+    reporting.save_report(
+        user=user, incident_id=incident_id, changes=data, version=version, amendment_reason=reason
+    )
+    return _report_data(user, incident_id)
+
+
+@router.post(
+    "/incidents/{incident_id}/report/complete",
+    response={200: ReportOut, **_ERRORS},
+    summary="Complete (lock) the incident report",
+)
+def complete_report(
+    request: HttpRequest,
+    payload: CompleteIn | None = None,
+    incident_id: int = Path(..., ge=1, le=MAX_ID),
+) -> Any:
+    """Every §16(4) part must be filled; afterwards changes are amendments."""
+    user = _reader(request)
+    reporting.complete_report(
+        user=user, incident_id=incident_id, version=payload.version if payload is not None else None
+    )
+    return _report_data(user, incident_id)
+
+
+@router.get(
+    "/incidents/{incident_id}/report.pdf",
+    response={200: None, **_ERRORS},
+    summary="Incident report as PDF",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The report as a PDF document",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def report_pdf(request: HttpRequest, incident_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    """The same document as the report page, as PDF (site map and commander changes included)."""
+    _reader(request)
+    incident = reporting.get_incident(incident_id)
+    pdf = reporting.render_report_pdf(reporting.report_document(incident), language=get_language())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{reporting.pdf_filename(incident)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,187 @@
+"""Staff pages of the §16(4) incident report: the report (HTML form + document), its PDF and
+the list of reports due (§16(2))."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from straz.incidents import reporting, selectors
+from straz.incidents.models import Incident
+from straz.reports.errors import NotFound, ReportError
+
+TEXT_ROWS = {"origin": 4, "work_done": 5, "forces_and_means": 5, "procedure": 5, "consequences": 4}
+HELP_FIELDS = ("personal_help", "material_help")
+
+
+class ReportForm(forms.Form):
+    """The §16(4) fields; numbers are text here so that "1 250 000" is accepted as typed."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    amendment_reason = forms.CharField(
+        label=gettext_lazy("Reason of the amendment"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = reporting.field_labels()
+        for name in reporting.TEXT_FIELDS:
+            self.fields[name] = forms.CharField(
+                label=labels[name],
+                required=False,
+                max_length=reporting.REPORT_TEXT_MAX_CHARS,
+                strip=False,
+                widget=forms.Textarea(attrs={"rows": TEXT_ROWS.get(name, 3), "data-testid": f"report-{name}"}),
+            )
+        for name in reporting.AMOUNT_FIELDS + reporting.COUNT_FIELDS:
+            self.fields[name] = forms.CharField(
+                label=labels[name],
+                required=False,
+                max_length=30,
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "data-testid": f"report-{name}"}),
+            )
+
+    def _bound(self, names: tuple[str, ...]) -> list[forms.BoundField]:
+        return [self[name] for name in names]
+
+    def text_fields(self) -> list[forms.BoundField]:
+        return self._bound(tuple(n for n in reporting.TEXT_FIELDS if n not in HELP_FIELDS))
+
+    def number_fields(self) -> list[forms.BoundField]:
+        return self._bound(reporting.AMOUNT_FIELDS + reporting.COUNT_FIELDS)
+
+    def help_fields(self) -> list[forms.BoundField]:
+        return self._bound(HELP_FIELDS)
+
+
+def _incident_or_404(incident_id: int) -> Incident:
+    try:
+        return reporting.get_incident(incident_id)
+    except NotFound:
+        raise Http404(_("Incident not found.")) from None
+
+
+def _require_reader(request: HttpRequest) -> None:
+    if not selectors.can_view_incidents(request.user):
+        raise PermissionDenied(_("You are not allowed to do this."))
+
+
+def _initial(report: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {name: getattr(report, name) for name in reporting.REPORT_FIELDS}
+    data["version"] = report.version if report.pk is not None else 0
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """The report as a document; the commander / OPIS edit the draft, complete or amend it."""
+    _require_reader(request)
+    incident = _incident_or_404(incident_id)
+    can_write = reporting.can_write_report(request.user, incident)
+    status = 200
+    form: ReportForm | None = None
+    if request.method == "POST":
+        if not can_write:
+            raise PermissionDenied(_("Only the incident commander, the operations centre or an administrator can edit the report."))
+        form = ReportForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            changes = {name: data.get(name) for name in reporting.REPORT_FIELDS}
+            version = data.get("version")
+            saved = False
+            try:
+                reporting.save_report(
+                    user=request.user,  # type: ignore[arg-type]
+                    incident_id=incident.pk,
+                    changes=changes,
+                    version=version,
+                    amendment_reason=data.get("amendment_reason") or "",
+                )
+                saved = True
+                if request.POST.get("action") == "complete":
+                    reporting.complete_report(user=request.user, incident_id=incident.pk)  # type: ignore[arg-type]
+                    messages.success(request, _("The report was completed and locked."))
+                else:
+                    messages.success(request, _("The report was saved."))
+                return redirect("incidents:report", incident_id=incident.pk)
+            except ReportError as exc:
+                status = exc.status
+                if saved:
+                    # The draft is stored; only completing it was refused. Show the stored
+                    # version so that the next save does not collide with itself.
+                    messages.warning(request, _("The draft was saved, but the report was not completed."))
+                    form = None
+                    messages.error(request, exc.message)
+                else:
+                    form.add_error(None, exc.message)
+        else:
+            status = 422
+    document = reporting.report_document(incident)
+    if can_write and form is None:
+        form = ReportForm(initial=_initial(document.report))
+    return render(
+        request,
+        "incidents/report.html",
+        {"doc": document, "form": form, "can_write": can_write, "nav": "operations"},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
+    """The report as a PDF download."""
+    _require_reader(request)
+    incident = _incident_or_404(incident_id)
+    pdf = reporting.render_report_pdf(reporting.report_document(incident), language=get_language())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{reporting.pdf_filename(incident)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def reports_due_page(request: HttpRequest) -> HttpResponse:
+    """Incidents whose report §16(2) requires, with deadlines; overdue first."""
+    _require_reader(request)
+    show_completed = request.GET.get("completed") == "1"
+    now = timezone.now()
+    rows = []
+    for row in reporting.reports_due(now=now, include_completed=show_completed):
+        req = row.requirement
+        command = row.incident.current_command
+        seconds = (req.due_at - now).total_seconds() if req.due_at else 0.0
+        rows.append(
+            {
+                "incident": row.incident,
+                "commander": command.commander_name if command else "",
+                "ended": reporting.local_time(row.incident.rescue_ended_at),
+                "due": reporting.local_time(req.due_at),
+                "overdue": req.overdue,
+                "completed": reporting.local_time(req.completed_at),
+                "has_draft": row.has_draft,
+                "days_left": max(0, math.ceil(seconds / 86400)),
+                "days_late": max(1, math.ceil(-seconds / 86400)) if req.overdue else 0,
+            }
+        )
+    return render(
+        request,
+        "incidents/reports_due.html",
+        {"rows": rows, "show_completed": show_completed, "nav": "operations"},
+    )

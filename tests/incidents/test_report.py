@@ -1,0 +1,372 @@
+"""The §16(4) incident report: when §16(2) requires it and its 14-day deadline, the audited
+draft → complete → amendment life, permissions, bad input, the page, the PDF read back."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from straz.accounts.models import AuditEntry, User
+from straz.incidents import reporting, services
+from straz.incidents.models import (
+    CommandAssignment,
+    Incident,
+    IncidentReport,
+    IncidentReportAmendment,
+)
+from tests.incidents.incident_fixtures import audit_count
+
+pytestmark = pytest.mark.django_db
+
+PRAGUE = ZoneInfo("Europe/Prague")
+BRIEFING = {"situation": "Dvanáct vozidel, tři zranění.", "aim": "Vyprostit osoby.", "priorities": "Zranění, pak provoz."}
+DANGER_ZONE = {
+    "type": "Polygon",
+    "coordinates": [[[13.368, 49.739], [13.372, 49.739], [13.372, 49.7415], [13.368, 49.7415], [13.368, 49.739]]],
+}
+FULL = {
+    "origin": "Srážka 12 vozidel v mlze.",
+    "work_done": "Vyproštění, uhašení požáru jednoho vozidla, úklid vozovky.",
+    "forces_and_means": "HZS 12 osob, 3 vozidla; ZZS 6 osob.",
+    "procedure": "HZS vyprošťovala, ZZS třídila zraněné, PČR uzavřela dálnici.",
+    "consequences": "Dálnice uzavřena 6 hodin.",
+    "damage_czk": 2_500_000,
+    "values_saved_czk": 9_000_000,
+    "dead": 0,
+    "injured": 3,
+    "rescued": 5,
+    "evacuated": 40,
+}
+
+
+def _closed_incident(dispatcher: User, commander: User, commander_b: User, make_incident: Any, level: str = "III") -> Incident:
+    """A mass road accident: level declared, commander, two components, danger zone,
+    handover from `commander` to `commander_b`, then closed by `commander_b`."""
+    incident = make_incident()
+    services.declare_alarm_level(user=dispatcher, level=level, incident_id=incident.pk, written_reason="test")
+    services.assign_commander(
+        user=dispatcher, incident_id=incident.pk, commander_name="Petr Velitel", commander_user_id=commander.pk, component="hzs"
+    )
+    services.check_in_component(user=commander, incident_id=incident.pk, kind="hzs", leader_name="Jan Hasič", people=12, vehicles=3, equipment=["CAS 20"], unit_name="HS Plzeň")
+    services.check_in_component(user=commander, incident_id=incident.pk, kind="zzs", leader_name="MUDr. Řehoř", people=6, vehicles=2)
+    services.add_site_feature(user=commander, incident_id=incident.pk, kind="danger_zone", geometry=DANGER_ZONE, name="Nebezpečná zóna D5")
+    services.hand_over_command(
+        user=commander, incident_id=incident.pk, new_commander_name="Eva Nástupcová", new_commander_user_id=commander_b.pk, **BRIEFING
+    )
+    services.change_state(user=commander_b, incident_id=incident.pk, target="in_progress")
+    services.change_state(user=commander_b, incident_id=incident.pk, target="closed")
+    incident.refresh_from_db()
+    return incident
+
+
+@pytest.fixture
+def closed(dispatcher: User, commander: User, commander_b: User, make_incident: Any) -> Incident:
+    return _closed_incident(dispatcher, commander, commander_b, make_incident)
+
+
+# ---------------------------------------------------------------- §16(2): requirement and deadline
+
+
+def test_deadline_is_the_end_of_the_14th_local_day_after_the_end() -> None:
+    # Ended 22 Nov 2026 23:30 local (22:30 UTC): day 14 after is 6 Dec, due before 7 Dec 00:00 local.
+    ended = datetime(2026, 11, 22, 22, 30, tzinfo=UTC)
+    assert reporting.report_due_at(ended, PRAGUE) == datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
+    # 23:30 UTC is already 23 Nov in Prague: one day later.
+    assert reporting.report_due_at(ended + timedelta(hours=1), PRAGUE) == datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
+    # Across the change to summer time the local midnight is 22:00 UTC.
+    assert reporting.report_due_at(datetime(2026, 3, 20, 12, 0, tzinfo=UTC), PRAGUE) == datetime(2026, 4, 3, 22, 0, tzinfo=UTC)
+    with pytest.raises(ValueError):
+        reporting.report_due_at(datetime(2026, 3, 20, 12, 0), PRAGUE)
+
+
+def test_overdue_only_after_the_deadline_and_only_while_not_completed() -> None:
+    ended = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+    due = reporting.report_due_at(ended, PRAGUE)
+    kw: dict[str, Any] = {"required": True, "rescue_ended_at": ended, "zone": PRAGUE}
+    assert not reporting.requirement_for(completed_at=None, now=due - timedelta(seconds=1), **kw).overdue
+    late = reporting.requirement_for(completed_at=None, now=due, **kw)
+    assert late.overdue and late.due_at == due
+    assert not reporting.requirement_for(completed_at=due, now=due + timedelta(days=3), **kw).overdue
+    running = reporting.requirement_for(required=True, rescue_ended_at=None, completed_at=None, now=due, zone=PRAGUE)
+    assert running.required and running.due_at is None and not running.overdue
+    not_required = reporting.requirement_for(required=False, rescue_ended_at=ended, completed_at=None, now=due, zone=PRAGUE)
+    assert not not_required.required and not_required.due_at is None and not not_required.overdue
+
+
+def test_required_when_iii_was_ever_declared_even_if_lowered(dispatcher: User, make_incident: Any) -> None:
+    incident = make_incident()
+    assert not reporting.report_requirement(incident).required
+    services.declare_alarm_level(user=dispatcher, level="II", incident_id=incident.pk, written_reason="méně")
+    incident.refresh_from_db()
+    assert not reporting.report_requirement(incident).required
+    services.declare_alarm_level(user=dispatcher, level="III", incident_id=incident.pk)
+    services.declare_alarm_level(user=dispatcher, level="II", incident_id=incident.pk, written_reason="situace se zlepšila")
+    incident.refresh_from_db()
+    assert incident.alarm_level == "II"
+    req = reporting.report_requirement(incident)
+    assert req.required and req.due_at is None  # still running
+    services.change_state(user=dispatcher, incident_id=incident.pk, target="closed")
+    incident.refresh_from_db()
+    req = reporting.report_requirement(incident)
+    assert req.due_at == reporting.report_due_at(incident.rescue_ended_at, PRAGUE)
+    assert reporting.report_requirements([incident])[incident.pk] == req
+
+
+def test_required_when_the_event_of_the_incident_had_iii(dispatcher: User, make_incident: Any) -> None:
+    a, b = make_incident(), make_incident(title="Druhé místo")
+    event = services.create_event(user=dispatcher, name="Povodeň Berounka", incident_ids=[a.pk, b.pk])
+    services.declare_alarm_level(user=dispatcher, level="special", event_id=event.pk, written_reason="území")
+    other = make_incident(title="Jinde")
+    reqs = reporting.report_requirements(Incident.objects.filter(pk__in=[a.pk, b.pk, other.pk]))
+    assert reqs[a.pk].required and reqs[b.pk].required and not reqs[other.pk].required
+
+
+def test_reports_due_lists_overdue_first_and_drops_completed(
+    dispatcher: User, commander: User, commander_b: User, make_incident: Any
+) -> None:
+    old = _closed_incident(dispatcher, commander, commander_b, make_incident)
+    Incident.objects.filter(pk=old.pk).update(rescue_ended_at=timezone.now() - timedelta(days=20))
+    fresh = _closed_incident(dispatcher, commander, commander_b, make_incident)
+    running = make_incident(title="Běží")
+    services.declare_alarm_level(user=dispatcher, level="III", incident_id=running.pk)
+    level_ii = make_incident(title="Jen II")
+    services.declare_alarm_level(user=dispatcher, level="II", incident_id=level_ii.pk, written_reason="x")
+    rows = reporting.reports_due()
+    assert [r.incident.pk for r in rows] == [old.pk, fresh.pk, running.pk]
+    assert rows[0].requirement.overdue and not rows[1].requirement.overdue
+    reporting.save_report(user=dispatcher, incident_id=fresh.pk, changes=FULL)
+    reporting.complete_report(user=dispatcher, incident_id=fresh.pk)
+    assert [r.incident.pk for r in reporting.reports_due()] == [old.pk, running.pk]
+    assert fresh.pk in [r.incident.pk for r in reporting.reports_due(include_completed=True)]
+
+
+# ---------------------------------------------------------------- draft, complete, amend
+
+
+def test_unsaved_report_is_prefilled_from_the_components(closed: Incident) -> None:
+    report = reporting.report_for(closed)
+    assert report.pk is None and report.version == 0
+    assert "HS Plzeň" in report.forces_and_means and "12" in report.forces_and_means
+    assert "MUDr. Řehoř" in report.forces_and_means
+    assert not IncidentReport.objects.exists()
+
+
+def test_draft_save_complete_lock_and_amend_are_audited(closed: Incident, commander_b: User) -> None:
+    before = audit_count()
+    report = reporting.save_report(user=commander_b, incident_id=closed.pk, changes={"origin": "Mlha."})
+    assert report.version == 1 and report.status == "draft"
+    assert report.forces_and_means  # the prefill was stored with the first save
+    assert audit_count() == before + 1
+    assert AuditEntry.objects.order_by("-seq").first().action == "incident_report.created"  # type: ignore[union-attr]
+    # Completing needs every §16(4) part: refused, nothing changes.
+    with pytest.raises(Exception) as missing:
+        reporting.complete_report(user=commander_b, incident_id=closed.pk)
+    assert getattr(missing.value, "status", None) == 422
+    assert "Work" in str(missing.value) or "work" in str(missing.value)
+    assert IncidentReport.objects.get().status == "draft" and audit_count() == before + 1
+    reporting.save_report(user=commander_b, incident_id=closed.pk, changes=FULL, version=1)
+    done = reporting.complete_report(user=commander_b, incident_id=closed.pk, version=2)
+    assert done.status == "completed" and done.completed_by == commander_b and done.completed_at is not None
+    assert audit_count() == before + 3
+    # Locked: a plain save is refused; an amendment needs a reason and is recorded.
+    with pytest.raises(Exception) as locked:
+        reporting.save_report(user=commander_b, incident_id=closed.pk, changes={"injured": 4})
+    assert getattr(locked.value, "status", None) == 409
+    assert IncidentReport.objects.get().injured == 3
+    amended = reporting.save_report(
+        user=commander_b, incident_id=closed.pk, changes={"injured": 4}, amendment_reason="Jeden zraněný zjištěn později."
+    )
+    assert amended.injured == 4 and amended.status == "completed"
+    amendment = IncidentReportAmendment.objects.get()
+    assert amendment.changes == {"injured": {"before": 3, "after": 4}}
+    assert amendment.author_label == "commander_b"
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert entry is not None and entry.action == "incident_report.amended"
+    assert entry.before["injured"] == 3 and entry.after["injured"] == 4
+
+
+def test_stale_version_is_refused(closed: Incident, dispatcher: User) -> None:
+    reporting.save_report(user=dispatcher, incident_id=closed.pk, changes={"origin": "A"})
+    reporting.save_report(user=dispatcher, incident_id=closed.pk, changes={"origin": "B"}, version=1)
+    with pytest.raises(Exception) as stale:
+        reporting.save_report(user=dispatcher, incident_id=closed.pk, changes={"origin": "C"}, version=1)
+    assert getattr(stale.value, "status", None) == 409
+    assert IncidentReport.objects.get().origin == "B"
+
+
+def test_report_cannot_be_completed_while_the_rescue_work_runs(dispatcher: User, make_incident: Any) -> None:
+    incident = make_incident()
+    reporting.save_report(user=dispatcher, incident_id=incident.pk, changes=FULL)
+    with pytest.raises(Exception) as running:
+        reporting.complete_report(user=dispatcher, incident_id=incident.pk)
+    assert getattr(running.value, "status", None) == 409
+    assert IncidentReport.objects.get().status == "draft"
+
+
+# ---------------------------------------------------------------- API: permissions and bad input
+
+
+def test_api_permissions(
+    closed: Incident, api_as: Any, analyst: User, commander: User, commander_b: User, dispatcher: User
+) -> None:
+    url = f"/incidents/{closed.pk}/report"
+    # Any active staff member reads (the prefilled draft, not stored).
+    got = api_as(analyst).get(url)
+    assert got.status_code == 200 and got.json()["stored"] is False and got.json()["can_edit"] is False
+    assert got.json()["requirement"]["required"] is True
+    before = audit_count()
+    # A reader, and the commander who handed over, may not write; nothing is stored.
+    for user in (analyst, commander):
+        resp = api_as(user).put(url, {"origin": "x"})
+        assert resp.status_code == 403, resp.content
+        assert api_as(user).post(url + "/complete").status_code == 403
+    assert not IncidentReport.objects.exists() and audit_count() == before
+    assert api_as(None).get(url).status_code == 401
+    assert api_as(None).put(url, {"origin": "x"}).status_code == 401
+    # The current commander writes; so does the operations centre.
+    resp = api_as(commander_b).put(url, {**FULL, "version": 0})
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["stored"] is True and resp.json()["version"] == 1 and resp.json()["can_edit"] is True
+    resp = api_as(dispatcher).post(url + "/complete", {"version": 1})
+    assert resp.status_code == 200, resp.content
+    body = resp.json()
+    assert body["status"] == "completed" and body["completed_by"] == "dispatcher"
+    assert body["requirement"]["completed_at"] is not None and body["requirement"]["overdue"] is False
+    assert api_as(dispatcher).get("/incidents/404404/report").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"dead": -1}, 422),
+        ({"injured": "three"}, 422),
+        ({"damage_czk": 1.5}, 422),
+        ({"damage_czk": 10**14}, 422),
+        ({"origin": "x" * (reporting.REPORT_TEXT_MAX_CHARS + 1)}, 422),
+        # NUL characters are refused for the whole request before any view (middleware).
+        ({"origin": "nul\x00byte"}, 400),
+        ({"unknown_field": 1}, 422),
+        ({"status": "completed"}, 422),
+        ({"version": -1}, 422),
+    ],
+)
+def test_api_bad_input_is_a_translated_4xx_and_stores_nothing(
+    closed: Incident, api_as: Any, dispatcher: User, body: dict[str, Any], status: int
+) -> None:
+    client = api_as(dispatcher)
+    before = audit_count()
+    answers = {}
+    for lang in ("cs", "en"):
+        resp = client.client.put(
+            f"/api/v1/incidents/{closed.pk}/report",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {client.token}",
+            HTTP_ACCEPT_LANGUAGE=lang,
+        )
+        assert resp.status_code == status, (body, resp.content)
+        answers[lang] = resp.json()["detail"]
+        assert answers[lang]
+    assert answers["cs"] != answers["en"], answers  # the message is in the caller's language
+    assert not IncidentReport.objects.exists() and audit_count() == before
+
+
+def test_api_bad_input_on_a_completed_report_leaves_it_untouched(closed: Incident, api_as: Any, dispatcher: User) -> None:
+    api = api_as(dispatcher)
+    assert api.put(f"/incidents/{closed.pk}/report", FULL).status_code == 200
+    assert api.post(f"/incidents/{closed.pk}/report/complete").status_code == 200
+    before = audit_count()
+    assert api.put(f"/incidents/{closed.pk}/report", {"dead": 2}).status_code == 409
+    assert api.put(f"/incidents/{closed.pk}/report", {"dead": -2, "amendment_reason": "x"}).status_code == 422
+    assert api.post(f"/incidents/{closed.pk}/report/complete").status_code == 409
+    assert audit_count() == before and IncidentReport.objects.get().dead == 0
+    assert not IncidentReportAmendment.objects.exists()
+
+
+def test_api_reports_due(closed: Incident, api_as: Any, analyst: User) -> None:
+    Incident.objects.filter(pk=closed.pk).update(rescue_ended_at=timezone.now() - timedelta(days=30))
+    resp = api_as(analyst).get("/incidents/reports/due")
+    assert resp.status_code == 200, resp.content
+    data = resp.json()
+    assert data["count"] == 1 and data["overdue"] == 1
+    assert data["items"][0]["incident_id"] == closed.pk and data["items"][0]["commander"] == "Eva Nástupcová"
+
+
+# ---------------------------------------------------------------- the PDF and the page
+
+
+def _pdf_text(content: bytes) -> tuple[str, set[str]]:
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            fonts.add(str(font.get_object().get("/BaseFont")))
+    return text, fonts
+
+
+def test_pdf_contains_the_handover_time_and_name_declarations_components_and_map(
+    closed: Incident, client_for: Any, analyst: User
+) -> None:
+    handover = CommandAssignment.objects.get(incident=closed, how="handover")
+    expected_time = timezone.localtime(handover.started_at).strftime("%Y-%m-%d %H:%M:%S")
+    resp = client_for(analyst).get(f"/operations/incidents/{closed.pk}/report.pdf", HTTP_ACCEPT_LANGUAGE="cs")
+    assert resp.status_code == 200
+    assert resp["Content-Type"] == "application/pdf"
+    assert "attachment" in resp["Content-Disposition"]
+    text, fonts = _pdf_text(resp.content)
+    flat = re.sub(r"\s+", " ", text)
+    assert "Eva Nástupcová" in flat and "Petr Velitel" in flat
+    assert expected_time in flat  # §3(8): time of the change …
+    # … and the name on the same row as that time.
+    assert re.search(re.escape(expected_time) + r".{0,40}Eva Nástupcová", flat), flat[:2000]
+    assert "§23 a)" in flat  # the declaration with its reasons
+    assert "HS Plzeň" in flat and "MUDr. Řehoř" in flat  # components with leaders
+    assert "Nebezpečná zóna D5" in flat  # the site map's zone label
+    assert any("DejaVu" in f for f in fonts), fonts  # embedded font covering Czech
+    assert IncidentReport.objects.count() == 0  # reading never stores
+
+
+def test_report_page_edits_the_draft_and_refuses_bad_input(closed: Incident, client_for: Any, commander_b: User, analyst: User) -> None:
+    url = f"/operations/incidents/{closed.pk}/report/"
+    reader = client_for(analyst)
+    page = reader.get(url)
+    assert page.status_code == 200
+    assert b'data-testid="report-document"' in page.content and b'data-testid="report-form"' not in page.content
+    assert b"<svg" in page.content and b"north-arrow" in page.content
+    assert reader.post(url, {"origin": "x", "action": "save"}).status_code == 403
+    writer = client_for(commander_b)
+    page = writer.get(url)
+    assert b'data-testid="report-form"' in page.content
+    before = audit_count()
+    bad = writer.post(url, {"origin": "Mlha", "dead": "-1", "version": "0", "action": "save"})
+    assert bad.status_code == 422
+    assert not IncidentReport.objects.exists() and audit_count() == before
+    fields = {k: str(v) for k, v in FULL.items()}
+    fields["damage_czk"] = "2 500 000"
+    ok = writer.post(url, {**fields, "version": "0", "action": "complete"})
+    assert ok.status_code == 302, ok.content[:2000]
+    report = IncidentReport.objects.get()
+    assert report.status == "completed" and report.damage_czk == 2_500_000
+    page = writer.get(url)
+    assert b'data-testid="report-amend"' in page.content
+
+
+def test_reports_due_page_shows_the_deadline_and_overdue(closed: Incident, client_for: Any, analyst: User, citizen: Any) -> None:
+    Incident.objects.filter(pk=closed.pk).update(rescue_ended_at=datetime(2026, 1, 1, 12, 0, tzinfo=UTC))
+    page = client_for(analyst).get("/operations/reports/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f'data-incident="{closed.pk}"' in html and "badge overdue" in html
+    assert "2026-01-15 23:59" not in html and "2026-01-16 00:00:00" in html
+    anonymous = citizen.get("/operations/reports/")
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
