@@ -31,21 +31,21 @@ def _reader(request: HttpRequest) -> Any:
     return user
 
 
-class RequirementOut(Schema):
+class IncidentReportRequirementOut(Schema):
     required: bool
     due_at: datetime | None
     completed_at: datetime | None
     overdue: bool
 
 
-class AmendmentOut(Schema):
+class IncidentReportAmendmentOut(Schema):
     at: datetime
     author: str
     reason: str
     changes: dict[str, Any]
 
 
-class ReportOut(Schema):
+class IncidentReportOut(Schema):
     incident_id: int
     stored: bool
     status: str
@@ -68,11 +68,11 @@ class ReportOut(Schema):
     completed_at: datetime | None
     completed_by: str
     can_edit: bool
-    requirement: RequirementOut
-    amendments: list[AmendmentOut]
+    requirement: IncidentReportRequirementOut
+    amendments: list[IncidentReportAmendmentOut]
 
 
-class ReportIn(Schema):
+class IncidentReportIn(Schema):
     """Fields to change (absent = unchanged); `version` guards against lost updates."""
 
     model_config = ConfigDict(extra="forbid")
@@ -95,13 +95,13 @@ class ReportIn(Schema):
     amendment_reason: str = Field("", max_length=4000)
 
 
-class CompleteIn(Schema):
+class IncidentReportCompleteIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     version: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
-class DueRowOut(Schema):
+class IncidentReportDueRowOut(Schema):
     incident_id: int
     title: str
     alarm_level: str
@@ -109,13 +109,13 @@ class DueRowOut(Schema):
     commander: str
     rescue_ended_at: datetime | None
     has_draft: bool
-    requirement: RequirementOut
+    requirement: IncidentReportRequirementOut
 
 
-class DueListOut(Schema):
+class IncidentReportsDueOut(Schema):
     count: int
     overdue: int
-    items: list[DueRowOut]
+    items: list[IncidentReportDueRowOut]
 
 
 def _requirement(req: reporting.ReportRequirement) -> dict[str, Any]:
@@ -151,7 +151,7 @@ def _report_data(user: Any, incident_id: int) -> dict[str, Any]:
 
 @router.get(
     "/incidents/reports/due",
-    response={200: DueListOut, **_ERRORS},
+    response={200: IncidentReportsDueOut, **_ERRORS},
     summary="Incident reports due (§16(2))",
 )
 def reports_due(request: HttpRequest, completed: bool = False) -> Any:
@@ -176,7 +176,7 @@ def reports_due(request: HttpRequest, completed: bool = False) -> Any:
 
 @router.get(
     "/incidents/{incident_id}/report",
-    response={200: ReportOut, **_ERRORS},
+    response={200: IncidentReportOut, **_ERRORS},
     summary="Incident report (§16(4))",
 )
 def get_report(request: HttpRequest, incident_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
@@ -187,12 +187,12 @@ def get_report(request: HttpRequest, incident_id: int = Path(..., ge=1, le=MAX_I
 
 @router.put(
     "/incidents/{incident_id}/report",
-    response={200: ReportOut, **_ERRORS},
+    response={200: IncidentReportOut, **_ERRORS},
     summary="Save the incident report draft, or amend a completed report",
 )
 def put_report(
     request: HttpRequest,
-    payload: ReportIn,
+    payload: IncidentReportIn,
     incident_id: int = Path(..., ge=1, le=MAX_ID),
 ) -> Any:
     """Change the given fields; a completed report changes only with an amendment_reason."""
@@ -208,12 +208,12 @@ def put_report(
 
 @router.post(
     "/incidents/{incident_id}/report/complete",
-    response={200: ReportOut, **_ERRORS},
+    response={200: IncidentReportOut, **_ERRORS},
     summary="Complete (lock) the incident report",
 )
 def complete_report(
     request: HttpRequest,
-    payload: CompleteIn | None = None,
+    payload: IncidentReportCompleteIn | None = None,
     incident_id: int = Path(..., ge=1, le=MAX_ID),
 ) -> Any:
     """Every §16(4) part must be filled; afterwards changes are amendments."""
