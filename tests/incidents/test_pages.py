@@ -456,3 +456,89 @@ def test_pages_render_in_every_language(ops: Client, make_incident: Any, languag
         resp = ops.get(url, HTTP_ACCEPT_LANGUAGE=language)
         assert resp.status_code == 200
         assert f'<html lang="{language}">' in _text(resp)
+
+
+# ---------------------------------------------------------------- events
+
+
+def _event_state(event_id: int) -> dict[str, Any]:
+    from straz.incidents.models import IncidentEvent
+
+    event = IncidentEvent.objects.get(pk=event_id)
+    return {
+        "event": (event.name, event.alarm_level),
+        "sites": sorted(event.incidents.values_list("pk", "priority")),
+        "declarations": AlarmDeclaration.objects.filter(event=event).count(),
+        "audit": AuditEntry.objects.count(),
+    }
+
+
+def test_event_groups_sites_sets_priorities_and_declares_its_level(
+    ops: Client, make_incident: Any, contacts: Any
+) -> None:
+    from straz.incidents.models import IncidentEvent
+
+    a = make_incident(title="Zaplavená obec A", persons_threatened=150, type="flood")
+    b = make_incident(title="Zaplavená obec B", persons_threatened=20, type="flood")
+    c = make_incident(title="Jinde")
+    new = ops.get(reverse("incidents:event-new") + f"?incident={a.pk}&incident={b.pk}")
+    assert new.status_code == 200 and "checked" in _text(new)
+    before = (IncidentEvent.objects.count(), AuditEntry.objects.count())
+    resp = ops.post(reverse("incidents:event-new"), {"name": "Povodeň", "incidents": [str(a.pk)]})
+    assert resp.status_code == 422  # one site is not an event for a territory
+    resp = ops.post(reverse("incidents:event-new"), {"name": "", "incidents": [str(a.pk), str(b.pk)]})
+    assert resp.status_code == 422
+    assert (IncidentEvent.objects.count(), AuditEntry.objects.count()) == before
+    resp = ops.post(
+        reverse("incidents:event-new"),
+        {"name": "Povodeň Berounka", "region_code": "CZ032", "incidents": [str(a.pk), str(b.pk)]},
+    )
+    assert resp.status_code == 302
+    event = IncidentEvent.objects.get(name="Povodeň Berounka")
+    url = reverse("incidents:event", args=[event.pk])
+    assert resp["Location"] == url
+    page = _text(ops.get(url))
+    assert page.count('data-testid="event-site"') == 2
+    assert 'data-testid="proposal-level" data-level="III"' in page
+
+    before = _event_state(event.pk)
+    resp = ops.post(url, {"action": "priorities", f"prio-{a.pk}": "x", f"prio-{b.pk}": "1"})
+    assert resp.status_code == 422
+    assert _event_state(event.pk) == before
+    resp = ops.post(url, {"action": "priorities", f"prio-{a.pk}": "2", f"prio-{b.pk}": "1"})
+    assert resp.status_code == 302
+    assert dict(event.incidents.values_list("pk", "priority")) == {a.pk: 2, b.pk: 1}
+    board = _text(ops.get(BOARD))
+    assert board.index(f'data-incident-id="{b.pk}"') < board.index(f'data-incident-id="{a.pk}"')
+
+    before = _event_state(event.pk)
+    resp = ops.post(url, {"action": "declare", "declare-level": "I"})
+    assert resp.status_code == 422
+    assert _event_state(event.pk) == before
+    resp = ops.post(url, {"action": "declare", "declare-level": "III"})
+    assert resp.status_code == 302
+    event.refresh_from_db()
+    assert event.alarm_level == "III"
+    page = _text(ops.get(url))
+    assert "§13 f)" in page  # the higher OPIS is notified of a territory's III
+
+    assert ops.post(url, {"action": "add", "add-incidents": [str(c.pk)]}).status_code == 302
+    assert event.incidents.count() == 3
+
+
+def test_readers_cannot_change_events(
+    ops: Client, analyst: User, client_for: Callable[[User], Client], make_incident: Any, dispatcher: User
+) -> None:
+    from straz.incidents import services
+
+    a, b = make_incident(), make_incident()
+    event = services.create_event(user=dispatcher, name="E", incident_ids=[a.pk, b.pk])
+    reader = client_for(analyst)
+    url = reverse("incidents:event", args=[event.pk])
+    page = reader.get(url)
+    assert page.status_code == 200 and 'data-testid="priorities-submit"' not in _text(page)
+    before = _event_state(event.pk)
+    assert reader.post(url, {"action": "priorities", f"prio-{a.pk}": "2", f"prio-{b.pk}": "1"}).status_code == 403
+    assert reader.post(url, {"action": "declare", "declare-level": "III"}).status_code == 403
+    assert reader.get(reverse("incidents:event-new")).status_code == 403
+    assert _event_state(event.pk) == before

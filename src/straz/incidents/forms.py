@@ -337,3 +337,42 @@ class StateForm(forms.Form):
 
     target = forms.ChoiceField(label=_("New state"), choices=IncidentState.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=4000)
+
+
+def _open_incident_choices(*, free_only: bool) -> list[tuple[int, str]]:
+    from straz.incidents.models import OPEN_STATES, Incident
+
+    qs = Incident.objects.filter(state__in=OPEN_STATES).only("pk", "title", "alarm_level")
+    if free_only:
+        qs = qs.filter(event__isnull=True)
+    return [(i.pk, f"#{i.pk} {i.title}" + (f" · {i.alarm_level}" if i.alarm_level else "")) for i in qs.order_by("-pk")[:500]]
+
+
+class EventForm(forms.Form):
+    """§20(3): a territory with more than one site becomes one event."""
+
+    name = forms.CharField(label=_("Name of the event"), max_length=200)
+    region_code = forms.CharField(label=_("Region code"), required=False, max_length=20)
+    orp_code = forms.CharField(label=_("ORP code"), required=False, max_length=20)
+    incidents = forms.TypedMultipleChoiceField(
+        label=_("Sites (open incidents not yet in an event)"),
+        coerce=int,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["incidents"].choices = _open_incident_choices(free_only=True)
+
+
+class AddSitesForm(forms.Form):
+    """More sites for an existing event."""
+
+    incidents = forms.TypedMultipleChoiceField(
+        label=_("Add sites"), coerce=int, choices=(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["incidents"].choices = _open_incident_choices(free_only=True)

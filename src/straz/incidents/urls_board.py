@@ -11,4 +11,6 @@ urlpatterns: list[URLPattern] = [
     path("incidents/proposal/", views.proposal_preview, name="proposal-preview"),
     path("incidents/<int:incident_id>/", views.incident_page, name="incident"),
     path("incidents/<int:incident_id>/timeline/", views.incident_timeline, name="incident-timeline"),
+    path("events/new/", views.event_new, name="event-new"),
+    path("events/<int:event_id>/", views.event_page, name="event"),
 ]

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -23,11 +24,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from straz.incidents import selectors, services
 from straz.incidents.forms import (
+    AddSitesForm,
     AssignCommanderForm,
     CallComponentForm,
     CheckInForm,
     CheckOutForm,
     DeclareForm,
+    EventForm,
     FactsForm,
     HandoverForm,
     IncidentForm,
@@ -46,12 +49,14 @@ from straz.incidents.models import (
     AlarmLevelValue,
     CommandStart,
     Incident,
+    IncidentEvent,
     IncidentState,
     SiteFeatureKind,
     SiteMessageLetter,
+    TimelineEntry,
     TimelineKind,
 )
-from straz.reports.errors import ReportError
+from straz.reports.errors import ReportError, ValidationFailed
 
 # Alarm-level colours of the board and the maps (I → special: green, amber, orange, red).
 LEVEL_COLORS = {"I": "#2f7d32", "II": "#a87700", "III": "#d9480f", "special": "#a1001c", "": "#5b6570"}
@@ -684,3 +689,146 @@ def incident_timeline(request: HttpRequest, incident_id: int) -> HttpResponse:
         {"timeline": _timeline_rows(incident.pk), "incident": incident},
     )
 
+
+
+# ---------------------------------------------------------------- events (§20(3), §7 b)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_new(request: HttpRequest) -> HttpResponse:
+    """Group open incidents of one territory into an event (§20(3))."""
+    _require_viewer(request)
+    if not services.can_run_incidents(request.user):
+        raise PermissionDenied(_("Only the operations centre (dispatcher) or an administrator can do this."))
+    status = 200
+    if request.method == "POST":
+        form = EventForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                event = services.create_event(
+                    user=request.user,  # type: ignore[arg-type]
+                    name=d["name"],
+                    incident_ids=d["incidents"],
+                    region_code=d.get("region_code") or "",
+                    orp_code=d.get("orp_code") or "",
+                )
+            except ReportError as exc:
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, _("The event “%(name)s” groups %(count)s sites.") % {
+                    "name": event.name, "count": len(d["incidents"])})
+                return redirect("incidents:event", event_id=event.pk)
+        else:
+            messages.error(request, _("The form has errors; nothing was saved."))
+            status = 422
+    else:
+        form = EventForm(initial={"incidents": request.GET.getlist("incident")})
+    return render(request, "incidents/event_new.html", {"nav": "operations", "form": form}, status=status)
+
+
+def _priority_order(request: HttpRequest, sites: list[Incident]) -> list[int]:
+    ranked: list[tuple[int, int, int]] = []
+    for site in sites:
+        raw = request.POST.get(f"prio-{site.pk}", "").strip()
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationFailed(
+                _("The priority of incident #%(id)s must be a whole number from 1.") % {"id": site.pk}
+            )
+        ranked.append((int(raw), site.priority or 10**6, site.pk))
+    return [pk for _rank, _old, pk in sorted(ranked)]
+
+
+def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, Any]) -> dict[str, Any]:
+    from straz.warnings.models import OutboxMessage
+
+    language = get_language()
+    sites = list(
+        event.incidents.select_related("type", "current_command").order_by(
+            F("priority").asc(nulls_last=True), "pk"
+        )
+    )
+    proposal = services.propose_for_event(event)
+    state_labels = dict(IncidentState.choices)
+    kinds = dict(TimelineKind.choices)
+    return {
+        "nav": "operations",
+        "event": event,
+        "sites": [
+            {
+                "incident": s,
+                "type": s.type.name_in(language),
+                "state_label": state_labels.get(s.state, s.state),
+                "open": s.state != IncidentState.CLOSED,
+                "commander": s.current_command.commander_name if s.current_command else "",
+            }
+            for s in sites
+        ],
+        "proposal": proposal,
+        "level_label": _level_label(event.alarm_level),
+        "declarations": list(event.declarations.order_by("declared_at", "pk")),
+        "timeline": [
+            {"at": e.at, "kind_label": kinds.get(e.kind, e.kind), "text": e.text, "author": e.author_label}
+            for e in TimelineEntry.objects.filter(event=event, incident__isnull=True).order_by("-at", "-id")[:200]
+        ],
+        "notifications": list(
+            OutboxMessage.objects.filter(source_type="event", source_id=str(event.pk)).order_by("created_at", "pk")
+        ),
+        "can_write": services.can_run_incidents(request.user),
+        "declare_form": bound.get("declare")
+        or DeclareForm(initial={"level": proposal.level}, prefix="declare"),
+        "add_form": bound.get("add") or AddSitesForm(prefix="add"),
+        "level_colors": LEVEL_COLORS,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_page(request: HttpRequest, event_id: int) -> HttpResponse:
+    """An event for a territory: its sites in order of priority (§7 b) and its own level (§20(3))."""
+    _require_viewer(request)
+    event = get_object_or_404(IncidentEvent, pk=event_id)
+    bound: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        user: Any = request.user
+        try:
+            if action == "declare":
+                form: Any = DeclareForm(request.POST, prefix="declare")
+                bound["declare"] = form
+                if not form.is_valid():
+                    raise ValidationFailed(_("The form has errors; nothing was changed."))
+                decl = services.declare_alarm_level(
+                    user=user, event_id=event.pk, level=form.cleaned_data["level"],
+                    written_reason=form.cleaned_data.get("written_reason") or "",
+                )
+                text = _("Alarm level %(level)s was declared.") % {"level": _level_label(decl.level)}
+            elif action == "add":
+                form = AddSitesForm(request.POST, prefix="add")
+                bound["add"] = form
+                if not form.is_valid():
+                    raise ValidationFailed(_("The form has errors; nothing was changed."))
+                services.group_into_event(user=user, event_id=event.pk, incident_ids=form.cleaned_data["incidents"])
+                text = _("The sites were added to the event.")
+            elif action == "priorities":
+                if not services.can_run_incidents(user):
+                    raise PermissionDenied(_("Only the operations centre (dispatcher) or an administrator can do this."))
+                order = _priority_order(request, list(event.incidents.all()))
+                services.set_site_priorities(user=user, event_id=event.pk, order=order)
+                text = _("Priorities between the sites were set.")
+            else:
+                messages.error(request, _("Unknown action."))
+                status = 400
+                text = ""
+        except ReportError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            if status == 200:
+                messages.success(request, text)
+                return redirect("incidents:event", event_id=event.pk)
+        event = get_object_or_404(IncidentEvent, pk=event_id)
+    return render(request, "incidents/event.html", _event_context(request, event, bound), status=status)
