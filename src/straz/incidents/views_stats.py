@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.validators import RegexValidator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
@@ -160,7 +161,12 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
     result = stats.compute_statistics(form.to_filter())
     query = urlencode(result.filters.as_query())
     tables = [
-        {"slug": t, "title": stats.table_title(t), "rows": _with_bars(result.tables[t])}
+        {
+            "slug": t,
+            "title": stats.table_title(t),
+            "rows": _with_bars(result.tables[t]),
+            "csv_url": reverse(f"incidents:statistics-csv-{t}"),
+        }
         for t in stats.TABLES
     ]
     context = {
@@ -169,6 +175,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         "summary": result.summary,
         "tables": tables,
         "query": query,
+        "incidents_csv_url": reverse("incidents:statistics-csv-incidents"),
         "level_keys": stats.LEVEL_KEYS,
         "level_labels": [stats.level_label(k) for k in stats.LEVEL_KEYS],
         "nav": "operations",
