@@ -258,8 +258,8 @@ def forces_and_means_summary(incident: Incident) -> str:
             parts.append(d.unit_name)
         line = " – ".join(str(p) for p in parts)
         details = [
-            _("%(n)s people") % {"n": d.people},
-            _("%(n)s vehicles") % {"n": d.vehicles},
+            _("people: %(n)s") % {"n": d.people},
+            _("vehicles: %(n)s") % {"n": d.vehicles},
         ]
         equipment = ", ".join(str(e) for e in (d.equipment or []) if str(e).strip())
         if equipment:
