@@ -100,6 +100,15 @@ def test_overdue_only_after_the_deadline_and_only_while_not_completed() -> None:
     assert not not_required.required and not_required.due_at is None and not not_required.overdue
 
 
+def test_days_to_the_deadline_count_local_calendar_days(settings: Any) -> None:
+    settings.TIME_ZONE = "Europe/Prague"
+    due = reporting.report_due_at(datetime(2026, 11, 22, 10, 0, tzinfo=UTC), PRAGUE)  # last day 6 Dec
+    assert reporting.deadline_text(due) == "2026-12-06 23:59:59"
+    assert reporting.days_to_deadline(due, datetime(2026, 11, 22, 10, 0, tzinfo=UTC)) == 14
+    assert reporting.days_to_deadline(due, datetime(2026, 12, 6, 22, 59, tzinfo=UTC)) == 0
+    assert reporting.days_to_deadline(due, datetime(2026, 12, 6, 23, 0, tzinfo=UTC)) == -1
+
+
 def test_required_when_iii_was_ever_declared_even_if_lowered(dispatcher: User, make_incident: Any) -> None:
     incident = make_incident()
     assert not reporting.report_requirement(incident).required
@@ -363,10 +372,11 @@ def test_report_page_edits_the_draft_and_refuses_bad_input(closed: Incident, cli
 
 def test_reports_due_page_shows_the_deadline_and_overdue(closed: Incident, client_for: Any, analyst: User, citizen: Any) -> None:
     Incident.objects.filter(pk=closed.pk).update(rescue_ended_at=datetime(2026, 1, 1, 12, 0, tzinfo=UTC))
-    page = client_for(analyst).get("/operations/reports/")
+    page = client_for(analyst).get("/operations/reports/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
     html = page.content.decode()
     assert f'data-incident="{closed.pk}"' in html and "badge overdue" in html
-    assert "2026-01-15 23:59" not in html and "2026-01-16 00:00:00" in html
+    assert "2026-01-15 23:59:59" in html  # the last day is 15 January (1 + 14), to its end
+    assert "overdue, days late:" in html
     anonymous = citizen.get("/operations/reports/")
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]

@@ -479,6 +479,17 @@ def get_incident(incident_id: int) -> Incident:
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
+def deadline_text(due_at: datetime | None) -> str:
+    """The deadline as people read it: the last second of the last day (e.g. 2026-12-06 23:59:59)."""
+    return local_time(due_at - timedelta(seconds=1)) if due_at is not None else ""
+
+
+def days_to_deadline(due_at: datetime, now: datetime) -> int:
+    """Whole local calendar days from today to the last day (0 on the last day, negative after)."""
+    last_day = timezone.localtime(due_at - timedelta(seconds=1)).date()
+    return (last_day - timezone.localtime(now).date()).days
+
+
 def local_time(value: datetime | None) -> str:
     """A stored UTC time as the document prints it, in the site's zone (e.g. 2026-11-22 03:14:05)."""
     if value is None:
@@ -694,7 +705,7 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
         incident=incident,
         report=report,
         requirement=requirement,
-        due_at=local_time(requirement.due_at),
+        due_at=deadline_text(requirement.due_at),
         completed_at=local_time(report.completed_at),
         rescue_started_at=local_time(incident.rescue_started_at),
         rescue_ended_at=local_time(incident.rescue_ended_at),

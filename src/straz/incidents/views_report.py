@@ -3,7 +3,6 @@ the list of reports due (§16(2))."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from django import forms
@@ -166,18 +165,19 @@ def reports_due_page(request: HttpRequest) -> HttpResponse:
     for row in reporting.reports_due(now=now, include_completed=show_completed):
         req = row.requirement
         command = row.incident.current_command
-        seconds = (req.due_at - now).total_seconds() if req.due_at else 0.0
+        days = reporting.days_to_deadline(req.due_at, now) if req.due_at else 0
         rows.append(
             {
                 "incident": row.incident,
                 "commander": command.commander_name if command else "",
                 "ended": reporting.local_time(row.incident.rescue_ended_at),
-                "due": reporting.local_time(req.due_at),
+                "due": reporting.deadline_text(req.due_at),
                 "overdue": req.overdue,
                 "completed": reporting.local_time(req.completed_at),
                 "has_draft": row.has_draft,
-                "days_left": max(0, math.ceil(seconds / 86400)),
-                "days_late": max(1, math.ceil(-seconds / 86400)) if req.overdue else 0,
+                "days_left": max(0, days),
+                # Overdue from the first second after the last day: late by at least one day.
+                "days_late": max(1, -days) if req.overdue else 0,
             }
         )
     return render(
