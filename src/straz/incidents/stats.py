@@ -123,13 +123,15 @@ class IncidentRecord:
     municipality: tuple[str, str] | None  # (code, name)
     city_district: tuple[str, str] | None
     consequences: Consequences | None
+    month: str  # YYYY-MM of the start, local time
+    rescue_minutes: int | None  # closed incidents with both times; whole minutes
 
-    @property
-    def rescue_minutes(self) -> int | None:
-        """Length of the rescue work in whole minutes (closed incidents with both times)."""
-        if self.state != IncidentState.CLOSED or self.end is None:
-            return None
-        return max(0, int((self.end - self.start).total_seconds() // 60))
+
+def rescue_minutes(state: str, start: datetime, end: datetime | None) -> int | None:
+    """Length of the rescue work in whole minutes (closed incidents with both times)."""
+    if state != IncidentState.CLOSED or end is None:
+        return None
+    return max(0, int((end - start).total_seconds() // 60))
 
 
 def hours_minutes(minutes: int) -> str:
@@ -391,6 +393,8 @@ def incident_records(filters: IncidentStatisticsFilter) -> list[IncidentRecord]:
                 municipality=municipalities[i],
                 city_district=city_districts[i],
                 consequences=consequences.get(pk),
+                month=month_key(start),
+                rescue_minutes=rescue_minutes(state, start, end),
             )
         )
     records = [r for r in records if _matches_late(r, filters)]
@@ -481,22 +485,23 @@ def compute_statistics(filters: IncidentStatisticsFilter) -> IncidentStatistics:
     last = filters.date_to or (timezone.localtime(records[-1].start).date() if records else None)
     if first is not None and last is not None and first <= last:
         months = [(k, k) for k in month_range(first, last)]
+    # Labels translated once, not once per incident.
     not_given = _("Not given")
-
-    def area_key(value: tuple[str, str] | None, outside: str) -> tuple[str, str]:
-        return value if value is not None else ("", outside)
+    levels = {k: level_label(k) for k in LEVEL_KEYS}
+    no_municipality = ("", _("Outside every known municipality"))
+    no_city_district = ("", _("Not in a city district"))
 
     tables = {
         "types": _group(
             records, lambda r: (r.type_code, r.type_label), preset=type_preset, sort=False
         ),
         "levels": _group(
-            records, lambda r: (r.level, level_label(r.level)), preset=level_preset, sort=False
+            records, lambda r: (r.level, levels[r.level]), preset=level_preset, sort=False
         ),
         "months": sorted(
             _group(
                 records,
-                lambda r: (month_key(r.start), month_key(r.start)),
+                lambda r: (r.month, r.month),
                 preset=months,
                 sort=False,
             ),
@@ -504,12 +509,8 @@ def compute_statistics(filters: IncidentStatisticsFilter) -> IncidentStatistics:
         ),
         "regions": _group(records, lambda r: (r.region, r.region or not_given)),
         "orps": _group(records, lambda r: (r.orp, r.orp or not_given)),
-        "municipalities": _group(
-            records, lambda r: area_key(r.municipality, _("Outside every known municipality"))
-        ),
-        "city-districts": _group(
-            records, lambda r: area_key(r.city_district, _("Not in a city district"))
-        ),
+        "municipalities": _group(records, lambda r: r.municipality or no_municipality),
+        "city-districts": _group(records, lambda r: r.city_district or no_city_district),
     }
     return IncidentStatistics(
         filters=filters,
