@@ -15,6 +15,11 @@ from pydantic import ConfigDict
 
 from straz.accounts.auth import staff_auth
 from straz.incidents import selectors, services
+
+# The facts' value lists are the preview endpoint's (one list, one OpenAPI enum).
+from straz.incidents.api_alarm import ComponentsValue, LevelValue
+from straz.incidents.api_alarm import CoordinationValue as SiteCoordinationValue
+from straz.incidents.api_alarm import ThreatenedItem as ThreatenedValue
 from straz.incidents.models import (
     OPEN_STATES,
     AlarmDeclaration,
@@ -36,28 +41,8 @@ MAX_ID = 2**63 - 1
 TEXT_MAX = services.TEXT_MAX_CHARS
 NAME_MAX = services.NAME_MAX_CHARS
 
-LevelValue = Literal["I", "II", "III", "special"]
 StateValue = Literal["reported", "in_progress", "liquidation", "closed"]
 CoordinationLevelValue = Literal["tactical", "operational", "strategic"]
-ComponentsValue = Literal[
-    "basic_uncoordinated", "basic_and_other_from_region", "other_regions", "national_or_foreign_help"
-]
-SiteCoordinationValue = Literal["none", "continuous", "staff_and_sectors", "strategic"]
-ThreatenedValue = Literal[
-    "single_object",
-    "single_vehicle",
-    "mass_transport_vehicle",
-    "valuable_animal_breeding",
-    "part_of_municipality",
-    "company_site_part",
-    "railway_train_set",
-    "several_livestock_farms",
-    "river_basin",
-    "product_pipeline",
-    "mass_road_accident",
-    "air_accident",
-    "whole_municipality",
-]
 ComponentKindValue = Literal[
     "hzs", "jpo", "pcr", "zzs", "municipal_police", "army", "utilities", "ngo", "other"
 ]
@@ -89,11 +74,25 @@ def _id(name: str = "id") -> Any:
     return Path(..., ge=1, le=MAX_ID)
 
 
+def _actor(request: HttpRequest) -> Any:
+    """The authenticated staff user (staff_auth put it on the request)."""
+    return request.auth  # type: ignore[attr-defined]
+
+
 def _reader(request: HttpRequest) -> Any:
-    user = request.auth  # type: ignore[attr-defined]
+    user = _actor(request)
     if not selectors.can_view_incidents(user):
         raise Forbidden(_("You are not allowed to do this."))
     return user
+
+
+def _created(data: Any) -> HttpStatus:
+    return HttpStatus(201, data)
+
+
+def _readable_incident(request: HttpRequest, incident_id: int) -> Incident:
+    _reader(request)
+    return _incident(incident_id)
 
 
 def _incident(incident_id: int) -> Incident:
@@ -281,6 +280,10 @@ def _feature(f: SiteFeature) -> dict[str, Any]:
     }
 
 
+def _event_ref(e: IncidentEvent | None) -> dict[str, Any] | None:
+    return {"id": e.pk, "name": e.name, "alarm_level": e.alarm_level} if e else None
+
+
 def _incident_data(i: Incident) -> dict[str, Any]:
     facts = i.facts_dict()
     return {
@@ -301,9 +304,7 @@ def _incident_data(i: Incident) -> dict[str, Any]:
         "rescue_ended_at": i.rescue_ended_at,
         "region_code": i.region_code,
         "orp_code": i.orp_code,
-        "event": {"id": i.event.pk, "name": i.event.name, "alarm_level": i.event.alarm_level}
-        if i.event
-        else None,
+        "event": _event_ref(i.event),
         "priority": i.priority,
         "commander": _command(i.current_command),
         "created_at": i.created_at,
@@ -357,12 +358,8 @@ class IncidentCreateIn(Schema):
 def create_incident(request: HttpRequest, payload: IncidentCreateIn) -> Any:
     """A new incident in state "reported"."""
     data = payload.model_dump()
-    incident = services.create_incident(
-        user=request.auth,  # type: ignore[attr-defined]
-        type_code=data.pop("type"),
-        **data,
-    )
-    return HttpStatus(201, _detail(incident.pk))
+    incident = services.create_incident(user=_actor(request), type_code=data.pop("type"), **data)
+    return _created(_detail(incident.pk))
 
 
 @router.get("/incidents", response={200: IncidentListOut, **_ERRORS}, summary="Incidents")
@@ -423,9 +420,7 @@ def board(request: HttpRequest) -> Any:
                 "lat": i.lat,
                 "lon": i.lon,
                 "commander": i.current_command.commander_name if i.current_command else "",
-                "event": {"id": i.event.pk, "name": i.event.name, "alarm_level": i.event.alarm_level}
-                if i.event
-                else None,
+                "event": _event_ref(i.event),
                 "priority": i.priority,
                 "components_called": i.components_called,  # type: ignore[attr-defined]
                 "components_on_site": i.components_on_site,  # type: ignore[attr-defined]
@@ -466,9 +461,7 @@ class IncidentFactsIn(Schema):
 )
 def update_facts(request: HttpRequest, payload: IncidentFactsIn, incident_id: int = _id()) -> Any:
     """Replace the facts the alarm-level proposal reads."""
-    services.update_incident_facts(
-        user=request.auth, incident_id=incident_id, **payload.model_dump()  # type: ignore[attr-defined]
-    )
+    services.update_incident_facts(user=_actor(request), incident_id=incident_id, **payload.model_dump())
     return _detail(incident_id)
 
 
@@ -487,10 +480,7 @@ class IncidentStateIn(Schema):
 def change_state(request: HttpRequest, payload: IncidentStateIn, incident_id: int = _id()) -> Any:
     """reported → in_progress → liquidation → closed; closing records the end of rescue work."""
     services.change_state(
-        user=request.auth,  # type: ignore[attr-defined]
-        incident_id=incident_id,
-        target=payload.state,
-        note=payload.note,
+        user=_actor(request), incident_id=incident_id, target=payload.state, note=payload.note
     )
     return _detail(incident_id)
 
@@ -517,8 +507,7 @@ class IncidentProposalOut(Schema):
 )
 def incident_proposal(request: HttpRequest, incident_id: int = _id()) -> Any:
     """What the rule proposes from the incident's current facts, with citations (no side effects)."""
-    _reader(request)
-    incident = _incident(incident_id)
+    incident = _readable_incident(request, incident_id)
     p = services.propose_for_incident(incident)
     return {"level": p.level, "reasons": p.reasons, "declared_level": incident.alarm_level}
 
@@ -530,6 +519,12 @@ class IncidentDeclareIn(Schema):
     reason: str = Field("", max_length=TEXT_MAX, description="required when lower than proposed")
 
 
+def _declare(request: HttpRequest, payload: IncidentDeclareIn, **subject: int) -> AlarmDeclaration:
+    return services.declare_alarm_level(
+        user=_actor(request), level=payload.level, written_reason=payload.reason, **subject
+    )
+
+
 @router.post(
     "/incidents/{int:incident_id}/declarations",
     response={201: IncidentDeclarationOut, **_ERRORS},
@@ -537,13 +532,7 @@ class IncidentDeclareIn(Schema):
 )
 def declare_level(request: HttpRequest, payload: IncidentDeclareIn, incident_id: int = _id()) -> Any:
     """Declare a level (§20); lower than proposed needs a written reason; III/special notify (§23, §24)."""
-    d = services.declare_alarm_level(
-        user=request.auth,  # type: ignore[attr-defined]
-        incident_id=incident_id,
-        level=payload.level,
-        written_reason=payload.reason,
-    )
-    return HttpStatus(201, _declaration(d))
+    return _created(_declaration(_declare(request, payload, incident_id=incident_id)))
 
 
 # ---------------------------------------------------------------- command
@@ -566,14 +555,14 @@ class IncidentCommanderIn(Schema):
 def assign_commander(request: HttpRequest, payload: IncidentCommanderIn, incident_id: int = _id()) -> Any:
     """The first commander at the site (§3(2))."""
     c = services.assign_commander(
-        user=request.auth,  # type: ignore[attr-defined]
+        user=_actor(request),
         incident_id=incident_id,
         commander_name=payload.commander_name,
         commander_user_id=payload.commander_user,
         component=payload.component or "",
         successor_name=payload.successor_name,
     )
-    return HttpStatus(201, _command(c))
+    return _created(_command(c))
 
 
 class IncidentSuccessorIn(Schema):
@@ -589,12 +578,11 @@ class IncidentSuccessorIn(Schema):
 )
 def name_successor(request: HttpRequest, payload: IncidentSuccessorIn, incident_id: int = _id()) -> Any:
     """§3(3) e): the successor named in advance."""
-    c = services.name_successor(
-        user=request.auth,  # type: ignore[attr-defined]
-        incident_id=incident_id,
-        successor_name=payload.successor_name,
+    return _command(
+        services.name_successor(
+            user=_actor(request), incident_id=incident_id, successor_name=payload.successor_name
+        )
     )
-    return _command(c)
 
 
 class IncidentHandoverIn(Schema):
@@ -617,19 +605,15 @@ class IncidentHandoverIn(Schema):
 )
 def hand_over(request: HttpRequest, payload: IncidentHandoverIn, incident_id: int = _id()) -> Any:
     """Briefing (situation, aim, priorities), takeover declaration; time and name recorded."""
+    data = payload.model_dump()
     c = services.hand_over_command(
-        user=request.auth,  # type: ignore[attr-defined]
+        user=_actor(request),
         incident_id=incident_id,
-        new_commander_name=payload.new_commander_name,
-        new_commander_user_id=payload.new_commander_user,
-        component=payload.component or "",
-        situation=payload.situation,
-        aim=payload.aim,
-        priorities=payload.priorities,
-        successor_name=payload.successor_name,
-        declaration=payload.declaration,
+        new_commander_user_id=data.pop("new_commander_user"),
+        component=data.pop("component") or "",
+        **data,
     )
-    return HttpStatus(201, _command(c))
+    return _created(_command(c))
 
 
 class IncidentTakeoverOptionOut(Schema):
@@ -647,8 +631,7 @@ class IncidentTakeoverOptionOut(Schema):
 )
 def takeover_options(request: HttpRequest, incident_id: int = _id()) -> Any:
     """The §3(6) candidates in order; the first one is the proposal."""
-    _reader(request)
-    incident = _incident(incident_id)
+    incident = _readable_incident(request, incident_id)
     return [o.__dict__ for o in services.takeover_options(incident)]
 
 
@@ -672,11 +655,9 @@ class IncidentTakeoverIn(Schema):
 def take_over(request: HttpRequest, payload: IncidentTakeoverIn, incident_id: int = _id()) -> Any:
     """a) the successor, b) the prevailing component's leader, c) the authority's representative."""
     c = services.take_over_command_when_commander_drops_out(
-        user=request.auth,  # type: ignore[attr-defined]
-        incident_id=incident_id,
-        **payload.model_dump(),
+        user=_actor(request), incident_id=incident_id, **payload.model_dump()
     )
-    return HttpStatus(201, _command(c))
+    return _created(_command(c))
 
 
 # ---------------------------------------------------------------- components
@@ -700,10 +681,8 @@ def call_component(
     request: HttpRequest, payload: IncidentCallComponentIn, incident_id: int = _id()
 ) -> Any:
     """A component called to the site (shown as en route until it checks in)."""
-    d = services.call_component(
-        user=request.auth, incident_id=incident_id, **payload.model_dump()  # type: ignore[attr-defined]
-    )
-    return HttpStatus(201, _deployment(d))
+    d = services.call_component(user=_actor(request), incident_id=incident_id, **payload.model_dump())
+    return _created(_deployment(d))
 
 
 class IncidentCheckInIn(Schema):
@@ -725,10 +704,8 @@ class IncidentCheckInIn(Schema):
 )
 def check_in(request: HttpRequest, payload: IncidentCheckInIn, incident_id: int = _id()) -> Any:
     """Arrival with leader and forces and means."""
-    d = services.check_in_component(
-        user=request.auth, incident_id=incident_id, **payload.model_dump()  # type: ignore[attr-defined]
-    )
-    return HttpStatus(201, _deployment(d))
+    d = services.check_in_component(user=_actor(request), incident_id=incident_id, **payload.model_dump())
+    return _created(_deployment(d))
 
 
 @router.post(
@@ -739,9 +716,7 @@ def check_in(request: HttpRequest, payload: IncidentCheckInIn, incident_id: int 
 def check_out(request: HttpRequest, incident_id: int = _id(), deployment_id: int = _id()) -> Any:
     """Departure (§6 h)."""
     d = services.check_out_component(
-        user=request.auth,  # type: ignore[attr-defined]
-        incident_id=incident_id,
-        deployment_id=deployment_id,
+        user=_actor(request), incident_id=incident_id, deployment_id=deployment_id
     )
     return _deployment(d)
 
@@ -767,15 +742,11 @@ def add_site_feature(
     request: HttpRequest, payload: IncidentSiteFeatureIn, incident_id: int = _id()
 ) -> Any:
     """Zones are polygons, posts are points; sections must lie within their sector."""
+    data = payload.model_dump()
     f = services.add_site_feature(
-        user=request.auth,  # type: ignore[attr-defined]
-        incident_id=incident_id,
-        kind=payload.kind,
-        geometry=payload.geometry,
-        name=payload.name,
-        parent_id=payload.parent,
+        user=_actor(request), incident_id=incident_id, parent_id=data.pop("parent"), **data
     )
-    return HttpStatus(201, _feature(f))
+    return _created(_feature(f))
 
 
 class IncidentSiteFeatureCollectionOut(Schema):
@@ -790,8 +761,7 @@ class IncidentSiteFeatureCollectionOut(Schema):
 )
 def site_features(request: HttpRequest, incident_id: int = _id()) -> Any:
     """Zones and posts of the site as a GeoJSON FeatureCollection."""
-    _reader(request)
-    incident = _incident(incident_id)
+    incident = _readable_incident(request, incident_id)
     return {
         "type": "FeatureCollection",
         "features": [
@@ -852,13 +822,8 @@ class IncidentMessageIn(Schema):
 )
 def post_message(request: HttpRequest, payload: IncidentMessageIn, incident_id: int = _id()) -> Any:
     """A typed message from the site to the OPIS."""
-    e = services.post_site_message(
-        user=request.auth,  # type: ignore[attr-defined]
-        incident_id=incident_id,
-        letter=payload.letter,
-        text=payload.text,
-    )
-    return HttpStatus(201, _entry(e))
+    e = services.post_site_message(user=_actor(request), incident_id=incident_id, **payload.model_dump())
+    return _created(_entry(e))
 
 
 class IncidentLogIn(Schema):
@@ -874,10 +839,8 @@ class IncidentLogIn(Schema):
 )
 def add_log(request: HttpRequest, payload: IncidentLogIn, incident_id: int = _id()) -> Any:
     """A line in the incident's log."""
-    e = services.add_log_entry(
-        user=request.auth, incident_id=incident_id, text=payload.text  # type: ignore[attr-defined]
-    )
-    return HttpStatus(201, _entry(e))
+    e = services.add_log_entry(user=_actor(request), incident_id=incident_id, text=payload.text)
+    return _created(_entry(e))
 
 
 class IncidentTimelineOut(Schema):
@@ -897,8 +860,7 @@ def timeline(
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> Any:
     """Everything recorded about the incident, oldest first."""
-    _reader(request)
-    _incident(incident_id)
+    _readable_incident(request, incident_id)
     qs = selectors.incident_timeline(incident_id)
     return {"count": qs.count(), "items": [_entry(e) for e in qs[offset : offset + limit]]}
 
@@ -925,8 +887,7 @@ class IncidentNotificationOut(Schema):
 )
 def notifications(request: HttpRequest, incident_id: int = _id()) -> Any:
     """Outbox rows caused by the incident's (or its event's) declarations, with their rule and state."""
-    _reader(request)
-    incident = _incident(incident_id)
+    incident = _readable_incident(request, incident_id)
     return [
         {
             "message_id": str(m.message_id),
@@ -1007,14 +968,9 @@ def _ids(values: list[int]) -> list[int]:
 @router.post("/incidents/events", response={201: IncidentEventOut, **_ERRORS}, summary="Group incidents into an event")
 def create_event(request: HttpRequest, payload: IncidentEventIn) -> Any:
     """An event for a territory with more than one site (§20(3))."""
-    e = services.create_event(
-        user=request.auth,  # type: ignore[attr-defined]
-        name=payload.name,
-        incident_ids=_ids(payload.incidents),
-        region_code=payload.region_code,
-        orp_code=payload.orp_code,
-    )
-    return HttpStatus(201, _event(e.pk))
+    data = payload.model_dump()
+    e = services.create_event(user=_actor(request), incident_ids=_ids(data.pop("incidents")), **data)
+    return _created(_event(e.pk))
 
 
 class IncidentEventListOut(Schema):
@@ -1055,9 +1011,7 @@ class IncidentEventAddIn(Schema):
 )
 def add_to_event(request: HttpRequest, payload: IncidentEventAddIn, event_id: int = _id()) -> Any:
     """Add sites to the event; each gets the next priority."""
-    services.group_into_event(
-        user=request.auth, event_id=event_id, incident_ids=_ids(payload.incidents)  # type: ignore[attr-defined]
-    )
+    services.group_into_event(user=_actor(request), event_id=event_id, incident_ids=_ids(payload.incidents))
     return _event(event_id)
 
 
@@ -1074,9 +1028,7 @@ class IncidentPrioritiesIn(Schema):
 )
 def set_priorities(request: HttpRequest, payload: IncidentPrioritiesIn, event_id: int = _id()) -> Any:
     """Every site of the event, first = highest priority."""
-    services.set_site_priorities(
-        user=request.auth, event_id=event_id, order=payload.order  # type: ignore[attr-defined]
-    )
+    services.set_site_priorities(user=_actor(request), event_id=event_id, order=payload.order)
     return _event(event_id)
 
 
@@ -1087,13 +1039,7 @@ def set_priorities(request: HttpRequest, payload: IncidentPrioritiesIn, event_id
 )
 def declare_event_level(request: HttpRequest, payload: IncidentDeclareIn, event_id: int = _id()) -> Any:
     """The OPIS declares a level for the territory; III/special also go to the higher OPIS (§13 f)."""
-    d = services.declare_alarm_level(
-        user=request.auth,  # type: ignore[attr-defined]
-        event_id=event_id,
-        level=payload.level,
-        written_reason=payload.reason,
-    )
-    return HttpStatus(201, _declaration(d))
+    return _created(_declaration(_declare(request, payload, event_id=event_id)))
 
 
 # ---------------------------------------------------------------- calls (§12)
@@ -1144,24 +1090,15 @@ def _call(c: CallRecord) -> dict[str, Any]:
 
 def _call_reader(request: HttpRequest) -> None:
     # Call records carry the caller's number: only those who handle calls read them.
-    if not services.can_run_incidents(request.auth):  # type: ignore[attr-defined]
-        raise Forbidden(_("Only the operations centre (dispatcher) or an administrator can do this."))
+    services.require_operations_centre(_actor(request))
 
 
 @router.post("/incidents/calls", response={201: IncidentCallOut, **_ERRORS}, summary="Record an emergency call")
 def record_call(request: HttpRequest, payload: IncidentCallIn) -> Any:
     """An emergency call received by a centre (§12)."""
     data = payload.model_dump()
-    c = services.record_call(
-        user=request.auth,  # type: ignore[attr-defined]
-        received_by_centre=data["received_by_centre"],
-        summary=data["summary"],
-        caller_phone=data["caller_phone"],
-        lat=data["lat"],
-        lon=data["lon"],
-        incident_id=data["incident"],
-    )
-    return HttpStatus(201, _call(c))
+    c = services.record_call(user=_actor(request), incident_id=data.pop("incident"), **data)
+    return _created(_call(c))
 
 
 class IncidentCallListOut(Schema):
@@ -1196,9 +1133,6 @@ class IncidentForwardIn(Schema):
 def forward_call(request: HttpRequest, payload: IncidentForwardIn, call_id: int = _id()) -> Any:
     """Forward the call data to the competent centre and, when several components are needed, the OPIS."""
     c = services.forward_call(
-        user=request.auth,  # type: ignore[attr-defined]
-        call_id=call_id,
-        to_centre=payload.to_centre,
-        to_opis=payload.to_opis,
+        user=_actor(request), call_id=call_id, to_centre=payload.to_centre, to_opis=payload.to_opis
     )
     return _call(c)

@@ -29,28 +29,10 @@ router = Router(tags=["incidents"])
 # (§20): they see the proposal before declaring.
 ALARM_PREVIEW_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN, Role.COMMANDER})
 
-ThreatenedItem = Literal[
-    "single_object",
-    "single_vehicle",
-    "mass_transport_vehicle",
-    "valuable_animal_breeding",
-    "part_of_municipality",
-    "company_site_part",
-    "railway_train_set",
-    "several_livestock_farms",
-    "river_basin",
-    "product_pipeline",
-    "mass_road_accident",
-    "air_accident",
-    "whole_municipality",
-]
-ComponentsValue = Literal[
-    "basic_uncoordinated",
-    "basic_and_other_from_region",
-    "other_regions",
-    "national_or_foreign_help",
-]
-CoordinationValue = Literal["none", "continuous", "staff_and_sectors", "strategic"]
+# The value lists are the rule's own (rules.py), so the API cannot drift from it.
+ThreatenedItem = Literal[tuple(THREATENED_ITEMS)]  # type: ignore[valid-type]
+ComponentsValue = Literal[tuple(COMPONENTS)]  # type: ignore[valid-type]
+CoordinationValue = Literal[tuple(COORDINATION)]  # type: ignore[valid-type]
 LevelValue = Literal["I", "II", "III", "special"]
 
 FIELDS = (

@@ -88,9 +88,14 @@ def can_write_incident(user: User | Any, incident: Incident) -> bool:
     return command is not None and command.commander_user_id == user.pk
 
 
-def _require_writer(user: User) -> None:
+def require_operations_centre(user: User | Any) -> None:
+    """Refuse (403) anyone but the operations centre (dispatcher) and administrators."""
     if not can_run_incidents(user):
         raise Forbidden(_("Only the operations centre (dispatcher) or an administrator can do this."))
+
+
+# The name other modules of the app already call.
+_require_writer = require_operations_centre
 
 
 def _require_incident_role(user: User) -> None:
@@ -225,11 +230,45 @@ def _timeline(
     )
 
 
+def _audit(incident: Incident, *, user: User, action: str, before: Any = None, after: Any = None) -> None:
+    audit.record(
+        action=action, object_type="incident", object_id=incident.pk, actor=user, before=before, after=after
+    )
+
+
+def _record(
+    incident: Incident,
+    *,
+    user: User,
+    at: datetime,
+    action: str,
+    kind: str,
+    text: str,
+    data: dict[str, Any] | None = None,
+    letter: str = "",
+    before: Any = None,
+    after: Any = None,
+) -> TimelineEntry:
+    """One change to an incident: its timeline line and its audit entry (in the caller's transaction)."""
+    entry = _timeline(incident=incident, kind=kind, letter=letter, user=user, at=at, text=text, data=data)
+    _audit(incident, user=user, action=action, before=before, after=after)
+    return entry
+
+
 def _locked_incident(incident_id: int) -> Incident:
     incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
     if incident is None:
         raise NotFound(_("Incident not found."))
     return incident
+
+
+def _touch_event(event: IncidentEvent, now: datetime, fields: Iterable[str] = ()) -> None:
+    event.updated_at = now
+    event.save(update_fields=["updated_at", *fields])
+
+
+def _audit_event(event: IncidentEvent, *, user: User, action: str, before: Any = None, after: Any = None) -> None:
+    audit.record(action=action, object_type="event", object_id=event.pk, actor=user, before=before, after=after)
 
 
 def _locked_event(event_id: int) -> IncidentEvent:
@@ -262,7 +301,6 @@ def _choice(value: str, choices: Any, *, label: str) -> str:
 
 
 def _facts_fields(
-    *,
     persons_threatened: int | None,
     area_m2: float | None,
     complicated_objects: int,
@@ -332,14 +370,7 @@ def create_incident(
     lat_f, lon_f = _point(lat, lon)
     title_t = _text(title, label=_("title"), max_chars=200, required=True)
     desc = _text(description, label=_("description"))
-    facts = _facts_fields(
-        persons_threatened=persons_threatened,
-        area_m2=area_m2,
-        complicated_objects=complicated_objects,
-        threatened=threatened,
-        components=components,
-        coordination=coordination,
-    )
+    facts = _facts_fields(persons_threatened, area_m2, complicated_objects, threatened, components, coordination)
     level = _choice(coordination_level, CoordinationLevel, label=_("coordination level"))
     area = _polygon(affected_area, label=_("affected area"))[0] if affected_area is not None else None
     region = _text(region_code, label=_("region code"), max_chars=20)
@@ -366,19 +397,14 @@ def create_incident(
             created_by=user,
             **facts,
         )
-        _timeline(
-            incident=incident,
-            kind=TimelineKind.STATE,
+        _record(
+            incident,
             user=user,
             at=now,
+            action="incident.created",
+            kind=TimelineKind.STATE,
             text=_("Incident recorded."),
             data={"state": incident.state, "type": itype.code},
-        )
-        audit.record(
-            action="incident.created",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
             after=_snapshot(incident),
         )
     return incident
@@ -397,33 +423,21 @@ def update_incident_facts(
 ) -> Incident:
     """Refine what the incident threatens (the facts the alarm-level proposal reads)."""
     _require_incident_role(user)
-    facts = _facts_fields(
-        persons_threatened=persons_threatened,
-        area_m2=area_m2,
-        complicated_objects=complicated_objects,
-        threatened=threatened,
-        components=components,
-        coordination=coordination,
-    )
+    facts = _facts_fields(persons_threatened, area_m2, complicated_objects, threatened, components, coordination)
     now = timezone.now()
     with _writing(user, incident_id) as incident:
         before = incident.facts_dict()
         for name, value in facts.items():
             setattr(incident, name, value)
         _touch(incident, now, facts.keys())
-        _timeline(
-            incident=incident,
-            kind=TimelineKind.LOG,
+        _record(
+            incident,
             user=user,
             at=now,
+            action="incident.facts_updated",
+            kind=TimelineKind.LOG,
             text=_("Facts of the incident updated."),
             data={"before": before, "after": incident.facts_dict()},
-        )
-        audit.record(
-            action="incident.facts_updated",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
             before=before,
             after=incident.facts_dict(),
         )
@@ -466,19 +480,14 @@ def change_state(*, user: User, incident_id: int, target: str, note: str = "") -
             incident.rescue_ended_at = now
             fields.append("rescue_ended_at")
         _touch(incident, now, fields)
-        _timeline(
-            incident=incident,
-            kind=TimelineKind.STATE,
+        _record(
+            incident,
             user=user,
             at=now,
+            action="incident.state_changed",
+            kind=TimelineKind.STATE,
             text=note_t or str(STATE_LABELS[goal]),
             data={"from": current, "to": goal},
-        )
-        audit.record(
-            action="incident.state_changed",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
             before=before,
             after={**_snapshot(incident), "note": note_t},
         )
@@ -582,21 +591,19 @@ def _notification_text(
 
 
 def _enqueue_notifications(
-    *,
-    declaration: AlarmDeclaration,
-    source_type: str,
-    source_id: int,
-    name: str,
-    region_code: str,
-    orp_code: str,
-    lat: float | None,
-    lon: float | None,
-    territory: bool,
-    user: User,
+    *, declaration: AlarmDeclaration, source: Incident | IncidentEvent | None
 ) -> list[dict[str, Any]]:
     """Outbox rows for §23(2) / §24(2)–(3) / §13 f), in the declaring transaction."""
     from straz.warnings.outbox import contacts_for, enqueue
 
+    assert source is not None
+    territory = isinstance(source, IncidentEvent)
+    source_type = "event" if territory else "incident"
+    source_id = source.pk
+    name = source.name if isinstance(source, IncidentEvent) else source.title
+    region_code, orp_code = source.region_code, source.orp_code
+    # A territory has no single point; its notices name it instead.
+    lat, lon = (None, None) if isinstance(source, IncidentEvent) else (source.lat, source.lon)
     level = declaration.level
     rules = list(_NOTIFY_SITE.get(level, ()))
     if territory and level in _NOTIFY_SITE:
@@ -711,33 +718,7 @@ def declare_alarm_level(
         notified: list[dict[str, Any]] = []
         # Only a change of level notifies: re-declaring the same level tells nobody anew.
         if goal in _NOTIFY_SITE and goal != previous:
-            if incident is not None:
-                notified = _enqueue_notifications(
-                    declaration=declaration,
-                    source_type="incident",
-                    source_id=incident.pk,
-                    name=incident.title,
-                    region_code=incident.region_code,
-                    orp_code=incident.orp_code,
-                    lat=incident.lat,
-                    lon=incident.lon,
-                    territory=False,
-                    user=user,
-                )
-            else:
-                assert event is not None
-                notified = _enqueue_notifications(
-                    declaration=declaration,
-                    source_type="event",
-                    source_id=event.pk,
-                    name=event.name,
-                    region_code=event.region_code,
-                    orp_code=event.orp_code,
-                    lat=None,
-                    lon=None,
-                    territory=True,
-                    user=user,
-                )
+            notified = _enqueue_notifications(declaration=declaration, source=incident or event)
         data = {
             "declaration": declaration.pk,
             "level": goal,
@@ -758,8 +739,7 @@ def declare_alarm_level(
         else:
             assert event is not None
             event.alarm_level = goal
-            event.updated_at = now
-            event.save(update_fields=["alarm_level", "updated_at"])
+            _touch_event(event, now, ["alarm_level"])
             _timeline(incident=None, event=event, kind=TimelineKind.DECLARATION, user=user, at=now, text=text, data=data)
             # Each site's own record shows the level of its territory too.
             for member in event.incidents.order_by("pk"):
@@ -823,6 +803,25 @@ def _commander_user(user_id: int | None) -> User | None:
     return found
 
 
+@dataclass(frozen=True)
+class _Briefing:
+    """§3(7): what the outgoing commander tells (situation, aim, priorities) and the takeover words."""
+
+    situation: str = ""
+    aim: str = ""
+    priorities: str = ""
+    declaration: str = ""
+
+
+def _briefing(*, situation: str, aim: str, priorities: str, declaration: str, required: bool) -> _Briefing:
+    return _Briefing(
+        situation=_text(situation, label=_("situation"), required=required),
+        aim=_text(aim, label=_("aim"), required=required),
+        priorities=_text(priorities, label=_("priorities"), required=required),
+        declaration=_text(declaration, label=_("takeover declaration"), max_chars=300) or TAKEOVER_DECLARATION,
+    )
+
+
 def _start_command(
     *,
     incident: Incident,
@@ -834,10 +833,7 @@ def _start_command(
     component: str,
     successor_name: str,
     previous: CommandAssignment | None,
-    situation: str = "",
-    aim: str = "",
-    priorities: str = "",
-    declaration: str = "",
+    briefing: _Briefing = _Briefing(),
 ) -> CommandAssignment:
     if previous is not None:
         previous.ended_at = now
@@ -850,15 +846,22 @@ def _start_command(
         successor_name=successor_name,
         started_at=now,
         how=how,
-        briefing_situation=situation,
-        briefing_aim=aim,
-        briefing_priorities=priorities,
-        takeover_declaration=declaration,
+        briefing_situation=briefing.situation,
+        briefing_aim=briefing.aim,
+        briefing_priorities=briefing.priorities,
+        takeover_declaration=briefing.declaration,
         previous=previous,
         recorded_by=user,
     )
     incident.current_command = command
     _touch(incident, now, ["current_command"])
+    return command
+
+
+def _require_command(incident: Incident) -> CommandAssignment:
+    command = _current_command(incident)
+    if command is None:
+        raise Conflict(_("The incident has no commander yet; assign the first commander."))
     return command
 
 
@@ -897,19 +900,14 @@ def assign_commander(
             successor_name=successor,
             previous=None,
         )
-        _timeline(
-            incident=incident,
-            kind=TimelineKind.COMMAND,
+        _record(
+            incident,
             user=user,
             at=now,
+            action="incident.commander_assigned",
+            kind=TimelineKind.COMMAND,
             text=_("%(name)s commands the intervention.") % {"name": name},
             data={"command": _command_snapshot(command)},
-        )
-        audit.record(
-            action="incident.commander_assigned",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
             after=_command_snapshot(command),
         )
     return command
@@ -921,25 +919,18 @@ def name_successor(*, user: User, incident_id: int, successor_name: str) -> Comm
     successor = _text(successor_name, label=_("successor"), max_chars=NAME_MAX_CHARS, required=True)
     now = timezone.now()
     with _writing(user, incident_id) as incident:
-        command = _current_command(incident)
-        if command is None:
-            raise Conflict(_("The incident has no commander yet."))
+        command = _require_command(incident)
         before = command.successor_name
         command.successor_name = successor
         command.save(update_fields=["successor_name"])
-        _timeline(
-            incident=incident,
-            kind=TimelineKind.COMMAND,
+        _record(
+            incident,
             user=user,
             at=now,
+            action="incident.successor_named",
+            kind=TimelineKind.COMMAND,
             text=_("Successor named: %(name)s.") % {"name": successor},
             data={"command": command.pk, "successor": successor, "before": before},
-        )
-        audit.record(
-            action="incident.successor_named",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
             before={"successor": before},
             after={"successor": successor, "command": command.pk},
         )
@@ -962,39 +953,30 @@ def hand_over_command(
     """§3(7): the outgoing commander briefs situation, aim and priorities; the new one takes over."""
     _require_incident_role(user)
     name = _text(new_commander_name, label=_("new commander"), max_chars=NAME_MAX_CHARS, required=True)
-    sit = _text(situation, label=_("situation"), required=True)
-    aim_t = _text(aim, label=_("aim"), required=True)
-    prio = _text(priorities, label=_("priorities"), required=True)
+    brief = _briefing(situation=situation, aim=aim, priorities=priorities, declaration=declaration, required=True)
     successor = _text(successor_name, label=_("successor"), max_chars=NAME_MAX_CHARS)
-    words = _text(declaration, label=_("takeover declaration"), max_chars=300) or TAKEOVER_DECLARATION
     comp = _component_value(component)
     now = timezone.now()
     with _writing(user, incident_id) as incident:
-        previous = _current_command(incident)
-        if previous is None:
-            raise Conflict(_("The incident has no commander yet; assign the first commander."))
-        command = _start_command(
+        return _change_command(
             incident=incident,
             user=user,
             now=now,
+            previous=_require_command(incident),
             how=CommandStart.HANDOVER,
             commander_name=name,
             commander_user=_commander_user(new_commander_user_id),
             component=comp,
             successor_name=successor,
-            previous=previous,
-            situation=sit,
-            aim=aim_t,
-            priorities=prio,
-            declaration=words,
+            briefing=brief,
         )
-        _record_command_change(incident=incident, user=user, now=now, previous=previous, command=command)
-    return command
 
 
-def _record_command_change(
-    *, incident: Incident, user: User, now: datetime, previous: CommandAssignment, command: CommandAssignment
-) -> None:
+def _change_command(
+    *, incident: Incident, user: User, now: datetime, previous: CommandAssignment, **start: Any
+) -> CommandAssignment:
+    """End the previous command, start the new one and record the change."""
+    command = _start_command(incident=incident, user=user, now=now, previous=previous, **start)
     # §3(8): the record keeps the time of the change and the name of the new commander;
     # §6 e): a change of commander is a message to the OPIS.
     data = {
@@ -1010,12 +992,13 @@ def _record_command_change(
         },
         "command": command.pk,
     }
-    _timeline(
-        incident=incident,
-        kind=TimelineKind.MESSAGE,
-        letter=SiteMessageLetter.E,
+    _record(
+        incident,
         user=user,
         at=now,
+        action="incident.command_changed",
+        kind=TimelineKind.MESSAGE,
+        letter=SiteMessageLetter.E,
         text=_("%(new)s: “%(words)s” (took over from %(old)s at %(at)s).")
         % {
             "new": command.commander_name,
@@ -1024,15 +1007,10 @@ def _record_command_change(
             "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S"),
         },
         data=data,
-    )
-    audit.record(
-        action="incident.command_changed",
-        object_type="incident",
-        object_id=incident.pk,
-        actor=user,
         before=_command_snapshot(previous),
         after=_command_snapshot(command),
     )
+    return command
 
 
 @dataclass(frozen=True)
@@ -1103,19 +1081,14 @@ def take_over_command_when_commander_drops_out(
     _require_incident_role(user)
     name_given = _text(new_commander_name, label=_("new commander"), max_chars=NAME_MAX_CHARS)
     skip = _text(skip_reason, label=_("reason"))
-    sit = _text(situation, label=_("situation"))
-    aim_t = _text(aim, label=_("aim"))
-    prio = _text(priorities, label=_("priorities"))
-    words = _text(declaration, label=_("takeover declaration"), max_chars=300) or TAKEOVER_DECLARATION
+    brief = _briefing(situation=situation, aim=aim, priorities=priorities, declaration=declaration, required=False)
     if how is not None:
         how = _choice(how, CommandStart, label=_("takeover"))
         if how not in _TAKEOVER_ORDER:
             raise ValidationFailed(_("A takeover follows §3(6) a), b) or c)."))
     now = timezone.now()
     with _writing(user, incident_id) as incident:
-        previous = _current_command(incident)
-        if previous is None:
-            raise Conflict(_("The incident has no commander yet; assign the first commander."))
+        previous = _require_command(incident)
         options = takeover_options(incident)
         chosen = options[0] if how is None else next((o for o in options if o.how == how), None)
         if chosen is None:
@@ -1137,21 +1110,6 @@ def take_over_command_when_commander_drops_out(
             raise ValidationFailed(_("Name the representative of the responsible authority."))
         if chosen.how == CommandStart.AUTHORITY_REPRESENTATIVE:
             name = name_given
-        command = _start_command(
-            incident=incident,
-            user=user,
-            now=now,
-            how=chosen.how,
-            commander_name=name,
-            commander_user=None,
-            component=chosen.component,
-            successor_name="",
-            previous=previous,
-            situation=sit,
-            aim=aim_t,
-            priorities=prio,
-            declaration=words,
-        )
         if skip:
             _timeline(
                 incident=incident,
@@ -1161,8 +1119,18 @@ def take_over_command_when_commander_drops_out(
                 text=skip,
                 data={"skipped": [o.rule for o in skipped]},
             )
-        _record_command_change(incident=incident, user=user, now=now, previous=previous, command=command)
-    return command
+        return _change_command(
+            incident=incident,
+            user=user,
+            now=now,
+            previous=previous,
+            how=chosen.how,
+            commander_name=name,
+            commander_user=None,
+            component=chosen.component,
+            successor_name="",
+            briefing=brief,
+        )
 
 
 # ---------------------------------------------------------------- components (§4(2))
@@ -1200,6 +1168,42 @@ def _forces(people: int, vehicles: int) -> None:
             raise ValidationFailed(_("People and vehicles must be whole numbers from 0 to 100000."))
 
 
+def _locked_deployment(incident: Incident, deployment_id: int) -> ComponentDeployment:
+    d = ComponentDeployment.objects.select_for_update().filter(pk=deployment_id, incident=incident).first()
+    if d is None:
+        raise NotFound(_("Component not found at this incident."))
+    return d
+
+
+def _record_deployment(
+    incident: Incident,
+    d: ComponentDeployment,
+    *,
+    user: User,
+    at: datetime,
+    step: str,
+    text: str,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """A component's step (called, checked in, checked out): incident touched, timeline, audit."""
+    _touch(incident, at)
+    after = _deployment_snapshot(d)
+    # §6 h): a departure is a message from the site; the other steps are component entries.
+    out = step == "checked_out"
+    _record(
+        incident,
+        user=user,
+        at=at,
+        action=f"incident.component_{step}",
+        kind=TimelineKind.MESSAGE if out else TimelineKind.COMPONENT,
+        letter=SiteMessageLetter.H if out else "",
+        text=text,
+        data={"deployment": after, "action": step},
+        before=before,
+        after=after,
+    )
+
+
 def call_component(
     *, user: User, incident_id: int, kind: str, unit_name: str = "", people: int = 0, vehicles: int = 0
 ) -> ComponentDeployment:
@@ -1213,21 +1217,13 @@ def call_component(
         d = ComponentDeployment.objects.create(
             incident=incident, kind=comp, unit_name=unit, called_at=now, people=people, vehicles=vehicles
         )
-        _touch(incident, now)
-        _timeline(
-            incident=incident,
-            kind=TimelineKind.COMPONENT,
+        _record_deployment(
+            incident,
+            d,
             user=user,
             at=now,
+            step="called",
             text=_("Component called: %(kind)s %(unit)s.") % {"kind": d.get_kind_display(), "unit": unit},
-            data={"deployment": _deployment_snapshot(d), "action": "called"},
-        )
-        audit.record(
-            action="incident.component_called",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
-            after=_deployment_snapshot(d),
         )
     return d
 
@@ -1254,13 +1250,7 @@ def check_in_component(
     now = timezone.now()
     with _writing(user, incident_id) as incident:
         if deployment_id is not None:
-            d = (
-                ComponentDeployment.objects.select_for_update()
-                .filter(pk=deployment_id, incident=incident)
-                .first()
-            )
-            if d is None:
-                raise NotFound(_("Component not found at this incident."))
+            d = _locked_deployment(incident, deployment_id)
             if d.arrived_at is not None:
                 raise Conflict(_("This component has already checked in."))
             if d.kind != comp:
@@ -1276,23 +1266,15 @@ def check_in_component(
         d.vehicles = vehicles
         d.equipment = gear
         d.save()
-        _touch(incident, now)
-        _timeline(
-            incident=incident,
-            kind=TimelineKind.COMPONENT,
+        _record_deployment(
+            incident,
+            d,
             user=user,
             at=now,
+            step="checked_in",
             text=_("%(kind)s checked in: leader %(leader)s, %(people)s people, %(vehicles)s vehicles.")
             % {"kind": d.get_kind_display(), "leader": leader, "people": people, "vehicles": vehicles},
-            data={"deployment": _deployment_snapshot(d), "action": "checked_in"},
-        )
-        audit.record(
-            action="incident.component_checked_in",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
             before=before,
-            after=_deployment_snapshot(d),
         )
     return d
 
@@ -1302,9 +1284,7 @@ def check_out_component(*, user: User, incident_id: int, deployment_id: int) -> 
     _require_incident_role(user)
     now = timezone.now()
     with _writing(user, incident_id, open_only=False) as incident:
-        d = ComponentDeployment.objects.select_for_update().filter(pk=deployment_id, incident=incident).first()
-        if d is None:
-            raise NotFound(_("Component not found at this incident."))
+        d = _locked_deployment(incident, deployment_id)
         if d.arrived_at is None:
             raise Conflict(_("This component has not checked in."))
         if d.departed_at is not None:
@@ -1312,24 +1292,15 @@ def check_out_component(*, user: User, incident_id: int, deployment_id: int) -> 
         before = _deployment_snapshot(d)
         d.departed_at = now
         d.save(update_fields=["departed_at"])
-        _touch(incident, now)
-        _timeline(
-            incident=incident,
-            kind=TimelineKind.MESSAGE,
-            letter=SiteMessageLetter.H,
+        _record_deployment(
+            incident,
+            d,
             user=user,
             at=now,
+            step="checked_out",
             text=_("%(kind)s left the site (leader %(leader)s).")
             % {"kind": d.get_kind_display(), "leader": d.leader_name},
-            data={"deployment": _deployment_snapshot(d), "action": "checked_out"},
-        )
-        audit.record(
-            action="incident.component_checked_out",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
             before=before,
-            after=_deployment_snapshot(d),
         )
     return d
 
@@ -1385,20 +1356,15 @@ def add_site_feature(
             created_by=user,
         )
         _touch(incident, now)
-        _timeline(
-            incident=incident,
-            kind=TimelineKind.ZONE,
+        _record(
+            incident,
             user=user,
             at=now,
+            action="incident.site_feature_added",
+            kind=TimelineKind.ZONE,
             text=_("%(kind)s drawn%(name)s.")
             % {"kind": feature.get_kind_display(), "name": f": {title}" if title else ""},
             data={"feature": feature.pk, "kind": fkind, "parent": parent_id},
-        )
-        audit.record(
-            action="incident.site_feature_added",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
             after={"feature": feature.pk, "kind": fkind, "name": title, "parent": parent_id, "geometry": geo},
         )
     return feature
@@ -1418,13 +1384,7 @@ def post_site_message(*, user: User, incident_id: int, letter: str, text: str) -
             incident=incident, kind=TimelineKind.MESSAGE, letter=code, user=user, at=now, text=body
         )
         _touch(incident, now)
-        audit.record(
-            action="incident.message_posted",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
-            after={"entry": entry.pk, "letter": code, "chars": len(body)},
-        )
+        _audit(incident, user=user, action="incident.message_posted", after={"entry": entry.pk, "letter": code, "chars": len(body)})
     return entry
 
 
@@ -1435,13 +1395,7 @@ def add_log_entry(*, user: User, incident_id: int, text: str) -> TimelineEntry:
     now = timezone.now()
     with _writing(user, incident_id, open_only=False) as incident:
         entry = _timeline(incident=incident, kind=TimelineKind.LOG, user=user, at=now, text=body)
-        audit.record(
-            action="incident.log_added",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
-            after={"entry": entry.pk, "chars": len(body)},
-        )
+        _audit(incident, user=user, action="incident.log_added", after={"entry": entry.pk, "chars": len(body)})
     return entry
 
 
@@ -1465,11 +1419,10 @@ def create_event(
             name=title, region_code=region, orp_code=orp, created_at=now, updated_at=now, created_by=user
         )
         _attach(event=event, incident_ids=ids, user=user, now=now)
-        audit.record(
+        _audit_event(
+            event,
+            user=user,
             action="event.created",
-            object_type="event",
-            object_id=event.pk,
-            actor=user,
             after={"name": title, "region": region, "orp": orp, "incidents": ids},
         )
     return event
@@ -1518,13 +1471,11 @@ def group_into_event(*, user: User, event_id: int, incident_ids: Sequence[int]) 
         event = _locked_event(event_id)
         before = sorted(event.incidents.values_list("pk", flat=True))
         _attach(event=event, incident_ids=ids, user=user, now=now)
-        event.updated_at = now
-        event.save(update_fields=["updated_at"])
-        audit.record(
+        _touch_event(event, now)
+        _audit_event(
+            event,
+            user=user,
             action="event.incidents_added",
-            object_type="event",
-            object_id=event.pk,
-            actor=user,
             before={"incidents": before},
             after={"incidents": sorted(event.incidents.values_list("pk", flat=True))},
         )
@@ -1550,8 +1501,7 @@ def set_site_priorities(*, user: User, event_id: int, order: Sequence[int]) -> I
                 incident.priority = rank
                 _touch(incident, now, ["priority"])
         after = {str(pk): rank for rank, pk in enumerate(order, start=1)}
-        event.updated_at = now
-        event.save(update_fields=["updated_at"])
+        _touch_event(event, now)
         _timeline(
             incident=None,
             event=event,
@@ -1572,11 +1522,10 @@ def set_site_priorities(*, user: User, event_id: int, order: Sequence[int]) -> I
                 % {"name": event.name, "rank": after[str(pk)]},
                 data={"order": list(order)},
             )
-        audit.record(
+        _audit_event(
+            event,
+            user=user,
             action="event.priorities_set",
-            object_type="event",
-            object_id=event.pk,
-            actor=user,
             before=before,
             after=after,
         )
