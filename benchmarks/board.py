@@ -14,6 +14,7 @@ Measured in-process with Django's test client (middleware, auth, view, template,
 network): GET /api/v1/incidents/board (Bearer token), the board page and its polled
 fragment (URL names incidents:board and incidents:board-rows, when they exist), and
 selectors.board_incidents() alone; each with its query count. Target: p95 < 200 ms.
+The §16(5) statistics API and page over all incidents are timed too (fewer requests).
 Prints JSON (also written to benchmarks/out/board-<db>.json).
 """
 
@@ -108,6 +109,42 @@ class ThrowAwayDatabase:
 # ---------------------------------------------------------------- data
 
 
+def _areas() -> int:
+    """A grid of 40 municipalities and 12 city districts over the incidents (for the statistics)."""
+    from straz.territory.models import Area, AreaKind
+
+    def square(kind: str, code: str, lon: float, lat: float, size: float) -> Area:
+        ring = [
+            [lon, lat],
+            [lon + size, lat],
+            [lon + size, lat + size],
+            [lon, lat + size],
+            [lon, lat],
+        ]
+        return Area(
+            kind=kind,
+            code=code,
+            name=f"{kind} {code}",
+            geometry={"type": "Polygon", "coordinates": [ring]},
+            min_lon=lon,
+            min_lat=lat,
+            max_lon=lon + size,
+            max_lat=lat + size,
+        )
+
+    rows = [
+        square(AreaKind.MUNICIPALITY, f"5{i:02d}{j:02d}", 13.2 + 0.05 * i, 49.6 + 0.05 * j, 0.05)
+        for i in range(8)
+        for j in range(5)
+    ]
+    rows += [
+        square(AreaKind.CITY_DISTRICT, f"54{i:02d}{j:02d}", 13.3 + 0.05 * i, 49.7 + 0.05 * j, 0.05)
+        for i in range(4)
+        for j in range(3)
+    ]
+    return len(Area.objects.bulk_create(rows))
+
+
 def build(*, open_count: int, timeline: int, closed: int, seed: int) -> dict[str, Any]:
     """Write the incidents with bulk inserts; returns the counts and the dispatcher."""
     from django.db import transaction
@@ -131,6 +168,7 @@ def build(*, open_count: int, timeline: int, closed: int, seed: int) -> dict[str
     rng = random.Random(seed)
     now = timezone.now()
     t0 = time.perf_counter()
+    areas = _areas()
     types = list(IncidentType.objects.all())
     dispatcher = User.objects.create_user(
         username="bench-dispatcher", password="x", role=Role.DISPATCHER
@@ -320,6 +358,7 @@ def build(*, open_count: int, timeline: int, closed: int, seed: int) -> dict[str
             "commands": len(commands),
             "declarations": len(declarations),
             "events": len(events),
+            "areas": areas,
         },
         "build_s": round(time.perf_counter() - t0, 1),
     }
@@ -412,6 +451,24 @@ def measure(dispatcher: Any, *, requests: int, warmup: int) -> dict[str, Any]:
             continue
         out[name] = {"url": url, **_time(get(page_client, url), requests=requests, warmup=warmup)}
         out[name]["bytes"] = len(page_client.get(url).content)
+    # The §16(5) statistics over every incident (open and closed), for comparison.
+    stats_requests = max(5, requests // 4)
+    out["api_incident_statistics"] = {
+        "url": "/api/v1/incidents/statistics",
+        **_time(
+            get(api_client, "/api/v1/incidents/statistics", HTTP_AUTHORIZATION=f"Bearer {token}"),
+            requests=stats_requests,
+            warmup=1,
+        ),
+    }
+    try:
+        url = reverse("incidents:statistics")
+        out["incidents:statistics"] = {
+            "url": url,
+            **_time(get(page_client, url), requests=stats_requests, warmup=1),
+        }
+    except NoReverseMatch:
+        out["incidents:statistics"] = {"missing": "no such URL name yet"}
     out["selector_board_incidents"] = _time(
         lambda: selectors.board_incidents(), requests=requests, warmup=warmup
     )
