@@ -55,7 +55,9 @@ def _closed_incident(dispatcher: User, commander: User, commander_b: User, make_
         user=dispatcher, incident_id=incident.pk, commander_name="Petr Velitel", commander_user_id=commander.pk, component="hzs"
     )
     services.check_in_component(user=commander, incident_id=incident.pk, kind="hzs", leader_name="Jan Hasič", people=12, vehicles=3, equipment=["CAS 20"], unit_name="HS Plzeň")
-    services.check_in_component(user=commander, incident_id=incident.pk, kind="zzs", leader_name="MUDr. Řehoř", people=6, vehicles=2)
+    zzs = services.check_in_component(user=commander, incident_id=incident.pk, kind="zzs", leader_name="MUDr. Řehoř", people=6, vehicles=2)
+    services.check_out_component(user=commander, incident_id=incident.pk, deployment_id=zzs.pk)
+    services.post_site_message(user=commander, incident_id=incident.pk, letter="g", text="Tři zranění převezeni do FN Plzeň.")
     services.add_site_feature(user=commander, incident_id=incident.pk, kind="danger_zone", geometry=DANGER_ZONE, name="Nebezpečná zóna D5")
     services.hand_over_command(
         user=commander, incident_id=incident.pk, new_commander_name="Eva Nástupcová", new_commander_user_id=commander_b.pk, **BRIEFING
@@ -340,6 +342,11 @@ def test_pdf_contains_the_handover_time_and_name_declarations_components_and_map
     assert re.search(re.escape(expected_time) + r".{0,40}Eva Nástupcová", flat), flat[:2000]
     assert "§23 a)" in flat  # the declaration with its reasons
     assert "HS Plzeň" in flat and "MUDr. Řehoř" in flat  # components with leaders
+    from straz.incidents.models import ComponentDeployment
+
+    departed = ComponentDeployment.objects.get(incident=closed, kind="zzs").departed_at
+    assert timezone.localtime(departed).strftime("%Y-%m-%d %H:%M:%S") in flat  # §6 h) departure
+    assert "Tři zranění převezeni do FN Plzeň." in flat  # the §6 messages
     assert "Nebezpečná zóna D5" in flat  # the site map's zone label
     assert any("DejaVu" in f for f in fonts), fonts  # embedded font covering Czech
     assert IncidentReport.objects.count() == 0  # reading never stores
@@ -380,3 +387,15 @@ def test_reports_due_page_shows_the_deadline_and_overdue(closed: Incident, clien
     assert "overdue, days late:" in html
     anonymous = citizen.get("/operations/reports/")
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+
+
+def test_pdf_lists_amendments_with_their_reason(closed: Incident, dispatcher: User, client_for: Any) -> None:
+    reporting.save_report(user=dispatcher, incident_id=closed.pk, changes=FULL)
+    reporting.complete_report(user=dispatcher, incident_id=closed.pk)
+    reporting.save_report(
+        user=dispatcher, incident_id=closed.pk, changes={"evacuated": 41}, amendment_reason="Doplněn jeden evakuovaný."
+    )
+    resp = client_for(dispatcher).get(f"/operations/incidents/{closed.pk}/report.pdf")
+    text, _ = _pdf_text(resp.content)
+    flat = re.sub(r"\s+", " ", text)
+    assert "Doplněn jeden evakuovaný." in flat and "41" in flat
