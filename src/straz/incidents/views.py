@@ -770,8 +770,14 @@ def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, 
         "level_label": _level_label(event.alarm_level),
         "declarations": list(event.declarations.order_by("declared_at", "pk")),
         "timeline": [
-            {"at": e.at, "kind_label": kinds.get(e.kind, e.kind), "text": e.text, "author": e.author_label}
-            for e in TimelineEntry.objects.filter(event=event, incident__isnull=True).order_by("-at", "-id")[:200]
+            {
+                "at": e.at,
+                "kind_label": kinds.get(e.kind, e.kind),
+                "text": e.text,
+                "author": e.author_label,
+                "incident_id": e.incident_id,
+            }
+            for e in TimelineEntry.objects.filter(event=event).order_by("-at", "-id")[:200]
         ],
         "notifications": list(
             OutboxMessage.objects.filter(source_type="event", source_id=str(event.pk)).order_by("created_at", "pk")

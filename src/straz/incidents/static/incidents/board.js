@@ -56,6 +56,19 @@
     rows.forEach(function (r) { r.classList.toggle("selected", r.getAttribute("data-incident-id") === String(id)); });
   }
 
+  // J / K walk through the visible rows (focus on the incident link; Enter opens it).
+  function moveRow(step) {
+    var links = Array.prototype.slice.call(document.querySelectorAll("#board-table tr.inc-row:not([hidden]) a.inc-link"));
+    if (!links.length) return;
+    var i = links.indexOf(document.activeElement);
+    var next = links[Math.max(0, Math.min(links.length - 1, i === -1 ? 0 : i + step))];
+    next.focus();
+    var id = next.closest("tr").getAttribute("data-incident-id");
+    highlightRow(id);
+    var m = markers[id];
+    if (m && map) { map.panTo(m.getLatLng()); m.openTooltip(); }
+  }
+
   function applyFilter() {
     var q = (filter && filter.value || "").trim().toLowerCase();
     var lvl = levelSel ? levelSel.value : "";
@@ -121,6 +134,7 @@
     else if ((e.key === "n" || e.key === "N") && document.getElementById("new-incident")) {
       e.preventDefault(); document.getElementById("new-incident").click();
     }
+    else if (e.key === "j" || e.key === "k") { e.preventDefault(); moveRow(e.key === "j" ? 1 : -1); }
   });
   window.strazBoardMap = map;
 })();
