@@ -63,6 +63,8 @@ LEVEL_COLORS = {"I": "#2f7d32", "II": "#a87700", "III": "#d9480f", "special": "#
 # A site that sent no message for this long is flagged on the board (§6: timely information).
 STALE_MESSAGE_MINUTES = 30
 BOARD_POLL_SECONDS = 10
+# The incident page shows the newest entries; the full record is in the §16(4) report and the API.
+TIMELINE_LIMIT = 500
 # Zone colours on the incident map, by §5 kind; posts are drawn as circle markers.
 FEATURE_COLORS = {
     SiteFeatureKind.OUTER_ZONE: "#5b6570",
@@ -616,7 +618,8 @@ def _incident_context(request: HttpRequest, incident: Incident, bound: dict[str,
         "people_on_site": sum(d.people for d in deployments if d.arrived_at and not d.departed_at),
         "features": features,
         "sectors": [f for f in features if f.kind == SiteFeatureKind.SECTOR],
-        "timeline": _timeline_rows(incident.pk),
+        "timeline": _timeline_rows(incident.pk, TIMELINE_LIMIT),
+        "timeline_limit": TIMELINE_LIMIT,
         "notifications": notifications,
         "targets": targets,
         "can_write": writable,
@@ -686,7 +689,8 @@ def incident_timeline(request: HttpRequest, incident_id: int) -> HttpResponse:
     return render(
         request,
         "incidents/_timeline.html",
-        {"timeline": _timeline_rows(incident.pk), "incident": incident},
+        {"timeline": _timeline_rows(incident.pk, TIMELINE_LIMIT), "incident": incident,
+         "timeline_limit": TIMELINE_LIMIT},
     )
 
 
