@@ -271,6 +271,20 @@ def _symbol(style: Style, x: float, y: float, size: float = 7.0) -> str:
     return f'<circle cx="{_num(x)}" cy="{_num(y)}" r="{_num(size)}" fill="{fill}" stroke="{stroke}" stroke-width="1.5"/>'
 
 
+def _halo_text(x: float, y: float, text: str, *, fill: str, anchor: str = "start", bold: bool = False) -> str:
+    """A label readable on any background: a white outline drawn first, the text on top.
+
+    (paint-order would do it in one element, but WeasyPrint's SVG renderer ignores it
+    and would paint the outline over the letters.)
+    """
+    attrs = f'x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}"' + (' font-weight="bold"' if bold else "")
+    body = clean_text(text)
+    return (
+        f'<text {attrs} fill="#ffffff" stroke="#ffffff" stroke-width="3" stroke-linejoin="round" '
+        f'aria-hidden="true">{body}</text><text {attrs} fill="{fill}">{body}</text>'
+    )
+
+
 def _incident_marker(x: float, y: float) -> str:
     return (
         f'<g class="incident-point"><circle cx="{_num(x)}" cy="{_num(y)}" r="9" fill="#d50000" '
@@ -395,11 +409,7 @@ def render_site_map(
                 # the outer zone) do not stack their names on one centre.
                 x, _ = _ring_centre(largest[0], frame)
                 y = min(frame.px(lon, lat)[1] for lon, lat in largest[0]) + 14
-                name_labels.append(
-                    f'<text x="{_num(x)}" y="{_num(y)}" text-anchor="middle" fill="{style.stroke}" '
-                    f'font-weight="bold" stroke="#ffffff" stroke-width="3" paint-order="stroke">'
-                    f"{clean_text(f.name[:60])}</text>"
-                )
+                name_labels.append(_halo_text(x, y, f.name[:60], fill=style.stroke, anchor="middle", bold=True))
             if f.kind not in seen_kinds:
                 seen_kinds.append(f.kind)
         for kind in seen_kinds:
@@ -413,10 +423,7 @@ def render_site_map(
                 x, y = frame.px(lon, lat)
                 out.append(_symbol(style, x, y))
                 if f.name:
-                    out.append(
-                        f'<text x="{_num(x + 11)}" y="{_num(y + 4)}" fill="#212121" stroke="#ffffff" '
-                        f'stroke-width="3" paint-order="stroke">{clean_text(f.name[:60])}</text>'
-                    )
+                    out.append(_halo_text(x + 11, y + 4, f.name[:60], fill="#212121"))
             if f.kind not in seen_points:
                 seen_points.append(f.kind)
         for kind in seen_points:
@@ -445,7 +452,8 @@ def render_site_map(
     # North arrow (the projection keeps north up).
     nx, ny = pad + map_w - 26, pad + 14
     out.append(
-        f'<g class="north-arrow"><path d="M{_num(nx)} {_num(ny)}L{_num(nx + 9)} {_num(ny + 26)}L{_num(nx)} '
+        f'<g class="north-arrow"><rect x="{_num(nx - 14)}" y="{_num(ny - 5)}" width="28" height="50" rx="4" '
+        f'fill="#ffffff" fill-opacity="0.85"/><path d="M{_num(nx)} {_num(ny)}L{_num(nx + 9)} {_num(ny + 26)}L{_num(nx)} '
         f'{_num(ny + 20)}L{_num(nx - 9)} {_num(ny + 26)}Z" fill="#212121"/>'
         f'<text x="{_num(nx)}" y="{_num(ny + 40)}" text-anchor="middle" font-weight="bold" font-size="13">'
         f"{clean_text(words.north)}</text></g>"
