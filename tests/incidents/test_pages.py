@@ -542,3 +542,49 @@ def test_readers_cannot_change_events(
     assert reader.post(url, {"action": "declare", "declare-level": "III"}).status_code == 403
     assert reader.get(reverse("incidents:event-new")).status_code == 403
     assert _event_state(event.pk) == before
+
+
+# ---------------------------------------------------------------- emergency calls (§12)
+
+
+def test_calls_are_recorded_and_forwarded_once(
+    ops: Client, make_incident: Any, analyst: User, client_for: Callable[[User], Client]
+) -> None:
+    from straz.incidents.models import CallRecord
+
+    incident = make_incident()
+    url = reverse("incidents:calls")
+    before = (CallRecord.objects.count(), AuditEntry.objects.count())
+    for bad in (
+        {"call-received_by_centre": "", "call-summary": "x"},
+        {"call-received_by_centre": "KOPIS PČR", "call-summary": "x", "call-lat": "49.7"},
+        {"call-received_by_centre": "KOPIS PČR", "call-summary": "x", "call-incident_id": "999999"},
+    ):
+        resp = ops.post(url, {"action": "record", **bad})
+        assert resp.status_code in (404, 422), bad
+    assert (CallRecord.objects.count(), AuditEntry.objects.count()) == before
+    resp = ops.post(url, {"action": "record", "call-received_by_centre": "KOPIS PČR Plzeň",
+                          "call-summary": "Hoří sklad, kouř nad D5", "call-caller_phone": "+420 600 000 000",
+                          "call-lat": "49.74", "call-lon": "13.37", "call-incident_id": str(incident.pk)})
+    assert resp.status_code == 302
+    call = CallRecord.objects.get()
+    assert call.incident_id == incident.pk and (call.lat, call.lon) == (49.74, 13.37)
+    page = _text(ops.get(url))
+    assert f'data-testid="call-row" data-call-id="{call.pk}" data-forwarded="0"' in page
+    before = (CallRecord.objects.filter(forwarded_at__isnull=False).count(), AuditEntry.objects.count())
+    assert ops.post(url, {"action": "forward", "call_id": str(call.pk), "to_centre": ""}).status_code == 422
+    assert (CallRecord.objects.filter(forwarded_at__isnull=False).count(), AuditEntry.objects.count()) == before
+    resp = ops.post(url, {"action": "forward", "call_id": str(call.pk), "to_centre": "ZOS HZS Plzeňského kraje", "to_opis": "KOPIS HZS"})
+    assert resp.status_code == 302
+    call.refresh_from_db()
+    assert call.forwarded_to_centre == "ZOS HZS Plzeňského kraje" and call.forwarded_by_label == "dispatcher"
+    assert ops.post(url, {"action": "forward", "call_id": str(call.pk), "to_centre": "jinam"}).status_code == 409
+    call.refresh_from_db()
+    assert call.forwarded_to_centre == "ZOS HZS Plzeňského kraje"
+    # Both the call and its forwarding are in the incident's timeline.
+    assert _text(ops.get(reverse("incidents:incident-timeline", args=[incident.pk]))).count('data-kind="call"') == 2
+    reader = client_for(analyst)
+    assert reader.get(url).status_code == 200
+    assert 'data-testid="call-record-form"' not in _text(reader.get(url))
+    assert reader.post(url, {"action": "record", "call-received_by_centre": "x", "call-summary": "y"}).status_code == 403
+    assert CallRecord.objects.count() == 1

@@ -376,3 +376,28 @@ class AddSitesForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["incidents"].choices = _open_incident_choices(free_only=True)
+
+
+class CallForm(forms.Form):
+    """§12: an emergency call received by a centre."""
+
+    received_by_centre = forms.CharField(label=_("Receiving centre"), max_length=150)
+    caller_phone = forms.CharField(label=_("Caller's number"), required=False, max_length=40)
+    summary = forms.CharField(label=_("Summary"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
+    lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
+    incident_id = forms.IntegerField(label=_("Incident number (if known)"), required=False, min_value=1)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            raise forms.ValidationError(_("Give both latitude and longitude, or neither."))
+        return data
+
+
+class ForwardForm(forms.Form):
+    """§12(1): forward the call data to the competent centre and, if needed, to the OPIS."""
+
+    call_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    to_centre = forms.CharField(label=_("Competent centre"), max_length=150)
+    to_opis = forms.CharField(label=_("OPIS (when several components are needed)"), required=False, max_length=150)

@@ -12,5 +12,6 @@ urlpatterns: list[URLPattern] = [
     path("incidents/<int:incident_id>/", views.incident_page, name="incident"),
     path("incidents/<int:incident_id>/timeline/", views.incident_timeline, name="incident-timeline"),
     path("events/new/", views.event_new, name="event-new"),
+    path("calls/", views.calls_page, name="calls"),
     path("events/<int:event_id>/", views.event_page, name="event"),
 ]

@@ -27,11 +27,13 @@ from straz.incidents.forms import (
     AddSitesForm,
     AssignCommanderForm,
     CallComponentForm,
+    CallForm,
     CheckInForm,
     CheckOutForm,
     DeclareForm,
     EventForm,
     FactsForm,
+    ForwardForm,
     HandoverForm,
     IncidentForm,
     LogForm,
@@ -47,6 +49,7 @@ from straz.incidents.models import (
     POINT_FEATURES,
     STATE_TRANSITIONS,
     AlarmLevelValue,
+    CallRecord,
     CommandStart,
     Incident,
     IncidentEvent,
@@ -842,3 +845,74 @@ def event_page(request: HttpRequest, event_id: int) -> HttpResponse:
                 return redirect("incidents:event", event_id=event.pk)
         event = get_object_or_404(IncidentEvent, pk=event_id)
     return render(request, "incidents/event.html", _event_context(request, event, bound), status=status)
+
+
+# ---------------------------------------------------------------- emergency calls (§12)
+
+CALLS_SHOWN = 100
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def calls_page(request: HttpRequest) -> HttpResponse:
+    """Emergency calls received and their forwarding to the competent centre and the OPIS (§12)."""
+    _require_viewer(request)
+    user: Any = request.user
+    writable = services.can_run_incidents(user)
+    record_form = CallForm(prefix="call")
+    forward_form: Any = None
+    status = 200
+    if request.method == "POST":
+        if not writable:
+            raise PermissionDenied(_("Only the operations centre (dispatcher) or an administrator can do this."))
+        action = request.POST.get("action", "")
+        try:
+            if action == "record":
+                record_form = CallForm(request.POST, prefix="call")
+                if not record_form.is_valid():
+                    raise ValidationFailed(_("The form has errors; nothing was saved."))
+                d = record_form.cleaned_data
+                call = services.record_call(
+                    user=user,
+                    received_by_centre=d["received_by_centre"],
+                    summary=d["summary"],
+                    caller_phone=d.get("caller_phone") or "",
+                    lat=d.get("lat"),
+                    lon=d.get("lon"),
+                    incident_id=d.get("incident_id"),
+                )
+                text = _("Call #%(id)s was recorded.") % {"id": call.pk}
+            elif action == "forward":
+                forward_form = ForwardForm(request.POST)
+                if not forward_form.is_valid():
+                    raise ValidationFailed(_("The form has errors; nothing was changed."))
+                d = forward_form.cleaned_data
+                call = services.forward_call(
+                    user=user, call_id=d["call_id"], to_centre=d["to_centre"], to_opis=d.get("to_opis") or ""
+                )
+                text = _("Call #%(id)s was forwarded to %(centre)s.") % {
+                    "id": call.pk, "centre": call.forwarded_to_centre}
+            else:
+                raise ValidationFailed(_("Unknown action."), status=400)
+        except ReportError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, text)
+            return redirect("incidents:calls")
+    calls = list(CallRecord.objects.select_related("incident").order_by("-received_at", "-id")[:CALLS_SHOWN])
+    failed_call = forward_form.data.get("call_id") if forward_form is not None else None
+    return render(
+        request,
+        "incidents/calls.html",
+        {
+            "nav": "operations",
+            "calls": calls,
+            "can_write": writable,
+            "record_form": record_form,
+            "forward_form": forward_form,
+            "failed_call": str(failed_call or ""),
+            "calls_shown": CALLS_SHOWN,
+        },
+        status=status,
+    )
