@@ -191,6 +191,20 @@ def test_dispatcher_and_commanders_run_a_joint_intervention(browser_session: Any
     assert "Jan Velitel" in row.inner_text()
     assert row.locator("[data-testid=board-components]").get_attribute("data-on-site") == "0"
     dispatcher.wait_for_function("Number(document.getElementById('board-map').dataset.markers) >= 1")
+    # Keyboard and filter: "/" focuses the filter, which hides rows that do not match; J
+    # walks to the next incident.
+    dispatcher.locator("h1").click()
+    dispatcher.keyboard.press("/")
+    assert dispatcher.evaluate("document.activeElement.id") == "board-filter"
+    dispatcher.keyboard.type("no such site")
+    row.wait_for(state="hidden")
+    dispatcher.fill("#board-filter", "d5 KM 80")
+    row.wait_for(state="visible")
+    dispatcher.fill("#board-filter", "")
+    dispatcher.locator("h1").click()
+    dispatcher.keyboard.press("j")
+    focused = dispatcher.evaluate("document.activeElement.closest('tr') && document.activeElement.closest('tr').dataset.incidentId")
+    assert focused == str(incident_id)
 
     commander = _login(
         browser_session, server, "commander", COMMANDERS["commander"][2], f"/operations/incidents/{incident_id}/"
