@@ -251,3 +251,89 @@ def test_existing_accounts_are_not_touched(db: Any) -> None:
     assert admin.check_password("own-secret-password")
     assert not admin.check_password("admin-demo")
     assert "admin already exists" in out.getvalue()
+
+
+# ---------------------------------------------------------------- IZS part of the demo
+
+
+def test_izs_demo_tells_open_incidents_an_event_and_a_closed_level_iii(demo: dict[str, Any]) -> None:
+    from straz.incidents import services
+    from straz.incidents.models import (
+        LEVEL_RANK,
+        OPEN_STATES,
+        AlarmDeclaration,
+        Incident,
+        IncidentEvent,
+        TimelineEntry,
+    )
+    from straz.warnings.models import OutboxMessage
+    from straz.web.demo import DEMO_COMMANDERS, INCIDENT_DEMO_ACTION
+
+    assert AuditEntry.objects.filter(action=INCIDENT_DEMO_ACTION).count() == 1
+    commanders = []
+    for username, *_ in DEMO_COMMANDERS:
+        user = User.objects.get(username=username)
+        assert user.role == Role.COMMANDER
+        assert Client().login(username=username, password=f"{username}{DEMO_PASSWORD_SUFFIX}")
+        commanders.append(user)
+    open_incidents = list(Incident.objects.filter(state__in=OPEN_STATES).select_related("current_command"))
+    assert len(open_incidents) >= 5
+    assert len({i.type_id for i in open_incidents}) >= 5
+    assert {i.alarm_level for i in open_incidents} >= {"II", "III"}
+    assert {i.state for i in open_incidents} == set(OPEN_STATES)
+    assert all(i.current_command is not None for i in open_incidents)
+    assert len({i.current_command.commander_name for i in open_incidents}) == len(open_incidents)
+    # Each demo commander may write to exactly one open incident: the one they command.
+    for user in commanders:
+        writable = [i for i in open_incidents if services.can_write_incident(user, i)]
+        assert len(writable) == 1 and writable[0].current_command.commander_user_id == user.pk
+    # All of them lie in Plzeň; components on site and en route; zones and §6 messages.
+    assert all(49.66 < i.lat < 49.81 and 13.26 < i.lon < 13.49 for i in open_incidents)
+    deployments = [d for i in open_incidents for d in i.deployments.all()]
+    assert any(d.arrived_at and not d.departed_at for d in deployments)
+    assert any(d.arrived_at is None for d in deployments)
+    assert any(d.departed_at for d in deployments)
+    kinds = {f.kind for i in open_incidents for f in i.site_features.all()}
+    assert {"danger_zone", "outer_zone", "sector", "section", "command_post"} <= kinds
+    letters = set(
+        TimelineEntry.objects.filter(incident__in=open_incidents, kind="message").values_list("letter", flat=True)
+    )
+    assert {"a", "c", "e", "f", "g", "i"} <= letters
+    # The story happened over the last hours: times are spread, none in the future.
+    times = list(TimelineEntry.objects.values_list("at", flat=True))
+    assert max(times) <= timezone.now() and (max(times) - min(times)).total_seconds() > 3 * 3600
+    # One event of two sites with priorities 1 and 2 and its own declared level (§20(3), §7 b).
+    event = IncidentEvent.objects.get()
+    assert sorted(event.incidents.values_list("priority", flat=True)) == [1, 2]
+    assert event.alarm_level == "III" and event.declarations.exists()
+    # A declaration below the proposal carries its written reason.
+    lower = [d for d in AlarmDeclaration.objects.all() if LEVEL_RANK[d.level] < LEVEL_RANK[d.proposed_level]]
+    assert lower and all(d.written_reason for d in lower)
+    # The closed incident: level III declared, rescue ended, its report due within 14 days.
+    closed = Incident.objects.get(state="closed")
+    assert closed.declarations.filter(level="III").exists()
+    assert closed.rescue_ended_at is not None and closed.rescue_ended_at < timezone.now()
+    assert closed.commands.count() == 2  # a handover to report (§3(8))
+    from straz.incidents.reporting import report_requirement
+
+    requirement = report_requirement(closed)
+    assert requirement.required and not requirement.overdue
+    assert requirement.due_at is not None and requirement.due_at > timezone.now()
+    # III declarations notified the contacts of §23(2) and §13 f) through the outbox.
+    assert set(OutboxMessage.objects.values_list("rule", flat=True)) == {"§23(2)", "§13 f)"}
+    assert list(verify_chain()) == []
+
+
+def test_izs_demo_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypatch: Any) -> None:
+    from straz.incidents.models import Incident
+    from straz.web import demo as demo_module
+
+    monkeypatch.setattr(demo_module, "ensure_incident_demo", lambda **kwargs: False)
+    assert ensure_demo_data(report_count=0) is True
+    assert not Incident.objects.exists() and not User.objects.filter(role=Role.COMMANDER).exists()
+    monkeypatch.undo()
+    assert ensure_demo_data(report_count=0) is False
+    counts = (Incident.objects.count(), User.objects.count(), AuditEntry.objects.count())
+    assert counts[0] >= 6 and User.objects.filter(role=Role.COMMANDER).count() == 2
+    assert ensure_demo_data(report_count=0) is False
+    assert (Incident.objects.count(), User.objects.count(), AuditEntry.objects.count()) == counts

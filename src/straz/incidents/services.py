@@ -7,6 +7,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,27 @@ TAKEOVER_DECLARATION = "Přebírám velení"  # §3(7): the words the new comman
 
 
 # ---------------------------------------------------------------- helpers
+
+# The time the services stamp on what they record. Only the demo data set tells a story with
+# times of its own (recorded_at); the audit log always keeps the real time of each write.
+_STORY_TIME: ContextVar[datetime | None] = ContextVar("incident_story_time", default=None)
+
+
+def _now() -> datetime:
+    return _STORY_TIME.get() or timezone.now()
+
+
+@contextmanager
+def recorded_at(at: datetime) -> Iterator[None]:
+    """Stamp the incident changes made inside with `at` (demo history); not for live use."""
+    if timezone.is_naive(at):
+        raise ValueError("recorded_at needs an aware datetime")
+    token = _STORY_TIME.set(at)
+    try:
+        yield
+    finally:
+        _STORY_TIME.reset(token)
+
 
 
 def can_run_incidents(user: User | Any) -> bool:
@@ -375,7 +397,7 @@ def create_incident(
     area = _polygon(affected_area, label=_("affected area"))[0] if affected_area is not None else None
     region = _text(region_code, label=_("region code"), max_chars=20)
     orp = _text(orp_code, label=_("ORP code"), max_chars=20)
-    now = timezone.now()
+    now = _now()
     with audit.audited_transaction():
         itype = IncidentType.objects.filter(code=str(type_code)[:60], is_active=True).first()
         if itype is None:
@@ -424,7 +446,7 @@ def update_incident_facts(
     """Refine what the incident threatens (the facts the alarm-level proposal reads)."""
     _require_incident_role(user)
     facts = _facts_fields(persons_threatened, area_m2, complicated_objects, threatened, components, coordination)
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id) as incident:
         before = incident.facts_dict()
         for name, value in facts.items():
@@ -452,7 +474,7 @@ def change_state(*, user: User, incident_id: int, target: str, note: str = "") -
     _require_incident_role(user)
     goal = _choice(str(target), IncidentState, label=_("state"))
     note_t = _text(note, label=_("note"))
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id, open_only=False) as incident:
         current = incident.state
         if goal not in STATE_TRANSITIONS[current]:
@@ -678,7 +700,7 @@ def declare_alarm_level(
         raise ValidationFailed(_("Declare the level either for an incident or for an event."))
     goal = _choice(str(level), _levels(), label=_("alarm level"))
     reason = _text(written_reason, label=_("reason"))
-    now = timezone.now()
+    now = _now()
     with audit.audited_transaction():
         incident = _locked_incident(incident_id) if incident_id is not None else None
         event = _locked_event(event_id) if event_id is not None else None
@@ -885,7 +907,7 @@ def assign_commander(
     name = _text(commander_name, label=_("commander"), max_chars=NAME_MAX_CHARS, required=True)
     successor = _text(successor_name, label=_("successor"), max_chars=NAME_MAX_CHARS)
     comp = _component_value(component)
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id) as incident:
         if incident.current_command_id is not None:
             raise Conflict(_("The incident already has a commander; hand over command instead."))
@@ -917,7 +939,7 @@ def name_successor(*, user: User, incident_id: int, successor_name: str) -> Comm
     """§3(3) e): the commander names a successor in advance."""
     _require_incident_role(user)
     successor = _text(successor_name, label=_("successor"), max_chars=NAME_MAX_CHARS, required=True)
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id) as incident:
         command = _require_command(incident)
         before = command.successor_name
@@ -956,7 +978,7 @@ def hand_over_command(
     brief = _briefing(situation=situation, aim=aim, priorities=priorities, declaration=declaration, required=True)
     successor = _text(successor_name, label=_("successor"), max_chars=NAME_MAX_CHARS)
     comp = _component_value(component)
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id) as incident:
         return _change_command(
             incident=incident,
@@ -1086,7 +1108,7 @@ def take_over_command_when_commander_drops_out(
         how = _choice(how, CommandStart, label=_("takeover"))
         if how not in _TAKEOVER_ORDER:
             raise ValidationFailed(_("A takeover follows §3(6) a), b) or c)."))
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id) as incident:
         previous = _require_command(incident)
         options = takeover_options(incident)
@@ -1212,7 +1234,7 @@ def call_component(
     comp = _choice(kind, ComponentKind, label=_("component"))
     unit = _text(unit_name, label=_("unit"), max_chars=NAME_MAX_CHARS)
     _forces(people, vehicles)
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id) as incident:
         d = ComponentDeployment.objects.create(
             incident=incident, kind=comp, unit_name=unit, called_at=now, people=people, vehicles=vehicles
@@ -1247,7 +1269,7 @@ def check_in_component(
     unit = _text(unit_name, label=_("unit"), max_chars=NAME_MAX_CHARS)
     _forces(people, vehicles)
     gear = _equipment(equipment)
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id) as incident:
         if deployment_id is not None:
             d = _locked_deployment(incident, deployment_id)
@@ -1282,7 +1304,7 @@ def check_in_component(
 def check_out_component(*, user: User, incident_id: int, deployment_id: int) -> ComponentDeployment:
     """§6 h): record a component's departure from the site."""
     _require_incident_role(user)
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id, open_only=False) as incident:
         d = _locked_deployment(incident, deployment_id)
         if d.arrived_at is None:
@@ -1330,7 +1352,7 @@ def add_site_feature(
         raise ValidationFailed(_("A section belongs to a sector: choose the sector."))
     if fkind != SiteFeatureKind.SECTION and parent_id is not None:
         raise ValidationFailed(_("Only a section can belong to a sector."))
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id) as incident:
         parent = None
         if parent_id is not None:
@@ -1378,7 +1400,7 @@ def post_site_message(*, user: User, incident_id: int, letter: str, text: str) -
     _require_incident_role(user)
     code = _choice(str(letter), SiteMessageLetter, label=_("message type"))
     body = _text(text, label=_("message"), required=True)
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id) as incident:
         entry = _timeline(
             incident=incident, kind=TimelineKind.MESSAGE, letter=code, user=user, at=now, text=body
@@ -1392,7 +1414,7 @@ def add_log_entry(*, user: User, incident_id: int, text: str) -> TimelineEntry:
     """A free-text line in the incident's log (also after closing: the record may be completed)."""
     _require_incident_role(user)
     body = _text(text, label=_("log entry"), required=True)
-    now = timezone.now()
+    now = _now()
     with _writing(user, incident_id, open_only=False) as incident:
         entry = _timeline(incident=incident, kind=TimelineKind.LOG, user=user, at=now, text=body)
         _audit(incident, user=user, action="incident.log_added", after={"entry": entry.pk, "chars": len(body)})
@@ -1413,7 +1435,7 @@ def create_event(
     ids = sorted(set(incident_ids))
     if len(ids) < 2:
         raise ValidationFailed(_("An event for a territory groups at least two incidents."))
-    now = timezone.now()
+    now = _now()
     with audit.audited_transaction():
         event = IncidentEvent.objects.create(
             name=title, region_code=region, orp_code=orp, created_at=now, updated_at=now, created_by=user
@@ -1466,7 +1488,7 @@ def group_into_event(*, user: User, event_id: int, incident_ids: Sequence[int]) 
     ids = sorted(set(incident_ids))
     if not ids:
         raise ValidationFailed(_("Choose at least one incident."))
-    now = timezone.now()
+    now = _now()
     with audit.audited_transaction():
         event = _locked_event(event_id)
         before = sorted(event.incidents.values_list("pk", flat=True))
@@ -1485,7 +1507,7 @@ def group_into_event(*, user: User, event_id: int, incident_ids: Sequence[int]) 
 def set_site_priorities(*, user: User, event_id: int, order: Sequence[int]) -> IncidentEvent:
     """§7 b): priorities between the sites of an event; `order` lists every site, first = 1."""
     _require_writer(user)
-    now = timezone.now()
+    now = _now()
     with audit.audited_transaction():
         event = _locked_event(event_id)
         members = {i.pk: i for i in Incident.objects.select_for_update().filter(event=event)}
@@ -1552,7 +1574,7 @@ def record_call(
     text = _text(summary, label=_("summary"), required=True)
     phone = _text(caller_phone, label=_("caller's number"), max_chars=40)
     point = _point(lat, lon) if lat is not None or lon is not None else None
-    now = timezone.now()
+    now = _now()
     with audit.audited_transaction():
         incident = _locked_incident(incident_id) if incident_id is not None else None
         call = CallRecord.objects.create(
@@ -1590,7 +1612,7 @@ def forward_call(*, user: User, call_id: int, to_centre: str, to_opis: str = "")
     _require_writer(user)
     centre = _text(to_centre, label=_("competent centre"), max_chars=NAME_MAX_CHARS, required=True)
     opis = _text(to_opis, label=_("OPIS"), max_chars=NAME_MAX_CHARS)
-    now = timezone.now()
+    now = _now()
     with audit.audited_transaction():
         call = CallRecord.objects.select_for_update().filter(pk=call_id).first()
         if call is None:
