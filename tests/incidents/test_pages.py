@@ -588,3 +588,22 @@ def test_calls_are_recorded_and_forwarded_once(
     assert 'data-testid="call-record-form"' not in _text(reader.get(url))
     assert reader.post(url, {"action": "record", "call-received_by_centre": "x", "call-summary": "y"}).status_code == 403
     assert CallRecord.objects.count() == 1
+
+
+def test_board_shows_reports_due_after_closed_level_iii_interventions(
+    ops: Client, dispatcher: User, make_incident: Any
+) -> None:
+    from straz.incidents import services
+
+    done = make_incident(title="Uzavřená III")
+    services.declare_alarm_level(user=dispatcher, incident_id=done.pk, level="III")
+    services.change_state(user=dispatcher, incident_id=done.pk, target="closed")
+    lowered = make_incident(title="Snížený stupeň", persons_threatened=150)
+    services.declare_alarm_level(user=dispatcher, incident_id=lowered.pk, level="III")
+    services.declare_alarm_level(user=dispatcher, incident_id=lowered.pk, level="II", written_reason="evakuováno")
+    html = _text(ops.get(reverse("incidents:board-rows")))
+    assert 'data-testid="board-reports-due" data-due="1" data-overdue="0"' in html
+    assert f"#{done.pk}" in html
+    # III was declared once: the report stays required although the level is now II.
+    row = html[html.index(f'data-incident-id="{lowered.pk}"') :]
+    assert "§16" in row[: row.index("</tr>")]

@@ -165,9 +165,21 @@ def _report_required_by_level(*levels: str) -> bool:
 # ---------------------------------------------------------------- board
 
 
+def _reports_due(now: datetime) -> list[Any] | None:
+    """§16(2) reports not yet completed (H2's reporting slice), in a fixed number of queries."""
+    try:
+        from straz.incidents.reporting import reports_due
+    except ImportError:
+        return None
+    return list(reports_due(now=now))
+
+
 def _board_context(now: datetime) -> dict[str, Any]:
     language = get_language()
     incidents = selectors.board_incidents()
+    due = _reports_due(now)
+    # Open incidents whose report will be required (III or special ever declared, §16(2)).
+    report_ids = {r.incident.pk for r in due} if due is not None else set()
     state_labels = dict(IncidentState.choices)
     rows: list[dict[str, Any]] = []
     for inc in incidents:
@@ -201,9 +213,8 @@ def _board_context(now: datetime) -> dict[str, Any]:
                 "event_id": inc.event_id,
                 "event_level": event.alarm_level if event is not None else "",
                 "priority": inc.priority,
-                "report_required": _report_required_by_level(
-                    inc.alarm_level, event.alarm_level if event is not None else ""
-                ),
+                "report_required": inc.pk in report_ids
+                or _report_required_by_level(inc.alarm_level, event.alarm_level if event is not None else ""),
             }
         )
     groups: list[dict[str, Any]] = []
@@ -247,6 +258,20 @@ def _board_context(now: datetime) -> dict[str, Any]:
         },
         "now": now,
         "stale_minutes": STALE_MESSAGE_MINUTES,
+        "reports": _reports_summary(due),
+        "reports_due_url": _optional_url("incidents:reports-due"),
+    }
+
+
+def _reports_summary(due: list[Any] | None) -> dict[str, Any] | None:
+    if due is None:
+        return None
+    # Only ended interventions have a deadline (14 days after the end of rescue work).
+    pending = [r for r in due if r.requirement.due_at is not None and r.requirement.completed_at is None]
+    return {
+        "due": len(pending),
+        "overdue": sum(1 for r in pending if r.requirement.overdue),
+        "next": pending[0] if pending else None,
     }
 
 
@@ -262,7 +287,6 @@ def board(request: HttpRequest) -> HttpResponse:
             "poll_seconds": BOARD_POLL_SECONDS,
             "map_config": _map_config(newIncidentUrl=reverse("incidents:incident-new")),
             "js_strings": js_strings(),
-            "reports_due_url": _optional_url("incidents:reports-due"),
             "statistics_url": _optional_url("incidents:statistics"),
         }
     )
