@@ -323,6 +323,20 @@ def _matching_incidents(filters: IncidentStatisticsFilter) -> Any:
         qs = qs.filter(region_code=filters.region)
     if filters.orp:
         qs = qs.filter(orp_code=filters.orp)
+    # A point inside an area is inside its bounding box: the database narrows the rows
+    # down, the polygon test (later, in Python) decides.
+    for kind, code in (
+        (AreaKind.MUNICIPALITY, filters.municipality),
+        (AreaKind.CITY_DISTRICT, filters.city_district),
+    ):
+        if code:
+            box = Area.objects.filter(kind=kind, code=code).values_list(
+                "min_lat", "max_lat", "min_lon", "max_lon"
+            )
+            for min_lat, max_lat, min_lon, max_lon in box:
+                qs = qs.filter(
+                    lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon
+                )
     return qs.order_by()
 
 
