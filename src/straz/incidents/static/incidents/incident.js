@@ -39,6 +39,18 @@
     });
   });
 
+  // ---------------------------------------------------------------- changes made elsewhere
+  // The timeline polls itself; a newer entry than the page was drawn with means another
+  // user changed the incident. Forms are not swapped under the user's hands: a notice
+  // offers a reload instead.
+  var timelineEl = document.getElementById("timeline");
+  var drawnLatest = timelineEl ? Number(timelineEl.getAttribute("data-latest") || 0) : 0;
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var t = document.getElementById("timeline");
+    var notice = document.getElementById("changed-notice");
+    if (t && notice && Number(t.getAttribute("data-latest") || 0) > drawnLatest) notice.hidden = false;
+  });
+
   if (!el || !window.L || !cfg.point) return;
 
   // ---------------------------------------------------------------- the site map
