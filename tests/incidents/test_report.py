@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from straz.accounts.models import AuditEntry, User
 from straz.incidents import reporting, services
@@ -399,3 +402,29 @@ def test_pdf_lists_amendments_with_their_reason(closed: Incident, dispatcher: Us
     text, _ = _pdf_text(resp.content)
     flat = re.sub(r"\s+", " ", text)
     assert "Doplněn jeden evakuovaný." in flat and "41" in flat
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(ended=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)))
+def test_deadline_is_a_local_midnight_14_to_15_days_after_the_end(ended: datetime) -> None:
+    due = reporting.report_due_at(ended, PRAGUE)
+    local = due.astimezone(PRAGUE)
+    assert (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
+    assert local.date() - ended.astimezone(PRAGUE).date() == timedelta(days=15)
+    # 14 to 15 days later, give or take the hour a change of summer time moves midnight.
+    assert timedelta(days=14) - timedelta(hours=1) < due - ended <= timedelta(days=15, hours=1)
+
+
+def test_page_complete_with_gaps_saves_the_draft_and_says_what_is_missing(
+    closed: Incident, client_for: Any, commander_b: User
+) -> None:
+    writer = client_for(commander_b)
+    url = f"/operations/incidents/{closed.pk}/report/"
+    resp = writer.post(url, {"origin": "Mlha", "version": "0", "action": "complete"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 422
+    report = IncidentReport.objects.get()
+    assert report.status == "draft" and report.origin == "Mlha"
+    html = resp.content.decode()
+    assert "Rescue and liquidation work done" in html and "message-error" in html
+    # The form shows the stored version, so the next save goes through.
+    assert 'name="version" value="1"' in html
