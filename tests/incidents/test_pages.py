@@ -145,9 +145,10 @@ def test_board_lists_open_incidents_with_level_commander_components_and_last_mes
     assert "<time datetime=" in row_b  # the last message's age
     assert "§16" in row_b  # III needs a report
     assert f'data-event-id="{event.pk}"' in html and "Povodeň Berounka" in html
-    points = json.loads(re.search(r'id="board-points" type="application/json">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
-    assert {p["id"] for p in points} == {a.pk, b.pk, c.pk}
-    assert next(p for p in points if p["id"] == b.pk)["level"] == "III"
+    # The map's markers are read from the rows: each carries its point.
+    points = re.findall(r'data-incident-id="(\d+)" data-level="(\w+)" data-state="\w+" data-lat="([\d.]+)" data-lon="([\d.]+)"', html)
+    assert {int(p[0]) for p in points} == {a.pk, b.pk, c.pk}
+    assert (str(b.pk), "III", f"{b.lat:.6f}", f"{b.lon:.6f}") in points
 
     fragment = ops.get(reverse("incidents:board-rows"))
     assert fragment.status_code == 200
@@ -607,3 +608,14 @@ def test_board_shows_reports_due_after_closed_level_iii_interventions(
     # III was declared once: the report stays required although the level is now II.
     row = html[html.index(f'data-incident-id="{lowered.pk}"') :]
     assert "§16" in row[: row.index("</tr>")]
+
+
+def test_board_rows_escape_what_staff_typed(ops: Client, dispatcher: User, make_incident: Any) -> None:
+    from straz.incidents import services
+
+    incident = make_incident(title='<img src=x onerror="alert(1)"> & "D5"')
+    services.assign_commander(user=dispatcher, incident_id=incident.pk, commander_name="<b>VZ</b>")
+    html = _text(ops.get(reverse("incidents:board-rows")))
+    assert "<img src=x" not in html and "<b>VZ</b>" not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &quot;D5&quot;" in html
+    assert "&lt;b&gt;VZ&lt;/b&gt;" in html

@@ -14,16 +14,38 @@
   function levelColor(level) { return (cfg.levelColors || {})[level || ""] || "#5b6570"; }
 
   function popupHtml(p) {
-    return "<strong>#" + p.id + " " + S.escapeHtml(p.title) + "</strong><br>" +
+    return "<strong>" + S.escapeHtml(p.title) + "</strong><br>" +
       S.escapeHtml(p.type) + "<br>" + S.escapeHtml(p.level_label) + " · " + S.escapeHtml(p.state_label) +
       (p.commander ? "<br>" + S.escapeHtml(p.commander) : "") +
       '<br><a href="' + S.escapeHtml(p.url) + '">' + S.escapeHtml(S.t("Open the incident")) + "</a>";
   }
 
+  function text(row, selector) {
+    var node = row.querySelector(selector);
+    return node ? node.textContent.trim() : "";
+  }
+
+  // The markers come from the rows themselves (data-lat/lon and the cells), so the polled
+  // fragment carries each incident once.
   function readPoints() {
-    var node = document.getElementById("board-points");
-    if (!node) return [];
-    try { return JSON.parse(node.textContent) || []; } catch (e) { return []; }
+    return Array.prototype.map.call(document.querySelectorAll("#board-table tr.inc-row"), function (row) {
+      var link = row.querySelector("a.inc-link");
+      var badge = row.querySelector(".level-badge");
+      var level = row.getAttribute("data-level");
+      return {
+        id: row.getAttribute("data-incident-id"),
+        lat: parseFloat(row.getAttribute("data-lat")),
+        lon: parseFloat(row.getAttribute("data-lon")),
+        url: link ? link.getAttribute("href") : "#",
+        title: link ? link.textContent.trim() : "",
+        type: text(row, ".inc-type"),
+        level: level === "none" ? "" : level,
+        level_label: badge ? badge.getAttribute("title") : "",
+        state_label: text(row, ".state-badge"),
+        commander: row.querySelector(".inc-commander .warn-text") ? "" : text(row, ".inc-commander"),
+        stale: row.classList.contains("stale"),
+      };
+    }).filter(function (p) { return isFinite(p.lat) && isFinite(p.lon); });
   }
 
   function drawMarkers() {
@@ -35,9 +57,9 @@
     points.forEach(function (p) {
       var m = L.circleMarker([p.lat, p.lon], {
         radius: 9, color: p.stale ? "#000000" : "#ffffff", weight: p.stale ? 3 : 2,
-        fillColor: p.level_color || levelColor(p.level), fillOpacity: 0.95,
+        fillColor: levelColor(p.level), fillOpacity: 0.95,
       });
-      m.bindTooltip("#" + p.id + " " + p.title);
+      m.bindTooltip(p.title);
       m.bindPopup(popupHtml(p));
       m.on("click", function () { highlightRow(p.id); });
       m.addTo(layer);
