@@ -64,7 +64,7 @@ class AlarmDeclarationAdmin(ReadOnlyAdmin):
 
 @admin.register(CommandAssignment)
 class CommandAssignmentAdmin(ReadOnlyAdmin):
-    list_display = ("id", "incident", "commander_name", "how", "started_at", "ended_at")
+    list_display = ("id", "incident", "commander_name", "commander_user", "how", "started_at", "ended_at")
 
 
 @admin.register(ComponentDeployment)
