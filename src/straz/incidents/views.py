@@ -7,6 +7,7 @@ translated message and an HTTP status, which the page shows without changing any
 from __future__ import annotations
 
 from datetime import datetime
+from html import escape as html_escape
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -167,7 +168,7 @@ def _report_required_by_level(*levels: str) -> bool:
 
 
 # One board row. The board re-renders every open incident every few seconds; building the
-# row with format_html (which escapes every value) is several times faster than a template
+# row in Python (escaping every value) is several times faster than a template
 # loop with some thirty nodes per row, and keeps the polled fragment well under 200 ms at
 # 500 incidents. The markup is the one _board_rows.html had; data-* attributes feed board.js.
 _ROW_HTML = (
@@ -187,40 +188,46 @@ _ROW_HTML = (
 
 
 def _row_html(r: dict[str, Any], t: dict[str, str]) -> str:
-    """The HTML of one board row (every value escaped by format_html)."""
+    """The HTML of one board row; every value goes through html.escape before it is joined."""
+    # Django's format_html would escape the same way, but its lazy-aware wrappers cost half
+    # of the board's time at 500 rows; the standard escape (& < > " ') is enough here.
+    e = _escape
     if r["last_iso"]:
-        last = format_html('<time datetime="{}" title="{}">{}</time>', r["last_iso"], r["last_title"], r["since"])
+        last = f'<time datetime="{e(r["last_iso"])}" title="{e(r["last_title"])}">{e(r["since"])}</time>'
     else:
-        last = format_html('<span title="{}">({})</span>', t["no_message"], r["since"])
-    return format_html(
-        _ROW_HTML,
-        state=r["state"],
+        last = f'<span title="{e(t["no_message"])}">({e(r["since"])})</span>'
+    report = f' <span class="badge report-badge" title="{e(t["report"])}">§16</span>' if r["report_required"] else ""
+    commander = e(r["commander"]) if r["commander"] else f'<span class="warn-text">{e(t["none"])}</span>'
+    en_route = f' <span class="help">({int(r["en_route"])} {e(t["en_route"])})</span>' if r["en_route"] else ""
+    html = _ROW_HTML.format(
+        state=e(r["state"]),
         stale_class=" stale" if r["stale"] else "",
-        id=r["id"],
-        level_attr=r["level_attr"],
-        lat=f"{r['lat']:.6f}",
-        lon=f"{r['lon']:.6f}",
-        search=r["search"],
-        priority=r["priority"] or "·",
-        level_label=r["level_label"],
-        level_text=r["level_text"],
-        report=format_html(' <span class="badge report-badge" title="{}">§16</span>', t["report"])
-        if r["report_required"]
-        else "",
-        url=r["url"],
-        title=r["title"],
-        type=r["type"],
-        state_label=r["state_label"],
-        commander=r["commander"] or format_html('<span class="warn-text">{}</span>', t["none"]),
-        on_site=r["on_site"],
-        called=r["called"],
-        en_route=format_html(' <span class="help">({} {})</span>', r["en_route"], t["en_route"])
-        if r["en_route"]
-        else "",
-        people=r["people"],
+        id=int(r["id"]),
+        level_attr=e(r["level_attr"]),
+        lat=f"{float(r['lat']):.6f}",
+        lon=f"{float(r['lon']):.6f}",
+        search=e(r["search"]),
+        priority=int(r["priority"]) if r["priority"] else "·",
+        level_label=e(r["level_label"]),
+        level_text=e(r["level_text"]),
+        report=report,
+        url=e(r["url"]),
+        title=e(r["title"]),
+        type=e(r["type"]),
+        state_label=e(r["state_label"]),
+        commander=commander,
+        on_site=int(r["on_site"]),
+        called=int(r["called"]),
+        en_route=en_route,
+        people=int(r["people"]),
         stale_text=" warn-text" if r["stale"] else "",
         last=last,
     )
+    return mark_safe(html)  # noqa: S308 (every interpolated value is escaped or an int above)
+
+
+def _escape(value: Any) -> str:
+    return html_escape(str(value), quote=True)
 
 
 def _reports_due(now: datetime) -> list[Any] | None:
