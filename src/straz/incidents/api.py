@@ -107,6 +107,13 @@ def _incident(incident_id: int) -> Incident:
 # ---------------------------------------------------------------- schemas
 
 
+class _StrictIn(Schema):
+    """A request body that refuses unknown fields (422) instead of ignoring them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+
 class IncidentTypeOut(Schema):
     code: str
     name: str
@@ -334,9 +341,7 @@ def incident_types(request: HttpRequest) -> Any:
     return [_type(t) for t in IncidentType.objects.filter(is_active=True)]
 
 
-class IncidentCreateIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentCreateIn(_StrictIn):
     type: str = Field(..., min_length=1, max_length=60)
     title: str = Field(..., min_length=1, max_length=200)
     description: str = Field("", max_length=TEXT_MAX)
@@ -443,9 +448,7 @@ def incident_detail(request: HttpRequest, incident_id: int = _id()) -> Any:
     return _detail(incident_id)
 
 
-class IncidentFactsIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentFactsIn(_StrictIn):
     persons_threatened: int | None = Field(None, ge=0, le=100_000_000)
     area_m2: float | None = Field(None, ge=0, le=1e12)
     complicated_objects: int = Field(0, ge=0, le=1_000_000)
@@ -465,9 +468,7 @@ def update_facts(request: HttpRequest, payload: IncidentFactsIn, incident_id: in
     return _detail(incident_id)
 
 
-class IncidentStateIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentStateIn(_StrictIn):
     state: StateValue
     note: str = Field("", max_length=TEXT_MAX)
 
@@ -512,9 +513,7 @@ def incident_proposal(request: HttpRequest, incident_id: int = _id()) -> Any:
     return {"level": p.level, "reasons": p.reasons, "declared_level": incident.alarm_level}
 
 
-class IncidentDeclareIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentDeclareIn(_StrictIn):
     level: LevelValue
     reason: str = Field("", max_length=TEXT_MAX, description="required when lower than proposed")
 
@@ -538,9 +537,7 @@ def declare_level(request: HttpRequest, payload: IncidentDeclareIn, incident_id:
 # ---------------------------------------------------------------- command
 
 
-class IncidentCommanderIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentCommanderIn(_StrictIn):
     commander_name: str = Field(..., min_length=1, max_length=NAME_MAX)
     commander_user: int | None = Field(None, ge=1, le=MAX_ID)
     component: ComponentKindValue | None = None
@@ -565,9 +562,7 @@ def assign_commander(request: HttpRequest, payload: IncidentCommanderIn, inciden
     return _created(_command(c))
 
 
-class IncidentSuccessorIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentSuccessorIn(_StrictIn):
     successor_name: str = Field(..., min_length=1, max_length=NAME_MAX)
 
 
@@ -585,9 +580,7 @@ def name_successor(request: HttpRequest, payload: IncidentSuccessorIn, incident_
     )
 
 
-class IncidentHandoverIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentHandoverIn(_StrictIn):
     new_commander_name: str = Field(..., min_length=1, max_length=NAME_MAX)
     new_commander_user: int | None = Field(None, ge=1, le=MAX_ID)
     component: ComponentKindValue | None = None
@@ -635,9 +628,7 @@ def takeover_options(request: HttpRequest, incident_id: int = _id()) -> Any:
     return [o.__dict__ for o in services.takeover_options(incident)]
 
 
-class IncidentTakeoverIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentTakeoverIn(_StrictIn):
     how: TakeoverValue | None = None
     new_commander_name: str = Field("", max_length=NAME_MAX)
     skip_reason: str = Field("", max_length=TEXT_MAX)
@@ -663,9 +654,7 @@ def take_over(request: HttpRequest, payload: IncidentTakeoverIn, incident_id: in
 # ---------------------------------------------------------------- components
 
 
-class IncidentCallComponentIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentCallComponentIn(_StrictIn):
     kind: ComponentKindValue
     unit_name: str = Field("", max_length=NAME_MAX)
     people: int = Field(0, ge=0, le=100_000)
@@ -685,9 +674,7 @@ def call_component(
     return _created(_deployment(d))
 
 
-class IncidentCheckInIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentCheckInIn(_StrictIn):
     kind: ComponentKindValue
     leader_name: str = Field(..., min_length=1, max_length=NAME_MAX)
     people: int = Field(..., ge=0, le=100_000)
@@ -724,9 +711,7 @@ def check_out(request: HttpRequest, incident_id: int = _id(), deployment_id: int
 # ---------------------------------------------------------------- site
 
 
-class IncidentSiteFeatureIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentSiteFeatureIn(_StrictIn):
     kind: FeatureKindValue
     geometry: dict[str, Any]
     name: str = Field("", max_length=NAME_MAX)
@@ -808,9 +793,7 @@ def _entry(e: TimelineEntry) -> dict[str, Any]:
     }
 
 
-class IncidentMessageIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentMessageIn(_StrictIn):
     letter: LetterValue
     text: str = Field(..., min_length=1, max_length=TEXT_MAX)
 
@@ -826,9 +809,7 @@ def post_message(request: HttpRequest, payload: IncidentMessageIn, incident_id: 
     return _created(_entry(e))
 
 
-class IncidentLogIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentLogIn(_StrictIn):
     text: str = Field(..., min_length=1, max_length=TEXT_MAX)
 
 
@@ -910,9 +891,7 @@ def notifications(request: HttpRequest, incident_id: int = _id()) -> Any:
 # ---------------------------------------------------------------- events (§20(3), §7 b)
 
 
-class IncidentEventIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentEventIn(_StrictIn):
     name: str = Field(..., min_length=1, max_length=200)
     incidents: list[int] = Field(..., min_length=2, max_length=500)
     region_code: str = Field("", max_length=20)
@@ -998,9 +977,7 @@ def event_detail(request: HttpRequest, event_id: int = _id()) -> Any:
     return _event(event_id)
 
 
-class IncidentEventAddIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentEventAddIn(_StrictIn):
     incidents: list[int] = Field(..., min_length=1, max_length=500)
 
 
@@ -1015,9 +992,7 @@ def add_to_event(request: HttpRequest, payload: IncidentEventAddIn, event_id: in
     return _event(event_id)
 
 
-class IncidentPrioritiesIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentPrioritiesIn(_StrictIn):
     order: list[int] = Field(..., min_length=1, max_length=500)
 
 
@@ -1045,9 +1020,7 @@ def declare_event_level(request: HttpRequest, payload: IncidentDeclareIn, event_
 # ---------------------------------------------------------------- calls (§12)
 
 
-class IncidentCallIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentCallIn(_StrictIn):
     received_by_centre: str = Field(..., min_length=1, max_length=NAME_MAX)
     summary: str = Field(..., min_length=1, max_length=TEXT_MAX)
     caller_phone: str = Field("", max_length=40)
@@ -1118,9 +1091,7 @@ def list_calls(
     return {"count": qs.count(), "items": [_call(c) for c in qs[offset : offset + limit]]}
 
 
-class IncidentForwardIn(Schema):
-    model_config = ConfigDict(extra="forbid")
-
+class IncidentForwardIn(_StrictIn):
     to_centre: str = Field(..., min_length=1, max_length=NAME_MAX)
     to_opis: str = Field("", max_length=NAME_MAX)
 
