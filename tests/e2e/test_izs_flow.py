@@ -65,6 +65,13 @@ def _dispatcher_creates_and_declares(page: Any) -> int:
     page.wait_for_function("document.getElementById('id_lat').value !== ''")
     lat, lon = float(page.input_value("#id_lat")), float(page.input_value("#id_lon"))
     assert 49.0 < lat < 50.5 and 12.5 < lon < 14.5, (lat, lon)
+    # The affected area, drawn with the same tool; clicks while drawing do not move the point.
+    page.click("[data-testid=area-draw-start]")
+    for fx, fy in ((0.35, 0.3), (0.75, 0.35), (0.6, 0.7)):
+        _click_map(page, "#incident-map", fx, fy)
+    page.click("[data-testid=area-draw-finish]")
+    assert (float(page.input_value("#id_lat")), float(page.input_value("#id_lon"))) == (lat, lon)
+    assert '"type":"Polygon"' in page.input_value("#id_affected_area").replace(" ", "")
     page.select_option("#id_type", "mass-road-accident")
     page.fill("#id_title", "D5 km 80: hromadná nehoda, únik nafty")
     page.fill("#id_persons_threatened", "150")
@@ -75,6 +82,7 @@ def _dispatcher_creates_and_declares(page: Any) -> int:
     page.click("[data-testid=incident-create]")
     page.wait_for_url(re.compile(r".*/operations/incidents/\d+/$"))
     incident_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    page.wait_for_function("document.getElementById('site-map').dataset.features !== undefined")
 
     level = page.locator("#alarm [data-testid=proposal-level]")
     assert level.get_attribute("data-level") == "III"

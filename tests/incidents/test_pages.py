@@ -619,3 +619,23 @@ def test_board_rows_escape_what_staff_typed(ops: Client, dispatcher: User, make_
     assert "<img src=x" not in html and "<b>VZ</b>" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; &quot;D5&quot;" in html
     assert "&lt;b&gt;VZ&lt;/b&gt;" in html
+
+
+def test_new_incident_with_an_affected_area(ops: Client) -> None:
+    base = {
+        "type": "flood", "title": "Povodeň Radbuza", "lat": "49.74", "lon": "13.37",
+        "components": "basic_uncoordinated", "coordination": "none", "coordination_level": "tactical",
+    }
+    before = (Incident.objects.count(), AuditEntry.objects.count())
+    crossing = {"type": "Polygon", "coordinates": [[[13.36, 49.73], [13.38, 49.75], [13.38, 49.73], [13.36, 49.75], [13.36, 49.73]]]}
+    for bad in ("{", json.dumps(crossing), json.dumps([1, 2])):
+        resp = ops.post(reverse("incidents:incident-new"), {**base, "affected_area": bad})
+        assert resp.status_code == 422, bad
+    assert (Incident.objects.count(), AuditEntry.objects.count()) == before
+    resp = ops.post(reverse("incidents:incident-new"), {**base, "affected_area": json.dumps(POLYGON)})
+    assert resp.status_code == 302
+    incident = Incident.objects.get(title="Povodeň Radbuza")
+    assert incident.affected_area is not None and incident.affected_area["type"] == "Polygon"
+    html = _text(ops.get(_page(incident)))
+    config = json.loads(re.search(r'id="straz-map-config" type="application/json">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    assert config["affectedArea"]["type"] == "Polygon"

@@ -126,6 +126,12 @@ class IncidentForm(FactsForm):
     )
     region_code = forms.CharField(label=_("Region code"), required=False, max_length=20)
     orp_code = forms.CharField(label=_("ORP code"), required=False, max_length=20)
+    affected_area = forms.CharField(
+        label=_("Affected area (GeoJSON polygon)"),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+    )
 
     def __init__(self, *args: Any, language: str = "cs", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -134,6 +140,10 @@ class IncidentForm(FactsForm):
         )
         for name in ("lat", "lon"):
             self.fields[name].widget.attrs.update({"step": "any", "inputmode": "decimal"})
+
+    def clean_affected_area(self) -> dict[str, Any] | None:
+        raw = (self.cleaned_data.get("affected_area") or "").strip()
+        return parse_geometry_text(raw) if raw else None
 
 
 class DeclareForm(forms.Form):
@@ -278,6 +288,25 @@ class CheckOutForm(forms.Form):
     deployment_id = forms.IntegerField(min_value=1)
 
 
+def parse_geometry_text(raw: str) -> dict[str, Any]:
+    """A GeoJSON geometry from pasted or drawn text; the service validates its shape."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise forms.ValidationError(_("The geometry is not valid JSON.")) from None
+    # A pasted Feature or a one-feature collection is accepted for convenience.
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        value = value.get("geometry")
+    elif isinstance(value, dict) and value.get("type") == "FeatureCollection":
+        features = value.get("features") or []
+        if len(features) != 1 or not isinstance(features[0], dict):
+            raise forms.ValidationError(_("Paste exactly one geometry."))
+        value = features[0].get("geometry")
+    if not isinstance(value, dict):
+        raise forms.ValidationError(_("The geometry must be a GeoJSON object."))
+    return value
+
+
 class SiteFeatureForm(forms.Form):
     """A zone or post of §5 drawn on the map (or pasted as GeoJSON)."""
 
@@ -298,22 +327,7 @@ class SiteFeatureForm(forms.Form):
         self.fields["parent_id"].choices = _blank(sectors or [])
 
     def clean_geometry(self) -> Any:
-        raw = self.cleaned_data["geometry"]
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            raise forms.ValidationError(_("The geometry is not valid JSON.")) from None
-        # A pasted Feature or a one-feature collection is accepted for convenience.
-        if isinstance(value, dict) and value.get("type") == "Feature":
-            value = value.get("geometry")
-        elif isinstance(value, dict) and value.get("type") == "FeatureCollection":
-            features = value.get("features") or []
-            if len(features) != 1 or not isinstance(features[0], dict):
-                raise forms.ValidationError(_("Paste exactly one geometry."))
-            value = features[0].get("geometry")
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("The geometry must be a GeoJSON object."))
-        return value
+        return parse_geometry_text(self.cleaned_data["geometry"])
 
 
 class MessageForm(forms.Form):

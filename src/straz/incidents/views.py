@@ -412,6 +412,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                     coordination_level=d["coordination_level"],
                     region_code=d.get("region_code") or "",
                     orp_code=d.get("orp_code") or "",
+                    affected_area=d.get("affected_area"),
                     **form.facts(),
                 )
             except ReportError as exc:

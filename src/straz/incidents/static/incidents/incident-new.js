@@ -32,7 +32,24 @@
     say(lat, lon);
   }
   if (start) place(start[0], start[1], true); else status.textContent = S.t("Click the map to set the place of the incident.");
-  map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
+  // The optional affected area is drawn with the same tool as the site's zones; while it is
+  // being drawn, clicks add vertices instead of moving the incident's point.
+  var draw = null;
+  var areaIn = document.getElementById("id_affected_area");
+  if (areaIn && window.StrazDraw) {
+    draw = window.StrazDraw.attach(map, {
+      el: el,
+      geomInput: areaIn,
+      buttons: {
+        start: document.getElementById("draw-start"), center: document.getElementById("draw-center"),
+        undo: document.getElementById("draw-undo"), finish: document.getElementById("draw-finish"),
+        cancel: document.getElementById("draw-cancel"),
+      },
+      color: function () { return "#7a1410"; },
+      say: function (text) { status.textContent = text; },
+    });
+  }
+  map.on("click", function (e) { if (!draw || !draw.isDrawing()) place(e.latlng.lat, e.latlng.lng); });
   function fromInputs() {
     var lat = parseFloat(latIn.value), lon = parseFloat(lonIn.value);
     if (isFinite(lat) && isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180) {

@@ -97,97 +97,19 @@
     cancel: document.getElementById("draw-cancel"),
   };
   var pointKinds = cfg.pointKinds || [];
-  var drawing = false, vertices = [], sketch = L.layerGroup().addTo(map), preview = L.layerGroup().addTo(map);
-
-  function isPoint() { return pointKinds.indexOf(kindSel.value) !== -1; }
-  function color() { return (cfg.featureColors || {})[kindSel.value] || cfg.postColor || "#12355b"; }
-  function setButtons() {
-    btn.start.disabled = drawing;
-    btn.center.disabled = !drawing;
-    btn.undo.disabled = !drawing || vertices.length === 0;
-    btn.finish.disabled = !drawing || isPoint() || vertices.length < 3;
-    btn.cancel.disabled = !drawing;
-    el.classList.toggle("drawing", drawing);
-    el.setAttribute("data-drawing", drawing ? "1" : "0");
-    el.setAttribute("data-vertices", String(vertices.length));
-  }
-  function redraw() {
-    sketch.clearLayers();
-    if (!vertices.length) return;
-    if (vertices.length > 1) L.polyline(vertices.concat(vertices.length > 2 ? [vertices[0]] : []), { color: color(), weight: 2, dashArray: "4 4" }).addTo(sketch);
-    vertices.forEach(function (v) { L.circleMarker(v, { radius: 4, color: color(), weight: 2, fillColor: "#ffffff", fillOpacity: 1, interactive: false }).addTo(sketch); });
-  }
-  function showGeometry(geom) {
-    preview.clearLayers();
-    if (!geom) return;
-    try {
-      var g = L.geoJSON(geom, {
-        style: { color: color(), weight: 3, fillOpacity: 0.2 },
-        pointToLayer: function (f, ll) { return L.circleMarker(ll, { radius: 8, color: color(), weight: 3, fillOpacity: 0.6 }); },
-      }).addTo(preview);
-      el.setAttribute("data-preview", "1");
-      return g;
-    } catch (e) { el.setAttribute("data-preview", "0"); }
-  }
-  function round(x) { return Math.round(x * 1e7) / 1e7; }
-  function start() {
-    drawing = true; vertices = []; preview.clearLayers(); redraw();
-    map.doubleClickZoom.disable();
-    say(isPoint() ? S.t("Click the map to place the post.") : S.t("Click the map to add vertices; finish with Enter or the Finish button."));
-    setButtons();
-    el.focus();
-  }
-  function stop() { drawing = false; map.doubleClickZoom.enable(); sketch.clearLayers(); setButtons(); }
-  function add(latlng) {
-    if (!drawing) return;
-    vertices.push([latlng.lat, latlng.lng]);
-    if (isPoint()) { finish(); return; }
-    redraw();
-    say(S.t("Vertices: %(count)s", { count: vertices.length }));
-    setButtons();
-  }
-  function finish() {
-    var geom;
-    if (isPoint()) {
-      if (!vertices.length) return;
-      var v = vertices[vertices.length - 1];
-      geom = { type: "Point", coordinates: [round(v[1]), round(v[0])] };
-    } else {
-      if (vertices.length < 3) { say(S.t("A zone needs at least 3 vertices.")); return; }
-      var ring = vertices.map(function (p) { return [round(p[1]), round(p[0])]; });
-      ring.push(ring[0].slice());
-      geom = { type: "Polygon", coordinates: [ring] };
-    }
-    geomIn.value = JSON.stringify(geom);
-    stop();
-    showGeometry(geom);
-    say(S.t("Shape ready; check the form and save it."));
-    var submit = form.querySelector("[data-testid=feature-submit]");
-    if (submit) submit.focus();
-  }
-  function cancel() { vertices = []; stop(); say(S.t("Drawing cancelled.")); }
-
-  map.on("click", function (e) { add(e.latlng); });
-  btn.start.addEventListener("click", start);
-  btn.center.addEventListener("click", function () { add(map.getCenter()); });
-  btn.undo.addEventListener("click", function () { vertices.pop(); redraw(); say(S.t("Vertices: %(count)s", { count: vertices.length })); setButtons(); });
-  btn.finish.addEventListener("click", finish);
-  btn.cancel.addEventListener("click", cancel);
-  kindSel.addEventListener("change", function () { if (drawing) start(); });
-  document.addEventListener("keydown", function (e) {
-    if (!drawing) return;
-    var tag = (e.target && e.target.tagName) || "";
-    if (/^(INPUT|TEXTAREA|SELECT)$/.test(tag)) return;
-    if (e.key === "Enter") { e.preventDefault(); finish(); }
-    else if (e.key === "Escape") { e.preventDefault(); cancel(); }
-    else if (e.key === "Backspace") { e.preventDefault(); btn.undo.click(); }
+  var draw = window.StrazDraw.attach(map, {
+    el: el,
+    geomInput: geomIn,
+    buttons: btn,
+    isPoint: function () { return pointKinds.indexOf(kindSel.value) !== -1; },
+    color: function () { return (cfg.featureColors || {})[kindSel.value] || cfg.postColor || "#12355b"; },
+    say: say,
+    onFinish: function () {
+      var submit = form.querySelector("[data-testid=feature-submit]");
+      if (submit) submit.focus();
+    },
   });
-  // Pasted GeoJSON is previewed as it is typed (the server validates it on save).
-  geomIn.addEventListener("input", function () {
-    try { showGeometry(JSON.parse(geomIn.value)); } catch (e) { preview.clearLayers(); }
-  });
-  if (geomIn.value) { try { showGeometry(JSON.parse(geomIn.value)); } catch (e) { /* shown by the server's error */ } }
+  kindSel.addEventListener("change", draw.restart);
   el.setAttribute("tabindex", "0");
-  setButtons();
   window.strazSiteMap = map;
 })();
