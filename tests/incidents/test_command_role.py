@@ -230,3 +230,28 @@ def test_commander_hands_over_over_the_api_and_loses_the_right(
         assert second.post(f"/incidents/{incident.pk}/state", {"state": target}).status_code == 200
     incident.refresh_from_db()
     assert incident.state == "closed" and incident.rescue_ended_at is not None
+
+
+def test_recorded_at_stamps_the_story_time_but_the_audit_keeps_the_real_time(
+    make_incident: Any, dispatcher: User, commander: User
+) -> None:
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from straz.accounts.models import AuditEntry
+
+    incident = _commanded_by(commander, make_incident, dispatcher)
+    story = timezone.now() - timedelta(hours=5)
+    before = timezone.now()
+    with services.recorded_at(story):
+        entry = services.post_site_message(user=commander, incident_id=incident.pk, letter="a", text="Hoří.")
+        services.change_state(user=commander, incident_id=incident.pk, target="in_progress")
+    incident.refresh_from_db()
+    assert entry.at == story and incident.rescue_started_at == story
+    assert AuditEntry.objects.order_by("-seq").first().at >= before
+    # Outside the block the clock is the real one again.
+    later = services.post_site_message(user=commander, incident_id=incident.pk, letter="f", text="Hotovo.")
+    assert later.at >= before
+    with pytest.raises(ValueError), services.recorded_at(datetime(2026, 1, 1)):
+        pass

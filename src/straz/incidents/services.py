@@ -81,7 +81,6 @@ def recorded_at(at: datetime) -> Iterator[None]:
         _STORY_TIME.reset(token)
 
 
-
 def can_run_incidents(user: User | Any) -> bool:
     """True when the user may change incidents (dispatcher, admin, superuser)."""
     return bool(
@@ -120,20 +119,24 @@ def require_operations_centre(user: User | Any) -> None:
 _require_writer = require_operations_centre
 
 
+def _incident_refusal() -> Forbidden:
+    return Forbidden(
+        _(
+            "Only the operations centre (dispatcher), an administrator or the current "
+            "commander of this incident can do this."
+        )
+    )
+
+
 def _require_incident_role(user: User) -> None:
     # Early refusal for roles that may never write to any incident, before any validation.
     if not (can_run_incidents(user) or _is_commander(user)):
-        raise Forbidden(_("Only the operations centre (dispatcher) or an administrator can do this."))
+        raise _incident_refusal()
 
 
 def _require_incident_writer(user: User, incident: Incident) -> None:
     if not can_write_incident(user, incident):
-        raise Forbidden(
-            _(
-                "Only the operations centre (dispatcher), an administrator or the current "
-                "commander of this incident can do this."
-            )
-        )
+        raise _incident_refusal()
 
 
 @contextmanager
