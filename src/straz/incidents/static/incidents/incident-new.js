@@ -2,6 +2,15 @@
 (function () {
   "use strict";
   var S = window.Straz;
+
+  // A double click must not record a component's arrival twice: a form submits once.
+  document.querySelectorAll("form[method=post]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (f.getAttribute("data-submitting")) { e.preventDefault(); return; }
+      f.setAttribute("data-submitting", "1");
+      f.setAttribute("aria-busy", "true");
+    });
+  });
   var cfg = S.readConfig("straz-map-config");
   var el = document.getElementById("incident-map");
   var latIn = document.getElementById("id_lat");

@@ -9,6 +9,15 @@
   var statusEl = document.getElementById("draw-status");
   function say(text) { if (statusEl) statusEl.textContent = text; }
 
+  // A double click must not record a component's arrival twice: a form submits once.
+  document.querySelectorAll("form[method=post]").forEach(function (f) {
+    f.addEventListener("submit", function (e) {
+      if (f.getAttribute("data-submitting")) { e.preventDefault(); return; }
+      f.setAttribute("data-submitting", "1");
+      f.setAttribute("aria-busy", "true");
+    });
+  });
+
   // ---------------------------------------------------------------- declaration hint
   var RANK = { I: 1, II: 2, III: 3, special: 4 };
   var declForm = document.getElementById("declare-form");
