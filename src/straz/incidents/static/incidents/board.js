@@ -9,6 +9,7 @@
   var levelSel = document.getElementById("board-level");
   var rowsBox = document.getElementById("board-rows");
   var status = document.getElementById("board-updated");
+  var errorBox = document.getElementById("board-refresh-error");
   var map = null, layer = null, markers = {}, fitted = false;
 
   function levelColor(level) { return (cfg.levelColors || {})[level || ""] || "#5b6570"; }
@@ -133,17 +134,18 @@
     applyFilter();
     var t = document.getElementById("board-rendered-at");
     if (status && t) status.textContent = S.t("Updated %(time)s", { time: t.textContent });
+    if (errorBox) errorBox.textContent = "";
     rowsBox.classList.remove("refresh-failed");
   });
   document.body.addEventListener("htmx:responseError", function (evt) {
     if (evt.target !== rowsBox) return;
     rowsBox.classList.add("refresh-failed");
-    if (status) status.textContent = S.t("The board could not be refreshed; retrying.");
+    if (errorBox) errorBox.textContent = S.t("The board could not be refreshed; retrying.");
   });
   document.body.addEventListener("htmx:sendError", function (evt) {
     if (evt.target !== rowsBox) return;
     rowsBox.classList.add("refresh-failed");
-    if (status) status.textContent = S.t("The board could not be refreshed; retrying.");
+    if (errorBox) errorBox.textContent = S.t("The board could not be refreshed; retrying.");
   });
 
   // Keyboard: N opens a new incident, / focuses the filter, Escape clears it.
