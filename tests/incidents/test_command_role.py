@@ -10,7 +10,7 @@ from django.utils import translation
 from straz.accounts.models import Role, User
 from straz.incidents import services
 from straz.incidents.models import ComponentDeployment, Incident, SiteFeature, TimelineEntry
-from straz.reports.errors import Forbidden
+from straz.reports.errors import Forbidden, ValidationFailed
 from tests.incidents.incident_fixtures import audit_count
 
 pytestmark = pytest.mark.django_db
@@ -105,10 +105,17 @@ def test_can_write_incident_follows_the_role_and_the_current_command(
     assert not services.can_write_incident(commander, nobody)
     unlinked = _commanded_by(None, make_incident, dispatcher)
     assert not services.can_write_incident(commander, unlinked)
-    # An officer named as commander is still not a commander: the role decides.
+    # An officer cannot be named commander at all, and a commander moved to another role
+    # loses the right at once: the role decides, not only the name on the command.
     officer = User.objects.create_user(username="policista", password="x-pass", role=Role.OFFICER)
-    by_officer = _commanded_by(officer, make_incident, dispatcher)
-    assert not services.can_write_incident(officer, by_officer)
+    with pytest.raises(ValidationFailed):
+        _commanded_by(officer, make_incident, dispatcher)
+    commander.role = Role.ANALYST
+    commander.save()
+    assert not services.can_write_incident(commander, incident)
+    commander.role = Role.COMMANDER
+    commander.save()
+    assert services.can_write_incident(commander, incident)
     # A deactivated commander loses the right at once.
     commander.is_active = False
     commander.save()
@@ -255,3 +262,29 @@ def test_recorded_at_stamps_the_story_time_but_the_audit_keeps_the_real_time(
     assert later.at >= before
     with pytest.raises(ValueError), services.recorded_at(datetime(2026, 1, 1)):
         pass
+
+
+def test_only_an_account_that_can_write_is_named_commander(
+    api_as: Any, make_incident: Any, dispatcher: User, analyst: User, commander: User
+) -> None:
+    incident = make_incident()
+    api = api_as(dispatcher)
+    before = _snapshot(incident)
+    resp = api.post(
+        f"/incidents/{incident.pk}/commander",
+        {"commander_name": "Analytik", "commander_user": analyst.pk},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert resp.status_code == 422
+    assert "analyst" in resp.json()["detail"] and "cannot command" in resp.json()["detail"]
+    assert _snapshot(incident) == before
+    ok = api.post(f"/incidents/{incident.pk}/commander", {"commander_name": "Velitel", "commander_user": commander.pk})
+    assert ok.status_code == 201
+    # A handover to such an account is refused just the same, and changes nothing.
+    before = _snapshot(incident)
+    resp = api.post(
+        f"/incidents/{incident.pk}/commander/handover",
+        {"new_commander_name": "Analytik", "new_commander_user": analyst.pk, **BRIEFING},
+    )
+    assert resp.status_code == 422
+    assert _snapshot(incident) == before

@@ -825,6 +825,15 @@ def _commander_user(user_id: int | None) -> User | None:
     found = User.objects.filter(pk=user_id, is_active=True).first()
     if found is None:
         raise ValidationFailed(_("Unknown user %(id)s.") % {"id": user_id})
+    # Only an account that may write to the incident once it commands it can be named.
+    if not (can_run_incidents(found) or _is_commander(found)):
+        raise ValidationFailed(
+            _(
+                "The account %(user)s cannot command an incident: choose an incident "
+                "commander, a dispatcher or an administrator."
+            )
+            % {"user": found.get_username()}
+        )
     return found
 
 
