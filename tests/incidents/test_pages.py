@@ -639,3 +639,40 @@ def test_new_incident_with_an_affected_area(ops: Client) -> None:
     html = _text(ops.get(_page(incident)))
     config = json.loads(re.search(r'id="straz-map-config" type="application/json">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
     assert config["affectedArea"]["type"] == "Polygon"
+
+
+# ---------------------------------------------------------------- the commander's pages
+
+
+def test_a_commander_writes_only_while_commanding_that_incident(
+    ops: Client, commander: User, commander_b: User, client_for: Callable[[User], Client], make_incident: Any
+) -> None:
+    mine, other = make_incident(title="Moje"), make_incident(title="Cizí")
+    assert _post(ops, mine, "assign", assign__commander_user=str(commander.pk)).status_code == 302
+    as_commander = client_for(commander)
+    assert 'data-testid="checkin-form"' in _text(as_commander.get(_page(mine)))
+    assert 'data-testid="checkin-form"' not in _text(as_commander.get(_page(other)))
+    assert 'data-testid="new-incident"' not in _text(as_commander.get(BOARD))
+    assert as_commander.get(reverse("incidents:incident-new")).status_code == 403
+    before = _state(other.pk)
+    resp = _post(as_commander, other, "message", message__letter="a", message__text="cizí")
+    assert resp.status_code == 403
+    assert _state(other.pk) == before
+    resp = _post(as_commander, mine, "message", message__letter="a", message__text="Situace")
+    assert resp.status_code == 302
+    resp = _post(
+        as_commander, mine, "handover",
+        handover__new_commander_user=str(commander_b.pk), handover__situation="s", handover__aim="a",
+        handover__priorities="p",
+    )
+    assert resp.status_code == 302, re.findall(r'class="(?:message message-error|error-text)">([^<]*)', _text(resp))
+    mine.refresh_from_db()
+    assert mine.current_command.commander_user_id == commander_b.pk  # type: ignore[union-attr]
+    assert mine.current_command.commander_name == "Eva Nástupcová"  # type: ignore[union-attr]
+    # The former commander now only reads.
+    assert 'data-testid="checkin-form"' not in _text(as_commander.get(_page(mine)))
+    before = _state(mine.pk)
+    assert _post(as_commander, mine, "state", state__target="in_progress").status_code == 403
+    assert _state(mine.pk) == before
+    successor = client_for(commander_b)
+    assert _post(successor, mine, "state", state__target="in_progress").status_code == 302

@@ -209,7 +209,8 @@ class HandoverForm(forms.Form):
         label=_("Priorities"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
     declaration = forms.CharField(
-        label=_("Takeover declaration"), max_length=300
+        label=_("Takeover declaration"), max_length=300, required=False,
+        help_text=_("Empty: “Přebírám velení” (I take over command)."),
     )
     successor_name = forms.CharField(label=_("New successor"), required=False, max_length=150)
 
