@@ -62,9 +62,9 @@ def ops(dispatcher: User, client_for: Callable[[User], Client]) -> Client:
 
 @pytest.fixture
 def commander_account(db: Any) -> User:
-    # The commander role arrives with H4's slice; a dispatcher account can be named commander too.
-    role = "commander" if "commander" in Role.values else "dispatcher"
-    return User.objects.create_user(username="velitel1", password="x", role=role, first_name="Jan", last_name="Novák")
+    return User.objects.create_user(
+        username="velitel1", password="x", role=Role.COMMANDER, first_name="Jan", last_name="Novák"
+    )
 
 
 def _text(resp: Any) -> str:
