@@ -108,7 +108,6 @@ def js_strings() -> dict[str, str]:
         "A zone needs at least 3 vertices.": _("A zone needs at least 3 vertices."),
         "Shape ready; check the form and save it.": _("Shape ready; check the form and save it."),
         "Drawing cancelled.": _("Drawing cancelled."),
-        "Incidents shown: %(count)s": _("Incidents shown: %(count)s"),
         "Updated %(time)s": _("Updated %(time)s"),
         "The board could not be refreshed; retrying.": _("The board could not be refreshed; retrying."),
         "Lower than proposed: a written reason is required.": _(
@@ -125,10 +124,7 @@ def _require_viewer(request: HttpRequest) -> None:
 
 def can_write(user: Any, incident: Incident) -> bool:
     """Whether the page offers the write forms (the service checks again on every write)."""
-    rule = getattr(services, "can_write_incident", None)
-    if rule is not None:
-        return bool(rule(user, incident))
-    return services.can_run_incidents(user)
+    return services.can_write_incident(user, incident)
 
 
 def _map_config(**extra: Any) -> dict[str, Any]:
