@@ -156,7 +156,12 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
     form = IncidentStatisticsForm(request.GET)
     if not form.is_valid():
         return _private(
-            render(request, "incidents/statistics.html", {"form": form, "result": None}, status=400)
+            render(
+                request,
+                "incidents/statistics.html",
+                {"form": form, "result": None, "nav": "operations"},
+                status=400,
+            )
         )
     result = stats.compute_statistics(form.to_filter())
     query = urlencode(result.filters.as_query())
