@@ -676,3 +676,30 @@ def test_a_commander_writes_only_while_commanding_that_incident(
     assert _state(mine.pk) == before
     successor = client_for(commander_b)
     assert _post(successor, mine, "state", state__target="in_progress").status_code == 302
+
+
+def test_operations_pages_have_unique_ids_and_labelled_fields(
+    ops: Client, dispatcher: User, make_incident: Any
+) -> None:
+    from collections import Counter
+
+    from straz.incidents import services
+
+    a, b = make_incident(), make_incident()
+    services.assign_commander(user=dispatcher, incident_id=a.pk, commander_name="VZ")
+    services.call_component(user=dispatcher, incident_id=a.pk, kind="zzs")
+    services.check_in_component(user=dispatcher, incident_id=a.pk, kind="hzs", leader_name="L", people=1, vehicles=1)
+    services.record_call(user=dispatcher, received_by_centre="KOPIS", summary="x")
+    event = services.create_event(user=dispatcher, name="E", incident_ids=[a.pk, b.pk])
+    for url in (BOARD, _page(a), reverse("incidents:incident-new"), reverse("incidents:event", args=[event.pk]),
+                reverse("incidents:event-new"), reverse("incidents:calls")):
+        html = _text(ops.get(url))
+        ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+        assert not [i for i, n in ids.items() if n > 1], (url, [i for i, n in ids.items() if n > 1])
+        # Every visible input, select and textarea has a label pointing at it.
+        labelled = set(re.findall(r'<label[^>]*\sfor="([^"]+)"', html))
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", html):
+            if re.search(r'type="(hidden|submit|button)"', tag):
+                continue
+            field_id = re.search(r'\sid="([^"]+)"', tag)
+            assert field_id and field_id.group(1) in labelled, (url, tag)
