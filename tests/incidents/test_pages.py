@@ -703,3 +703,14 @@ def test_operations_pages_have_unique_ids_and_labelled_fields(
                 continue
             field_id = re.search(r'\sid="([^"]+)"', tag)
             assert field_id and field_id.group(1) in labelled, (url, tag)
+
+
+def test_the_polled_board_fragment_is_compressed(ops: Client, make_incident: Any) -> None:
+    import gzip
+
+    for i in range(5):
+        make_incident(title=f"MU {i}")
+    resp = ops.get(reverse("incidents:board-rows"), HTTP_ACCEPT_ENCODING="gzip")
+    assert resp.status_code == 200 and resp["Content-Encoding"] == "gzip"
+    assert gzip.decompress(resp.content).decode().count('data-testid="board-row"') == 5
+    assert "csrfmiddlewaretoken" not in gzip.decompress(resp.content).decode()
