@@ -1240,7 +1240,7 @@ class _IzsStory:
         lat, lon = 49.7434, 13.3870
         i = self.incident(
             25, type_code="explosive-or-suspicious-object", title="Podezřelé zavazadlo – Hlavní nádraží, odbavovací hala",
-            lat=lat, lon=lon, description="Opuštěný kufr u pokladen, ostraha ČD nahlásila v 25. minutě.",
+            lat=lat, lon=lon, description="Opuštěný kufr u pokladen v odbavovací hale, nahlásila ostraha Českých drah.",
             persons_threatened=8, threatened=["single_object"], components="basic_uncoordinated",
         )
         self.command(22, i, "pplk. Radek Hora (PČR OOP Plzeň-střed)", component="pcr")
@@ -1267,7 +1267,7 @@ class _IzsStory:
         self.arrive(160, i, "ngo", "Horská služba – Plzeň", "Adam Vlk", 6, 1, "termovize")
         self.declare(150, i)
         north = self.zone(140, i, "sector", _box(lat, lon, -600, 0, 600, 600), "Sektor Sever – lesy Bolevec")
-        self.zone(139, i, "section", _box(lat, lon, -600, 0, 0, 600), "Úsek 1 – Seneckého rybník", parent=north)
+        self.zone(139, i, "section", _box(lat, lon, -600, 0, 0, 600), "Úsek 1 – Senecký rybník", parent=north)
         self.zone(138, i, "section", _box(lat, lon, 0, 0, 600, 600), "Úsek 2 – Kamenný rybník", parent=north)
         self.zone(137, i, "sector", _box(lat, lon, -600, -500, 600, 0), "Sektor Jih – hráz a pláž")
         self.zone(136, i, "affected_persons_info", _post(lat, lon, 0, -550), "Informační místo pro rodinu")
