@@ -377,3 +377,26 @@ def test_staff_session_needs_csrf_token(case: Case, officer: Any) -> None:
     )
     assert resp.status_code == 403, resp.status_code
     assert _state(case.report_a) == before
+
+
+@pytest.mark.parametrize("how", ["token", "session"])
+def test_incident_commander_reads_no_threat_reports(
+    case: Case, commander: Any, how: str, token_for: Any
+) -> None:
+    """A commander (fire and rescue) has no need to know police-only report text."""
+    client = _api_client(how, commander, token_for)
+    before = _state(case.report_a)
+    for method, url, body in _api_attempts(case.report_a, case.attachment_a, None):
+        resp = _call(client, method, url, body)
+        assert resp.status_code in DENIED, f"commander {method} {url}: {resp.status_code}"
+        assert b"scope 0" not in resp.content
+    listing = client.get("/api/v1/staff/reports")
+    assert listing.status_code == 200 and listing.json()["items"] == []
+    web = Client()
+    web.force_login(commander)
+    assert web.get(f"/staff/reports/{case.report_a}/").status_code in DENIED
+    queue = web.get("/staff/")
+    assert b"scope 0" not in queue.content
+    assert f"/staff/reports/{case.report_a}/".encode() not in queue.content
+    assert _own(_state(case.report_a)) == _own(before)
+    assert b'id="nav-queue"' not in web.get("/operations/").content

@@ -24,6 +24,10 @@ class Role(models.TextChoices):
 DISTRICT_SCOPED_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
 # Roles that may change the state of a report (verify, confirm, eliminate…).
 REPORT_ACTING_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
+# Roles that never read citizens' threat reports: an incident commander (usually of the
+# fire and rescue service) works on joint interventions and has no need to know the
+# police-only text of reports (ADR 0014).
+NO_REPORT_ACCESS_ROLES = frozenset({Role.COMMANDER})
 
 
 class User(AbstractUser):
@@ -47,6 +51,11 @@ class User(AbstractUser):
     def is_district_scoped(self) -> bool:
         """True when this user sees and acts only within assigned districts."""
         return self.role in DISTRICT_SCOPED_ROLES and not self.is_superuser
+
+    @property
+    def reads_reports(self) -> bool:
+        """True when this user may read citizens' threat reports at all."""
+        return self.is_superuser or self.role not in NO_REPORT_ACCESS_ROLES
 
 
 class ApiToken(models.Model):

@@ -19,8 +19,10 @@ def can_act_on_reports(user: User) -> bool:
 
 
 def visible_reports_for(user: User) -> QuerySet[Report]:
-    """Reports a staff user may see: own districts for officers/supervisors, all for others."""
+    """Reports a staff user may see: own districts for officers/supervisors, none for commanders, all for others."""
     if user is None or not user.is_authenticated or not user.is_active:
+        return Report.objects.none()
+    if not user.reads_reports:
         return Report.objects.none()
     qs = Report.objects.all()
     if user.is_district_scoped:
