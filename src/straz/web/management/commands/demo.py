@@ -25,7 +25,7 @@ class Command(BaseCommand):
         created = ensure_demo_data(report_count=opts["reports"], stdout=self.stdout)
         self.stdout.write(("Demo data loaded." if created else "Demo data already present, reused.") + f" Database: {settings.DATABASES['default']['NAME']}")
         self.stdout.write("Demo logins (user / password):")
-        for role in ("officer", "supervisor", "dispatcher", "analyst", "manager", "admin"):
+        for role in ("officer", "supervisor", "dispatcher", "commander", "commander2", "analyst", "manager", "admin"):
             self.stdout.write(f"  {role:<11} {role}{DEMO_PASSWORD_SUFFIX}")
         if opts["no_serve"]:
             return
