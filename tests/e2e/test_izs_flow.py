@@ -151,6 +151,10 @@ def _commander_works(page: Any, incident_id: int, successor_id: int) -> None:
     page.fill("#id_message-text", "Dvě osobní vozidla a autobus, 4 zranění, únik nafty zastaven.")
     page.click("[data-testid=message-submit]")
     page.locator('[data-testid=timeline-entry][data-letter="a"]').wait_for()
+    page.select_option("[data-testid=timeline-filter]", "message")
+    page.locator('[data-testid=timeline-entry][data-kind="component"]').first.wait_for(state="hidden")
+    assert page.locator('[data-testid=timeline-entry][data-letter="a"]').is_visible()
+    page.select_option("[data-testid=timeline-filter]", "")
 
     # §3(7) handover with the briefing; §3(8) time and name are recorded.
     page.click("[data-testid=handover-open]")

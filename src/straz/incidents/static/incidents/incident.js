@@ -54,10 +54,22 @@
   // offers a reload instead.
   var timelineEl = document.getElementById("timeline");
   var drawnLatest = timelineEl ? Number(timelineEl.getAttribute("data-latest") || 0) : 0;
+  // The timeline filter shows one kind of entry; it is applied again after every poll.
+  var KIND_GROUPS = { command: ["command", "declaration", "state", "event"] };
+  var tlFilter = document.getElementById("timeline-filter");
+  function filterTimeline() {
+    var want = tlFilter ? tlFilter.value : "";
+    var kinds = want ? (KIND_GROUPS[want] || [want]) : null;
+    document.querySelectorAll("#timeline li[data-kind]").forEach(function (li) {
+      li.hidden = !!kinds && kinds.indexOf(li.getAttribute("data-kind")) === -1;
+    });
+  }
+  if (tlFilter) tlFilter.addEventListener("change", filterTimeline);
   document.body.addEventListener("htmx:afterSettle", function () {
     var t = document.getElementById("timeline");
     var notice = document.getElementById("changed-notice");
     if (t && notice && Number(t.getAttribute("data-latest") || 0) > drawnLatest) notice.hidden = false;
+    filterTimeline();
   });
 
   if (!el || !window.L || !cfg.point) return;
