@@ -398,11 +398,23 @@ class SiteFeature(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A feature the site no longer has is retired, never deleted: the report and the
+    # timeline must still show what was there and when.
+    updated_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = _("site feature")
         verbose_name_plural = _("site features")
+
+    @property
+    def is_active(self) -> bool:
+        """Still part of the site (not retired)."""
+        return self.retired_at is None
 
 
 class TimelineKind(models.TextChoices):

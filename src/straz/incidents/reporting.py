@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -582,6 +583,8 @@ class ReportDocument:
     amendments: list[AmendmentRow]
     site_map_svg: str
     generated_at: str
+    # Drawing, changing and removing zones, posts and the affected area, in order.
+    site_history: list[MessageRow] = field(default_factory=list)
 
 
 def site_map_svg(incident: Incident, *, element_id: str = "site-map") -> str:
@@ -591,7 +594,11 @@ def site_map_svg(incident: Incident, *, element_id: str = "site-map") -> str:
 
     features = [
         MapFeature(kind=f.kind, geometry=f.geometry, name=f.name)
-        for f in SiteFeature.objects.filter(incident=incident).order_by("created_at", "id")
+        # Only what the site had at the end: removed zones and posts stay in the timeline
+        # (site_history below), not on the map.
+        for f in SiteFeature.objects.filter(incident=incident, retired_at__isnull=True).order_by(
+            "created_at", "id"
+        )
     ]
     labels = SiteMapLabels(
         title=_("Site of the intervention: %(title)s") % {"title": incident.title},
@@ -718,6 +725,10 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
         amendments=amendments,
         site_map_svg=site_map_svg(incident),
         generated_at=local_time(now or timezone.now()),
+        site_history=[
+            MessageRow(at=local_time(e.at), letter="", letter_label="", text=e.text, author=e.author_label)
+            for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.ZONE).order_by("at", "id")
+        ],
     )
 
 
@@ -745,3 +756,152 @@ def render_report_pdf(document: ReportDocument, *, language: str | None = None) 
 def _refuse_fetch(url: str, timeout: int = 10, ssl_context: Any = None) -> dict[str, Any]:
     # The report must render offline and must not be made to fetch URLs from user text.
     raise ValueError(f"external resource refused: {url[:80]}")
+
+
+# ---------------------------------------------------------------- deadline reminders (§16(2))
+
+# How long before the deadline the first reminder goes out.
+REMINDER_DAYS_BEFORE = 3
+# §16(2): the report is handed to the regional fire brigade, whose operations centre is
+# the regional OPIS; the commander who writes it is reminded too (by e-mail, if known).
+REMINDER_CONTACT_ROLE = "regional_opis"
+REMINDER_DUE_SOON = "due_soon"
+REMINDER_OVERDUE = "overdue"
+
+
+def reminder_stage(requirement: ReportRequirement, now: datetime) -> str | None:
+    """Which reminder a requirement calls for now: due soon, overdue, or none (pure)."""
+    if not requirement.required or requirement.due_at is None or requirement.completed_at is not None:
+        return None
+    if now >= requirement.due_at:
+        return REMINDER_OVERDUE
+    if now >= requirement.due_at - timedelta(days=REMINDER_DAYS_BEFORE):
+        return REMINDER_DUE_SOON
+    return None
+
+
+def _reminder_commander(incident: Incident) -> User | None:
+    from straz.incidents.models import CommandAssignment
+
+    # The commander at the end of the intervention writes the report (§16(2)).
+    last = (
+        CommandAssignment.objects.filter(incident=incident, commander_user__isnull=False)
+        .select_related("commander_user")
+        .order_by("-started_at", "-id")
+        .first()
+    )
+    return last.commander_user if last is not None else None
+
+
+def _reminder_text(incident: Incident, stage: str, due_at: datetime) -> tuple[str, str]:
+    # Reminders go out in the system's language (Czech), as the other notifications do.
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        values = {"title": incident.title, "id": incident.pk, "due": deadline_text(due_at)}
+        if stage == REMINDER_OVERDUE:
+            subject = _("Incident report overdue: %(title)s") % values
+            body = _(
+                "The incident report (§16(4) of Decree 328/2001) for incident #%(id)s “%(title)s” "
+                "was due by %(due)s and has not been completed."
+            ) % values
+        else:
+            subject = _("Incident report due soon: %(title)s") % values
+            body = _(
+                "The incident report (§16(4) of Decree 328/2001) for incident #%(id)s “%(title)s” "
+                "is due by %(due)s (§16(2): within 14 days after the end of the intervention)."
+            ) % values
+    return str(subject), str(body)
+
+
+def _remind_one(incident_id: int, now: datetime) -> int:
+    from straz.incidents.models import TimelineKind
+    from straz.warnings.models import Channel, OutboxMessage
+    from straz.warnings.outbox import contacts_for, enqueue
+
+    with audit.audited_transaction():
+        incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+        if incident is None:
+            return 0
+        # Read again under the lock: the report may have been completed since the list was made.
+        requirement = report_requirement(incident, now=now)
+        stage = reminder_stage(requirement, now)
+        if stage is None:
+            return 0
+        assert requirement.due_at is not None
+        prefix = f"incident:{incident.pk}:report16:{stage}"
+        recipients: list[tuple[str, str, str]] = [
+            (f"{prefix}:contact:{c.pk}", c.channel, c.address)
+            for c in contacts_for(role=REMINDER_CONTACT_ROLE, region_code=incident.region_code)
+        ]
+        commander = _reminder_commander(incident)
+        if commander is not None and commander.is_active and commander.email:
+            recipients.append((f"{prefix}:user:{commander.pk}", Channel.EMAIL, commander.email))
+        # Stable keys: a second run (or a second worker) finds them and writes nothing.
+        done = set(
+            OutboxMessage.objects.filter(dedupe_key__in=[r[0] for r in recipients]).values_list(
+                "dedupe_key", flat=True
+            )
+        )
+        todo = [r for r in recipients if r[0] not in done]
+        if not todo:
+            return 0
+        subject, body = _reminder_text(incident, stage, requirement.due_at)
+        payload = {
+            "kind": "incident_report_reminder",
+            "stage": stage,
+            "incident": incident.pk,
+            "title": incident.title,
+            "due_at": requirement.due_at.isoformat(),
+            "region_code": incident.region_code,
+        }
+        sent: list[str] = []
+        for key, channel, address in todo:
+            try:
+                enqueue(
+                    channel=channel,
+                    address=address,
+                    subject=subject,
+                    body=body,
+                    payload=payload,
+                    rule="§16(2)",
+                    source_type="incident",
+                    source_id=str(incident.pk),
+                    dedupe_key=key,
+                )
+            except DjangoValidationError:
+                continue  # a misconfigured contact must not block the others
+            sent.append(key)
+        if not sent:
+            return 0
+        services._timeline(
+            incident=incident,
+            kind=TimelineKind.LOG,
+            user=None,
+            at=now,
+            text=subject,
+            data={"report_reminder": stage, "due_at": requirement.due_at, "recipients": len(sent)},
+        )
+        audit.record(
+            action="incident.report_reminder_enqueued",
+            object_type="incident",
+            object_id=incident.pk,
+            actor_label="system",
+            after={"stage": stage, "due_at": requirement.due_at, "outbox": sent},
+        )
+    return len(sent)
+
+
+def remind_report_deadlines(*, now: datetime | None = None) -> int:
+    """Enqueue §16(2) reminders: 3 days before the deadline and once overdue; safe to repeat."""
+    when = now or timezone.now()
+    written = 0
+    for row in reports_due(now=when):
+        if reminder_stage(row.requirement, when) is not None:
+            written += _remind_one(row.incident.pk, when)
+    return written
+
+
+def periodic_jobs() -> list[tuple[str, float, Any]]:
+    """(name, interval in seconds, job) for the worker loop."""
+    return [("remind-incident-report-deadlines", 900.0, remind_report_deadlines)]
