@@ -714,3 +714,110 @@ def test_the_polled_board_fragment_is_compressed(ops: Client, make_incident: Any
     assert resp.status_code == 200 and resp["Content-Encoding"] == "gzip"
     assert gzip.decompress(resp.content).decode().count('data-testid="board-row"') == 5
     assert "csrfmiddlewaretoken" not in gzip.decompress(resp.content).decode()
+
+
+# ---------------------------------------------------------------- the site changes (change, remove, area, level)
+
+
+def _features_state(incident_id: int) -> list[tuple[Any, ...]]:
+    return list(
+        SiteFeature.objects.filter(incident_id=incident_id)
+        .order_by("pk")
+        .values_list("pk", "kind", "name", "geometry", "parent_id", "retired_at")
+    )
+
+
+def test_zone_is_changed_from_its_edit_form_and_removed_but_kept(
+    ops: Client, make_incident: Any, dispatcher: User
+) -> None:
+    from straz.incidents import services
+
+    incident = make_incident()
+    zone = services.add_site_feature(user=dispatcher, incident_id=incident.pk, kind="danger_zone", geometry=POLYGON, name="NZ")
+    html = _text(ops.get(_page(incident)))
+    assert f'href="?edit={zone.pk}#site"' in html and 'data-testid="feature-retire"' in html
+    edit_page = _text(ops.get(_page(incident) + f"?edit={zone.pk}"))
+    assert 'data-testid="feature-editing"' in edit_page and 'value="feature_edit"' in edit_page
+    assert 'data-testid="draw-edit"' in edit_page
+    assert "13.37" in edit_page  # the stored geometry is in the form, ready for editing its vertices
+    # Bad input: a broken polygon, a post's kind, another incident's id — 4xx, nothing changes.
+    other = make_incident(title="Jiná")
+    other_zone = services.add_site_feature(user=dispatcher, incident_id=other.pk, kind="danger_zone", geometry=POLYGON)
+    before, features = _state(incident.pk), _features_state(incident.pk)
+    bowtie = {"type": "Polygon", "coordinates": [[[13.37, 49.74], [13.38, 49.75], [13.38, 49.74], [13.37, 49.75], [13.37, 49.74]]]}
+    for fields, status in (
+        ({"feature__geometry": json.dumps(bowtie), "feature__kind": "danger_zone"}, 422),
+        ({"feature__geometry": json.dumps(POLYGON), "feature__kind": "command_post"}, 422),
+        ({"feature__geometry": "{", "feature__kind": "danger_zone"}, 422),
+        ({"feature__geometry": json.dumps(POLYGON), "feature__kind": "danger_zone", "feature__name": "NZ"}, 409),
+    ):
+        resp = _post(ops, incident, "feature_edit", feature__feature_id=str(zone.pk), **fields)
+        assert resp.status_code == status, fields
+        assert 'data-testid="feature-editing"' in _text(resp)  # the edit form stays, with the error
+    resp = _post(ops, incident, "feature_edit", feature__feature_id=str(other_zone.pk), feature__kind="danger_zone",
+                 feature__geometry=json.dumps(POLYGON), feature__name="X")
+    assert resp.status_code == 404
+    assert _state(incident.pk) == before and _features_state(incident.pk) == features
+    bigger = {"type": "Polygon", "coordinates": [[[13.36, 49.73], [13.39, 49.73], [13.39, 49.76], [13.36, 49.76], [13.36, 49.73]]]}
+    resp = _post(ops, incident, "feature_edit", feature__feature_id=str(zone.pk), feature__kind="outer_zone",
+                 feature__name="Vnější", feature__geometry=json.dumps(bigger))
+    assert resp.status_code == 302
+    zone.refresh_from_db()
+    assert (zone.kind, zone.name, zone.geometry["coordinates"][0][0]) == ("outer_zone", "Vnější", [13.36, 49.73])
+    timeline = _text(ops.get(reverse("incidents:incident-timeline", args=[incident.pk])))
+    assert "NZ" in timeline and "Vnější" in timeline
+    # Removed: off the map and the list, kept in "removed from the site" and in the database.
+    assert _post(ops, incident, "feature_retire", retire__feature_id=str(zone.pk)).status_code == 302
+    html = _text(ops.get(_page(incident)))
+    assert 'data-testid="feature-row"' not in html and 'data-testid="retired-feature-row"' in html
+    config = json.loads(re.search(r'id="straz-map-config" type="application/json">(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    assert config["features"]["features"] == []
+    assert SiteFeature.objects.get(pk=zone.pk).retired_at is not None
+    before = _state(incident.pk)
+    assert _post(ops, incident, "feature_retire", retire__feature_id=str(zone.pk)).status_code == 409
+    assert _post(ops, incident, "feature_retire", retire__feature_id="x").status_code == 422
+    assert _state(incident.pk) == before
+    # A removed zone cannot be opened for editing: the page shows the normal drawing form.
+    assert 'data-testid="feature-editing"' not in _text(ops.get(_page(incident) + f"?edit={zone.pk}"))
+
+
+def test_affected_area_and_coordination_level_change_on_the_page(ops: Client, make_incident: Any) -> None:
+    incident = make_incident()
+    before = _state(incident.pk)
+    assert _post(ops, incident, "area", area__geometry="").status_code == 422
+    assert _post(ops, incident, "area", area__geometry=json.dumps({"type": "Point", "coordinates": [13, 49]})).status_code == 422
+    assert _post(ops, incident, "coordination", coordination__coordination_level="cosmic").status_code == 422
+    assert _post(ops, incident, "coordination", coordination__coordination_level="tactical").status_code == 409
+    assert _state(incident.pk) == before
+    assert _post(ops, incident, "area", area__geometry=json.dumps(POLYGON)).status_code == 302
+    incident.refresh_from_db()
+    assert incident.affected_area is not None
+    html = _text(ops.get(_page(incident)))
+    assert 'data-testid="area-clear"' in html
+    assert _post(ops, incident, "area", area__clear="1").status_code == 302
+    incident.refresh_from_db()
+    assert incident.affected_area is None
+    assert _post(ops, incident, "coordination", coordination__coordination_level="strategic").status_code == 302
+    incident.refresh_from_db()
+    assert incident.coordination_level == "strategic"
+
+
+def test_site_change_forms_only_for_writers(
+    client_for: Callable[[User], Client], make_incident: Any, dispatcher: User, commander: User, commander_b: User
+) -> None:
+    from straz.incidents import services
+
+    incident = make_incident()
+    zone = services.add_site_feature(user=dispatcher, incident_id=incident.pk, kind="danger_zone", geometry=POLYGON, name="NZ")
+    services.assign_commander(user=dispatcher, incident_id=incident.pk, commander_name="Petr", commander_user_id=commander.pk, component="hzs")
+    outsider = client_for(commander_b)
+    html = _text(outsider.get(_page(incident) + f"?edit={zone.pk}"))
+    assert 'data-testid="feature-retire"' not in html and 'data-testid="feature-editing"' not in html
+    assert 'data-testid="area-form"' not in html
+    before = _state(incident.pk)
+    assert _post(outsider, incident, "feature_retire", retire__feature_id=str(zone.pk)).status_code == 403
+    assert _post(outsider, incident, "coordination", coordination__coordination_level="strategic").status_code == 403
+    assert _state(incident.pk) == before
+    own = client_for(commander)
+    assert 'data-testid="feature-editing"' in _text(own.get(_page(incident) + f"?edit={zone.pk}"))
+    assert _post(own, incident, "feature_retire", retire__feature_id=str(zone.pk)).status_code == 302

@@ -331,6 +331,47 @@ class SiteFeatureForm(forms.Form):
         return parse_geometry_text(self.cleaned_data["geometry"])
 
 
+class SiteFeatureEditForm(SiteFeatureForm):
+    """A zone or post changed as the site changes (same fields, plus which one)."""
+
+    feature_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class SiteFeatureRetireForm(forms.Form):
+    """A zone or post the site no longer has (it stays on record)."""
+
+    feature_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class AffectedAreaForm(forms.Form):
+    """The affected area redrawn (drawn on the map or pasted), or cleared."""
+
+    geometry = forms.CharField(
+        label=_("Affected area (GeoJSON polygon)"),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+    )
+    clear = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("clear"):
+            data["area"] = None
+            return data
+        raw = (data.get("geometry") or "").strip()
+        if not raw:
+            raise forms.ValidationError(_("Draw the affected area or paste it as GeoJSON."))
+        data["area"] = parse_geometry_text(raw)
+        return data
+
+
+class CoordinationLevelForm(forms.Form):
+    """§2: tactical, operational or strategic coordination."""
+
+    coordination_level = forms.ChoiceField(label=_("Coordination level"), choices=CoordinationLevel.choices)
+
+
 class MessageForm(forms.Form):
     """§6(1) a)–i): a typed message from the site."""
 

@@ -6,6 +6,7 @@ translated message and an HTTP status, which the page shows without changing any
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from html import escape as html_escape
 from typing import Any
@@ -28,11 +29,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from straz.incidents import selectors, services
 from straz.incidents.forms import (
     AddSitesForm,
+    AffectedAreaForm,
     AssignCommanderForm,
     CallComponentForm,
     CallForm,
     CheckInForm,
     CheckOutForm,
+    CoordinationLevelForm,
     DeclareForm,
     EventForm,
     FactsForm,
@@ -41,7 +44,9 @@ from straz.incidents.forms import (
     IncidentForm,
     LogForm,
     MessageForm,
+    SiteFeatureEditForm,
     SiteFeatureForm,
+    SiteFeatureRetireForm,
     StateForm,
     SuccessorForm,
     TakeoverForm,
@@ -57,6 +62,7 @@ from straz.incidents.models import (
     Incident,
     IncidentEvent,
     IncidentState,
+    SiteFeature,
     SiteFeatureKind,
     SiteMessageLetter,
     TimelineEntry,
@@ -466,14 +472,28 @@ def proposal_preview(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- incident page
 
 
-def _sectors(incident: Incident) -> list[tuple[int, str]]:
+def _sectors(incident: Incident, *, exclude: int | None = None) -> list[tuple[int, str]]:
+    # Retired sectors take no sections; a sector is never its own parent.
     return [
         (f.pk, f.name or f"#{f.pk}")
-        for f in incident.site_features.filter(kind=SiteFeatureKind.SECTOR).order_by("created_at", "pk")
+        for f in incident.site_features.filter(kind=SiteFeatureKind.SECTOR, retired_at__isnull=True)
+        .exclude(pk=exclude)
+        .order_by("created_at", "pk")
     ]
 
 
-def _make_form(action: str, incident: Incident, data: Any = None) -> Any:
+def _editable_feature(incident: Incident, raw: Any) -> SiteFeature | None:
+    """The active zone or post of this incident that `raw` (an id from the URL or form) names."""
+    try:
+        pk = int(raw)
+    except (TypeError, ValueError):
+        return None
+    if not 1 <= pk <= 2**63 - 1:
+        return None
+    return incident.site_features.filter(pk=pk, retired_at__isnull=True).first()
+
+
+def _make_form(action: str, incident: Incident, data: Any = None, editing: SiteFeature | None = None) -> Any:
     if action == "facts":
         initial = {
             "persons_threatened": incident.persons_threatened,
@@ -503,6 +523,25 @@ def _make_form(action: str, incident: Incident, data: Any = None) -> Any:
         return CheckOutForm(data)
     if action == "feature":
         return SiteFeatureForm(data, sectors=_sectors(incident), prefix="feature")
+    if action == "feature_edit":
+        initial = {}
+        if editing is not None:
+            initial = {
+                "feature_id": editing.pk,
+                "kind": editing.kind,
+                "name": editing.name,
+                "parent_id": editing.parent_id,
+                "geometry": json.dumps(editing.geometry),
+            }
+        sectors = _sectors(incident, exclude=editing.pk if editing is not None else None)
+        return SiteFeatureEditForm(data, sectors=sectors, initial=initial, prefix="feature")
+    if action == "feature_retire":
+        return SiteFeatureRetireForm(data, prefix="retire")
+    if action == "area":
+        area = json.dumps(incident.affected_area) if incident.affected_area else ""
+        return AffectedAreaForm(data, initial={"geometry": area}, prefix="area")
+    if action == "coordination":
+        return CoordinationLevelForm(data, initial={"coordination_level": incident.coordination_level}, prefix="coordination")
     if action == "message":
         return MessageForm(data, prefix="message")
     if action == "log":
@@ -513,12 +552,14 @@ def _make_form(action: str, incident: Incident, data: Any = None) -> Any:
 
 
 ACTIONS = ("facts", "declare", "assign", "successor", "handover", "takeover", "call", "checkin",
-           "checkout", "feature", "message", "log", "state")
+           "checkout", "feature", "feature_edit", "feature_retire", "area", "coordination", "message", "log",
+           "state")
 # The page section each action returns to.
 ANCHORS = {
     "facts": "alarm", "declare": "alarm", "assign": "command", "successor": "command",
     "handover": "command", "takeover": "command", "call": "components", "checkin": "components",
-    "checkout": "components", "feature": "site", "message": "messages", "log": "messages",
+    "checkout": "components", "feature": "site", "feature_edit": "site", "feature_retire": "site",
+    "area": "site", "coordination": "site", "message": "messages", "log": "messages",
     "state": "state",
 }
 
@@ -616,6 +657,30 @@ def _perform(action: str, user: Any, incident: Incident, form: Any) -> str:
             parent_id=d.get("parent_id"),
         )
         return _("%(kind)s was saved.") % {"kind": feature.get_kind_display()}
+    if action == "feature_edit":
+        feature = services.change_site_feature(
+            user=user,
+            incident_id=iid,
+            feature_id=d["feature_id"],
+            kind=d["kind"],
+            geometry=d["geometry"],
+            name=d.get("name") or "",
+            parent_id=d.get("parent_id"),
+        )
+        return _("%(kind)s was changed.") % {"kind": feature.get_kind_display()}
+    if action == "feature_retire":
+        feature = services.retire_site_feature(user=user, incident_id=iid, feature_id=d["feature_id"])
+        return _("%(kind)s was removed from the site; it stays in the record.") % {
+            "kind": feature.get_kind_display()
+        }
+    if action == "area":
+        services.change_affected_area(user=user, incident_id=iid, affected_area=d["area"])
+        return _("The affected area was cleared.") if d["area"] is None else _("The affected area was saved.")
+    if action == "coordination":
+        updated = services.change_coordination_level(
+            user=user, incident_id=iid, coordination_level=d["coordination_level"]
+        )
+        return _("Coordination level: %(level)s.") % {"level": updated.get_coordination_level_display()}
     if action == "message":
         services.post_site_message(user=user, incident_id=iid, letter=d["letter"], text=d["text"])
         return _("The message was recorded.")
@@ -684,16 +749,26 @@ def _report_requirement(incident: Incident) -> Any:
     return report_requirement(incident)
 
 
-def _incident_context(request: HttpRequest, incident: Incident, bound: dict[str, Any]) -> dict[str, Any]:
+def _incident_context(
+    request: HttpRequest, incident: Incident, bound: dict[str, Any], editing: SiteFeature | None = None
+) -> dict[str, Any]:
     user = request.user
     writable = can_write(user, incident) and incident.state != IncidentState.CLOSED
     proposal = services.propose_for_incident(incident)
-    features = list(incident.site_features.order_by("created_at", "pk"))
+    all_features = list(incident.site_features.select_related("parent").order_by("created_at", "pk"))
+    # The map and the list show the site as it is; removed zones and posts are listed apart.
+    features = [f for f in all_features if f.retired_at is None]
+    retired = [f for f in all_features if f.retired_at is not None]
     deployments = list(incident.deployments.order_by("called_at", "pk"))
     commands = list(incident.commands.select_related("commander_user").order_by("started_at", "pk"))
     declarations = list(incident.declarations.order_by("declared_at", "pk"))
     notifications = list(selectors.incident_notifications(incident))
     forms_by_action = {a: bound.get(a) or _make_form(a, incident) for a in ACTIONS}
+    if editing is not None and writable:
+        # The drawing form edits the chosen zone or post instead of drawing a new one.
+        forms_by_action["feature"] = bound.get("feature_edit") or _make_form(
+            "feature_edit", incident, editing=editing
+        )
     state_labels = dict(IncidentState.choices)
     targets = [(t, state_labels[t]) for t in STATE_TRANSITIONS[IncidentState(incident.state)]]
     options = services.takeover_options(incident) if incident.current_command_id else []
@@ -720,6 +795,8 @@ def _incident_context(request: HttpRequest, incident: Incident, bound: dict[str,
         "departed": [d for d in deployments if d.departed_at is not None],
         "people_on_site": sum(d.people for d in deployments if d.arrived_at and not d.departed_at),
         "features": features,
+        "retired_features": retired,
+        "editing": editing if writable else None,
         "sectors": [f for f in features if f.kind == SiteFeatureKind.SECTOR],
         "timeline": _timeline_rows(incident.pk, TIMELINE_LIMIT),
         "timeline_limit": TIMELINE_LIMIT,
@@ -756,13 +833,16 @@ def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     incident = _load_incident(incident_id)
     bound: dict[str, Any] = {}
     status = 200
+    editing = _editable_feature(incident, request.GET.get("edit"))
     if request.method == "POST":
         action = request.POST.get("action", "")
+        if action == "feature_edit":
+            editing = _editable_feature(incident, request.POST.get("feature-feature_id"))
         if action not in ACTIONS:
             messages.error(request, _("Unknown action."))
             status = 400
         else:
-            form = _make_form(action, incident, request.POST)
+            form = _make_form(action, incident, request.POST, editing=editing)
             if form.is_valid():
                 try:
                     text = _perform(action, request.user, incident, form)
@@ -779,7 +859,9 @@ def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
                 status = 422
                 bound[action] = form
         incident = _load_incident(incident_id)
-    context = _incident_context(request, incident, bound)
+    if editing is not None:
+        editing = _editable_feature(incident, editing.pk)  # it may have been removed meanwhile
+    context = _incident_context(request, incident, bound, editing)
     context["failed_action"] = next(iter(bound), "")
     return render(request, "incidents/incident.html", context, status=status)
 

@@ -107,19 +107,21 @@
   if (bounds.isValid() && features.getLayers().length) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 18 });
   el.setAttribute("data-features", String(features.getLayers().length));
 
-  // ---------------------------------------------------------------- drawing tool
+  // ---------------------------------------------------------------- drawing tools
   var form = document.getElementById("feature-form");
   if (!form) { window.strazSiteMap = map; return; }
+  var areaDraw = null, draw = null;
   var kindSel = document.getElementById("id_feature-kind");
   var geomIn = document.getElementById("id_feature-geometry");
   var btn = {
     start: document.getElementById("draw-start"), center: document.getElementById("draw-center"),
     undo: document.getElementById("draw-undo"), finish: document.getElementById("draw-finish"),
-    cancel: document.getElementById("draw-cancel"),
+    cancel: document.getElementById("draw-cancel"), edit: document.getElementById("draw-edit"),
   };
   var pointKinds = cfg.pointKinds || [];
-  var draw = window.StrazDraw.attach(map, {
+  draw = window.StrazDraw.attach(map, {
     el: el,
+    onStart: function () { if (areaDraw) areaDraw.stop(); },
     geomInput: geomIn,
     buttons: btn,
     isPoint: function () { return pointKinds.indexOf(kindSel.value) !== -1; },
@@ -131,6 +133,35 @@
     },
   });
   kindSel.addEventListener("change", draw.restart);
+  // The zone being changed is drawn on the map as it is now, so its shape can be compared.
+  if (form.getAttribute("data-editing")) {
+    form.scrollIntoView({ block: "nearest" });
+  }
+
+  // The affected area has its own tool on the same map; one tool draws at a time.
+  var areaForm = document.getElementById("area-form");
+  var areaIn = document.getElementById("id_area-geometry");
+  if (areaForm && areaIn) {
+    areaDraw = window.StrazDraw.attach(map, {
+      el: el,
+      geomInput: areaIn,
+      buttons: {
+        start: document.getElementById("area-draw-start"), center: document.getElementById("area-draw-center"),
+        undo: document.getElementById("area-draw-undo"), finish: document.getElementById("area-draw-finish"),
+        cancel: document.getElementById("area-draw-cancel"), edit: document.getElementById("area-draw-edit"),
+      },
+      color: function () { return "#7a1410"; },
+      say: say,
+      onStart: function () {
+        draw.stop();
+        var box = document.getElementById("area-box"); if (box) box.open = true;
+      },
+      onFinish: function () {
+        var submit = areaForm.querySelector("[data-testid=area-submit]");
+        if (submit) submit.focus();
+      },
+    });
+  }
   el.setAttribute("tabindex", "0");
   window.strazSiteMap = map;
 })();
