@@ -8,7 +8,9 @@ the named one (and dropped afterwards unless --keep); without it a SQLite file i
 temporary folder. The data: 500 open incidents (reported / in progress / liquidation, with
 levels, events with priorities, 1–3 commanders each, 2–9 components called, some on site,
 some gone) carrying 20,000 timeline entries (about a third of them §6 messages), plus
-closed incidents with their own commanders, components, declarations and timelines.
+closed incidents with their own commanders, components, declarations and timelines, and
+completed §16(4) reports for the level III/special ones older than a month (the recent
+ones are the backlog of reports due; --no-reports leaves every one of them due).
 
 Measured in-process with Django's test client (middleware, auth, view, template, JSON; no
 network): GET /api/v1/incidents/board (Bearer token), the board page and its polled
@@ -146,7 +148,9 @@ def _areas() -> int:
     return len(Area.objects.bulk_create(rows))
 
 
-def build(*, open_count: int, timeline: int, closed: int, seed: int) -> dict[str, Any]:
+def build(
+    *, open_count: int, timeline: int, closed: int, seed: int, reports: bool = True
+) -> dict[str, Any]:
     """Write the incidents with bulk inserts; returns the counts and the dispatcher."""
     from django.db import transaction
     from django.utils import timezone
@@ -321,6 +325,31 @@ def build(*, open_count: int, timeline: int, closed: int, seed: int) -> dict[str
         ]
         AlarmDeclaration.objects.bulk_create(declarations, batch_size=2000)
 
+        # §16(2): closed incidents at level III or special need a report within 14 days.
+        # Realistically those older than a month have a completed one; the recent ones
+        # are the backlog the board's reports-due strip shows. (--no-reports: none at all.)
+        from straz.incidents.models import IncidentReport, IncidentReportStatus
+
+        filed = [
+            IncidentReport(
+                incident=inc,
+                status=IncidentReportStatus.COMPLETED,
+                dead=rng.randint(0, 2),
+                injured=rng.randint(0, 10),
+                rescued=rng.randint(0, 20),
+                evacuated=rng.randint(0, 300),
+                created_at=inc.rescue_ended_at,
+                updated_at=inc.rescue_ended_at,
+                completed_at=inc.rescue_ended_at + timedelta(days=rng.uniform(1, 13)),
+            )
+            for inc in closed_incidents
+            if reports
+            and inc.alarm_level in ("III", "special")
+            and inc.rescue_ended_at is not None
+            and inc.rescue_ended_at < now - timedelta(days=30)
+        ]
+        IncidentReport.objects.bulk_create(filed, batch_size=2000)
+
         def entries(incs: list[Incident], n: int) -> list[TimelineEntry]:
             # Skewed: a few busy incidents carry many entries, as on a real board.
             weights = [rng.paretovariate(1.5) for _ in incs]
@@ -360,6 +389,7 @@ def build(*, open_count: int, timeline: int, closed: int, seed: int) -> dict[str
             "declarations": len(declarations),
             "events": len(events),
             "areas": areas,
+            "completed_reports": len(filed),
         },
         "build_s": round(time.perf_counter() - t0, 1),
     }
@@ -499,6 +529,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--keep", action="store_true", help="keep the throw-away database afterwards")
     ap.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="no incident report for any closed incident (every III/special one is due)",
+    )
+    ap.add_argument(
         "--gc-freeze",
         action="store_true",
         help="gc.freeze() before measuring, as a server can do after start-up (cheaper full collections)",
@@ -512,7 +547,11 @@ def main() -> None:
         db.create()
         result["migrate_s"] = round(time.perf_counter() - t0, 1)
         built = build(
-            open_count=args.open, timeline=args.timeline, closed=args.closed, seed=args.seed
+            open_count=args.open,
+            timeline=args.timeline,
+            closed=args.closed,
+            seed=args.seed,
+            reports=not args.no_reports,
         )
         result["data"] = built["counts"]
         result["build_s"] = built["build_s"]
