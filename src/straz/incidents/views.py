@@ -115,6 +115,9 @@ def js_strings() -> dict[str, str]:
         "A zone needs at least 3 vertices.": _("A zone needs at least 3 vertices."),
         "Shape ready; check the form and save it.": _("Shape ready; check the form and save it."),
         "Drawing cancelled.": _("Drawing cancelled."),
+        "Drag the vertices, click the map to add one; finish with Enter or the Finish button.": _(
+            "Drag the vertices, click the map to add one; finish with Enter or the Finish button."
+        ),
         "Updated %(time)s": _("Updated %(time)s"),
         "The board could not be refreshed; retrying.": _("The board could not be refreshed; retrying."),
         "Lower than proposed: a written reason is required.": _(
