@@ -428,3 +428,21 @@ def test_page_complete_with_gaps_saves_the_draft_and_says_what_is_missing(
     assert "Rescue and liquidation work done" in html and "message-error" in html
     # The form shows the stored version, so the next save goes through.
     assert 'name="version" value="1"' in html
+
+
+def test_report_map_shows_the_final_site_and_the_history_lists_removed_zones(
+    dispatcher: User, make_incident: Any, client_for: Any, analyst: User
+) -> None:
+    """A zone removed during the intervention leaves the site map but stays in the report's site history."""
+    incident = make_incident()
+    kept = services.add_site_feature(user=dispatcher, incident_id=incident.pk, kind="danger_zone", geometry=DANGER_ZONE, name="Zóna trvalá")
+    gone = services.add_site_feature(user=dispatcher, incident_id=incident.pk, kind="outer_zone", geometry=DANGER_ZONE, name="Zóna zrušená")
+    services.retire_site_feature(user=dispatcher, incident_id=incident.pk, feature_id=gone.pk)
+    page = client_for(analyst).get(f"/operations/incidents/{incident.pk}/report/", HTTP_ACCEPT_LANGUAGE="cs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    svg = html[html.index("<svg"): html.index("</svg>")]
+    assert kept.name in svg and gone.name not in svg
+    history = html[html.index('data-testid="report-site-history"'):]
+    history = history[: history.index("</table>")]
+    assert gone.name in history and kept.name in history
