@@ -407,6 +407,10 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     from straz.territory.models import Area, AreaKind
 
     user = request.user
+    if not getattr(user, "reads_reports", True):
+        # Incident commanders have no report queue; their work is on the operations board
+        # (this is also where the login lands them).
+        return redirect("incidents:board")
     language = get_language()
     categories = _active_categories()
     if getattr(user, "is_district_scoped", False):
