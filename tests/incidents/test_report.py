@@ -183,7 +183,7 @@ def test_draft_save_complete_lock_and_amend_are_audited(closed: Incident, comman
     with pytest.raises(Exception) as missing:
         reporting.complete_report(user=commander_b, incident_id=closed.pk)
     assert getattr(missing.value, "status", None) == 422
-    assert "Work" in str(missing.value) or "work" in str(missing.value)
+    assert str(IncidentReport._meta.get_field("work_done").verbose_name).lower() in str(missing.value).lower()
     assert IncidentReport.objects.get().status == "draft" and audit_count() == before + 1
     reporting.save_report(user=commander_b, incident_id=closed.pk, changes=FULL, version=1)
     done = reporting.complete_report(user=commander_b, incident_id=closed.pk, version=2)
