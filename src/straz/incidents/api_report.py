@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict
 
 from straz.accounts.auth import staff_auth
@@ -114,7 +115,10 @@ class IncidentReportDueRowOut(Schema):
 
 class IncidentReportsDueOut(Schema):
     count: int
+    due: int
     overdue: int
+    offset: int
+    limit: int
     items: list[IncidentReportDueRowOut]
 
 
@@ -154,10 +158,21 @@ def _report_data(user: Any, incident_id: int) -> dict[str, Any]:
     response={200: IncidentReportsDueOut, **_ERRORS},
     summary="Incident reports due (§16(2))",
 )
-def reports_due(request: HttpRequest, completed: bool = False) -> Any:
-    """Incidents whose report is required and not completed (or all with ?completed=true); overdue first."""
+def reports_due(
+    request: HttpRequest,
+    completed: bool = False,
+    limit: int = Query(100, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10**9),
+) -> Any:
+    """Incidents whose report is required and not completed (or all with ?completed=true); overdue first.
+
+    `count` is the number of rows in all, `due` and `overdue` the reports with a running and
+    a passed deadline; `items` are the `limit` rows from `offset` on.
+    """
     _reader(request)
-    rows = reporting.reports_due(include_completed=completed)
+    now = timezone.now()
+    summary = reporting.reports_due_summary(now=now, top=0)
+    rows = reporting.reports_due(now=now, include_completed=completed, offset=offset, limit=limit)
     items = [
         {
             "incident_id": r.incident.pk,
@@ -171,7 +186,14 @@ def reports_due(request: HttpRequest, completed: bool = False) -> Any:
         }
         for r in rows
     ]
-    return {"count": len(items), "overdue": sum(1 for r in rows if r.requirement.overdue), "items": items}
+    return {
+        "count": reporting.reports_due_count(include_completed=completed),
+        "due": summary.due,
+        "overdue": summary.overdue,
+        "offset": offset,
+        "limit": limit,
+        "items": items,
+    }
 
 
 @router.get(

@@ -11,7 +11,19 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -197,34 +209,144 @@ class DueReport:
     has_draft: bool
 
 
-def reports_due(*, now: datetime | None = None, include_completed: bool = False) -> list[DueReport]:
-    """Incidents whose §16(2) report is required and not completed; overdue first, then by deadline."""
-    qs = (
-        Incident.objects.filter(_high_level_declared())
-        .select_related("type", "current_command")
+# ---------------------------------------------------------------- the backlog in SQL
+#
+# The board polls the reports-due strip every few seconds and the backlog of closed
+# incidents grows without end, so the list is answered by the database: the requirement
+# (§16(2)) is a filter, counts are aggregates, and only the rows shown are loaded. The
+# deadline itself is computed by report_due_at alone (the local-midnight rule): SQL only
+# narrows by the time the rescue ended, which brackets the deadline (see due_by_band).
+
+
+def _required_q() -> Q:
+    """§16(2) as a filter: III/special is the level now or was ever declared for the incident or its event."""
+    return Q(alarm_level__in=REPORT_LEVELS) | _high_level_declared()
+
+
+def _completed_report() -> Exists:
+    return Exists(
+        IncidentReport.objects.filter(incident=OuterRef("pk"), status=IncidentReportStatus.COMPLETED)
+    )
+
+
+def required_incidents(*, include_completed: bool = False) -> QuerySet[Incident]:
+    """Incidents whose report §16(2) requires (by default only those not completed yet)."""
+    qs = Incident.objects.filter(_required_q())
+    if not include_completed:
+        qs = qs.filter(~_completed_report())
+    return qs
+
+
+def due_by_band(moment: datetime) -> tuple[datetime, datetime]:
+    """Rescue-end bounds (certain, possible) for deadlines falling at or before `moment`.
+
+    A rescue that ended before `certain` has its deadline at or before `moment`; one that
+    ended at or after `possible` has it later; between them report_due_at decides. The
+    deadline lies 14 days − 1 h to 15 days + 1 h after the end (the end of the 14th local
+    day; a change of summer time moves local midnight by an hour), so a day of margin on
+    each side holds for any time zone whose offset changes by less than a day.
+    """
+    return moment - timedelta(days=REPORT_DAYS + 2), moment - timedelta(days=REPORT_DAYS - 1)
+
+
+def _count_due_by(pending: QuerySet[Incident], moment: datetime, zone: tzinfo, certain_count: int) -> int:
+    """Add to `certain_count` (ended before the band) the rows in the band whose deadline is at or before `moment`."""
+    certain, possible = due_by_band(moment)
+    near = pending.filter(rescue_ended_at__gte=certain, rescue_ended_at__lt=possible).values_list(
+        "rescue_ended_at", flat=True
+    )
+    return certain_count + sum(1 for ended in near if report_due_at(ended, zone) <= moment)
+
+
+def _rows(qs: QuerySet[Incident], *, now: datetime, offset: int, limit: int | None) -> list[DueReport]:
+    """The rows of a page in list order: not completed first, then by the end of rescue work."""
+    completed_at = IncidentReport.objects.filter(
+        incident=OuterRef("pk"), status=IncidentReportStatus.COMPLETED
+    ).values("completed_at")[:1]
+    ordered = (
+        qs.select_related("type", "current_command")
         .annotate(
             has_draft=Exists(IncidentReport.objects.filter(incident=OuterRef("pk"))),
+            report_completed_at=Subquery(completed_at),
+            report_done=_completed_report(),
         )
+        # The deadline grows with the end of rescue work (the local day of the end), so
+        # this is deadline order, overdue first; running interventions (no end) last.
+        .order_by("report_done", F("rescue_ended_at").asc(nulls_last=True), "pk")
     )
-    if not include_completed:
-        qs = qs.exclude(
-            Exists(
-                IncidentReport.objects.filter(incident=OuterRef("pk"), status=IncidentReportStatus.COMPLETED)
-            )
+    page = ordered[offset : offset + limit] if limit is not None else ordered[offset:]
+    zone = _zone()
+    return [
+        DueReport(
+            incident,
+            requirement_for(
+                required=True,
+                rescue_ended_at=incident.rescue_ended_at,
+                completed_at=getattr(incident, "report_completed_at", None),
+                now=now,
+                zone=zone,
+            ),
+            bool(getattr(incident, "has_draft", False)),
         )
-    incidents = list(qs)
-    reqs = report_requirements(incidents, now=now)
-    far = datetime.max.replace(tzinfo=ZoneInfo("UTC"))
-    rows = [DueReport(i, reqs[i.pk], bool(getattr(i, "has_draft", False))) for i in incidents]
-    rows.sort(
-        key=lambda r: (
-            r.requirement.completed_at is not None,
-            not r.requirement.overdue,
-            r.requirement.due_at or far,
-            r.incident.pk,
-        )
+        for incident in page
+    ]
+
+
+def reports_due(
+    *,
+    now: datetime | None = None,
+    include_completed: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[DueReport]:
+    """Incidents whose §16(2) report is required and not completed; overdue first, then by deadline.
+
+    One query; `offset`/`limit` page through it (completed ones, when included, come last).
+    """
+    return _rows(
+        required_incidents(include_completed=include_completed),
+        now=now or timezone.now(),
+        offset=max(0, offset),
+        limit=limit,
     )
-    return rows
+
+
+@dataclass(frozen=True)
+class ReportsDueSummary:
+    """The reports-due strip: how many reports have a running deadline, how many are late, the first ones."""
+
+    due: int
+    overdue: int
+    first: list[DueReport]
+
+    @property
+    def next(self) -> DueReport | None:
+        """The report with the nearest (or most overdue) deadline."""
+        return self.first[0] if self.first else None
+
+
+def reports_due_summary(*, now: datetime | None = None, top: int = 1) -> ReportsDueSummary:
+    """Counts of reports due and overdue and the `top` nearest deadlines, in three queries whatever the backlog."""
+    when = now or timezone.now()
+    # Only ended interventions have a deadline (14 days after the end of rescue work).
+    pending = required_incidents().filter(rescue_ended_at__isnull=False)
+    certain, _possible = due_by_band(when)
+    counts = pending.aggregate(
+        due=Count("pk"), overdue_certain=Count("pk", filter=Q(rescue_ended_at__lt=certain))
+    )
+    overdue = _count_due_by(pending, when, _zone(), counts["overdue_certain"])
+    first = _rows(pending, now=when, offset=0, limit=max(0, top)) if counts["due"] and top > 0 else []
+    return ReportsDueSummary(due=counts["due"], overdue=overdue, first=first)
+
+
+def reports_due_count(*, include_completed: bool = False) -> int:
+    """How many rows reports_due() has in all (one query), for paging through it."""
+    return required_incidents(include_completed=include_completed).count()
+
+
+def pending_report_ids(incidents: QuerySet[Incident]) -> set[int]:
+    """Which of these incidents need a report not yet completed (one query)."""
+    return set(incidents.filter(_required_q()).filter(~_completed_report()).values_list("pk", flat=True))
 
 
 # ---------------------------------------------------------------- permissions
@@ -892,13 +1014,76 @@ def _remind_one(incident_id: int, now: datetime) -> int:
     return len(sent)
 
 
+def _reminded(stage: str) -> Exists:
+    from straz.incidents.models import TimelineEntry, TimelineKind
+
+    # _remind_one writes this line in the transaction that enqueues the stage's notices.
+    return Exists(
+        TimelineEntry.objects.filter(
+            incident=OuterRef("pk"), kind=TimelineKind.LOG, data__report_reminder=stage
+        )
+    )
+
+
+def reminder_candidates(*, now: datetime) -> list[tuple[int, str]]:
+    """(incident id, stage) of the reports that call for a reminder now and did not get it.
+
+    The database narrows to the reminder windows and drops the stages already reminded
+    (two queries whatever the backlog); reminder_stage decides each remaining row, and
+    rows nobody could be told about (no contact for the region, no commander's e-mail)
+    are left out without opening a transaction each.
+    """
+    from straz.incidents.models import CommandAssignment
+    from straz.warnings.outbox import contacts_for
+
+    zone = _zone()
+    # Due soon from REMINDER_DAYS_BEFORE before the deadline; overdue from the deadline.
+    _soon_certain, soon_possible = due_by_band(now + timedelta(days=REMINDER_DAYS_BEFORE))
+    _late_certain, late_possible = due_by_band(now)
+    # The e-mail of the last commander with an account, as _reminder_commander picks them.
+    commander_email = (
+        CommandAssignment.objects.filter(incident=OuterRef("pk"), commander_user__isnull=False)
+        .order_by("-started_at", "-id")
+        .annotate(
+            mail=Case(
+                When(commander_user__is_active=True, then=F("commander_user__email")),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        )
+        .values("mail")[:1]
+    )
+    rows = (
+        required_incidents()
+        .filter(rescue_ended_at__isnull=False, rescue_ended_at__lt=soon_possible)
+        .filter(~_reminded(REMINDER_OVERDUE))
+        # Reminded as due soon and certainly not overdue yet: nothing to do now.
+        .exclude(Q(rescue_ended_at__gte=late_possible) & Q(_reminded(REMINDER_DUE_SOON)))
+        .annotate(reminded_soon=_reminded(REMINDER_DUE_SOON), commander_email=Subquery(commander_email))
+        .order_by("rescue_ended_at", "pk")
+        .values_list("pk", "rescue_ended_at", "region_code", "reminded_soon", "commander_email")
+    )
+    contacts: dict[str, bool] = {}
+    out: list[tuple[int, str]] = []
+    for pk, ended, region, reminded_soon, email in rows:
+        requirement = requirement_for(required=True, rescue_ended_at=ended, completed_at=None, now=now, zone=zone)
+        stage = reminder_stage(requirement, now)
+        if stage is None or (stage == REMINDER_DUE_SOON and reminded_soon):
+            continue
+        if region not in contacts:
+            contacts[region] = bool(contacts_for(role=REMINDER_CONTACT_ROLE, region_code=region))
+        if contacts[region] or email:
+            out.append((pk, stage))
+    return out
+
+
 def remind_report_deadlines(*, now: datetime | None = None) -> int:
     """Enqueue §16(2) reminders: 3 days before the deadline and once overdue; safe to repeat."""
     when = now or timezone.now()
     written = 0
-    for row in reports_due(now=when):
-        if reminder_stage(row.requirement, when) is not None:
-            written += _remind_one(row.incident.pk, when)
+    for incident_id, _stage in reminder_candidates(now=when):
+        # _remind_one decides again under the incident's lock (the report may be done by now).
+        written += _remind_one(incident_id, when)
     return written
 
 

@@ -54,6 +54,7 @@ from straz.incidents.forms import (
 )
 from straz.incidents.models import (
     LEVEL_RANK,
+    OPEN_STATES,
     POINT_FEATURES,
     STATE_TRANSITIONS,
     AlarmLevelValue,
@@ -236,13 +237,18 @@ def _escape(value: Any) -> str:
     return html_escape(str(value), quote=True)
 
 
-def _reports_due(now: datetime) -> list[Any] | None:
-    """§16(2) reports not yet completed (H2's reporting slice), in a fixed number of queries."""
-    try:
-        from straz.incidents.reporting import reports_due
-    except ImportError:
-        return None
-    return list(reports_due(now=now))
+def _reports_due(now: datetime) -> Any:
+    """The §16(2) strip (counts and the nearest deadline) in a fixed number of queries."""
+    from straz.incidents.reporting import reports_due_summary
+
+    return reports_due_summary(now=now, top=1)
+
+
+def _open_report_ids() -> set[int]:
+    """Open incidents whose report §16(2) will require (III or special ever declared), one query."""
+    from straz.incidents.reporting import pending_report_ids
+
+    return pending_report_ids(Incident.objects.filter(state__in=OPEN_STATES))
 
 
 def _board_context(now: datetime) -> dict[str, Any]:
@@ -250,7 +256,7 @@ def _board_context(now: datetime) -> dict[str, Any]:
     incidents = selectors.board_incidents()
     due = _reports_due(now)
     # Open incidents whose report will be required (III or special ever declared, §16(2)).
-    report_ids = {r.incident.pk for r in due} if due is not None else set()
+    report_ids = _open_report_ids()
     state_labels = {value: str(label) for value, label in IncidentState.choices}
     level_labels = {level: _level_label(level) for level in LEVEL_COLORS}
     special_short = _("SPEC")
@@ -346,16 +352,8 @@ def _board_context(now: datetime) -> dict[str, Any]:
     }
 
 
-def _reports_summary(due: list[Any] | None) -> dict[str, Any] | None:
-    if due is None:
-        return None
-    # Only ended interventions have a deadline (14 days after the end of rescue work).
-    pending = [r for r in due if r.requirement.due_at is not None and r.requirement.completed_at is None]
-    return {
-        "due": len(pending),
-        "overdue": sum(1 for r in pending if r.requirement.overdue),
-        "next": pending[0] if pending else None,
-    }
+def _reports_summary(due: Any) -> dict[str, Any]:
+    return {"due": due.due, "overdue": due.overdue, "next": due.next}
 
 
 @login_required

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +23,8 @@ from straz.reports.errors import NotFound, ReportError
 
 TEXT_ROWS = {"origin": 4, "work_done": 5, "forces_and_means": 5, "procedure": 5, "consequences": 4}
 HELP_FIELDS = ("personal_help", "material_help")
+# Rows of the reports-due list per page: the backlog of closed incidents grows without end.
+REPORTS_PAGE_SIZE = 50
 
 
 class ReportForm(forms.Form):
@@ -157,12 +160,20 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def reports_due_page(request: HttpRequest) -> HttpResponse:
-    """Incidents whose report §16(2) requires, with deadlines; overdue first."""
+    """Incidents whose report §16(2) requires, with deadlines; overdue first, a page at a time."""
     _require_reader(request)
     show_completed = request.GET.get("completed") == "1"
     now = timezone.now()
+    total = reporting.reports_due_count(include_completed=show_completed)
+    # Paging a range: the database counts and pages, the paginator only does the arithmetic
+    # (and, like the staff queue, turns a bad or too high page number into the nearest page).
+    page = Paginator(range(total), REPORTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    offset = page.start_index() - 1 if total else 0
+    summary = reporting.reports_due_summary(now=now, top=0)
     rows = []
-    for row in reporting.reports_due(now=now, include_completed=show_completed):
+    for row in reporting.reports_due(
+        now=now, include_completed=show_completed, offset=offset, limit=REPORTS_PAGE_SIZE
+    ):
         req = row.requirement
         command = row.incident.current_command
         days = reporting.days_to_deadline(req.due_at, now) if req.due_at else 0
@@ -183,5 +194,13 @@ def reports_due_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/reports_due.html",
-        {"rows": rows, "show_completed": show_completed, "nav": "operations"},
+        {
+            "rows": rows,
+            "page": page,
+            "total": total,
+            "summary": summary,
+            "querystring": "completed=1" if show_completed else "",
+            "show_completed": show_completed,
+            "nav": "operations",
+        },
     )
