@@ -297,3 +297,16 @@ def test_errors_name_the_field_they_are_about(
     with pytest.raises(ValidationFailed) as exc:
         submit(**overrides)
     assert exc.value.field == field
+
+
+def test_truncated_jpeg_is_refused_after_the_pdf_renderer_was_loaded() -> None:
+    """WeasyPrint switches Pillow to accept truncated images when it is imported."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as WeasyPrint's import leaves it
+    data = image_bytes("JPEG", (400, 300))
+    with pytest.raises(ValidationFailed):
+        intake.check_attachment(
+            intake.IncomingAttachment(name="x.jpg", data=data[: len(data) // 2])
+        )

@@ -192,8 +192,12 @@ _EXTENSIONS = {
 
 
 def _image_is_sound(data: bytes, expected_format: str) -> bool:
-    from PIL import Image
+    from PIL import Image, ImageFile
 
+    # A process-wide Pillow switch that some libraries flip on import (WeasyPrint, which
+    # renders the incident report, sets it to True): with it, truncated files decode
+    # without error. Uploads must be whole, so it is switched back before every check.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
