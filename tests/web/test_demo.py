@@ -303,14 +303,15 @@ def test_izs_demo_tells_open_incidents_an_event_and_a_closed_level_iii(demo: dic
     times = list(TimelineEntry.objects.values_list("at", flat=True))
     assert max(times) <= timezone.now() and (max(times) - min(times)).total_seconds() > 3 * 3600
     # One event of two sites with priorities 1 and 2 and its own declared level (§20(3), §7 b).
-    event = IncidentEvent.objects.get()
+    event = IncidentEvent.objects.filter(incidents__state__in=OPEN_STATES).distinct().get()
     assert sorted(event.incidents.values_list("priority", flat=True)) == [1, 2]
     assert event.alarm_level == "III" and event.declarations.exists()
     # A declaration below the proposal carries its written reason.
     lower = [d for d in AlarmDeclaration.objects.all() if LEVEL_RANK[d.level] < LEVEL_RANK[d.proposed_level]]
     assert lower and all(d.written_reason for d in lower)
     # The closed incident: level III declared, rescue ended, its report due within 14 days.
-    closed = Incident.objects.get(state="closed")
+    told = AuditEntry.objects.get(action=INCIDENT_DEMO_ACTION).after["incidents"]
+    closed = Incident.objects.get(pk=told["closed"][0], state="closed")
     assert closed.declarations.filter(level="III").exists()
     assert closed.rescue_ended_at is not None and closed.rescue_ended_at < timezone.now()
     assert closed.commands.count() == 2  # a handover to report (§3(8))
@@ -329,6 +330,7 @@ def test_izs_demo_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypatch:
     from straz.web import demo as demo_module
 
     monkeypatch.setattr(demo_module, "ensure_incident_demo", lambda **kwargs: False)
+    monkeypatch.setattr(demo_module, "ensure_incident_history", lambda **kwargs: False)
     assert ensure_demo_data(report_count=0) is True
     assert not Incident.objects.exists() and not User.objects.filter(role=Role.COMMANDER).exists()
     monkeypatch.undo()
@@ -337,3 +339,110 @@ def test_izs_demo_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypatch:
     assert counts[0] >= 6 and User.objects.filter(role=Role.COMMANDER).count() == 2
     assert ensure_demo_data(report_count=0) is False
     assert (Incident.objects.count(), User.objects.count(), AuditEntry.objects.count()) == counts
+
+
+# ---------------------------------------------------------------- IZS history (§16(5) statistics)
+
+
+def _history_ids() -> set[int]:
+    from straz.incidents.models import Incident
+    from straz.web.demo import INCIDENT_DEMO_ACTION
+
+    told = AuditEntry.objects.get(action=INCIDENT_DEMO_ACTION).after["incidents"]
+    story = set(told["open"]) | set(told["closed"])
+    return set(Incident.objects.exclude(pk__in=story).values_list("pk", flat=True))
+
+
+def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo: dict[str, Any]) -> None:
+    from datetime import timedelta
+
+    from straz.incidents import reporting
+    from straz.incidents.models import (
+        LEVEL_RANK,
+        AlarmDeclaration,
+        ComponentDeployment,
+        Incident,
+        IncidentReport,
+    )
+    from straz.incidents.stats import IncidentStatisticsFilter, compute_statistics
+    from straz.web.demo import HISTORY_DEMO_ACTION
+
+    assert "IZS history:" in demo["stdout"]
+    entry = AuditEntry.objects.get(action=HISTORY_DEMO_ACTION)
+    ids = _history_ids()
+    history = list(Incident.objects.filter(pk__in=ids).select_related("type", "current_command", "event"))
+    assert 150 <= len(history) <= 250 and entry.after["incidents"] == len(history)
+    now = timezone.now()
+    assert all(i.state == "closed" and i.region_code == "CZ032" for i in history)
+    assert all(49.66 < i.lat < 49.81 and 13.26 < i.lon < 13.49 for i in history)
+    # Spread over the past 24 months, every rescue with a start before its end.
+    starts = [i.rescue_started_at for i in history]
+    assert all(s is not None for s in starts)
+    assert min(starts) > now - timedelta(days=24 * 31) and max(i.rescue_ended_at for i in history) < now
+    months = {timezone.localtime(s).strftime("%Y-%m") for s in starts}
+    assert len(months) >= 20
+    minutes = [(i.rescue_ended_at - i.rescue_started_at).total_seconds() / 60 for i in history]
+    assert min(minutes) > 0 and max(minutes) > 12 * 60 and sorted(minutes)[len(minutes) // 2] < 8 * 60
+    # Types weighted as in a region: road accidents first, then fires; many types in all.
+    types = Counter(i.type.code for i in history)
+    assert types.most_common(1)[0][0] == "mass-road-accident" and len(types) >= 8
+    assert types["fire-many-persons"] > types["railway-accident"]
+    # Floods come with the seasons (spring thaw, summer downpours), partly as events.
+    floods = [i for i in history if i.type.code == "flood"]
+    assert len(floods) >= 8
+    assert sum(1 for i in floods if 3 <= timezone.localtime(i.rescue_started_at).month <= 8) >= 0.8 * len(floods)
+    assert {i.event.name for i in floods if i.event is not None} and all(
+        i.priority for i in floods if i.event is not None
+    )
+    # Levels mostly I–II, some III, rare special; the highest declared is the level kept.
+    levels = Counter(i.alarm_level for i in history)
+    assert levels["I"] + levels["II"] >= 0.75 * len(history)
+    assert levels["III"] >= 5 and 1 <= levels["special"] <= 5
+    for i in history:
+        declared = [d.level for d in AlarmDeclaration.objects.filter(incident=i)]
+        assert declared and max(declared, key=LEVEL_RANK.__getitem__) == i.alarm_level
+    # A commander for each, components with forces and means.
+    assert all(i.current_command is not None and i.current_command.commander_name for i in history)
+    deployments = ComponentDeployment.objects.filter(incident__in=ids)
+    assert set(deployments.values_list("incident", flat=True)) == ids
+    assert all(d.people > 0 and d.arrived_at and d.departed_at for d in deployments)
+    assert {"hzs", "zzs", "pcr", "jpo"} <= set(deployments.values_list("kind", flat=True))
+    # §16(2)/(4): every required report is completed with its numbers, but for a couple still due.
+    required = set(reporting.required_incidents(include_completed=True).filter(pk__in=ids).values_list("pk", flat=True))
+    reports = IncidentReport.objects.filter(incident__in=required)
+    done = [r for r in reports if r.status == "completed"]
+    due = required - {r.incident_id for r in done}
+    assert len(due) == 2 and len(done) == len(required) - 2 >= 10
+    assert all(None not in (r.dead, r.injured, r.rescued, r.evacuated) and r.completed_at < now for r in done)
+    assert sum(r.evacuated for r in done) > 0 and sum(r.injured for r in done) > 0
+    for pk in due:
+        req = reporting.report_requirement(Incident.objects.get(pk=pk))
+        assert req.required and not req.overdue and req.due_at is not None and req.due_at > now
+    summary = reporting.reports_due_summary()
+    assert (summary.due, summary.overdue) == (3, 0)  # the two above and the story's warehouse fire
+    # The statistics count them: consequences from the reports, durations in minutes.
+    stats = compute_statistics(IncidentStatisticsFilter())
+    assert stats.summary.closed >= len(history) and stats.summary.reported == len(done)
+    assert stats.summary.with_duration >= len(history)
+    assert list(verify_chain()) == []
+
+
+def test_izs_history_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypatch: Any) -> None:
+    from straz.incidents.models import Incident
+    from straz.web import demo as demo_module
+    from straz.web.demo import HISTORY_DEMO_ACTION
+
+    monkeypatch.setattr(demo_module, "ensure_incident_history", lambda **kwargs: False)
+    assert ensure_demo_data(report_count=0) is True
+    story = Incident.objects.count()
+    assert not AuditEntry.objects.filter(action=HISTORY_DEMO_ACTION).exists()
+    monkeypatch.undo()
+    out = io.StringIO()
+    assert ensure_demo_data(report_count=0, stdout=out) is False
+    assert "IZS history:" in out.getvalue()
+    counts = (Incident.objects.count(), AuditEntry.objects.count())
+    assert 150 <= counts[0] - story <= 250
+    assert ensure_demo_data(report_count=0) is False
+    assert (Incident.objects.count(), AuditEntry.objects.count()) == counts
+    assert AuditEntry.objects.filter(action=HISTORY_DEMO_ACTION).count() == 1
+    assert list(verify_chain()) == []
