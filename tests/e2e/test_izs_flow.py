@@ -151,6 +151,9 @@ def _commander_works(page: Any, incident_id: int, successor_id: int) -> None:
     page.fill("#id_message-text", "Dvě osobní vozidla a autobus, 4 zranění, únik nafty zastaven.")
     page.click("[data-testid=message-submit]")
     page.locator('[data-testid=timeline-entry][data-letter="a"]').wait_for()
+    # The form posted and the page reloaded: the entry can be in the DOM before the page's
+    # script (which sets strazSiteMap last) has wired the filter; under load that lost a race.
+    page.wait_for_function("window.strazSiteMap !== undefined")
     page.select_option("[data-testid=timeline-filter]", "message")
     page.locator('[data-testid=timeline-entry][data-kind="component"]').first.wait_for(state="hidden")
     assert page.locator('[data-testid=timeline-entry][data-letter="a"]').is_visible()
