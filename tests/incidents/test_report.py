@@ -446,3 +446,16 @@ def test_report_map_shows_the_final_site_and_the_history_lists_removed_zones(
     history = html[html.index('data-testid="report-site-history"'):]
     history = history[: history.index("</table>")]
     assert gone.name in history and kept.name in history
+
+
+def test_back_office_lists_reports_read_only(closed: Incident, commander_b: User, admin_user: User) -> None:
+    from django.test import Client
+
+    report = reporting.save_report(user=commander_b, incident_id=closed.pk, changes={"origin": "Mlha."})
+    c = Client()
+    c.force_login(admin_user)
+    assert c.get("/admin/incidents/incidentreport/").status_code == 200
+    assert c.get(f"/admin/incidents/incidentreport/{report.pk}/change/").status_code == 200
+    c.post(f"/admin/incidents/incidentreport/{report.pk}/delete/", {"post": "yes"})
+    assert IncidentReport.objects.filter(pk=report.pk).exists()
+    assert c.get("/admin/incidents/incidentreportamendment/").status_code == 200

@@ -14,6 +14,8 @@ from straz.incidents.models import (
     ComponentDeployment,
     Incident,
     IncidentEvent,
+    IncidentReport,
+    IncidentReportAmendment,
     IncidentType,
     SiteFeature,
     TimelineEntry,
@@ -87,3 +89,14 @@ class TimelineEntryAdmin(ReadOnlyAdmin):
 @admin.register(CallRecord)
 class CallRecordAdmin(ReadOnlyAdmin):
     list_display = ("id", "received_at", "received_by_centre", "forwarded_to_centre", "forwarded_at")
+
+
+@admin.register(IncidentReport)
+class IncidentReportAdmin(ReadOnlyAdmin):
+    list_display = ("id", "incident", "status", "version", "completed_at")
+    list_filter = ("status",)
+
+
+@admin.register(IncidentReportAmendment)
+class IncidentReportAmendmentAdmin(ReadOnlyAdmin):
+    list_display = ("id", "report", "at", "author_label")
