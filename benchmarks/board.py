@@ -510,6 +510,26 @@ def measure(dispatcher: Any, *, requests: int, warmup: int) -> dict[str, Any]:
     out["selector_board_incidents"] = _time(
         lambda: selectors.board_incidents(), requests=requests, warmup=warmup
     )
+    # The §16(2) backlog: the list of reports due (first page) and the reminder job's
+    # selection (every 15 minutes in the worker), both answered by the database.
+    from straz.incidents import reporting
+
+    try:
+        url = reverse("incidents:reports-due")
+        out["incidents:reports-due"] = {
+            "url": url,
+            **_time(get(page_client, url), requests=max(5, requests // 2), warmup=1),
+        }
+    except NoReverseMatch:
+        out["incidents:reports-due"] = {"missing": "no such URL name yet"}
+    out["reports_due_summary"] = _time(
+        lambda: reporting.reports_due_summary(top=1), requests=requests, warmup=warmup
+    )
+    out["reminder_candidates"] = _time(
+        lambda: reporting.reminder_candidates(now=datetime.now().astimezone()),
+        requests=max(5, requests // 4),
+        warmup=1,
+    )
     return out
 
 

