@@ -617,3 +617,16 @@ def test_declaration_and_its_notifications_commit_together(
     assert _outbox().count() == 0
     incident.refresh_from_db()
     assert incident.alarm_level == ""
+
+
+def test_declaring_iii_without_contacts_records_whom_nobody_told(
+    dispatcher_api: Any, make_incident: Any
+) -> None:
+    """No contact for the hejtman or the ORP mayor: the level stands, the gap is on record."""
+    incident = make_incident()
+    resp = dispatcher_api.post(f"/incidents/{incident.pk}/declarations", {"level": "III"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert resp.status_code == 201
+    assert not _outbox().filter(source_type="incident", source_id=str(incident.pk)).exists()
+    entry = TimelineEntry.objects.filter(incident=incident, kind="declaration").latest("at")
+    assert {(n["rule"], n["role"]) for n in entry.data["notifications"]} == {("§23(2)", "hejtman"), ("§23(2)", "orp_mayor")}
+    assert "No notification contact" in entry.text and "hejtman" in entry.text

@@ -673,6 +673,13 @@ def _notification_text(
     return str(subject), str(body)
 
 
+def _contact_role_label(role: str) -> str:
+    """The translated name of a notification contact role."""
+    from straz.warnings.models import ContactRole
+
+    return str(dict(ContactRole.choices).get(role, role))
+
+
 def _enqueue_notifications(
     *, declaration: AlarmDeclaration, source: Incident | IncidentEvent | None
 ) -> list[dict[str, Any]]:
@@ -699,6 +706,10 @@ def _enqueue_notifications(
             region_code=None if role == "gr_hzs" else region_code,
             orp_code=orp_code if role == "orp_mayor" else None,
         )
+        if not contacts:
+            # Nobody is set up to receive this notice: the declaration still stands, and
+            # the gap is recorded so that the operations centre notifies by other means.
+            written.append({"rule": rule, "role": role, "error": "no_contact"})
         for contact in contacts:
             subject, body = _notification_text(
                 rule=rule,
@@ -815,6 +826,11 @@ def declare_alarm_level(
             "level": goal,
             "proposed": proposal.level,
         }
+        gaps = [_contact_role_label(n["role"]) for n in notified if n.get("error") == "no_contact"]
+        if gaps:
+            text += " " + _("No notification contact is set up for: %(whom)s. Notify them by other means.") % {
+                "whom": ", ".join(gaps)
+            }
         if incident is not None:
             incident.alarm_level = goal
             _touch(incident, now, ["alarm_level"])
