@@ -264,8 +264,10 @@ def due_by_band(moment: datetime) -> tuple[datetime, datetime]:
 def _count_due_by(pending: QuerySet[Incident], moment: datetime, zone: tzinfo, certain_count: int) -> int:
     """Add to `certain_count` (ended before the band) the rows in the band whose deadline is at or before `moment`."""
     certain, possible = due_by_band(moment)
-    near = pending.filter(rescue_ended_at__gte=certain, rescue_ended_at__lt=possible).values_list(
-        "rescue_ended_at", flat=True
+    near = (
+        pending.filter(rescue_ended_at__gte=certain, rescue_ended_at__lt=possible)
+        .order_by()
+        .values_list("rescue_ended_at", flat=True)
     )
     return certain_count + sum(1 for ended in near if report_due_at(ended, zone) <= moment)
 
@@ -278,20 +280,28 @@ def _rows(
     # is deadline order, overdue first; running interventions (no end) last.
     order: list[Any] = [F("rescue_ended_at").asc(nulls_last=True), "pk"]
     if include_completed:
-        qs = qs.annotate(report_done=_completed_report())
         order.insert(0, "report_done")
+
+    def ordered(rows: QuerySet[Incident]) -> QuerySet[Incident]:
+        if include_completed:
+            rows = rows.annotate(report_done=_completed_report())
+        return rows.order_by(*order)
+
+    # The page's ids are picked from narrow rows; the joins and per-row subqueries run only
+    # for those (joined over the whole backlog they cost more than the filter itself).
+    ids = ordered(qs).values("pk")
+    ids = ids[offset : offset + limit] if limit is not None else ids[offset:]
     completed_at = IncidentReport.objects.filter(
         incident=OuterRef("pk"), status=IncidentReportStatus.COMPLETED
     ).values("completed_at")[:1]
-    ordered = (
-        qs.select_related("type", "current_command")
+    page = ordered(
+        Incident.objects.filter(pk__in=Subquery(ids))
+        .select_related("type", "current_command")
         .annotate(
             has_draft=Exists(IncidentReport.objects.filter(incident=OuterRef("pk"))),
             report_completed_at=Subquery(completed_at),
         )
-        .order_by(*order)
     )
-    page = ordered[offset : offset + limit] if limit is not None else ordered[offset:]
     zone = _zone()
     return [
         DueReport(
