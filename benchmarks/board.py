@@ -16,6 +16,10 @@ Measured in-process with Django's test client (middleware, auth, view, template,
 network): GET /api/v1/incidents/board (Bearer token), the board page and its polled
 fragment (URL names incidents:board and incidents:board-rows, when they exist), and
 selectors.board_incidents() alone; each with its query count. Target: p95 < 200 ms.
+The §16(2) backlog is timed too: the reports-due list page (incidents:reports-due), the
+board's strip alone (reporting.reports_due_summary) and the reminder job's selection
+(reporting.reminder_candidates); all three run a fixed number of queries whatever the
+number of closed incidents (compare --closed 3000 with --closed 30000 --no-reports).
 The §16(5) statistics API and page over all incidents are timed too (fewer requests).
 Wall time and this process's CPU time are both given: on a shared machine the wall time
 grows with other processes' load. Prints JSON (also written to benchmarks/out/board-<db>.json).
