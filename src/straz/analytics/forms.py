@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -11,29 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from straz.accounts.models import User
 from straz.analytics.services import PUBLIC, STAFF, StatisticsFilter, district_choices
 from straz.reports.models import Category
-
-EARLIEST = date(1990, 1, 1)
-LATEST = date(2100, 12, 31)
+from straz.web.filters import PeriodFilterForm
 
 
-class StatisticsFilterForm(forms.Form):
+class StatisticsFilterForm(PeriodFilterForm):
     """Period, police district and category; field names are the query parameters."""
 
     def __init__(self, data: Any = None, *, user: User | None = None) -> None:
         super().__init__(data)
-        # `from` is a Python keyword, so the fields are added by name.
-        self.fields["from"] = forms.DateField(
-            label=_("From"),
-            required=False,
-            input_formats=["%Y-%m-%d"],
-            widget=forms.DateInput(attrs={"type": "date"}),
-        )
-        self.fields["to"] = forms.DateField(
-            label=_("To"),
-            required=False,
-            input_formats=["%Y-%m-%d"],
-            widget=forms.DateInput(attrs={"type": "date"}),
-        )
         self.fields["district"] = forms.ModelChoiceField(
             label=_("Police district"),
             required=False,
@@ -54,16 +38,6 @@ class StatisticsFilterForm(forms.Form):
             required=False,
             choices=[("", _("My scope")), (PUBLIC, _("What the public sees"))],
         )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("from"), cleaned.get("to")
-        for name, value in (("from", start), ("to", end)):
-            if value is not None and not (EARLIEST <= value <= LATEST):
-                self.add_error(name, _("Enter a date between 1990 and 2100."))
-        if start and end and start > end:
-            self.add_error("to", _("The end of the period must not be before its start."))
-        return cleaned
 
     def to_filter(self) -> StatisticsFilter:
         """The validated filter (call after is_valid())."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -21,34 +20,20 @@ from django.utils.translation import gettext_lazy as _lazy
 from straz.incidents import selectors, stats
 from straz.incidents.models import IncidentType
 from straz.territory.models import Area, AreaKind
+from straz.web.filters import PeriodFilterForm
 
-EARLIEST = date(1990, 1, 1)
-LATEST = date(2100, 12, 31)
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9_.-]{1,20}\Z",
     _lazy("Enter a code of letters and digits (at most 20)."),
 )
 
 
-class IncidentStatisticsForm(forms.Form):
+class IncidentStatisticsForm(PeriodFilterForm):
     """The filter of the statistics; field names are the query parameters of the page, CSV and API."""
 
     def __init__(self, data: Any = None) -> None:
         super().__init__(data)
         language = get_language()
-        # `from` is a Python keyword, so the fields are added by name.
-        self.fields["from"] = forms.DateField(
-            label=_lazy("From"),
-            required=False,
-            input_formats=["%Y-%m-%d"],
-            widget=forms.DateInput(attrs={"type": "date"}),
-        )
-        self.fields["to"] = forms.DateField(
-            label=_lazy("To"),
-            required=False,
-            input_formats=["%Y-%m-%d"],
-            widget=forms.DateInput(attrs={"type": "date"}),
-        )
         type_field = forms.ModelChoiceField(
             label=_lazy("Incident type"),
             required=False,
@@ -88,16 +73,6 @@ class IncidentStatisticsForm(forms.Form):
             ),
             empty_label=_lazy("All city districts"),
         )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("from"), cleaned.get("to")
-        for name, value in (("from", start), ("to", end)):
-            if value is not None and not (EARLIEST <= value <= LATEST):
-                self.add_error(name, _("Enter a date between 1990 and 2100."))
-        if start and end and start > end:
-            self.add_error("to", _("The end of the period must not be before its start."))
-        return cleaned
 
     def to_filter(self) -> stats.IncidentStatisticsFilter:
         """The validated filter (call after is_valid())."""
