@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from straz.incidents import selectors, stats
 from straz.incidents.models import IncidentType
@@ -24,7 +23,7 @@ from straz.web.filters import PeriodFilterForm
 
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9_.-]{1,20}\Z",
-    _lazy("Enter a code of letters and digits (at most 20)."),
+    gettext_lazy("Enter a code of letters and digits (at most 20)."),
 )
 
 
@@ -35,43 +34,43 @@ class IncidentStatisticsForm(PeriodFilterForm):
         super().__init__(data)
         language = get_language()
         type_field = forms.ModelChoiceField(
-            label=_lazy("Incident type"),
+            label=gettext_lazy("Incident type"),
             required=False,
             to_field_name="code",
             queryset=IncidentType.objects.order_by("order", "code"),
-            empty_label=_lazy("All types"),
+            empty_label=gettext_lazy("All types"),
         )
         type_field.label_from_instance = lambda t: t.name_in(language)
         self.fields["type"] = type_field
         self.fields["level"] = forms.ChoiceField(
-            label=_lazy("Highest alarm level"),
+            label=gettext_lazy("Highest alarm level"),
             required=False,
-            choices=[("", _lazy("All levels"))]
+            choices=[("", gettext_lazy("All levels"))]
             + [(k, stats.level_label(k)) for k in stats.LEVEL_KEYS],
         )
         self.fields["region"] = forms.CharField(
-            label=_lazy("Region code"), required=False, max_length=20, validators=[CODE_VALIDATOR]
+            label=gettext_lazy("Region code"), required=False, max_length=20, validators=[CODE_VALIDATOR]
         )
         self.fields["orp"] = forms.CharField(
-            label=_lazy("ORP code"), required=False, max_length=20, validators=[CODE_VALIDATOR]
+            label=gettext_lazy("ORP code"), required=False, max_length=20, validators=[CODE_VALIDATOR]
         )
         self.fields["municipality"] = forms.ModelChoiceField(
-            label=_lazy("Municipality"),
+            label=gettext_lazy("Municipality"),
             required=False,
             to_field_name="code",
             queryset=Area.objects.filter(kind=AreaKind.MUNICIPALITY, is_active=True).order_by(
                 "name"
             ),
-            empty_label=_lazy("All municipalities"),
+            empty_label=gettext_lazy("All municipalities"),
         )
         self.fields["city_district"] = forms.ModelChoiceField(
-            label=_lazy("City district"),
+            label=gettext_lazy("City district"),
             required=False,
             to_field_name="code",
             queryset=Area.objects.filter(kind=AreaKind.CITY_DISTRICT, is_active=True).order_by(
                 "name"
             ),
-            empty_label=_lazy("All city districts"),
+            empty_label=gettext_lazy("All city districts"),
         )
 
     def to_filter(self) -> stats.IncidentStatisticsFilter:
