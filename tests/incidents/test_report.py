@@ -133,13 +133,24 @@ def test_required_when_iii_was_ever_declared_even_if_lowered(dispatcher: User, m
     assert reporting.report_requirements([incident])[incident.pk] == req
 
 
-def test_required_when_the_event_of_the_incident_had_iii(dispatcher: User, make_incident: Any) -> None:
+def test_a_declaration_for_the_event_does_not_require_the_sites_reports(
+    dispatcher: User, make_incident: Any
+) -> None:
+    # §16(2) binds the commander of a site only when III/special was declared for the site;
+    # a declaration for the territory (the event) calls for §16(3), written by HZS kraje.
     a, b = make_incident(), make_incident(title="Druhé místo")
     event = services.create_event(user=dispatcher, name="Povodeň Berounka", incident_ids=[a.pk, b.pk])
     services.declare_alarm_level(user=dispatcher, level="special", event_id=event.pk, written_reason="území")
-    other = make_incident(title="Jinde")
-    reqs = reporting.report_requirements(Incident.objects.filter(pk__in=[a.pk, b.pk, other.pk]))
-    assert reqs[a.pk].required and reqs[b.pk].required and not reqs[other.pk].required
+    services.declare_alarm_level(user=dispatcher, level="II", incident_id=b.pk, written_reason="místo")
+    reqs = reporting.report_requirements(Incident.objects.filter(pk__in=[a.pk, b.pk]))
+    assert not reqs[a.pk].required and not reqs[b.pk].required
+    b.refresh_from_db()
+    assert not reporting.report_requirement(b).required
+    assert not reporting.reports_due() and reporting.reports_due_summary().due == 0
+    services.declare_alarm_level(user=dispatcher, level="III", incident_id=a.pk)
+    a.refresh_from_db()
+    assert reporting.report_requirement(a).required and not reporting.report_requirement(b).required
+    assert [r.incident.pk for r in reporting.reports_due()] == [a.pk]
 
 
 def test_reports_due_lists_overdue_first_and_drops_completed(

@@ -1,6 +1,6 @@
 """The §16(2) backlog answered by the database: the board's reports-due strip, the paged
-list and the reminder job agree with report_requirement (DST edges, event-level and lowered
-levels, completed reports) and use a fixed number of queries whatever the backlog."""
+list and the reminder job agree with report_requirement (DST edges, event-level declarations
+that do not count for the site, lowered levels, completed reports) and use a fixed number of queries whatever the backlog."""
 
 from __future__ import annotations
 
@@ -54,7 +54,13 @@ EDGE_ENDS = [
     datetime(2026, 6, 30, 12, 0, tzinfo=UTC),
 ]
 # How §16(2) applies to each incident of the varied set, in turn.
-KINDS = ("iii", "event_special", "lowered", "only_ii", "level_only", "completed", "draft", "none")
+# "event_special": a site of an event declared special (§16(3), not the site's §16(2));
+# "event_site_ii": such a site with II declared for itself; "event_site_iii": with III.
+KINDS = (
+    "iii", "event_special", "event_site_ii", "event_site_iii", "lowered", "only_ii", "level_only", "completed",
+    "draft", "none",
+)
+IN_EVENT = ("event_special", "event_site_ii", "event_site_iii")
 
 
 def _type() -> IncidentType:
@@ -90,14 +96,15 @@ def _varied_set() -> list[Incident]:
         for k, kind in enumerate(KINDS):
             if (n + k) % 3 == 2 and ended is not None:
                 continue  # not every combination: the set stays small and still varied
-            inc = _incident(f"{kind} {n}", ended, event=event if kind == "event_special" else None,
-                            level={"lowered": "II", "only_ii": "II", "level_only": "III"}.get(kind, ""))
-            if kind in ("iii", "completed", "draft"):
+            inc = _incident(f"{kind} {n}", ended, event=event if kind in IN_EVENT else None,
+                            level={"lowered": "II", "only_ii": "II", "level_only": "III", "event_site_ii": "II",
+                                   "event_site_iii": "III"}.get(kind, ""))
+            if kind in ("iii", "completed", "draft", "event_site_iii"):
                 _declare("III", incident=inc)
             elif kind == "lowered":
                 _declare("III", incident=inc)
                 _declare("II", incident=inc)
-            elif kind == "only_ii":
+            elif kind in ("only_ii", "event_site_ii"):
                 _declare("II", incident=inc)
             if kind in ("completed", "draft") and ended is not None:
                 _report(inc, completed=kind == "completed")
@@ -122,6 +129,11 @@ def test_the_database_answers_exactly_as_report_requirement(settings: Any) -> No
         role="regional_opis", name="KOPIS", channel="email", address="kopis@kraj.example", region_code="CZ032"
     )
     assert regional.pk
+    # The event's declaration alone never makes its sites' reports required (§16(2)).
+    by_title = {i.title.rsplit(" ", 1)[0]: i for i in incidents}
+    assert not reporting.report_requirement(by_title["event_special"]).required
+    assert not reporting.report_requirement(by_title["event_site_ii"]).required
+    assert reporting.report_requirement(by_title["event_site_iii"]).required
     moments = _moments(incidents)
     assert len(moments) >= 32  # 8 distinct deadlines, each with its reminder start
     checked_overdue = set()

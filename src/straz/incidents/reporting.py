@@ -143,11 +143,13 @@ def _zone() -> tzinfo:
 
 
 def _high_level_declared() -> Q:
-    """Incidents with III or special ever declared for them or for their event (§16(2))."""
+    """Incidents with III or special ever declared for the site itself (§16(2)).
+
+    A declaration for the event (the territory) does not count here: that one calls
+    for the regional fire brigade's territory report of §16(3), not for each site's.
+    """
     declared = AlarmDeclaration.objects.filter(level__in=REPORT_LEVELS)
-    return Q(Exists(declared.filter(incident=OuterRef("pk")))) | Q(
-        Exists(declared.filter(event_id=OuterRef("event_id")))
-    )
+    return Q(Exists(declared.filter(incident=OuterRef("pk"))))
 
 
 def report_requirement(incident: Incident, *, now: datetime | None = None) -> ReportRequirement:
@@ -219,15 +221,14 @@ class DueReport:
 
 
 def _required_q() -> Q:
-    """§16(2) as a filter: III/special is the level now or was ever declared for the incident or its event."""
+    """§16(2) as a filter: III/special is the site's level now or was ever declared for the site."""
     # The same rule as report_requirement's, written as IN (subquery) rather than
     # correlated EXISTS: the database reads the few high declarations once instead of
     # probing them for every incident of the backlog (about twice as fast at 30,000).
+    # Declarations for an event (territory) are §16(3)'s business, not the site's.
     declared = AlarmDeclaration.objects.filter(level__in=REPORT_LEVELS)
-    return (
-        Q(alarm_level__in=REPORT_LEVELS)
-        | Q(pk__in=declared.filter(incident__isnull=False).values("incident_id"))
-        | Q(event_id__in=declared.filter(event__isnull=False).values("event_id"))
+    return Q(alarm_level__in=REPORT_LEVELS) | Q(
+        pk__in=declared.filter(incident__isnull=False).values("incident_id")
     )
 
 

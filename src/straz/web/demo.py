@@ -1707,8 +1707,8 @@ class _IzsHistory:
                 timeline.append(
                     TimelineEntry(incident=inc, at=at, kind=kind, text=text, author=self.dispatcher, author_label="OPIS HZS PK")
                 )
-            event_level = inc.event.alarm_level if inc.event is not None else ""
-            if level in ("III", "special") or event_level in ("III", "special"):
+            # §16(2): the site's own III/special (a level for the event alone calls for §16(3)).
+            if level in ("III", "special"):
                 required.append(inc)
         AlarmDeclaration.objects.bulk_create(declarations)
         commands = CommandAssignment.objects.bulk_create(commands)
