@@ -362,7 +362,9 @@ def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo
         AlarmDeclaration,
         ComponentDeployment,
         Incident,
+        IncidentEvent,
         IncidentReport,
+        TerritoryReport,
     )
     from straz.incidents.stats import IncidentStatisticsFilter, compute_statistics
     from straz.web.demo import HISTORY_DEMO_ACTION
@@ -420,6 +422,15 @@ def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo
         assert req.required and not req.overdue and req.due_at is not None and req.due_at > now
     summary = reporting.reports_due_summary()
     assert (summary.due, summary.overdue) == (3, 0)  # the two above and the story's warehouse fire
+    # §16(3): the summer flood (III for a territory of eight sites) has its territory report
+    # completed; the spring one (II) needs none; only the story's open flood event is due.
+    floods = {e.name: e for e in IncidentEvent.objects.all()}
+    summer = next(e for name, e in floods.items() if name.startswith("Letní"))
+    spring = next(e for name, e in floods.items() if name.startswith("Jarní"))
+    assert reporting.territory_requirement(summer).required
+    assert TerritoryReport.objects.get(event=summer).status == "completed"
+    assert not reporting.territory_requirement(spring).required
+    assert [r.event.name for r in reporting.territory_reports_due()] == ["Povodeň Plzeň – Úslava a Radbuza"]
     # The statistics count them: consequences from the reports, durations in minutes.
     stats = compute_statistics(IncidentStatisticsFilter())
     assert stats.summary.closed >= len(history) and stats.summary.reported == len(done)

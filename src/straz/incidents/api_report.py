@@ -268,3 +268,164 @@ def report_pdf(request: HttpRequest, incident_id: int = Path(..., ge=1, le=MAX_I
     response["Content-Disposition"] = f'attachment; filename="{reporting.pdf_filename(incident)}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# ---------------------------------------------------------------- the territory report (§16(3))
+
+
+class TerritoryReportRequirementOut(Schema):
+    required: bool
+    sites: int
+    declared_for_territory: bool
+    deadline: None = Field(None, description="The decree sets no deadline for the territory report (§16(3)).")
+    completed_at: datetime | None
+
+
+class TerritoryReportOut(Schema):
+    event_id: int
+    stored: bool
+    status: str
+    version: int
+    origin: str
+    work_done: str
+    forces_and_means: str
+    procedure: str
+    consequences: str
+    damage_czk: int | None
+    values_saved_czk: int | None
+    damage_note: str
+    dead: int | None
+    injured: int | None
+    rescued: int | None
+    evacuated: int | None
+    personal_help: str
+    material_help: str
+    updated_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str
+    can_edit: bool
+    requirement: TerritoryReportRequirementOut
+
+
+class TerritoryReportIn(Schema):
+    """Fields to change (absent = unchanged); `version` guards against lost updates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    origin: str | None = Field(None, max_length=TEXT_MAX)
+    work_done: str | None = Field(None, max_length=TEXT_MAX)
+    forces_and_means: str | None = Field(None, max_length=TEXT_MAX)
+    procedure: str | None = Field(None, max_length=TEXT_MAX)
+    consequences: str | None = Field(None, max_length=TEXT_MAX)
+    damage_czk: int | None = Field(None, ge=0, le=reporting.AMOUNT_MAX)
+    values_saved_czk: int | None = Field(None, ge=0, le=reporting.AMOUNT_MAX)
+    damage_note: str | None = Field(None, max_length=TEXT_MAX)
+    dead: int | None = Field(None, ge=0, le=reporting.COUNT_MAX)
+    injured: int | None = Field(None, ge=0, le=reporting.COUNT_MAX)
+    rescued: int | None = Field(None, ge=0, le=reporting.COUNT_MAX)
+    evacuated: int | None = Field(None, ge=0, le=reporting.COUNT_MAX)
+    personal_help: str | None = Field(None, max_length=TEXT_MAX)
+    material_help: str | None = Field(None, max_length=TEXT_MAX)
+    version: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
+class TerritoryReportCompleteIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
+def _territory_data(user: Any, event_id: int) -> dict[str, Any]:
+    event = reporting.get_event(event_id)
+    report = reporting.territory_report_for(event)
+    stored = report.pk is not None
+    req = reporting.territory_requirement(event)
+    return {
+        "event_id": event.pk,
+        "stored": stored,
+        "status": report.status,
+        "version": report.version,
+        **{name: getattr(report, name) for name in reporting.REPORT_FIELDS},
+        "updated_at": report.updated_at if stored else None,
+        "completed_at": report.completed_at,
+        "completed_by": report.completed_by_label,
+        "can_edit": reporting.can_write_territory_report(user),
+        "requirement": {
+            "required": req.required,
+            "sites": req.sites,
+            "declared_for_territory": req.declared,
+            "deadline": None,
+            "completed_at": req.completed_at,
+        },
+    }
+
+
+@router.get(
+    "/incidents/events/{event_id}/report",
+    response={200: TerritoryReportOut, **_ERRORS},
+    summary="Territory incident report (§16(3))",
+)
+def get_territory_report(request: HttpRequest, event_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    """The stored territory report, or the draft prefilled from every site (stored=false)."""
+    user = _reader(request)
+    return _territory_data(user, event_id)
+
+
+@router.put(
+    "/incidents/events/{event_id}/report",
+    response={200: TerritoryReportOut, **_ERRORS},
+    summary="Save the territory report draft",
+)
+def put_territory_report(
+    request: HttpRequest,
+    payload: TerritoryReportIn,
+    event_id: int = Path(..., ge=1, le=MAX_ID),
+) -> Any:
+    """Change the given fields; only the operations centre (HZS kraje) and administrators write it."""
+    user = _reader(request)
+    data = payload.model_dump(exclude_unset=True)
+    version = data.pop("version", None)
+    reporting.save_territory_report(user=user, event_id=event_id, changes=data, version=version)
+    return _territory_data(user, event_id)
+
+
+@router.post(
+    "/incidents/events/{event_id}/report/complete",
+    response={200: TerritoryReportOut, **_ERRORS},
+    summary="Complete (lock) the territory report",
+)
+def complete_territory_report(
+    request: HttpRequest,
+    payload: TerritoryReportCompleteIn | None = None,
+    event_id: int = Path(..., ge=1, le=MAX_ID),
+) -> Any:
+    """Every §16(4) part filled and the rescue work ended at every site; it is locked afterwards."""
+    user = _reader(request)
+    reporting.complete_territory_report(
+        user=user, event_id=event_id, version=payload.version if payload is not None else None
+    )
+    return _territory_data(user, event_id)
+
+
+@router.get(
+    "/incidents/events/{event_id}/report.pdf",
+    response={200: None, **_ERRORS},
+    summary="Territory incident report as PDF",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The territory report as a PDF document",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def territory_report_pdf(request: HttpRequest, event_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
+    """The same document as the territory report page, as PDF (every site with its map)."""
+    _reader(request)
+    event = reporting.get_event(event_id)
+    pdf = reporting.render_territory_pdf(reporting.territory_document(event), language=get_language())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{reporting.territory_pdf_filename(event)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

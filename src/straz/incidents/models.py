@@ -530,15 +530,9 @@ class IncidentReportStatus(models.TextChoices):
     COMPLETED = "completed", _("Completed")
 
 
-class IncidentReport(models.Model):
-    """The incident report (zpráva o zásahu) with the contents §16(4) prescribes.
+class ReportContents(models.Model):
+    """The contents §16(4) prescribes, shared by the site report (§16(2)) and the territory report (§16(3))."""
 
-    The site map and the commander changes (§3(8)) are not copied here: the document
-    renders them from the site features and command assignments, which are immutable
-    enough (assignments end, features are only added) to be the record themselves.
-    """
-
-    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="report")
     status = models.CharField(
         _("status"), max_length=12, choices=IncidentReportStatus.choices, default=IncidentReportStatus.DRAFT
     )
@@ -575,6 +569,24 @@ class IncidentReport(models.Model):
     completed_by_label = models.CharField(_("completed by"), max_length=150, blank=True, default="")
 
     class Meta:
+        abstract = True
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == IncidentReportStatus.COMPLETED
+
+
+class IncidentReport(ReportContents):
+    """The incident report (zpráva o zásahu) of one site, §16(2), with the contents of §16(4).
+
+    The site map and the commander changes (§3(8)) are not copied here: the document
+    renders them from the site features and command assignments, which are immutable
+    enough (assignments end, features are only added) to be the record themselves.
+    """
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="report")
+
+    class Meta:
         verbose_name = _("incident report")
         verbose_name_plural = _("incident reports")
         indexes = [models.Index(fields=["status", "incident"])]
@@ -582,9 +594,24 @@ class IncidentReport(models.Model):
     def __str__(self) -> str:
         return f"{self.incident_id}: {self.status}"
 
-    @property
-    def is_completed(self) -> bool:
-        return self.status == IncidentReportStatus.COMPLETED
+
+class TerritoryReport(ReportContents):
+    """The report of the regional fire brigade for a territory (an event), §16(3).
+
+    A sibling of IncidentReport rather than a nullable second key on it: who writes it,
+    when it is required and what its document shows all differ, and every site-report
+    query stays as it is. One per event (the one-to-one key).
+    """
+
+    event = models.OneToOneField(IncidentEvent, on_delete=models.CASCADE, related_name="territory_report")
+
+    class Meta:
+        verbose_name = _("territory report")
+        verbose_name_plural = _("territory reports")
+        indexes = [models.Index(fields=["status", "event"])]
+
+    def __str__(self) -> str:
+        return f"event {self.event_id}: {self.status}"
 
 
 class IncidentReportAmendment(models.Model):

@@ -34,9 +34,12 @@ from straz.incidents.models import (
     AlarmDeclaration,
     ComponentDeployment,
     Incident,
+    IncidentEvent,
     IncidentReport,
     IncidentReportAmendment,
     IncidentReportStatus,
+    ReportContents,
+    TerritoryReport,
 )
 from straz.reports.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -438,7 +441,7 @@ def report_for(incident: Incident) -> IncidentReport:
     )
 
 
-def _report_snapshot(report: IncidentReport) -> dict[str, Any]:
+def _report_snapshot(report: ReportContents) -> dict[str, Any]:
     return {
         "status": report.status,
         "version": report.version,
@@ -489,7 +492,7 @@ def _locked_report(incident: Incident) -> IncidentReport | None:
     return IncidentReport.objects.select_for_update().filter(incident=incident).first()
 
 
-def _check_version(report: IncidentReport | None, version: int | None) -> None:
+def _check_version(report: ReportContents | None, version: int | None) -> None:
     current = report.version if report is not None else 0
     if version is not None and version != current:
         raise Conflict(
@@ -1119,3 +1122,317 @@ def remind_report_deadlines(*, now: datetime | None = None) -> int:
 def periodic_jobs() -> list[tuple[str, float, Any]]:
     """(name, interval in seconds, job) for the worker loop."""
     return [("remind-incident-report-deadlines", 900.0, remind_report_deadlines)]
+
+
+# ---------------------------------------------------------------- the territory report (§16(3))
+#
+# When level III or special was declared for a territory (an event) with more than one
+# site, the regional fire brigade (HZS kraje, through its OPIS) writes one report for the
+# whole territory, with the same contents (§16(4)); the decree sets no deadline for it.
+
+
+@dataclass(frozen=True)
+class TerritoryRequirement:
+    """Whether §16(3) requires the territory report of an event, and whether it is done."""
+
+    required: bool
+    sites: int
+    declared: bool
+    completed_at: datetime | None
+
+
+def _event_declared_high(event: IncidentEvent) -> bool:
+    return event.alarm_level in REPORT_LEVELS or AlarmDeclaration.objects.filter(
+        event=event, level__in=REPORT_LEVELS
+    ).exists()
+
+
+def territory_requirement(event: IncidentEvent) -> TerritoryRequirement:
+    """§16(3): required when III/special was ever declared for the event and it has more than one site."""
+    declared = _event_declared_high(event)
+    sites = Incident.objects.filter(event=event).count()
+    completed_at = (
+        TerritoryReport.objects.filter(event=event, status=IncidentReportStatus.COMPLETED)
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    return TerritoryRequirement(declared and sites > 1, sites, declared, completed_at)
+
+
+def required_events(*, include_completed: bool = False) -> QuerySet[IncidentEvent]:
+    """Events whose territory report §16(3) requires (by default only those not completed)."""
+    declared = AlarmDeclaration.objects.filter(level__in=REPORT_LEVELS, event__isnull=False).values("event_id")
+    qs = (
+        IncidentEvent.objects.filter(Q(alarm_level__in=REPORT_LEVELS) | Q(pk__in=declared))
+        .annotate(site_count=Count("incidents"))
+        .filter(site_count__gt=1)
+    )
+    if not include_completed:
+        qs = qs.exclude(
+            pk__in=TerritoryReport.objects.filter(status=IncidentReportStatus.COMPLETED).values("event_id")
+        )
+    return qs
+
+
+@dataclass(frozen=True)
+class DueTerritoryReport:
+    """One row of the territory reports listed as due: the event, its sites and the report state."""
+
+    event: IncidentEvent
+    sites: int
+    has_draft: bool
+    completed_at: datetime | None
+
+
+def territory_reports_due(*, include_completed: bool = False, limit: int = 200) -> list[DueTerritoryReport]:
+    """Events whose §16(3) report is required (not completed unless asked), oldest first (one query)."""
+    completed_at = TerritoryReport.objects.filter(
+        event=OuterRef("pk"), status=IncidentReportStatus.COMPLETED
+    ).values("completed_at")[:1]
+    rows = (
+        required_events(include_completed=include_completed)
+        .annotate(
+            has_draft=Exists(TerritoryReport.objects.filter(event=OuterRef("pk"))),
+            report_completed_at=Subquery(completed_at),
+        )
+        .order_by("created_at", "pk")[: max(0, limit)]
+    )
+    return [
+        DueTerritoryReport(
+            e, int(getattr(e, "site_count", 0)), bool(getattr(e, "has_draft", False)), getattr(e, "report_completed_at", None)
+        )
+        for e in rows
+    ]
+
+
+def can_write_territory_report(user: User | Any) -> bool:
+    """§16(3): the regional fire brigade writes it — the operations centre (OPIS) and administrators."""
+    # A site's commander is not the author here, even of a site of this event.
+    return services.can_run_incidents(user)
+
+
+def _require_territory_writer(user: User) -> None:
+    if not can_write_territory_report(user):
+        raise Forbidden(
+            _("Only the operations centre (HZS kraje) or an administrator can edit the territory report.")
+        )
+
+
+def get_event(event_id: int) -> IncidentEvent:
+    """The event, or NotFound."""
+    event = IncidentEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(_("Event not found."))
+    return event
+
+
+def _sites(event: IncidentEvent) -> list[Incident]:
+    return list(
+        Incident.objects.filter(event=event).select_related("type", "current_command")
+        .order_by(F("priority").asc(nulls_last=True), "pk")
+    )
+
+
+def territory_report_for(event: IncidentEvent) -> TerritoryReport:
+    """The stored territory report, or an unsaved draft prefilled from all the sites."""
+    stored = TerritoryReport.objects.filter(event=event).first()
+    if stored is not None:
+        return stored
+    now = timezone.now()
+    origins, forces = [], []
+    for site in _sites(event):
+        head = f"#{site.pk} {site.title}"
+        if site.description:
+            origins.append(f"{head}: {site.description}")
+        summary = forces_and_means_summary(site)
+        if summary:
+            forces.append(f"{head}\n{summary}")
+    return TerritoryReport(
+        event=event,
+        origin="\n".join(origins),
+        forces_and_means="\n\n".join(forces),
+        version=0,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def save_territory_report(
+    *, user: User, event_id: int, changes: Mapping[str, Any], version: int | None = None
+) -> TerritoryReport:
+    """Save the territory report's draft; a completed one is locked."""
+    _require_territory_writer(user)
+    get_event(event_id)
+    clean = _clean_changes(changes)
+    now = timezone.now()
+    with audit.audited_transaction():
+        event = services._locked_event(event_id)
+        report = TerritoryReport.objects.select_for_update().filter(event=event).first()
+        _check_version(report, version)
+        created = report is None
+        if report is None:
+            report = territory_report_for(event)
+            report.version = 1
+            report.created_by = user
+            report.created_at = now
+        if report.is_completed:
+            raise Conflict(_("The territory report is completed and locked."))
+        before = _report_snapshot(report)
+        changed = {name: value for name, value in clean.items() if getattr(report, name) != value}
+        if not changed and not created:
+            return report
+        for name, value in clean.items():
+            setattr(report, name, value)
+        if not created:
+            report.version += 1
+        report.updated_at = now
+        report.updated_by = user
+        report.save()
+        audit.record(
+            action="territory_report.created" if created else "territory_report.draft_saved",
+            object_type="incident_event",
+            object_id=event.pk,
+            actor=user,
+            before=None if created else before,
+            after=_report_snapshot(report),
+        )
+    return report
+
+
+def complete_territory_report(*, user: User, event_id: int, version: int | None = None) -> TerritoryReport:
+    """Complete (lock) the territory report: every §16(4) part filled and every site's rescue work ended."""
+    _require_territory_writer(user)
+    now = timezone.now()
+    with audit.audited_transaction():
+        event = services._locked_event(event_id)
+        report = TerritoryReport.objects.select_for_update().filter(event=event).first()
+        _check_version(report, version)
+        if report is None:
+            raise Conflict(_("The report has no saved draft yet; save it first."))
+        if report.is_completed:
+            raise Conflict(_("The report is already completed."))
+        if Incident.objects.filter(event=event, rescue_ended_at__isnull=True).exists():
+            raise Conflict(
+                _("The rescue work has not ended at every site yet; the territory report is completed after the end.")
+            )
+        labels = field_labels()
+        missing = [
+            str(labels[name])
+            for name in REQUIRED_TO_COMPLETE
+            if getattr(report, name) is None or getattr(report, name) == ""
+        ]
+        if missing:
+            raise ValidationFailed(
+                _("Fill in before completing the report: %(fields)s.") % {"fields": ", ".join(missing)}
+            )
+        before = _report_snapshot(report)
+        report.status = IncidentReportStatus.COMPLETED
+        report.completed_at = now
+        report.completed_by = user
+        report.completed_by_label = audit.actor_label_for(user, fallback="system")
+        report.version += 1
+        report.updated_at = now
+        report.updated_by = user
+        report.save()
+        audit.record(
+            action="territory_report.completed",
+            object_type="incident_event",
+            object_id=event.pk,
+            actor=user,
+            before=before,
+            after=_report_snapshot(report),
+        )
+    return report
+
+
+@dataclass(frozen=True)
+class SiteSection:
+    """One site of the territory: its commanders (§3(8)), components, §6 messages and map."""
+
+    incident: Incident
+    rescue_started_at: str
+    rescue_ended_at: str
+    commands: list[CommandChange]
+    components: list[ComponentRow]
+    messages: list[MessageRow]
+    site_map_svg: str
+
+
+@dataclass(frozen=True)
+class TerritoryDocument:
+    """Everything the territory report page and PDF show (§16(3) and §16(4))."""
+
+    event: IncidentEvent
+    report: TerritoryReport
+    requirement: TerritoryRequirement
+    completed_at: str
+    fields: list[tuple[str, str, Any]]
+    declarations: list[DeclarationRow]
+    sites: list[SiteSection]
+    generated_at: str
+
+
+def territory_document(event: IncidentEvent, *, now: datetime | None = None) -> TerritoryDocument:
+    """Collect the territory report, the event's declarations and every site's record."""
+    report = territory_report_for(event)
+    labels = field_labels()
+    site_docs = []
+    for k, site in enumerate(_sites(event)):
+        doc = report_document(site, now=now)
+        site_docs.append(
+            SiteSection(
+                incident=site,
+                rescue_started_at=doc.rescue_started_at,
+                rescue_ended_at=doc.rescue_ended_at,
+                commands=doc.commands,
+                components=doc.components,
+                messages=doc.messages,
+                # Each map needs its own element id: the page shows several SVGs.
+                site_map_svg=site_map_svg(site, element_id=f"site-map-{k + 1}"),
+            )
+        )
+    declarations = [
+        DeclarationRow(
+            at=local_time(a.declared_at),
+            level=a.level,
+            proposed=a.proposed_level,
+            for_event=True,
+            by=a.declared_by_label,
+            reasons=[
+                {"rule": str(r.get("rule", "")), "text": str(r.get("text", ""))}
+                for r in (a.reasons or [])
+                if isinstance(r, dict)
+            ],
+            written_reason=a.written_reason,
+        )
+        for a in AlarmDeclaration.objects.filter(event=event).order_by("declared_at", "id")
+    ]
+    return TerritoryDocument(
+        event=event,
+        report=report,
+        requirement=territory_requirement(event),
+        completed_at=local_time(report.completed_at),
+        fields=[(name, labels[name], getattr(report, name)) for name in REPORT_FIELDS],
+        declarations=declarations,
+        sites=site_docs,
+        generated_at=local_time(now or timezone.now()),
+    )
+
+
+def territory_pdf_filename(event: IncidentEvent) -> str:
+    """ASCII file name of the territory report's PDF."""
+    return f"zprava-o-zasahu-uzemi-{event.pk}.pdf"
+
+
+def render_territory_pdf(document: TerritoryDocument, *, language: str | None = None) -> bytes:
+    """The territory report as a PDF (WeasyPrint), from the same document template as its page."""
+    from django.template.loader import render_to_string
+    from django.utils.translation import get_language
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "incidents/report_territory_pdf.html",
+        {"doc": document, "LANGUAGE_CODE": language or get_language()},
+    )
+    pdf: bytes = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    return pdf

@@ -742,6 +742,12 @@ def _timeline_rows(incident_id: int, limit: int | None = None) -> list[dict[str,
     ]
 
 
+def _territory_requirement(event: IncidentEvent) -> Any:
+    from straz.incidents.reporting import territory_requirement
+
+    return territory_requirement(event)
+
+
 def _report_requirement(incident: Incident) -> Any:
     try:
         from straz.incidents.reporting import report_requirement  # H2's slice
@@ -958,6 +964,8 @@ def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, 
         ],
         "proposal": proposal,
         "level_label": _level_label(event.alarm_level),
+        # §16(3): the territory report of the regional fire brigade (reporting.py).
+        "territory_report": _territory_requirement(event),
         "declarations": list(event.declarations.order_by("declared_at", "pk")),
         "timeline": [
             {

@@ -1,5 +1,5 @@
-"""Staff pages of the §16(4) incident report: the report (HTML form + document), its PDF and
-the list of reports due (§16(2))."""
+"""Staff pages of the §16(4) incident report: the site report (§16(2)) and the territory report
+(§16(3)) (HTML form + document), their PDFs and the list of reports due."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from straz.incidents import reporting, selectors
-from straz.incidents.models import Incident
+from straz.incidents.models import Incident, IncidentEvent
 from straz.reports.errors import NotFound, ReportError
 
 TEXT_ROWS = {"origin": 4, "work_done": 5, "forces_and_means": 5, "procedure": 5, "consequences": 4}
@@ -157,6 +157,80 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
     return response
 
 
+def _event_or_404(event_id: int) -> IncidentEvent:
+    try:
+        return reporting.get_event(event_id)
+    except NotFound:
+        raise Http404(_("Event not found.")) from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def territory_report_page(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The §16(3) territory report as a document; the OPIS (HZS kraje) / admin edit and complete it."""
+    _require_reader(request)
+    event = _event_or_404(event_id)
+    can_write = reporting.can_write_territory_report(request.user)
+    status = 200
+    form: ReportForm | None = None
+    if request.method == "POST":
+        if not can_write:
+            raise PermissionDenied(
+                _("Only the operations centre (HZS kraje) or an administrator can edit the territory report.")
+            )
+        form = ReportForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            changes = {name: data.get(name) for name in reporting.REPORT_FIELDS}
+            saved = False
+            try:
+                reporting.save_territory_report(
+                    user=request.user,  # type: ignore[arg-type]
+                    event_id=event.pk,
+                    changes=changes,
+                    version=data.get("version"),
+                )
+                saved = True
+                if request.POST.get("action") == "complete":
+                    reporting.complete_territory_report(user=request.user, event_id=event.pk)  # type: ignore[arg-type]
+                    messages.success(request, _("The report was completed and locked."))
+                else:
+                    messages.success(request, _("The report was saved."))
+                return redirect("incidents:event-report", event_id=event.pk)
+            except ReportError as exc:
+                status = exc.status
+                if saved:
+                    messages.warning(request, _("The draft was saved, but the report was not completed."))
+                    form = None
+                    messages.error(request, exc.message)
+                else:
+                    form.add_error(None, exc.message)
+        else:
+            status = 422
+    document = reporting.territory_document(event)
+    if can_write and form is None:
+        form = ReportForm(initial=_initial(document.report))
+    return render(
+        request,
+        "incidents/report_territory.html",
+        {"doc": document, "form": form, "can_write": can_write, "nav": "operations"},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def territory_report_pdf(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The territory report as a PDF download."""
+    _require_reader(request)
+    event = _event_or_404(event_id)
+    pdf = reporting.render_territory_pdf(reporting.territory_document(event), language=get_language())
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{reporting.territory_pdf_filename(event)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @login_required
 @require_GET
 def reports_due_page(request: HttpRequest) -> HttpResponse:
@@ -201,6 +275,8 @@ def reports_due_page(request: HttpRequest) -> HttpResponse:
             "summary": summary,
             "querystring": "completed=1" if show_completed else "",
             "show_completed": show_completed,
+            # §16(3): territory reports of the regional fire brigade, no deadline.
+            "territory_rows": reporting.territory_reports_due(include_completed=show_completed),
             "nav": "operations",
         },
     )

@@ -1585,6 +1585,7 @@ class _IzsHistory:
             Incident,
             IncidentEvent,
             IncidentReport,
+            TerritoryReport,
             TimelineEntry,
         )
 
@@ -1732,6 +1733,32 @@ class _IzsHistory:
             draft.updated_at = draft.created_at
             reports.append(draft)
         IncidentReport.objects.bulk_create(reports)
+        # §16(3): the regional fire brigade's report for each past territory at III/special
+        # (more than one site), completed a week after the last site ended. No random draws:
+        # the rest of the demo stays as it was.
+        territory = []
+        for e, spec in zip(events, self.events, strict=True):
+            sites = [i for i in incidents if i.event_id == e.pk]
+            if spec["level"] not in ("III", "special") or len(sites) < 2:
+                continue
+            ended = max(i.rescue_ended_at for i in sites if i.rescue_ended_at is not None)
+            done = min(ended + timedelta(days=7), self.now - timedelta(hours=1))
+            territory.append(
+                TerritoryReport(
+                    event=e, status="completed",
+                    origin=f"{e.name}: povodeň na {len(sites)} místech zásahu.",
+                    work_done="Záchrana a evakuace osob, protipovodňová opatření, odčerpávání, úklid.",
+                    forces_and_means="Jednotky HZS PK a JSDH ze všech míst zásahu, ZZS PK, PČR, obce.",
+                    procedure="OPIS HZS PK určila pořadí míst zásahu (§7 b); velitelé zásahu řídili svá místa.",
+                    consequences="Zaplavené sklepy a přízemí, dočasně uzavřené komunikace.",
+                    damage_czk=len(sites) * 1_500_000, values_saved_czk=len(sites) * 9_000_000,
+                    dead=0, injured=len(sites) // 2, rescued=len(sites) * 3, evacuated=len(sites) * 120,
+                    version=2, created_at=ended + timedelta(days=1), updated_at=done,
+                    created_by=self.dispatcher, updated_by=self.dispatcher, completed_at=done,
+                    completed_by=self.dispatcher, completed_by_label="OPIS HZS PK",
+                )
+            )
+        TerritoryReport.objects.bulk_create(territory)
         return {
             "incidents": len(incidents),
             "events": len(events),
