@@ -575,6 +575,53 @@ def save_report(
     return report
 
 
+def _sign_off(
+    report: ReportContents | None,
+    *,
+    user: User,
+    now: datetime,
+    unfinished: str | None,
+    action: str,
+    object_type: str,
+    object_id: int,
+) -> None:
+    """Complete a site or territory report inside the caller's transaction: a saved draft,
+    the rescue work ended (`unfinished` says why not), every §16(4) part filled; audited."""
+    if report is None:
+        raise Conflict(_("The report has no saved draft yet; save it first."))
+    if report.is_completed:
+        raise Conflict(_("The report is already completed."))
+    if unfinished:
+        raise Conflict(unfinished)
+    labels = field_labels()
+    missing = [
+        str(labels[name])
+        for name in REQUIRED_TO_COMPLETE
+        if getattr(report, name) is None or getattr(report, name) == ""
+    ]
+    if missing:
+        raise ValidationFailed(
+            _("Fill in before completing the report: %(fields)s.") % {"fields": ", ".join(missing)}
+        )
+    before = _report_snapshot(report)
+    report.status = IncidentReportStatus.COMPLETED
+    report.completed_at = now
+    report.completed_by = user
+    report.completed_by_label = audit.actor_label_for(user, fallback="system")
+    report.version += 1
+    report.updated_at = now
+    report.updated_by = user
+    report.save()
+    audit.record(
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        actor=user,
+        before=before,
+        after=_report_snapshot(report),
+    )
+
+
 def complete_report(*, user: User, incident_id: int, version: int | None = None) -> IncidentReport:
     """Complete (sign off) the report: every §16(4) part filled; it is locked afterwards."""
     now = timezone.now()
@@ -583,38 +630,14 @@ def complete_report(*, user: User, incident_id: int, version: int | None = None)
         _require_report_writer(user, incident)
         report = _locked_report(incident)
         _check_version(report, version)
-        if report is None:
-            raise Conflict(_("The report has no saved draft yet; save it first."))
-        if report.is_completed:
-            raise Conflict(_("The report is already completed."))
-        if incident.rescue_ended_at is None:
-            raise Conflict(_("The rescue work has not ended yet; the report is completed after the end."))
-        labels = field_labels()
-        missing = [
-            str(labels[name])
-            for name in REQUIRED_TO_COMPLETE
-            if getattr(report, name) is None or getattr(report, name) == ""
-        ]
-        if missing:
-            raise ValidationFailed(
-                _("Fill in before completing the report: %(fields)s.") % {"fields": ", ".join(missing)}
-            )
-        before = _report_snapshot(report)
-        report.status = IncidentReportStatus.COMPLETED
-        report.completed_at = now
-        report.completed_by = user
-        report.completed_by_label = audit.actor_label_for(user, fallback="system")
-        report.version += 1
-        report.updated_at = now
-        report.updated_by = user
-        report.save()
-        audit.record(
-            action="incident_report.completed",
-            object_type="incident",
-            object_id=incident.pk,
-            actor=user,
-            before=before,
-            after=_report_snapshot(report),
+        unfinished = (
+            _("The rescue work has not ended yet; the report is completed after the end.")
+            if incident.rescue_ended_at is None
+            else None
+        )
+        _sign_off(
+            report, user=user, now=now, unfinished=unfinished,
+            action="incident_report.completed", object_type="incident", object_id=incident.pk,
         )
     return report
 
@@ -1307,40 +1330,14 @@ def complete_territory_report(*, user: User, event_id: int, version: int | None 
         event = services._locked_event(event_id)
         report = TerritoryReport.objects.select_for_update().filter(event=event).first()
         _check_version(report, version)
-        if report is None:
-            raise Conflict(_("The report has no saved draft yet; save it first."))
-        if report.is_completed:
-            raise Conflict(_("The report is already completed."))
-        if Incident.objects.filter(event=event, rescue_ended_at__isnull=True).exists():
-            raise Conflict(
-                _("The rescue work has not ended at every site yet; the territory report is completed after the end.")
-            )
-        labels = field_labels()
-        missing = [
-            str(labels[name])
-            for name in REQUIRED_TO_COMPLETE
-            if getattr(report, name) is None or getattr(report, name) == ""
-        ]
-        if missing:
-            raise ValidationFailed(
-                _("Fill in before completing the report: %(fields)s.") % {"fields": ", ".join(missing)}
-            )
-        before = _report_snapshot(report)
-        report.status = IncidentReportStatus.COMPLETED
-        report.completed_at = now
-        report.completed_by = user
-        report.completed_by_label = audit.actor_label_for(user, fallback="system")
-        report.version += 1
-        report.updated_at = now
-        report.updated_by = user
-        report.save()
-        audit.record(
-            action="territory_report.completed",
-            object_type="incident_event",
-            object_id=event.pk,
-            actor=user,
-            before=before,
-            after=_report_snapshot(report),
+        unfinished = (
+            _("The rescue work has not ended at every site yet; the territory report is completed after the end.")
+            if Incident.objects.filter(event=event, rescue_ended_at__isnull=True).exists()
+            else None
+        )
+        _sign_off(
+            report, user=user, now=now, unfinished=unfinished,
+            action="territory_report.completed", object_type="incident_event", object_id=event.pk,
         )
     return report
 
