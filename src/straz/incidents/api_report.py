@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from pydantic import ConfigDict
 from straz.accounts.auth import staff_auth
 from straz.incidents import reporting, selectors
 from straz.incidents.models import IncidentReport
+from straz.incidents.views_report import pdf_download
 from straz.reports.api import ErrorOut
 from straz.reports.errors import Forbidden
 
@@ -264,10 +265,7 @@ def report_pdf(request: HttpRequest, incident_id: int = Path(..., ge=1, le=MAX_I
     _reader(request)
     incident = reporting.get_incident(incident_id)
     pdf = reporting.render_report_pdf(reporting.report_document(incident), language=get_language())
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{reporting.pdf_filename(incident)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_download(pdf, reporting.pdf_filename(incident))
 
 
 # ---------------------------------------------------------------- the territory report (§16(3))
@@ -425,7 +423,4 @@ def territory_report_pdf(request: HttpRequest, event_id: int = Path(..., ge=1, l
     _reader(request)
     event = reporting.get_event(event_id)
     pdf = reporting.render_territory_pdf(reporting.territory_document(event), language=get_language())
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{reporting.territory_pdf_filename(event)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_download(pdf, reporting.territory_pdf_filename(event))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -88,6 +89,48 @@ def _initial(report: Any) -> dict[str, Any]:
     return data
 
 
+def pdf_download(pdf: bytes, filename: str) -> HttpResponse:
+    """A PDF as a private download (pages and API): never cached, never shown inline."""
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _edit_report(
+    request: HttpRequest,
+    *,
+    save: Callable[[dict[str, Any], int | None, str], Any],
+    complete: Callable[[], Any],
+) -> tuple[bool, ReportForm | None, int]:
+    """Handle the report form of a site or territory report: save the draft, then complete
+    it when asked. Returns (done, the form to show again or None for a fresh one, status)."""
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        return False, form, 422
+    data = form.cleaned_data
+    changes = {name: data.get(name) for name in reporting.REPORT_FIELDS}
+    saved = False
+    try:
+        save(changes, data.get("version"), data.get("amendment_reason") or "")
+        saved = True
+        if request.POST.get("action") == "complete":
+            complete()
+            messages.success(request, _("The report was completed and locked."))
+        else:
+            messages.success(request, _("The report was saved."))
+        return True, None, 200
+    except ReportError as exc:
+        if not saved:
+            form.add_error(None, exc.message)
+            return False, form, exc.status
+        # The draft is stored; only completing it was refused. Show the stored version so
+        # that the next save does not collide with itself.
+        messages.warning(request, _("The draft was saved, but the report was not completed."))
+        messages.error(request, exc.message)
+        return False, None, exc.status
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
@@ -100,39 +143,19 @@ def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     if request.method == "POST":
         if not can_write:
             raise PermissionDenied(_("Only the incident commander, the operations centre or an administrator can edit the report."))
-        form = ReportForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            changes = {name: data.get(name) for name in reporting.REPORT_FIELDS}
-            version = data.get("version")
-            saved = False
-            try:
-                reporting.save_report(
-                    user=request.user,  # type: ignore[arg-type]
-                    incident_id=incident.pk,
-                    changes=changes,
-                    version=version,
-                    amendment_reason=data.get("amendment_reason") or "",
-                )
-                saved = True
-                if request.POST.get("action") == "complete":
-                    reporting.complete_report(user=request.user, incident_id=incident.pk)  # type: ignore[arg-type]
-                    messages.success(request, _("The report was completed and locked."))
-                else:
-                    messages.success(request, _("The report was saved."))
-                return redirect("incidents:report", incident_id=incident.pk)
-            except ReportError as exc:
-                status = exc.status
-                if saved:
-                    # The draft is stored; only completing it was refused. Show the stored
-                    # version so that the next save does not collide with itself.
-                    messages.warning(request, _("The draft was saved, but the report was not completed."))
-                    form = None
-                    messages.error(request, exc.message)
-                else:
-                    form.add_error(None, exc.message)
-        else:
-            status = 422
+        done, form, status = _edit_report(
+            request,
+            save=lambda changes, version, reason: reporting.save_report(
+                user=request.user,  # type: ignore[arg-type]
+                incident_id=incident.pk,
+                changes=changes,
+                version=version,
+                amendment_reason=reason,
+            ),
+            complete=lambda: reporting.complete_report(user=request.user, incident_id=incident.pk),  # type: ignore[arg-type]
+        )
+        if done:
+            return redirect("incidents:report", incident_id=incident.pk)
     document = reporting.report_document(incident)
     if can_write and form is None:
         form = ReportForm(initial=_initial(document.report))
@@ -151,10 +174,7 @@ def report_pdf(request: HttpRequest, incident_id: int) -> HttpResponse:
     _require_reader(request)
     incident = _incident_or_404(incident_id)
     pdf = reporting.render_report_pdf(reporting.report_document(incident), language=get_language())
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{reporting.pdf_filename(incident)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_download(pdf, reporting.pdf_filename(incident))
 
 
 def _event_or_404(event_id: int) -> IncidentEvent:
@@ -178,35 +198,19 @@ def territory_report_page(request: HttpRequest, event_id: int) -> HttpResponse:
             raise PermissionDenied(
                 _("Only the operations centre (HZS kraje) or an administrator can edit the territory report.")
             )
-        form = ReportForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            changes = {name: data.get(name) for name in reporting.REPORT_FIELDS}
-            saved = False
-            try:
-                reporting.save_territory_report(
-                    user=request.user,  # type: ignore[arg-type]
-                    event_id=event.pk,
-                    changes=changes,
-                    version=data.get("version"),
-                )
-                saved = True
-                if request.POST.get("action") == "complete":
-                    reporting.complete_territory_report(user=request.user, event_id=event.pk)  # type: ignore[arg-type]
-                    messages.success(request, _("The report was completed and locked."))
-                else:
-                    messages.success(request, _("The report was saved."))
-                return redirect("incidents:event-report", event_id=event.pk)
-            except ReportError as exc:
-                status = exc.status
-                if saved:
-                    messages.warning(request, _("The draft was saved, but the report was not completed."))
-                    form = None
-                    messages.error(request, exc.message)
-                else:
-                    form.add_error(None, exc.message)
-        else:
-            status = 422
+        done, form, status = _edit_report(
+            request,
+            # The territory report has no amendments: once completed it is locked.
+            save=lambda changes, version, reason: reporting.save_territory_report(
+                user=request.user,  # type: ignore[arg-type]
+                event_id=event.pk,
+                changes=changes,
+                version=version,
+            ),
+            complete=lambda: reporting.complete_territory_report(user=request.user, event_id=event.pk),  # type: ignore[arg-type]
+        )
+        if done:
+            return redirect("incidents:event-report", event_id=event.pk)
     document = reporting.territory_document(event)
     if can_write and form is None:
         form = ReportForm(initial=_initial(document.report))
@@ -225,10 +229,7 @@ def territory_report_pdf(request: HttpRequest, event_id: int) -> HttpResponse:
     _require_reader(request)
     event = _event_or_404(event_id)
     pdf = reporting.render_territory_pdf(reporting.territory_document(event), language=get_language())
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{reporting.territory_pdf_filename(event)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_download(pdf, reporting.territory_pdf_filename(event))
 
 
 @login_required
