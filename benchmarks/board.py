@@ -504,13 +504,13 @@ def measure(dispatcher: Any, *, requests: int, warmup: int) -> dict[str, Any]:
         ),
     }
     try:
-        url = reverse("incidents:statistics")
-        out["incidents:statistics"] = {
+        url = reverse("incidents_statistics:statistics")
+        out["incidents_statistics:statistics"] = {
             "url": url,
             **_time(get(page_client, url), requests=stats_requests, warmup=1),
         }
     except NoReverseMatch:
-        out["incidents:statistics"] = {"missing": "no such URL name yet"}
+        out["incidents_statistics:statistics"] = {"missing": "no such URL name yet"}
     out["selector_board_incidents"] = _time(
         lambda: selectors.board_incidents(), requests=requests, warmup=warmup
     )

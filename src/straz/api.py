@@ -29,7 +29,7 @@ def _mount() -> None:
     from straz.incidents.api import router as incidents_router
 
     api.add_router("", incidents_router)
-    from straz.incidents.api_stats import router as incident_stats_router
+    from straz.analytics.izs.api import router as incident_stats_router
 
     api.add_router("", incident_stats_router)
 

@@ -53,12 +53,13 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "straz.core",
     "straz.accounts",
     "straz.territory",
     "straz.reports",
     "straz.analytics",
     "straz.incidents",
-    "straz.warnings",
+    "straz.notifications",
     "straz.web",
 ]
 

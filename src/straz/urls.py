@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("statistics/", include("straz.analytics.urls")),
+    path("operations/", include("straz.analytics.izs.urls")),
     path("operations/", include("straz.incidents.urls")),
     path("", include("straz.web.urls")),
 ]

@@ -13,6 +13,11 @@ from django.utils import timezone
 
 from straz.reports.models import Attachment, Report
 from straz.reports.rules import Status, h3_int, public_location, public_visibility
+from tests.incidents.incident_fixtures import (  # noqa: F401 (fixtures of the IZS statistics tests)
+    api_as,
+    contacts,
+    make_incident,
+)
 
 READ_DAYS = settings.STRAZ["READ_DEADLINE_DAYS"]
 VERIFY_DAYS = settings.STRAZ["VERIFY_DEADLINE_DAYS"]

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from straz.analytics import rules, services, summaries
 from straz.analytics.services import StatisticsFilter
+from straz.core.errors import DomainError
 from straz.reports import aggregates
 from straz.reports import services as report_services
-from straz.reports.errors import ReportError
 from straz.reports.models import Report
 from straz.reports.rules import Status
 from tests.analytics.conftest import Dataset, make_report, utc
@@ -124,7 +124,7 @@ def test_random_histories_keep_the_summaries_equal_to_a_recount(
                     report.save()
                 elif op == "delete":
                     report.delete()
-            except ReportError:
+            except DomainError:
                 pass  # an illegal step is refused and changes nothing
             assert_summaries_exact()
         transaction.set_rollback(True)

@@ -96,7 +96,7 @@ def make_incident(dispatcher: User) -> Callable[..., Any]:
 @pytest.fixture
 def contacts(db: Any) -> dict[str, Any]:
     """One notification contact per role the decree names, for region CZ032 / ORP 3212."""
-    from straz.warnings.models import NotificationContact
+    from straz.notifications.models import NotificationContact
 
     def add(role: str, name: str, channel: str, address: str, **codes: str) -> Any:
         return NotificationContact.objects.create(

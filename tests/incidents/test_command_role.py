@@ -8,9 +8,9 @@ import pytest
 from django.utils import translation
 
 from straz.accounts.models import Role, User
+from straz.core.errors import Forbidden, ValidationFailed
 from straz.incidents import services
 from straz.incidents.models import ComponentDeployment, Incident, SiteFeature, TimelineEntry
-from straz.reports.errors import Forbidden, ValidationFailed
 from tests.incidents.incident_fixtures import audit_count
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _outbox() -> Any:
-    from straz.warnings.models import OutboxMessage
+    from straz.notifications.models import OutboxMessage
 
     return OutboxMessage.objects
 
@@ -311,7 +311,7 @@ def test_levels_one_and_two_notify_nobody(
 def test_a_broken_contact_does_not_block_the_declaration(
     dispatcher_api: Any, make_incident: Any, contacts: dict[str, Any]
 ) -> None:
-    from straz.warnings.models import NotificationContact
+    from straz.notifications.models import NotificationContact
 
     NotificationContact.objects.filter(pk=contacts["hejtman"].pk).update(address="not an address")
     incident = make_incident()
@@ -596,7 +596,7 @@ def test_declaration_and_its_notifications_commit_together(
 ) -> None:
     """If writing a notification fails, the declaration is not stored either (one transaction)."""
     from straz.incidents import services
-    from straz.warnings import outbox
+    from straz.notifications import outbox
 
     incident = make_incident()
     real = outbox.enqueue

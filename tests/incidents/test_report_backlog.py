@@ -28,7 +28,7 @@ from straz.incidents.models import (
     IncidentType,
     TimelineEntry,
 )
-from straz.warnings.models import NotificationContact
+from straz.notifications.models import NotificationContact
 
 pytestmark = pytest.mark.django_db
 

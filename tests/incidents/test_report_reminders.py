@@ -11,7 +11,7 @@ import pytest
 from straz.accounts.models import AuditEntry, User
 from straz.incidents import reporting, services
 from straz.incidents.models import Incident, TimelineEntry
-from straz.warnings.models import NotificationContact, OutboxMessage
+from straz.notifications.models import NotificationContact, OutboxMessage
 from tests.incidents.test_report import FULL, _closed_incident
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_completed_or_not_required_reports_get_no_reminder(
 def test_a_row_written_by_another_worker_is_not_written_again(closed: Incident, opis: NotificationContact) -> None:
     from django.db import transaction
 
-    from straz.warnings.outbox import enqueue
+    from straz.notifications.outbox import enqueue
 
     soon = due(closed) - timedelta(days=1)
     with transaction.atomic():
@@ -134,8 +134,8 @@ def test_misconfigured_contact_does_not_block_the_others(closed: Incident, opis:
 
 
 def test_the_worker_runs_the_job(monkeypatch: pytest.MonkeyPatch) -> None:
+    from straz.notifications import delivery
     from straz.reports import jobs
-    from straz.warnings import delivery
     from straz.web.worker import run_worker
 
     ran: list[str] = []

@@ -168,7 +168,7 @@ def test_bad_input_is_a_translated_4xx_and_stores_nothing(
 def test_service_refuses_bad_values_in_czech_and_polish(dispatcher: User, make_incident: Any) -> None:
     from django.utils import translation
 
-    from straz.reports.errors import ValidationFailed
+    from straz.core.errors import ValidationFailed
 
     event = _event(dispatcher, [make_incident(), make_incident(title="Druhé")])
     messages = {}

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from straz.accounts.models import User
+from straz.core.errors import Conflict, Forbidden, ValidationFailed
 from straz.incidents import reporting, services
 from straz.incidents.models import Incident, SiteFeature, TimelineEntry
-from straz.reports.errors import Conflict, Forbidden, ValidationFailed
 from tests.incidents.incident_fixtures import audit_count
 
 pytestmark = pytest.mark.django_db

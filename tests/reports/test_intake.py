@@ -10,8 +10,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone, translation
 
+from straz.core.errors import PayloadTooLarge, ValidationFailed
 from straz.reports import intake
-from straz.reports.errors import PayloadTooLarge, ValidationFailed
 from straz.reports.models import Attachment, Report
 from tests.reports.reportkit import IN_A, OUTSIDE, PDF_BYTES, counts, image_bytes, submit
 

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test import RequestFactory
 from django.utils import timezone, translation
 
+from straz.core.errors import RateLimited, ValidationFailed
 from straz.reports import intake
-from straz.reports.errors import RateLimited, ValidationFailed
 from straz.reports.models import IdempotencyRecord, Report
 from tests.reports.reportkit import IN_A, counts, submit
 

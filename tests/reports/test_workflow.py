@@ -12,8 +12,8 @@ from django.utils import timezone, translation
 
 from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry
+from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.reports import jobs, selectors, services
-from straz.reports.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.reports.models import IdempotencyRecord, Report, ReportEvent
 from tests.reports.reportkit import IN_B, submit
 

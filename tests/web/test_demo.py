@@ -266,7 +266,7 @@ def test_izs_demo_tells_open_incidents_an_event_and_a_closed_level_iii(demo: dic
         IncidentEvent,
         TimelineEntry,
     )
-    from straz.warnings.models import OutboxMessage
+    from straz.notifications.models import OutboxMessage
     from straz.web.demo import DEMO_COMMANDERS, INCIDENT_DEMO_ACTION
 
     assert AuditEntry.objects.filter(action=INCIDENT_DEMO_ACTION).count() == 1
@@ -356,6 +356,7 @@ def _history_ids() -> set[int]:
 def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo: dict[str, Any]) -> None:
     from datetime import timedelta
 
+    from straz.analytics.izs.stats import IncidentStatisticsFilter, compute_statistics
     from straz.incidents import reporting
     from straz.incidents.models import (
         LEVEL_RANK,
@@ -366,7 +367,6 @@ def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo
         IncidentReport,
         TerritoryReport,
     )
-    from straz.incidents.stats import IncidentStatisticsFilter, compute_statistics
     from straz.web.demo import HISTORY_DEMO_ACTION
 
     assert "IZS history:" in demo["stdout"]

@@ -8,9 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from straz.accounts.models import User
+from straz.analytics.filters import PeriodFilterForm
 from straz.analytics.services import PUBLIC, STAFF, StatisticsFilter, district_choices
 from straz.reports.models import Category
-from straz.web.filters import PeriodFilterForm
 
 
 class StatisticsFilterForm(PeriodFilterForm):

@@ -14,6 +14,7 @@ from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
 from straz.accounts.auth import staff_auth
+from straz.core.errors import Forbidden, NotFound
 from straz.incidents import selectors, services
 
 # The facts' value lists are the preview endpoint's (one list, one OpenAPI enum).
@@ -33,7 +34,6 @@ from straz.incidents.models import (
     TimelineEntry,
 )
 from straz.reports.api import ErrorOut
-from straz.reports.errors import Forbidden, NotFound
 
 router = Router(tags=["incidents"], auth=staff_auth)
 

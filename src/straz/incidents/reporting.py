@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.incidents import services
 from straz.incidents.models import (
     AlarmDeclaration,
@@ -41,7 +42,6 @@ from straz.incidents.models import (
     ReportContents,
     TerritoryReport,
 )
-from straz.reports.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 # §16(2): the report is written when level III or special was declared for the site.
 REPORT_LEVELS = ("III", "special")
@@ -766,8 +766,8 @@ class ReportDocument:
 
 def site_map_svg(incident: Incident, *, element_id: str = "site-map") -> str:
     """The graphic depiction of the site (§16(4)) as SVG, in the current language."""
+    from straz.geo.svg_map import MapFeature, SiteMapLabels, render_site_map
     from straz.incidents.models import SiteFeature, SiteFeatureKind
-    from straz.incidents.site_map import MapFeature, SiteMapLabels, render_site_map
 
     features = [
         MapFeature(kind=f.kind, geometry=f.geometry, name=f.name)
@@ -993,8 +993,8 @@ def _reminder_text(incident: Incident, stage: str, due_at: datetime) -> tuple[st
 
 def _remind_one(incident_id: int, now: datetime) -> int:
     from straz.incidents.models import TimelineKind
-    from straz.warnings.models import Channel, OutboxMessage
-    from straz.warnings.outbox import contacts_for, enqueue
+    from straz.notifications.models import Channel, OutboxMessage
+    from straz.notifications.outbox import contacts_for, enqueue
 
     with audit.audited_transaction():
         incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
@@ -1089,7 +1089,7 @@ def reminder_candidates(*, now: datetime) -> list[tuple[int, str]]:
     are left out without opening a transaction each.
     """
     from straz.incidents.models import CommandAssignment
-    from straz.warnings.outbox import contacts_for
+    from straz.notifications.outbox import contacts_for
 
     zone = _zone()
     # Due soon from REMINDER_DAYS_BEFORE before the deadline; overdue from the deadline.

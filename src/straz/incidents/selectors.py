@@ -89,7 +89,7 @@ def incident_timeline(incident_id: int) -> QuerySet[TimelineEntry]:
 
 def incident_notifications(incident: Incident) -> QuerySet[Any]:
     """Outbox rows caused by this incident or by the event (territory) it belongs to."""
-    from straz.warnings.models import OutboxMessage
+    from straz.notifications.models import OutboxMessage
 
     where = Q(source_type="incident", source_id=str(incident.pk))
     if incident.event_id is not None:

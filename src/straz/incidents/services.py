@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import Role, User
+from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.incidents.models import (
     LEVEL_RANK,
     OPEN_STATES,
@@ -47,7 +48,6 @@ from straz.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
-from straz.reports.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 # Roles that run joint interventions (OPIS dispatchers and administrators): every incident.
 INCIDENT_WRITER_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN})
@@ -675,7 +675,7 @@ def _notification_text(
 
 def _contact_role_label(role: str) -> str:
     """The translated name of a notification contact role."""
-    from straz.warnings.models import ContactRole
+    from straz.notifications.models import ContactRole
 
     return str(dict(ContactRole.choices).get(role, role))
 
@@ -684,7 +684,7 @@ def _enqueue_notifications(
     *, declaration: AlarmDeclaration, source: Incident | IncidentEvent | None
 ) -> list[dict[str, Any]]:
     """Outbox rows for §23(2) / §24(2)–(3) / §13 f), in the declaring transaction."""
-    from straz.warnings.outbox import contacts_for, enqueue
+    from straz.notifications.outbox import contacts_for, enqueue
 
     assert source is not None
     territory = isinstance(source, IncidentEvent)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 
+from straz.core.errors import DomainError, ValidationFailed
 from straz.incidents import selectors, services
 from straz.incidents.forms import (
     AddSitesForm,
@@ -69,7 +70,6 @@ from straz.incidents.models import (
     TimelineEntry,
     TimelineKind,
 )
-from straz.reports.errors import ReportError, ValidationFailed
 
 # Alarm-level colours of the board and the maps (I → special: green, amber, orange, red).
 LEVEL_COLORS = {"I": "#2f7d32", "II": "#a87700", "III": "#d9480f", "special": "#a1001c", "": "#5b6570"}
@@ -368,7 +368,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "poll_seconds": BOARD_POLL_SECONDS,
             "map_config": _map_config(newIncidentUrl=reverse("incidents:incident-new")),
             "js_strings": js_strings(),
-            "statistics_url": _optional_url("incidents:statistics"),
+            "statistics_url": _optional_url("incidents_statistics:statistics"),
         }
     )
     return render(request, "incidents/board.html", context)
@@ -420,7 +420,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                     affected_area=d.get("affected_area"),
                     **form.facts(),
                 )
-            except ReportError as exc:
+            except DomainError as exc:
                 messages.error(request, exc.message)
                 status = exc.status
             else:
@@ -853,7 +853,7 @@ def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
             if form.is_valid():
                 try:
                     text = _perform(action, request.user, incident, form)
-                except ReportError as exc:
+                except DomainError as exc:
                     messages.error(request, exc.message)
                     status = exc.status
                     bound[action] = form
@@ -910,7 +910,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
                     region_code=d.get("region_code") or "",
                     orp_code=d.get("orp_code") or "",
                 )
-            except ReportError as exc:
+            except DomainError as exc:
                 messages.error(request, exc.message)
                 status = exc.status
             else:
@@ -938,7 +938,7 @@ def _priority_order(request: HttpRequest, sites: list[Incident]) -> list[int]:
 
 
 def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, Any]) -> dict[str, Any]:
-    from straz.warnings.models import OutboxMessage
+    from straz.notifications.models import OutboxMessage
 
     language = get_language()
     sites = list(
@@ -1027,7 +1027,7 @@ def event_page(request: HttpRequest, event_id: int) -> HttpResponse:
                 messages.error(request, _("Unknown action."))
                 status = 400
                 text = ""
-        except ReportError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
             status = exc.status
         else:
@@ -1085,7 +1085,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
                     "id": call.pk, "centre": call.forwarded_to_centre}
             else:
                 raise ValidationFailed(_("Unknown action."), status=400)
-        except ReportError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
             status = exc.status
         else:

@@ -18,9 +18,9 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from straz.core.errors import DomainError, NotFound
 from straz.incidents import reporting, selectors
 from straz.incidents.models import Incident, IncidentEvent
-from straz.reports.errors import NotFound, ReportError
 
 TEXT_ROWS = {"origin": 4, "work_done": 5, "forces_and_means": 5, "procedure": 5, "consequences": 4}
 HELP_FIELDS = ("personal_help", "material_help")
@@ -120,7 +120,7 @@ def _edit_report(
         else:
             messages.success(request, _("The report was saved."))
         return True, None, 200
-    except ReportError as exc:
+    except DomainError as exc:
         if not saved:
             form.add_error(None, exc.message)
             return False, form, exc.status

@@ -16,8 +16,8 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from pydantic import ConfigDict
 
 from straz.accounts.auth import staff_auth
+from straz.core.errors import DomainError, NotFound
 from straz.reports import intake, selectors, services
-from straz.reports.errors import NotFound, ReportError
 from straz.reports.models import Category, EventKind, Report, ReportSource
 from straz.reports.rules import STATUS_COLORS, Status, allowed_targets
 
@@ -133,7 +133,7 @@ def install_error_handlers(api: Any) -> None:
     def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         return _error(request, lambda: describe_validation_errors(list(exc.errors)), 422)
 
-    def on_report_error(request: HttpRequest, exc: ReportError) -> HttpResponse:
+    def on_report_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return _error(request, exc.message, exc.status, exc.headers())
 
     def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -151,7 +151,7 @@ def install_error_handlers(api: Any) -> None:
         return _error(request, lambda: _("Not found."), 404)
 
     api.add_exception_handler(ValidationError, on_validation)
-    api.add_exception_handler(ReportError, on_report_error)
+    api.add_exception_handler(DomainError, on_report_error)
     api.add_exception_handler(AuthenticationError, on_authentication)
     api.add_exception_handler(AuthorizationError, on_authorization)
     api.add_exception_handler(HttpError, on_http_error)
@@ -291,7 +291,7 @@ def create_report_multipart(
     unknown = set(request.POST) - set(ReportForm.model_fields) - {"csrfmiddlewaretoken"}
     unknown |= set(request.FILES) - {"attachment"}
     if unknown:
-        from straz.reports.errors import ValidationFailed
+        from straz.core.errors import ValidationFailed
 
         raise ValidationFailed(_("Unknown field “%(field)s”.") % {"field": sorted(unknown)[0][:60]})
     return _submit(request, form.model_dump(), attachment, idempotency_key, ReportSource.API)

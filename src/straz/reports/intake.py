@@ -18,7 +18,7 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
-from straz.reports.errors import PayloadTooLarge, RateLimited, ValidationFailed
+from straz.core.errors import PayloadTooLarge, RateLimited, ValidationFailed
 
 RATE_WINDOW = timedelta(hours=24)
 # Anything that looks like the start of an HTML/XML tag, a comment or a processing

@@ -31,7 +31,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from straz.reports.errors import ReportError
+from straz.core.errors import DomainError
 from straz.reports.models import (
     STATUS_LABELS,
     Category,
@@ -100,7 +100,7 @@ def open311_view(
                     return view(request, *args, fmt=fmt, lang=lang, **kwargs)
                 except Open311Error as error:
                     return render_error(fmt, error)
-                except ReportError as error:
+                except DomainError as error:
                     # The use cases speak HTTP already; GeoReport knows 400 for invalid input.
                     status = 400 if error.status == 422 else error.status
                     return render_error(fmt, Open311Error(status, error.message, error.headers()))

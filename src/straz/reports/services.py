@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import Role, User
+from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.reports import intake
-from straz.reports.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.reports.models import (
     STATUS_LABELS,
     Attachment,

@@ -1006,7 +1006,7 @@ def _demo_user(username: str, role: str, first: str, last: str, stdout: Any) -> 
 
 
 def _izs_contacts() -> int:
-    from straz.warnings.models import NotificationContact
+    from straz.notifications.models import NotificationContact
 
     for role, name, address, region, orp in IZS_CONTACTS:
         NotificationContact.objects.get_or_create(

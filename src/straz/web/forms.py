@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from straz.reports.errors import ReportError
+from straz.core.errors import DomainError
 
 # Group codes used by the category catalogue, with their public names.
 CATEGORY_GROUP_LABELS = {
@@ -127,7 +127,7 @@ class ReportForm(forms.Form):
 
         try:
             return check_description(self.cleaned_data.get("description"))
-        except ReportError as exc:
+        except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
 
     def clean_address_text(self) -> str:
@@ -137,7 +137,7 @@ class ReportForm(forms.Form):
             return check_text(
                 self.cleaned_data.get("address_text"), label=_("address"), max_chars=250
             )
-        except ReportError as exc:
+        except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
 
     def clean_occurred_at(self) -> Any:
@@ -162,7 +162,7 @@ class ReportForm(forms.Form):
         try:
             incoming = read_upload(upload)
             self.checked_attachment = check_attachment(incoming)
-        except ReportError as exc:
+        except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
         upload.seek(0)
         return upload
@@ -174,7 +174,7 @@ class ReportForm(forms.Form):
         lat, lon = data.get("lat"), data.get("lon")
         try:
             point = check_coordinates(lat, lon)
-        except ReportError as exc:
+        except DomainError as exc:
             self.add_error("address_text", exc.message)
             return data
         if point is None:

@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from straz.reports.errors import ReportError
+from straz.core.errors import DomainError
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
 from straz.reports.rules import (
     STATUS_COLORS,
@@ -192,7 +192,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     if data["submission_key"]
                     else None,
                 )
-            except ReportError as exc:
+            except DomainError as exc:
                 field = getattr(exc, "field", None)
                 form.add_error(field if field in form.fields else None, exc.message)
                 status_code = exc.status
@@ -537,14 +537,14 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
             else:
                 messages.error(request, _("Unknown action."))
                 status_code = 400
-        except ReportError as exc:
+        except DomainError as exc:
             messages.error(request, exc.message)
             status_code = exc.status
         report = _staff_report_or_404(user, report_id)
     else:
         try:
             services.mark_read(user=user, report_id=report.pk)
-        except ReportError:
+        except DomainError:
             # Roles that only look (analyst, dispatcher) do not mark reports read.
             pass
         else:

@@ -14,8 +14,8 @@ PERIODIC: list[tuple[str, float, object]] = []
 def run_worker(*, quiet: bool = False, once: bool = False, poll: float = 5.0) -> None:
     """Run periodic jobs forever (or one round with once=True)."""
     from straz.incidents.reporting import periodic_jobs as incident_jobs
+    from straz.notifications.delivery import periodic_jobs as outbox_jobs
     from straz.reports.jobs import periodic_jobs
-    from straz.warnings.delivery import periodic_jobs as outbox_jobs
 
     jobs = [*periodic_jobs(), *outbox_jobs(), *incident_jobs()]
     last: dict[str, float] = {}

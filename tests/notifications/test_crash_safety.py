@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 from django.db import connection, transaction
 
-from straz.warnings import outbox
-from straz.warnings.models import DeliveryAttempt, OutboxMessage
+from straz.notifications import outbox
+from straz.notifications.models import DeliveryAttempt, OutboxMessage
 from tests.helpers.live_server import _with_dbname, is_postgres
-from tests.warnings.receiver import Receiver, running_receiver
+from tests.notifications.receiver import Receiver, running_receiver
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +33,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 WORKER_LOOP = """
 import sys, time, django
 django.setup()
-from straz.warnings.delivery import deliver_due
+from straz.notifications.delivery import deliver_due
 lease = float(sys.argv[1])
 print("ready", flush=True)
 while True:
@@ -71,7 +71,7 @@ class Shared:
         if self.sqlite_file is None:
             return {str(k): v for k, v in OutboxMessage.objects.values_list("message_id", "state")}
         with sqlite3.connect(self.sqlite_file, timeout=30) as db:
-            rows = db.execute("SELECT message_id, state FROM warnings_outboxmessage").fetchall()
+            rows = db.execute("SELECT message_id, state FROM notifications_outboxmessage").fetchall()
         # SQLite stores UUIDs as 32 hex digits.
         return {f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}": s for h, s in rows}
 
@@ -80,7 +80,7 @@ class Shared:
         if self.sqlite_file is None:
             return list(DeliveryAttempt.objects.values_list("outcome", flat=True))
         with sqlite3.connect(self.sqlite_file, timeout=30) as db:
-            return [r[0] for r in db.execute("SELECT outcome FROM warnings_deliveryattempt")]
+            return [r[0] for r in db.execute("SELECT outcome FROM notifications_deliveryattempt")]
 
     def worker_env(self) -> dict[str, str]:
         """Environment of a worker process on this database (own data dir, no xdist)."""

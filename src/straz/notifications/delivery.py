@@ -21,8 +21,8 @@ from django.utils import timezone
 
 from straz.accounts import audit
 from straz.accounts.models import User
-from straz.warnings import channels
-from straz.warnings.models import AttemptOutcome, DeliveryAttempt, MessageState, OutboxMessage
+from straz.notifications import channels
+from straz.notifications.models import AttemptOutcome, DeliveryAttempt, MessageState, OutboxMessage
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from straz.warnings.models import Channel, OutboxMessage
+from straz.notifications.models import Channel, OutboxMessage
 
 DEFAULT_TIMEOUT_S = 5.0
 # Kept short in the log and in last_error; the receiver's whole answer is not ours to store.

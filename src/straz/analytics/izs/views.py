@@ -16,10 +16,11 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from straz.incidents import selectors, stats
+from straz.analytics.filters import PeriodFilterForm
+from straz.analytics.izs import stats
+from straz.incidents import selectors
 from straz.incidents.models import IncidentType
 from straz.territory.models import Area, AreaKind
-from straz.web.filters import PeriodFilterForm
 
 CODE_VALIDATOR = RegexValidator(
     r"^[A-Za-z0-9_.-]{1,20}\Z",
@@ -132,7 +133,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         return _private(
             render(
                 request,
-                "incidents/statistics.html",
+                "analytics/izs/statistics.html",
                 {"form": form, "result": None, "nav": "operations"},
                 status=400,
             )
@@ -144,7 +145,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
             "slug": t,
             "title": stats.table_title(t),
             "rows": _with_bars(result.tables[t]),
-            "csv_url": reverse(f"incidents:statistics-csv-{t}"),
+            "csv_url": reverse(f"incidents_statistics:statistics-csv-{t}"),
         }
         for t in stats.TABLES
     ]
@@ -154,12 +155,12 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         "summary": result.summary,
         "tables": tables,
         "query": query,
-        "incidents_csv_url": reverse("incidents:statistics-csv-incidents"),
+        "incidents_csv_url": reverse("incidents_statistics:statistics-csv-incidents"),
         "level_keys": stats.LEVEL_KEYS,
         "level_labels": [stats.level_label(k) for k in stats.LEVEL_KEYS],
         "nav": "operations",
     }
-    return _private(render(request, "incidents/statistics.html", context))
+    return _private(render(request, "analytics/izs/statistics.html", context))
 
 
 def _filename(stem: str) -> str:

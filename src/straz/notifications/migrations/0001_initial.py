@@ -81,7 +81,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "notification contacts",
                 "ordering": ["role", "region_code", "orp_code", "name"],
                 "indexes": [
-                    models.Index(fields=["role", "active"], name="warnings_contact_role_idx")
+                    models.Index(fields=["role", "active"], name="notif_contact_role_idx")
                 ],
             },
         ),
@@ -185,11 +185,11 @@ class Migration(migrations.Migration):
                 "ordering": ["-created_at", "-id"],
                 "indexes": [
                     models.Index(
-                        fields=["state", "next_attempt_at"], name="warnings_outbox_due_idx"
+                        fields=["state", "next_attempt_at"], name="notif_outbox_due_idx"
                     ),
-                    models.Index(fields=["state", "lease_until"], name="warnings_outbox_lease_idx"),
+                    models.Index(fields=["state", "lease_until"], name="notif_outbox_lease_idx"),
                     models.Index(
-                        fields=["source_type", "source_id"], name="warnings_outbox_source_idx"
+                        fields=["source_type", "source_id"], name="notif_outbox_source_idx"
                     ),
                 ],
             },
@@ -227,7 +227,7 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="delivery_attempts",
-                        to="warnings.outboxmessage",
+                        to="notifications.outboxmessage",
                     ),
                 ),
             ],

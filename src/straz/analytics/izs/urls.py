@@ -1,17 +1,19 @@
-"""URL patterns of the §16(5) statistics pages (joined in straz.incidents.urls)."""
+"""URL patterns of the §16(5) statistics pages, mounted under /operations/ (namespace incidents_statistics)."""
 
 from django.urls import URLPattern, path
 
-from straz.incidents import stats, views_stats
+from straz.analytics.izs import stats, views
 
 # One fixed route per CSV table (no <table> parameter): every route can be probed as it is
 # by the scope and privacy scans, and an unknown table is simply not a URL.
+app_name = "incidents_statistics"
+
 urlpatterns: list[URLPattern] = [
-    path("statistics/", views_stats.statistics_page, name="statistics"),
+    path("statistics/", views.statistics_page, name="statistics"),
     *[
         path(
             f"statistics/{table}.csv",
-            views_stats.statistics_csv,
+            views.statistics_csv,
             {"table": table},
             name=f"statistics-csv-{table}",
         )

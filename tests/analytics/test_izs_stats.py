@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from straz.accounts.models import User
-from straz.incidents import stats
+from straz.analytics.izs import stats
 from straz.incidents.models import (
     AlarmDeclaration,
     Incident,

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 
 from straz.accounts.models import AuditEntry
-from straz.warnings import outbox
-from straz.warnings.models import MessageState, NotificationContact, OutboxMessage
+from straz.notifications import outbox
+from straz.notifications.models import MessageState, NotificationContact, OutboxMessage
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def admin_client_(admin_user: Any) -> Client:
 
 
 def test_adding_a_contact_is_audited_and_a_bad_webhook_url_is_refused(admin_client_: Client) -> None:
-    url = reverse("admin:warnings_notificationcontact_add")
+    url = reverse("admin:notifications_notificationcontact_add")
     form = {
         "role": "hejtman", "region_code": "CZ032", "orp_code": "", "name": "Hejtman Plzeň",
         "channel": "webhook", "address": "ftp://kraj.example/hook", "active": "on",
@@ -49,15 +49,15 @@ def test_messages_are_read_only_and_retry_now_is_audited(admin_client_: Client, 
             payload={}, rule="§23(2)", source_type="incident", source_id="1", dedupe_key="k1",
         )
     OutboxMessage.objects.filter(pk=message.pk).update(state=MessageState.FAILED, attempts=8)
-    change_url = reverse("admin:warnings_outboxmessage_change", args=[message.pk])
+    change_url = reverse("admin:notifications_outboxmessage_change", args=[message.pk])
     assert admin_client_.get(change_url).status_code == 200
     admin_client_.post(change_url, {"subject": "edited"})
     message.refresh_from_db()
     assert message.subject == "III"
-    assert admin_client_.get(reverse("admin:warnings_outboxmessage_add")).status_code == 403
+    assert admin_client_.get(reverse("admin:notifications_outboxmessage_add")).status_code == 403
 
     response = admin_client_.post(
-        reverse("admin:warnings_outboxmessage_changelist"),
+        reverse("admin:notifications_outboxmessage_changelist"),
         {"action": "retry_selected_now", "_selected_action": [str(message.pk)]},
     )
     assert response.status_code == 302

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from straz.warnings import outbox
-from straz.warnings.models import ContactRole, MessageState, NotificationContact, OutboxMessage
+from straz.notifications import outbox
+from straz.notifications.models import ContactRole, MessageState, NotificationContact, OutboxMessage
 
 pytestmark = pytest.mark.django_db
 

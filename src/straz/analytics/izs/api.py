@@ -10,10 +10,11 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from straz.accounts.auth import staff_auth
-from straz.incidents import selectors, stats
-from straz.incidents.views_stats import IncidentStatisticsForm
+from straz.analytics.izs import stats
+from straz.analytics.izs.views import IncidentStatisticsForm
+from straz.core.errors import Forbidden, ValidationFailed
+from straz.incidents import selectors
 from straz.reports.api import ErrorOut
-from straz.reports.errors import Forbidden, ValidationFailed
 
 router = Router(tags=["incidents"], auth=staff_auth)
 

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from straz.warnings.channels import validate_address
-from straz.warnings.models import Channel, NotificationContact, OutboxMessage
+from straz.notifications.channels import validate_address
+from straz.notifications.models import Channel, NotificationContact, OutboxMessage
 
 
 def enqueue(

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from straz.incidents.site_map import (
+from straz.geo.svg_map import (
     LocalPlane,
     MapFeature,
     SiteMapLabels,

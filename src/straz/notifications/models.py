@@ -60,9 +60,9 @@ class OutboxMessage(models.Model):
         verbose_name_plural = _("outbox messages")
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["state", "next_attempt_at"], name="warnings_outbox_due_idx"),
-            models.Index(fields=["state", "lease_until"], name="warnings_outbox_lease_idx"),
-            models.Index(fields=["source_type", "source_id"], name="warnings_outbox_source_idx"),
+            models.Index(fields=["state", "next_attempt_at"], name="notif_outbox_due_idx"),
+            models.Index(fields=["state", "lease_until"], name="notif_outbox_lease_idx"),
+            models.Index(fields=["source_type", "source_id"], name="notif_outbox_source_idx"),
         ]
 
     def __str__(self) -> str:
@@ -138,7 +138,7 @@ class NotificationContact(models.Model):
         verbose_name = _("notification contact")
         verbose_name_plural = _("notification contacts")
         ordering = ["role", "region_code", "orp_code", "name"]
-        indexes = [models.Index(fields=["role", "active"], name="warnings_contact_role_idx")]
+        indexes = [models.Index(fields=["role", "active"], name="notif_contact_role_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.name}"
@@ -147,7 +147,7 @@ class NotificationContact(models.Model):
         """The address must fit the channel (an e-mail address or an http(s) URL)."""
         from django.core.exceptions import ValidationError
 
-        from straz.warnings.channels import validate_address
+        from straz.notifications.channels import validate_address
 
         try:
             validate_address(self.channel, self.address)

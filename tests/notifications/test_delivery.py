@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from straz.accounts.models import AuditEntry
-from straz.warnings import delivery, outbox
-from straz.warnings.models import AttemptOutcome, DeliveryAttempt, MessageState, OutboxMessage
-from tests.warnings.receiver import running_receiver
+from straz.notifications import delivery, outbox
+from straz.notifications.models import AttemptOutcome, DeliveryAttempt, MessageState, OutboxMessage
+from tests.notifications.receiver import running_receiver
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +229,7 @@ def test_an_abandoned_lease_makes_the_message_due_again() -> None:
         # Once it expires, the next worker takes over.
         assert delivery.deliver_due(now=now + timedelta(seconds=61)) == 1
         # The dead worker comes back and reports late: it must not undo the takeover.
-        from straz.warnings.channels import SendResult
+        from straz.notifications.channels import SendResult
 
         late = delivery.record_outcome(
             claimed, SendResult(False, "HTTP 500"), now=now + timedelta(seconds=62),

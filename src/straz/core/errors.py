@@ -1,9 +1,9 @@
-"""Errors of the threat-map use cases: a translated user message plus an HTTP status."""
+"""Errors of every use case: a translated user message plus an HTTP status (the DomainError family)."""
 
 from __future__ import annotations
 
 
-class ReportError(Exception):
+class DomainError(Exception):
     """A refusal the user should see: `message` is already translated, `status` is HTTP."""
 
     status: int = 400
@@ -24,13 +24,13 @@ class ReportError(Exception):
         return {}
 
 
-class ValidationFailed(ReportError):
+class ValidationFailed(DomainError):
     """The input is invalid; nothing was changed."""
 
     status = 422
 
 
-class RateLimited(ReportError):
+class RateLimited(DomainError):
     """Too many reports from one client; `retry_after` is in seconds."""
 
     status = 429
@@ -43,25 +43,25 @@ class RateLimited(ReportError):
         return {"Retry-After": str(self.retry_after)}
 
 
-class NotFound(ReportError):
+class NotFound(DomainError):
     """No such object, or not within the caller's scope (the two are not told apart)."""
 
     status = 404
 
 
-class Forbidden(ReportError):
+class Forbidden(DomainError):
     """The caller's role may not do this."""
 
     status = 403
 
 
-class Conflict(ReportError):
+class Conflict(DomainError):
     """The request contradicts the object's current state (e.g. an illegal transition)."""
 
     status = 409
 
 
-class PayloadTooLarge(ReportError):
+class PayloadTooLarge(DomainError):
     """An uploaded file or body is larger than allowed."""
 
     status = 413

@@ -14,8 +14,8 @@ from django.utils.translation import ngettext
 
 from straz.accounts import audit
 from straz.accounts.models import User
-from straz.warnings.delivery import retry_now
-from straz.warnings.models import DeliveryAttempt, NotificationContact, OutboxMessage
+from straz.notifications.delivery import retry_now
+from straz.notifications.models import DeliveryAttempt, NotificationContact, OutboxMessage
 
 CONTACT_FIELDS = ("role", "region_code", "orp_code", "name", "channel", "address", "active")
 
