@@ -20,6 +20,7 @@ demo: $(STAMP)
 ## Set up (first time) and run the full test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
@@ -27,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 
 typecheck: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 ## The 3-million-report map benchmark (not part of the tests; takes a while).

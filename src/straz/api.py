@@ -12,12 +12,12 @@ api = NinjaAPI(
 
 def _mount() -> None:
     from straz.analytics.api import router as analytics_router
-    from straz.reports.api import install_error_handlers
+    from straz.core.api import install_error_handlers
     from straz.reports.api import router as reports_router
     from straz.reports.map_api import router as map_router
     from straz.territory.api import router as territory_router
 
-    # Every API error answers {"detail": "<translated message>"} (see reports.api).
+    # Every API error answers {"detail": "<translated message>"} (see core.api).
     install_error_handlers(api)
     api.add_router("", reports_router)
     api.add_router("", map_router)

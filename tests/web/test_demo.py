@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry, Role, User
+from straz.demo.loader import DEMO_AUDIT_ACTION, DEMO_PASSWORD_SUFFIX, DEMO_ROLES, ensure_demo_data
 from straz.reports.models import Report, ReportEvent
 from straz.reports.rules import Status, public_location, public_visibility
 from straz.territory.models import Area, AreaKind, Place
 from straz.territory.services import geocode, route_point
-from straz.web.demo import DEMO_AUDIT_ACTION, DEMO_PASSWORD_SUFFIX, DEMO_ROLES, ensure_demo_data
 
 pytestmark = pytest.mark.django_db
 
@@ -257,6 +257,7 @@ def test_existing_accounts_are_not_touched(db: Any) -> None:
 
 
 def test_izs_demo_tells_open_incidents_an_event_and_a_closed_level_iii(demo: dict[str, Any]) -> None:
+    from straz.demo.loader import DEMO_COMMANDERS, INCIDENT_DEMO_ACTION
     from straz.incidents import services
     from straz.incidents.models import (
         LEVEL_RANK,
@@ -267,7 +268,6 @@ def test_izs_demo_tells_open_incidents_an_event_and_a_closed_level_iii(demo: dic
         TimelineEntry,
     )
     from straz.notifications.models import OutboxMessage
-    from straz.web.demo import DEMO_COMMANDERS, INCIDENT_DEMO_ACTION
 
     assert AuditEntry.objects.filter(action=INCIDENT_DEMO_ACTION).count() == 1
     commanders = []
@@ -326,8 +326,8 @@ def test_izs_demo_tells_open_incidents_an_event_and_a_closed_level_iii(demo: dic
 
 
 def test_izs_demo_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypatch: Any) -> None:
+    from straz.demo import loader as demo_module
     from straz.incidents.models import Incident
-    from straz.web import demo as demo_module
 
     monkeypatch.setattr(demo_module, "ensure_incident_demo", lambda **kwargs: False)
     monkeypatch.setattr(demo_module, "ensure_incident_history", lambda **kwargs: False)
@@ -345,8 +345,8 @@ def test_izs_demo_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypatch:
 
 
 def _history_ids() -> set[int]:
+    from straz.demo.loader import INCIDENT_DEMO_ACTION
     from straz.incidents.models import Incident
-    from straz.web.demo import INCIDENT_DEMO_ACTION
 
     told = AuditEntry.objects.get(action=INCIDENT_DEMO_ACTION).after["incidents"]
     story = set(told["open"]) | set(told["closed"])
@@ -357,6 +357,7 @@ def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo
     from datetime import timedelta
 
     from straz.analytics.izs.stats import IncidentStatisticsFilter, compute_statistics
+    from straz.demo.loader import HISTORY_DEMO_ACTION
     from straz.incidents import reporting
     from straz.incidents.models import (
         LEVEL_RANK,
@@ -367,7 +368,6 @@ def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo
         IncidentReport,
         TerritoryReport,
     )
-    from straz.web.demo import HISTORY_DEMO_ACTION
 
     assert "IZS history:" in demo["stdout"]
     entry = AuditEntry.objects.get(action=HISTORY_DEMO_ACTION)
@@ -439,9 +439,9 @@ def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo
 
 
 def test_izs_history_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypatch: Any) -> None:
+    from straz.demo import loader as demo_module
+    from straz.demo.loader import HISTORY_DEMO_ACTION
     from straz.incidents.models import Incident
-    from straz.web import demo as demo_module
-    from straz.web.demo import HISTORY_DEMO_ACTION
 
     monkeypatch.setattr(demo_module, "ensure_incident_history", lambda **kwargs: False)
     assert ensure_demo_data(report_count=0) is True

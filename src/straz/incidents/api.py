@@ -14,6 +14,7 @@ from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
 from straz.accounts.auth import staff_auth
+from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden, NotFound
 from straz.incidents import selectors, services
 
@@ -33,7 +34,6 @@ from straz.incidents.models import (
     SiteFeature,
     TimelineEntry,
 )
-from straz.reports.api import ErrorOut
 
 router = Router(tags=["incidents"], auth=staff_auth)
 

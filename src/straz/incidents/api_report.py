@@ -13,11 +13,11 @@ from ninja import Field, Path, Query, Router, Schema
 from pydantic import ConfigDict
 
 from straz.accounts.auth import staff_auth
+from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden
 from straz.incidents import reporting, selectors
 from straz.incidents.models import IncidentReport
 from straz.incidents.views_report import pdf_download
-from straz.reports.api import ErrorOut
 
 router = Router(tags=["incident reports"], auth=staff_auth)
 

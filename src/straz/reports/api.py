@@ -6,17 +6,17 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils import timezone, translation
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, File, Form, Header, Path, Query, Router, Schema, UploadedFile
 from ninja import Status as HttpStatus
-from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from pydantic import ConfigDict
 
 from straz.accounts.auth import staff_auth
-from straz.core.errors import DomainError, NotFound
+from straz.core.api import ErrorOut, register_field_labels, request_language
+from straz.core.errors import NotFound
 from straz.reports import intake, selectors, services
 from straz.reports.models import Category, EventKind, Report, ReportSource
 from straz.reports.rules import STATUS_COLORS, Status, allowed_targets
@@ -24,138 +24,30 @@ from straz.reports.rules import STATUS_COLORS, Status, allowed_targets
 router = Router(tags=["threat map"])
 
 MAX_ID = 2**63 - 1
-LANGS = {code for code, _name in settings.LANGUAGES}
 StatusValue = Literal[
     "new", "verification", "confirmed", "not_confirmed", "eliminated", "passed_on"
 ]
 LangValue = Literal["cs", "pl", "en"]
 
 
-# ---------------------------------------------------------------- errors
-
-
-class ErrorOut(Schema):
-    detail: str
-
-
-_FIELD_LABELS = {
-    "category": gettext_lazy("category"),
-    "lat": gettext_lazy("latitude"),
-    "lon": gettext_lazy("longitude"),
-    "description": gettext_lazy("description"),
-    "occurred_at": gettext_lazy("time of the event"),
-    "address": gettext_lazy("address"),
-    "status": gettext_lazy("status"),
-    "public_note": gettext_lazy("public note"),
-    "note": gettext_lazy("note"),
-    "text": gettext_lazy("note"),
-    "officer": gettext_lazy("officer"),
-    "limit": gettext_lazy("limit"),
-    "offset": gettext_lazy("offset"),
-    "lang": gettext_lazy("language"),
-    "report_id": gettext_lazy("report number"),
-    "attachment_id": gettext_lazy("attachment number"),
-    "Idempotency-Key": "Idempotency-Key",
-    "idempotency_key": "Idempotency-Key",
-}
-_WHERE = {"body", "payload", "form", "query", "path", "header", "cookie", "file"}
-
-
-def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
-    """One clear, translated sentence for the first problem Pydantic found."""
-    if not errors:
-        return _("The request is invalid.")
-    err = errors[0]
-    kind = str(err.get("type", ""))
-    names = [str(p) for p in err.get("loc", ()) if not isinstance(p, int) and str(p) not in _WHERE]
-    raw = names[-1] if names else ""
-    label = str(_FIELD_LABELS.get(raw, raw))
-    ctx = err.get("ctx") or {}
-    if kind == "json_invalid" or (
-        not raw and kind in {"model_attributes_type", "dict_type", "model_type"}
-    ):
-        return _("The request body must be a JSON object.")
-    if kind == "extra_forbidden":
-        return _("Unknown field “%(field)s”.") % {"field": raw[:60]}
-    if kind == "missing":
-        return _("The field “%(field)s” is required.") % {"field": label}
-    if raw == "lat" and kind.startswith(("greater", "less", "finite")):
-        return _("The latitude must be between -90 and 90 degrees.")
-    if raw == "lon" and kind.startswith(("greater", "less", "finite")):
-        return _("The longitude must be between -180 and 180 degrees.")
-    if kind == "string_too_long":
-        return _("The %(field)s may have at most %(max)s characters.") % {
-            "field": label,
-            "max": ctx.get("max_length", "?"),
-        }
-    if kind == "string_too_short":
-        return _("The %(field)s must not be empty.") % {"field": label}
-    if kind.startswith(("greater", "less")):
-        return _("The %(field)s is out of the allowed range.") % {"field": label}
-    if kind.startswith(("float", "int", "finite", "decimal")):
-        return _("The %(field)s must be a number.") % {"field": label}
-    if kind.startswith(("datetime", "date", "timezone")):
-        return _("The %(field)s must be a date and time such as 2026-05-01T18:30:00+02:00.") % {
-            "field": label
-        }
-    if kind in {"literal_error", "enum"}:
-        return _("The %(field)s has an invalid value.") % {"field": label}
-    if kind.startswith("bool"):
-        return _("The %(field)s must be true or false.") % {"field": label}
-    if kind.startswith("string") or kind.startswith("str"):
-        return _("The %(field)s must be text.") % {"field": label}
-    if label:
-        return _("The %(field)s is invalid.") % {"field": label}
-    return _("The request is invalid.")
-
-
-def _request_language(request: HttpRequest) -> str:
-    lang = request.GET.get("lang", "")
-    return lang if lang in LANGS else translation.get_language() or settings.LANGUAGE_CODE
-
-
-def _error(
-    request: HttpRequest, message_factory: Any, status: int, headers: dict[str, str] | None = None
-) -> HttpResponse:
-    with translation.override(_request_language(request)):
-        message = message_factory() if callable(message_factory) else str(message_factory)
-    response = JsonResponse(
-        {"detail": message}, status=status, json_dumps_params={"ensure_ascii": False}
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
-
-
-def install_error_handlers(api: Any) -> None:
-    """Make every API error a `{"detail": "<translated message>"}` with the right status."""
-
-    def on_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        return _error(request, lambda: describe_validation_errors(list(exc.errors)), 422)
-
-    def on_report_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return _error(request, exc.message, exc.status, exc.headers())
-
-    def on_authentication(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        return _error(request, lambda: _("Log in or send a valid API token."), 401)
-
-    def on_authorization(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
-        return _error(request, lambda: _("You are not allowed to do this."), 403)
-
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        if exc.status_code == 400:
-            return _error(request, lambda: _("The request body must be a JSON object."), 400)
-        return _error(request, str(exc), exc.status_code)
-
-    def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
-        return _error(request, lambda: _("Not found."), 404)
-
-    api.add_exception_handler(ValidationError, on_validation)
-    api.add_exception_handler(DomainError, on_report_error)
-    api.add_exception_handler(AuthenticationError, on_authentication)
-    api.add_exception_handler(AuthorizationError, on_authorization)
-    api.add_exception_handler(HttpError, on_http_error)
-    api.add_exception_handler(Http404, on_404)
+# Field names of the threat-map API, for the error envelope's messages.
+register_field_labels(
+    {
+        "category": gettext_lazy("category"),
+        "lat": gettext_lazy("latitude"),
+        "lon": gettext_lazy("longitude"),
+        "description": gettext_lazy("description"),
+        "occurred_at": gettext_lazy("time of the event"),
+        "address": gettext_lazy("address"),
+        "status": gettext_lazy("status"),
+        "public_note": gettext_lazy("public note"),
+        "note": gettext_lazy("note"),
+        "text": gettext_lazy("note"),
+        "officer": gettext_lazy("officer"),
+        "report_id": gettext_lazy("report number"),
+        "attachment_id": gettext_lazy("attachment number"),
+    }
+)
 
 
 # ---------------------------------------------------------------- categories
@@ -174,7 +66,7 @@ class CategoryOut(Schema):
 @router.get("/categories", response=list[CategoryOut], summary="Report categories")
 def list_categories(request: HttpRequest, lang: LangValue | None = None) -> list[dict[str, Any]]:
     """Active categories with the name in the requested language (?lang= or Accept-Language)."""
-    language = lang or _request_language(request)
+    language = lang or request_language(request)
     return [
         {
             "code": c.code,

@@ -12,9 +12,9 @@ from ninja import Query, Router, Schema
 from straz.accounts.auth import staff_auth
 from straz.analytics.izs import stats
 from straz.analytics.izs.views import IncidentStatisticsForm
+from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden, ValidationFailed
 from straz.incidents import selectors
-from straz.reports.api import ErrorOut
 
 router = Router(tags=["incidents"], auth=staff_auth)
 
