@@ -134,17 +134,12 @@ def test_misconfigured_contact_does_not_block_the_others(closed: Incident, opis:
 
 
 def test_the_worker_runs_the_job(monkeypatch: pytest.MonkeyPatch) -> None:
-    from straz.notifications import delivery
-    from straz.reports import jobs
-    from straz.web.worker import run_worker
+    from straz.core import jobs as core_jobs
 
+    registered = {job.name: job for job in core_jobs.registered_jobs()}
+    assert registered["remind-incident-report-deadlines"].run is reporting.remind_report_deadlines
     ran: list[str] = []
-    names = [name for name, _interval, _job in reporting.periodic_jobs()]
-    assert names == ["remind-incident-report-deadlines"]
-    monkeypatch.setattr(jobs, "periodic_jobs", list)
-    monkeypatch.setattr(delivery, "periodic_jobs", list)
-    monkeypatch.setattr(
-        reporting, "periodic_jobs", lambda: [("remind-incident-report-deadlines", 900.0, lambda: ran.append("x"))]
-    )
-    run_worker(quiet=True, once=True)
+    stub = core_jobs.PeriodicJob("remind-incident-report-deadlines", 900.0, lambda: ran.append("x"))
+    monkeypatch.setattr(core_jobs, "_REGISTRY", {stub.name: stub})
+    core_jobs.run_worker(quiet=True, once=True)
     assert ran == ["x"]

@@ -6,3 +6,10 @@ class IncidentsConfig(AppConfig):
     name = "straz.incidents"
     label = "incidents"
     verbose_name = _("Joint interventions (IZS)")
+
+    def ready(self) -> None:
+        from straz.core.jobs import register_job
+        from straz.incidents import reporting
+
+        for name, interval, run in reporting.periodic_jobs():
+            register_job(name, interval, run)

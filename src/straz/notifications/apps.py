@@ -6,3 +6,10 @@ class NotificationsConfig(AppConfig):
     name = "straz.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from straz.core.jobs import register_job
+        from straz.notifications import delivery
+
+        for name, interval, run in delivery.periodic_jobs():
+            register_job(name, interval, run)

@@ -29,7 +29,7 @@ def serve(*, host: str, port: int, threads: int = 8, with_worker: bool = False) 
     if with_worker:
         import threading
 
-        from straz.web.worker import run_worker
+        from straz.core.jobs import run_worker
 
         threading.Thread(target=run_worker, kwargs={"quiet": True}, daemon=True, name="straz-worker").start()
     from django.conf import settings

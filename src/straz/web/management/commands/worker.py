@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from straz.web.worker import run_worker
+from straz.core.jobs import run_worker
 
 
 class Command(BaseCommand):
