@@ -17,7 +17,7 @@ commands:
   worker                     run background jobs: notifications, deadlines, public-view expiry
   createtoken USERNAME       print a new API token for a staff user
   audit verify               check the hash chain of the audit log
-  import-areas FILE --kind {municipality,city-district,police-district} --code-field P --name-field P
+  import-areas FILE --kind {region,orp,municipality,city-district,police-district} --code-field P --name-field P
   import-crime-map FILE...   import Czech police crime-map open data (GeoJSON/CSV, code lists)
   load-demo                  load the demo data set into the current database
   manage ARGS...             any Django management command (migrate, createsuperuser, …)

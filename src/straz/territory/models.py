@@ -12,6 +12,8 @@ from straz.territory.rules import normalise_place_name
 class AreaKind(models.TextChoices):
     """Kinds of territory the platform knows."""
 
+    REGION = "region", _("Region")
+    ORP = "orp", _("Municipality with extended powers (ORP)")
     MUNICIPALITY = "municipality", _("Municipality")
     CITY_DISTRICT = "city-district", _("City district")
     POLICE_DISTRICT = "police-district", _("Police district")
