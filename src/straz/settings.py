@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "straz.incidents",
     "straz.notifications",
     "straz.web",
+    "straz.demo",
 ]
 
 MIDDLEWARE = [

@@ -19,7 +19,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         from django.conf import settings
 
-        from straz.demo.loader import DEMO_PASSWORD_SUFFIX, ensure_demo_data
+        from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
+        from straz.demo.loader import ensure_demo_data
 
         call_command("migrate", interactive=False, verbosity=0)
         created = ensure_demo_data(report_count=opts["reports"], stdout=self.stdout)

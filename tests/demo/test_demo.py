@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry, Role, User
-from straz.demo.loader import DEMO_AUDIT_ACTION, DEMO_PASSWORD_SUFFIX, DEMO_ROLES, ensure_demo_data
+from straz.demo.accounts import DEMO_PASSWORD_SUFFIX, DEMO_ROLES
+from straz.demo.loader import DEMO_AUDIT_ACTION, ensure_demo_data
 from straz.reports.models import Report, ReportEvent
 from straz.reports.rules import Status, public_location, public_visibility
 from straz.territory.models import Area, AreaKind, Place
@@ -257,7 +258,7 @@ def test_existing_accounts_are_not_touched(db: Any) -> None:
 
 
 def test_izs_demo_tells_open_incidents_an_event_and_a_closed_level_iii(demo: dict[str, Any]) -> None:
-    from straz.demo.loader import DEMO_COMMANDERS, INCIDENT_DEMO_ACTION
+    from straz.demo.incidents import DEMO_COMMANDERS, INCIDENT_DEMO_ACTION
     from straz.incidents import services
     from straz.incidents.models import (
         LEVEL_RANK,
@@ -345,7 +346,7 @@ def test_izs_demo_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypatch:
 
 
 def _history_ids() -> set[int]:
-    from straz.demo.loader import INCIDENT_DEMO_ACTION
+    from straz.demo.incidents import INCIDENT_DEMO_ACTION
     from straz.incidents.models import Incident
 
     told = AuditEntry.objects.get(action=INCIDENT_DEMO_ACTION).after["incidents"]
@@ -357,7 +358,7 @@ def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo
     from datetime import timedelta
 
     from straz.analytics.izs.stats import IncidentStatisticsFilter, compute_statistics
-    from straz.demo.loader import HISTORY_DEMO_ACTION
+    from straz.demo.incident_history import HISTORY_DEMO_ACTION
     from straz.incidents import reporting
     from straz.incidents.models import (
         LEVEL_RANK,
@@ -440,7 +441,7 @@ def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo
 
 def test_izs_history_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypatch: Any) -> None:
     from straz.demo import loader as demo_module
-    from straz.demo.loader import HISTORY_DEMO_ACTION
+    from straz.demo.incident_history import HISTORY_DEMO_ACTION
     from straz.incidents.models import Incident
 
     monkeypatch.setattr(demo_module, "ensure_incident_history", lambda **kwargs: False)

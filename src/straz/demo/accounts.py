@@ -1,0 +1,46 @@
+"""Demo staff accounts: one per role, password `<name>-demo` (published demo logins, for the demo only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from straz.demo.common import say
+
+DEMO_PASSWORD_SUFFIX = "-demo"  # noqa: S105 - published demo logins
+DEMO_ROLES = ("officer", "supervisor", "dispatcher", "analyst", "manager", "admin")
+
+# ---------------------------------------------------------------------------------- people
+
+
+def create_users(police: list[Any], stdout: Any = None) -> dict[str, Any]:
+    from straz.accounts.models import Role, User
+
+    scopes = {"officer": police[:2], "supervisor": police[:5]}
+    users: dict[str, Any] = {}
+    for role in DEMO_ROLES:
+        user = User.objects.filter(username=role).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=role,
+                password=f"{role}{DEMO_PASSWORD_SUFFIX}",
+                role=Role(role),
+                first_name=role.capitalize(),
+                email=f"{role}@example.cz",
+                is_staff=role == "admin",
+                is_superuser=role == "admin",
+            )
+            if role in scopes:
+                user.districts.set(scopes[role])
+        else:
+            # Never reset the password of an account someone already made.
+            say(stdout, f"User {role} already exists; left unchanged (demo password not set).")
+        users[role] = user
+    profile = police[0].primary_officer
+    if (
+        profile is not None
+        and profile.user_id is None
+        and not hasattr(users["officer"], "officer_profile")
+    ):
+        profile.user = users["officer"]
+        profile.save(update_fields=["user"])
+    return users
