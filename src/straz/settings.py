@@ -8,6 +8,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from straz.core.config import DEFAULTS as _DEFAULTS
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Runtime data (SQLite database, uploads, secret key) lives under ./var of the current
 # directory unless STRAZ_DATA_DIR says otherwise, so `straz demo` works from any checkout.
@@ -51,8 +53,6 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
-    "django_tasks",
-    "django_tasks_db",
     "straz.core",
     "straz.accounts",
     "straz.territory",
@@ -144,7 +144,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Requests larger than this are refused with 413 before Django reads them.
-STRAZ_MAX_REQUEST_BYTES = _env_int("STRAZ_MAX_REQUEST_BYTES", 6 * 1024 * 1024)
+STRAZ_MAX_REQUEST_BYTES = _env_int("STRAZ_MAX_REQUEST_BYTES", _DEFAULTS.max_request_bytes)
 DATA_UPLOAD_MAX_MEMORY_SIZE = STRAZ_MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = STRAZ_MAX_REQUEST_BYTES
 
@@ -153,8 +153,6 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 EMAIL_BACKEND = os.environ.get("STRAZ_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
@@ -168,33 +166,43 @@ LOGGING = {
 }
 
 # Product settings: policy that changes per deployment. Categories and their public
-# rules are data in the database; these are the numbers around them.
+# rules are data in the database; these are the numbers around them. Read them through
+# straz.core.config.straz_settings() (typed); its StrazSettings holds the defaults used here.
 STRAZ = {
     # Where users get the source code (AGPL-3.0 §13); empty serves the running code itself.
-    "SOURCE_URL": os.environ.get("STRAZ_SOURCE_URL", ""),
+    "SOURCE_URL": os.environ.get("STRAZ_SOURCE_URL", _DEFAULTS.source_url),
     # Base-map tiles; the map works without them (offline it shows districts only).
-    "TILE_URL": os.environ.get("STRAZ_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-    "TILE_ATTRIBUTION": os.environ.get("STRAZ_TILE_ATTRIBUTION", "© OpenStreetMap contributors"),
-    "MAP_CENTER": [float(x) for x in os.environ.get("STRAZ_MAP_CENTER", "49.7475,13.3776").split(",")],
-    "MAP_ZOOM": _env_int("STRAZ_MAP_ZOOM", 12),
+    "TILE_URL": os.environ.get("STRAZ_TILE_URL", _DEFAULTS.tile_url),
+    "TILE_ATTRIBUTION": os.environ.get("STRAZ_TILE_ATTRIBUTION", _DEFAULTS.tile_attribution),
+    "MAP_CENTER": [
+        float(x)
+        for x in os.environ.get("STRAZ_MAP_CENTER", ",".join(map(str, _DEFAULTS.map_center))).split(",")
+    ],
+    "MAP_ZOOM": _env_int("STRAZ_MAP_ZOOM", _DEFAULTS.map_zoom),
     # Abuse limits. KMZB allows one report per IP a day; addresses in SHARED_IP_RANGES
     # (carrier-grade NAT, mobile operators) get their own, higher limit.
-    "REPORTS_PER_IP_PER_DAY": _env_int("STRAZ_REPORTS_PER_IP_PER_DAY", 1),
-    "SHARED_IP_RANGES": [r for r in os.environ.get("STRAZ_SHARED_IP_RANGES", "100.64.0.0/10").split(",") if r],
-    "REPORTS_PER_SHARED_IP_PER_DAY": _env_int("STRAZ_REPORTS_PER_SHARED_IP_PER_DAY", 30),
-    "TRUSTED_PROXY_COUNT": _env_int("STRAZ_TRUSTED_PROXY_COUNT", 0),
+    "REPORTS_PER_IP_PER_DAY": _env_int("STRAZ_REPORTS_PER_IP_PER_DAY", _DEFAULTS.reports_per_ip_per_day),
+    "SHARED_IP_RANGES": [
+        r
+        for r in os.environ.get("STRAZ_SHARED_IP_RANGES", ",".join(_DEFAULTS.shared_ip_ranges)).split(",")
+        if r
+    ],
+    "REPORTS_PER_SHARED_IP_PER_DAY": _env_int(
+        "STRAZ_REPORTS_PER_SHARED_IP_PER_DAY", _DEFAULTS.reports_per_shared_ip_per_day
+    ),
+    "TRUSTED_PROXY_COUNT": _env_int("STRAZ_TRUSTED_PROXY_COUNT", _DEFAULTS.trusted_proxy_count),
     # Deadlines (days) for the police to read and to verify a report.
-    "READ_DEADLINE_DAYS": _env_int("STRAZ_READ_DEADLINE_DAYS", 2),
-    "VERIFY_DEADLINE_DAYS": _env_int("STRAZ_VERIFY_DEADLINE_DAYS", 5),
+    "READ_DEADLINE_DAYS": _env_int("STRAZ_READ_DEADLINE_DAYS", _DEFAULTS.read_deadline_days),
+    "VERIFY_DEADLINE_DAYS": _env_int("STRAZ_VERIFY_DEADLINE_DAYS", _DEFAULTS.verify_deadline_days),
     # Not-confirmed and eliminated reports leave the public view this long after their last change.
-    "PUBLIC_RETENTION_DAYS": _env_int("STRAZ_PUBLIC_RETENTION_DAYS", 30),
+    "PUBLIC_RETENTION_DAYS": _env_int("STRAZ_PUBLIC_RETENTION_DAYS", _DEFAULTS.public_retention_days),
     # Near-duplicates: same category, within this distance and time of an open report.
-    "DUPLICATE_RADIUS_M": _env_int("STRAZ_DUPLICATE_RADIUS_M", 150),
-    "DUPLICATE_WINDOW_HOURS": _env_int("STRAZ_DUPLICATE_WINDOW_HOURS", 72),
+    "DUPLICATE_RADIUS_M": _env_int("STRAZ_DUPLICATE_RADIUS_M", _DEFAULTS.duplicate_radius_m),
+    "DUPLICATE_WINDOW_HOURS": _env_int("STRAZ_DUPLICATE_WINDOW_HOURS", _DEFAULTS.duplicate_window_hours),
     # H3 resolution that approximated categories are snapped to in public (res 8 ≈ 0.7 km²).
-    "APPROXIMATE_RESOLUTION": _env_int("STRAZ_APPROXIMATE_RESOLUTION", 8),
-    "MAX_ATTACHMENT_BYTES": _env_int("STRAZ_MAX_ATTACHMENT_BYTES", 5 * 1024 * 1024),
-    "DESCRIPTION_MAX_CHARS": 500,
+    "APPROXIMATE_RESOLUTION": _env_int("STRAZ_APPROXIMATE_RESOLUTION", _DEFAULTS.approximate_resolution),
+    "MAX_ATTACHMENT_BYTES": _env_int("STRAZ_MAX_ATTACHMENT_BYTES", _DEFAULTS.max_attachment_bytes),
+    "DESCRIPTION_MAX_CHARS": _DEFAULTS.description_max_chars,
     # Reporter IP addresses are erased this many days after the report (0 keeps them).
-    "IP_RETENTION_DAYS": _env_int("STRAZ_IP_RETENTION_DAYS", 180),
+    "IP_RETENTION_DAYS": _env_int("STRAZ_IP_RETENTION_DAYS", _DEFAULTS.ip_retention_days),
 }

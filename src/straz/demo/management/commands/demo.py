@@ -30,6 +30,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<11} {role}{DEMO_PASSWORD_SUFFIX}")
         if opts["no_serve"]:
             return
-        from straz.web.management.commands.serve import serve
+        from straz.core.management.commands.serve import serve
 
         serve(host="127.0.0.1", port=opts["port"], with_worker=True)

@@ -1,4 +1,4 @@
-"""`straz worker`: run the periodic jobs (public-view expiry, deadlines, retention)."""
+"""`straz worker`: run the periodic jobs every wing registered (core.jobs), outbox delivery included."""
 
 from __future__ import annotations
 

@@ -1,0 +1,132 @@
+"""Typed access to the product settings (`settings.STRAZ` and the other STRAZ_* settings).
+
+`straz_settings()` reads the settings afresh on every call, so `override_settings` and
+pytest-django's `settings` fixture take effect at once. A key missing from `settings.STRAZ`
+(tests often override only the keys they care about) falls back to the default here, which
+is also the default settings.py uses when the environment says nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    return tuple(int(x) for x in value)
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    return tuple(str(x) for x in value)
+
+
+def _optional_strs(value: Any) -> tuple[str, ...] | None:
+    return None if value is None else _strs(value)
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _point(value: Any) -> tuple[float, float]:
+    lat, lon = (float(x) for x in value)
+    return (lat, lon)
+
+
+def _raw(value: Any) -> object:
+    return value
+
+
+@dataclass(frozen=True)
+class StrazSettings:
+    """Every product setting with its type; the defaults are the built-in policy."""
+
+    # Where users get the source code (AGPL-3.0 §13); empty serves the running code itself.
+    source_url: str = ""
+    tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tile_attribution: str = "© OpenStreetMap contributors"
+    map_center: tuple[float, float] = (49.7475, 13.3776)  # (lat, lon)
+    map_zoom: int = 12
+    # Abuse limits (ADR 0006).
+    reports_per_ip_per_day: int = 1
+    shared_ip_ranges: tuple[str, ...] = ("100.64.0.0/10",)
+    reports_per_shared_ip_per_day: int = 30
+    trusted_proxy_count: int = 0
+    # Threat-map deadlines and retention, in days unless the name says otherwise.
+    read_deadline_days: int = 2
+    verify_deadline_days: int = 5
+    public_retention_days: int = 30
+    duplicate_radius_m: int = 150
+    duplicate_window_hours: int = 72
+    approximate_resolution: int = 8
+    max_attachment_bytes: int = 5 * 1024 * 1024
+    description_max_chars: int = 500
+    ip_retention_days: int = 180
+    public_export_max_age_minutes: float = 10.0
+    # Police crime-map import; None leaves the choice to the importer's own defaults.
+    crime_map_public_resolution: int | None = None
+    crime_map_hidden_type_ids: tuple[int, ...] = ()
+    crime_map_hidden_type_names: tuple[str, ...] | None = None
+    crime_map_non_public_state_ids: tuple[int, ...] = ()
+    crime_map_non_public_state_names: tuple[str, ...] | None = None
+    # IZS: unvalidated on purpose (None when unset); the alarm wing checks it and reports a
+    # misconfiguration in its own words.
+    izs_individual_persons_max: object = None
+    # Notification outbox.
+    outbox_max_attempts: int = 8
+    outbox_backoff_base_seconds: float = 30.0
+    outbox_backoff_cap_seconds: float = 3600.0
+    outbox_lease_seconds: float = 120.0
+    outbox_send_timeout_seconds: float = 5.0
+    outbox_interval_seconds: float = 5.0
+    outbox_message_id_domain: str = "straz.invalid"
+    # settings.STRAZ_MAX_REQUEST_BYTES (a top-level setting: Django's upload limits use it too).
+    max_request_bytes: int = 6 * 1024 * 1024
+
+
+DEFAULTS = StrazSettings()
+
+_CONVERTERS: dict[str, Callable[[Any], object]] = {
+    "map_center": _point,
+    "shared_ip_ranges": _strs,
+    "crime_map_public_resolution": _optional_int,
+    "crime_map_hidden_type_ids": _ints,
+    "crime_map_hidden_type_names": _optional_strs,
+    "crime_map_non_public_state_ids": _ints,
+    "crime_map_non_public_state_names": _optional_strs,
+    "izs_individual_persons_max": _raw,
+}
+_SCALARS: dict[str, Callable[[Any], object]] = {"str": str, "int": int, "float": float}
+
+
+def _converter(field: dataclasses.Field[Any]) -> Callable[[Any], object]:
+    return _CONVERTERS.get(field.name) or _SCALARS[str(field.type)]
+
+
+# Fields read from their own top-level setting instead of the STRAZ dictionary.
+_TOP_LEVEL = {"max_request_bytes": "STRAZ_MAX_REQUEST_BYTES"}
+
+
+def straz_settings() -> StrazSettings:
+    """The product settings as they are now (read afresh, so overrides apply)."""
+    table: dict[str, Any] = getattr(settings, "STRAZ", None) or {}
+    changes: dict[str, object] = {}
+    for field in dataclasses.fields(StrazSettings):
+        top = _TOP_LEVEL.get(field.name)
+        if top is not None:
+            if hasattr(settings, top):
+                changes[field.name] = _converter(field)(getattr(settings, top))
+            continue
+        key = field.name.upper()
+        if key in table:
+            changes[field.name] = _converter(field)(table[key])
+    return dataclasses.replace(DEFAULTS, **changes)
+
+
+def setting_keys() -> list[str]:
+    """The keys `settings.STRAZ` may hold."""
+    return [f.name.upper() for f in dataclasses.fields(StrazSettings) if f.name not in _TOP_LEVEL]
