@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from straz.notifications.delivery import deliver_due
 from straz.reports import jobs, selectors, services
 from straz.reports.models import IdempotencyRecord, Report, ReportEvent
 from tests.reports.reportkit import IN_B, submit
@@ -227,11 +228,15 @@ def test_overdue_reports_are_flagged_once_and_supervisors_told(
     assert report_a.overdue_flagged_at == later
     assert ReportEvent.objects.filter(kind="overdue").count() == 2
     assert AuditEntry.objects.filter(action="report.overdue").count() == 2
+    # The mail is queued in the outbox with the flag; the worker's delivery sends it.
+    assert mail.outbox == []
+    assert deliver_due() == 1
     # Only district A has a supervisor with an e-mail address.
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["vedouci@policie.example"]
     assert str(report_a.pk) in mail.outbox[0].subject
     assert f"/staff/reports/{report_a.pk}/" in mail.outbox[0].body
     assert jobs.flag_overdue_reports(now=later + timedelta(days=3)) == 0
+    assert deliver_due() == 0
     assert len(mail.outbox) == 1
 
 
@@ -252,6 +257,7 @@ def test_overdue_mail_speaks_each_supervisors_language(
     polish.districts.add(district_a)
     mail.outbox.clear()
     assert jobs.flag_overdue_reports(now=timezone.now() + timedelta(days=3)) == 1
+    assert deliver_due() == 2
     assert sorted(m.to[0] for m in mail.outbox) == ["cs@policie.example", "pl@policja.example"]
     with translation.override("pl"):
         from django.utils.translation import gettext

@@ -90,7 +90,7 @@ class StrazSettings:
 
 DEFAULTS = StrazSettings()
 
-_CONVERTERS: dict[str, Callable[[Any], object]] = {
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "map_center": _point,
     "shared_ip_ranges": _strs,
     "crime_map_public_resolution": _optional_int,
@@ -100,10 +100,10 @@ _CONVERTERS: dict[str, Callable[[Any], object]] = {
     "crime_map_non_public_state_names": _optional_strs,
     "izs_individual_persons_max": _raw,
 }
-_SCALARS: dict[str, Callable[[Any], object]] = {"str": str, "int": int, "float": float}
+_SCALARS: dict[str, Callable[[Any], Any]] = {"str": str, "int": int, "float": float}
 
 
-def _converter(field: dataclasses.Field[Any]) -> Callable[[Any], object]:
+def _converter(field: dataclasses.Field[Any]) -> Callable[[Any], Any]:
     return _CONVERTERS.get(field.name) or _SCALARS[str(field.type)]
 
 
@@ -114,7 +114,7 @@ _TOP_LEVEL = {"max_request_bytes": "STRAZ_MAX_REQUEST_BYTES"}
 def straz_settings() -> StrazSettings:
     """The product settings as they are now (read afresh, so overrides apply)."""
     table: dict[str, Any] = getattr(settings, "STRAZ", None) or {}
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for field in dataclasses.fields(StrazSettings):
         top = _TOP_LEVEL.get(field.name)
         if top is not None:

@@ -8,8 +8,11 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        # Imported here: these modules import the models, which need a ready app registry.
         from straz.core.jobs import register_job
-        from straz.notifications import delivery
+        from straz.notifications import delivery, email, webhook
 
+        email.register()
+        webhook.register()
         for name, interval, run in delivery.periodic_jobs():
             register_job(name, interval, run)

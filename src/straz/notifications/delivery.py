@@ -21,28 +21,24 @@ from django.utils import timezone
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.core.config import straz_settings
 from straz.notifications import channels
 from straz.notifications.models import AttemptOutcome, DeliveryAttempt, MessageState, OutboxMessage
 
 logger = logging.getLogger(__name__)
 
 ACTOR = "system:outbox"
-DEFAULT_MAX_ATTEMPTS = 8
-DEFAULT_BACKOFF_BASE_S = 30.0
-DEFAULT_BACKOFF_CAP_S = 3600.0
-DEFAULT_LEASE_S = 120.0
-DEFAULT_INTERVAL_S = 5.0
 
 
 def max_attempts() -> int:
     """How many attempts a message gets before it is marked failed (dead)."""
-    return max(1, int(channels.outbox_setting("OUTBOX_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)))
+    return max(1, straz_settings().outbox_max_attempts)
 
 
 def backoff_delay(attempts: int, *, rng: random.Random | None = None) -> timedelta:
     """Exponential backoff with jitter: between half and all of base·2^(n−1), capped."""
-    base = float(channels.outbox_setting("OUTBOX_BACKOFF_BASE_SECONDS", DEFAULT_BACKOFF_BASE_S))
-    cap = float(channels.outbox_setting("OUTBOX_BACKOFF_CAP_SECONDS", DEFAULT_BACKOFF_CAP_S))
+    conf = straz_settings()
+    base, cap = conf.outbox_backoff_base_seconds, conf.outbox_backoff_cap_seconds
     ceiling = min(cap, base * (2 ** max(0, attempts - 1)))
     # Jitter spreads the retries of many messages that failed together (a receiver outage).
     return timedelta(seconds=ceiling * (rng or random).uniform(0.5, 1.0))
@@ -216,9 +212,7 @@ def deliver_due(
     """Deliver up to `limit` due messages, one at a time; returns how many were delivered."""
     owner = uuid.uuid4().hex
     lease = float(
-        lease_seconds
-        if lease_seconds is not None
-        else channels.outbox_setting("OUTBOX_LEASE_SECONDS", DEFAULT_LEASE_S)
+        lease_seconds if lease_seconds is not None else straz_settings().outbox_lease_seconds
     )
     sender = send or channels.send
     delivered = 0
@@ -294,5 +288,5 @@ def deliver_outbox() -> int:
 
 def periodic_jobs() -> list[tuple[str, float, Callable[[], object]]]:
     """(name, interval in seconds, job) for the worker loop."""
-    interval = float(channels.outbox_setting("OUTBOX_INTERVAL_SECONDS", DEFAULT_INTERVAL_S))
+    interval = straz_settings().outbox_interval_seconds
     return [("deliver-outbox", interval, deliver_outbox)]

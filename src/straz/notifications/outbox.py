@@ -1,15 +1,30 @@
-"""Writing notifications into the outbox, in the transaction of the change that causes them."""
+"""Writing notifications into the outbox, in the transaction of the change that causes them,
+and reading back what was told about a source object (`messages_for`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from straz.notifications.channels import validate_address
-from straz.notifications.models import Channel, NotificationContact, OutboxMessage
+from straz.notifications.channels import registered_channels, validate_address
+from straz.notifications.models import NotificationContact, OutboxMessage
+
+
+def source_ref(source: models.Model) -> tuple[str, str]:
+    """(source_type, source_id) of an object: OUTBOX_SOURCE_TYPE or its model name, and its pk."""
+    kind = getattr(type(source), "OUTBOX_SOURCE_TYPE", None) or source._meta.model_name
+    return str(kind), str(source.pk)
+
+
+def messages_for(source: models.Model) -> QuerySet[OutboxMessage]:
+    """The outbox rows caused by one object, oldest first."""
+    source_type, source_id = source_ref(source)
+    return OutboxMessage.objects.filter(source_type=source_type, source_id=source_id).order_by(
+        "created_at", "pk"
+    )
 
 
 def enqueue(
@@ -29,7 +44,7 @@ def enqueue(
     # the row): exactly what the outbox exists to prevent.
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("outbox.enqueue must run inside the transaction of the change")
-    if channel not in Channel.values:
+    if channel not in registered_channels():
         raise ValueError(f"unknown channel {channel!r}")
     if not dedupe_key:
         raise ValueError("dedupe_key is required")

@@ -7,12 +7,15 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import Role, User
+from straz.notifications import outbox
+from straz.notifications.models import Channel
 from straz.reports.models import EventKind, IdempotencyRecord, Report, ReportEvent
 from straz.reports.selectors import overdue_q
 
@@ -21,22 +24,24 @@ IDEMPOTENCY_TTL = timedelta(days=7)
 BATCH = 500
 
 
-def _supervisor_emails(district_id: int | None) -> dict[str, list[str]]:
-    """E-mail addresses of a district's supervisors, grouped by their language."""
+def _supervisors(district_id: int | None) -> list[tuple[int, str, str]]:
+    """(user id, e-mail address, language) of a district's active supervisors, by address."""
     if district_id is None:
-        return {}
+        return []
     users = User.objects.filter(
         role=Role.SUPERVISOR, is_active=True, districts=district_id
     ).exclude(email="")
     languages = {code for code, _name in settings.LANGUAGES}
-    grouped: dict[str, set[str]] = {}
-    for email, language in users.values_list("email", "language"):
+    found: dict[str, tuple[int, str, str]] = {}
+    for pk, email, language in users.order_by("pk").values_list("pk", "email", "language"):
         lang = language if language in languages else settings.LANGUAGE_CODE
-        grouped.setdefault(lang, set()).add(email)
-    return {lang: sorted(emails) for lang, emails in grouped.items()}
+        # One message per address, even when two accounts share it.
+        found.setdefault(email, (pk, email, lang))
+    return [found[email] for email in sorted(found)]
 
 
-def _notify_supervisors(report: Report, recipients: list[str], language: str) -> None:
+def _overdue_message(report: Report, language: str) -> tuple[str, str]:
+    """Subject and body of the overdue e-mail in one language."""
     with translation.override(language):
         district = report.district.name if report.district else "—"
         subject = _("Report #%(id)s missed its deadline") % {"id": report.pk}
@@ -57,11 +62,41 @@ def _notify_supervisors(report: Report, recipients: list[str], language: str) ->
                 _("Open it in the staff queue: /staff/reports/%(id)s/") % {"id": report.pk},
             ]
         )
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return subject, body
+
+
+def _enqueue_overdue_mails(report: Report) -> int:
+    """Outbox rows telling the district's supervisors; inside the flagging transaction."""
+    source_type, source_id = outbox.source_ref(report)
+    texts: dict[str, tuple[str, str]] = {}
+    queued = 0
+    for user_id, address, language in _supervisors(report.district_id):
+        try:
+            validate_email(address)
+        except ValidationError:
+            # A mistyped address must not keep the report unflagged (and re-tried) forever.
+            logger.warning("supervisor %s has an invalid e-mail address; not told", user_id)
+            continue
+        if language not in texts:
+            texts[language] = _overdue_message(report, language)
+        subject, body = texts[language]
+        outbox.enqueue(
+            channel=Channel.EMAIL,
+            address=address,
+            subject=subject,
+            body=body,
+            payload={"report": report.pk, "unread": report.read_at is None},
+            rule="",
+            source_type=source_type,
+            source_id=source_id,
+            dedupe_key=f"report:{report.pk}:overdue:user:{user_id}",
+        )
+        queued += 1
+    return queued
 
 
 def flag_overdue_reports(now: datetime | None = None) -> int:
-    """Flag each report that missed its read or verify deadline, once, and tell its supervisors."""
+    """Flag each report that missed its read or verify deadline, once, and queue mail to its supervisors."""
     now = now or timezone.now()
     flagged = 0
     candidates = list(
@@ -81,8 +116,8 @@ def flag_overdue_reports(now: datetime | None = None) -> int:
 
 
 def _flag_one(report_id: int, now: datetime) -> int:
-    # One transaction per report; the mail goes out before the commit, so a mail failure
-    # leaves the report unflagged and it is tried again: supervisors are told at least once.
+    # One transaction per report: the flag, its event, its audit entry and the outbox rows
+    # for the supervisors commit together; the worker delivers the rows (with retries).
     with audit.audited_transaction():
         report = (
             Report.objects.select_for_update(of=("self",))
@@ -100,8 +135,7 @@ def _flag_one(report_id: int, now: datetime) -> int:
             from_status=report.status,
             to_status=report.status,
         )
-        by_language = _supervisor_emails(report.district_id)
-        notified = sum(len(v) for v in by_language.values())
+        notified = _enqueue_overdue_mails(report)
         audit.record(
             action="report.overdue",
             object_type="report",
@@ -114,8 +148,6 @@ def _flag_one(report_id: int, now: datetime) -> int:
                 "notified": notified,
             },
         )
-        for language, recipients in sorted(by_language.items()):
-            _notify_supervisors(report, recipients, language)
         return 1
 
 
