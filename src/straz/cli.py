@@ -12,14 +12,14 @@ import sys
 USAGE = """usage: straz COMMAND [options]
 
 commands:
-  demo [--port N]            create/migrate ./var/straz.sqlite3, load demo data, serve on 127.0.0.1
+  demo [--port N] [--no-serve]  migrate the database (./var/straz.sqlite3 unless DATABASE_URL),
+                             load the demo data set, serve on 127.0.0.1 (--no-serve: load and exit)
   serve [--host H] [--port N] serve the web application (migrate first with `straz migrate`)
   worker                     run background jobs: notifications, deadlines, public-view expiry
   createtoken USERNAME       print a new API token for a staff user
   audit verify               check the hash chain of the audit log
   import-areas FILE --kind {region,orp,municipality,city-district,police-district} --code-field P --name-field P
   import-crime-map FILE...   import Czech police crime-map open data (GeoJSON/CSV, code lists)
-  load-demo                  load the demo data set into the current database
   manage ARGS...             any Django management command (migrate, createsuperuser, …)
 """
 
