@@ -32,8 +32,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 ## The 3-million-report map benchmark (not part of the tests; takes a while).
+## A quick run: make bench-map BENCH_MAP_REPORTS=2000
+BENCH_MAP_REPORTS ?= 3000000
 bench-map: $(STAMP)
-	$(BIN)/python benchmarks/map.py --reports 3000000
+	$(BIN)/python benchmarks/bench_map.py --reports $(BENCH_MAP_REPORTS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

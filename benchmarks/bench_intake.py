@@ -1,7 +1,7 @@
 """Benchmark of citizen intake and the staff workflow through the HTTP API (in-process).
 
-    .venv/bin/python benchmarks/intake.py --db sqlite --reports 2000
-    .venv/bin/python benchmarks/intake.py --db postgres --reports 2000
+    .venv/bin/python benchmarks/bench_intake.py --db sqlite --reports 2000
+    .venv/bin/python benchmarks/bench_intake.py --db postgres --reports 2000
 
 Uses a throw-away database (SQLite under a temp dir, or the PostgreSQL database
 `straz_bench_intake`), one police district covering the sampled area, and prints JSON

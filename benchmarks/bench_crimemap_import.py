@@ -1,7 +1,7 @@
 """Benchmark of the crime-map import: generate a monthly GeoJSON of N offences and import it.
 
-    .venv/bin/python benchmarks/crimemap_import.py --db sqlite --records 100000
-    .venv/bin/python benchmarks/crimemap_import.py --db postgres --records 100000
+    .venv/bin/python benchmarks/bench_crimemap_import.py --db sqlite --records 100000
+    .venv/bin/python benchmarks/bench_crimemap_import.py --db postgres --records 100000
 
 Measures, on a fresh database: a first import keeping the map layer exact batch by batch,
 a re-import where nothing changed, a re-import where every record changed (state), and a

@@ -1,7 +1,7 @@
 """Benchmark of district routing: import 144 Polish municipalities, time lookups.
 
-    .venv/bin/python benchmarks/routing.py --db sqlite
-    .venv/bin/python benchmarks/routing.py --db postgres --lookups 2000
+    .venv/bin/python benchmarks/bench_routing.py --db sqlite
+    .venv/bin/python benchmarks/bench_routing.py --db postgres --lookups 2000
 
 Imports `../shared/data/boundaries/pl-kujawsko-pomorskie-gminy.geojson` as police districts
 into a throw-away database (SQLite under a temp dir, or the PostgreSQL database

@@ -1,7 +1,7 @@
 """Benchmark of the public map: generate N clustered reports, rebuild, time viewport queries.
 
-    .venv/bin/python benchmarks/map.py --db sqlite --reports 3000000
-    .venv/bin/python benchmarks/map.py --db postgres --reports 20000 --queries 100
+    .venv/bin/python benchmarks/bench_map.py --db sqlite --reports 3000000
+    .venv/bin/python benchmarks/bench_map.py --db postgres --reports 20000 --queries 100
 
 Prints JSON (also written to benchmarks/out/map-<db>-<reports>.json). Server-side time is the
 whole request through Django (middleware, Ninja, SQL, GeoJSON) with the test client,

@@ -2,10 +2,10 @@
 p50/p95 of GET /api/v1/statistics (unfiltered, one district, one year, one category) and
 the write cost of keeping the summaries exact.
 
-    .venv/bin/python benchmarks/statistics.py --db sqlite --reports 20000
-    .venv/bin/python benchmarks/statistics.py --db postgres --reports 3000000 --from-h1
+    .venv/bin/python benchmarks/bench_statistics.py --db sqlite --reports 20000
+    .venv/bin/python benchmarks/bench_statistics.py --db postgres --reports 3000000 --from-h1
 
-Reports come from benchmarks/map.py's generator (clustered points, long-tailed categories,
+Reports come from benchmarks/bench_map.py's generator (clustered points, long-tailed categories,
 three years, more of them recently); this script adds what the map does not need: a grid
 of 0.5° police districts with populations, read and verify times, deadlines and 3 %
 duplicates (SQL UPDATEs, so that 3 M rows take minutes, not hours). `--from-h1` starts
@@ -14,16 +14,7 @@ generating it again. Every statistics request runs with an empty cache: what a v
 pays after any write. Prints JSON (also written to benchmarks/out/statistics-<db>-<n>.json).
 """
 
-# ruff: noqa: E402  (the import path is fixed before the imports, see below)
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-# This file's name shadows the standard library's `statistics` (which Django imports):
-# keep its folder off the import path; map.py is loaded by file path instead.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse
 import importlib.util
@@ -32,15 +23,18 @@ import os
 import random
 import shutil
 import statistics as pystats
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
+HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 
 def _map_benchmark() -> Any:
-    spec = importlib.util.spec_from_file_location("map_benchmark", HERE / "map.py")
+    spec = importlib.util.spec_from_file_location("map_benchmark", HERE / "bench_map.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -402,7 +396,7 @@ def main() -> None:
     ap.add_argument("--writes", type=int, default=200)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--reuse", action="store_true", help="keep the existing benchmark database")
-    ap.add_argument("--from-h1", action="store_true", help="copy map.py's data set to start")
+    ap.add_argument("--from-h1", action="store_true", help="copy bench_map.py's data set to start")
     ap.add_argument("--h1-sqlite", default="/tmp/straz-h1-bench-sqlite-3000000/straz.sqlite3")
     ap.add_argument("--h1-pg", default="straz_h1_bench_3000000")
     ap.add_argument(

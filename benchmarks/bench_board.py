@@ -1,7 +1,7 @@
 """Benchmark of the operations board: server-side p50/p95 of the board API and the board pages.
 
-    .venv/bin/python benchmarks/board.py                        # throw-away SQLite database
-    DATABASE_URL=postgres://straz:straz@127.0.0.1:5432/straz .venv/bin/python benchmarks/board.py
+    .venv/bin/python benchmarks/bench_board.py                        # throw-away SQLite database
+    DATABASE_URL=postgres://straz:straz@127.0.0.1:5432/straz .venv/bin/python benchmarks/bench_board.py
 
 With DATABASE_URL a throw-away PostgreSQL database `<name>_board_bench` is created next to
 the named one (and dropped afterwards unless --keep); without it a SQLite file in a
