@@ -22,7 +22,7 @@ from tests.reports.reportkit import IN_A, OUTSIDE, image_bytes, submit
 
 pytestmark = pytest.mark.django_db
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "data" / "open311"
+SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "open311"
 BASE = "/open311/v2/"
 
 # --------------------------------------------------------------------------- judges
