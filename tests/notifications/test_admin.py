@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from straz.accounts.models import AuditEntry
+from straz.accounts.models import AuditEntry, Role, User
 from straz.notifications import outbox
 from straz.notifications.models import MessageState, NotificationContact, OutboxMessage
 
@@ -66,3 +67,36 @@ def test_messages_are_read_only_and_retry_now_is_audited(admin_client_: Client, 
     entry = AuditEntry.objects.get(action="outbox.retry_now")
     assert entry.actor == admin_user
     assert entry.before["attempts"] == 8
+
+
+def test_staff_with_the_change_permission_may_retry_and_others_may_not() -> None:
+    with transaction.atomic():
+        message = outbox.enqueue(
+            channel="email", address="hejtman@kraj.example", subject="III", body="",
+            payload={}, rule="§23(2)", source_type="incident", source_id="1", dedupe_key="k2",
+        )
+    OutboxMessage.objects.filter(pk=message.pk).update(state=MessageState.FAILED, attempts=8)
+    clerk = User.objects.create_user(
+        username="clerk", password="clerk-pass", role=Role.ADMIN, is_staff=True
+    )
+    clerk.user_permissions.add(
+        Permission.objects.get(codename="view_outboxmessage", content_type__app_label="notifications")
+    )
+    client = Client()
+    client.force_login(clerk)
+    changelist = reverse("admin:notifications_outboxmessage_changelist")
+    retry = {"action": "retry_selected_now", "_selected_action": [str(message.pk)]}
+    assert "retry_selected_now" not in client.get(changelist).content.decode()
+    client.post(changelist, retry)
+    message.refresh_from_db()
+    assert message.state == MessageState.FAILED
+
+    clerk.user_permissions.add(
+        Permission.objects.get(codename="change_outboxmessage", content_type__app_label="notifications")
+    )
+    clerk = User.objects.get(pk=clerk.pk)  # a fresh object: permissions are cached per instance
+    client.force_login(clerk)
+    assert "retry_selected_now" in client.get(changelist).content.decode()
+    assert client.post(changelist, retry).status_code == 302
+    message.refresh_from_db()
+    assert message.state == MessageState.PENDING and message.attempts == 0

@@ -109,7 +109,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False  # the outbox is the record of what was (or was not) told to whom
 
     def has_retry_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_perm("warnings.change_outboxmessage"))
+        return bool(request.user.has_perm("notifications.change_outboxmessage"))
 
     @admin.action(description=_("Retry now"), permissions=["retry"])
     def retry_selected_now(self, request: HttpRequest, queryset: QuerySet[OutboxMessage]) -> None:
