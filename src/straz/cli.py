@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> None:
         print(USAGE)
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "straz.settings")
+    # Django's command machinery is heavy: imported only when a command runs, so that
+    # `straz --help` answers at once.
     from django.core.management import execute_from_command_line
 
     command, rest = args[0], args[1:]

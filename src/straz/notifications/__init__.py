@@ -1,1 +1,1 @@
-"""Notifications out of Straz: the outbox and its delivery (later also CAP population warnings)."""
+"""Telling people: the outbox, a sender registry per channel, delivery with retries, contacts."""

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from straz.core.jobs import register_job
+
 
 class NotificationsConfig(AppConfig):
     name = "straz.notifications"
@@ -9,7 +11,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: these modules import the models, which need a ready app registry.
-        from straz.core.jobs import register_job
         from straz.notifications import delivery, email, webhook
 
         email.register()
