@@ -107,6 +107,10 @@ def _converter(field: dataclasses.Field[Any]) -> Callable[[Any], Any]:
     return _CONVERTERS.get(field.name) or _SCALARS[str(field.type)]
 
 
+# Resolved once at import, so that a field added without a way to read it fails at start-up.
+_FIELD_CONVERTERS = {field.name: _converter(field) for field in dataclasses.fields(StrazSettings)}
+
+
 # Fields read from their own top-level setting instead of the STRAZ dictionary.
 _TOP_LEVEL = {"max_request_bytes": "STRAZ_MAX_REQUEST_BYTES"}
 
@@ -115,15 +119,15 @@ def straz_settings() -> StrazSettings:
     """The product settings as they are now (read afresh, so overrides apply)."""
     table: dict[str, Any] = getattr(settings, "STRAZ", None) or {}
     changes: dict[str, Any] = {}
-    for field in dataclasses.fields(StrazSettings):
-        top = _TOP_LEVEL.get(field.name)
+    for name, convert in _FIELD_CONVERTERS.items():
+        top = _TOP_LEVEL.get(name)
         if top is not None:
             if hasattr(settings, top):
-                changes[field.name] = _converter(field)(getattr(settings, top))
+                changes[name] = convert(getattr(settings, top))
             continue
-        key = field.name.upper()
+        key = name.upper()
         if key in table:
-            changes[field.name] = _converter(field)(table[key])
+            changes[name] = convert(table[key])
     return dataclasses.replace(DEFAULTS, **changes)
 
 
