@@ -179,3 +179,11 @@ def test_rekey_refuses_a_broken_log(settings: Any) -> None:
     with pytest.raises(CommandError, match="will not be anchored"):
         call_command("audit", "rekey")
     assert AuditEntry.objects.count() == 3
+
+
+def test_a_key_file_made_meanwhile_by_another_process_is_kept(no_key_configured: Path) -> None:
+    no_key_configured.parent.mkdir(parents=True)
+    no_key_configured.write_text(KEY + "\n")
+    assert auditkey.create_default_key() == KEY.encode()
+    assert no_key_configured.read_text() == KEY + "\n"
+    assert [p.name for p in no_key_configured.parent.iterdir()] == ["audit.key"]

@@ -81,10 +81,17 @@ def create_default_key() -> bytes:
     """Generate the default key file (0600 in a 0700 directory) unless another process just did."""
     path = _check_place(default_key_file())
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Written aside and linked into place: link() fails if the file exists, so two
+    # processes starting together agree on one key and neither reads a half-written file.
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _checked(path.read_bytes().strip(), str(path))
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secrets.token_hex(32) + "\n")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            pass
+    finally:
+        partial.unlink()
     return _checked(path.read_bytes().strip(), str(path))
