@@ -1,4 +1,4 @@
-"""The append-only, hash-chained audit log: appending and verifying."""
+"""The append-only audit log, chained with an HMAC under a key kept outside the database (ADR 0003, 0020)."""
 
 from __future__ import annotations
 
