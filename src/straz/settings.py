@@ -148,6 +148,14 @@ STRAZ_MAX_REQUEST_BYTES = _env_int("STRAZ_MAX_REQUEST_BYTES", _DEFAULTS.max_requ
 DATA_UPLOAD_MAX_MEMORY_SIZE = STRAZ_MAX_REQUEST_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = STRAZ_MAX_REQUEST_BYTES
 
+# The audit chain's HMAC key lives outside the database and outside DATA_DIR (ADR 0020):
+# the key itself, or a file holding it. With neither, Straz keeps one in
+# $XDG_CONFIG_HOME/straz/audit.key (~/.config/straz/audit.key), created on first use.
+STRAZ_AUDIT_KEY = os.environ.get("STRAZ_AUDIT_KEY", "")
+STRAZ_AUDIT_KEY_FILE = os.environ.get("STRAZ_AUDIT_KEY_FILE", "")
+# Signed checkpoints of the chain head; default $XDG_STATE_HOME/straz/audit-checkpoints/<database>.
+STRAZ_AUDIT_CHECKPOINT_DIR = os.environ.get("STRAZ_AUDIT_CHECKPOINT_DIR", "")
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
@@ -205,4 +213,8 @@ STRAZ = {
     "DESCRIPTION_MAX_CHARS": _DEFAULTS.description_max_chars,
     # Reporter IP addresses are erased this many days after the report (0 keeps them).
     "IP_RETENTION_DAYS": _env_int("STRAZ_IP_RETENTION_DAYS", _DEFAULTS.ip_retention_days),
+    # Minutes between the worker's signed checkpoints of the audit chain (0: cron does it).
+    "AUDIT_CHECKPOINT_INTERVAL_MINUTES": float(
+        os.environ.get("STRAZ_AUDIT_CHECKPOINT_INTERVAL_MINUTES") or _DEFAULTS.audit_checkpoint_interval_minutes
+    ),
 }

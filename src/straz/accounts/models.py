@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +87,19 @@ class AuditHead(models.Model):
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
 
+class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
+    """Audit entries in bulk: readable, never updated or deleted (ADR 0003, 0020)."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise RuntimeError("audit entries are append-only")
+
+    def delete(self) -> NoReturn:
+        raise RuntimeError("audit entries are append-only")
+
+    def bulk_update(self, objs: Any, fields: Any, batch_size: int | None = None) -> NoReturn:
+        raise RuntimeError("audit entries are append-only")
+
+
 class AuditEntry(models.Model):
     """One append-only, hash-chained record of a state change: who, when, what, before → after."""
 
@@ -99,6 +114,8 @@ class AuditEntry(models.Model):
     after = models.JSONField(null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["seq"]

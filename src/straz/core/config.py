@@ -86,6 +86,13 @@ class StrazSettings:
     outbox_message_id_domain: str = "straz.invalid"
     # settings.STRAZ_MAX_REQUEST_BYTES (a top-level setting: Django's upload limits use it too).
     max_request_bytes: int = 6 * 1024 * 1024
+    # The audit chain's HMAC key and its signed checkpoints (ADR 0020), top-level settings
+    # from the environment; empty means the default places outside the data directory.
+    audit_key: str = dataclasses.field(default="", repr=False)
+    audit_key_file: str = ""
+    audit_checkpoint_dir: str = ""
+    # How often the worker writes a checkpoint of the audit chain; 0 leaves it to cron.
+    audit_checkpoint_interval_minutes: float = 0.0
 
 
 DEFAULTS = StrazSettings()
@@ -112,7 +119,12 @@ _FIELD_CONVERTERS = {field.name: _converter(field) for field in dataclasses.fiel
 
 
 # Fields read from their own top-level setting instead of the STRAZ dictionary.
-_TOP_LEVEL = {"max_request_bytes": "STRAZ_MAX_REQUEST_BYTES"}
+_TOP_LEVEL = {
+    "max_request_bytes": "STRAZ_MAX_REQUEST_BYTES",
+    "audit_key": "STRAZ_AUDIT_KEY",
+    "audit_key_file": "STRAZ_AUDIT_KEY_FILE",
+    "audit_checkpoint_dir": "STRAZ_AUDIT_CHECKPOINT_DIR",
+}
 
 
 def straz_settings() -> StrazSettings:
