@@ -17,7 +17,8 @@ commands:
   serve [--host H] [--port N] serve the web application (migrate first with `straz migrate`)
   worker                     run background jobs: notifications, deadlines, public-view expiry
   createtoken USERNAME       print a new API token for a staff user
-  audit verify               check the hash chain of the audit log
+  audit verify|checkpoint|rekey  check the keyed chain against the latest signed checkpoint,
+                             write a checkpoint, anchor a log written before the key
   import-areas FILE --kind {region,orp,municipality,city-district,police-district} --code-field P --name-field P
   import-crime-map FILE...   import Czech police crime-map open data (GeoJSON/CSV, code lists)
   manage ARGS...             any Django management command (migrate, createsuperuser, …)

@@ -458,3 +458,16 @@ def test_izs_history_is_added_once_to_a_demo_loaded_before_it(db: Any, monkeypat
     assert (Incident.objects.count(), AuditEntry.objects.count()) == counts
     assert AuditEntry.objects.filter(action=HISTORY_DEMO_ACTION).count() == 1
     assert list(verify_chain()) == []
+
+
+def test_the_demo_anchors_a_log_written_before_the_audit_key(db: Any) -> None:
+    from django.core.management import call_command
+
+    from tests.accounts.test_audit_key import _legacy_log
+
+    _legacy_log(3)
+    out = io.StringIO()
+    call_command("demo", "--no-serve", "--reports", "0", stdout=out)
+    assert "anchored by entry #4" in out.getvalue()
+    assert list(verify_chain()) == []
+    assert AuditEntry.objects.get(seq=4).action == "audit.rekeyed"

@@ -7,6 +7,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from straz.accounts import audit
+
 
 class Command(BaseCommand):
     help = "Create or migrate ./var/straz.sqlite3, load demo data, create demo users, serve on 127.0.0.1."
@@ -23,9 +25,14 @@ class Command(BaseCommand):
         from straz.demo.loader import ensure_demo_data
 
         call_command("migrate", interactive=False, verbosity=0)
+        # A demo database from before the audit key (ADR 0020) is anchored here so that the
+        # demo keeps working; a production deployment runs `straz audit rekey` on purpose.
+        anchor = audit.rekey(actor_label="straz demo")
+        if anchor is not None:
+            self.stdout.write(f"Audit log written before the audit key: anchored by entry #{anchor.seq}.")
         created = ensure_demo_data(report_count=opts["reports"], stdout=self.stdout)
         self.stdout.write(("Demo data loaded." if created else "Demo data already present, reused.") + f" Database: {settings.DATABASES['default']['NAME']}")
-        self.stdout.write("Demo logins (user / password):")
+        self.stdout.write("Demo logins (user / password; simple passwords for the demo only):")
         for role in ("officer", "supervisor", "dispatcher", "commander", "commander2", "analyst", "manager", "admin"):
             self.stdout.write(f"  {role:<11} {role}{DEMO_PASSWORD_SUFFIX}")
         if opts["no_serve"]:
