@@ -1,1 +1,1 @@
-"""Telling people: the outbox, a sender registry per channel, delivery with retries, contacts."""
+"""Notifications out of Straz: the outbox, a sender per channel, delivery with retries, and who is told."""
