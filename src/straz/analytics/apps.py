@@ -12,6 +12,7 @@ class AnalyticsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
         from straz.analytics import summaries
+        from straz.reports import signals as report_signals
         from straz.reports.models import Report
 
         uid = "straz.analytics.summaries"
@@ -22,4 +23,7 @@ class AnalyticsConfig(AppConfig):
         )
         post_delete.connect(
             summaries.after_report_delete, sender=Report, dispatch_uid=uid + ".postd"
+        )
+        report_signals.category_rules_changed.connect(
+            summaries.on_category_rules_changed, dispatch_uid=uid + ".rules"
         )

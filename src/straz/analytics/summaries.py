@@ -289,6 +289,11 @@ def category_rules_changed(*, category_id: int) -> int:
     return moved
 
 
+def on_category_rules_changed(sender: Any, *, category_id: int, **_: Any) -> None:
+    """Receiver of reports.signals.category_rules_changed: keep the public medians exact."""
+    category_rules_changed(category_id=category_id)
+
+
 def state_of(
     report: Report, *, base: ReportState | None = None, fields: Iterable[str] | None = None
 ) -> ReportState:

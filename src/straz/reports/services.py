@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from straz.accounts import audit
 from straz.accounts.models import Role, User
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from straz.reports import intake
+from straz.reports import intake, signals
 from straz.reports.models import (
     STATUS_LABELS,
     Attachment,
@@ -648,9 +648,8 @@ def reapply_category_rules(*, category_id: int, user: User | None = None) -> int
             changed += 1
         if moves:
             aggregates.apply_changes(moves)
-        from straz.analytics.summaries import category_rules_changed
-
-        category_rules_changed(category_id=category_id)  # statistics: public medians
+        # Receivers (the statistics summaries) run here, inside this transaction.
+        signals.category_rules_changed.send(sender=Category, category_id=category_id)
         audit.record(
             action="category.rules_applied",
             object_type="category",
