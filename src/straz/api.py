@@ -14,7 +14,7 @@ def _mount() -> None:
     from straz.analytics.api import router as analytics_router
     from straz.core.api import install_error_handlers
     from straz.reports.api import router as reports_router
-    from straz.reports.map_api import router as map_router
+    from straz.reports.map.api import router as map_router
     from straz.territory.api import router as territory_router
 
     # Every API error answers {"detail": "<translated message>"} (see core.api).

@@ -49,7 +49,7 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
             "straz.reports.seed.seed_categories is missing; cannot load demo reports"
         ) from exc
     from straz.accounts import audit
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
 
     count = DEFAULT_REPORT_COUNT if report_count is None else max(0, int(report_count))
     with transaction.atomic():

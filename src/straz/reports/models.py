@@ -203,7 +203,7 @@ class MapCell(models.Model):
     are the totals over all categories / statuses (status codes: aggregates.STATUS_CODES),
     period_days 0 = all time, else the rolling window of MapWindow. sum_lat_e6 / sum_lon_e6
     (integer microdegrees, so sums never drift) place a cluster at the mean of its members'
-    public locations. The schema is owned by straz.reports.aggregates; on SQLite the table
+    public locations. The schema is owned by straz.reports.map.aggregates; on SQLite the table
     is WITHOUT ROWID so that the key is the table (see migration 0003).
     """
 

@@ -62,7 +62,7 @@ def _conf(name: str) -> Any:
 def public_url_for(report_id: int) -> str:
     """The public page of a report."""
     try:
-        return reverse("web:report-detail", args=[report_id])
+        return reverse("reports:report-detail", args=[report_id])
     except NoReverseMatch:
         return f"/r/{report_id}/"
 
@@ -203,13 +203,13 @@ def _store_file(checked: intake.CheckedAttachment, now: datetime) -> tuple[Path,
 def _footprint_move(old: Any, new: Any) -> None:
     if old is None and new is None:
         return
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
 
     aggregates.apply_change(old=old, new=new)
 
 
 def _footprint(report: Report) -> Any:
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
 
     return aggregates.footprint_of(report)
 
@@ -605,7 +605,7 @@ def attachment_path(attachment: Attachment) -> Path | None:
 
 def reapply_category_rules(*, category_id: int, user: User | None = None) -> int:
     """After a category's public rules changed, recompute its reports' public view."""
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
 
     now = timezone.now()
     category = Category.objects.get(pk=category_id)

@@ -1,6 +1,6 @@
 """Pure rules for the Czech police crime-map open data: records, the type hierarchy, public rules.
 
-No Django here: the importer (`straz.reports.crimemap`) feeds parsed dicts in and stores
+No Django here: the importer (`straz.reports.crimemap.importer`) feeds parsed dicts in and stores
 what comes out. Reasons for refusing a record are short keys; the importer translates them.
 """
 

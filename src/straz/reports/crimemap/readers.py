@@ -18,7 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
-from straz.reports.crimemap_rules import (
+from straz.reports.crimemap.rules import (
     BAD_COLUMNS,
     BAD_ENTRY,
     BadRecord,

@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from straz.accounts import audit
-from straz.reports import crimemap_rules as cr
-from straz.reports.crimemap_readers import (
+from straz.reports.crimemap import rules as cr
+from straz.reports.crimemap.readers import (
     CODE_LIST_KINDS,
     BrokenFile,
     FileKind,
@@ -217,7 +217,7 @@ def _judged(
 
 def crime_footprint(record: CrimeRecord) -> Any:
     """What a police record contributes to the public map (None when not public)."""
-    from straz.reports.aggregates import footprint_of
+    from straz.reports.map.aggregates import footprint_of
 
     # One definition for incremental moves and for aggregates.rebuild(layer=2).
     return footprint_of(record)
@@ -226,14 +226,14 @@ def crime_footprint(record: CrimeRecord) -> Any:
 def _apply_map_changes(changes: list[tuple[Any, Any]]) -> None:
     moves = [(old, new) for old, new in changes if old != new]
     if moves:
-        from straz.reports import aggregates
+        from straz.reports.map import aggregates
 
         aggregates.apply_changes(moves)
 
 
 def rebuild_map_layer() -> int:
     """Recompute the police-data layer of the public map from the stored records."""
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
 
     return int(aggregates.rebuild(layer=int(MapLayer.POLICE_DATA)))
 

@@ -1,12 +1,12 @@
 """Open311 GeoReport v2 endpoints (XML and JSON) under /open311/v2/.
 
 The format is the suffix (`.xml` is mandatory in the spec, `.json` optional: both served).
-Mapping and privacy decisions are documented in straz.reports.open311_views.
+Mapping and privacy decisions are documented in straz.reports.open311.views.
 """
 
 from django.urls import re_path
 
-from straz.reports import open311_views as views
+from straz.reports.open311 import views
 
 app_name = "open311"
 

@@ -19,7 +19,7 @@ from h3.api import basic_int as h3i
 from ninja import Query, Router, Schema
 
 from straz.geo import h3grid
-from straz.reports import aggregates
+from straz.reports.map import aggregates
 from straz.reports.models import Category, CrimeType, MapLayer, Report
 from straz.reports.rules import STATUS_COLORS, Status
 

@@ -20,7 +20,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from straz.core.errors import DomainError
+from straz.reports import selectors, services
+from straz.reports.intake import client_ip
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
+from straz.reports.pages.forms import (
+    NoteForm,
+    ReportForm,
+    StaffFilterForm,
+    TransitionForm,
+    category_groups,
+)
 from straz.reports.rules import (
     STATUS_COLORS,
     VERIFIED_STATUSES,
@@ -28,7 +37,10 @@ from straz.reports.rules import (
     allowed_targets,
     is_overdue,
 )
-from straz.web.forms import NoteForm, ReportForm, StaffFilterForm, TransitionForm, category_groups
+from straz.reports.selectors import public_report
+from straz.reports.services import submit_report
+from straz.territory.models import Area, AreaKind, Officer
+from straz.territory.services import geocode, route_point
 
 # Periods of the public map filter: URL value -> label.
 # Periods of the public map filter (values of the map API's `period`).
@@ -106,8 +118,8 @@ def _map_config(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "mapUrl": "/api/v1/map",
         "placesUrl": "/api/v1/places",
         "lookupUrl": "/api/v1/districts/lookup",
-        "reportUrl": reverse("web:report-detail", args=[0]).replace("/0/", "/{id}/"),
-        "reportNewUrl": reverse("web:report-new"),
+        "reportUrl": reverse("reports:report-detail", args=[0]).replace("/0/", "/{id}/"),
+        "reportNewUrl": reverse("reports:report-new"),
         "statusColors": {s.value: STATUS_COLORS[s] for s in Status},
         "statusLabels": {s.value: str(STATUS_LABELS[s]) for s in Status},
     }
@@ -157,7 +169,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
             filters={**filters, "defaultPeriod": DEFAULT_PERIOD},
         ),
     }
-    return _page(request, "web/map.html", context)
+    return _page(request, "reports/map.html", context)
 
 
 # ---------------------------------------------------------------- report form
@@ -166,8 +178,6 @@ def map_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
     """The citizen's report form; POST files the report through the intake service."""
-    from straz.reports.intake import client_ip
-    from straz.reports.services import submit_report
 
     language = get_language()
     categories = _active_categories()
@@ -199,7 +209,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 extra_headers = exc.headers()
             else:
                 request.session[SUBMITTED_SESSION_KEY] = _submitted_summary(result)
-                return redirect("web:report-sent")
+                return redirect("reports:report-sent")
         else:
             status_code = 422
     else:
@@ -222,7 +232,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             request, categories={c.code: c.name_in(language) for c in categories}
         ),
     }
-    response = _page(request, "web/report_form.html", context, status=status_code)
+    response = _page(request, "reports/report_form.html", context, status=status_code)
     for name, value in extra_headers.items():
         response[name] = value
     return response
@@ -238,8 +248,7 @@ def report_sent(request: HttpRequest) -> HttpResponse:
     """Confirmation after filing: the report number and a link to its public page."""
     summary = request.session.get(SUBMITTED_SESSION_KEY)
     if not summary:
-        return redirect("web:report-new")
-    from straz.reports.selectors import public_report
+        return redirect("reports:report-new")
 
     report_id = summary["id"]
     district = None
@@ -266,7 +275,7 @@ def report_sent(request: HttpRequest) -> HttpResponse:
         "verify_days": settings.STRAZ["VERIFY_DEADLINE_DAYS"],
         "read_days": settings.STRAZ["READ_DEADLINE_DAYS"],
     }
-    return _page(request, "web/report_sent.html", context)
+    return _page(request, "reports/report_sent.html", context)
 
 
 # ---------------------------------------------------------------- public report page
@@ -278,7 +287,6 @@ PUBLIC_EVENT_KINDS = (EventKind.CREATED, EventKind.READ, EventKind.STATUS)
 
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     """Public page of a report: category, status, public location, district, history."""
-    from straz.reports.selectors import public_report
 
     report = public_report(report_id)
     if report is None:
@@ -318,7 +326,7 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
             zoom=16 if not approximate else 14,
         ),
     }
-    return _page(request, "web/report_detail.html", context)
+    return _page(request, "reports/report_detail.html", context)
 
 
 # ---------------------------------------------------------------- find your district
@@ -326,7 +334,6 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 def districts_page(request: HttpRequest) -> HttpResponse:
     """Find your police district and its officer: map click (JS) or a place search (no JS)."""
-    from straz.territory.services import geocode, route_point
 
     query = (request.GET.get("q") or "").strip()[:200]
     routing = None
@@ -363,7 +370,9 @@ def districts_page(request: HttpRequest) -> HttpResponse:
         "map_config": _map_config(request, point=list(point) if point else None),
     }
     template = (
-        "web/_district_card.html" if request.headers.get("HX-Request") else "web/districts.html"
+        "reports/_district_card.html"
+        if request.headers.get("HX-Request")
+        else "reports/districts.html"
     )
     return _page(request, template, context)
 
@@ -403,8 +412,6 @@ def _deadline_badge(report: Report, now: datetime) -> dict[str, str]:
 @login_required
 def staff_queue(request: HttpRequest) -> HttpResponse:
     """The user's reports in scope, overdue first, with filters and pagination."""
-    from straz.reports import selectors
-    from straz.territory.models import Area, AreaKind
 
     user = request.user
     if not getattr(user, "reads_reports", True):
@@ -465,13 +472,14 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
         "is_supervisor": getattr(user, "role", "") == "supervisor",
     }
     template = (
-        "web/_staff_rows.html" if request.headers.get("HX-Request") else "web/staff_queue.html"
+        "reports/_staff_rows.html"
+        if request.headers.get("HX-Request")
+        else "reports/staff_queue.html"
     )
     return _page(request, template, context)
 
 
 def _staff_report_or_404(user: Any, report_id: int) -> Report:
-    from straz.reports import selectors
 
     return get_object_or_404(
         selectors.visible_reports_for(user).select_related("category", "district", "officer"),
@@ -483,7 +491,6 @@ def _staff_report_or_404(user: Any, report_id: int) -> Report:
 @require_http_methods(["GET", "POST"])
 def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
     """A report as the police see it; opening marks it read; POST changes status, notes, assigns."""
-    from straz.reports import services
 
     user = request.user
     report = _staff_report_or_404(user, report_id)
@@ -512,7 +519,7 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                     messages.success(
                         request, _("Status changed to: %(status)s") % {"status": label}
                     )
-                    return redirect("web:staff-report", report_id=report.pk)
+                    return redirect("reports:staff-report", report_id=report.pk)
                 status_code = 422
             elif action == "note":
                 note_form = NoteForm(request.POST)
@@ -521,7 +528,7 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                         user=user, report_id=report.pk, text=note_form.cleaned_data["text"]
                     )
                     messages.success(request, _("The note was saved."))
-                    return redirect("web:staff-report", report_id=report.pk)
+                    return redirect("reports:staff-report", report_id=report.pk)
                 status_code = 422
             elif action == "reassign":
                 raw = request.POST.get("officer", "")
@@ -533,7 +540,7 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                 messages.success(
                     request, _("The report was assigned to %(officer)s.") % {"officer": name}
                 )
-                return redirect("web:staff-report", report_id=report.pk)
+                return redirect("reports:staff-report", report_id=report.pk)
             else:
                 messages.error(request, _("Unknown action."))
                 status_code = 400
@@ -579,8 +586,6 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
     can_reassign = getattr(user, "role", "") in {"supervisor", "admin"} or user.is_superuser
     officers = []
     if can_reassign and report.district_id is not None:
-        from straz.territory.models import Officer
-
         officers = list(Officer.objects.filter(districts=report.district_id).order_by("name"))
     context = {
         "nav": "staff",
@@ -609,7 +614,7 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
             zoom=17,
         ),
     }
-    return _page(request, "web/staff_report.html", context, status=status_code)
+    return _page(request, "reports/staff_report.html", context, status=status_code)
 
 
 @login_required

@@ -13,6 +13,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from straz.core.errors import DomainError
+from straz.reports.intake import (
+    check_attachment,
+    check_coordinates,
+    check_description,
+    check_text,
+    read_upload,
+)
 
 # Group codes used by the category catalogue, with their public names.
 CATEGORY_GROUP_LABELS = {
@@ -123,7 +130,6 @@ class ReportForm(forms.Form):
         self.geocoded = False
 
     def clean_description(self) -> str:
-        from straz.reports.intake import check_description
 
         try:
             return check_description(self.cleaned_data.get("description"))
@@ -131,7 +137,6 @@ class ReportForm(forms.Form):
             raise forms.ValidationError(exc.message) from None
 
     def clean_address_text(self) -> str:
-        from straz.reports.intake import check_text
 
         try:
             return check_text(
@@ -154,7 +159,6 @@ class ReportForm(forms.Form):
         return value
 
     def clean_attachment(self) -> Any:
-        from straz.reports.intake import check_attachment, read_upload
 
         upload = self.cleaned_data.get("attachment")
         if not upload:
@@ -168,7 +172,6 @@ class ReportForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-        from straz.reports.intake import check_coordinates
 
         data = super().clean()
         lat, lon = data.get("lat"), data.get("lon")

@@ -1,6 +1,6 @@
 """Open311 GeoReport v2 views: services, service definitions, requests (read and create), tokens.
 
-Decisions (see also docs in the module docstring of straz.reports.open311):
+Decisions (see also docs in the module docstring of straz.reports.open311.urls):
 - a category is a service (service_code = category code), a report is a request;
 - reporting is anonymous: e-mail, device_id, account_id, names and phone are accepted
   so that standard clients work, but never stored nor echoed; the answer says so;
@@ -40,7 +40,7 @@ from straz.reports.models import (
     ReportEvent,
     ReportSource,
 )
-from straz.reports.open311_format import Open311Error, iso_datetime, render, render_error
+from straz.reports.open311.format import Open311Error, iso_datetime, render, render_error
 from straz.reports.rules import OPEN_STATUSES, Status
 
 DEFAULT_WINDOW = timedelta(days=90)
