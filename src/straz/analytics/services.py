@@ -47,6 +47,7 @@ from django.utils.translation import get_language, gettext
 
 from straz.accounts.models import AuditHead, User
 from straz.analytics import rules
+from straz.reports import public
 from straz.reports.models import STATUS_LABELS, Category, Report
 from straz.reports.rules import CONFIRMED_FAMILY, VERIFIED_STATUSES, Status
 from straz.territory.models import Area, AreaKind, Officer
@@ -856,22 +857,7 @@ def _month_keys(month_counts: dict[str, Counter[str]], filters: StatisticsFilter
 
 # --- downloads of single reports ------------------------------------------------------
 
-PUBLIC_EXPORT_FIELDS = [
-    "id",
-    "category",
-    "category_name",
-    "status",
-    "status_name",
-    "district",
-    "district_name",
-    "lat",
-    "lon",
-    "approximate",
-    "created_at",
-    "updated_at",
-    "occurred_on",
-    "duplicate_count",
-]
+PUBLIC_EXPORT_FIELDS = list(public.EXPORT_FIELDS)
 # Staff get everything in their scope except the reporter's IP address and its hash.
 STAFF_EXPORT_FIELDS = [
     "id",
@@ -927,18 +913,6 @@ _STAFF_COLUMNS = [
     "address_text",
     "description",
 ]
-_PUBLIC_COLUMNS = [
-    "id",
-    "category_id",
-    "status",
-    "district_id",
-    "public_lat",
-    "public_lon",
-    "created_at",
-    "updated_at",
-    "occurred_at",
-    "duplicate_count",
-]
 EXPORT_CHUNK = 2000
 
 
@@ -950,8 +924,8 @@ def export_fields(audience: str) -> list[str]:
 def publicly_visible_reports(*, now: datetime | None = None) -> QuerySet[Report]:
     """Reports the public sees on the map right now (also before the expiry job ran)."""
     now = now or timezone.now()
-    qs = counted_reports(user=None).filter(is_public=True, duplicate_of__isnull=True)
-    return qs.filter(Q(public_until__isnull=True) | Q(public_until__gt=now))
+    qs = counted_reports(user=None).filter(duplicate_of__isnull=True)
+    return qs.filter(public.public_now_q(now))
 
 
 def _utc(value: datetime | None) -> str:
@@ -976,16 +950,24 @@ def export_reports(
         for a in Area.objects.filter(kind=AreaKind.POLICE_DISTRICT).only("code", "name")
     }
     status_names = {s.value: str(STATUS_LABELS[s]) for s in Status}
-    if audience == STAFF:
-        assert user is not None
-        qs = apply_filter(staff_reports(user), filters)
-        officers = dict(Officer.objects.values_list("pk", "name"))
-        columns = _STAFF_COLUMNS
-    else:
-        qs = apply_filter(publicly_visible_reports(now=now), filters)
-        officers = {}
-        columns = _PUBLIC_COLUMNS
-    local_tz = timezone.get_default_timezone()
+    if audience != STAFF:
+        # The public download is the public projection's, row by row.
+        public_qs = apply_filter(publicly_visible_reports(now=now), filters).order_by("id")
+        for values in public_qs.values_list(*public.EXPORT_COLUMNS).iterator(
+            chunk_size=EXPORT_CHUNK
+        ):
+            yield public.export_row(
+                values,
+                categories=categories,
+                districts=districts,
+                status_names=status_names,
+                language=lang,
+            )
+        return
+    assert user is not None
+    qs = apply_filter(staff_reports(user), filters)
+    officers = dict(Officer.objects.values_list("pk", "name"))
+    columns = _STAFF_COLUMNS
     for values in qs.order_by("id").values_list(*columns).iterator(chunk_size=EXPORT_CHUNK):
         rec = dict(zip(columns, values, strict=True))
         cat = categories[rec["category_id"]]
@@ -1002,34 +984,23 @@ def export_reports(
             "created_at": _utc(rec["created_at"]),
             "updated_at": _utc(rec["updated_at"]),
         }
-        if audience == STAFF:
-            row.update(
-                lat=round(rec["lat"], 7),
-                lon=round(rec["lon"], 7),
-                public_lat=round(rec["public_lat"], 7),
-                public_lon=round(rec["public_lon"], 7),
-                occurred_at=_utc(rec["occurred_at"]),
-                read_at=_utc(rec["read_at"]),
-                verified_at=_utc(rec["verified_at"]),
-                read_due_at=_utc(rec["read_due_at"]),
-                verify_due_at=_utc(rec["verify_due_at"]),
-                is_public=rec["is_public"],
-                public_until=_utc(rec["public_until"]),
-                source=rec["source"],
-                officer=officers.get(rec["officer_id"], ""),
-                duplicate_of=rec["duplicate_of_id"] or "",
-                duplicate_count=rec["duplicate_count"],
-                address_text=rec["address_text"],
-                description=rec["description"],
-            )
-        else:
-            # Only the day of the event: its exact time could single out a person.
-            occurred = rec["occurred_at"]
-            row.update(
-                lat=round(rec["public_lat"], 6),
-                lon=round(rec["public_lon"], 6),
-                occurred_on=occurred.astimezone(local_tz).date().isoformat() if occurred else "",
-                # "Also reported by N people" is on the public report page too.
-                duplicate_count=rec["duplicate_count"],
-            )
+        row.update(
+            lat=round(rec["lat"], 7),
+            lon=round(rec["lon"], 7),
+            public_lat=round(rec["public_lat"], 7),
+            public_lon=round(rec["public_lon"], 7),
+            occurred_at=_utc(rec["occurred_at"]),
+            read_at=_utc(rec["read_at"]),
+            verified_at=_utc(rec["verified_at"]),
+            read_due_at=_utc(rec["read_due_at"]),
+            verify_due_at=_utc(rec["verify_due_at"]),
+            is_public=rec["is_public"],
+            public_until=_utc(rec["public_until"]),
+            source=rec["source"],
+            officer=officers.get(rec["officer_id"], ""),
+            duplicate_of=rec["duplicate_of_id"] or "",
+            duplicate_count=rec["duplicate_count"],
+            address_text=rec["address_text"],
+            description=rec["description"],
+        )
         yield row

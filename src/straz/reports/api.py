@@ -16,9 +16,9 @@ from pydantic import ConfigDict
 from straz.accounts.auth import staff_auth
 from straz.core.api import ErrorOut, register_field_labels, request_language
 from straz.core.errors import NotFound
-from straz.reports import intake, selectors, services
-from straz.reports.models import Category, EventKind, Report, ReportSource
-from straz.reports.rules import STATUS_COLORS, Status, allowed_targets
+from straz.reports import intake, public, selectors, services
+from straz.reports.models import Category, Report, ReportSource
+from straz.reports.rules import Status, allowed_targets
 
 router = Router(tags=["threat map"])
 
@@ -201,6 +201,7 @@ class LocationOut(Schema):
 
 class HistoryItem(Schema):
     at: datetime
+    kind: str
     status: str
     status_label: str
     note: str
@@ -220,44 +221,6 @@ class PublicReportOut(Schema):
     history: list[HistoryItem]
 
 
-def _district(report: Report) -> dict[str, str] | None:
-    if report.district is None:
-        return None
-    return {"code": report.district.code, "name": report.district.name}
-
-
-def public_report_data(report: Report) -> dict[str, Any]:
-    """The public view of a report: nothing police-only (no description, IP, notes, exact point)."""
-    events = report.events.filter(kind__in=[EventKind.CREATED, EventKind.STATUS]).only(
-        "at", "to_status", "public_note"
-    )
-    return {
-        "id": report.pk,
-        "status": report.status,
-        "status_label": services.status_label(report.status),
-        "status_color": STATUS_COLORS[Status(report.status)],
-        "category": {"code": report.category.code, "name": report.category.name},
-        "location": {
-            "lat": report.public_lat,
-            "lon": report.public_lon,
-            "approximate": report.category.public_location_approximated,
-        },
-        "district": _district(report),
-        "created_at": report.created_at,
-        "updated_at": report.updated_at,
-        "also_reported": report.duplicate_count,
-        "history": [
-            {
-                "at": e.at,
-                "status": e.to_status,
-                "status_label": services.status_label(e.to_status),
-                "note": e.public_note,
-            }
-            for e in events
-        ],
-    }
-
-
 @router.get(
     "/reports/{report_id}",
     response={200: PublicReportOut, 404: ErrorOut},
@@ -265,10 +228,10 @@ def public_report_data(report: Report) -> dict[str, Any]:
 )
 def get_report(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """Public view of a report; 404 when it is not (or no longer) public."""
-    report = selectors.public_report(report_id)
+    report = public.public_report(report_id)
     if report is None:
         raise NotFound(_("Report not found."))
-    return public_report_data(report)
+    return public.report_data(report)
 
 
 # ---------------------------------------------------------------- staff
@@ -352,9 +315,9 @@ def _row(report: Report, now: datetime) -> dict[str, Any]:
     return {
         "id": report.pk,
         "status": report.status,
-        "status_label": services.status_label(report.status),
+        "status_label": public.status_label(report.status),
         "category": {"code": report.category.code, "name": report.category.name},
-        "district": _district(report),
+        "district": public.district_ref(report),
         "officer": {"id": report.officer.pk, "name": report.officer.name}
         if report.officer
         else None,

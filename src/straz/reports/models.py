@@ -110,6 +110,20 @@ class Report(models.Model):
     is_public = models.BooleanField(default=True)
     public_until = models.DateTimeField(null=True, blank=True, db_index=True)
 
+    # Never in a public response (API, page, Open311, downloads, map): the privacy scan
+    # (tests/test_privacy.py) and straz.reports.public read this list.
+    POLICE_ONLY_FIELDS = (
+        "lat",  # exact point (public_lat/public_lon is what the public sees)
+        "lon",
+        "h3_r9",
+        "address_text",
+        "description",
+        "reporter_ip",
+        "reporter_key",
+    )
+    # Related rows that are police-only as a whole: photos and internal notes.
+    POLICE_ONLY_RELATIONS = ("attachments", "notes")
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [

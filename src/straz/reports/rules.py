@@ -111,6 +111,12 @@ def public_visibility(
     return Visibility(True, None)
 
 
+def is_public_now(*, is_public: bool, public_until: datetime | None, now: datetime) -> bool:
+    """Whether the public sees a stored report at `now` (its ORM twin: public.public_now_q)."""
+    # The expiry job clears is_public later; until it runs, public_until alone decides.
+    return is_public and (public_until is None or now < public_until)
+
+
 def public_location(lat: float, lon: float, *, approximate: bool, resolution: int) -> tuple[float, float]:
     """Where the public sees a report: exact, or the centre of its coarse H3 cell."""
     if not approximate:

@@ -84,14 +84,3 @@ def is_overdue(report: Report, now: datetime | None = None) -> bool:
         read_due=report.read_due_at,
         verify_due=report.verify_due_at,
     )
-
-
-def public_report(report_id: int, now: datetime | None = None) -> Report | None:
-    """A report as far as the public may see it, or None when it is not public."""
-    now = now or timezone.now()
-    return (
-        Report.objects.select_related("category", "district")
-        .filter(pk=report_id, is_public=True)
-        .filter(Q(public_until__isnull=True) | Q(public_until__gt=now))
-        .first()
-    )

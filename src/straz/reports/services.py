@@ -426,14 +426,6 @@ def _snapshot(report: Report) -> dict[str, Any]:
     }
 
 
-def status_label(status: str) -> str:
-    """The translated label of a status value."""
-    try:
-        return str(STATUS_LABELS[Status(status)])
-    except ValueError:
-        return status
-
-
 def parse_status(value: str) -> Status:
     """A Status from its value, or 422 listing the valid ones."""
     try:

@@ -19,8 +19,9 @@ from h3.api import basic_int as h3i
 from ninja import Query, Router, Schema
 
 from straz.geo import h3grid
+from straz.reports import public
 from straz.reports.map import aggregates
-from straz.reports.models import Category, CrimeType, MapLayer, Report
+from straz.reports.models import Category, CrimeType, MapLayer
 from straz.reports.rules import STATUS_COLORS, Status
 
 router = Router(tags=["map"])
@@ -223,9 +224,8 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
     where = Q(h3_r9__in=view_cells)
     if approx_cells and approx_ids:
         where |= Q(h3_r9__in=sorted(approx_cells), category_id__in=approx_ids)
-    qs = Report.objects.filter(
+    qs = public.visible_reports().filter(
         where,
-        is_public=True,
         public_lat__gte=min_lat,
         public_lat__lte=max_lat,
         public_lon__gte=min_lon,
@@ -248,9 +248,7 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
         else:
             qs = qs.filter(created_at__gte=since)
     rows = list(
-        qs.order_by("pk").values_list(
-            "pk", "status", "category__code", "duplicate_count", "public_lat", "public_lon"
-        )[: POINTS_MAX + 1]
+        qs.order_by("pk").values_list(*public.POINT_COLUMNS)[: POINTS_MAX + 1]
     )
     colors = {s.value: c for s, c in STATUS_COLORS.items()}
     return [

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from straz.core.errors import DomainError
+from straz.reports import public
 from straz.reports.models import (
     STATUS_LABELS,
     Category,
@@ -192,8 +193,7 @@ def _public_reports(now: datetime) -> QuerySet[Report]:
         report=OuterRef("pk"), kind=EventKind.STATUS
     ).order_by("-at", "-id")
     return (
-        Report.objects.filter(is_public=True)
-        .filter(Q(public_until__isnull=True) | Q(public_until__gt=now))
+        public.visible_reports(now)
         .select_related("category", "district")
         .only(
             "id",

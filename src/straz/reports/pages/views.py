@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from straz.core.errors import DomainError
-from straz.reports import selectors, services
+from straz.reports import public, selectors, services
 from straz.reports.intake import client_ip
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
 from straz.reports.pages.forms import (
@@ -37,7 +37,6 @@ from straz.reports.rules import (
     allowed_targets,
     is_overdue,
 )
-from straz.reports.selectors import public_report
 from straz.reports.services import submit_report
 from straz.territory.models import Area, AreaKind, Officer
 from straz.territory.services import geocode, route_point
@@ -264,7 +263,7 @@ def report_sent(request: HttpRequest) -> HttpResponse:
     # Link to the page the public can open: the first report of a duplicate group, or this
     # one once public (some categories are public only after the police confirm them).
     candidate = summary.get("duplicate_of") or report_id
-    public_id = candidate if public_report(candidate) is not None else None
+    public_id = candidate if public.public_report(candidate) is not None else None
     context = {
         "nav": "report",
         "report_id": report_id,
@@ -281,31 +280,13 @@ def report_sent(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------- public report page
 
 
-# Event kinds the public may see (no names, no internal steps).
-PUBLIC_EVENT_KINDS = (EventKind.CREATED, EventKind.READ, EventKind.STATUS)
-
-
 def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     """Public page of a report: category, status, public location, district, history."""
 
-    report = public_report(report_id)
+    report = public.public_report(report_id)
     if report is None:
         raise Http404
-    events = [
-        {
-            "at": e.at,
-            "kind": e.kind,
-            "kind_label": EventKind(e.kind).label,
-            "to_status": e.to_status,
-            "to_label": STATUS_LABELS.get(Status(e.to_status))
-            if e.to_status in Status._value2member_map_
-            else "",
-            "public_note": e.public_note,
-        }
-        for e in report.events.filter(kind__in=[k.value for k in PUBLIC_EVENT_KINDS]).order_by(
-            "at", "id"
-        )
-    ]
+    events = public.public_history(report)
     approximate = report.category.public_location_approximated
     context = {
         "nav": "map",
