@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from straz.analytics import rules, services, summaries
 from straz.analytics.services import StatisticsFilter
 from straz.core.errors import DomainError
-from straz.reports.map import aggregates
 from straz.reports import services as report_services
+from straz.reports.map import aggregates
 from straz.reports.models import Report
 from straz.reports.rules import Status
 from tests.analytics.conftest import Dataset, make_report, utc

@@ -47,13 +47,12 @@ from django.utils.translation import get_language, gettext
 
 from straz.accounts.models import AuditHead, User
 from straz.analytics import rules
+from straz.analytics.policy import PUBLIC, STAFF, audience_for, scoped_district_ids
 from straz.reports import public
 from straz.reports.models import STATUS_LABELS, Category, Report
 from straz.reports.rules import CONFIRMED_FAMILY, VERIFIED_STATUSES, Status
 from straz.territory.models import Area, AreaKind, Officer
 
-PUBLIC = "public"
-STAFF = "staff"
 NO_DISTRICT = ""  # key of the row for reports outside every police district
 
 _CONFIRMED = [s.value for s in CONFIRMED_FAMILY]
@@ -84,11 +83,6 @@ class StatisticsFilter:
         if self.category is not None:
             query["category"] = self.category.code
         return query
-
-
-def audience_for(user: User | None) -> str:
-    """PUBLIC for anonymous visitors, STAFF for a logged-in staff member."""
-    return STAFF if user is not None and user.is_authenticated and user.is_active else PUBLIC
 
 
 def staff_reports(user: User) -> QuerySet[Report]:
@@ -137,8 +131,9 @@ def apply_filter(qs: QuerySet[Report], filters: StatisticsFilter) -> QuerySet[Re
 def district_choices(*, user: User | None) -> QuerySet[Area]:
     """Police districts a user may filter by (district-scoped staff: their own)."""
     qs = Area.objects.filter(kind=AreaKind.POLICE_DISTRICT)
-    if user is not None and audience_for(user) == STAFF and user.is_district_scoped:
-        qs = qs.filter(pk__in=user.districts.values("pk"))
+    scoped = scoped_district_ids(user)
+    if scoped is not None:
+        qs = qs.filter(pk__in=scoped)
     return qs.order_by("name")
 
 
@@ -502,9 +497,7 @@ def _compute(
 
     staff = audience == STAFF
     hidden = set() if staff else set(_hidden_category_ids())
-    districts: list[int] | None = None
-    if staff and user is not None and user.is_district_scoped:
-        districts = list(user.districts.values_list("pk", flat=True))
+    districts = scoped_district_ids(user) if staff else None
     if filters.district is not None:
         wanted = filters.district.pk
         districts = [wanted] if districts is None or wanted in districts else []

@@ -13,10 +13,12 @@ from ninja import Field, File, Form, Header, Path, Query, Router, Schema, Upload
 from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
+from straz.accounts.access import restrict
 from straz.accounts.auth import staff_auth
+from straz.accounts.models import User
 from straz.core.api import ErrorOut, register_field_labels, request_language
 from straz.core.errors import NotFound
-from straz.reports import intake, public, selectors, services
+from straz.reports import intake, policy, public, selectors, services
 from straz.reports.models import Category, Report, ReportSource
 from straz.reports.rules import Status, allowed_targets
 
@@ -332,7 +334,7 @@ def _row(report: Report, now: datetime) -> dict[str, Any]:
     }
 
 
-def staff_report_data(report: Report) -> dict[str, Any]:
+def staff_report_data(report: Report, user: User) -> dict[str, Any]:
     """Everything staff may see about a report in their scope."""
     now = timezone.now()
     data = _row(report, now)
@@ -357,7 +359,9 @@ def staff_report_data(report: Report) -> dict[str, Any]:
                 "original_name": a.original_name,
                 "url": f"/api/v1/staff/reports/{report.pk}/attachments/{a.pk}",
             }
-            for a in report.attachments.order_by("id")
+            for a in restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by(
+                "id"
+            )
         ],
         notes=[
             {
@@ -366,7 +370,9 @@ def staff_report_data(report: Report) -> dict[str, Any]:
                 "author": n.author.get_username() if n.author else "",
                 "text": n.text,
             }
-            for n in report.notes.select_related("author")
+            for n in restrict(report.notes.all(), user, policy.READ_POLICE_ONLY).select_related(
+                "author"
+            )
         ],
         events=[
             {
@@ -384,8 +390,9 @@ def staff_report_data(report: Report) -> dict[str, Any]:
 
 
 def _staff_report(request: HttpRequest, report_id: int) -> Report:
+    # The police-only parts (description, exact point, photos, notes) are read-audited.
     report = (
-        selectors.visible_reports_for(request.auth)
+        restrict(Report.objects.all(), request.auth, policy.READ_POLICE_ONLY)
         .select_related("category", "district", "officer")
         .filter(pk=report_id)
         .first()
@@ -439,7 +446,7 @@ def staff_report(
     if report.read_at is None and selectors.can_act_on_reports(request.auth):
         services.mark_read(user=request.auth, report_id=report.pk)
         report = _staff_report(request, report_id)
-    return staff_report_data(report)
+    return staff_report_data(report, request.auth)
 
 
 class TransitionIn(Schema):
@@ -474,7 +481,7 @@ def staff_transition(
         public_note=payload.public_note,
         note=payload.note,
     )
-    return staff_report_data(_staff_report(request, report_id))
+    return staff_report_data(_staff_report(request, report_id), request.auth)
 
 
 class NoteIn(Schema):
@@ -522,7 +529,7 @@ def staff_assign(
 ) -> dict[str, Any]:
     """Give a report to another officer of its district."""
     services.reassign_report(user=request.auth, report_id=report_id, officer_id=payload.officer)
-    return staff_report_data(_staff_report(request, report_id))
+    return staff_report_data(_staff_report(request, report_id), request.auth)
 
 
 @router.get(
@@ -538,7 +545,11 @@ def staff_attachment(
 ) -> HttpResponse:
     """The file as sent, only for staff who may see the report."""
     report = _staff_report(request, report_id)
-    attachment = report.attachments.filter(pk=attachment_id).first()
+    attachment = (
+        restrict(report.attachments.all(), request.auth, policy.READ_POLICE_ONLY)
+        .filter(pk=attachment_id)
+        .first()
+    )
     if attachment is None:
         raise NotFound(_("Attachment not found."))
     path = services.attachment_path(attachment)

@@ -25,7 +25,10 @@ class Category(models.Model):
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     catalogue = models.CharField(
-        _("catalogue"), max_length=20, default="cz", help_text=_("kmzb = Polish national list, cz = Czech set")
+        _("catalogue"),
+        max_length=20,
+        default="cz",
+        help_text=_("kmzb = Polish national list, cz = Czech set"),
     )
     name_cs = models.CharField(_("name (Czech)"), max_length=150)
     name_pl = models.CharField(_("name (Polish)"), max_length=150)
@@ -35,7 +38,9 @@ class Category(models.Model):
     description_en = models.TextField(blank=True, default="")
     group = models.CharField(_("group"), max_length=60, blank=True, default="")
     public_only_when_confirmed = models.BooleanField(_("public only once confirmed"), default=False)
-    public_location_approximated = models.BooleanField(_("public location approximated"), default=False)
+    public_location_approximated = models.BooleanField(
+        _("public location approximated"), default=False
+    )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(default=0)
     color = models.CharField(max_length=9, blank=True, default="")
@@ -69,7 +74,9 @@ class Report(models.Model):
     """A citizen's report of a local threat. Fields marked police-only never go public."""
 
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
-    status = models.CharField(_("status"), max_length=20, choices=STATUS_CHOICES, default=Status.NEW.value)
+    status = models.CharField(
+        _("status"), max_length=20, choices=STATUS_CHOICES, default=Status.NEW.value
+    )
     # Exact location (staff only for approximated categories).
     lat = models.FloatField()
     lon = models.FloatField()
@@ -89,11 +96,19 @@ class Report(models.Model):
     verify_due_at = models.DateTimeField(null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(null=True, blank=True)
     district = models.ForeignKey(
-        "territory.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="reports",
+        "territory.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
         verbose_name=_("police district"),
     )
     officer = models.ForeignKey(
-        "territory.Officer", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
+        "territory.Officer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
         verbose_name=_("officer"),
     )
     source = models.CharField(max_length=10, choices=ReportSource.choices, default=ReportSource.WEB)
@@ -171,7 +186,9 @@ class InternalNote(models.Model):
     """A police-only note on a report."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     text = models.TextField()
     created_at = models.DateTimeField()
 
@@ -202,7 +219,9 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
+        ]
 
 
 class MapLayer(models.IntegerChoices):

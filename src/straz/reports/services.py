@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from straz.accounts import audit
-from straz.accounts.models import Role, User
+from straz.accounts.models import User
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from straz.reports import intake, signals
+from straz.reports import intake, policy, signals
 from straz.reports.models import (
     STATUS_LABELS,
     Attachment,
@@ -558,7 +558,7 @@ def reassign_report(*, user: User, report_id: int, officer_id: int | None) -> Re
     """Give a report to another officer serving its district (supervisors and admins)."""
     from straz.territory.models import Officer
 
-    if not (user.is_active and (user.is_superuser or user.role in {Role.SUPERVISOR, Role.ADMIN})):
+    if not policy.can_reassign(user):
         raise Forbidden(_("Only a supervisor can reassign reports."))
     now = timezone.now()
     with audit.audited_transaction():

@@ -247,9 +247,7 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
             qs = qs.annotate(created_unindexed=shifted).filter(created_unindexed__gte=since)
         else:
             qs = qs.filter(created_at__gte=since)
-    rows = list(
-        qs.order_by("pk").values_list(*public.POINT_COLUMNS)[: POINTS_MAX + 1]
-    )
+    rows = list(qs.order_by("pk").values_list(*public.POINT_COLUMNS)[: POINTS_MAX + 1])
     colors = {s.value: c for s, c in STATUS_COLORS.items()}
     return [
         {

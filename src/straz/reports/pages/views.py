@@ -19,8 +19,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from straz.accounts.access import restrict
+from straz.accounts.policy import is_district_scoped
 from straz.core.errors import DomainError
-from straz.reports import public, selectors, services
+from straz.reports import policy, public, selectors, services
 from straz.reports.intake import client_ip
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
 from straz.reports.pages.forms import (
@@ -395,13 +397,13 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     """The user's reports in scope, overdue first, with filters and pagination."""
 
     user = request.user
-    if not getattr(user, "reads_reports", True):
+    if not policy.reads_reports(user):
         # Incident commanders have no report queue; their work is on the operations board
         # (this is also where the login lands them).
         return redirect("incidents:board")
     language = get_language()
     categories = _active_categories()
-    if getattr(user, "is_district_scoped", False):
+    if is_district_scoped(user):  # type: ignore[arg-type]
         district_rows = list(user.districts.order_by("name"))  # type: ignore[union-attr]
     else:
         district_rows = list(
@@ -450,7 +452,7 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": rows,
         "querystring": query.urlencode(),
-        "is_supervisor": getattr(user, "role", "") == "supervisor",
+        "is_supervisor": policy.is_supervisor(user),
     }
     template = (
         "reports/_staff_rows.html"
@@ -462,9 +464,10 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
 
 def _staff_report_or_404(user: Any, report_id: int) -> Report:
 
+    # The police-only parts (description, exact point, photos, notes) are read-audited.
+    reports = restrict(Report.objects.all(), user, policy.READ_POLICE_ONLY)
     return get_object_or_404(
-        selectors.visible_reports_for(user).select_related("category", "district", "officer"),
-        pk=report_id,
+        reports.select_related("category", "district", "officer"), pk=report_id
     )
 
 
@@ -561,10 +564,12 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
             "text": n.text,
             "author": (n.author.get_full_name() or n.author.get_username()) if n.author else "",
         }
-        for n in report.notes.select_related("author").order_by("created_at", "id")
+        for n in restrict(report.notes.all(), user, policy.READ_POLICE_ONLY)
+        .select_related("author")
+        .order_by("created_at", "id")
     ]
-    can_act = getattr(user, "role", "") in {"officer", "supervisor", "admin"} or user.is_superuser
-    can_reassign = getattr(user, "role", "") in {"supervisor", "admin"} or user.is_superuser
+    can_act = policy.can_act(user)
+    can_reassign = policy.can_reassign(user)
     officers = []
     if can_reassign and report.district_id is not None:
         officers = list(Officer.objects.filter(districts=report.district_id).order_by("name"))
@@ -583,7 +588,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         "officers": officers,
         "events": events,
         "notes": notes,
-        "attachments": list(report.attachments.order_by("id")),
+        "attachments": list(
+            restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by("id")
+        ),
         "transition_form": transition_form,
         "note_form": note_form,
         "approximate": report.category.public_location_approximated,
@@ -602,7 +609,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
 def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
     """Download a report's attachment (staff in scope only), never rendered inline as HTML."""
     report = _staff_report_or_404(request.user, report_id)
-    attachment = get_object_or_404(report.attachments, pk=attachment_id)
+    attachment = get_object_or_404(
+        restrict(report.attachments.all(), request.user, policy.READ_POLICE_ONLY), pk=attachment_id
+    )
     root = Path(settings.MEDIA_ROOT).resolve()
     path = (root / attachment.path).resolve()
     if root not in path.parents or not path.is_file():
