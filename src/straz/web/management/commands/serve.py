@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.core.wsgi import get_wsgi_application
+
+from straz.core.jobs import run_worker
 
 
 class Command(BaseCommand):
@@ -14,38 +20,45 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
-        parser.add_argument("--with-worker", action="store_true", help="also run background jobs in this process")
+        parser.add_argument(
+            "--with-worker", action="store_true", help="also run background jobs in this process"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        serve(host=opts["host"], port=opts["port"], threads=opts["threads"], with_worker=opts["with_worker"])
+        serve(
+            host=opts["host"],
+            port=opts["port"],
+            threads=opts["threads"],
+            with_worker=opts["with_worker"],
+        )
 
 
 def serve(*, host: str, port: int, threads: int = 8, with_worker: bool = False) -> None:
     """Run waitress until interrupted; optionally the job loop in a daemon thread."""
-    import waitress
+    import waitress  # heavy third-party, only when serving
 
-    from straz.wsgi import application
+    # A management command runs with settings configured: no need for the shell's wsgi module.
+    application = get_wsgi_application()
 
     if with_worker:
-        import threading
-
-        from straz.core.jobs import run_worker
-
-        threading.Thread(target=run_worker, kwargs={"quiet": True}, daemon=True, name="straz-worker").start()
-    from django.conf import settings
-
+        threading.Thread(
+            target=run_worker, kwargs={"quiet": True}, daemon=True, name="straz-worker"
+        ).start()
     # Behind configured reverse proxies Django reads X-Forwarded-For itself (counting the
     # trusted hops, reports.intake); otherwise waitress drops such headers from clients.
     behind_proxy = settings.STRAZ["TRUSTED_PROXY_COUNT"] > 0
     # Everything loaded so far (Django, the URL map, templates, translations) lives as
     # long as the process: moving it out of the collector's generations keeps full
     # collections short (they doubled about one board request in five).
-    import gc
 
     gc.collect()
     gc.freeze()
     print(f"Straz is serving on http://{host}:{port}/  (Ctrl+C stops it)", flush=True)
     waitress.serve(
-        application, host=host, port=port, threads=threads, ident="straz",
+        application,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="straz",
         clear_untrusted_proxy_headers=not behind_proxy,
     )
