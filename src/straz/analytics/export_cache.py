@@ -31,7 +31,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db.models import Min
@@ -194,14 +193,3 @@ def _prune(folder: Path, *, keep: timedelta = timedelta(days=1)) -> None:
                 item.unlink()
         except OSError:
             pass
-
-
-def refresh_public_exports() -> dict[str, Any]:
-    """Worker job: keep the unfiltered public downloads (default language) warm."""
-    out: dict[str, Any] = {}
-    for fmt in FORMATS:
-        written = public_export(
-            fmt=fmt, filters=StatisticsFilter(), language=settings.LANGUAGE_CODE
-        )
-        out[fmt] = round(written.seconds, 2)
-    return out

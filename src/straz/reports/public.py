@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
-from straz.reports.rules import STATUS_COLORS, Status, is_public_now
+from straz.reports.rules import STATUS_COLORS, Status
 
 # Model fields of Report the public may see (through one of the channels above).
 PUBLIC_FIELDS = (
@@ -49,13 +49,6 @@ def public_now_q(now: datetime) -> Q:
 def visible_reports(now: datetime | None = None) -> QuerySet[Report]:
     """Every report the public sees now (also before the expiry job ran)."""
     return Report.objects.filter(public_now_q(now or timezone.now()))
-
-
-def is_visible(report: Report, now: datetime | None = None) -> bool:
-    """Whether the public sees this (loaded) report now."""
-    return is_public_now(
-        is_public=report.is_public, public_until=report.public_until, now=now or timezone.now()
-    )
 
 
 def public_report(report_id: int, now: datetime | None = None) -> Report | None:

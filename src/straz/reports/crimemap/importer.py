@@ -20,7 +20,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -652,10 +651,3 @@ def import_paths(
     if rebuild_map:
         rebuild_map_layer()
     return summaries
-
-
-def latest_occurrence() -> datetime | None:
-    """When the newest stored offence happened (for the statistics page)."""
-    return (
-        CrimeRecord.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
-    )

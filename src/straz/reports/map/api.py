@@ -266,11 +266,6 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
     ]
 
 
-def build_map(q: MapQuery) -> dict[str, Any]:
-    """The FeatureCollection for a validated query (clusters, or points at street zoom)."""
-    return json.loads(render_map(q))
-
-
 def _collection(features: str, mode: str, res: int, total: int) -> str:
     text = '{"type":"FeatureCollection","features":[%s],"mode":"%s","resolution":%d,"total":%d}'
     return text % (
