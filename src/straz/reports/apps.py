@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,6 +8,23 @@ class ReportsConfig(AppConfig):
     name = "straz.reports"
     label = "reports"
     verbose_name = _("Threat map")
+
+    def map_layers(self) -> list[dict[str, Any]]:
+        """The threat map's layers for the map-layer registry (straz.web.layers)."""
+        return [
+            {
+                "key": "reports",
+                "label": _("Citizen reports"),
+                "url": "/api/v1/map?layer=reports",
+                "public": True,
+            },
+            {
+                "key": "police",
+                "label": _("Police data"),
+                "url": "/api/v1/map?layer=police",
+                "public": True,
+            },
+        ]
 
     def ready(self) -> None:
         from straz.accounts.access import register_restriction
