@@ -11,11 +11,11 @@ class AnalyticsConfig(AppConfig):
         """Keep the statistics summaries exact on every ORM write of a report."""
         from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-        from straz.analytics import summaries
+        from straz.analytics.threatmap import summaries
         from straz.reports import signals as report_signals
         from straz.reports.models import Report
 
-        uid = "straz.analytics.summaries"
+        uid = "straz.analytics.threatmap.summaries"
         pre_save.connect(summaries.before_report_save, sender=Report, dispatch_uid=uid + ".pre")
         post_save.connect(summaries.after_report_save, sender=Report, dispatch_uid=uid + ".post")
         pre_delete.connect(

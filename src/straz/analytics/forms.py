@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from straz.accounts.models import User
 from straz.analytics.filters import PeriodFilterForm
-from straz.analytics.services import PUBLIC, STAFF, StatisticsFilter, district_choices
+from straz.analytics.policy import PUBLIC, STAFF
+from straz.analytics.threatmap.scope import StatisticsFilter, district_choices
 from straz.reports.models import Category
 
 

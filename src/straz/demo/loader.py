@@ -77,7 +77,7 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
         )
         aggregates.rebuild()
         # bulk_create skips the model signals that keep the statistics summaries exact.
-        from straz.analytics.summaries import rebuild_summaries
+        from straz.analytics.threatmap.summaries import rebuild_summaries
 
         rebuild_summaries()
         audit.record(

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from straz.accounts.models import AuditHead
 from straz.analytics import rules
 from straz.analytics.models import (
     ALL_CATEGORIES,
@@ -42,7 +43,7 @@ from straz.analytics.models import (
     ReportStats,
     SummaryCategoryRule,
 )
-from straz.reports.models import Report
+from straz.reports.models import Category, Report
 from straz.reports.rules import CONFIRMED_FAMILY, Status
 
 STATUS_COLUMNS = [f"n_{s.value}" for s in Status]
@@ -226,7 +227,6 @@ def load_state(report_id: int) -> ReportState | None:
 
 def category_hidden(category_id: int) -> bool:
     """The public rule the summaries use for a category (recorded on first use)."""
-    from straz.reports.models import Category
 
     flag = (
         SummaryCategoryRule.objects.filter(pk=category_id)
@@ -248,14 +248,14 @@ def category_hidden(category_id: int) -> bool:
 
 def category_rules_changed(*, category_id: int) -> int:
     """After a category's public rule changed: move its reports' histogram rows; returns them."""
-    from straz.reports.models import Category
 
     current = bool(
         Category.objects.filter(pk=category_id)
         .values_list("public_only_when_confirmed", flat=True)
         .first()
     )
-    from straz.analytics.export_cache import invalidate_public_exports
+    # Imported here: downloads → exports → queries → summaries is a real cycle.
+    from straz.analytics.threatmap.downloads import invalidate_public_exports
 
     # Public downloads written under the old rules (exact points, unconfirmed reports of
     # a now confirmed-only category) must not be served again once this commits.
@@ -359,8 +359,6 @@ def _lock_in_audit_order() -> None:
     # Same order as the map writers (AuditHead → summary rows) so that two use cases that
     # audit before or after saving a report cannot deadlock on PostgreSQL.
     if connection.vendor == "postgresql":
-        from straz.accounts.models import AuditHead
-
         AuditHead.objects.select_for_update().get_or_create(id=1)
 
 
@@ -508,7 +506,6 @@ def after_report_delete(sender: Any, instance: Report, **_: Any) -> None:
 
 def rebuild_summaries() -> dict[str, Any]:
     """Recompute every summary table from the reports (after bulk loads); returns row counts."""
-    from straz.reports.models import Category
 
     t0 = time.perf_counter()
     hidden = set(
@@ -568,7 +565,6 @@ def rebuild_summaries() -> dict[str, Any]:
 
 def recount() -> tuple[dict[CountKey, list[int]], dict[HistKey, int], set[tuple[Any, ...]]]:
     """The summaries as a from-scratch recount would make them (for checks and tests)."""
-    from straz.reports.models import Category
 
     hidden = set(
         Category.objects.filter(public_only_when_confirmed=True).values_list("id", flat=True)

@@ -31,14 +31,180 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Min
+from django.db.models import (
+    Min,
+    QuerySet,
+)
 from django.utils import timezone
-from django.utils.translation import override
+from django.utils.translation import get_language, override
 
-from straz.analytics import exports, services
-from straz.analytics.services import PUBLIC, StatisticsFilter
+from straz.accounts.models import User
+from straz.analytics import exports
+from straz.analytics.policy import PUBLIC, STAFF, audience_for
+from straz.analytics.threatmap.scope import (
+    StatisticsFilter,
+    apply_filter,
+    counted_reports,
+    staff_reports,
+)
+from straz.reports import public
+from straz.reports.models import STATUS_LABELS, Category, Report
+from straz.reports.rules import Status
+from straz.territory.models import Area, AreaKind, Officer
+
+# --- rows of single reports ----------------------------------------------------------
+
+PUBLIC_EXPORT_FIELDS = list(public.EXPORT_FIELDS)
+# Staff get everything in their scope except the reporter's IP address and its hash.
+STAFF_EXPORT_FIELDS = [
+    "id",
+    "category",
+    "category_name",
+    "status",
+    "status_name",
+    "district",
+    "district_name",
+    "lat",
+    "lon",
+    "public_lat",
+    "public_lon",
+    "approximate",
+    "created_at",
+    "updated_at",
+    "occurred_at",
+    "read_at",
+    "verified_at",
+    "read_due_at",
+    "verify_due_at",
+    "is_public",
+    "public_until",
+    "source",
+    "officer",
+    "duplicate_of",
+    "duplicate_count",
+    "address_text",
+    "description",
+]
+_STAFF_COLUMNS = [
+    "id",
+    "category_id",
+    "status",
+    "district_id",
+    "lat",
+    "lon",
+    "public_lat",
+    "public_lon",
+    "created_at",
+    "updated_at",
+    "occurred_at",
+    "read_at",
+    "verified_at",
+    "read_due_at",
+    "verify_due_at",
+    "is_public",
+    "public_until",
+    "source",
+    "officer_id",
+    "duplicate_of_id",
+    "duplicate_count",
+    "address_text",
+    "description",
+]
+EXPORT_CHUNK = 2000
+
+
+def export_fields(audience: str) -> list[str]:
+    """Column names of a report download for an audience."""
+    return STAFF_EXPORT_FIELDS if audience == STAFF else PUBLIC_EXPORT_FIELDS
+
+
+def publicly_visible_reports(*, now: datetime | None = None) -> QuerySet[Report]:
+    """Reports the public sees on the map right now (also before the expiry job ran)."""
+    now = now or timezone.now()
+    qs = counted_reports(user=None).filter(duplicate_of__isnull=True)
+    return qs.filter(public.public_now_q(now))
+
+
+def _utc(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def export_reports(
+    *,
+    user: User | None,
+    filters: StatisticsFilter,
+    audience: str | None = None,
+    now: datetime | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Rows of the report download, streamed from the database in chunks, oldest first."""
+    audience = audience or audience_for(user)
+    lang = get_language()
+    categories = {c.pk: c for c in Category.objects.all()}
+    districts = {
+        a.pk: (a.code, a.name)
+        for a in Area.objects.filter(kind=AreaKind.POLICE_DISTRICT).only("code", "name")
+    }
+    status_names = {s.value: str(STATUS_LABELS[s]) for s in Status}
+    if audience != STAFF:
+        # The public download is the public projection's, row by row.
+        public_qs = apply_filter(publicly_visible_reports(now=now), filters).order_by("id")
+        for values in public_qs.values_list(*public.EXPORT_COLUMNS).iterator(
+            chunk_size=EXPORT_CHUNK
+        ):
+            yield public.export_row(
+                values,
+                categories=categories,
+                districts=districts,
+                status_names=status_names,
+                language=lang,
+            )
+        return
+    assert user is not None
+    qs = apply_filter(staff_reports(user), filters)
+    officers = dict(Officer.objects.values_list("pk", "name"))
+    columns = _STAFF_COLUMNS
+    for values in qs.order_by("id").values_list(*columns).iterator(chunk_size=EXPORT_CHUNK):
+        rec = dict(zip(columns, values, strict=True))
+        cat = categories[rec["category_id"]]
+        district = districts.get(rec["district_id"], ("", ""))
+        row: dict[str, Any] = {
+            "id": rec["id"],
+            "category": cat.code,
+            "category_name": cat.name_in(lang),
+            "status": rec["status"],
+            "status_name": status_names.get(rec["status"], rec["status"]),
+            "district": district[0],
+            "district_name": district[1],
+            "approximate": cat.public_location_approximated,
+            "created_at": _utc(rec["created_at"]),
+            "updated_at": _utc(rec["updated_at"]),
+        }
+        row.update(
+            lat=round(rec["lat"], 7),
+            lon=round(rec["lon"], 7),
+            public_lat=round(rec["public_lat"], 7),
+            public_lon=round(rec["public_lon"], 7),
+            occurred_at=_utc(rec["occurred_at"]),
+            read_at=_utc(rec["read_at"]),
+            verified_at=_utc(rec["verified_at"]),
+            read_due_at=_utc(rec["read_due_at"]),
+            verify_due_at=_utc(rec["verify_due_at"]),
+            is_public=rec["is_public"],
+            public_until=_utc(rec["public_until"]),
+            source=rec["source"],
+            officer=officers.get(rec["officer_id"], ""),
+            duplicate_of=rec["duplicate_of_id"] or "",
+            duplicate_count=rec["duplicate_count"],
+            address_text=rec["address_text"],
+            description=rec["description"],
+        )
+        yield row
+
 
 CHEAP_SECONDS = 2.0
 FORMATS = ("csv", "geojson")
@@ -108,15 +274,14 @@ def invalidate_public_exports() -> int:
 
 
 def _chunks(fmt: str, filters: StatisticsFilter, now: datetime) -> Iterator[str]:
-    fields = services.export_fields(PUBLIC)
-    rows = services.export_reports(user=None, filters=filters, audience=PUBLIC, now=now)
+    fields = export_fields(PUBLIC)
+    rows = export_reports(user=None, filters=filters, audience=PUBLIC, now=now)
     if fmt == "csv":
         return exports.csv_stream(fields, rows)
     return exports.geojson_stream(fields, rows)
 
 
 def _write(path: Path, fmt: str, filters: StatisticsFilter, language: str) -> ExportFile:
-    from straz.reports.models import Report
 
     now = timezone.now()
     t0 = time.perf_counter()
