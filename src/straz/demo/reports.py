@@ -13,10 +13,24 @@ from django.conf import settings
 from django.utils import timezone
 
 from straz.demo.territory import CITY_OUTLINE
+from straz.reports import services
+from straz.reports.intake import client_key
+from straz.reports.models import (
+    Category,
+    EventKind,
+    InternalNote,
+    Report,
+    ReportEvent,
+    ReportSource,
+)
+from straz.reports.rules import Status as St
+from straz.reports.rules import deadlines_for, h3_int, public_location, public_visibility
+from straz.territory.services import district_index, route_points
 
 DEFAULT_REPORT_COUNT = 5000
 # History spans about 18 months; reports are denser towards the present.
 HISTORY_DAYS = 540
+
 
 @dataclass(frozen=True)
 class Hotspot:
@@ -267,26 +281,10 @@ def _timeline(
 
 
 def _client_key(ip: str) -> str:
-    try:
-        from straz.reports.intake import client_key
-    except ImportError:  # pragma: no cover - intake is part of the product
-        return ""
     return client_key(ip).key
 
 
 def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> dict[str, int]:
-    from straz.reports.models import (
-        Category,
-        EventKind,
-        InternalNote,
-        Report,
-        ReportEvent,
-        ReportSource,
-    )
-    from straz.reports.rules import Status as St
-    from straz.reports.rules import deadlines_for, h3_int, public_location, public_visibility
-    from straz.territory.services import district_index, route_points
-
     conf = settings.STRAZ
     now = timezone.now()
     rng = np.random.default_rng(20240601)
@@ -442,12 +440,11 @@ def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> d
             )
         )
         timelines.append(steps)
-    Report.objects.bulk_create(reports, batch_size=500)
+    services.bulk_load_reports(reports)
 
     # Duplicates: a second citizen reports the same thing nearby within a day or two.
     open_recent = [r for r in reports if r.status in ("new", "verification", "confirmed")]
     duplicates: list[Report] = []
-    dup_of: dict[int, int] = {}
     for _ in range(dup_count):
         if not open_recent:
             break
@@ -486,20 +483,13 @@ def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> d
                 public_until=None,
             )
         )
-        dup_of[original.pk] = dup_of.get(original.pk, 0) + 1
     # Route the duplicates too: a nudge of ~30 m may cross a district border.
     for dup, route in zip(
         duplicates, route_points([(d.lat, d.lon) for d in duplicates]), strict=True
     ):
         if route is not None:
             dup.district, dup.officer = route.district, route.officer
-    Report.objects.bulk_create(duplicates, batch_size=500)
-    for original in reports:
-        if original.pk in dup_of:
-            original.duplicate_count = dup_of[original.pk]
-    Report.objects.bulk_update(
-        [r for r in reports if r.pk in dup_of], ["duplicate_count"], batch_size=500
-    )
+    services.bulk_load_duplicates(duplicates)
 
     officer_scope = set(acting.districts.values_list("pk", flat=True)) if acting else set()
     supervisor_scope = (
@@ -553,8 +543,7 @@ def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> d
             ReportEvent(report=dup, at=dup.created_at, kind=EventKind.CREATED, to_status="new")
         )
         events.append(ReportEvent(report=dup, at=dup.created_at, kind=EventKind.DUPLICATE))
-    ReportEvent.objects.bulk_create(events, batch_size=1000)
-    InternalNote.objects.bulk_create(notes, batch_size=1000)
+    services.bulk_load_history(events, notes)
     return {
         "reports": len(reports) + len(duplicates),
         "duplicates": len(duplicates),
