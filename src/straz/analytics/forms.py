@@ -33,7 +33,8 @@ class StatisticsFilterForm(PeriodFilterForm):
             queryset=Category.objects.order_by("order", "code"),
             empty_label=_("All categories"),
         )
-        self.fields["category"].label_from_instance = lambda c: c.name
+        # Categories are listed by their name in the active language.
+        self.fields["category"].label_from_instance = lambda c: c.name  # type: ignore[attr-defined]
         self.fields["view"] = forms.ChoiceField(
             label=_("Show"),
             required=False,

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -30,7 +31,7 @@ PAGE_DISTRICT_ROWS = 100  # the page shows the busiest districts; the CSV has th
 def _staff_user(request: HttpRequest) -> User | None:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_active:
-        return user  # type: ignore[return-value]
+        return user
     return None
 
 
@@ -42,7 +43,7 @@ def _bad_filter(form: StatisticsFilterForm) -> HttpResponse:
     )
 
 
-def _no_store_for_staff(response: HttpResponse, audience: str) -> None:
+def _no_store_for_staff(response: HttpResponseBase, audience: str) -> None:
     # Staff numbers and rows are personal to the account: never kept by shared caches.
     if audience == STAFF:
         patch_cache_control(response, private=True, no_store=True)
@@ -133,7 +134,7 @@ def _record_staff_export(user: User, *, kind: str, form: StatisticsFilterForm) -
         )
 
 
-def reports_download(request: HttpRequest, fmt: str) -> HttpResponse:
+def reports_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """All reports matching the filter as CSV or GeoJSON, streamed."""
     parsed = _filtered(request)
     if isinstance(parsed, HttpResponse):
@@ -161,7 +162,9 @@ def reports_download(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-def _public_download(request: HttpRequest, fmt: str, form: StatisticsFilterForm) -> HttpResponse:
+def _public_download(
+    request: HttpRequest, fmt: str, form: StatisticsFilterForm
+) -> HttpResponseBase:
     """The public download from its file on disk (see export_cache), with ETag/Last-Modified."""
     written = downloads.public_export(
         fmt=fmt, filters=form.to_filter(), language=get_language() or settings.LANGUAGE_CODE
@@ -169,7 +172,7 @@ def _public_download(request: HttpRequest, fmt: str, form: StatisticsFilterForm)
     modified = written.generated_at.timestamp()
     not_modified = get_conditional_response(request, etag=written.etag, last_modified=int(modified))
     if not_modified is not None:
-        response: HttpResponse = not_modified
+        response: HttpResponseBase = not_modified
     else:
         content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/geo+json"
         response = FileResponse(written.path.open("rb"), content_type=content_type)

@@ -452,26 +452,26 @@ def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> d
         created = original.created_at + timedelta(hours=pyrand.uniform(0.5, 40))
         if created >= now:
             created = original.created_at + (now - original.created_at) / 2
-        lat, lon = _offset(
+        lats, lons = _offset(
             original.lat,
             original.lon,
             np.array([pyrand.gauss(0, 30)]),
             np.array([pyrand.gauss(0, 30)]),
         )
-        la, lo = float(lat[0]), float(lon[0])
+        dlat, dlon = float(lats[0]), float(lons[0])
         category = original.category
         plat, plon = public_location(
-            la, lo, approximate=category.public_location_approximated, resolution=approx_res
+            dlat, dlon, approximate=category.public_location_approximated, resolution=approx_res
         )
         duplicates.append(
             Report(
                 category=category,
                 status="new",
-                lat=la,
-                lon=lo,
+                lat=dlat,
+                lon=dlon,
                 public_lat=plat,
                 public_lon=plon,
-                h3_r9=h3_int(la, lo, 9),
+                h3_r9=h3_int(dlat, dlon, 9),
                 created_at=created,
                 updated_at=created,
                 district=original.district,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -389,10 +389,15 @@ def staff_report_data(report: Report, user: User) -> dict[str, Any]:
     return data
 
 
+def _caller(request: HttpRequest) -> User:
+    """The staff member staff_auth authenticated (Ninja sets request.auth)."""
+    return cast(User, request.auth)  # type: ignore[attr-defined]
+
+
 def _staff_report(request: HttpRequest, report_id: int) -> Report:
     # The police-only parts (description, exact point, photos, notes) are read-audited.
     report = (
-        restrict(Report.objects.all(), request.auth, policy.READ_POLICE_ONLY)
+        restrict(Report.objects.all(), _caller(request), policy.READ_POLICE_ONLY)
         .select_related("category", "district", "officer")
         .filter(pk=report_id)
         .first()
@@ -421,7 +426,7 @@ def staff_queue(
     """Reports in the caller's scope: open ones by default, overdue first, then by due date."""
     now = timezone.now()
     qs = selectors.queue_for(
-        request.auth,
+        _caller(request),
         statuses=list(status) if status else None,
         category_code=category,
         district_code=district,
@@ -443,10 +448,10 @@ def staff_report(
 ) -> dict[str, Any]:
     """Full detail; opening it marks the report read when the caller may act on it."""
     report = _staff_report(request, report_id)
-    if report.read_at is None and selectors.can_act_on_reports(request.auth):
-        services.mark_read(user=request.auth, report_id=report.pk)
+    if report.read_at is None and selectors.can_act_on_reports(_caller(request)):
+        services.mark_read(user=_caller(request), report_id=report.pk)
         report = _staff_report(request, report_id)
-    return staff_report_data(report, request.auth)
+    return staff_report_data(report, _caller(request))
 
 
 class TransitionIn(Schema):
@@ -475,13 +480,13 @@ def staff_transition(
 ) -> dict[str, Any]:
     """Move a report along the workflow (new → verification → confirmed/not confirmed → …)."""
     services.transition_report(
-        user=request.auth,
+        user=_caller(request),
         report_id=report_id,
         target=payload.status,
         public_note=payload.public_note,
         note=payload.note,
     )
-    return staff_report_data(_staff_report(request, report_id), request.auth)
+    return staff_report_data(_staff_report(request, report_id), _caller(request))
 
 
 class NoteIn(Schema):
@@ -500,13 +505,13 @@ def staff_add_note(
     request: HttpRequest, payload: NoteIn, report_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> Any:
     """A police-only note on a report."""
-    note = services.add_note(user=request.auth, report_id=report_id, text=payload.text)
+    note = services.add_note(user=_caller(request), report_id=report_id, text=payload.text)
     return HttpStatus(
         201,
         {
             "id": note.pk,
             "at": note.created_at,
-            "author": request.auth.get_username(),
+            "author": _caller(request).get_username(),
             "text": note.text,
         },
     )
@@ -528,8 +533,8 @@ def staff_assign(
     request: HttpRequest, payload: AssignIn, report_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
     """Give a report to another officer of its district."""
-    services.reassign_report(user=request.auth, report_id=report_id, officer_id=payload.officer)
-    return staff_report_data(_staff_report(request, report_id), request.auth)
+    services.reassign_report(user=_caller(request), report_id=report_id, officer_id=payload.officer)
+    return staff_report_data(_staff_report(request, report_id), _caller(request))
 
 
 @router.get(
@@ -542,11 +547,11 @@ def staff_attachment(
     request: HttpRequest,
     report_id: int = Path(..., ge=1, le=MAX_ID),
     attachment_id: int = Path(..., ge=1, le=MAX_ID),
-) -> HttpResponse:
+) -> FileResponse:
     """The file as sent, only for staff who may see the report."""
     report = _staff_report(request, report_id)
     attachment = (
-        restrict(report.attachments.all(), request.auth, policy.READ_POLICE_ONLY)
+        restrict(report.attachments.all(), _caller(request), policy.READ_POLICE_ONLY)
         .filter(pk=attachment_id)
         .first()
     )

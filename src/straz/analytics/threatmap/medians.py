@@ -219,10 +219,10 @@ def medians_of(
                 hists[step][group][bucket] += n
     out: list[dict[Any, float]] = []
     for step in (STEP_READ, 3 - STEP_READ):
-        medians: dict[Any, float] = {}
+        by_group: dict[Any, float] = {}
         for group, counts in hists[step].items():
             value = rules.histogram_median(counts)
             if value is not None:
-                medians[group] = value
-        out.append(medians)
+                by_group[group] = value
+        out.append(by_group)
     return out[0], out[1]

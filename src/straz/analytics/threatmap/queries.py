@@ -276,7 +276,7 @@ def _compute(
         return -1 if unknown else 0
 
     if period.has_months and districts != []:
-        common = {
+        common: dict[str, Any] = {
             "period": period,
             "category_id": category_id,
             "districts": districts,

@@ -121,7 +121,7 @@ def _aware(value: Any) -> datetime | None:
         value = datetime.fromisoformat(value)
     if timezone.is_naive(value):
         value = value.replace(tzinfo=UTC)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def local_month(moment: datetime) -> date:

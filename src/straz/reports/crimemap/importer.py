@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -276,7 +277,9 @@ def _placeholder(name: str) -> str:
 
 
 def _column(name: str) -> str:
-    return connection.ops.quote_name(CrimeRecord._meta.get_field(name).column)
+    field = CrimeRecord._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # concrete columns only
+    return connection.ops.quote_name(field.column)
 
 
 def _insert_records(records: list[CrimeRecord]) -> None:

@@ -165,7 +165,7 @@ def _aware(value: Any) -> datetime:
         value = datetime.fromisoformat(value)
     if timezone.is_naive(value):
         value = value.replace(tzinfo=UTC)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def _write(deltas: dict[Key, list[int]]) -> None:
@@ -609,8 +609,8 @@ def _bulk_insert(columns: list[np.ndarray]) -> int:
             marks = ", ".join(["%s"] * len(ALL_COLUMNS))
             step = 200_000
             for lo in range(0, n, step):
-                block = list(zip(*(c[lo : lo + step].tolist() for c in columns), strict=True))
-                cur.executemany(f"INSERT INTO {TABLE} ({cols}) VALUES ({marks})", block)  # noqa: S608
+                rows = list(zip(*(c[lo : lo + step].tolist() for c in columns), strict=True))
+                cur.executemany(f"INSERT INTO {TABLE} ({cols}) VALUES ({marks})", rows)  # noqa: S608
     return n
 
 

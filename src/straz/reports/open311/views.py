@@ -225,7 +225,7 @@ def request_of(report: Report, lang: str) -> dict[str, Any]:
         "service_code": report.category.code,
         # The citizen's text is for the police only (KMZB), so it is never published.
         "description": None,
-        "agency_responsible": report.district.name if report.district_id else None,
+        "agency_responsible": report.district.name if report.district is not None else None,
         "service_notice": None,
         "requested_datetime": iso_datetime(report.created_at),
         "updated_datetime": iso_datetime(report.updated_at),

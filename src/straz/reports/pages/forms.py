@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -20,6 +20,7 @@ from straz.reports.intake import (
     check_text,
     read_upload,
 )
+from straz.territory.services import geocode
 
 # Group codes used by the category catalogue, with their public names.
 CATEGORY_GROUP_LABELS = {
@@ -114,7 +115,7 @@ class ReportForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         placeholder = ("", _("— choose a category —"))
-        self.fields["category"].choices = [
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
             placeholder,
             *grouped_category_choices(categories, language),
         ]
@@ -172,8 +173,7 @@ class ReportForm(forms.Form):
         return upload
 
     def clean(self) -> dict[str, Any]:
-
-        data = super().clean()
+        data = super().clean() or {}
         lat, lon = data.get("lat"), data.get("lon")
         try:
             point = check_coordinates(lat, lon)
@@ -189,8 +189,6 @@ class ReportForm(forms.Form):
                 )
                 return data
             if address:
-                from straz.territory.services import geocode
-
                 found = geocode(text=address)
                 if found is None:
                     self.add_error(
@@ -221,9 +219,15 @@ class StaffFilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         open_all = [("", _("Open reports")), ("all", _("All statuses"))]
-        self.fields["status"].choices = [*open_all, *statuses]
-        self.fields["category"].choices = [("", _("All categories")), *categories]
-        self.fields["district"].choices = [("", _("All districts")), *districts]
+        cast(forms.ChoiceField, self.fields["status"]).choices = [*open_all, *statuses]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            ("", _("All categories")),
+            *categories,
+        ]
+        cast(forms.ChoiceField, self.fields["district"]).choices = [
+            ("", _("All districts")),
+            *districts,
+        ]
 
 
 class TransitionForm(forms.Form):

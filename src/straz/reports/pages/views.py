@@ -5,7 +5,7 @@ from __future__ import annotations
 import mimetypes
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from straz.accounts.access import restrict
+from straz.accounts.models import User
 from straz.accounts.policy import is_district_scoped
 from straz.core.errors import DomainError
 from straz.reports import policy, public, selectors, services
@@ -50,6 +51,11 @@ DEFAULT_PERIOD = "365d"
 LAYERS = ("reports", "police")
 STAFF_PAGE_SIZE = 25
 SUBMITTED_SESSION_KEY = "straz_submitted_report"
+
+
+def _straz(name: str) -> Any:
+    """A value of the STRAZ settings dictionary."""
+    return settings.STRAZ[name]
 
 
 def _period_label(value: str) -> str:
@@ -214,7 +220,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         else:
             status_code = 422
     else:
-        initial = {}
+        initial: dict[str, Any] = {}
         # The map page can hand over a point (?lat=&lon=) and a category (?category=).
         for key in ("lat", "lon"):
             try:
@@ -227,8 +233,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "report",
         "form": form,
-        "description_max": settings.STRAZ["DESCRIPTION_MAX_CHARS"],
-        "attachment_max_mb": settings.STRAZ["MAX_ATTACHMENT_BYTES"] // (1024 * 1024),
+        "description_max": int(_straz("DESCRIPTION_MAX_CHARS")),
+        "attachment_max_mb": int(_straz("MAX_ATTACHMENT_BYTES")) // (1024 * 1024),
         "map_config": _map_config(
             request, categories={c.code: c.name_in(language) for c in categories}
         ),
@@ -396,15 +402,15 @@ def _deadline_badge(report: Report, now: datetime) -> dict[str, str]:
 def staff_queue(request: HttpRequest) -> HttpResponse:
     """The user's reports in scope, overdue first, with filters and pagination."""
 
-    user = request.user
+    user = cast(User, request.user)  # login_required
     if not policy.reads_reports(user):
         # Incident commanders have no report queue; their work is on the operations board
         # (this is also where the login lands them).
         return redirect("incidents:board")
     language = get_language()
     categories = _active_categories()
-    if is_district_scoped(user):  # type: ignore[arg-type]
-        district_rows = list(user.districts.order_by("name"))  # type: ignore[union-attr]
+    if is_district_scoped(user):
+        district_rows = list(user.districts.order_by("name"))
     else:
         district_rows = list(
             Area.objects.filter(kind=AreaKind.POLICE_DISTRICT, is_active=True).order_by("name")
@@ -476,7 +482,7 @@ def _staff_report_or_404(user: Any, report_id: int) -> Report:
 def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
     """A report as the police see it; opening marks it read; POST changes status, notes, assigns."""
 
-    user = request.user
+    user = cast(User, request.user)  # login_required
     report = _staff_report_or_404(user, report_id)
     transition_form = TransitionForm()
     note_form = NoteForm()
@@ -608,9 +614,10 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
     """Download a report's attachment (staff in scope only), never rendered inline as HTML."""
-    report = _staff_report_or_404(request.user, report_id)
+    report = _staff_report_or_404(cast(User, request.user), report_id)
     attachment = get_object_or_404(
-        restrict(report.attachments.all(), request.user, policy.READ_POLICE_ONLY), pk=attachment_id
+        restrict(report.attachments.all(), cast(User, request.user), policy.READ_POLICE_ONLY),
+        pk=attachment_id,
     )
     root = Path(settings.MEDIA_ROOT).resolve()
     path = (root / attachment.path).resolve()
