@@ -9,6 +9,7 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         """Keep the statistics summaries exact on every ORM write of a report."""
+        # Imported in ready(): models and their modules load only once the app registry is.
         from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
         from straz.analytics.threatmap import summaries

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -25,7 +26,9 @@ class BodySizeLimitMiddleware:
         if length > limit:
             # This runs before LocaleMiddleware, so pick the user's language here.
             with translation.override(translation.get_language_from_request(request)):
-                message = _("The request is too large (%(size)d MB at most).") % {"size": limit // (1024 * 1024)}
+                message = _("The request is too large (%(size)d MB at most).") % {
+                    "size": limit // (1024 * 1024)
+                }
             return JsonResponse({"detail": message}, status=413)
         return self.get_response(request)
 
@@ -69,8 +72,6 @@ class NulByteGuardMiddleware:
         path = request.path
         if path.startswith("/open311/"):
             if path.endswith(".xml"):
-                from xml.sax.saxutils import escape
-
                 xml = (
                     '<?xml version="1.0" encoding="utf-8"?>\n'
                     f"<errors><error><code>400</code><description>{escape(message)}</description></error></errors>"

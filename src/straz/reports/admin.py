@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.reports.models import Category, Report, ReportEvent
+from straz.reports.services import reapply_category_rules
 
 RULE_FIELDS = ("public_only_when_confirmed", "public_location_approximated")
 
@@ -43,8 +44,6 @@ class CategoryAdmin(admin.ModelAdmin):
         return False  # reports keep their category; deactivate instead
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
-        from straz.reports.services import reapply_category_rules
-
         before = (
             Category.objects.filter(pk=obj.pk).values(*RULE_FIELDS, "is_active").first()
             if change

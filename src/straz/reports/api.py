@@ -17,7 +17,7 @@ from straz.accounts.access import restrict
 from straz.accounts.auth import staff_auth
 from straz.accounts.models import User
 from straz.core.api import ErrorOut, register_field_labels, request_language
-from straz.core.errors import NotFound
+from straz.core.errors import NotFound, ValidationFailed
 from straz.reports import intake, policy, public, selectors, services
 from straz.reports.models import Category, Report, ReportSource
 from straz.reports.rules import Status, allowed_targets
@@ -184,8 +184,6 @@ def create_report_multipart(
     unknown = set(request.POST) - set(ReportForm.model_fields) - {"csrfmiddlewaretoken"}
     unknown |= set(request.FILES) - {"attachment"}
     if unknown:
-        from straz.core.errors import ValidationFailed
-
         raise ValidationFailed(_("Unknown field “%(field)s”.") % {"field": sorted(unknown)[0][:60]})
     return _submit(request, form.model_dump(), attachment, idempotency_key, ReportSource.API)
 

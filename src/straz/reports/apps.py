@@ -27,6 +27,7 @@ class ReportsConfig(AppConfig):
         ]
 
     def ready(self) -> None:
+        # Imported in ready(): models and their modules load only once the app registry is.
         from straz.accounts.access import register_restriction
         from straz.core.jobs import register_job
         from straz.reports import jobs, policy

@@ -11,7 +11,8 @@ from django.utils import timezone
 from straz.accounts.models import User
 from straz.reports import policy
 from straz.reports.models import Report
-from straz.reports.rules import OPEN_STATUSES, VERIFIED_STATUSES
+from straz.reports.rules import OPEN_STATUSES, VERIFIED_STATUSES, Status
+from straz.reports.rules import is_overdue as rule
 
 
 def can_act_on_reports(user: User) -> bool:
@@ -68,9 +69,6 @@ def queue_for(
 
 def is_overdue(report: Report, now: datetime | None = None) -> bool:
     """True when a report missed a deadline (same rule as overdue_q)."""
-    from straz.reports.rules import Status
-    from straz.reports.rules import is_overdue as rule
-
     return rule(
         now=now or timezone.now(),
         status=Status(report.status),

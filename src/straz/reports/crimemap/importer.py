@@ -43,6 +43,7 @@ from straz.reports.crimemap.readers import (
     read_code_list,
     zip_members,
 )
+from straz.reports.map import aggregates
 from straz.reports.models import CrimeRecord, CrimeRelevance, CrimeState, CrimeType, MapLayer
 from straz.reports.rules import public_location
 
@@ -217,24 +218,18 @@ def _judged(
 
 def crime_footprint(record: CrimeRecord) -> Any:
     """What a police record contributes to the public map (None when not public)."""
-    from straz.reports.map.aggregates import footprint_of
-
     # One definition for incremental moves and for aggregates.rebuild(layer=2).
-    return footprint_of(record)
+    return aggregates.footprint_of(record)
 
 
 def _apply_map_changes(changes: list[tuple[Any, Any]]) -> None:
     moves = [(old, new) for old, new in changes if old != new]
     if moves:
-        from straz.reports.map import aggregates
-
         aggregates.apply_changes(moves)
 
 
 def rebuild_map_layer() -> int:
     """Recompute the police-data layer of the public map from the stored records."""
-    from straz.reports.map import aggregates
-
     return int(aggregates.rebuild(layer=int(MapLayer.POLICE_DATA)))
 
 
@@ -566,7 +561,7 @@ def plan_inputs(
 
 
 def _progress_bar(total: int, name: str, enabled: bool) -> Any:
-    from tqdm import tqdm
+    from tqdm import tqdm  # third-party progress bar, only for the command line
 
     return tqdm(
         total=total or None, desc=name, unit="B", unit_scale=True, disable=not enabled, leave=False

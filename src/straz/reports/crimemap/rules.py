@@ -238,7 +238,7 @@ def sjtsk_to_wgs84(x: float, y: float) -> tuple[float, float]:
     """EPSG:5514 metres to WGS84 (lon, lat), rounded to about 10 cm."""
     global _sjtsk_transformer
     if _sjtsk_transformer is None:
-        from pyproj import Transformer
+        from pyproj import Transformer  # heavy third-party (PROJ database): first use only
 
         _sjtsk_transformer = Transformer.from_crs("EPSG:5514", "EPSG:4326", always_xy=True)
     lon, lat = _sjtsk_transformer.transform(x, y)

@@ -26,8 +26,17 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from straz.accounts import audit
 from straz.geo.h3grid import FINEST_RES, parent_int, point_cell
-from straz.reports.models import CrimeRecord, MapCell, MapLayer, MapWindow, Report
+from straz.reports.models import (
+    CrimeRecord,
+    EventKind,
+    MapCell,
+    MapLayer,
+    MapWindow,
+    Report,
+    ReportEvent,
+)
 from straz.reports.rules import Status
 
 STORED_RES: tuple[int, ...] = tuple(range(FINEST_RES + 1))
@@ -224,9 +233,7 @@ def _lock_in_audit_order() -> None:
     serialised by BEGIN IMMEDIATE already).
     """
     if _is_postgres():
-        from straz.accounts.audit import lock_chain
-
-        lock_chain()
+        audit.lock_chain()
 
 
 def apply_change(*, old: Footprint | None, new: Footprint | None) -> None:
@@ -350,9 +357,6 @@ def expiry_due(now: datetime | None = None) -> bool:
 
 def expire_due_reports(now: datetime | None = None) -> int:
     """Take reports whose public period ended off the public map, with audit and event."""
-    from straz.accounts import audit
-    from straz.reports.models import EventKind, ReportEvent
-
     now = now or timezone.now()
     kind = getattr(EventKind, "HIDDEN", "hidden")
     with audit.audited_transaction():

@@ -31,8 +31,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from straz.accounts.auth import user_for_token
 from straz.core.errors import DomainError
-from straz.reports import public
+from straz.reports import intake, public
 from straz.reports.models import (
     STATUS_LABELS,
     Category,
@@ -43,6 +44,7 @@ from straz.reports.models import (
 )
 from straz.reports.open311.format import Open311Error, iso_datetime, render, render_error
 from straz.reports.rules import OPEN_STATUSES, Status
+from straz.reports.services import submit_report
 
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
@@ -374,16 +376,11 @@ def _check_api_key(request: HttpRequest) -> None:
     key = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
     if not key:
         return
-    from straz.accounts.auth import user_for_token
-
     if user_for_token(key) is None:
         raise Open311Error(403, _("The api_key is not valid. Leave it out to report anonymously."))
 
 
 def _create_request(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse:
-    from straz.reports import intake
-    from straz.reports.services import submit_report
-
     data = request.POST
     _check_api_key(request)
     code = (data.get("service_code") or "").strip()
