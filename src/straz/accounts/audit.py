@@ -139,16 +139,8 @@ def verify_chain(batch_size: int = 5000) -> Iterator[ChainProblem]:
     expected_seq = 1
     last_seq = 0
     qs = AuditEntry.objects.order_by("seq").values_list(
-        "seq",
-        "at",
-        "actor_label",
-        "action",
-        "object_type",
-        "object_id",
-        "before",
-        "after",
-        "prev_hash",
-        "hash",
+        "seq", "at", "actor_label", "action", "object_type", "object_id", "before", "after",
+        "prev_hash", "hash",
     )
     for row in qs.iterator(chunk_size=batch_size):
         seq, at, label, action, otype, oid, before, after, prev, digest = row
@@ -157,15 +149,8 @@ def verify_chain(batch_size: int = 5000) -> Iterator[ChainProblem]:
         if prev != prev_hash:
             yield ChainProblem(seq, "link to the previous entry is broken")
         computed = entry_hash(
-            seq=seq,
-            at=at,
-            actor_label=label,
-            action=action,
-            object_type=otype,
-            object_id=oid,
-            before=before,
-            after=after,
-            prev_hash=prev,
+            seq=seq, at=at, actor_label=label, action=action, object_type=otype,
+            object_id=oid, before=before, after=after, prev_hash=prev,
         )
         if computed != digest:
             yield ChainProblem(seq, "content does not match its hash (entry was altered)")

@@ -4,27 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0002_initial"),
+        ('accounts', '0002_initial'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="user",
-            name="role",
-            field=models.CharField(
-                choices=[
-                    ("officer", "Police officer"),
-                    ("supervisor", "District supervisor"),
-                    ("dispatcher", "Dispatcher"),
-                    ("analyst", "Analyst"),
-                    ("manager", "Crime-prevention manager"),
-                    ("admin", "Administrator"),
-                    ("commander", "Incident commander"),
-                ],
-                default="officer",
-                max_length=20,
-                verbose_name="role",
-            ),
+            model_name='user',
+            name='role',
+            field=models.CharField(choices=[('officer', 'Police officer'), ('supervisor', 'District supervisor'), ('dispatcher', 'Dispatcher'), ('analyst', 'Analyst'), ('manager', 'Crime-prevention manager'), ('admin', 'Administrator'), ('commander', 'Incident commander')], default='officer', max_length=20, verbose_name='role'),
         ),
     ]

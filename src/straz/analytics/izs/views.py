@@ -50,16 +50,10 @@ class IncidentStatisticsForm(PeriodFilterForm):
             + [(k, stats.level_label(k)) for k in stats.LEVEL_KEYS],
         )
         self.fields["region"] = forms.CharField(
-            label=gettext_lazy("Region code"),
-            required=False,
-            max_length=20,
-            validators=[CODE_VALIDATOR],
+            label=gettext_lazy("Region code"), required=False, max_length=20, validators=[CODE_VALIDATOR]
         )
         self.fields["orp"] = forms.CharField(
-            label=gettext_lazy("ORP code"),
-            required=False,
-            max_length=20,
-            validators=[CODE_VALIDATOR],
+            label=gettext_lazy("ORP code"), required=False, max_length=20, validators=[CODE_VALIDATOR]
         )
         self.fields["municipality"] = forms.ModelChoiceField(
             label=gettext_lazy("Municipality"),

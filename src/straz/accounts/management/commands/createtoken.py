@@ -25,11 +25,6 @@ class Command(BaseCommand):
             raise CommandError(f"no active user named {opts['username']!r}")
         with transaction.atomic():
             raw = issue_token(user=user, name=opts["name"])
-            audit.record(
-                action="token.issue",
-                object_type="user",
-                object_id=user.pk,
-                after={"token_prefix": raw[:12], "name": opts["name"]},
-                actor_label="cli",
-            )
+            audit.record(action="token.issue", object_type="user", object_id=user.pk,
+                         after={"token_prefix": raw[:12], "name": opts["name"]}, actor_label="cli")
         self.stdout.write(raw)
