@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -54,6 +55,18 @@ def test_public_now_rule_and_its_orm_twin_agree(served: None) -> None:
     assert by_sql and by_sql != set(ids)
     for r in Report.objects.filter(pk__in=ids):
         assert (public.public_report(r.pk, now) is not None) == (r.pk in by_sql)
+    # The expiry twins: rows still marked public that are no longer public now.
+    marked = set(Report.objects.filter(pk__in=ids, is_public=True).values_list("pk", flat=True))
+    expired = set(
+        Report.objects.filter(public.expired_q(now), pk__in=ids).values_list("pk", flat=True)
+    )
+    assert expired == marked - by_rule and expired
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT id FROM {Report._meta.db_table} WHERE {public.EXPIRED_SQL}",
+            [connection.ops.adapt_datetimefield_value(now)],
+        )
+        assert {row[0] for row in cur.fetchall()} & set(ids) == expired
 
 
 def test_page_and_api_show_the_same_public_history(

@@ -46,6 +46,16 @@ def public_now_q(now: datetime) -> Q:
     return Q(is_public=True) & (Q(public_until__isnull=True) | Q(public_until__gt=now))
 
 
+# Its complement among public rows, for the expiry job: still marked public, period over.
+# The SQL form answers the map's cheap "anything due?" probes from the public_until index.
+EXPIRED_SQL = "public_until <= %s AND is_public"
+
+
+def expired_q(now: datetime) -> Q:
+    """Reports still marked public whose public period ended by `now` (EXPIRED_SQL's ORM twin)."""
+    return Q(is_public=True, public_until__lte=now)
+
+
 def visible_reports(now: datetime | None = None) -> QuerySet[Report]:
     """Every report the public sees now (also before the expiry job ran)."""
     return Report.objects.filter(public_now_q(now or timezone.now()))

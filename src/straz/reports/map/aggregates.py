@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from straz.accounts import audit
 from straz.geo.h3grid import FINEST_RES, parent_int, point_cell
+from straz.reports import public
 from straz.reports.models import (
     CrimeRecord,
     EventKind,
@@ -349,7 +350,7 @@ def expiry_due(now: datetime | None = None) -> bool:
     now = now or timezone.now()
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT 1 FROM {Report._meta.db_table} WHERE public_until <= %s AND is_public LIMIT 1",  # noqa: S608
+            f"SELECT 1 FROM {Report._meta.db_table} WHERE {public.EXPIRED_SQL} LIMIT 1",  # noqa: S608
             [_dt_param(now)],
         )
         return cur.fetchone() is not None
@@ -358,13 +359,9 @@ def expiry_due(now: datetime | None = None) -> bool:
 def expire_due_reports(now: datetime | None = None) -> int:
     """Take reports whose public period ended off the public map, with audit and event."""
     now = now or timezone.now()
-    kind = getattr(EventKind, "HIDDEN", "hidden")
+    kind = EventKind.HIDDEN
     with audit.audited_transaction():
-        due = list(
-            Report.objects.select_for_update()
-            .filter(public_until__lte=now, is_public=True)
-            .order_by("pk")
-        )
+        due = list(Report.objects.select_for_update().filter(public.expired_q(now)).order_by("pk"))
         changes: list[tuple[Footprint | None, Footprint | None]] = []
         for report in due:
             old = footprint_of(report)
@@ -410,7 +407,7 @@ def _due_flags(*, layer: int, period_days: int, now: datetime) -> tuple[bool, bo
     params: list[Any] = []
     if layer == MapLayer.CITIZEN_REPORTS:
         parts.append(
-            f"EXISTS (SELECT 1 FROM {reports} WHERE public_until <= %s AND is_public)"  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {reports} WHERE {public.EXPIRED_SQL})"  # noqa: S608
         )
         params.append(_dt_param(now))
     else:
