@@ -82,7 +82,7 @@ def setup_django(db: str, pg_url: str, data_dir: str) -> None:
 
 
 def timed(label: str, paths: list[Path], n: int, **options: Any) -> dict[str, Any]:
-    from straz.reports.crimemap import import_paths
+    from straz.reports.crimemap.importer import import_paths
 
     start = time.perf_counter()
     summaries = import_paths(paths, **options)
@@ -115,7 +115,7 @@ def main() -> None:
         setup_django(args.db, args.pg_url, str(work))
         from django.db import connection
 
-        from straz.reports.crimemap import import_paths
+        from straz.reports.crimemap.importer import import_paths
         from straz.reports.models import CrimeRecord, MapCell, MapLayer
 
         month = work / "202403.geojson"

@@ -384,7 +384,8 @@ def measure_writes(count: int, seed: int) -> dict[str, Any]:
     """ms per report through the real write path (services.submit_report) and the map share."""
     from django.db import transaction
 
-    from straz.reports import aggregates, services
+    from straz.reports import services
+    from straz.reports.map import aggregates
     from straz.reports.models import Category, Report
     from straz.territory.models import Area, Officer
 
@@ -483,7 +484,7 @@ def main() -> None:
     pg_url = f"{args.pg_url}_{args.reports}"
     fresh = not args.reuse
     setup_django(args.db, pg_url, data_dir, fresh)
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
     from straz.reports.models import Report
 
     result: dict[str, Any] = {

@@ -277,13 +277,13 @@ def measure_live(seed: int) -> dict[str, Any]:
     """One unfiltered computation the old way (GROUP BY over the reports), for comparison."""
     from django.utils import timezone
 
-    from straz.analytics import services
+    from straz.analytics.threatmap import medians, scope
 
     t0 = time.perf_counter()
-    scoped = services.counted_reports(user=None)
+    scoped = scope.counted_reports(user=None)
     originals = scoped.filter(duplicate_of__isnull=True).order_by()
     list(originals.values_list("category_id", "district_id", "status").annotate())
-    services.duration_medians(
+    medians.duration_medians(
         originals, end_fields=("read_at", "verified_at"), group_field="district_id"
     )
     return {
@@ -298,7 +298,7 @@ def measure_writes(count: int, seed: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from straz.accounts.models import Role, User
-    from straz.analytics import summaries
+    from straz.analytics.threatmap import summaries
     from straz.reports import services
     from straz.reports.models import Category, Report
 
@@ -324,7 +324,7 @@ def measure_writes(count: int, seed: int) -> dict[str, Any]:
     submit_many(5, 250)  # warm-up: imports, district index
     out: dict[str, Any] = {"n": count}
     runs: dict[str, list[float]] = {"on": [], "off": [], "on_transition": [], "off_transition": []}
-    uid = "straz.analytics.summaries"
+    uid = "straz.analytics.threatmap.summaries"
     for rnd, mode in enumerate(("on", "off", "off", "on")):
         if mode == "off":
             pre_save.disconnect(sender=Report, dispatch_uid=uid + ".pre")
@@ -417,7 +417,7 @@ def main() -> None:
     result["setup_s"] = round(time.perf_counter() - t0, 1)
     result.update(ensure_reports(args.reports, args.seed))
     result.update(ensure_statistics_fields())
-    from straz.analytics import summaries
+    from straz.analytics.threatmap import summaries
 
     result["rebuild"] = summaries.rebuild_summaries()
     from django.db import connection

@@ -83,7 +83,7 @@ def _post_until_stopped(
 
 
 RECOUNT = """
-from straz.reports import aggregates
+from straz.reports.map import aggregates
 from straz.reports.models import MapCell, Report
 def snapshot():
     # Every column of every cell row of the citizen layer, whatever the schema.

@@ -205,17 +205,52 @@ def scenario(
     s.public_points["crime"] = (record.public_lat, record.public_lon)
     assert record.is_public
     assert _metres(*crime, record.public_lat, record.public_lon) > 40
+    # An address typed by the citizen is police-only too.
+    m["address"] = _marker("address")
+    Report.objects.filter(pk=s.reports["dump"]).update(address_text=m["address"])
     for key, report_id in s.reports.items():
         report = Report.objects.get(pk=report_id)
         s.public_points[key] = (report.public_lat, report.public_lon)
         if report.reporter_key:
             m[f"reporter_key_{key}"] = report.reporter_key[:16]
+        # Every field the model declares police-only gets a marker from its stored value.
+        for name in Report.POLICE_ONLY_FIELDS:
+            check = POLICE_ONLY_FIELD_CHECKS.get(name)
+            assert check, f"the privacy scan does not know police-only field {name!r}; add it"
+            if check == TEXT:
+                value = str(getattr(report, name) or "")
+                if value:
+                    m[f"{name}_{key}"] = value[:16]
+            elif report.category.public_location_approximated:
+                # The exact point of an approximated report (and its fine cell) is secret;
+                # otherwise the public point is the exact one by design.
+                s.secret_points.append((report.lat, report.lon))
+                m[f"{name}_{key}"] = str(report.h3_r9)
     # The stored data really carries the markers (otherwise the scan proves nothing).
     assert Report.objects.get(pk=s.reports["dump"]).description == m["desc1"]
     assert Report.objects.get(pk=s.reports["dump"]).reporter_ip == ip4
     assert Report.objects.get(pk=s.reports["drugs"]).reporter_ip == ip6
     assert attachment.original_name.startswith(m["file"])
     return s
+
+
+# How the scan checks each field of Report.POLICE_ONLY_FIELDS: TEXT = its stored value must
+# not appear; POINT = for approximated categories the exact point (and its cell) must not.
+TEXT, POINT = "text", "point"
+POLICE_ONLY_FIELD_CHECKS = {
+    "lat": POINT,
+    "lon": POINT,
+    "h3_r9": POINT,
+    "address_text": TEXT,
+    "description": TEXT,
+    "reporter_ip": TEXT,
+    "reporter_key": TEXT,
+}
+# Markers carried by the police-only relations of a report (Report.POLICE_ONLY_RELATIONS).
+POLICE_ONLY_RELATION_MARKERS = {
+    "attachments": ("file", "bytes", "sha256", "path"),
+    "notes": ("note3",),
+}
 
 
 CRIME_DATA = Path(__file__).resolve().parent / "reports" / "data" / "crimemap"
@@ -517,6 +552,21 @@ def test_every_route_is_classified(scenario: Scenario) -> None:
         "routes not covered by the privacy scan (add them to PUBLIC in tests/test_privacy.py or "
         f"to STAFF_ONLY in tests/helpers/routes.py): {unknown}"
     )
+
+
+def test_scan_covers_every_police_only_field_the_model_declares(scenario: Scenario) -> None:
+    """The scan reads Report's own list: a newly declared police-only field is scanned too."""
+    from straz.reports.models import Report
+    from straz.reports.public import PUBLIC_FIELDS
+
+    assert set(POLICE_ONLY_FIELD_CHECKS) == set(Report.POLICE_ONLY_FIELDS)
+    assert set(POLICE_ONLY_RELATION_MARKERS) == set(Report.POLICE_ONLY_RELATIONS)
+    assert not set(PUBLIC_FIELDS) & set(Report.POLICE_ONLY_FIELDS)
+    for name in Report.POLICE_ONLY_FIELDS:
+        # Each field has at least one marker (or a secret point), so its check is not vacuous.
+        assert any(key.startswith(f"{name}_") for key in scenario.markers), name
+    for markers in POLICE_ONLY_RELATION_MARKERS.values():
+        assert all(scenario.markers.get(key) for key in markers)
 
 
 def test_no_police_only_data_in_any_public_response(scenario: Scenario) -> None:

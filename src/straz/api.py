@@ -9,7 +9,7 @@ from straz.incidents.api import router as incidents_router
 from straz.incidents.api_alarm import router as alarm_router
 from straz.incidents.api_report import router as incident_report_router
 from straz.reports.api import router as reports_router
-from straz.reports.map_api import router as map_router
+from straz.reports.map.api import router as map_router
 from straz.territory.api import router as territory_router
 
 api = NinjaAPI(

@@ -65,8 +65,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "straz.web.middleware.BodySizeLimitMiddleware",
-    "straz.web.middleware.NulByteGuardMiddleware",
+    "straz.core.middleware.BodySizeLimitMiddleware",
+    "straz.core.middleware.NulByteGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -92,7 +92,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "straz.web.context.straz_context",
+                "straz.core.context.straz_context",
             ],
         },
     },
@@ -121,8 +121,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"
-LOGIN_REDIRECT_URL = "web:staff-queue"
-LOGOUT_REDIRECT_URL = "web:map"
+LOGIN_REDIRECT_URL = "reports:staff-queue"
+LOGOUT_REDIRECT_URL = "reports:map"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

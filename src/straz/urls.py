@@ -7,11 +7,12 @@ from straz.api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("open311/v2/", include("straz.reports.open311")),
+    path("open311/v2/", include("straz.reports.open311.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("statistics/", include("straz.analytics.urls")),
     path("operations/", include("straz.analytics.izs.urls")),
     path("operations/", include("straz.incidents.urls")),
     path("", include("straz.web.urls")),
+    path("", include("straz.reports.pages.urls")),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client, override_settings
 
-from straz.analytics import export_cache
+from straz.analytics.threatmap import downloads
 from straz.reports.models import Report
 from tests.analytics.conftest import Dataset
 from tests.analytics.test_exports import body_of, read_csv
@@ -18,8 +18,8 @@ from tests.analytics.test_exports import body_of, read_csv
 @pytest.fixture
 def export_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Files of this test only; every export counts as expensive, so the cache is used."""
-    monkeypatch.setattr(export_cache, "_folder", lambda: tmp_path)
-    monkeypatch.setattr(export_cache, "CHEAP_SECONDS", 0.0)
+    monkeypatch.setattr(downloads, "_folder", lambda: tmp_path)
+    monkeypatch.setattr(downloads, "CHEAP_SECONDS", 0.0)
     return tmp_path
 
 
@@ -102,7 +102,7 @@ def test_staff_downloads_stay_live_and_audited(
 def test_cheap_exports_are_always_written_fresh(
     dataset: Dataset, citizen: Client, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(export_cache, "_folder", lambda: tmp_path)
+    monkeypatch.setattr(downloads, "_folder", lambda: tmp_path)
     before = ids_in(citizen.get("/statistics/reports.csv"))
     gone = dataset.reports["r1"]
     Report.objects.filter(pk=gone.pk).update(is_public=False)

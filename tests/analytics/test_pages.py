@@ -12,8 +12,8 @@ from django.test import Client
 from lxml import etree
 from PIL import Image
 
-from straz.analytics import services
-from straz.analytics.services import StatisticsFilter
+from straz.analytics.threatmap import queries
+from straz.analytics.threatmap.scope import StatisticsFilter
 from tests.analytics.conftest import Dataset
 from tests.analytics.test_exports import SECRETS
 from tests.analytics.test_statistics import PRAGUE, expect, public_specs
@@ -133,7 +133,7 @@ def test_api_returns_the_same_numbers(dataset: Dataset, citizen: Client) -> None
     assert response.status_code == 200
     data = response.json()
     filters = StatisticsFilter(date_from=date(2026, 2, 1), district=dataset.districts["B"])
-    direct = services.compute_statistics(user=None, filters=filters).as_dict()
+    direct = queries.compute_statistics(user=None, filters=filters).as_dict()
     for key in ("summary", "by_category", "by_district", "by_month", "duplicates"):
         assert data[key] == direct[key], key
     assert data["audience"] == "public"

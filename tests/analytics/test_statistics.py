@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 
-from straz.analytics import services
-from straz.analytics.services import StatisticsFilter
+from straz.analytics import policy
+from straz.analytics.threatmap import medians, queries
+from straz.analytics.threatmap.scope import StatisticsFilter
 from straz.reports.models import Report
 from straz.reports.rules import Status
 from tests.analytics.conftest import Dataset, Spec, make_report, utc
@@ -83,8 +84,8 @@ def public_specs(ds: Dataset) -> list[Spec]:
 
 
 def test_public_summary_matches_an_independent_count(dataset: Dataset) -> None:
-    stats = services.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
-    assert stats.audience == services.PUBLIC
+    stats = queries.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
+    assert stats.audience == policy.PUBLIC
     assert_row(stats.summary.as_dict(), expect(public_specs(dataset), dataset.now))
     assert stats.duplicates == sum(1 for s in public_specs(dataset) if s.duplicate_of)
 
@@ -92,7 +93,7 @@ def test_public_summary_matches_an_independent_count(dataset: Dataset) -> None:
 def test_public_statistics_count_confirmed_only_categories_only_once_confirmed(
     dataset: Dataset,
 ) -> None:
-    stats = services.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
+    stats = queries.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
     venue = next(row for row in stats.by_category if row.key == "dangerous-venue")
     assert venue.total == 1
     assert venue.by_status["new"] == 0
@@ -100,30 +101,30 @@ def test_public_statistics_count_confirmed_only_categories_only_once_confirmed(
 
 
 def test_analyst_counts_everything(dataset: Dataset, analyst: Any) -> None:
-    stats = services.compute_statistics(user=analyst, filters=StatisticsFilter(), now=dataset.now)
-    assert stats.audience == services.STAFF
+    stats = queries.compute_statistics(user=analyst, filters=StatisticsFilter(), now=dataset.now)
+    assert stats.audience == policy.STAFF
     assert_row(stats.summary.as_dict(), expect(dataset.specs, dataset.now))
     venue = next(row for row in stats.by_category if row.key == "dangerous-venue")
     assert (venue.total, venue.by_status["new"]) == (2, 1)
 
 
 def test_officer_counts_only_own_district(dataset: Dataset, officer: Any) -> None:
-    stats = services.compute_statistics(user=officer, filters=StatisticsFilter(), now=dataset.now)
+    stats = queries.compute_statistics(user=officer, filters=StatisticsFilter(), now=dataset.now)
     mine = [s for s in dataset.specs if s.district == "A"]
     assert_row(stats.summary.as_dict(), expect(mine, dataset.now))
     assert [row.key for row in stats.by_district] == ["PD-A"]
 
 
 def test_staff_may_ask_for_the_public_numbers(dataset: Dataset, analyst: Any) -> None:
-    stats = services.compute_statistics(
-        user=analyst, filters=StatisticsFilter(), audience=services.PUBLIC, now=dataset.now
+    stats = queries.compute_statistics(
+        user=analyst, filters=StatisticsFilter(), audience=policy.PUBLIC, now=dataset.now
     )
     assert stats.summary.total == expect(public_specs(dataset), dataset.now)["total"]
 
 
 @pytest.mark.parametrize("district", ["A", "B"])
 def test_per_district_numbers_per_100k_and_medians(dataset: Dataset, district: str) -> None:
-    stats = services.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
+    stats = queries.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
     row = next(r for r in stats.by_district if r.key == f"PD-{district}").as_dict()
     specs = [s for s in public_specs(dataset) if s.district == district]
     expected = expect(specs, dataset.now)
@@ -133,20 +134,20 @@ def test_per_district_numbers_per_100k_and_medians(dataset: Dataset, district: s
 
 def test_even_count_median_is_the_mean_of_the_middle_two(dataset: Dataset) -> None:
     # District B's public reads are 60, 1, 10 and 3 hours: the median is (3 + 10) / 2.
-    stats = services.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
+    stats = queries.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
     row = next(r for r in stats.by_district if r.key == "PD-B")
     assert row.median_read_seconds == pytest.approx(6.5 * 3600, abs=1)
 
 
 def test_reports_outside_every_district_have_their_own_row(dataset: Dataset) -> None:
-    stats = services.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
-    row = next(r for r in stats.by_district if r.key == services.NO_DISTRICT)
+    stats = queries.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
+    row = next(r for r in stats.by_district if r.key == queries.NO_DISTRICT)
     assert row.total == 1
     assert row.per_100k is None
 
 
 def test_month_buckets_follow_prague_time_and_show_empty_months(dataset: Dataset) -> None:
-    stats = services.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
+    stats = queries.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
     counted = [s for s in public_specs(dataset) if s.duplicate_of is None]
     expected = Counter(s.created.astimezone(PRAGUE).strftime("%Y-%m") for s in counted)
     got = {row.key: row.total for row in stats.by_month}
@@ -164,7 +165,7 @@ def test_month_buckets_follow_prague_time_and_show_empty_months(dataset: Dataset
 
 def test_period_filter_uses_local_days(dataset: Dataset) -> None:
     february = StatisticsFilter(date_from=date(2026, 2, 1), date_to=date(2026, 2, 28))
-    stats = services.compute_statistics(user=None, filters=february, now=dataset.now)
+    stats = queries.compute_statistics(user=None, filters=february, now=dataset.now)
     specs = [
         s
         for s in public_specs(dataset)
@@ -173,12 +174,12 @@ def test_period_filter_uses_local_days(dataset: Dataset) -> None:
     assert_row(stats.summary.as_dict(), expect(specs, dataset.now))
     assert [row.key for row in stats.by_month] == ["2026-02"]
     january = StatisticsFilter(date_to=date(2026, 1, 31))
-    assert services.compute_statistics(user=None, filters=january).summary.total == 2
+    assert queries.compute_statistics(user=None, filters=january).summary.total == 2
 
 
 def test_district_and_category_filters(dataset: Dataset) -> None:
     filters = StatisticsFilter(district=dataset.districts["A"], category=dataset.categories["dump"])
-    stats = services.compute_statistics(user=None, filters=filters, now=dataset.now)
+    stats = queries.compute_statistics(user=None, filters=filters, now=dataset.now)
     specs = [s for s in public_specs(dataset) if s.district == "A" and s.category == "dump"]
     assert_row(stats.summary.as_dict(), expect(specs, dataset.now))
     assert [row.key for row in stats.by_category] == ["illegal-dump"]
@@ -196,7 +197,7 @@ def test_deadline_falls_back_to_configured_days_when_not_stored(dataset: Dataset
     )
     Report.objects.filter(pk=report.pk).update(read_due_at=None, verify_due_at=None)
     april = StatisticsFilter(date_from=date(2026, 4, 1), date_to=date(2026, 4, 30))
-    summary = services.compute_statistics(user=None, filters=april).summary
+    summary = queries.compute_statistics(user=None, filters=april).summary
     assert (summary.read_on_time.on_time, summary.read_on_time.judged) == (0, 1)
     assert (summary.verified_on_time.on_time, summary.verified_on_time.judged) == (0, 1)
 
@@ -215,23 +216,23 @@ def test_medians_in_sql_match_python_on_many_durations(
             n=n,
         )
 
-    def medians(qs: Any, group: str | None = None) -> dict[str, dict[Any, float]]:
-        return services.duration_medians(
+    def median_of(qs: Any, group: str | None = None) -> dict[str, dict[Any, float]]:
+        return medians.duration_medians(
             qs, end_fields=("read_at", "verified_at"), group_field=group
         )
 
-    whole = services.WHOLE
-    got = medians(Report.objects.all())
+    whole = medians.WHOLE
+    got = median_of(Report.objects.all())
     assert got["read_at"] == {whole: pytest.approx(statistics.median(hours) * 3600, abs=1)}
     assert got["verified_at"] == {}  # nothing verified: no median, not zero
     later = Report.objects.exclude(read_at__lt=utc(2026, 5, 2, 0))
-    assert medians(later)["read_at"][whole] == pytest.approx(
+    assert median_of(later)["read_at"][whole] == pytest.approx(
         statistics.median(hours[1:]) * 3600, abs=1
     )
-    grouped = medians(Report.objects.all(), "district_id")["read_at"]
+    grouped = median_of(Report.objects.all(), "district_id")["read_at"]
     expected = pytest.approx(statistics.median(hours) * 3600, abs=1)
     assert grouped == {district_a.pk: expected, whole: expected}
-    assert medians(Report.objects.none()) == {"read_at": {}, "verified_at": {}}
+    assert median_of(Report.objects.none()) == {"read_at": {}, "verified_at": {}}
 
 
 def test_grouped_medians_with_a_null_group(district_a: Any, categories: dict[str, Any]) -> None:
@@ -248,21 +249,21 @@ def test_grouped_medians_with_a_null_group(district_a: Any, categories: dict[str
             verified_after_h=2 * h,
             n=n,
         )
-    got = services.duration_medians(
+    got = medians.duration_medians(
         Report.objects.all(), end_fields=("read_at", "verified_at"), group_field="district_id"
     )
     assert got["read_at"][district_a.pk] == pytest.approx(2.5 * 3600, abs=1)
     assert got["read_at"][None] == pytest.approx(20 * 3600, abs=1)
-    assert got["read_at"][services.WHOLE] == pytest.approx(
+    assert got["read_at"][medians.WHOLE] == pytest.approx(
         statistics.median(inside + outside) * 3600, abs=1
     )
-    assert got["verified_at"][services.WHOLE] == pytest.approx(
+    assert got["verified_at"][medians.WHOLE] == pytest.approx(
         2 * statistics.median(inside + outside) * 3600, abs=1
     )
 
 
 def test_empty_statistics(db: Any) -> None:
-    stats = services.compute_statistics(user=None, filters=StatisticsFilter())
+    stats = queries.compute_statistics(user=None, filters=StatisticsFilter())
     data = stats.as_dict()
     assert data["summary"]["total"] == 0
     assert data["summary"]["confirmation_rate"] is None

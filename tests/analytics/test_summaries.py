@@ -13,11 +13,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from straz.analytics import rules, services, summaries
-from straz.analytics.services import StatisticsFilter
+from straz.analytics import policy, rules
+from straz.analytics.threatmap import medians, queries, summaries
+from straz.analytics.threatmap.scope import StatisticsFilter
 from straz.core.errors import DomainError
-from straz.reports import aggregates
 from straz.reports import services as report_services
+from straz.reports.map import aggregates
 from straz.reports.models import Report
 from straz.reports.rules import Status
 from tests.analytics.conftest import Dataset, make_report, utc
@@ -148,10 +149,10 @@ def test_bulk_writes_are_caught_up_by_a_rebuild(dataset: Dataset) -> None:
 def test_histogram_medians_are_within_the_documented_precision(
     dataset: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    exact = services.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
-    monkeypatch.setattr(services, "LIVE_MEDIAN_MAX", 0)
-    binned = services._compute(
-        user=None, filters=StatisticsFilter(), audience=services.PUBLIC, now=dataset.now
+    exact = queries.compute_statistics(user=None, filters=StatisticsFilter(), now=dataset.now)
+    monkeypatch.setattr(medians, "LIVE_MEDIAN_MAX", 0)
+    binned = queries._compute(
+        user=None, filters=StatisticsFilter(), audience=policy.PUBLIC, now=dataset.now
     )
     pairs = zip(
         sorted(exact.by_district, key=lambda r: r.key),
@@ -174,10 +175,10 @@ def test_category_histogram_medians_are_within_the_documented_precision(
     dataset: Dataset, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     filters = StatisticsFilter(category=dataset.categories["dump"])
-    exact = services._compute(user=None, filters=filters, audience=services.PUBLIC, now=dataset.now)
-    monkeypatch.setattr(services, "LIVE_MEDIAN_MAX", 0)
-    binned = services._compute(
-        user=None, filters=filters, audience=services.PUBLIC, now=dataset.now
+    exact = queries._compute(user=None, filters=filters, audience=policy.PUBLIC, now=dataset.now)
+    monkeypatch.setattr(medians, "LIVE_MEDIAN_MAX", 0)
+    binned = queries._compute(
+        user=None, filters=filters, audience=policy.PUBLIC, now=dataset.now
     )
     checked = 0
     for want, got in [(exact.summary, binned.summary)]:
@@ -188,10 +189,10 @@ def test_category_histogram_medians_are_within_the_documented_precision(
             checked += 1
     assert checked == 2
     # Another category's durations are not mixed in.
-    drugs = services._compute(
+    drugs = queries._compute(
         user=None,
         filters=StatisticsFilter(category=dataset.categories["drugs"]),
-        audience=services.PUBLIC,
+        audience=policy.PUBLIC,
         now=dataset.now,
     )
     assert drugs.summary.median_read_seconds != binned.summary.median_read_seconds
@@ -205,10 +206,10 @@ def test_histogram_medians_with_edge_days_are_within_the_documented_precision(
     dataset: Dataset, monkeypatch: pytest.MonkeyPatch, first: date | None, last: date | None
 ) -> None:
     filters = StatisticsFilter(date_from=first, date_to=last)
-    exact = services._compute(user=None, filters=filters, audience=services.PUBLIC, now=dataset.now)
-    monkeypatch.setattr(services, "LIVE_MEDIAN_MAX", 0)
-    binned = services._compute(
-        user=None, filters=filters, audience=services.PUBLIC, now=dataset.now
+    exact = queries._compute(user=None, filters=filters, audience=policy.PUBLIC, now=dataset.now)
+    monkeypatch.setattr(medians, "LIVE_MEDIAN_MAX", 0)
+    binned = queries._compute(
+        user=None, filters=filters, audience=policy.PUBLIC, now=dataset.now
     )
     pairs = zip(
         sorted(exact.by_district, key=lambda r: r.key),
@@ -260,7 +261,7 @@ def test_periods_with_partial_months_count_the_edge_days(
         return (first is None or day >= first) and (last is None or day <= last)
 
     filters = StatisticsFilter(date_from=first, date_to=last)
-    stats = services.compute_statistics(user=None, filters=filters, now=dataset.now)
+    stats = queries.compute_statistics(user=None, filters=filters, now=dataset.now)
     specs = [s for s in public_specs(dataset) if inside(s.created)]
     data = stats.summary.as_dict()
     want = expect(specs, dataset.now)
@@ -283,9 +284,9 @@ def test_reads_and_verifications_move_the_deadline_counts(
     dataset: Dataset, admin_user: Any
 ) -> None:
     fresh = dataset.reports["r13"]  # an hour old: nothing judged yet
-    before = services.compute_statistics(user=admin_user, filters=StatisticsFilter()).summary
+    before = queries.compute_statistics(user=admin_user, filters=StatisticsFilter()).summary
     report_services.mark_read(user=admin_user, report_id=fresh.pk)
-    after = services.compute_statistics(user=admin_user, filters=StatisticsFilter()).summary
+    after = queries.compute_statistics(user=admin_user, filters=StatisticsFilter()).summary
     assert after.read_on_time.judged == before.read_on_time.judged + 1
     assert after.read_on_time.on_time == before.read_on_time.on_time + 1
     assert after.median_read_seconds is not None
@@ -321,12 +322,12 @@ def test_a_changed_category_rule_moves_its_reports_in_the_public_medians(
     report_services.reapply_category_rules(category_id=venue.pk)
     assert_summaries_exact()
     # The histogram medians (forced) agree with the exact ones under the new rule.
-    exact = services._compute(
-        user=None, filters=StatisticsFilter(), audience=services.PUBLIC, now=dataset.now
+    exact = queries._compute(
+        user=None, filters=StatisticsFilter(), audience=policy.PUBLIC, now=dataset.now
     )
-    monkeypatch.setattr(services, "LIVE_MEDIAN_MAX", 0)
-    binned = services._compute(
-        user=None, filters=StatisticsFilter(), audience=services.PUBLIC, now=dataset.now
+    monkeypatch.setattr(medians, "LIVE_MEDIAN_MAX", 0)
+    binned = queries._compute(
+        user=None, filters=StatisticsFilter(), audience=policy.PUBLIC, now=dataset.now
     )
     assert exact.summary.total == binned.summary.total
     assert binned.summary.median_read_seconds == pytest.approx(

@@ -46,7 +46,7 @@ result["hidden"] = Report.objects.filter(is_public=False).count()
 """
 
 RECOUNT = """
-from straz.reports import aggregates
+from straz.reports.map import aggregates
 from straz.reports.models import MapCell
 def snapshot():
     return sorted(tuple(sorted(row.items())) for row in MapCell.objects.filter(layer=1).values())

@@ -10,7 +10,7 @@ import h3
 from django.db import transaction
 from django.db.models import F
 
-from straz.reports import aggregates
+from straz.reports.map import aggregates
 from straz.reports.models import Category, MapCell, Report
 from straz.reports.rules import Status, h3_int, public_location, public_visibility
 

@@ -97,7 +97,7 @@ def police_layer_rows() -> set[tuple[int, int, int, int, int, int, int, int]]:
 
     Rolling periods are aged lazily (before a read), so they are aged here first.
     """
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
 
     aggregates.age_all_periods()
     return set(
@@ -116,7 +116,7 @@ def police_layer_rows() -> set[tuple[int, int, int, int, int, int, int, int]]:
 
 def layer_total(category_id: int = 0, res: int = 4) -> int:
     """Public police records counted in the map aggregates (all time, one resolution)."""
-    from straz.reports.aggregates import ROLLUP_MAX_RES
+    from straz.reports.map.aggregates import ROLLUP_MAX_RES
 
     rows = MapCell.objects.filter(layer=MapLayer.POLICE_DATA, period_days=0, res=res, status=0)
     if res <= ROLLUP_MAX_RES:
@@ -239,7 +239,7 @@ def test_reimport_updates_changed_records_and_the_map(tmp_path: Path) -> None:
     assert layer_total(category_id=3) == 2
     # The incremental moves leave exactly what a rebuild from scratch computes.
     incremental = police_layer_rows()
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
 
     aggregates.rebuild(layer=MapLayer.POLICE_DATA)
     assert police_layer_rows() == incremental

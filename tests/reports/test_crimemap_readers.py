@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from straz.reports import crimemap_readers as readers
-from straz.reports import crimemap_rules as cr
-from straz.reports.crimemap_readers import BrokenFile, FileKind, detect_kind, iter_csv, iter_geojson
+from straz.reports.crimemap import readers
+from straz.reports.crimemap import rules as cr
+from straz.reports.crimemap.readers import BrokenFile, FileKind, detect_kind, iter_csv, iter_geojson
 
 DATA = Path(__file__).parent / "data" / "crimemap"
 

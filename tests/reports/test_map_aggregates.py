@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from straz.accounts.models import AuditEntry
-from straz.reports import aggregates
+from straz.reports.map import aggregates
 from straz.reports.models import CrimeRecord, MapCell, MapWindow, Report, ReportEvent
 from straz.reports.rules import Status, allowed_targets
 from tests.reports.map_helpers import (

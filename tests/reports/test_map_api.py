@@ -9,7 +9,7 @@ import h3
 import pytest
 from django.test import Client
 
-from straz.reports import aggregates
+from straz.reports.map import aggregates
 from straz.reports.models import CrimeRecord, CrimeType, MapCell, Report
 from tests.reports.map_helpers import change_status, create_report, features
 
@@ -104,7 +104,7 @@ def test_street_zoom_shows_single_public_reports_without_private_fields(
 def test_street_zoom_with_many_reports_stays_clustered(
     citizen: Client, categories: dict[str, Any], now: datetime, monkeypatch: Any
 ) -> None:
-    from straz.reports import map_api
+    from straz.reports.map import api as map_api
 
     monkeypatch.setattr(map_api, "POINTS_MAX", 3)
     for i in range(5):

@@ -618,7 +618,7 @@ def test_report_past_its_public_period_is_not_listed(reports: dict[str, Report])
 
 
 def test_tokens(reports: dict[str, Report]) -> None:
-    from straz.reports.open311_views import issue_token
+    from straz.reports.open311.views import issue_token
 
     token = issue_token(reports["dump"].pk)
     xml = xml_items(get(Client(), f"tokens/{token}.xml"), "service_requests", "request")

@@ -14,7 +14,7 @@ from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.notifications.delivery import deliver_due
-from straz.reports import jobs, selectors, services
+from straz.reports import jobs, public, selectors, services
 from straz.reports.models import IdempotencyRecord, Report, ReportEvent
 from tests.reports.reportkit import IN_B, submit
 
@@ -210,7 +210,7 @@ def test_map_counts_follow_visibility(
 
 
 def public_ids() -> set[int]:
-    return {r.pk for r in Report.objects.all() if selectors.public_report(r.pk) is not None}
+    return {r.pk for r in Report.objects.all() if public.public_report(r.pk) is not None}
 
 
 # ---------------------------------------------------------------- jobs

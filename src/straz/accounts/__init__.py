@@ -1,0 +1,1 @@
+"""Staff accounts, roles and their policy, API tokens, the audit chain, and restrict() with its read audit."""

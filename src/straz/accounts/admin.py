@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -16,12 +16,12 @@ from straz.accounts.models import ApiToken, AuditEntry, User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
     list_display = ("username", "first_name", "last_name", "email", "role", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     filter_horizontal = ("districts", "groups", "user_permissions")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (_("Role and scope"), {"fields": ("role", "districts", "language")}),
     )
     add_fieldsets = (
@@ -40,7 +40,7 @@ class UserAdmin(DjangoUserAdmin):
                 action="user.changed" if change else "user.created",
                 object_type="user",
                 object_id=obj.pk,
-                actor=request.user,
+                actor=cast(User, request.user),
                 after={"role": obj.role, "is_active": obj.is_active, "changed_fields": changed},
             )
 
@@ -53,7 +53,7 @@ class UserAdmin(DjangoUserAdmin):
                     action="user.scope_changed",
                     object_type="user",
                     object_id=user.pk,
-                    actor=request.user,
+                    actor=cast(User, request.user),
                     after={"districts": sorted(user.districts.values_list("code", flat=True))},
                 )
 
@@ -80,7 +80,7 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     action="token.revoked",
                     object_type="api_token",
                     object_id=",".join(map(str, ids)),
-                    actor=request.user,
+                    actor=cast(User, request.user),
                     after={"count": len(ids)},
                 )
 

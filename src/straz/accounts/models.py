@@ -22,16 +22,6 @@ class Role(models.TextChoices):
     COMMANDER = "commander", _("Incident commander")
 
 
-# Roles whose view and actions are limited to the police districts they are assigned to.
-DISTRICT_SCOPED_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
-# Roles that may change the state of a report (verify, confirm, eliminate…).
-REPORT_ACTING_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
-# Roles that never read citizens' threat reports: an incident commander (usually of the
-# fire and rescue service) works on joint interventions and has no need to know the
-# police-only text of reports (ADR 0014).
-NO_REPORT_ACCESS_ROLES = frozenset({Role.COMMANDER})
-
-
 class User(AbstractUser):
     """A staff member; `districts` is the territorial scope of officers and supervisors."""
 
@@ -51,13 +41,11 @@ class User(AbstractUser):
 
     @property
     def is_district_scoped(self) -> bool:
-        """True when this user sees and acts only within assigned districts."""
-        return self.role in DISTRICT_SCOPED_ROLES and not self.is_superuser
+        """True when this user sees and acts only within assigned districts (accounts.policy)."""
+        # Imported here: policy names the roles and reads User (a real cycle).
+        from straz.accounts.policy import is_district_scoped
 
-    @property
-    def reads_reports(self) -> bool:
-        """True when this user may read citizens' threat reports at all."""
-        return self.is_superuser or self.role not in NO_REPORT_ACCESS_ROLES
+        return is_district_scoped(self)
 
 
 class ApiToken(models.Model):
@@ -105,7 +93,9 @@ class AuditEntry(models.Model):
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     actor_label = models.CharField(max_length=150)
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=80)
@@ -126,10 +116,38 @@ class AuditEntry(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise RuntimeError("audit entries are append-only")
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise RuntimeError("audit entries are append-only")
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+
+
+class ReadEntry(models.Model):
+    """Who read which restricted rows, and when (the read audit of accounts.access.restrict)."""
+
+    at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    user_label = models.CharField(max_length=150)
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80)
+    object_ids = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["object_type", "at"])]
+        verbose_name = _("read audit entry")
+        verbose_name_plural = _("read audit entries")
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise RuntimeError("read audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("read audit entries are append-only")
+
+    def __str__(self) -> str:
+        return f"{self.user_label} {self.action} {self.object_type}:{self.object_ids}"

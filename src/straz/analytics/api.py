@@ -8,8 +8,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from straz.accounts.auth import optional_staff
-from straz.analytics import services
 from straz.analytics.forms import StatisticsFilterForm, audience_of
+from straz.analytics.threatmap import queries
 
 router = Router(tags=["statistics"])
 
@@ -89,5 +89,5 @@ def statistics(
     if not form.is_valid():
         raise HttpError(422, _("Invalid filter: %(errors)s") % {"errors": form.error_text()})
     audience = audience_of(form, user=user)
-    stats = services.compute_statistics(user=user, filters=form.to_filter(), audience=audience)
+    stats = queries.compute_statistics(user=user, filters=form.to_filter(), audience=audience)
     return stats.as_dict()

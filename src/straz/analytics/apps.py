@@ -9,12 +9,14 @@ class AnalyticsConfig(AppConfig):
 
     def ready(self) -> None:
         """Keep the statistics summaries exact on every ORM write of a report."""
+        # Imported in ready(): models and their modules load only once the app registry is.
         from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-        from straz.analytics import summaries
+        from straz.analytics.threatmap import summaries
+        from straz.reports import signals as report_signals
         from straz.reports.models import Report
 
-        uid = "straz.analytics.summaries"
+        uid = "straz.analytics.threatmap.summaries"
         pre_save.connect(summaries.before_report_save, sender=Report, dispatch_uid=uid + ".pre")
         post_save.connect(summaries.after_report_save, sender=Report, dispatch_uid=uid + ".post")
         pre_delete.connect(
@@ -22,4 +24,7 @@ class AnalyticsConfig(AppConfig):
         )
         post_delete.connect(
             summaries.after_report_delete, sender=Report, dispatch_uid=uid + ".postd"
+        )
+        report_signals.category_rules_changed.connect(
+            summaries.on_category_rules_changed, dispatch_uid=uid + ".rules"
         )

@@ -9,7 +9,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from straz.analytics.services import Statistics
+from straz.analytics.threatmap.queries import Statistics
 from straz.reports.models import STATUS_LABELS
 from straz.reports.rules import STATUS_COLORS, Status
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from straz.analytics.rules import spreadsheet_safe
-from straz.analytics.services import Breakdown, Statistics
+from straz.analytics.threatmap.queries import Breakdown, Statistics
 from straz.reports.rules import Status
 
 # Free-text columns that a spreadsheet could execute as a formula.

@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from straz.accounts.models import User
 from straz.analytics.filters import PeriodFilterForm
-from straz.analytics.services import PUBLIC, STAFF, StatisticsFilter, district_choices
+from straz.analytics.policy import PUBLIC, STAFF
+from straz.analytics.threatmap.scope import StatisticsFilter, district_choices
 from straz.reports.models import Category
 
 
@@ -32,7 +33,8 @@ class StatisticsFilterForm(PeriodFilterForm):
             queryset=Category.objects.order_by("order", "code"),
             empty_label=_("All categories"),
         )
-        self.fields["category"].label_from_instance = lambda c: c.name
+        # Categories are listed by their name in the active language.
+        self.fields["category"].label_from_instance = lambda c: c.name  # type: ignore[attr-defined]
         self.fields["view"] = forms.ChoiceField(
             label=_("Show"),
             required=False,

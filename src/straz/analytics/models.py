@@ -1,6 +1,6 @@
 """Pre-aggregated statistics of the threat map, kept exact in the writing transaction.
 
-Owned by `straz.analytics.summaries` (upkeep) and read by `straz.analytics.services`.
+Owned by `straz.analytics.threatmap.summaries` (upkeep) and read by `straz.analytics.threatmap.queries`.
 Keys use plain integers, not foreign keys: a summary row outlives nothing and is rebuilt
 from the reports by `rebuild_summaries()`.
 """

@@ -1,4 +1,4 @@
-"""Statistics page, chart pictures and downloads (thin views over analytics.services)."""
+"""Statistics page, chart pictures and downloads (thin views over analytics.threatmap)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -17,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
-from straz.analytics import charts, export_cache, exports, services
+from straz.analytics import charts, exports
 from straz.analytics.forms import StatisticsFilterForm, audience_of
+from straz.analytics.policy import PUBLIC, STAFF
+from straz.analytics.threatmap import downloads, queries
 from straz.reports.models import STATUS_LABELS
 from straz.reports.rules import Status
 
@@ -28,7 +31,7 @@ PAGE_DISTRICT_ROWS = 100  # the page shows the busiest districts; the CSV has th
 def _staff_user(request: HttpRequest) -> User | None:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.is_active:
-        return user  # type: ignore[return-value]
+        return user
     return None
 
 
@@ -40,9 +43,9 @@ def _bad_filter(form: StatisticsFilterForm) -> HttpResponse:
     )
 
 
-def _no_store_for_staff(response: HttpResponse, audience: str) -> None:
+def _no_store_for_staff(response: HttpResponseBase, audience: str) -> None:
     # Staff numbers and rows are personal to the account: never kept by shared caches.
-    if audience == services.STAFF:
+    if audience == STAFF:
         patch_cache_control(response, private=True, no_store=True)
     patch_vary_headers(response, ["Cookie", "Accept-Language"])
 
@@ -55,14 +58,14 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         response = render(
             request, "analytics/statistics.html", {"form": form, "stats": None}, status=400
         )
-        _no_store_for_staff(response, services.PUBLIC)
+        _no_store_for_staff(response, PUBLIC)
         return response
     audience = audience_of(form, user=user)
     filters = form.to_filter()
-    stats = services.compute_statistics(user=user, filters=filters, audience=audience)
+    stats = queries.compute_statistics(user=user, filters=filters, audience=audience)
     query = filters.as_query()
-    if audience == services.PUBLIC and user is not None:
-        query["view"] = services.PUBLIC
+    if audience == PUBLIC and user is not None:
+        query["view"] = PUBLIC
     qs = urlencode(query)
     context: dict[str, Any] = {
         "form": form,
@@ -97,7 +100,7 @@ def chart(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     if isinstance(parsed, HttpResponse):
         return parsed
     form, user, audience = parsed
-    stats = services.compute_statistics(user=user, filters=form.to_filter(), audience=audience)
+    stats = queries.compute_statistics(user=user, filters=form.to_filter(), audience=audience)
     body = charts.render_chart(stats, name=name, fmt=fmt)
     etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
     if etag in request.headers.get("If-None-Match", ""):
@@ -106,7 +109,7 @@ def chart(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         response = HttpResponse(body, content_type=charts.FORMATS[fmt])
     response["ETag"] = etag
     response["Content-Language"] = get_language()
-    if audience == services.STAFF:
+    if audience == STAFF:
         patch_cache_control(response, private=True, max_age=60)
     else:
         patch_cache_control(response, public=True, max_age=300)
@@ -131,19 +134,19 @@ def _record_staff_export(user: User, *, kind: str, form: StatisticsFilterForm) -
         )
 
 
-def reports_download(request: HttpRequest, fmt: str) -> HttpResponse:
+def reports_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """All reports matching the filter as CSV or GeoJSON, streamed."""
     parsed = _filtered(request)
     if isinstance(parsed, HttpResponse):
         return parsed
     form, user, audience = parsed
-    if audience == services.STAFF:
+    if audience == STAFF:
         assert user is not None
         _record_staff_export(user, kind=fmt, form=form)
     else:
         return _public_download(request, fmt, form)
-    fields = services.export_fields(audience)
-    rows = services.export_reports(user=user, filters=form.to_filter(), audience=audience)
+    fields = downloads.export_fields(audience)
+    rows = downloads.export_reports(user=user, filters=form.to_filter(), audience=audience)
     if fmt == "csv":
         response = StreamingHttpResponse(
             exports.csv_stream(fields, rows), content_type="text/csv; charset=utf-8"
@@ -159,20 +162,22 @@ def reports_download(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-def _public_download(request: HttpRequest, fmt: str, form: StatisticsFilterForm) -> HttpResponse:
+def _public_download(
+    request: HttpRequest, fmt: str, form: StatisticsFilterForm
+) -> HttpResponseBase:
     """The public download from its file on disk (see export_cache), with ETag/Last-Modified."""
-    written = export_cache.public_export(
+    written = downloads.public_export(
         fmt=fmt, filters=form.to_filter(), language=get_language() or settings.LANGUAGE_CODE
     )
     modified = written.generated_at.timestamp()
     not_modified = get_conditional_response(request, etag=written.etag, last_modified=int(modified))
     if not_modified is not None:
-        response: HttpResponse = not_modified
+        response: HttpResponseBase = not_modified
     else:
         content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/geo+json"
         response = FileResponse(written.path.open("rb"), content_type=content_type)
         response["Content-Disposition"] = (
-            f'attachment; filename="{_filename("reports", fmt, services.PUBLIC)}"'
+            f'attachment; filename="{_filename("reports", fmt, PUBLIC)}"'
         )
     response["ETag"] = written.etag
     response["Last-Modified"] = http_date(modified)
@@ -189,7 +194,7 @@ def table_download(request: HttpRequest, table: str) -> HttpResponse:
     if isinstance(parsed, HttpResponse):
         return parsed
     form, user, audience = parsed
-    stats = services.compute_statistics(user=user, filters=form.to_filter(), audience=audience)
+    stats = queries.compute_statistics(user=user, filters=form.to_filter(), audience=audience)
     response = HttpResponse(
         "".join(exports.table_csv(stats, table)), content_type="text/csv; charset=utf-8"
     )

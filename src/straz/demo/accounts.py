@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from straz.accounts.models import Role
+from straz.accounts.services import ensure_staff_user
 from straz.demo.common import say
 
 DEMO_PASSWORD_SUFFIX = "-demo"  # noqa: S105 - published demo logins
@@ -13,26 +15,20 @@ DEMO_ROLES = ("officer", "supervisor", "dispatcher", "analyst", "manager", "admi
 
 
 def create_users(police: list[Any], stdout: Any = None) -> dict[str, Any]:
-    from straz.accounts.models import Role, User
-
+    """One demo account per role (officer and supervisor scoped to the first districts)."""
     scopes = {"officer": police[:2], "supervisor": police[:5]}
     users: dict[str, Any] = {}
     for role in DEMO_ROLES:
-        user = User.objects.filter(username=role).first()
-        if user is None:
-            user = User.objects.create_user(
-                username=role,
-                password=f"{role}{DEMO_PASSWORD_SUFFIX}",
-                role=Role(role),
-                first_name=role.capitalize(),
-                email=f"{role}@example.cz",
-                is_staff=role == "admin",
-                is_superuser=role == "admin",
-            )
-            if role in scopes:
-                user.districts.set(scopes[role])
-        else:
-            # Never reset the password of an account someone already made.
+        user, created = ensure_staff_user(
+            username=role,
+            password=f"{role}{DEMO_PASSWORD_SUFFIX}",
+            role=Role(role),
+            first_name=role.capitalize(),
+            email=f"{role}@example.cz",
+            administrator=role == "admin",
+            districts=scopes.get(role, ()),
+        )
+        if not created:
             say(stdout, f"User {role} already exists; left unchanged (demo password not set).")
         users[role] = user
     profile = police[0].primary_officer

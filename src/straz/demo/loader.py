@@ -42,14 +42,9 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
         ensure_incident_demo(stdout=stdout)
         ensure_incident_history(stdout=stdout)
         return False
-    try:
-        from straz.reports.seed import seed_categories
-    except ImportError as exc:  # pragma: no cover - guards a broken install
-        raise RuntimeError(
-            "straz.reports.seed.seed_categories is missing; cannot load demo reports"
-        ) from exc
     from straz.accounts import audit
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
+    from straz.reports.seed import seed_categories
 
     count = DEFAULT_REPORT_COUNT if report_count is None else max(0, int(report_count))
     with transaction.atomic():
@@ -77,7 +72,7 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
         )
         aggregates.rebuild()
         # bulk_create skips the model signals that keep the statistics summaries exact.
-        from straz.analytics.summaries import rebuild_summaries
+        from straz.analytics.threatmap.summaries import rebuild_summaries
 
         rebuild_summaries()
         audit.record(

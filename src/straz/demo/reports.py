@@ -13,10 +13,24 @@ from django.conf import settings
 from django.utils import timezone
 
 from straz.demo.territory import CITY_OUTLINE
+from straz.reports import services
+from straz.reports.intake import client_key
+from straz.reports.models import (
+    Category,
+    EventKind,
+    InternalNote,
+    Report,
+    ReportEvent,
+    ReportSource,
+)
+from straz.reports.rules import Status as St
+from straz.reports.rules import deadlines_for, h3_int, public_location, public_visibility
+from straz.territory.services import district_index, route_points
 
 DEFAULT_REPORT_COUNT = 5000
 # History spans about 18 months; reports are denser towards the present.
 HISTORY_DAYS = 540
+
 
 @dataclass(frozen=True)
 class Hotspot:
@@ -267,26 +281,10 @@ def _timeline(
 
 
 def _client_key(ip: str) -> str:
-    try:
-        from straz.reports.intake import client_key
-    except ImportError:  # pragma: no cover - intake is part of the product
-        return ""
     return client_key(ip).key
 
 
 def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> dict[str, int]:
-    from straz.reports.models import (
-        Category,
-        EventKind,
-        InternalNote,
-        Report,
-        ReportEvent,
-        ReportSource,
-    )
-    from straz.reports.rules import Status as St
-    from straz.reports.rules import deadlines_for, h3_int, public_location, public_visibility
-    from straz.territory.services import district_index, route_points
-
     conf = settings.STRAZ
     now = timezone.now()
     rng = np.random.default_rng(20240601)
@@ -442,12 +440,11 @@ def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> d
             )
         )
         timelines.append(steps)
-    Report.objects.bulk_create(reports, batch_size=500)
+    services.bulk_load_reports(reports)
 
     # Duplicates: a second citizen reports the same thing nearby within a day or two.
     open_recent = [r for r in reports if r.status in ("new", "verification", "confirmed")]
     duplicates: list[Report] = []
-    dup_of: dict[int, int] = {}
     for _ in range(dup_count):
         if not open_recent:
             break
@@ -455,26 +452,26 @@ def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> d
         created = original.created_at + timedelta(hours=pyrand.uniform(0.5, 40))
         if created >= now:
             created = original.created_at + (now - original.created_at) / 2
-        lat, lon = _offset(
+        lats, lons = _offset(
             original.lat,
             original.lon,
             np.array([pyrand.gauss(0, 30)]),
             np.array([pyrand.gauss(0, 30)]),
         )
-        la, lo = float(lat[0]), float(lon[0])
+        dlat, dlon = float(lats[0]), float(lons[0])
         category = original.category
         plat, plon = public_location(
-            la, lo, approximate=category.public_location_approximated, resolution=approx_res
+            dlat, dlon, approximate=category.public_location_approximated, resolution=approx_res
         )
         duplicates.append(
             Report(
                 category=category,
                 status="new",
-                lat=la,
-                lon=lo,
+                lat=dlat,
+                lon=dlon,
                 public_lat=plat,
                 public_lon=plon,
-                h3_r9=h3_int(la, lo, 9),
+                h3_r9=h3_int(dlat, dlon, 9),
                 created_at=created,
                 updated_at=created,
                 district=original.district,
@@ -486,20 +483,13 @@ def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> d
                 public_until=None,
             )
         )
-        dup_of[original.pk] = dup_of.get(original.pk, 0) + 1
     # Route the duplicates too: a nudge of ~30 m may cross a district border.
     for dup, route in zip(
         duplicates, route_points([(d.lat, d.lon) for d in duplicates]), strict=True
     ):
         if route is not None:
             dup.district, dup.officer = route.district, route.officer
-    Report.objects.bulk_create(duplicates, batch_size=500)
-    for original in reports:
-        if original.pk in dup_of:
-            original.duplicate_count = dup_of[original.pk]
-    Report.objects.bulk_update(
-        [r for r in reports if r.pk in dup_of], ["duplicate_count"], batch_size=500
-    )
+    services.bulk_load_duplicates(duplicates)
 
     officer_scope = set(acting.districts.values_list("pk", flat=True)) if acting else set()
     supervisor_scope = (
@@ -553,8 +543,7 @@ def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> d
             ReportEvent(report=dup, at=dup.created_at, kind=EventKind.CREATED, to_status="new")
         )
         events.append(ReportEvent(report=dup, at=dup.created_at, kind=EventKind.DUPLICATE))
-    ReportEvent.objects.bulk_create(events, batch_size=1000)
-    InternalNote.objects.bulk_create(notes, batch_size=1000)
+    services.bulk_load_history(events, notes)
     return {
         "reports": len(reports) + len(duplicates),
         "duplicates": len(duplicates),

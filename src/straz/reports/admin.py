@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin
 from django.db import transaction
@@ -10,13 +10,15 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from straz.accounts import audit
+from straz.accounts.models import User
 from straz.reports.models import Category, Report, ReportEvent
+from straz.reports.services import reapply_category_rules
 
 RULE_FIELDS = ("public_only_when_confirmed", "public_location_approximated")
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CategoryAdmin(admin.ModelAdmin):
     list_display = (
         "code",
         "name_cs",
@@ -42,8 +44,6 @@ class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False  # reports keep their category; deactivate instead
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
-        from straz.reports.services import reapply_category_rules
-
         before = (
             Category.objects.filter(pk=obj.pk).values(*RULE_FIELDS, "is_active").first()
             if change
@@ -55,7 +55,7 @@ class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 action="category.changed" if change else "category.created",
                 object_type="category",
                 object_id=obj.code,
-                actor=request.user,
+                actor=cast(User, request.user),
                 before=before,
                 after={
                     **{f: getattr(obj, f) for f in RULE_FIELDS},
@@ -65,10 +65,10 @@ class CategoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             )
             # Changed public rules apply to the reports already filed (location, visibility, map).
             if before is not None and any(before[f] != getattr(obj, f) for f in RULE_FIELDS):
-                reapply_category_rules(category_id=obj.pk, user=request.user)
+                reapply_category_rules(category_id=obj.pk, user=cast(User, request.user))
 
 
-class ReportEventInline(admin.TabularInline):  # type: ignore[type-arg]
+class ReportEventInline(admin.TabularInline):
     model = ReportEvent
     extra = 0
     can_delete = False
@@ -80,7 +80,7 @@ class ReportEventInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReportAdmin(admin.ModelAdmin):
     list_display = (
         "id",
         "category",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -13,12 +13,14 @@ from ninja import Field, File, Form, Header, Path, Query, Router, Schema, Upload
 from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
+from straz.accounts.access import restrict
 from straz.accounts.auth import staff_auth
+from straz.accounts.models import User
 from straz.core.api import ErrorOut, register_field_labels, request_language
-from straz.core.errors import NotFound
-from straz.reports import intake, selectors, services
-from straz.reports.models import Category, EventKind, Report, ReportSource
-from straz.reports.rules import STATUS_COLORS, Status, allowed_targets
+from straz.core.errors import NotFound, ValidationFailed
+from straz.reports import intake, policy, public, selectors, services
+from straz.reports.models import Category, Report, ReportSource
+from straz.reports.rules import Status, allowed_targets
 
 router = Router(tags=["threat map"])
 
@@ -182,8 +184,6 @@ def create_report_multipart(
     unknown = set(request.POST) - set(ReportForm.model_fields) - {"csrfmiddlewaretoken"}
     unknown |= set(request.FILES) - {"attachment"}
     if unknown:
-        from straz.core.errors import ValidationFailed
-
         raise ValidationFailed(_("Unknown field “%(field)s”.") % {"field": sorted(unknown)[0][:60]})
     return _submit(request, form.model_dump(), attachment, idempotency_key, ReportSource.API)
 
@@ -201,6 +201,7 @@ class LocationOut(Schema):
 
 class HistoryItem(Schema):
     at: datetime
+    kind: str
     status: str
     status_label: str
     note: str
@@ -220,44 +221,6 @@ class PublicReportOut(Schema):
     history: list[HistoryItem]
 
 
-def _district(report: Report) -> dict[str, str] | None:
-    if report.district is None:
-        return None
-    return {"code": report.district.code, "name": report.district.name}
-
-
-def public_report_data(report: Report) -> dict[str, Any]:
-    """The public view of a report: nothing police-only (no description, IP, notes, exact point)."""
-    events = report.events.filter(kind__in=[EventKind.CREATED, EventKind.STATUS]).only(
-        "at", "to_status", "public_note"
-    )
-    return {
-        "id": report.pk,
-        "status": report.status,
-        "status_label": services.status_label(report.status),
-        "status_color": STATUS_COLORS[Status(report.status)],
-        "category": {"code": report.category.code, "name": report.category.name},
-        "location": {
-            "lat": report.public_lat,
-            "lon": report.public_lon,
-            "approximate": report.category.public_location_approximated,
-        },
-        "district": _district(report),
-        "created_at": report.created_at,
-        "updated_at": report.updated_at,
-        "also_reported": report.duplicate_count,
-        "history": [
-            {
-                "at": e.at,
-                "status": e.to_status,
-                "status_label": services.status_label(e.to_status),
-                "note": e.public_note,
-            }
-            for e in events
-        ],
-    }
-
-
 @router.get(
     "/reports/{report_id}",
     response={200: PublicReportOut, 404: ErrorOut},
@@ -265,10 +228,10 @@ def public_report_data(report: Report) -> dict[str, Any]:
 )
 def get_report(request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)) -> Any:
     """Public view of a report; 404 when it is not (or no longer) public."""
-    report = selectors.public_report(report_id)
+    report = public.public_report(report_id)
     if report is None:
         raise NotFound(_("Report not found."))
-    return public_report_data(report)
+    return public.report_data(report)
 
 
 # ---------------------------------------------------------------- staff
@@ -352,9 +315,9 @@ def _row(report: Report, now: datetime) -> dict[str, Any]:
     return {
         "id": report.pk,
         "status": report.status,
-        "status_label": services.status_label(report.status),
+        "status_label": public.status_label(report.status),
         "category": {"code": report.category.code, "name": report.category.name},
-        "district": _district(report),
+        "district": public.district_ref(report),
         "officer": {"id": report.officer.pk, "name": report.officer.name}
         if report.officer
         else None,
@@ -369,7 +332,7 @@ def _row(report: Report, now: datetime) -> dict[str, Any]:
     }
 
 
-def staff_report_data(report: Report) -> dict[str, Any]:
+def staff_report_data(report: Report, user: User) -> dict[str, Any]:
     """Everything staff may see about a report in their scope."""
     now = timezone.now()
     data = _row(report, now)
@@ -394,7 +357,9 @@ def staff_report_data(report: Report) -> dict[str, Any]:
                 "original_name": a.original_name,
                 "url": f"/api/v1/staff/reports/{report.pk}/attachments/{a.pk}",
             }
-            for a in report.attachments.order_by("id")
+            for a in restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by(
+                "id"
+            )
         ],
         notes=[
             {
@@ -403,7 +368,9 @@ def staff_report_data(report: Report) -> dict[str, Any]:
                 "author": n.author.get_username() if n.author else "",
                 "text": n.text,
             }
-            for n in report.notes.select_related("author")
+            for n in restrict(report.notes.all(), user, policy.READ_POLICE_ONLY).select_related(
+                "author"
+            )
         ],
         events=[
             {
@@ -420,9 +387,15 @@ def staff_report_data(report: Report) -> dict[str, Any]:
     return data
 
 
+def _caller(request: HttpRequest) -> User:
+    """The staff member staff_auth authenticated (Ninja sets request.auth)."""
+    return cast(User, request.auth)  # type: ignore[attr-defined]
+
+
 def _staff_report(request: HttpRequest, report_id: int) -> Report:
+    # The police-only parts (description, exact point, photos, notes) are read-audited.
     report = (
-        selectors.visible_reports_for(request.auth)
+        restrict(Report.objects.all(), _caller(request), policy.READ_POLICE_ONLY)
         .select_related("category", "district", "officer")
         .filter(pk=report_id)
         .first()
@@ -451,7 +424,7 @@ def staff_queue(
     """Reports in the caller's scope: open ones by default, overdue first, then by due date."""
     now = timezone.now()
     qs = selectors.queue_for(
-        request.auth,
+        _caller(request),
         statuses=list(status) if status else None,
         category_code=category,
         district_code=district,
@@ -473,10 +446,10 @@ def staff_report(
 ) -> dict[str, Any]:
     """Full detail; opening it marks the report read when the caller may act on it."""
     report = _staff_report(request, report_id)
-    if report.read_at is None and selectors.can_act_on_reports(request.auth):
-        services.mark_read(user=request.auth, report_id=report.pk)
+    if report.read_at is None and selectors.can_act_on_reports(_caller(request)):
+        services.mark_read(user=_caller(request), report_id=report.pk)
         report = _staff_report(request, report_id)
-    return staff_report_data(report)
+    return staff_report_data(report, _caller(request))
 
 
 class TransitionIn(Schema):
@@ -505,13 +478,13 @@ def staff_transition(
 ) -> dict[str, Any]:
     """Move a report along the workflow (new → verification → confirmed/not confirmed → …)."""
     services.transition_report(
-        user=request.auth,
+        user=_caller(request),
         report_id=report_id,
         target=payload.status,
         public_note=payload.public_note,
         note=payload.note,
     )
-    return staff_report_data(_staff_report(request, report_id))
+    return staff_report_data(_staff_report(request, report_id), _caller(request))
 
 
 class NoteIn(Schema):
@@ -530,13 +503,13 @@ def staff_add_note(
     request: HttpRequest, payload: NoteIn, report_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> Any:
     """A police-only note on a report."""
-    note = services.add_note(user=request.auth, report_id=report_id, text=payload.text)
+    note = services.add_note(user=_caller(request), report_id=report_id, text=payload.text)
     return HttpStatus(
         201,
         {
             "id": note.pk,
             "at": note.created_at,
-            "author": request.auth.get_username(),
+            "author": _caller(request).get_username(),
             "text": note.text,
         },
     )
@@ -558,8 +531,8 @@ def staff_assign(
     request: HttpRequest, payload: AssignIn, report_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
     """Give a report to another officer of its district."""
-    services.reassign_report(user=request.auth, report_id=report_id, officer_id=payload.officer)
-    return staff_report_data(_staff_report(request, report_id))
+    services.reassign_report(user=_caller(request), report_id=report_id, officer_id=payload.officer)
+    return staff_report_data(_staff_report(request, report_id), _caller(request))
 
 
 @router.get(
@@ -572,10 +545,14 @@ def staff_attachment(
     request: HttpRequest,
     report_id: int = Path(..., ge=1, le=MAX_ID),
     attachment_id: int = Path(..., ge=1, le=MAX_ID),
-) -> HttpResponse:
+) -> FileResponse:
     """The file as sent, only for staff who may see the report."""
     report = _staff_report(request, report_id)
-    attachment = report.attachments.filter(pk=attachment_id).first()
+    attachment = (
+        restrict(report.attachments.all(), _caller(request), policy.READ_POLICE_ONLY)
+        .filter(pk=attachment_id)
+        .first()
+    )
     if attachment is None:
         raise NotFound(_("Attachment not found."))
     path = services.attachment_path(attachment)

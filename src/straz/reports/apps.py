@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -7,9 +9,32 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = _("Threat map")
 
+    def map_layers(self) -> list[dict[str, Any]]:
+        """The threat map's layers for the map-layer registry (straz.web.layers)."""
+        return [
+            {
+                "key": "reports",
+                "label": _("Citizen reports"),
+                "url": "/api/v1/map?layer=reports",
+                "public": True,
+            },
+            {
+                "key": "police",
+                "label": _("Police data"),
+                "url": "/api/v1/map?layer=police",
+                "public": True,
+            },
+        ]
+
     def ready(self) -> None:
+        # Imported in ready(): models and their modules load only once the app registry is.
+        from straz.accounts.access import register_restriction
         from straz.core.jobs import register_job
-        from straz.reports import jobs
+        from straz.reports import jobs, policy
+        from straz.reports.models import Attachment, InternalNote, Report
 
         for name, interval, run in jobs.periodic_jobs():
             register_job(name, interval, run)
+        register_restriction(Report, policy.READ_POLICE_ONLY, policy.police_only_reports)
+        for model in (Attachment, InternalNote):
+            register_restriction(model, policy.READ_POLICE_ONLY, policy.police_only_children)

@@ -190,7 +190,7 @@ def prune_idempotency_records(now: datetime | None = None) -> int:
 
 def expire_public_reports() -> int:
     """Reports whose public period ended leave the public map (aggregates stay exact)."""
-    from straz.reports import aggregates
+    from straz.reports.map import aggregates
 
     return aggregates.expire_due_reports()
 

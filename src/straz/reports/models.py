@@ -25,7 +25,10 @@ class Category(models.Model):
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     catalogue = models.CharField(
-        _("catalogue"), max_length=20, default="cz", help_text=_("kmzb = Polish national list, cz = Czech set")
+        _("catalogue"),
+        max_length=20,
+        default="cz",
+        help_text=_("kmzb = Polish national list, cz = Czech set"),
     )
     name_cs = models.CharField(_("name (Czech)"), max_length=150)
     name_pl = models.CharField(_("name (Polish)"), max_length=150)
@@ -35,7 +38,9 @@ class Category(models.Model):
     description_en = models.TextField(blank=True, default="")
     group = models.CharField(_("group"), max_length=60, blank=True, default="")
     public_only_when_confirmed = models.BooleanField(_("public only once confirmed"), default=False)
-    public_location_approximated = models.BooleanField(_("public location approximated"), default=False)
+    public_location_approximated = models.BooleanField(
+        _("public location approximated"), default=False
+    )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(default=0)
     color = models.CharField(max_length=9, blank=True, default="")
@@ -69,7 +74,9 @@ class Report(models.Model):
     """A citizen's report of a local threat. Fields marked police-only never go public."""
 
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
-    status = models.CharField(_("status"), max_length=20, choices=STATUS_CHOICES, default=Status.NEW.value)
+    status = models.CharField(
+        _("status"), max_length=20, choices=STATUS_CHOICES, default=Status.NEW.value
+    )
     # Exact location (staff only for approximated categories).
     lat = models.FloatField()
     lon = models.FloatField()
@@ -89,11 +96,19 @@ class Report(models.Model):
     verify_due_at = models.DateTimeField(null=True, blank=True)
     overdue_flagged_at = models.DateTimeField(null=True, blank=True)
     district = models.ForeignKey(
-        "territory.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="reports",
+        "territory.Area",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reports",
         verbose_name=_("police district"),
     )
     officer = models.ForeignKey(
-        "territory.Officer", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports",
+        "territory.Officer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
         verbose_name=_("officer"),
     )
     source = models.CharField(max_length=10, choices=ReportSource.choices, default=ReportSource.WEB)
@@ -109,6 +124,20 @@ class Report(models.Model):
     # aggregates count exactly the reports with is_public=True at their public location.
     is_public = models.BooleanField(default=True)
     public_until = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    # Never in a public response (API, page, Open311, downloads, map): the privacy scan
+    # (tests/test_privacy.py) and straz.reports.public read this list.
+    POLICE_ONLY_FIELDS = (
+        "lat",  # exact point (public_lat/public_lon is what the public sees)
+        "lon",
+        "h3_r9",
+        "address_text",
+        "description",
+        "reporter_ip",
+        "reporter_key",
+    )
+    # Related rows that are police-only as a whole: photos and internal notes.
+    POLICE_ONLY_RELATIONS = ("attachments", "notes")
 
     class Meta:
         ordering = ["-created_at"]
@@ -157,7 +186,9 @@ class InternalNote(models.Model):
     """A police-only note on a report."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     text = models.TextField()
     created_at = models.DateTimeField()
 
@@ -188,7 +219,9 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
+        ]
 
 
 class MapLayer(models.IntegerChoices):
@@ -203,7 +236,7 @@ class MapCell(models.Model):
     are the totals over all categories / statuses (status codes: aggregates.STATUS_CODES),
     period_days 0 = all time, else the rolling window of MapWindow. sum_lat_e6 / sum_lon_e6
     (integer microdegrees, so sums never drift) place a cluster at the mean of its members'
-    public locations. The schema is owned by straz.reports.aggregates; on SQLite the table
+    public locations. The schema is owned by straz.reports.map.aggregates; on SQLite the table
     is WITHOUT ROWID so that the key is the table (see migration 0003).
     """
 

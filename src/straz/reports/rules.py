@@ -35,7 +35,9 @@ CONFIRMED_FAMILY = frozenset({Status.CONFIRMED, Status.ELIMINATED, Status.PASSED
 # Statuses after which a report leaves the public view some days after its last change.
 FADING_STATUSES = frozenset({Status.NOT_CONFIRMED, Status.ELIMINATED})
 # Statuses meaning the police have finished verifying (for the verify deadline).
-VERIFIED_STATUSES = frozenset({Status.CONFIRMED, Status.NOT_CONFIRMED, Status.ELIMINATED, Status.PASSED_ON})
+VERIFIED_STATUSES = frozenset(
+    {Status.CONFIRMED, Status.NOT_CONFIRMED, Status.ELIMINATED, Status.PASSED_ON}
+)
 OPEN_STATUSES = frozenset({Status.NEW, Status.VERIFICATION, Status.CONFIRMED})
 
 # Public map colours (KMZB: green new, yellow verification, red confirmed, grey not confirmed).
@@ -69,11 +71,17 @@ class Deadlines:
 
 def deadlines_for(created_at: datetime, *, read_days: int, verify_days: int) -> Deadlines:
     """Deadlines counted from the moment the report arrived."""
-    return Deadlines(created_at + timedelta(days=read_days), created_at + timedelta(days=verify_days))
+    return Deadlines(
+        created_at + timedelta(days=read_days), created_at + timedelta(days=verify_days)
+    )
 
 
 def is_overdue(
-    *, now: datetime, status: Status, read_at: datetime | None, read_due: datetime | None,
+    *,
+    now: datetime,
+    status: Status,
+    read_at: datetime | None,
+    read_due: datetime | None,
     verify_due: datetime | None,
 ) -> bool:
     """True when a deadline passed without the step it asks for."""
@@ -111,7 +119,15 @@ def public_visibility(
     return Visibility(True, None)
 
 
-def public_location(lat: float, lon: float, *, approximate: bool, resolution: int) -> tuple[float, float]:
+def is_public_now(*, is_public: bool, public_until: datetime | None, now: datetime) -> bool:
+    """Whether the public sees a stored report at `now` (its ORM twin: public.public_now_q)."""
+    # The expiry job clears is_public later; until it runs, public_until alone decides.
+    return is_public and (public_until is None or now < public_until)
+
+
+def public_location(
+    lat: float, lon: float, *, approximate: bool, resolution: int
+) -> tuple[float, float]:
     """Where the public sees a report: exact, or the centre of its coarse H3 cell."""
     if not approximate:
         return lat, lon

@@ -31,6 +31,7 @@ def category_rows() -> list[dict[str, Any]]:
 def seed_categories(category_model: Any = None) -> tuple[int, int]:
     """Create or update every shipped category by code; returns (created, updated)."""
     if category_model is None:
+        # Migrations pass their historical model; otherwise the real one (a cycle at import).
         from straz.reports.models import Category as category_model
     created = updated = 0
     for row in category_rows():

@@ -8,26 +8,21 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from straz.accounts.models import REPORT_ACTING_ROLES, User
+from straz.accounts.models import User
+from straz.reports import policy
 from straz.reports.models import Report
-from straz.reports.rules import OPEN_STATUSES, VERIFIED_STATUSES
+from straz.reports.rules import OPEN_STATUSES, VERIFIED_STATUSES, Status
+from straz.reports.rules import is_overdue as rule
 
 
 def can_act_on_reports(user: User) -> bool:
     """True when the user's role may change reports (verify, note, mark read)."""
-    return bool(user.is_active and (user.is_superuser or user.role in REPORT_ACTING_ROLES))
+    return policy.can_act(user)
 
 
 def visible_reports_for(user: User) -> QuerySet[Report]:
     """Reports a staff user may see: own districts for officers/supervisors, none for commanders, all for others."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Report.objects.none()
-    if not user.reads_reports:
-        return Report.objects.none()
-    qs = Report.objects.all()
-    if user.is_district_scoped:
-        qs = qs.filter(district__in=user.districts.values("pk"))
-    return qs
+    return policy.scope(Report.objects.all(), user)
 
 
 def overdue_q(now: datetime) -> Q:
@@ -74,24 +69,10 @@ def queue_for(
 
 def is_overdue(report: Report, now: datetime | None = None) -> bool:
     """True when a report missed a deadline (same rule as overdue_q)."""
-    from straz.reports.rules import Status
-    from straz.reports.rules import is_overdue as rule
-
     return rule(
         now=now or timezone.now(),
         status=Status(report.status),
         read_at=report.read_at,
         read_due=report.read_due_at,
         verify_due=report.verify_due_at,
-    )
-
-
-def public_report(report_id: int, now: datetime | None = None) -> Report | None:
-    """A report as far as the public may see it, or None when it is not public."""
-    now = now or timezone.now()
-    return (
-        Report.objects.select_related("category", "district")
-        .filter(pk=report_id, is_public=True)
-        .filter(Q(public_until__isnull=True) | Q(public_until__gt=now))
-        .first()
     )

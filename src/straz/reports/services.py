@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from straz.accounts import audit
-from straz.accounts.models import Role, User
+from straz.accounts.models import User
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from straz.reports import intake
+from straz.reports import intake, policy, signals
+from straz.reports.map import aggregates
 from straz.reports.models import (
     STATUS_LABELS,
     Attachment,
@@ -44,6 +45,8 @@ from straz.reports.rules import (
     public_visibility,
 )
 from straz.reports.selectors import can_act_on_reports, visible_reports_for
+from straz.territory.models import Officer
+from straz.territory.services import geocode, route_point
 
 DUPLICATE_RESOLUTION = 9
 NOTE_MAX_CHARS = 4000
@@ -62,7 +65,7 @@ def _conf(name: str) -> Any:
 def public_url_for(report_id: int) -> str:
     """The public page of a report."""
     try:
-        return reverse("web:report-detail", args=[report_id])
+        return reverse("reports:report-detail", args=[report_id])
     except NoReverseMatch:
         return f"/r/{report_id}/"
 
@@ -116,8 +119,6 @@ def _resolve_point(point: tuple[float, float] | None, address_text: str) -> tupl
     if point is not None:
         return point
     if address_text:
-        from straz.territory.services import geocode
-
         found = geocode(text=address_text)
         if found is not None:
             resolved = intake.check_coordinates(found[0], found[1])
@@ -203,14 +204,10 @@ def _store_file(checked: intake.CheckedAttachment, now: datetime) -> tuple[Path,
 def _footprint_move(old: Any, new: Any) -> None:
     if old is None and new is None:
         return
-    from straz.reports import aggregates
-
     aggregates.apply_change(old=old, new=new)
 
 
 def _footprint(report: Report) -> Any:
-    from straz.reports import aggregates
-
     return aggregates.footprint_of(report)
 
 
@@ -288,8 +285,6 @@ def submit_report(
                     )
             category = _active_category(category_code)
             lat_f, lon_f = _resolve_point(point, address)
-
-            from straz.territory.services import route_point
 
             routing = route_point(lat=lat_f, lon=lon_f)
             if routing is None:
@@ -426,14 +421,6 @@ def _snapshot(report: Report) -> dict[str, Any]:
     }
 
 
-def status_label(status: str) -> str:
-    """The translated label of a status value."""
-    try:
-        return str(STATUS_LABELS[Status(status)])
-    except ValueError:
-        return status
-
-
 def parse_status(value: str) -> Status:
     """A Status from its value, or 422 listing the valid ones."""
     try:
@@ -564,9 +551,7 @@ def add_note(*, user: User, report_id: int, text: str) -> InternalNote:
 
 def reassign_report(*, user: User, report_id: int, officer_id: int | None) -> Report:
     """Give a report to another officer serving its district (supervisors and admins)."""
-    from straz.territory.models import Officer
-
-    if not (user.is_active and (user.is_superuser or user.role in {Role.SUPERVISOR, Role.ADMIN})):
+    if not policy.can_reassign(user):
         raise Forbidden(_("Only a supervisor can reassign reports."))
     now = timezone.now()
     with audit.audited_transaction():
@@ -605,8 +590,6 @@ def attachment_path(attachment: Attachment) -> Path | None:
 
 def reapply_category_rules(*, category_id: int, user: User | None = None) -> int:
     """After a category's public rules changed, recompute its reports' public view."""
-    from straz.reports import aggregates
-
     now = timezone.now()
     category = Category.objects.get(pk=category_id)
     resolution = int(_conf("APPROXIMATE_RESOLUTION"))
@@ -648,9 +631,8 @@ def reapply_category_rules(*, category_id: int, user: User | None = None) -> int
             changed += 1
         if moves:
             aggregates.apply_changes(moves)
-        from straz.analytics.summaries import category_rules_changed
-
-        category_rules_changed(category_id=category_id)  # statistics: public medians
+        # Receivers (the statistics summaries) run here, inside this transaction.
+        signals.category_rules_changed.send(sender=Category, category_id=category_id)
         audit.record(
             action="category.rules_applied",
             object_type="category",
@@ -663,3 +645,32 @@ def reapply_category_rules(*, category_id: int, user: User | None = None) -> int
             },
         )
     return changed
+
+
+# ---------------------------------------------------------------- bulk load (demo, imports)
+
+
+def bulk_load_reports(reports: list[Report]) -> None:
+    """Store prepared reports in bulk (no signals: rebuild map aggregates and summaries after)."""
+    Report.objects.bulk_create(reports, batch_size=500)
+
+
+def bulk_load_duplicates(duplicates: list[Report]) -> None:
+    """Store prepared duplicates in bulk and count them on their first reports."""
+    Report.objects.bulk_create(duplicates, batch_size=500)
+    counts: dict[int, int] = {}
+    originals: dict[int, Report] = {}
+    for dup in duplicates:
+        original = dup.duplicate_of
+        if original is not None:
+            counts[original.pk] = counts.get(original.pk, 0) + 1
+            originals[original.pk] = original
+    for pk, n in counts.items():
+        originals[pk].duplicate_count = n
+    Report.objects.bulk_update(list(originals.values()), ["duplicate_count"], batch_size=500)
+
+
+def bulk_load_history(events: list[ReportEvent], notes: list[InternalNote]) -> None:
+    """Store prepared history steps and internal notes of bulk-loaded reports."""
+    ReportEvent.objects.bulk_create(events, batch_size=1000)
+    InternalNote.objects.bulk_create(notes, batch_size=1000)

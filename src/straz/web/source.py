@@ -38,5 +38,7 @@ def source_download(request: HttpRequest) -> HttpResponse:
     if url:
         return HttpResponseRedirect(url)
     response = HttpResponse(source_archive(), content_type="application/gzip")
-    response["Content-Disposition"] = f'attachment; filename="straz-{straz.__version__}-source.tar.gz"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="straz-{straz.__version__}-source.tar.gz"'
+    )
     return response

@@ -8,7 +8,7 @@ from django.db import migrations
 def fill(apps: Any, schema_editor: Any) -> None:
     # The summaries are derived data: computed from the reports with the same code that
     # keeps them up to date (it reads only columns that exist at this point).
-    from straz.analytics.summaries import rebuild_summaries
+    from straz.analytics.threatmap.summaries import rebuild_summaries
 
     rebuild_summaries()
 

@@ -8,14 +8,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from straz.reports.crimemap import (
+from straz.reports.crimemap.importer import (
     BATCH_SIZE,
     FileSummary,
     import_paths,
     reapply_public_rules,
     rebuild_map_layer,
 )
-from straz.reports.crimemap_readers import FileKind
+from straz.reports.crimemap.readers import FileKind
 
 
 class Command(BaseCommand):

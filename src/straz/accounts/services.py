@@ -1,0 +1,38 @@
+"""Use cases of accounts: creating staff accounts (the demo's bulk-load path)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from straz.accounts.models import Role, User
+
+
+def ensure_staff_user(
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    first_name: str = "",
+    email: str = "",
+    administrator: bool = False,
+    districts: Iterable[Any] = (),
+) -> tuple[User, bool]:
+    """The account named `username`, created with these details if missing; True when created."""
+    user = User.objects.filter(username=username).first()
+    if user is not None:
+        # Never reset the password or scope of an account someone already made.
+        return user, False
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        role=role,
+        first_name=first_name,
+        email=email,
+        is_staff=administrator,
+        is_superuser=administrator,
+    )
+    scope = list(districts)
+    if scope:
+        user.districts.set(scope)
+    return user, True

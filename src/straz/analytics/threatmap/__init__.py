@@ -1,0 +1,1 @@
+"""The threat map read by analytics: exact summaries, statistics queries, downloads."""

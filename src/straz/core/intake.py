@@ -1,0 +1,360 @@
+"""Generic intake protections for anything the public may post: plain texts, uploads
+sniffed by content, the client's address behind trusted proxies, per-address limits and
+idempotency keys. Knows no domain; a wing's intake (e.g. reports.intake) builds on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import ipaddress
+import json
+import re
+import unicodedata
+import warnings
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from straz.core.errors import PayloadTooLarge, ValidationFailed
+
+# Anything that looks like the start of an HTML/XML tag, a comment or a processing
+# instruction. Reports are plain text; markup is refused rather than escaped so that
+# nothing a browser might execute is ever stored.
+_MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|&#|javascript\s*:", re.IGNORECASE)
+# A largest picture we agree to decode (pixels); bigger ones are decompression bombs.
+MAX_IMAGE_PIXELS = 40_000_000
+_KEEP_CONTROLS = {"\n", "\t"}
+
+
+# ---------------------------------------------------------------- texts
+
+
+def clean_text(value: str | None) -> str:
+    """Normalise line ends, drop control characters and unpaired surrogates, trim."""
+    if not value:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    kept = []
+    for ch in text:
+        cat = unicodedata.category(ch)
+        # Cc: NUL and friends (PostgreSQL rejects NUL); Cs: lone surrogates cannot be stored.
+        if (cat == "Cc" and ch not in _KEEP_CONTROLS) or cat == "Cs":
+            continue
+        kept.append(ch)
+    return "".join(kept).strip()
+
+
+def contains_markup(text: str) -> bool:
+    """True when a text carries HTML/script markup."""
+    return bool(_MARKUP.search(text))
+
+
+def check_text(value: str | None, *, label: str, max_chars: int, field: str | None = None) -> str:
+    """A cleaned plain text, or ValidationFailed with a message naming the field."""
+    text = clean_text(value)
+    if len(text) > max_chars:
+        raise ValidationFailed(
+            _("The %(field)s may have at most %(max)d characters (it has %(len)d).")
+            % {"field": label, "max": max_chars, "len": len(text)},
+            field=field,
+        )
+    if contains_markup(text):
+        raise ValidationFailed(
+            _("The %(field)s must be plain text; HTML tags and scripts are not allowed.")
+            % {"field": label},
+            field=field,
+        )
+    return text
+
+
+def check_coordinates(lat: float | None, lon: float | None) -> tuple[float, float] | None:
+    """Both coordinates within WGS84 range, or None when neither was given."""
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        raise ValidationFailed(
+            _("Give both latitude and longitude, or mark the place on the map."), field="location"
+        )
+    try:
+        lat_f, lon_f = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise ValidationFailed(_("The coordinates must be numbers."), field="location") from None
+    if not (-90.0 <= lat_f <= 90.0) or lat_f != lat_f:
+        raise ValidationFailed(
+            _("The latitude must be between -90 and 90 degrees."), field="location"
+        )
+    if not (-180.0 <= lon_f <= 180.0) or lon_f != lon_f:
+        raise ValidationFailed(
+            _("The longitude must be between -180 and 180 degrees."), field="location"
+        )
+    return lat_f, lon_f
+
+
+# ---------------------------------------------------------------- attachments
+
+
+class UploadLike(Protocol):
+    """What we need from an uploaded file (Django's UploadedFile fits)."""
+
+    name: str | None
+
+    def read(self, size: int = ...) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class IncomingAttachment:
+    """A file as received: its claimed name and its bytes."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CheckedAttachment:
+    """A file whose type was established from its content."""
+
+    original_name: str
+    content_type: str
+    extension: str
+    data: bytes
+    sha256: str
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+def max_attachment_bytes() -> int:
+    """The configured attachment size limit."""
+    return int(settings.STRAZ["MAX_ATTACHMENT_BYTES"])
+
+
+def _too_large() -> PayloadTooLarge:
+    limit = max_attachment_bytes()
+    return PayloadTooLarge(
+        _("The attachment is too large (%(size)s MB at most).")
+        % {"size": f"{limit / (1024 * 1024):g}"},
+        field="attachment",
+    )
+
+
+def read_upload(upload: UploadLike | IncomingAttachment | None) -> IncomingAttachment | None:
+    """Read an upload into memory, refusing it as soon as it passes the size limit."""
+    if upload is None:
+        return None
+    if isinstance(upload, IncomingAttachment):
+        if len(upload.data) > max_attachment_bytes():
+            raise _too_large()
+        return upload
+    size = getattr(upload, "size", None)
+    if isinstance(size, int) and size > max_attachment_bytes():
+        raise _too_large()
+    data = upload.read(max_attachment_bytes() + 1)
+    if len(data) > max_attachment_bytes():
+        raise _too_large()
+    return IncomingAttachment(name=str(getattr(upload, "name", "") or ""), data=data)
+
+
+def _sniff(data: bytes) -> str | None:
+    """The type the first bytes claim (still to be verified)."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+_PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+_EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+    "application/pdf": "pdf",
+}
+
+
+def _image_is_sound(data: bytes, expected_format: str) -> bool:
+    from PIL import Image, ImageFile  # heavy third-party: loaded on the first upload only
+
+    # A process-wide Pillow switch that some libraries flip on import (WeasyPrint, which
+    # renders the incident report, sets it to True): with it, truncated files decode
+    # without error. Uploads must be whole, so it is switched back before every check.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[expected_format]) as im:
+                width, height = im.size
+                if width <= 0 or height <= 0 or width * height > MAX_IMAGE_PIXELS:
+                    return False
+                im.verify()
+            # verify() leaves the image unusable and skips pixel data; decode it fully too
+            # so that truncated or corrupt files are caught.
+            with Image.open(io.BytesIO(data), formats=[expected_format]) as im:
+                im.load()
+    except Exception:  # Pillow raises many types for bad input; any of them means "not an image"
+        return False
+    return True
+
+
+def _pdf_is_sound(data: bytes) -> bool:
+    # A PDF starts with %PDF-1.x and ends with %%EOF (possibly followed by whitespace).
+    return bool(re.match(rb"%PDF-\d\.\d", data[:16])) and b"%%EOF" in data[-1024:]
+
+
+def check_attachment(incoming: IncomingAttachment | None) -> CheckedAttachment | None:
+    """Establish the file's type from its content; refuse anything but JPEG/PNG/WebP/PDF."""
+    if incoming is None:
+        return None
+    data = incoming.data
+    if len(data) > max_attachment_bytes():
+        raise _too_large()
+    if not data:
+        raise ValidationFailed(_("The attachment is empty."), field="attachment")
+    claimed = _sniff(data)
+    allowed = _("Attach a photo (JPEG, PNG, WebP) or a PDF document.")
+    if claimed is None:
+        raise ValidationFailed(
+            _("This file type is not accepted.") + " " + allowed, field="attachment"
+        )
+    ok = (
+        _pdf_is_sound(data)
+        if claimed == "application/pdf"
+        else _image_is_sound(data, _PIL_FORMATS[claimed])
+    )
+    if not ok:
+        raise ValidationFailed(
+            _("The attachment is damaged or is not what it claims to be.") + " " + allowed,
+            field="attachment",
+        )
+    name = clean_text(incoming.name).replace("/", "_").replace("\\", "_")[-200:]
+    return CheckedAttachment(
+        original_name=name,
+        content_type=claimed,
+        extension=_EXTENSIONS[claimed],
+        data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+# ---------------------------------------------------------------- client identity
+
+
+def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address(value.strip().split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or X-Forwarded-For as written by trusted proxies."""
+    remote = str(request.META.get("REMOTE_ADDR") or "")
+    proxies = int(settings.STRAZ.get("TRUSTED_PROXY_COUNT", 0))
+    if proxies > 0:
+        forwarded = [
+            p.strip()
+            for p in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+            if p.strip()
+        ]
+        # Each trusted proxy appends the address it saw; entries left of those are
+        # written by the client and cannot be trusted.
+        if len(forwarded) >= proxies:
+            candidate = _parse_ip(forwarded[-proxies])
+            if candidate is not None:
+                return str(candidate)
+    parsed = _parse_ip(remote)
+    return str(parsed) if parsed is not None else "0.0.0.0"  # noqa: S104 - a placeholder, never bound
+
+
+@dataclass(frozen=True)
+class ClientKey:
+    """A keyed hash of the client's rate-limit prefix and the limit that applies to it."""
+
+    key: str
+    shared: bool
+    limit: int
+
+
+def rate_limit_prefix(ip: str) -> str:
+    """The unit limits apply to: the IPv4 address or the IPv6 /64 network."""
+    parsed = _parse_ip(ip)
+    if parsed is None:
+        return "invalid"
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def _shared_ranges() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    ranges = []
+    for item in settings.STRAZ.get("SHARED_IP_RANGES", []):
+        try:
+            ranges.append(ipaddress.ip_network(str(item).strip(), strict=False))
+        except ValueError:
+            continue
+    return ranges
+
+
+def client_key(ip: str, *, limit: int, shared_limit: int) -> ClientKey:
+    """Keyed HMAC of the prefix (so stored keys reveal no address) with the limit that applies."""
+    prefix = rate_limit_prefix(ip)
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"rate-limit:{prefix}".encode(), hashlib.sha256
+    ).hexdigest()
+    parsed = _parse_ip(ip)
+    shared = parsed is not None and any(
+        parsed.version == net.version and parsed in net for net in _shared_ranges()
+    )
+    return ClientKey(key=digest, shared=shared, limit=shared_limit if shared else limit)
+
+
+def lock_client(key: str) -> None:
+    """Serialise submissions of one client inside the current transaction.
+
+    SQLite transactions here begin IMMEDIATE and so already hold the database write lock;
+    on PostgreSQL a transaction-scoped advisory lock on the key does the same per client,
+    so two concurrent posts cannot both pass the count below.
+    """
+    if connection.vendor == "postgresql":
+        lock_id = int.from_bytes(bytes.fromhex(key[:16]), "big", signed=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def request_fingerprint(payload: dict[str, Any], attachment_sha256: str | None = None) -> str:
+    """A hash of what a request asked for, to tell a retry from a different request."""
+    body = json.dumps(
+        {**payload, "_attachment": attachment_sha256},
+        sort_keys=True,
+        default=str,
+        ensure_ascii=True,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def check_idempotency_key(value: str | None) -> str | None:
+    """A usable Idempotency-Key (printable ASCII, ≤ 200 chars) or None when absent."""
+    if value is None or value == "":
+        return None
+    if not _IDEMPOTENCY_KEY.match(value):
+        raise ValidationFailed(
+            _("The Idempotency-Key header must be 1 to 200 printable ASCII characters.")
+        )
+    return value

@@ -1,0 +1,83 @@
+"""Request-level guards that run before the views see any input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+
+class BodySizeLimitMiddleware:
+    """Refuse oversized bodies with 413 and a clear message, without reading them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.STRAZ_MAX_REQUEST_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > limit:
+            # This runs before LocaleMiddleware, so pick the user's language here.
+            with translation.override(translation.get_language_from_request(request)):
+                message = _("The request is too large (%(size)d MB at most).") % {
+                    "size": limit // (1024 * 1024)
+                }
+            return JsonResponse({"detail": message}, status=413)
+        return self.get_response(request)
+
+
+# How a NUL shows in each kind of body: raw, JSON-escaped, or percent-encoded in a form.
+_NUL_MARKERS = {
+    "application/json": (b"\x00", b"\\u0000"),
+    "application/x-www-form-urlencoded": (b"\x00", b"%00"),
+    "text/": (b"\x00",),
+}
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    """True when the path, query or a text part of the body carries a NUL character."""
+    if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return False
+    content_type = request.META.get("CONTENT_TYPE", "")
+    for prefix, markers in _NUL_MARKERS.items():
+        if content_type.startswith(prefix):
+            body = request.body
+            return any(marker in body for marker in markers)
+    if content_type.startswith("multipart/form-data"):
+        # Files may hold NUL bytes legitimately; only the text fields are checked.
+        return any("\x00" in value for values in request.POST.lists() for value in values[1])
+    return False
+
+
+class NulByteGuardMiddleware:
+    """Refuse NUL characters in any text input with 400 (PostgreSQL cannot store them)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _has_nul(request):
+            return self.get_response(request)
+        with translation.override(translation.get_language_from_request(request)):
+            message = _("The request contains a NUL character, which is not allowed in any field.")
+        path = request.path
+        if path.startswith("/open311/"):
+            if path.endswith(".xml"):
+                xml = (
+                    '<?xml version="1.0" encoding="utf-8"?>\n'
+                    f"<errors><error><code>400</code><description>{escape(message)}</description></error></errors>"
+                )
+                return HttpResponse(xml, status=400, content_type="application/xml; charset=utf-8")
+            return JsonResponse([{"code": 400, "description": message}], status=400, safe=False)
+        if path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=400)
+        return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")

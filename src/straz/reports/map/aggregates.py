@@ -1,0 +1,666 @@
+"""Pre-aggregated public map counts per H3 cell (MapCell), kept exact in the writing transaction.
+
+Layout (see docs/decisions for the measurements behind it):
+- resolutions 0–11 are stored; zoom z reads one resolution (geo.h3grid.resolution_for_view);
+- at resolutions ≤ ROLLUP_MAX_RES each report adds four rows per cell: (category, status),
+  (category, all), (all, status) and (all, all), so that the common viewport queries read
+  one row per cell; at finer resolutions cells hold a handful of reports, so only the
+  (category, status) leaf rows are kept and the query sums them per cell;
+- period_days 0 is all time; 7/30/365 are rolling windows by creation time. A window
+  counts the rows created at or after its MapWindow.aged_until; `age_period` removes the
+  rows that fell out and moves the cursor, lazily (before a map read) or from the worker;
+- sums are integer microdegrees of the *public* location, so means are exact and
+  approximated categories never leak their exact point.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from straz.accounts import audit
+from straz.geo.h3grid import FINEST_RES, parent_int, point_cell
+from straz.reports import public
+from straz.reports.models import (
+    CrimeRecord,
+    EventKind,
+    MapCell,
+    MapLayer,
+    MapWindow,
+    Report,
+    ReportEvent,
+)
+from straz.reports.rules import Status
+
+STORED_RES: tuple[int, ...] = tuple(range(FINEST_RES + 1))
+ROLLUP_MAX_RES = 9
+PERIODS: tuple[int, ...] = (7, 30, 365)
+ALL_TIME = 0
+# Status codes in MapCell.status; 0 = all statuses (and the police layer, which has none).
+STATUS_CODES: dict[str, int] = {s.value: i for i, s in enumerate(Status, start=1)}
+STATUS_BY_CODE: dict[int, str] = {v: k for k, v in STATUS_CODES.items()}
+ALL = 0
+# A police record without a crime type is filed under this pseudo-category.
+UNTYPED_CRIME = -1
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+TABLE = MapCell._meta.db_table
+WINDOW_TABLE = MapWindow._meta.db_table
+KEY_COLUMNS = ("layer", "period_days", "res", "cell", "category_id", "status")
+ALL_COLUMNS = (*KEY_COLUMNS, "count", "sum_lat_e6", "sum_lon_e6")
+
+Key = tuple[int, int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What one public report contributes: layer, category, status and public location."""
+
+    layer: int
+    category_id: int
+    status: str
+    lat: float
+    lon: float
+    # Creation time (occurrence time for police data), for the rolling periods.
+    created_at: datetime | None = None
+
+
+def footprint_of(obj: Report | CrimeRecord) -> Footprint | None:
+    """The footprint of a report or police record, or None when the public does not see it."""
+    if not obj.is_public:
+        return None
+    if isinstance(obj, CrimeRecord):
+        return Footprint(
+            layer=MapLayer.POLICE_DATA,
+            category_id=_crime_category(obj.primary_type_id),
+            status="",
+            lat=obj.public_lat,
+            lon=obj.public_lon,
+            created_at=obj.occurred_at,
+        )
+    return Footprint(
+        layer=MapLayer.CITIZEN_REPORTS,
+        category_id=obj.category_id,
+        status=obj.status,
+        lat=obj.public_lat,
+        lon=obj.public_lon,
+        created_at=obj.created_at,
+    )
+
+
+def _crime_category(type_id: int | None) -> int:
+    return UNTYPED_CRIME if type_id is None else int(type_id)
+
+
+def _status_code(status: str) -> int:
+    if status == "":
+        return ALL
+    return STATUS_CODES[status]
+
+
+def _e6(value: float) -> int:
+    return round(value * 1_000_000)
+
+
+def _combos(res: int, category_id: int, status: int) -> set[tuple[int, int]]:
+    if res > ROLLUP_MAX_RES:
+        return {(category_id, status)}
+    return {(category_id, status), (category_id, ALL), (ALL, status), (ALL, ALL)}
+
+
+def _add(deltas: dict[Key, list[int]], fp: Footprint, sign: int, periods: Sequence[int]) -> None:
+    """Add (sign=+1) or remove (-1) one footprint's rows in the given periods."""
+    leaf = point_cell(fp.lat, fp.lon, FINEST_RES)
+    st = _status_code(fp.status)
+    dlat, dlon = sign * _e6(fp.lat), sign * _e6(fp.lon)
+    for res in STORED_RES:
+        cell = parent_int(leaf, res)
+        for cat, status in _combos(res, fp.category_id, st):
+            for period in periods:
+                row = deltas[(fp.layer, period, res, cell, cat, status)]
+                row[0] += sign
+                row[1] += dlat
+                row[2] += dlon
+
+
+def _periods_for(fp: Footprint, cursors: dict[int, datetime]) -> list[int]:
+    out = [ALL_TIME]
+    if fp.created_at is not None:
+        out.extend(p for p in PERIODS if fp.created_at >= cursors[p])
+    return out
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _cursors(layer: int, *, lock: bool) -> dict[int, datetime]:
+    """Aged-until cursors of a layer's periods; missing ones start at the epoch.
+
+    On PostgreSQL writers take them FOR SHARE so that an ageing run (FOR UPDATE) and a
+    footprint move never interleave; SQLite writers are serialised by BEGIN IMMEDIATE.
+    """
+    sql = f'SELECT days, aged_until FROM "{WINDOW_TABLE}" WHERE layer = %s'  # noqa: S608
+    if lock and _is_postgres():
+        sql += " FOR SHARE"
+    with connection.cursor() as cur:
+        cur.execute(sql, [layer])
+        rows = cur.fetchall()
+        if len(rows) < len(PERIODS):
+            # An epoch cursor counts every row in the window; the next ageing run trims it.
+            for days in PERIODS:
+                cur.execute(
+                    f'INSERT INTO "{WINDOW_TABLE}" (layer, days, aged_until) VALUES (%s, %s, %s) '  # noqa: S608
+                    "ON CONFLICT (layer, days) DO NOTHING",
+                    [layer, days, connection.ops.adapt_datetimefield_value(EPOCH)],
+                )
+            cur.execute(sql, [layer])
+            rows = cur.fetchall()
+    out: dict[int, datetime] = {}
+    for days, aged in rows:
+        out[int(days)] = _aware(aged)
+    return out
+
+
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _write(deltas: dict[Key, list[int]]) -> None:
+    """Upsert the deltas in key order (same lock order for every writer); drop empty rows."""
+    rows = sorted((k, v) for k, v in deltas.items() if v[0] or v[1] or v[2])
+    if not rows:
+        return
+    emptied = [k for k, v in rows if v[0] < 0]
+    cols = ", ".join(ALL_COLUMNS)
+    conflict = ", ".join(KEY_COLUMNS)
+    update = (
+        f"count = {TABLE}.count + EXCLUDED.count, "
+        f"sum_lat_e6 = {TABLE}.sum_lat_e6 + EXCLUDED.sum_lat_e6, "
+        f"sum_lon_e6 = {TABLE}.sum_lon_e6 + EXCLUDED.sum_lon_e6"
+    )
+    with connection.cursor() as cur:
+        if _is_postgres():
+            arrays: list[list[int]] = [[] for _ in ALL_COLUMNS]
+            for key, val in rows:
+                for i, x in enumerate((*key, *val)):
+                    arrays[i].append(x)
+            types = ("int2", "int2", "int2", "int8", "int4", "int2", "int4", "int8", "int8")
+            unnest = ", ".join(f"%s::{t}[]" for t in types)
+            cur.execute(
+                f"INSERT INTO {TABLE} ({cols}) SELECT * FROM unnest({unnest}) "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {update}",
+                arrays,
+            )
+            if emptied:
+                key_unnest = ", ".join(f"%s::{t}[]" for t in types[:6])
+                key_arrays = [[k[i] for k in emptied] for i in range(len(KEY_COLUMNS))]
+                cur.execute(
+                    f"DELETE FROM {TABLE} WHERE ({conflict}) IN "  # noqa: S608
+                    f"(SELECT * FROM unnest({key_unnest})) AND count = 0",
+                    key_arrays,
+                )
+        else:
+            marks = ", ".join(["%s"] * len(ALL_COLUMNS))
+            cur.executemany(
+                f"INSERT INTO {TABLE} ({cols}) VALUES ({marks}) "  # noqa: S608
+                f"ON CONFLICT ({conflict}) DO UPDATE SET {update}",
+                [(*k, *v) for k, v in rows],
+            )
+            if emptied:
+                where = " AND ".join(f"{c} = %s" for c in KEY_COLUMNS)
+                cur.executemany(f"DELETE FROM {TABLE} WHERE {where} AND count = 0", emptied)  # noqa: S608
+
+
+def _lock_in_audit_order() -> None:
+    """On PostgreSQL, take the audit head before any map row.
+
+    Every state change appends to the audit log, which locks its single head row; if one
+    use case moved the map first and audited second while another did the reverse, two
+    writers could each hold what the other waits for. Taking the head first here makes
+    the order AuditHead → MapWindow → MapCell whatever the caller does (SQLite writers are
+    serialised by BEGIN IMMEDIATE already).
+    """
+    if _is_postgres():
+        audit.lock_chain()
+
+
+def apply_change(*, old: Footprint | None, new: Footprint | None) -> None:
+    """Move one report's footprint from `old` to `new` (either may be None)."""
+    apply_changes([(old, new)])
+
+
+def apply_changes(changes: Iterable[tuple[Footprint | None, Footprint | None]]) -> None:
+    """Apply many footprint moves in one go (bulk loads, expiry sweeps)."""
+    pairs = [(o, n) for o, n in changes if o is not None or n is not None]
+    if not pairs:
+        return
+    with transaction.atomic(savepoint=False):
+        _lock_in_audit_order()
+        layers = sorted({fp.layer for pair in pairs for fp in pair if fp is not None})
+        cursors = {layer: _cursors(layer, lock=True) for layer in layers}
+        deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
+        for old, new in pairs:
+            if old is not None:
+                _add(deltas, old, -1, _periods_for(old, cursors[old.layer]))
+            if new is not None:
+                _add(deltas, new, +1, _periods_for(new, cursors[new.layer]))
+        _write(deltas)
+
+
+# --- sources -----------------------------------------------------------------------
+
+
+def _source(layer: int) -> tuple[str, str, str, str]:
+    """(table, category column, status column or '' , time column) of a layer's rows."""
+    if layer == MapLayer.POLICE_DATA:
+        return CrimeRecord._meta.db_table, "primary_type_id", "", "occurred_at"
+    return Report._meta.db_table, "category_id", "status", "created_at"
+
+
+def _dt_param(value: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+# --- rolling periods ---------------------------------------------------------------
+
+
+def period_due(*, layer: int, days: int, now: datetime | None = None) -> bool:
+    """Cheap check: has a public row fallen out of the rolling period since it was aged?"""
+    now = now or timezone.now()
+    table, _cat, _st, time_col = _source(layer)
+    with connection.cursor() as cur:
+        cur.execute(
+            f'SELECT aged_until FROM "{WINDOW_TABLE}" WHERE layer = %s AND days = %s',  # noqa: S608
+            [layer, days],
+        )
+        row = cur.fetchone()
+        aged = EPOCH if row is None else _aware(row[0])
+        boundary = now - timedelta(days=days)
+        if aged >= boundary:
+            return False
+        cur.execute(
+            f"SELECT 1 FROM {table} WHERE {time_col} >= %s AND {time_col} < %s "  # noqa: S608
+            "AND is_public LIMIT 1",
+            [_dt_param(aged), _dt_param(boundary)],
+        )
+        return cur.fetchone() is not None
+
+
+def age_period(*, layer: int, days: int, now: datetime | None = None) -> int:
+    """Remove rows older than the rolling period from its counts; returns how many left."""
+    now = now or timezone.now()
+    boundary = now - timedelta(days=days)
+    table, cat_col, st_col, time_col = _source(layer)
+    with transaction.atomic():
+        _cursors(layer, lock=False)  # make sure the cursor rows exist
+        lock = " FOR UPDATE" if _is_postgres() else ""
+        with connection.cursor() as cur:
+            cur.execute(
+                f'SELECT aged_until FROM "{WINDOW_TABLE}" WHERE layer = %s AND days = %s{lock}',  # noqa: S608
+                [layer, days],
+            )
+            aged = _aware(cur.fetchone()[0])
+            if aged >= boundary:
+                return 0
+            status_expr = st_col or "''"
+            cur.execute(
+                f"SELECT {cat_col}, {status_expr}, public_lat, public_lon FROM {table} "  # noqa: S608
+                f"WHERE is_public AND {time_col} >= %s AND {time_col} < %s",
+                [_dt_param(aged), _dt_param(boundary)],
+            )
+            leaving = cur.fetchall()
+            deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
+            for cat, status, lat, lon in leaving:
+                category = _crime_category(cat) if layer == MapLayer.POLICE_DATA else int(cat)
+                _add(deltas, Footprint(layer, category, status, lat, lon), -1, [days])
+            _write(deltas)
+            cur.execute(
+                f'UPDATE "{WINDOW_TABLE}" SET aged_until = %s WHERE layer = %s AND days = %s',  # noqa: S608
+                [_dt_param(boundary), layer, days],
+            )
+    return len(leaving)
+
+
+def age_all_periods(now: datetime | None = None) -> int:
+    """Age every rolling period of every layer (worker job); returns rows that left."""
+    now = now or timezone.now()
+    return sum(
+        age_period(layer=layer, days=days, now=now) for layer in MapLayer.values for days in PERIODS
+    )
+
+
+# --- expiry ------------------------------------------------------------------------
+
+
+def expiry_due(now: datetime | None = None) -> bool:
+    """Cheap check (index on public_until): is a public report past its public period?"""
+    now = now or timezone.now()
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT 1 FROM {Report._meta.db_table} WHERE {public.EXPIRED_SQL} LIMIT 1",  # noqa: S608
+            [_dt_param(now)],
+        )
+        return cur.fetchone() is not None
+
+
+def expire_due_reports(now: datetime | None = None) -> int:
+    """Take reports whose public period ended off the public map, with audit and event."""
+    now = now or timezone.now()
+    kind = EventKind.HIDDEN
+    with audit.audited_transaction():
+        due = list(Report.objects.select_for_update().filter(public.expired_q(now)).order_by("pk"))
+        changes: list[tuple[Footprint | None, Footprint | None]] = []
+        for report in due:
+            old = footprint_of(report)
+            until = report.public_until
+            report.is_public = False
+            report.public_until = None
+            report.save(update_fields=["is_public", "public_until"])
+            ReportEvent.objects.create(
+                report=report, at=now, kind=kind, from_status=report.status, to_status=report.status
+            )
+            audit.record(
+                action="report.left_public_view",
+                object_type="report",
+                object_id=report.pk,
+                actor_label="system:expiry",
+                before={"is_public": True, "public_until": until},
+                after={"is_public": False, "public_until": None},
+            )
+            changes.append((old, None))
+        apply_changes(changes)
+    return len(due)
+
+
+def refresh_public_map(
+    *,
+    layer: int = MapLayer.CITIZEN_REPORTS,
+    period_days: int = ALL_TIME,
+    now: datetime | None = None,
+) -> None:
+    """Before a map read: expire due reports and age the asked period if anything is due."""
+    now = now or timezone.now()
+    expire, age = _due_flags(layer=layer, period_days=period_days, now=now)
+    if expire:
+        expire_due_reports(now)
+    if age:
+        age_period(layer=layer, days=period_days, now=now)
+
+
+def _due_flags(*, layer: int, period_days: int, now: datetime) -> tuple[bool, bool]:
+    """(expiry due, period ageing due) in one round trip, both answered from indexes."""
+    reports = Report._meta.db_table
+    parts: list[str] = []
+    params: list[Any] = []
+    if layer == MapLayer.CITIZEN_REPORTS:
+        parts.append(
+            f"EXISTS (SELECT 1 FROM {reports} WHERE {public.EXPIRED_SQL})"  # noqa: S608
+        )
+        params.append(_dt_param(now))
+    else:
+        parts.append("0 = 1")
+    if period_days != ALL_TIME:
+        table, _cat, _st, time_col = _source(layer)
+        # No cursor row means no footprint was ever written for the layer: nothing to age.
+        # A scalar subquery, so that the planner sees a constant range on the time index.
+        parts.append(
+            f"EXISTS (SELECT 1 FROM {table} WHERE {time_col} < %s AND is_public AND "  # noqa: S608
+            f'{time_col} >= (SELECT aged_until FROM "{WINDOW_TABLE}" '
+            "WHERE layer = %s AND days = %s))"
+        )
+        params.extend([_dt_param(now - timedelta(days=period_days)), layer, period_days])
+    else:
+        parts.append("0 = 1")
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {', '.join(parts)}", params)
+        expire, age = cur.fetchone()
+    return bool(expire), bool(age)
+
+
+def maintain_public_map(now: datetime | None = None) -> dict[str, int]:
+    """Worker job: expire due reports and age every rolling period, so reads find nothing due."""
+    now = now or timezone.now()
+    return {"expired": expire_due_reports(now), "aged_out": age_all_periods(now)}
+
+
+# --- reading -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CellCount:
+    """One cluster: its cell, member count and mean public location."""
+
+    cell: int
+    count: int
+    lat: float
+    lon: float
+
+
+def cell_counts(
+    *,
+    layer: int,
+    period_days: int,
+    res: int,
+    cells: Sequence[int],
+    category_ids: Sequence[int] | None = None,
+    statuses: Sequence[str] | None = None,
+) -> list[CellCount]:
+    """Counts and mean positions for the given cells (None filter = all)."""
+    if not cells:
+        return []
+    st_codes = None if statuses is None else sorted({_status_code(s) for s in statuses})
+    cats = None if category_ids is None else sorted(set(category_ids))
+    if res <= ROLLUP_MAX_RES:
+        # Roll-up rows exist: an absent filter reads the "all" row.
+        cats = cats if cats is not None else [ALL]
+        st_codes = st_codes if st_codes is not None else [ALL]
+    pg = _is_postgres()
+    params: list[Any] = [layer, period_days, res]
+    where = ["layer = %s", "period_days = %s", "res = %s"]
+    if pg:
+        where.append("cell = ANY(%s::int8[])")
+        params.append(list(cells))
+    else:
+        where.append(f"cell IN ({', '.join(['%s'] * len(cells))})")
+        params.extend(cells)
+    for column, values in (("category_id", cats), ("status", st_codes)):
+        if values is None:
+            continue
+        if len(values) == 1:
+            where.append(f"{column} = %s")
+            params.append(values[0])
+        elif pg:
+            where.append(f"{column} = ANY(%s::int4[])")
+            params.append(values)
+        else:
+            where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    single = cats is not None and st_codes is not None and len(cats) == 1 and len(st_codes) == 1
+    if single:
+        sql = f"SELECT cell, count, sum_lat_e6, sum_lon_e6 FROM {TABLE} WHERE {' AND '.join(where)}"  # noqa: S608
+    else:
+        sql = (
+            f"SELECT cell, SUM(count), SUM(sum_lat_e6), SUM(sum_lon_e6) FROM {TABLE} "  # noqa: S608
+            f"WHERE {' AND '.join(where)} GROUP BY cell"
+        )
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    out = []
+    for cell, count, slat, slon in rows:
+        n = int(count)
+        if n > 0:
+            out.append(CellCount(int(cell), n, int(slat) / n / 1e6, int(slon) / n / 1e6))
+    return out
+
+
+# --- rebuild -----------------------------------------------------------------------
+
+_PARENT_MASKS = {res: (1 << (3 * (15 - res))) - 1 for res in STORED_RES}
+_CAT_BITS = 19
+_CAT_OFFSET = 1 << (_CAT_BITS - 1)
+
+
+def _parents_np(leaf: np.ndarray, res: int) -> np.ndarray:
+    """Vectorised parent_int for an int64 array of finest-resolution cells."""
+    cleared = leaf & np.int64(~(0xF << 52))
+    return cleared | np.int64(res << 52) | np.int64(_PARENT_MASKS[res])
+
+
+def _group_rows(
+    layer: int,
+    period: int,
+    res: int,
+    cells: np.ndarray,
+    cats: np.ndarray,
+    sts: np.ndarray,
+    lat_e6: np.ndarray,
+    lon_e6: np.ndarray,
+) -> list[np.ndarray]:
+    """Group rows by (cell, category, status): one key per group with summed counts."""
+    if len(cells) == 0:
+        return []
+    compact = (cells >> np.int64(3 * (15 - res))) & np.int64((1 << (7 + 3 * res)) - 1)
+    key = (compact << np.int64(_CAT_BITS + 4)) | ((cats + _CAT_OFFSET) << np.int64(4)) | sts
+    order = np.argsort(key, kind="stable")
+    skey = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], skey[1:] != skey[:-1])))
+    first = order[starts]
+    n = len(starts)
+    counts = np.diff(np.append(starts, len(skey)))
+    return [
+        np.full(n, layer, np.int64),
+        np.full(n, period, np.int64),
+        np.full(n, res, np.int64),
+        cells[first],
+        cats[first],
+        sts[first],
+        counts.astype(np.int64),
+        np.add.reduceat(lat_e6[order], starts),
+        np.add.reduceat(lon_e6[order], starts),
+    ]
+
+
+def _load_source(layer: int, boundaries: dict[int, datetime]) -> dict[str, np.ndarray]:
+    """Public rows of a layer as arrays, with one 'in period' flag column per period."""
+    table, cat_col, st_col, time_col = _source(layer)
+    flags = ", ".join(f"CASE WHEN {time_col} >= %s THEN 1 ELSE 0 END" for _ in PERIODS)
+    status_expr = st_col or "''"
+    sql = (
+        f"SELECT {cat_col}, {status_expr}, public_lat, public_lon, {flags} "  # noqa: S608
+        f"FROM {table} WHERE is_public"
+    )
+    parts: dict[str, list[np.ndarray]] = defaultdict(list)
+    with connection.cursor() as cur:
+        cur.execute(sql, [_dt_param(boundaries[p]) for p in PERIODS])
+        while True:
+            chunk = cur.fetchmany(100_000)
+            if not chunk:
+                break
+            cat, st, lat, lon, *fl = zip(*chunk, strict=True)
+            if layer == MapLayer.POLICE_DATA:
+                parts["cat"].append(np.array([_crime_category(c) for c in cat], np.int64))
+            else:
+                parts["cat"].append(np.array(cat, np.int64))
+            parts["st"].append(np.array([_status_code(s) for s in st], np.int64))
+            lat_a, lon_a = np.array(lat, np.float64), np.array(lon, np.float64)
+            parts["lat"].append(lat_a)
+            parts["lon"].append(lon_a)
+            parts["leaf"].append(
+                np.array(
+                    [point_cell(a, b, FINEST_RES) for a, b in zip(lat, lon, strict=True)], np.int64
+                )
+            )
+            for p, f in zip(PERIODS, fl, strict=True):
+                parts[f"p{p}"].append(np.array(f, bool))
+    names = ["cat", "st", "lat", "lon", "leaf", *(f"p{p}" for p in PERIODS)]
+    return {k: (np.concatenate(parts[k]) if parts[k] else np.zeros(0)) for k in names}
+
+
+def _bulk_insert(columns: list[np.ndarray]) -> int:
+    """Insert grouped rows (no conflicts: the layer was emptied first)."""
+    n = len(columns[0]) if columns else 0
+    if n == 0:
+        return 0
+    cols = ", ".join(ALL_COLUMNS)
+    with connection.cursor() as cur:
+        if _is_postgres():
+            raw = cur.cursor
+            step = 500_000
+            for lo in range(0, n, step):
+                block = np.column_stack([c[lo : lo + step] for c in columns])
+                buf = io.StringIO()
+                np.savetxt(buf, block, fmt="%d", delimiter="\t")
+                with raw.copy(f"COPY {TABLE} ({cols}) FROM STDIN") as copy:
+                    copy.write(buf.getvalue())
+        else:
+            marks = ", ".join(["%s"] * len(ALL_COLUMNS))
+            step = 200_000
+            for lo in range(0, n, step):
+                rows = list(zip(*(c[lo : lo + step].tolist() for c in columns), strict=True))
+                cur.executemany(f"INSERT INTO {TABLE} ({cols}) VALUES ({marks})", rows)  # noqa: S608
+    return n
+
+
+def rebuild(*, layer: int | None = None) -> int:
+    """Recompute a layer's aggregates (all layers when None) from the source rows; returns rows."""
+    layers = list(MapLayer.values) if layer is None else [int(layer)]
+    now = timezone.now()
+    written = 0
+    with transaction.atomic():
+        for lay in layers:
+            boundaries = {p: now - timedelta(days=p) for p in PERIODS}
+            with connection.cursor() as cur:
+                cur.execute(f"DELETE FROM {TABLE} WHERE layer = %s", [lay])  # noqa: S608
+                cur.execute(f'DELETE FROM "{WINDOW_TABLE}" WHERE layer = %s', [lay])  # noqa: S608
+                for p in PERIODS:
+                    cur.execute(
+                        f'INSERT INTO "{WINDOW_TABLE}" (layer, days, aged_until) '  # noqa: S608
+                        "VALUES (%s, %s, %s)",
+                        [lay, p, _dt_param(boundaries[p])],
+                    )
+            src = _load_source(lay, boundaries)
+            if len(src["leaf"]) == 0:
+                continue
+            lat_e6 = np.rint(src["lat"] * 1e6).astype(np.int64)
+            lon_e6 = np.rint(src["lon"] * 1e6).astype(np.int64)
+            for period in (ALL_TIME, *PERIODS):
+                mask = np.ones(len(src["leaf"]), bool) if period == ALL_TIME else src[f"p{period}"]
+                leaf, cat, st = src["leaf"][mask], src["cat"][mask], src["st"][mask]
+                la, lo = lat_e6[mask], lon_e6[mask]
+                zeros = np.zeros(len(leaf), np.int64)
+                for res in STORED_RES:
+                    cells = _parents_np(leaf, res)
+                    if lay == MapLayer.POLICE_DATA:
+                        # Police rows have no status: (type, all) is the leaf row.
+                        variants = [(cat, zeros)] + (
+                            [(zeros, zeros)] if res <= ROLLUP_MAX_RES else []
+                        )
+                    elif res <= ROLLUP_MAX_RES:
+                        variants = [(cat, st), (cat, zeros), (zeros, st), (zeros, zeros)]
+                    else:
+                        variants = [(cat, st)]
+                    groups = [
+                        _group_rows(lay, period, res, cells, c, s, la, lo) for c, s in variants
+                    ]
+                    groups = [g for g in groups if g]
+                    if not groups:
+                        continue
+                    merged = [np.concatenate(parts) for parts in zip(*groups, strict=True)]
+                    # Key order (cell, category, status) turns the load into B-tree appends.
+                    order = np.lexsort((merged[5], merged[4], merged[3]))
+                    written += _bulk_insert([col[order] for col in merged])
+    return written

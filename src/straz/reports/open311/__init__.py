@@ -1,0 +1,1 @@
+"""Open311 GeoReport v2: the threat map as a standard service-request endpoint (XML and JSON)."""

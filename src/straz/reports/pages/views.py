@@ -1,0 +1,640 @@
+"""Thin page views; the work happens in each domain's services and selectors."""
+
+from __future__ import annotations
+
+import mimetypes
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, cast
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from straz.accounts.access import restrict
+from straz.accounts.models import User
+from straz.accounts.policy import is_district_scoped
+from straz.core.errors import DomainError
+from straz.reports import policy, public, selectors, services
+from straz.reports.intake import client_ip
+from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
+from straz.reports.pages.forms import (
+    NoteForm,
+    ReportForm,
+    StaffFilterForm,
+    TransitionForm,
+    category_groups,
+)
+from straz.reports.rules import (
+    STATUS_COLORS,
+    VERIFIED_STATUSES,
+    Status,
+    allowed_targets,
+    is_overdue,
+)
+from straz.reports.services import submit_report
+from straz.territory.models import Area, AreaKind, Officer
+from straz.territory.services import geocode, route_point
+
+# Periods of the public map filter: URL value -> label.
+# Periods of the public map filter (values of the map API's `period`).
+PERIODS = ["7d", "30d", "365d", "all"]
+DEFAULT_PERIOD = "365d"
+LAYERS = ("reports", "police")
+STAFF_PAGE_SIZE = 25
+SUBMITTED_SESSION_KEY = "straz_submitted_report"
+
+
+def _straz(name: str) -> Any:
+    """A value of the STRAZ settings dictionary."""
+    return settings.STRAZ[name]
+
+
+def _period_label(value: str) -> str:
+    return {
+        "7d": _("Last 7 days"),
+        "30d": _("Last 30 days"),
+        "365d": _("Last 12 months"),
+        "all": _("All time"),
+    }[value]
+
+
+def js_strings() -> dict[str, str]:
+    """Every string the page scripts show, translated on the server (no JS catalogue needed)."""
+    return {
+        "Map": _("Map"),
+        "The base map is not available; districts and reports are still shown.": _(
+            "The base map is not available; districts and reports are still shown."
+        ),
+        "Loading…": _("Loading…"),
+        "The map data could not be loaded. Try again.": _(
+            "The map data could not be loaded. Try again."
+        ),
+        "Reports in view: %(count)s": _("Reports in view: %(count)s"),
+        "No reports in view for these filters.": _("No reports in view for these filters."),
+        "Police records in view: %(count)s": _("Police records in view: %(count)s"),
+        "No police records in view.": _("No police records in view."),
+        "Reports here: %(count)s (zoom in)": _("Reports here: %(count)s (zoom in)"),
+        "Police records here: %(count)s (zoom in)": _("Police records here: %(count)s (zoom in)"),
+        "Report #%(id)s": _("Report #%(id)s"),
+        "Open the report": _("Open the report"),
+        "Reported": _("Reported"),
+        "Approximate location": _("Approximate location"),
+        "Police record": _("Police record"),
+        "People who reported it: %(count)s": _("People who reported it: %(count)s"),
+        "Place of the problem": _("Place of the problem"),
+        "Drag the pin to adjust the place.": _("Drag the pin to adjust the place."),
+        "Your location could not be found.": _("Your location could not be found."),
+        "Your browser cannot share your location.": _("Your browser cannot share your location."),
+        "Locating…": _("Locating…"),
+        "Place selected: %(lat)s, %(lon)s": _("Place selected: %(lat)s, %(lon)s"),
+        "This report will go to %(district)s.": _("This report will go to %(district)s."),
+        "District officer: %(officer)s": _("District officer: %(officer)s"),
+        "This place is outside the districts we cover.": _(
+            "This place is outside the districts we cover."
+        ),
+        "No matching places.": _("No matching places."),
+        "Characters: %(count)s / %(max)s": _("Characters: %(count)s / %(max)s"),
+        "The file is larger than %(size)s MB.": _("The file is larger than %(size)s MB."),
+        "Click the map or search for a place.": _("Click the map or search for a place."),
+        "Searching…": _("Searching…"),
+        "Sending…": _("Sending…"),
+        "Report a problem here": _("Report a problem here"),
+        "Reports nearby from the last 30 days: %(count)s. Is yours among them?": _(
+            "Reports nearby from the last 30 days: %(count)s. Is yours among them?"
+        ),
+    }
+
+
+def _map_config(request: HttpRequest, **extra: Any) -> dict[str, Any]:
+    """Settings the map scripts need, rendered into the page as JSON."""
+    cfg: dict[str, Any] = {
+        "tileUrl": settings.STRAZ["TILE_URL"],
+        "tileAttribution": settings.STRAZ["TILE_ATTRIBUTION"],
+        "center": settings.STRAZ["MAP_CENTER"],
+        "zoom": settings.STRAZ["MAP_ZOOM"],
+        "districtsUrl": "/api/v1/districts/geojson",
+        "mapUrl": "/api/v1/map",
+        "placesUrl": "/api/v1/places",
+        "lookupUrl": "/api/v1/districts/lookup",
+        "reportUrl": reverse("reports:report-detail", args=[0]).replace("/0/", "/{id}/"),
+        "reportNewUrl": reverse("reports:report-new"),
+        "statusColors": {s.value: STATUS_COLORS[s] for s in Status},
+        "statusLabels": {s.value: str(STATUS_LABELS[s]) for s in Status},
+    }
+    cfg.update(extra)
+    return cfg
+
+
+def _active_categories() -> list[Category]:
+    return list(Category.objects.filter(is_active=True).order_by("order", "code"))
+
+
+def _page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    context.setdefault("js_strings", js_strings())
+    return render(request, template, context, status=status)
+
+
+# ---------------------------------------------------------------- public map
+
+
+def map_page(request: HttpRequest) -> HttpResponse:
+    """The public threat map with filters kept in the URL."""
+    language = get_language()
+    categories = _active_categories()
+    codes = {c.code for c in categories}
+    category = request.GET.get("category", "")
+    status = request.GET.get("status", "")
+    period = request.GET.get("period", DEFAULT_PERIOD)
+    layer = request.GET.get("layer", "reports")
+    filters = {
+        "category": category if category in codes else "",
+        "status": status if status in {s.value for s in Status} else "",
+        "period": period if period in PERIODS else DEFAULT_PERIOD,
+        "layer": layer if layer in LAYERS else "reports",
+    }
+    context = {
+        "nav": "map",
+        "filters": filters,
+        "category_groups": category_groups(categories, language),
+        "statuses": [(s.value, STATUS_LABELS[s], STATUS_COLORS[s]) for s in Status],
+        "periods": [(value, _period_label(value)) for value in PERIODS],
+        "map_config": _map_config(
+            request,
+            categories={c.code: c.name_in(language) for c in categories},
+            categoryIds={str(c.pk): c.code for c in categories},
+            filters={**filters, "defaultPeriod": DEFAULT_PERIOD},
+        ),
+    }
+    return _page(request, "reports/map.html", context)
+
+
+# ---------------------------------------------------------------- report form
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest) -> HttpResponse:
+    """The citizen's report form; POST files the report through the intake service."""
+
+    language = get_language()
+    categories = _active_categories()
+    status_code = 200
+    extra_headers: dict[str, str] = {}
+    if request.method == "POST":
+        form = ReportForm(request.POST, request.FILES, categories=categories, language=language)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = submit_report(
+                    category_code=data["category"],
+                    lat=data["lat"],
+                    lon=data["lon"],
+                    description=data["description"],
+                    occurred_at=data["occurred_at"],
+                    address_text=data["address_text"],
+                    attachment=data["attachment"],
+                    client_ip=client_ip(request),
+                    source="web",
+                    idempotency_key=("web-form:" + data["submission_key"])
+                    if data["submission_key"]
+                    else None,
+                )
+            except DomainError as exc:
+                field = getattr(exc, "field", None)
+                form.add_error(field if field in form.fields else None, exc.message)
+                status_code = exc.status
+                extra_headers = exc.headers()
+            else:
+                request.session[SUBMITTED_SESSION_KEY] = _submitted_summary(result)
+                return redirect("reports:report-sent")
+        else:
+            status_code = 422
+    else:
+        initial: dict[str, Any] = {}
+        # The map page can hand over a point (?lat=&lon=) and a category (?category=).
+        for key in ("lat", "lon"):
+            try:
+                initial[key] = float(request.GET[key])
+            except (KeyError, ValueError):
+                pass
+        if request.GET.get("category") in {c.code for c in categories}:
+            initial["category"] = request.GET["category"]
+        form = ReportForm(initial=initial, categories=categories, language=language)
+    context = {
+        "nav": "report",
+        "form": form,
+        "description_max": int(_straz("DESCRIPTION_MAX_CHARS")),
+        "attachment_max_mb": int(_straz("MAX_ATTACHMENT_BYTES")) // (1024 * 1024),
+        "map_config": _map_config(
+            request, categories={c.code: c.name_in(language) for c in categories}
+        ),
+    }
+    response = _page(request, "reports/report_form.html", context, status=status_code)
+    for name, value in extra_headers.items():
+        response[name] = value
+    return response
+
+
+def _submitted_summary(result: Any) -> dict[str, Any]:
+    """What the confirmation page shows, taken from the intake result."""
+    response = getattr(result, "response", {}) or {}
+    return {"id": int(result.report_id), "duplicate_of": response.get("duplicate_of")}
+
+
+def report_sent(request: HttpRequest) -> HttpResponse:
+    """Confirmation after filing: the report number and a link to its public page."""
+    summary = request.session.get(SUBMITTED_SESSION_KEY)
+    if not summary:
+        return redirect("reports:report-new")
+
+    report_id = summary["id"]
+    district = None
+    officer = None
+    row = (
+        Report.objects.filter(pk=report_id)
+        .select_related("district", "officer", "district__primary_officer")
+        .first()
+    )
+    if row is not None:
+        district = row.district
+        officer = row.officer or (district.primary_officer if district else None)
+    # Link to the page the public can open: the first report of a duplicate group, or this
+    # one once public (some categories are public only after the police confirm them).
+    candidate = summary.get("duplicate_of") or report_id
+    public_id = candidate if public.public_report(candidate) is not None else None
+    context = {
+        "nav": "report",
+        "report_id": report_id,
+        "duplicate_of": summary.get("duplicate_of"),
+        "public_id": public_id,
+        "district": district,
+        "officer": officer,
+        "verify_days": settings.STRAZ["VERIFY_DEADLINE_DAYS"],
+        "read_days": settings.STRAZ["READ_DEADLINE_DAYS"],
+    }
+    return _page(request, "reports/report_sent.html", context)
+
+
+# ---------------------------------------------------------------- public report page
+
+
+def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
+    """Public page of a report: category, status, public location, district, history."""
+
+    report = public.public_report(report_id)
+    if report is None:
+        raise Http404
+    events = public.public_history(report)
+    approximate = report.category.public_location_approximated
+    context = {
+        "nav": "map",
+        "report": report,
+        "category_name": report.category.name_in(get_language()),
+        "status_label": STATUS_LABELS[Status(report.status)],
+        "status_color": STATUS_COLORS[Status(report.status)],
+        "approximate": approximate,
+        "district": report.district,
+        "officer": report.district.primary_officer if report.district else None,
+        "events": events,
+        "also_reported": report.duplicate_count,
+        "map_config": _map_config(
+            request,
+            point=[report.public_lat, report.public_lon],
+            approximate=approximate,
+            statusColor=STATUS_COLORS[Status(report.status)],
+            zoom=16 if not approximate else 14,
+        ),
+    }
+    return _page(request, "reports/report_detail.html", context)
+
+
+# ---------------------------------------------------------------- find your district
+
+
+def districts_page(request: HttpRequest) -> HttpResponse:
+    """Find your police district and its officer: map click (JS) or a place search (no JS)."""
+
+    query = (request.GET.get("q") or "").strip()[:200]
+    routing = None
+    searched = False
+    point: tuple[float, float] | None = None
+    error = ""
+    if query:
+        searched = True
+        point = geocode(text=query)
+        if point is None:
+            error = _("We could not find this place. Try another name or click the map.")
+    elif "lat" in request.GET and "lon" in request.GET:
+        searched = True
+        try:
+            lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError
+            point = (lat, lon)
+        except ValueError:
+            error = _("The coordinates must be numbers.")
+    if point is not None:
+        routing = route_point(lat=point[0], lon=point[1])
+        if routing is None:
+            error = _("This place is outside the districts we cover.")
+    context = {
+        "nav": "districts",
+        "query": query,
+        "searched": searched,
+        "point": point,
+        "routing": routing,
+        "district": routing.district if routing else None,
+        "officer": routing.officer if routing else None,
+        "error": error,
+        "map_config": _map_config(request, point=list(point) if point else None),
+    }
+    template = (
+        "reports/_district_card.html"
+        if request.headers.get("HX-Request")
+        else "reports/districts.html"
+    )
+    return _page(request, template, context)
+
+
+# ---------------------------------------------------------------- staff
+
+
+def _deadline_badge(report: Report, now: datetime) -> dict[str, str]:
+    """A short deadline state for the queue: overdue, due soon, read/verify due, done."""
+    status = Status(report.status)
+    if status in VERIFIED_STATUSES:
+        return {"css": "ok", "text": _("Verified")}
+    if is_overdue(
+        now=now,
+        status=status,
+        read_at=report.read_at,
+        read_due=report.read_due_at,
+        verify_due=report.verify_due_at,
+    ):
+        if report.read_at is None and report.read_due_at and now > report.read_due_at:
+            return {"css": "overdue", "text": _("Not read in time")}
+        return {"css": "overdue", "text": _("Verification overdue")}
+    due = report.verify_due_at if report.read_at else (report.read_due_at or report.verify_due_at)
+    if due is None:
+        return {"css": "", "text": ""}
+    left = due - now
+    hours = max(int(left.total_seconds() // 3600), 0)
+    text = (
+        _("Read within %(hours)d h") if report.read_at is None else _("Verify within %(hours)d h")
+    )
+    return {
+        "css": "due-soon" if left < timedelta(hours=24) else "",
+        "text": text % {"hours": hours},
+    }
+
+
+@login_required
+def staff_queue(request: HttpRequest) -> HttpResponse:
+    """The user's reports in scope, overdue first, with filters and pagination."""
+
+    user = cast(User, request.user)  # login_required
+    if not policy.reads_reports(user):
+        # Incident commanders have no report queue; their work is on the operations board
+        # (this is also where the login lands them).
+        return redirect("incidents:board")
+    language = get_language()
+    categories = _active_categories()
+    if is_district_scoped(user):
+        district_rows = list(user.districts.order_by("name"))
+    else:
+        district_rows = list(
+            Area.objects.filter(kind=AreaKind.POLICE_DISTRICT, is_active=True).order_by("name")
+        )
+    form = StaffFilterForm(
+        request.GET or None,
+        statuses=[(s.value, str(STATUS_LABELS[s])) for s in Status],
+        categories=[(c.code, c.name_in(language)) for c in categories],
+        districts=[(d.code, d.name) for d in district_rows],
+    )
+    filters: dict[str, Any] = {}
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        if data["status"] == "all":
+            filters["statuses"] = [s.value for s in Status]
+        elif data["status"]:
+            filters["statuses"] = [data["status"]]
+        if data["category"]:
+            filters["category_code"] = data["category"]
+        if data["district"]:
+            filters["district_code"] = data["district"]
+        if data["overdue"]:
+            filters["overdue"] = True
+    queryset = selectors.queue_for(user, **filters)
+    queryset = queryset.select_related("category", "district", "officer")
+    page = Paginator(queryset, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [
+        {
+            "report": r,
+            "category_name": r.category.name_in(language),
+            "status_label": STATUS_LABELS[Status(r.status)],
+            "status_color": STATUS_COLORS[Status(r.status)],
+            "badge": _deadline_badge(r, now),
+            "flagged": r.overdue_flagged_at is not None,
+            "unread": r.read_at is None,
+        }
+        for r in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "nav": "staff",
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "querystring": query.urlencode(),
+        "is_supervisor": policy.is_supervisor(user),
+    }
+    template = (
+        "reports/_staff_rows.html"
+        if request.headers.get("HX-Request")
+        else "reports/staff_queue.html"
+    )
+    return _page(request, template, context)
+
+
+def _staff_report_or_404(user: Any, report_id: int) -> Report:
+
+    # The police-only parts (description, exact point, photos, notes) are read-audited.
+    reports = restrict(Report.objects.all(), user, policy.READ_POLICE_ONLY)
+    return get_object_or_404(
+        reports.select_related("category", "district", "officer"), pk=report_id
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
+    """A report as the police see it; opening marks it read; POST changes status, notes, assigns."""
+
+    user = cast(User, request.user)  # login_required
+    report = _staff_report_or_404(user, report_id)
+    transition_form = TransitionForm()
+    note_form = NoteForm()
+    status_code = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "transition":
+                transition_form = TransitionForm(request.POST)
+                if transition_form.is_valid():
+                    data = transition_form.cleaned_data
+                    services.transition_report(
+                        user=user,
+                        report_id=report.pk,
+                        target=data["target"],
+                        public_note=data["public_note"],
+                        note=data["note"],
+                    )
+                    label = (
+                        STATUS_LABELS.get(Status(data["target"]))
+                        if data["target"] in Status._value2member_map_
+                        else data["target"]
+                    )
+                    messages.success(
+                        request, _("Status changed to: %(status)s") % {"status": label}
+                    )
+                    return redirect("reports:staff-report", report_id=report.pk)
+                status_code = 422
+            elif action == "note":
+                note_form = NoteForm(request.POST)
+                if note_form.is_valid():
+                    services.add_note(
+                        user=user, report_id=report.pk, text=note_form.cleaned_data["text"]
+                    )
+                    messages.success(request, _("The note was saved."))
+                    return redirect("reports:staff-report", report_id=report.pk)
+                status_code = 422
+            elif action == "reassign":
+                raw = request.POST.get("officer", "")
+                officer_id = int(raw) if raw.isdigit() else None
+                updated = services.reassign_report(
+                    user=user, report_id=report.pk, officer_id=officer_id
+                )
+                name = updated.officer.name if updated.officer else _("nobody")
+                messages.success(
+                    request, _("The report was assigned to %(officer)s.") % {"officer": name}
+                )
+                return redirect("reports:staff-report", report_id=report.pk)
+            else:
+                messages.error(request, _("Unknown action."))
+                status_code = 400
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            status_code = exc.status
+        report = _staff_report_or_404(user, report_id)
+    else:
+        try:
+            services.mark_read(user=user, report_id=report.pk)
+        except DomainError:
+            # Roles that only look (analyst, dispatcher) do not mark reports read.
+            pass
+        else:
+            report.refresh_from_db()
+    language = get_language()
+    now = timezone.now()
+    status = Status(report.status)
+    events = [
+        {
+            "at": e.at,
+            "kind_label": EventKind(e.kind).label if e.kind in EventKind.values else e.kind,
+            "from_label": STATUS_LABELS.get(Status(e.from_status))
+            if e.from_status in Status._value2member_map_
+            else "",
+            "to_label": STATUS_LABELS.get(Status(e.to_status))
+            if e.to_status in Status._value2member_map_
+            else "",
+            "actor": (e.actor.get_full_name() or e.actor.get_username()) if e.actor else "",
+            "public_note": e.public_note,
+        }
+        for e in report.events.select_related("actor").order_by("at", "id")
+    ]
+    notes = [
+        {
+            "at": n.created_at,
+            "text": n.text,
+            "author": (n.author.get_full_name() or n.author.get_username()) if n.author else "",
+        }
+        for n in restrict(report.notes.all(), user, policy.READ_POLICE_ONLY)
+        .select_related("author")
+        .order_by("created_at", "id")
+    ]
+    can_act = policy.can_act(user)
+    can_reassign = policy.can_reassign(user)
+    officers = []
+    if can_reassign and report.district_id is not None:
+        officers = list(Officer.objects.filter(districts=report.district_id).order_by("name"))
+    context = {
+        "nav": "staff",
+        "report": report,
+        "category_name": report.category.name_in(language),
+        "status_label": STATUS_LABELS[status],
+        "status_color": STATUS_COLORS[status],
+        "badge": _deadline_badge(report, now),
+        "targets": [(t.value, STATUS_LABELS[t], STATUS_COLORS[t]) for t in allowed_targets(status)]
+        if can_act
+        else [],
+        "can_act": can_act,
+        "can_reassign": can_reassign,
+        "officers": officers,
+        "events": events,
+        "notes": notes,
+        "attachments": list(
+            restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by("id")
+        ),
+        "transition_form": transition_form,
+        "note_form": note_form,
+        "approximate": report.category.public_location_approximated,
+        "map_config": _map_config(
+            request,
+            point=[report.lat, report.lon],
+            publicPoint=[report.public_lat, report.public_lon],
+            statusColor=STATUS_COLORS[status],
+            zoom=17,
+        ),
+    }
+    return _page(request, "reports/staff_report.html", context, status=status_code)
+
+
+@login_required
+def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
+    """Download a report's attachment (staff in scope only), never rendered inline as HTML."""
+    report = _staff_report_or_404(cast(User, request.user), report_id)
+    attachment = get_object_or_404(
+        restrict(report.attachments.all(), cast(User, request.user), policy.READ_POLICE_ONLY),
+        pk=attachment_id,
+    )
+    root = Path(settings.MEDIA_ROOT).resolve()
+    path = (root / attachment.path).resolve()
+    if root not in path.parents or not path.is_file():
+        raise Http404
+    content_type = (
+        attachment.content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    )
+    response = FileResponse(
+        path.open("rb"),
+        content_type=content_type,
+        as_attachment=content_type == "application/pdf",
+        filename=attachment.original_name or path.name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,196 @@
+"""THE public projection of the threat map: what anyone may see of a report, in every channel.
+
+The API, the public report page, Open311, the public downloads and the map points all read
+reports through this module, so a police-only field cannot leak through a second whitelist.
+`Report.POLICE_ONLY_FIELDS` names the fields that never go public; the privacy scan
+(tests/test_privacy.py) reads that list and tests/reports/test_public.py checks it against
+`PUBLIC_FIELDS` here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
+from straz.reports.rules import STATUS_COLORS, Status
+
+# Model fields of Report the public may see (through one of the channels above).
+PUBLIC_FIELDS = (
+    "id",
+    "category",
+    "status",
+    "district",
+    "public_lat",
+    "public_lon",
+    "created_at",
+    "updated_at",
+    "occurred_at",  # the day only, in downloads
+    "verify_due_at",  # Open311 expected_datetime while verification is due
+    "duplicate_count",
+    "is_public",
+    "public_until",
+)
+
+# Steps of a report's history the public sees, on the page and in the API alike
+# (no names, no internal steps such as notes, reassignments or category changes).
+PUBLIC_HISTORY_KINDS = (EventKind.CREATED, EventKind.READ, EventKind.STATUS)
+
+
+def public_now_q(now: datetime) -> Q:
+    """The ORM twin of rules.is_public_now: reports the public sees at `now`."""
+    return Q(is_public=True) & (Q(public_until__isnull=True) | Q(public_until__gt=now))
+
+
+# Its complement among public rows, for the expiry job: still marked public, period over.
+# The SQL form answers the map's cheap "anything due?" probes from the public_until index.
+EXPIRED_SQL = "public_until <= %s AND is_public"
+
+
+def expired_q(now: datetime) -> Q:
+    """Reports still marked public whose public period ended by `now` (EXPIRED_SQL's ORM twin)."""
+    return Q(is_public=True, public_until__lte=now)
+
+
+def visible_reports(now: datetime | None = None) -> QuerySet[Report]:
+    """Every report the public sees now (also before the expiry job ran)."""
+    return Report.objects.filter(public_now_q(now or timezone.now()))
+
+
+def public_report(report_id: int, now: datetime | None = None) -> Report | None:
+    """A report as far as the public may see it, or None when it is not public."""
+    return visible_reports(now).select_related("category", "district").filter(pk=report_id).first()
+
+
+def status_label(status: str) -> str:
+    """The translated label of a status value (the value itself when unknown)."""
+    try:
+        return str(STATUS_LABELS[Status(status)])
+    except ValueError:
+        return status
+
+
+def public_history(report: Report) -> list[dict[str, Any]]:
+    """The public steps of a report's history, oldest first."""
+    events = (
+        report.events.filter(kind__in=[k.value for k in PUBLIC_HISTORY_KINDS])
+        .only("at", "kind", "to_status", "public_note")
+        .order_by("at", "id")
+    )
+    return [
+        {
+            "at": e.at,
+            "kind": e.kind,
+            "kind_label": EventKind(e.kind).label,
+            "status": e.to_status,
+            "status_label": status_label(e.to_status) if e.to_status else "",
+            "note": e.public_note,
+        }
+        for e in events
+    ]
+
+
+def district_ref(report: Report) -> dict[str, str] | None:
+    """The police district of a report as the public sees it (code and name)."""
+    if report.district is None:
+        return None
+    return {"code": report.district.code, "name": report.district.name}
+
+
+def report_data(report: Report) -> dict[str, Any]:
+    """The public view of a report: nothing police-only (no description, IP, notes, exact point)."""
+    return {
+        "id": report.pk,
+        "status": report.status,
+        "status_label": status_label(report.status),
+        "status_color": STATUS_COLORS[Status(report.status)],
+        "category": {"code": report.category.code, "name": report.category.name},
+        "location": {
+            "lat": report.public_lat,
+            "lon": report.public_lon,
+            "approximate": report.category.public_location_approximated,
+        },
+        "district": district_ref(report),
+        "created_at": report.created_at,
+        "updated_at": report.updated_at,
+        "also_reported": report.duplicate_count,
+        "history": public_history(report),
+    }
+
+
+# Map points: the columns a map point carries (public location, never the exact one).
+POINT_COLUMNS = ("pk", "status", "category__code", "duplicate_count", "public_lat", "public_lon")
+
+# Public downloads (CSV/GeoJSON): the stored columns read and the columns written.
+EXPORT_COLUMNS = (
+    "id",
+    "category_id",
+    "status",
+    "district_id",
+    "public_lat",
+    "public_lon",
+    "created_at",
+    "updated_at",
+    "occurred_at",
+    "duplicate_count",
+)
+EXPORT_FIELDS = (
+    "id",
+    "category",
+    "category_name",
+    "status",
+    "status_name",
+    "district",
+    "district_name",
+    "lat",
+    "lon",
+    "approximate",
+    "created_at",
+    "updated_at",
+    "occurred_on",
+    "duplicate_count",
+)
+
+
+def _utc(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def export_row(
+    values: Iterable[Any],
+    *,
+    categories: Mapping[int, Category],
+    districts: Mapping[int, tuple[str, str]],
+    status_names: Mapping[str, str],
+    language: str,
+) -> dict[str, Any]:
+    """One row of a public download from the values of EXPORT_COLUMNS."""
+    rec = dict(zip(EXPORT_COLUMNS, values, strict=True))
+    cat = categories[rec["category_id"]]
+    district = districts.get(rec["district_id"], ("", ""))
+    occurred = rec["occurred_at"]
+    local_tz = timezone.get_default_timezone()
+    return {
+        "id": rec["id"],
+        "category": cat.code,
+        "category_name": cat.name_in(language),
+        "status": rec["status"],
+        "status_name": status_names.get(rec["status"], rec["status"]),
+        "district": district[0],
+        "district_name": district[1],
+        "approximate": cat.public_location_approximated,
+        "created_at": _utc(rec["created_at"]),
+        "updated_at": _utc(rec["updated_at"]),
+        "lat": round(rec["public_lat"], 6),
+        "lon": round(rec["public_lon"], 6),
+        # Only the day of the event: its exact time could single out a person.
+        "occurred_on": occurred.astimezone(local_tz).date().isoformat() if occurred else "",
+        # "Also reported by N people" is on the public report page too.
+        "duplicate_count": rec["duplicate_count"],
+    }
