@@ -21,6 +21,7 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from straz.core.config import straz_settings
 from straz.core.errors import PayloadTooLarge, ValidationFailed
 
 # Anything that looks like the start of an HTML/XML tag, a comment or a processing
@@ -132,7 +133,7 @@ class CheckedAttachment:
 
 def max_attachment_bytes() -> int:
     """The configured attachment size limit."""
-    return int(settings.STRAZ["MAX_ATTACHMENT_BYTES"])
+    return int(straz_settings().max_attachment_bytes)
 
 
 def _too_large() -> PayloadTooLarge:
@@ -263,7 +264,7 @@ def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
 def client_ip(request: HttpRequest) -> str:
     """The client's address: REMOTE_ADDR, or X-Forwarded-For as written by trusted proxies."""
     remote = str(request.META.get("REMOTE_ADDR") or "")
-    proxies = int(settings.STRAZ.get("TRUSTED_PROXY_COUNT", 0))
+    proxies = int(straz_settings().trusted_proxy_count)
     if proxies > 0:
         forwarded = [
             p.strip()
@@ -301,7 +302,7 @@ def rate_limit_prefix(ip: str) -> str:
 
 def _shared_ranges() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     ranges = []
-    for item in settings.STRAZ.get("SHARED_IP_RANGES", []):
+    for item in straz_settings().shared_ip_ranges:
         try:
             ranges.append(ipaddress.ip_network(str(item).strip(), strict=False))
         except ValueError:

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.utils import timezone
 
+from straz.core.config import straz_settings
 from straz.demo.territory import CITY_OUTLINE
 from straz.reports import services
 from straz.reports.intake import client_key
@@ -285,7 +285,7 @@ def _client_key(ip: str) -> str:
 
 
 def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> dict[str, int]:
-    conf = settings.STRAZ
+    conf = straz_settings()
     now = timezone.now()
     rng = np.random.default_rng(20240601)
     pyrand = random.Random(20240601)
@@ -330,10 +330,10 @@ def create_reports(*, count: int, users: dict[str, Any], places: list[Any]) -> d
     ages = np.sort(_age_days(rng, base_count))[::-1]  # oldest first, so ids grow with time
     acting = users.get("officer")
     supervisor = users.get("supervisor")
-    retention = int(conf["PUBLIC_RETENTION_DAYS"])
-    approx_res = int(conf["APPROXIMATE_RESOLUTION"])
-    read_days, verify_days = int(conf["READ_DEADLINE_DAYS"]), int(conf["VERIFY_DEADLINE_DAYS"])
-    ip_days = int(conf.get("IP_RETENTION_DAYS", 180) or 0)
+    retention = int(conf.public_retention_days)
+    approx_res = int(conf.approximate_resolution)
+    read_days, verify_days = int(conf.read_deadline_days), int(conf.verify_deadline_days)
+    ip_days = conf.ip_retention_days
     routes = route_points(list(zip(lats.tolist(), lons.tolist(), strict=True)))
     sources = [ReportSource.WEB] * 17 + [ReportSource.API] * 2 + [ReportSource.OPEN311]
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from straz.core import intake as core_intake
+from straz.core.config import straz_settings
 from straz.core.errors import RateLimited
 from straz.core.intake import (
     CheckedAttachment,
@@ -57,7 +57,7 @@ def check_description(value: str | None) -> str:
     return check_text(
         value,
         label=_("description"),
-        max_chars=int(settings.STRAZ["DESCRIPTION_MAX_CHARS"]),
+        max_chars=int(straz_settings().description_max_chars),
         field="description",
     )
 
@@ -66,8 +66,8 @@ def client_key(ip: str) -> ClientKey:
     """The reporter's rate-limit key with the daily report limit of its network."""
     return core_intake.client_key(
         ip,
-        limit=int(settings.STRAZ["REPORTS_PER_IP_PER_DAY"]),
-        shared_limit=int(settings.STRAZ["REPORTS_PER_SHARED_IP_PER_DAY"]),
+        limit=int(straz_settings().reports_per_ip_per_day),
+        shared_limit=int(straz_settings().reports_per_shared_ip_per_day),
     )
 
 

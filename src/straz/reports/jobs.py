@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import Role, User
+from straz.core.config import straz_settings
 from straz.notifications import outbox
 from straz.notifications.models import Channel
 from straz.reports.models import EventKind, IdempotencyRecord, Report, ReportEvent
@@ -153,7 +154,7 @@ def _flag_one(report_id: int, now: datetime) -> int:
 
 def erase_old_reporter_ips(now: datetime | None = None) -> int:
     """Erase reporter IP addresses older than IP_RETENTION_DAYS (0 keeps them)."""
-    days = int(settings.STRAZ.get("IP_RETENTION_DAYS", 0))
+    days = int(straz_settings().ip_retention_days)
     if days <= 0:
         return 0
     cutoff = (now or timezone.now()) - timedelta(days=days)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.core.config import straz_settings
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.reports import intake, policy, signals
 from straz.reports.map import aggregates
@@ -57,9 +58,6 @@ OCCURRED_AT_MAX_AGE = timedelta(days=366)
 # Clock skew we tolerate for an event time "in the future".
 OCCURRED_AT_SKEW = timedelta(minutes=10)
 
-
-def _conf(name: str) -> Any:
-    return settings.STRAZ[name]
 
 
 def public_url_for(report_id: int) -> str:
@@ -150,8 +148,8 @@ def find_duplicate_primary(
     *, category_id: int, lat: float, lon: float, now: datetime
 ) -> Report | None:
     """The open report this one repeats: same category, nearby, recent, not itself a duplicate."""
-    radius = float(_conf("DUPLICATE_RADIUS_M"))
-    hours = float(_conf("DUPLICATE_WINDOW_HOURS"))
+    radius = float(straz_settings().duplicate_radius_m)
+    hours = float(straz_settings().duplicate_window_hours)
     if radius <= 0 or hours <= 0:
         return None
     origin = h3.latlng_to_cell(lat, lon, DUPLICATE_RESOLUTION)
@@ -299,7 +297,7 @@ def submit_report(
                 lat_f,
                 lon_f,
                 approximate=category.public_location_approximated,
-                resolution=int(_conf("APPROXIMATE_RESOLUTION")),
+                resolution=int(straz_settings().approximate_resolution),
             )
             visibility = public_visibility(
                 status=Status.NEW,
@@ -307,12 +305,12 @@ def submit_report(
                 now=now,
                 only_when_confirmed=category.public_only_when_confirmed,
                 is_duplicate=primary is not None,
-                retention_days=int(_conf("PUBLIC_RETENTION_DAYS")),
+                retention_days=int(straz_settings().public_retention_days),
             )
             due = deadlines_for(
                 now,
-                read_days=int(_conf("READ_DEADLINE_DAYS")),
-                verify_days=int(_conf("VERIFY_DEADLINE_DAYS")),
+                read_days=int(straz_settings().read_deadline_days),
+                verify_days=int(straz_settings().verify_deadline_days),
             )
             report = Report.objects.create(
                 category=category,
@@ -440,7 +438,7 @@ def _refresh_visibility(report: Report, now: datetime) -> None:
         now=now,
         only_when_confirmed=category.public_only_when_confirmed,
         is_duplicate=report.duplicate_of_id is not None,
-        retention_days=int(_conf("PUBLIC_RETENTION_DAYS")),
+        retention_days=int(straz_settings().public_retention_days),
     )
     report.is_public, report.public_until = vis.public, vis.until
 
@@ -592,7 +590,7 @@ def reapply_category_rules(*, category_id: int, user: User | None = None) -> int
     """After a category's public rules changed, recompute its reports' public view."""
     now = timezone.now()
     category = Category.objects.get(pk=category_id)
-    resolution = int(_conf("APPROXIMATE_RESOLUTION"))
+    resolution = int(straz_settings().approximate_resolution)
     changed = 0
     with audit.audited_transaction():
         moves: list[tuple[Any, Any]] = []
@@ -615,7 +613,7 @@ def reapply_category_rules(*, category_id: int, user: User | None = None) -> int
                 now=now,
                 only_when_confirmed=category.public_only_when_confirmed,
                 is_duplicate=report.duplicate_of_id is not None,
-                retention_days=int(_conf("PUBLIC_RETENTION_DAYS")),
+                retention_days=int(straz_settings().public_retention_days),
             )
             if (plat, plon, vis.public, vis.until) == (
                 report.public_lat,

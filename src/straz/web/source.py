@@ -7,10 +7,10 @@ import tarfile
 from functools import lru_cache
 from pathlib import Path
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 import straz
+from straz.core.config import straz_settings
 
 _SKIP_DIRS = {"__pycache__"}
 
@@ -34,7 +34,7 @@ def source_archive() -> bytes:
 
 def source_download(request: HttpRequest) -> HttpResponse:
     """Redirect to the configured repository, or send the running code as a tarball."""
-    url = settings.STRAZ.get("SOURCE_URL", "")
+    url = straz_settings().source_url
     if url:
         return HttpResponseRedirect(url)
     response = HttpResponse(source_archive(), content_type="application/gzip")

@@ -50,6 +50,7 @@ from straz.analytics.threatmap.scope import (
     counted_reports,
     staff_reports,
 )
+from straz.core.config import straz_settings
 from straz.reports import public
 from straz.reports.models import STATUS_LABELS, Category, Report
 from straz.reports.rules import Status
@@ -223,7 +224,7 @@ class ExportFile:
 
 def max_age() -> timedelta:
     """How long a written public download may be served (lag behind writes)."""
-    return timedelta(minutes=float(settings.STRAZ.get("PUBLIC_EXPORT_MAX_AGE_MINUTES", 10)))
+    return timedelta(minutes=float(straz_settings().public_export_max_age_minutes))
 
 
 def _folder() -> Path:

@@ -40,6 +40,7 @@ from straz.analytics.threatmap.scope import (
     split_period,
     sql_in,
 )
+from straz.core.config import straz_settings
 from straz.reports.models import Category, Report
 from straz.reports.rules import CONFIRMED_FAMILY, VERIFIED_STATUSES, Status
 from straz.territory.models import Area
@@ -140,8 +141,8 @@ class Statistics:
             "filters": self.filters.as_query(),
             "generated_at": self.generated_at.isoformat(),
             "time_zone": settings.TIME_ZONE,
-            "read_deadline_days": settings.STRAZ["READ_DEADLINE_DAYS"],
-            "verify_deadline_days": settings.STRAZ["VERIFY_DEADLINE_DAYS"],
+            "read_deadline_days": straz_settings().read_deadline_days,
+            "verify_deadline_days": straz_settings().verify_deadline_days,
             "duplicates": self.duplicates,
             "summary": self.summary.as_dict(),
             "by_category": [row.as_dict() for row in self.by_category],

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -43,6 +42,7 @@ from straz.analytics.models import (
     ReportStats,
     SummaryCategoryRule,
 )
+from straz.core.config import straz_settings
 from straz.reports.models import Category, Report
 from straz.reports.rules import CONFIRMED_FAMILY, Status
 
@@ -132,8 +132,8 @@ def local_month(moment: datetime) -> date:
 
 def deadline_days() -> tuple[timedelta, timedelta]:
     return (
-        timedelta(days=int(settings.STRAZ["READ_DEADLINE_DAYS"])),
-        timedelta(days=int(settings.STRAZ["VERIFY_DEADLINE_DAYS"])),
+        timedelta(days=int(straz_settings().read_deadline_days)),
+        timedelta(days=int(straz_settings().verify_deadline_days)),
     )
 
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Field
 from django.utils import timezone
@@ -31,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from straz.accounts import audit
+from straz.core.config import straz_settings
 from straz.reports.crimemap import rules as cr
 from straz.reports.crimemap.readers import (
     CODE_LIST_KINDS,
@@ -161,13 +161,12 @@ class FileSummary:
 # ---------------------------------------------------------------- public rules
 
 
-def _conf(name: str, default: Any) -> Any:
-    return settings.STRAZ.get(name, default)
-
-
 def public_resolution() -> int:
     """H3 resolution the public location of a police record is snapped to."""
-    return int(_conf("CRIME_MAP_PUBLIC_RESOLUTION", _conf("APPROXIMATE_RESOLUTION", 8)))
+    conf = straz_settings()
+    if conf.crime_map_public_resolution is not None:
+        return conf.crime_map_public_resolution
+    return conf.approximate_resolution
 
 
 @dataclass(frozen=True)
@@ -186,14 +185,21 @@ def load_rule_context() -> RuleContext:
         for t in CrimeType.objects.all()
     )
     states = dict(CrimeState.objects.values_list("id", "name"))
+    conf = straz_settings()
     rules = cr.build_public_rules(
         hierarchy=hierarchy,
         states=states,
-        hidden_type_ids=[int(x) for x in _conf("CRIME_MAP_HIDDEN_TYPE_IDS", ())],
-        hidden_type_names=list(_conf("CRIME_MAP_HIDDEN_TYPE_NAMES", DEFAULT_HIDDEN_TYPE_NAMES)),
-        non_public_state_ids=[int(x) for x in _conf("CRIME_MAP_NON_PUBLIC_STATE_IDS", ())],
+        hidden_type_ids=list(conf.crime_map_hidden_type_ids),
+        hidden_type_names=list(
+            DEFAULT_HIDDEN_TYPE_NAMES
+            if conf.crime_map_hidden_type_names is None
+            else conf.crime_map_hidden_type_names
+        ),
+        non_public_state_ids=list(conf.crime_map_non_public_state_ids),
         non_public_state_names=list(
-            _conf("CRIME_MAP_NON_PUBLIC_STATE_NAMES", DEFAULT_NON_PUBLIC_STATE_NAMES)
+            DEFAULT_NON_PUBLIC_STATE_NAMES
+            if conf.crime_map_non_public_state_names is None
+            else conf.crime_map_non_public_state_names
         ),
     )
     return RuleContext(hierarchy=hierarchy, rules=rules, resolution=public_resolution())

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import DateTimeField, ExpressionWrapper, F, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from h3.api import basic_int as h3i
 from ninja import Query, Router, Schema
 
+from straz.core.config import straz_settings
 from straz.geo import h3grid
 from straz.reports import public
 from straz.reports.map import aggregates
@@ -211,7 +211,7 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
     # is shown at the centre of its coarse cell, so for those categories the candidates
     # are the res-9 cells in and around each coarse cell whose centre lies in the view.
     view_cells = h3grid.cover_bbox(q.bbox, DUPLICATE_CELL_RES)
-    approx_res = int(settings.STRAZ.get("APPROXIMATE_RESOLUTION", 8))
+    approx_res = int(straz_settings().approximate_resolution)
     approx_cells: set[int] = set()
     for coarse in h3grid.cover_bbox(q.bbox, approx_res):
         clat, clon = h3grid.cell_center(coarse)

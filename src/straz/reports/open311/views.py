@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from straz.accounts.auth import user_for_token
+from straz.core.config import straz_settings
 from straz.core.errors import DomainError
 from straz.reports import intake, public
 from straz.reports.models import (
@@ -429,8 +430,8 @@ def _create_request(request: HttpRequest, *, fmt: str, lang: str) -> HttpRespons
         )
         % {
             "district": district,
-            "read": settings.STRAZ["READ_DEADLINE_DAYS"],
-            "verify": settings.STRAZ["VERIFY_DEADLINE_DAYS"],
+            "read": straz_settings().read_deadline_days,
+            "verify": straz_settings().verify_deadline_days,
         }
     ]
     if result.response.get("duplicate_of"):

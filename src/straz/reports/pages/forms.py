@@ -7,11 +7,11 @@ from datetime import timedelta
 from typing import Any, cast
 
 from django import forms
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from straz.core.config import straz_settings
 from straz.core.errors import DomainError
 from straz.reports.intake import (
     check_attachment,
@@ -119,11 +119,11 @@ class ReportForm(forms.Form):
             placeholder,
             *grouped_category_choices(categories, language),
         ]
-        max_chars = int(settings.STRAZ["DESCRIPTION_MAX_CHARS"])
+        max_chars = int(straz_settings().description_max_chars)
         self.fields["description"].widget.attrs["maxlength"] = str(max_chars)
         self.fields["description"].widget.attrs["data-max"] = str(max_chars)
         self.fields["attachment"].widget.attrs["data-max-bytes"] = str(
-            settings.STRAZ["MAX_ATTACHMENT_BYTES"]
+            straz_settings().max_attachment_bytes
         )
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4().hex)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from straz.accounts.access import restrict
 from straz.accounts.models import User
 from straz.accounts.policy import is_district_scoped
+from straz.core.config import straz_settings
 from straz.core.errors import DomainError
 from straz.reports import policy, public, selectors, services
 from straz.reports.intake import client_ip
@@ -52,10 +53,6 @@ LAYERS = ("reports", "police")
 STAFF_PAGE_SIZE = 25
 SUBMITTED_SESSION_KEY = "straz_submitted_report"
 
-
-def _straz(name: str) -> Any:
-    """A value of the STRAZ settings dictionary."""
-    return settings.STRAZ[name]
 
 
 def _period_label(value: str) -> str:
@@ -117,10 +114,10 @@ def js_strings() -> dict[str, str]:
 def _map_config(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     """Settings the map scripts need, rendered into the page as JSON."""
     cfg: dict[str, Any] = {
-        "tileUrl": settings.STRAZ["TILE_URL"],
-        "tileAttribution": settings.STRAZ["TILE_ATTRIBUTION"],
-        "center": settings.STRAZ["MAP_CENTER"],
-        "zoom": settings.STRAZ["MAP_ZOOM"],
+        "tileUrl": straz_settings().tile_url,
+        "tileAttribution": straz_settings().tile_attribution,
+        "center": straz_settings().map_center,
+        "zoom": straz_settings().map_zoom,
         "districtsUrl": "/api/v1/districts/geojson",
         "mapUrl": "/api/v1/map",
         "placesUrl": "/api/v1/places",
@@ -233,8 +230,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
     context = {
         "nav": "report",
         "form": form,
-        "description_max": int(_straz("DESCRIPTION_MAX_CHARS")),
-        "attachment_max_mb": int(_straz("MAX_ATTACHMENT_BYTES")) // (1024 * 1024),
+        "description_max": int(straz_settings().description_max_chars),
+        "attachment_max_mb": int(straz_settings().max_attachment_bytes) // (1024 * 1024),
         "map_config": _map_config(
             request, categories={c.code: c.name_in(language) for c in categories}
         ),
@@ -279,8 +276,8 @@ def report_sent(request: HttpRequest) -> HttpResponse:
         "public_id": public_id,
         "district": district,
         "officer": officer,
-        "verify_days": settings.STRAZ["VERIFY_DEADLINE_DAYS"],
-        "read_days": settings.STRAZ["READ_DEADLINE_DAYS"],
+        "verify_days": straz_settings().verify_deadline_days,
+        "read_days": straz_settings().read_deadline_days,
     }
     return _page(request, "reports/report_sent.html", context)
 
