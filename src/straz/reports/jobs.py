@@ -13,11 +13,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from straz.accounts import audit
-from straz.accounts.models import Role, User
+from straz.accounts.models import User
 from straz.core.config import straz_settings
 from straz.notifications import outbox
 from straz.notifications.models import Channel
+from straz.reports.map import aggregates
 from straz.reports.models import EventKind, IdempotencyRecord, Report, ReportEvent
+from straz.reports.policy import OVERDUE_RECIPIENT_ROLE
 from straz.reports.selectors import overdue_q
 
 logger = logging.getLogger(__name__)
@@ -30,7 +32,7 @@ def _supervisors(district_id: int | None) -> list[tuple[int, str, str]]:
     if district_id is None:
         return []
     users = User.objects.filter(
-        role=Role.SUPERVISOR, is_active=True, districts=district_id
+        role=OVERDUE_RECIPIENT_ROLE, is_active=True, districts=district_id
     ).exclude(email="")
     languages = {code for code, _name in settings.LANGUAGES}
     found: dict[str, tuple[int, str, str]] = {}
@@ -191,8 +193,6 @@ def prune_idempotency_records(now: datetime | None = None) -> int:
 
 def expire_public_reports() -> int:
     """Reports whose public period ended leave the public map (aggregates stay exact)."""
-    from straz.reports.map import aggregates
-
     return aggregates.expire_due_reports()
 
 
