@@ -16,7 +16,7 @@ from pydantic import ConfigDict
 from straz.accounts.auth import staff_auth
 from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden, NotFound
-from straz.incidents import selectors, services
+from straz.incidents import policy, selectors, services
 
 # The facts' value lists are the preview endpoint's (one list, one OpenAPI enum).
 from straz.incidents.api_alarm import ComponentsValue, LevelValue
@@ -24,6 +24,7 @@ from straz.incidents.api_alarm import CoordinationValue as SiteCoordinationValue
 from straz.incidents.api_alarm import ThreatenedItem as ThreatenedValue
 from straz.incidents.models import (
     OPEN_STATES,
+    STATE_TRANSITIONS,
     AlarmDeclaration,
     CallRecord,
     CommandAssignment,
@@ -311,7 +312,7 @@ def _incident_data(i: Incident) -> dict[str, Any]:
         "coordination_level": i.coordination_level,
         "state": i.state,
         "state_label": str(i.get_state_display()),
-        "allowed_states": [str(s) for s in services.STATE_TRANSITIONS[i.state]],
+        "allowed_states": [str(s) for s in STATE_TRANSITIONS[i.state]],
         "alarm_level": i.alarm_level,
         "rescue_started_at": i.rescue_started_at,
         "rescue_ended_at": i.rescue_ended_at,
@@ -1165,7 +1166,7 @@ def _call(c: CallRecord) -> dict[str, Any]:
 
 def _call_reader(request: HttpRequest) -> None:
     # Call records carry the caller's number: only those who handle calls read them.
-    services.require_operations_centre(_actor(request))
+    policy.require_operations_centre(_actor(request))
 
 
 @router.post("/incidents/calls", response={201: IncidentCallOut, **_ERRORS}, summary="Record an emergency call")

@@ -19,9 +19,9 @@ from straz.accounts.auth import staff_auth
 from straz.accounts.models import Role
 from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden, ValidationFailed
-from straz.incidents.alarm_text import individual_persons_max, proposal_payload
-from straz.incidents.rules import COMPONENTS, COORDINATION, THREATENED_ITEMS, IncidentFacts
-from straz.incidents.rules import propose_alarm_level as propose
+from straz.incidents.alarm.rules import COMPONENTS, COORDINATION, THREATENED_ITEMS, IncidentFacts
+from straz.incidents.alarm.rules import propose_alarm_level as propose
+from straz.incidents.alarm.texts import individual_persons_max, proposal_payload
 
 router = Router(tags=["incidents"])
 

@@ -30,7 +30,6 @@ from django.utils.translation import gettext as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from straz.incidents import services
 from straz.incidents.models import (
     AlarmDeclaration,
     ComponentDeployment,
@@ -42,6 +41,8 @@ from straz.incidents.models import (
     ReportContents,
     TerritoryReport,
 )
+from straz.incidents.policy import can_run_incidents, can_write_incident
+from straz.incidents.services.base import _locked_event, _locked_incident, _plain, _text, _timeline
 
 # §16(2): the report is written when level III or special was declared for the site.
 REPORT_LEVELS = ("III", "special")
@@ -386,12 +387,7 @@ def pending_report_ids(incidents: QuerySet[Incident]) -> set[int]:
 
 def can_write_report(user: User | Any, incident: Incident) -> bool:
     """Who may fill and complete the report: whoever may write to the incident."""
-    # H4's services.can_write_incident carries the commander rule; until it exists the
-    # operations centre and administrators write, as services._require_writer says.
-    rule = getattr(services, "can_write_incident", None)
-    if rule is not None:
-        return bool(rule(user, incident))
-    return services.can_run_incidents(user)
+    return can_write_incident(user, incident)
 
 
 def _require_report_writer(user: User, incident: Incident) -> None:
@@ -466,7 +462,7 @@ def _clean_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
             if value is not None and not isinstance(value, str):
                 raise ValidationFailed(_("The %(field)s must be text.") % {"field": label})
             # _text keeps the translated messages of the incident services (length, NUL).
-            clean[name] = services._text(value, label=label, max_chars=REPORT_TEXT_MAX_CHARS)
+            clean[name] = _text(value, label=label, max_chars=REPORT_TEXT_MAX_CHARS)
             continue
         upper = AMOUNT_MAX if name in AMOUNT_FIELDS else COUNT_MAX
         if value is None or value == "":
@@ -516,10 +512,10 @@ def save_report(
     # Refuse those who may not write before judging their input (then again under the lock).
     _require_report_writer(user, get_incident(incident_id))
     clean = _clean_changes(changes)
-    reason = services._text(amendment_reason, label=_("reason of the amendment"))
+    reason = _text(amendment_reason, label=_("reason of the amendment"))
     now = timezone.now()
     with audit.audited_transaction():
-        incident = services._locked_incident(incident_id)
+        incident = _locked_incident(incident_id)
         _require_report_writer(user, incident)
         report = _locked_report(incident)
         _check_version(report, version)
@@ -557,7 +553,7 @@ def save_report(
                 author=user,
                 author_label=audit.actor_label_for(user, fallback="system"),
                 reason=reason,
-                changes=services._plain(diff),
+                changes=_plain(diff),
             )
             action = "incident_report.amended"
             extra: dict[str, Any] = {"amendment": amendment.pk, "reason": reason}
@@ -626,7 +622,7 @@ def complete_report(*, user: User, incident_id: int, version: int | None = None)
     """Complete (sign off) the report: every §16(4) part filled; it is locked afterwards."""
     now = timezone.now()
     with audit.audited_transaction():
-        incident = services._locked_incident(incident_id)
+        incident = _locked_incident(incident_id)
         _require_report_writer(user, incident)
         report = _locked_report(incident)
         _check_version(report, version)
@@ -1051,7 +1047,7 @@ def _remind_one(incident_id: int, now: datetime) -> int:
             sent.append(key)
         if not sent:
             return 0
-        services._timeline(
+        _timeline(
             incident=incident,
             kind=TimelineKind.LOG,
             user=None,
@@ -1231,7 +1227,7 @@ def territory_reports_due(*, include_completed: bool = False, limit: int = 200) 
 def can_write_territory_report(user: User | Any) -> bool:
     """§16(3): the regional fire brigade writes it — the operations centre (OPIS) and administrators."""
     # A site's commander is not the author here, even of a site of this event.
-    return services.can_run_incidents(user)
+    return can_run_incidents(user)
 
 
 def _require_territory_writer(user: User) -> None:
@@ -1289,7 +1285,7 @@ def save_territory_report(
     clean = _clean_changes(changes)
     now = timezone.now()
     with audit.audited_transaction():
-        event = services._locked_event(event_id)
+        event = _locked_event(event_id)
         report = TerritoryReport.objects.select_for_update().filter(event=event).first()
         _check_version(report, version)
         created = report is None
@@ -1327,7 +1323,7 @@ def complete_territory_report(*, user: User, event_id: int, version: int | None 
     _require_territory_writer(user)
     now = timezone.now()
     with audit.audited_transaction():
-        event = services._locked_event(event_id)
+        event = _locked_event(event_id)
         report = TerritoryReport.objects.select_for_update().filter(event=event).first()
         _check_version(report, version)
         unfinished = (

@@ -27,7 +27,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 
 from straz.core.errors import DomainError, ValidationFailed
-from straz.incidents import selectors, services
+from straz.incidents import policy, selectors, services
 from straz.incidents.forms import (
     AddSitesForm,
     AffectedAreaForm,
@@ -135,7 +135,7 @@ def _require_viewer(request: HttpRequest) -> None:
 
 def can_write(user: Any, incident: Incident) -> bool:
     """Whether the page offers the write forms (the service checks again on every write)."""
-    return services.can_write_incident(user, incident)
+    return policy.can_write_incident(user, incident)
 
 
 def _map_config(**extra: Any) -> dict[str, Any]:
@@ -364,7 +364,7 @@ def board(request: HttpRequest) -> HttpResponse:
     context.update(
         {
             "nav": "operations",
-            "can_create": services.can_run_incidents(request.user),
+            "can_create": policy.can_run_incidents(request.user),
             "poll_seconds": BOARD_POLL_SECONDS,
             "map_config": _map_config(newIncidentUrl=reverse("incidents:incident-new")),
             "js_strings": js_strings(),
@@ -398,7 +398,7 @@ def _optional_url(name: str, *args: Any) -> str | None:
 def incident_new(request: HttpRequest) -> HttpResponse:
     """Create an incident: click the map for the point, fill the type, title and facts."""
     _require_viewer(request)
-    if not services.can_run_incidents(request.user):
+    if not policy.can_run_incidents(request.user):
         raise PermissionDenied(_("Only the operations centre (dispatcher) or an administrator can do this."))
     language = get_language() or "cs"
     status = 200
@@ -895,7 +895,7 @@ def incident_timeline(request: HttpRequest, incident_id: int) -> HttpResponse:
 def event_new(request: HttpRequest) -> HttpResponse:
     """Group open incidents of one territory into an event (§20(3))."""
     _require_viewer(request)
-    if not services.can_run_incidents(request.user):
+    if not policy.can_run_incidents(request.user):
         raise PermissionDenied(_("Only the operations centre (dispatcher) or an administrator can do this."))
     status = 200
     if request.method == "POST":
@@ -980,7 +980,7 @@ def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, 
         "notifications": list(
             OutboxMessage.objects.filter(source_type="event", source_id=str(event.pk)).order_by("created_at", "pk")
         ),
-        "can_write": services.can_run_incidents(request.user),
+        "can_write": policy.can_run_incidents(request.user),
         "declare_form": bound.get("declare")
         or DeclareForm(initial={"level": proposal.level}, prefix="declare"),
         "add_form": bound.get("add") or AddSitesForm(prefix="add"),
@@ -1018,7 +1018,7 @@ def event_page(request: HttpRequest, event_id: int) -> HttpResponse:
                 services.group_into_event(user=user, event_id=event.pk, incident_ids=form.cleaned_data["incidents"])
                 text = _("The sites were added to the event.")
             elif action == "priorities":
-                if not services.can_run_incidents(user):
+                if not policy.can_run_incidents(user):
                     raise PermissionDenied(_("Only the operations centre (dispatcher) or an administrator can do this."))
                 order = _priority_order(request, list(event.incidents.all()))
                 services.set_site_priorities(user=user, event_id=event.pk, order=order)
@@ -1049,7 +1049,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
     """Emergency calls received and their forwarding to the competent centre and the OPIS (§12)."""
     _require_viewer(request)
     user: Any = request.user
-    writable = services.can_run_incidents(user)
+    writable = policy.can_run_incidents(user)
     record_form = CallForm(prefix="call")
     forward_form: Any = None
     status = 200
