@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
 from straz.demo.common import say
+from straz.demo.territory import ORP, REGION, create_izs_areas
 
 # ---------------------------------------------------------------------------------- IZS
 #
@@ -22,8 +23,9 @@ from straz.demo.common import say
 INCIDENT_DEMO_ACTION = "demo.incidents"
 # (username, first name, last name): incident commanders of HZS Plzeňského kraje.
 DEMO_COMMANDERS = (("commander", "Petr", "Kovář"), ("commander2", "Eva", "Dvořáková"))
-IZS_REGION = "CZ032"  # Plzeňský kraj
-IZS_ORP = "3212"  # ORP Plzeň
+# The demo's region and ORP are areas (demo/territory.py): incidents find them by location.
+IZS_REGION = REGION.code  # Plzeňský kraj
+IZS_ORP = ORP.code  # ORP Plzeň
 # Whom §23(2), §24(2)–(3) and §13 f) notify; e-mail only, so the demo worker writes files.
 IZS_CONTACTS = (
     ("hejtman", "Hejtman Plzeňského kraje", "hejtman@plzensky-kraj.example", IZS_REGION, ""),
@@ -53,6 +55,8 @@ def ensure_incident_demo(*, stdout: Any = None) -> bool:
         AuditHead.objects.select_for_update().get_or_create(id=1)
         if incident_demo_present():
             return False
+        # Databases loaded before the region and ORP were areas get them now.
+        create_izs_areas()
         contacts = _izs_contacts()
         story = _IzsStory(
             now=timezone.now().replace(second=0, microsecond=0),

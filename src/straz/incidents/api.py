@@ -523,11 +523,19 @@ def incident_proposal(request: HttpRequest, incident_id: int = _id()) -> Any:
 class IncidentDeclareIn(_StrictIn):
     level: LevelValue
     reason: str = Field("", max_length=TEXT_MAX, description="required when lower than proposed")
+    notify_by_other_means: bool = Field(
+        False,
+        description="III/special: confirm notifying by other means when the location names no region or ORP",
+    )
 
 
 def _declare(request: HttpRequest, payload: IncidentDeclareIn, **subject: int) -> AlarmDeclaration:
     return services.declare_alarm_level(
-        user=_actor(request), level=payload.level, written_reason=payload.reason, **subject
+        user=_actor(request),
+        level=payload.level,
+        written_reason=payload.reason,
+        notify_by_other_means=payload.notify_by_other_means,
+        **subject,
     )
 
 

@@ -156,6 +156,11 @@ class DeclareForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # §23(2)/§24: asked for only when the location names no region or ORP to notify.
+    notify_by_other_means = forms.BooleanField(
+        label=_("If whom to notify cannot be found from the location, I will notify them by other means"),
+        required=False,
+    )
 
 
 class AssignCommanderForm(forms.Form):

@@ -574,7 +574,11 @@ def _perform(action: str, user: Any, incident: Incident, form: Any) -> str:
         return _("The facts were updated; the proposal is recalculated.")
     if action == "declare":
         decl = services.declare_alarm_level(
-            user=user, incident_id=iid, level=d["level"], written_reason=d.get("written_reason") or ""
+            user=user,
+            incident_id=iid,
+            level=d["level"],
+            written_reason=d.get("written_reason") or "",
+            notify_by_other_means=bool(d.get("notify_by_other_means")),
         )
         return _("Alarm level %(level)s was declared.") % {"level": _level_label(decl.level)}
     if action == "assign":
@@ -1008,6 +1012,7 @@ def event_page(request: HttpRequest, event_id: int) -> HttpResponse:
                 decl = services.declare_alarm_level(
                     user=user, event_id=event.pk, level=form.cleaned_data["level"],
                     written_reason=form.cleaned_data.get("written_reason") or "",
+                    notify_by_other_means=bool(form.cleaned_data.get("notify_by_other_means")),
                 )
                 text = _("Alarm level %(level)s was declared.") % {"level": _level_label(decl.level)}
             elif action == "add":

@@ -12,7 +12,16 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
-from straz.geo.geojson import GeoError, GeoErrorCode, GeoJSONError, ParsedFeature, parse_features
+from straz.geo.geojson import (
+    GeoError,
+    GeoErrorCode,
+    GeoJSONError,
+    ParsedFeature,
+    bbox_of,
+    parse_features,
+    parse_geometry,
+    to_geojson,
+)
 from straz.geo.polygon_index import PolygonIndex
 from straz.territory.locate import Fingerprint, fingerprint, index, invalidate, locate
 from straz.territory.models import Area, AreaKind, Officer, Place
@@ -288,6 +297,60 @@ def import_areas(
         invalidate(kind)
         transaction.on_commit(lambda: invalidate(kind))
     return result
+
+
+# ---------------------------------------------------------------------------------------
+# Bulk load (demo data sets and fixtures: the same checks as an import, no audit per row)
+
+
+def load_area(
+    *,
+    kind: str,
+    code: str,
+    name: str,
+    geometry: dict[str, Any],
+    population: int | None = None,
+    parent: Area | None = None,
+) -> Area:
+    """Create or update one area from a GeoJSON geometry, validated like an import."""
+    checked = parse_geometry(geometry)
+    min_lon, min_lat, max_lon, max_lat = bbox_of(checked)
+    area, _created = Area.objects.update_or_create(
+        kind=kind,
+        code=code,
+        defaults={
+            "name": name,
+            "geometry": to_geojson(checked),
+            "population": population,
+            "parent": parent,
+            "min_lon": min_lon,
+            "min_lat": min_lat,
+            "max_lon": max_lon,
+            "max_lat": max_lat,
+            "is_active": True,
+        },
+    )
+    return area
+
+
+def bulk_load_places(places: Iterable[tuple[str, str, float, float]]) -> list[Place]:
+    """Add gazetteer entries (name, kind, lat, lon) not present yet, each in its police district."""
+    rows = list(places)
+    routes = route_points([(lat, lon) for _, _, lat, lon in rows])
+    existing = set(Place.objects.values_list("normalised_name", flat=True))
+    new = [
+        Place(
+            name=name,
+            normalised_name=normalise_place_name(name),
+            kind=kind,
+            lat=lat,
+            lon=lon,
+            area=route.district if route else None,
+        )
+        for (name, kind, lat, lon), route in zip(rows, routes, strict=True)
+        if normalise_place_name(name) not in existing
+    ]
+    return Place.objects.bulk_create(new)
 
 
 # ---------------------------------------------------------------------------------------
