@@ -15,8 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from straz.accounts.models import AuditEntry, User
-from straz.incidents.alarm.texts import KNOWN_CODES, individual_persons_max, reason_text
-from straz.incidents.api_alarm import ComponentsValue, CoordinationValue, ThreatenedItem
 from straz.incidents.alarm.rules import (
     COMPONENTS,
     COORDINATION,
@@ -25,6 +23,8 @@ from straz.incidents.alarm.rules import (
     Reason,
     propose_alarm_level,
 )
+from straz.incidents.alarm.texts import KNOWN_CODES, individual_persons_max, reason_text
+from straz.incidents.api_alarm import ComponentsValue, CoordinationValue, ThreatenedItem
 
 URL = "/api/v1/incidents/alarm-level"
 

@@ -27,7 +27,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_POST
 
 from straz.core.errors import DomainError, ValidationFailed
-from straz.incidents import policy, selectors, services
+from straz.incidents import policy, reporting, selectors, services
 from straz.incidents.forms import (
     AddSitesForm,
     AffectedAreaForm,
@@ -166,11 +166,6 @@ def _level_label(level: str) -> str:
     return str(dict(AlarmLevelValue.choices).get(level, _("not declared")))
 
 
-def _report_required_by_level(*levels: str) -> bool:
-    # §16(2): III or special declared for the site or its territory needs a written report.
-    return any(LEVEL_RANK.get(level, 0) >= LEVEL_RANK["III"] for level in levels if level)
-
-
 # ---------------------------------------------------------------- board
 
 
@@ -237,26 +232,13 @@ def _escape(value: Any) -> str:
     return html_escape(str(value), quote=True)
 
 
-def _reports_due(now: datetime) -> Any:
-    """The §16(2) strip (counts and the nearest deadline) in a fixed number of queries."""
-    from straz.incidents.reporting import reports_due_summary
-
-    return reports_due_summary(now=now, top=1)
-
-
-def _open_report_ids() -> set[int]:
-    """Open incidents whose report §16(2) will require (III or special ever declared), one query."""
-    from straz.incidents.reporting import pending_report_ids
-
-    return pending_report_ids(Incident.objects.filter(state__in=OPEN_STATES))
-
-
 def _board_context(now: datetime) -> dict[str, Any]:
     language = get_language()
     incidents = selectors.board_incidents()
-    due = _reports_due(now)
-    # Open incidents whose report will be required (III or special ever declared, §16(2)).
-    report_ids = _open_report_ids()
+    due = reporting.reports_due_summary(now=now, top=1)
+    # §16(2) from its one home: III or special ever declared for the site itself (a
+    # territory's level calls for the §16(3) territory report, not each site's).
+    report_ids = reporting.required_ids(Incident.objects.filter(state__in=OPEN_STATES))
     state_labels = {value: str(label) for value, label in IncidentState.choices}
     level_labels = {level: _level_label(level) for level in LEVEL_COLORS}
     special_short = _("SPEC")
@@ -303,8 +285,7 @@ def _board_context(now: datetime) -> dict[str, Any]:
                 "event_id": inc.event_id,
                 "event_level": event.alarm_level if event is not None else "",
                 "priority": inc.priority,
-                "report_required": inc.pk in report_ids
-                or _report_required_by_level(inc.alarm_level, event.alarm_level if event is not None else ""),
+                "report_required": inc.pk in report_ids,
             }
         )
     strings = {
@@ -746,20 +727,6 @@ def _timeline_rows(incident_id: int, limit: int | None = None) -> list[dict[str,
     ]
 
 
-def _territory_requirement(event: IncidentEvent) -> Any:
-    from straz.incidents.reporting import territory_requirement
-
-    return territory_requirement(event)
-
-
-def _report_requirement(incident: Incident) -> Any:
-    try:
-        from straz.incidents.reporting import report_requirement  # H2's slice
-    except ImportError:
-        return None
-    return report_requirement(incident)
-
-
 def _incident_context(
     request: HttpRequest, incident: Incident, bound: dict[str, Any], editing: SiteFeature | None = None
 ) -> dict[str, Any]:
@@ -783,7 +750,7 @@ def _incident_context(
     state_labels = dict(IncidentState.choices)
     targets = [(t, state_labels[t]) for t in STATE_TRANSITIONS[IncidentState(incident.state)]]
     options = services.takeover_options(incident) if incident.current_command_id else []
-    requirement = _report_requirement(incident)
+    requirement = reporting.report_requirement(incident)
     lower_than_proposed = bool(incident.alarm_level) and (
         LEVEL_RANK[incident.alarm_level] < LEVEL_RANK[proposal.level]
     )
@@ -969,7 +936,7 @@ def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, 
         "proposal": proposal,
         "level_label": _level_label(event.alarm_level),
         # §16(3): the territory report of the regional fire brigade (reporting.py).
-        "territory_report": _territory_requirement(event),
+        "territory_report": reporting.territory_requirement(event),
         "declarations": list(event.declarations.order_by("declared_at", "pk")),
         "timeline": [
             {
