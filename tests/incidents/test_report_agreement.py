@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from straz.accounts.models import User
 from straz.incidents import services
-from straz.incidents.models import Incident, IncidentReport, IncidentReportStatus
+from straz.incidents.choices import IncidentReportStatus
+from straz.incidents.models import Incident, IncidentReport
 from straz.incidents.reporting.reminders import remind_report_deadlines
 from straz.notifications.models import NotificationContact, OutboxMessage
 

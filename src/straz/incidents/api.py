@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from django.db.models import F
 from django.http import HttpRequest
@@ -22,9 +22,18 @@ from straz.incidents import policy, selectors, services
 from straz.incidents.api_alarm import ComponentsValue, LevelValue
 from straz.incidents.api_alarm import CoordinationValue as SiteCoordinationValue
 from straz.incidents.api_alarm import ThreatenedItem as ThreatenedValue
-from straz.incidents.models import (
+from straz.incidents.choices import (
     OPEN_STATES,
     STATE_TRANSITIONS,
+    CommandStart,
+    ComponentKind,
+    CoordinationLevel,
+    IncidentState,
+    SiteFeatureKind,
+    SiteMessageLetter,
+    literal_of,
+)
+from straz.incidents.models import (
     AlarmDeclaration,
     CallRecord,
     CommandAssignment,
@@ -42,31 +51,23 @@ MAX_ID = 2**63 - 1
 TEXT_MAX = services.TEXT_MAX_CHARS
 NAME_MAX = services.NAME_MAX_CHARS
 
-StateValue = Literal["reported", "in_progress", "liquidation", "closed"]
-CoordinationLevelValue = Literal["tactical", "operational", "strategic"]
-ComponentKindValue = Literal[
-    "hzs", "jpo", "pcr", "zzs", "municipal_police", "army", "utilities", "ngo", "other"
-]
-FeatureKindValue = Literal[
-    "outer_zone",
-    "danger_zone",
-    "staging_area",
-    "rear_area",
-    "decontamination_area",
-    "medical_area",
-    "evacuee_assembly",
-    "animal_area",
-    "victims_area",
-    "expected_spread",
-    "sector",
-    "section",
-    "command_post",
-    "staff_post",
-    "media_point",
-    "affected_persons_info",
-]
-LetterValue = Literal["a", "b", "c", "d", "e", "f", "g", "h", "i"]
-TakeoverValue = Literal["successor", "prevailing_component", "authority_representative"]
+# The value lists are the choices' own (choices.py), so the API cannot drift from them;
+# mypy sees plain strings (a Literal built at run time is no static type).
+if TYPE_CHECKING:
+    StateValue = CoordinationLevelValue = ComponentKindValue = str
+    FeatureKindValue = LetterValue = TakeoverValue = str
+else:
+    StateValue = literal_of(*IncidentState.values)
+    CoordinationLevelValue = literal_of(*CoordinationLevel.values)
+    ComponentKindValue = literal_of(*ComponentKind.values)
+    FeatureKindValue = literal_of(*SiteFeatureKind.values)
+    LetterValue = literal_of(*SiteMessageLetter.values)
+    # §3(6): the three ways a commander who drops out is replaced.
+    TakeoverValue = literal_of(
+        CommandStart.SUCCESSOR.value,
+        CommandStart.PREVAILING_COMPONENT.value,
+        CommandStart.AUTHORITY_REPRESENTATIVE.value,
+    )
 
 _ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 

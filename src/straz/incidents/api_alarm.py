@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from straz.core.errors import Forbidden, ValidationFailed
 from straz.incidents.alarm.rules import COMPONENTS, COORDINATION, THREATENED_ITEMS, IncidentFacts
 from straz.incidents.alarm.rules import propose_alarm_level as propose
 from straz.incidents.alarm.texts import individual_persons_max, proposal_payload
+from straz.incidents.choices import AlarmLevelValue, literal_of
 
 router = Router(tags=["incidents"])
 
@@ -33,7 +34,10 @@ ALARM_PREVIEW_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN, Role.COMMANDER})
 ThreatenedItem = Literal[tuple(THREATENED_ITEMS)]  # type: ignore[valid-type]
 ComponentsValue = Literal[tuple(COMPONENTS)]  # type: ignore[valid-type]
 CoordinationValue = Literal[tuple(COORDINATION)]  # type: ignore[valid-type]
-LevelValue = Literal["I", "II", "III", "special"]
+if TYPE_CHECKING:
+    LevelValue = str
+else:
+    LevelValue = literal_of(*AlarmLevelValue.values)
 
 FIELDS = (
     "persons_threatened",

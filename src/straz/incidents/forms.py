@@ -9,18 +9,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from straz.accounts.models import User
-from straz.incidents.models import (
+from straz.incidents.choices import (
     THREATENED_VALUES,
     AlarmLevelValue,
     ComponentKind,
     ComponentsInvolved,
     CoordinationLevel,
     IncidentState,
-    IncidentType,
     SiteCoordination,
     SiteFeatureKind,
     SiteMessageLetter,
 )
+from straz.incidents.models import IncidentType
 
 # What the threatened items are called in the form (§21 a – §24 a).
 THREATENED_LABELS = {
@@ -401,7 +401,8 @@ class StateForm(forms.Form):
 
 
 def _open_incident_choices(*, free_only: bool) -> list[tuple[int, str]]:
-    from straz.incidents.models import OPEN_STATES, Incident
+    from straz.incidents.choices import OPEN_STATES
+    from straz.incidents.models import Incident
 
     qs = Incident.objects.filter(state__in=OPEN_STATES).only("pk", "title", "alarm_level")
     if free_only:

@@ -7,13 +7,8 @@ from typing import Any
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from straz.accounts.models import User
-from straz.incidents.models import (
-    OPEN_STATES,
-    ComponentDeployment,
-    Incident,
-    TimelineEntry,
-    TimelineKind,
-)
+from straz.incidents.choices import OPEN_STATES, TimelineKind
+from straz.incidents.models import ComponentDeployment, Incident, TimelineEntry
 
 
 def can_view_incidents(user: User | Any) -> bool:

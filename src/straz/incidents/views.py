@@ -28,6 +28,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from straz.core.errors import DomainError, ValidationFailed
 from straz.incidents import policy, reporting, selectors, services
+from straz.incidents.choices import (
+    LEVEL_RANK,
+    OPEN_STATES,
+    POINT_FEATURES,
+    STATE_TRANSITIONS,
+    AlarmLevelValue,
+    CommandStart,
+    IncidentState,
+    SiteFeatureKind,
+    SiteMessageLetter,
+    TimelineKind,
+)
 from straz.incidents.forms import (
     AddSitesForm,
     AffectedAreaForm,
@@ -53,23 +65,7 @@ from straz.incidents.forms import (
     TakeoverForm,
     equipment_lines,
 )
-from straz.incidents.models import (
-    LEVEL_RANK,
-    OPEN_STATES,
-    POINT_FEATURES,
-    STATE_TRANSITIONS,
-    AlarmLevelValue,
-    CallRecord,
-    CommandStart,
-    Incident,
-    IncidentEvent,
-    IncidentState,
-    SiteFeature,
-    SiteFeatureKind,
-    SiteMessageLetter,
-    TimelineEntry,
-    TimelineKind,
-)
+from straz.incidents.models import CallRecord, Incident, IncidentEvent, SiteFeature, TimelineEntry
 
 # Alarm-level colours of the board and the maps (I → special: green, amber, orange, red).
 LEVEL_COLORS = {"I": "#2f7d32", "II": "#a87700", "III": "#d9480f", "special": "#a1001c", "": "#5b6570"}

@@ -37,16 +37,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from straz.geo.polygon_index import PolygonIndex
-from straz.incidents.models import (
-    LEVEL_RANK,
-    OPEN_STATES,
-    AlarmDeclaration,
-    Incident,
-    IncidentReport,
-    IncidentReportStatus,
-    IncidentState,
-    IncidentType,
-)
+from straz.incidents.choices import LEVEL_RANK, OPEN_STATES, IncidentReportStatus, IncidentState
+from straz.incidents.models import AlarmDeclaration, Incident, IncidentReport, IncidentType
 from straz.territory.models import Area, AreaKind
 
 NO_LEVEL = "none"

@@ -142,7 +142,8 @@ class ReportDocument:
 def site_map_svg(incident: Incident, *, element_id: str = "site-map") -> str:
     """The graphic depiction of the site (§16(4)) as SVG, in the current language."""
     from straz.geo.svg_map import MapFeature, SiteMapLabels, render_site_map
-    from straz.incidents.models import SiteFeature, SiteFeatureKind
+    from straz.incidents.choices import SiteFeatureKind
+    from straz.incidents.models import SiteFeature
 
     features = [
         MapFeature(kind=f.kind, geometry=f.geometry, name=f.name)
@@ -172,14 +173,8 @@ def site_map_svg(incident: Incident, *, element_id: str = "site-map") -> str:
 
 def report_document(incident: Incident, *, now: datetime | None = None) -> ReportDocument:
     """Collect the report, the commander changes, declarations, components, messages and map."""
-    from straz.incidents.models import (
-        CommandAssignment,
-        CommandStart,
-        ComponentKind,
-        SiteMessageLetter,
-        TimelineEntry,
-        TimelineKind,
-    )
+    from straz.incidents.choices import CommandStart, ComponentKind, SiteMessageLetter, TimelineKind
+    from straz.incidents.models import CommandAssignment, TimelineEntry
 
     report = report_for(incident)
     requirement = report_requirement(incident, now=now)

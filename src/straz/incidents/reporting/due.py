@@ -17,13 +17,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from straz.incidents.models import (
-    Incident,
-    IncidentEvent,
-    IncidentReport,
-    IncidentReportStatus,
-    TerritoryReport,
-)
+from straz.incidents.choices import IncidentReportStatus
+from straz.incidents.models import Incident, IncidentEvent, IncidentReport, TerritoryReport
 from straz.incidents.reporting.requirement import (
     REPORT_DAYS,
     ReportRequirement,

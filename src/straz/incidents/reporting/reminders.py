@@ -98,7 +98,7 @@ def _reminder_text(incident: Incident, stage: str, due_at: datetime) -> tuple[st
 
 
 def _remind_one(incident_id: int, now: datetime) -> int:
-    from straz.incidents.models import TimelineKind
+    from straz.incidents.choices import TimelineKind
     from straz.notifications.models import Channel, OutboxMessage
     from straz.notifications.outbox import contacts_for, enqueue
 
@@ -176,7 +176,8 @@ def _remind_one(incident_id: int, now: datetime) -> int:
 
 
 def _reminded(stage: str) -> Exists:
-    from straz.incidents.models import TimelineEntry, TimelineKind
+    from straz.incidents.choices import TimelineKind
+    from straz.incidents.models import TimelineEntry
 
     # _remind_one writes this line in the transaction that enqueues the stage's notices.
     return Exists(

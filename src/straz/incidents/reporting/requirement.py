@@ -15,12 +15,12 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from straz.incidents.choices import IncidentReportStatus
 from straz.incidents.models import (
     AlarmDeclaration,
     Incident,
     IncidentEvent,
     IncidentReport,
-    IncidentReportStatus,
     TerritoryReport,
 )
 

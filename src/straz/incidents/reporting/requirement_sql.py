@@ -10,12 +10,12 @@ from django.db.models import (
     QuerySet,
 )
 
+from straz.incidents.choices import IncidentReportStatus
 from straz.incidents.models import (
     AlarmDeclaration,
     Incident,
     IncidentEvent,
     IncidentReport,
-    IncidentReportStatus,
     TerritoryReport,
 )
 from straz.incidents.reporting.requirement import REPORT_LEVELS

@@ -12,12 +12,12 @@ from django.utils.translation import gettext as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from straz.incidents.choices import IncidentReportStatus
 from straz.incidents.models import (
     ComponentDeployment,
     Incident,
     IncidentReport,
     IncidentReportAmendment,
-    IncidentReportStatus,
     ReportContents,
 )
 from straz.incidents.policy import can_write_incident

@@ -17,12 +17,8 @@ from django.utils.translation import gettext as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
-from straz.incidents.models import (
-    Incident,
-    IncidentEvent,
-    IncidentState,
-    TimelineEntry,
-)
+from straz.incidents.choices import IncidentState
+from straz.incidents.models import Incident, IncidentEvent, TimelineEntry
 from straz.incidents.policy import (
     require_incident_writer,
 )

@@ -9,10 +9,8 @@ from django.utils.translation import gettext as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound
-from straz.incidents.models import (
-    CallRecord,
-    TimelineKind,
-)
+from straz.incidents.choices import TimelineKind
+from straz.incidents.models import CallRecord
 from straz.incidents.policy import (
     require_operations_centre,
 )

@@ -11,15 +11,8 @@ from django.utils.translation import gettext as _
 
 from straz.accounts.models import User
 from straz.core.errors import Conflict, ValidationFailed
-from straz.incidents.models import (
-    CommandAssignment,
-    CommandStart,
-    ComponentDeployment,
-    ComponentKind,
-    Incident,
-    SiteMessageLetter,
-    TimelineKind,
-)
+from straz.incidents.choices import CommandStart, ComponentKind, SiteMessageLetter, TimelineKind
+from straz.incidents.models import CommandAssignment, ComponentDeployment, Incident
 from straz.incidents.policy import (
     can_run_incidents,
     is_commander,

@@ -9,13 +9,8 @@ from django.utils.translation import gettext as _
 
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
-from straz.incidents.models import (
-    ComponentDeployment,
-    ComponentKind,
-    Incident,
-    SiteMessageLetter,
-    TimelineKind,
-)
+from straz.incidents.choices import ComponentKind, SiteMessageLetter, TimelineKind
+from straz.incidents.models import ComponentDeployment, Incident
 from straz.incidents.policy import (
     require_incident_role,
 )

@@ -10,11 +10,8 @@ from django.utils.translation import gettext as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
-from straz.incidents.models import (
-    Incident,
-    IncidentEvent,
-    TimelineKind,
-)
+from straz.incidents.choices import TimelineKind
+from straz.incidents.models import Incident, IncidentEvent
 from straz.incidents.policy import (
     require_operations_centre,
 )

@@ -20,23 +20,20 @@ from straz.incidents.alarm.notify import (
 from straz.incidents.alarm.recipients import Notice, notifies
 from straz.incidents.alarm.rules import IncidentFacts, propose_alarm_level
 from straz.incidents.alarm.texts import individual_persons_max, reason_text
-from straz.incidents.models import (
+from straz.incidents.choices import (
     LEVEL_RANK,
     OPEN_STATES,
     RANK_LEVEL,
     STATE_TRANSITIONS,
     THREATENED_VALUES,
-    AlarmDeclaration,
     AlarmLevelValue,
     ComponentsInvolved,
     CoordinationLevel,
-    Incident,
-    IncidentEvent,
     IncidentState,
-    IncidentType,
     SiteCoordination,
     TimelineKind,
 )
+from straz.incidents.models import AlarmDeclaration, Incident, IncidentEvent, IncidentType
 from straz.incidents.policy import (
     require_incident_role,
     require_incident_writer,

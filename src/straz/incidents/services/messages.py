@@ -5,11 +5,8 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from straz.accounts.models import User
-from straz.incidents.models import (
-    SiteMessageLetter,
-    TimelineEntry,
-    TimelineKind,
-)
+from straz.incidents.choices import SiteMessageLetter, TimelineKind
+from straz.incidents.models import TimelineEntry
 from straz.incidents.policy import (
     require_incident_role,
 )

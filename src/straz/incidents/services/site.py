@@ -8,13 +8,8 @@ from django.utils.translation import gettext as _
 
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
-from straz.incidents.models import (
-    POINT_FEATURES,
-    Incident,
-    SiteFeature,
-    SiteFeatureKind,
-    TimelineKind,
-)
+from straz.incidents.choices import POINT_FEATURES, SiteFeatureKind, TimelineKind
+from straz.incidents.models import Incident, SiteFeature
 from straz.incidents.policy import (
     require_incident_role,
 )
