@@ -23,7 +23,7 @@ def _mount() -> None:
     api.add_router("", map_router)
     api.add_router("", territory_router)
     api.add_router("", analytics_router)
-    from straz.incidents.api_alarm import router as alarm_router
+    from straz.incidents.api.alarm import router as alarm_router
 
     api.add_router("", alarm_router)
     from straz.incidents.api import router as incidents_router
@@ -33,7 +33,7 @@ def _mount() -> None:
 
     api.add_router("", incident_stats_router)
 
-    from straz.incidents.api_report import router as incident_report_router
+    from straz.incidents.api.reports import router as incident_report_router
 
     api.add_router("", incident_report_router)
 

@@ -24,7 +24,7 @@ from straz.incidents.alarm.rules import (
     propose_alarm_level,
 )
 from straz.incidents.alarm.texts import KNOWN_CODES, individual_persons_max, reason_text
-from straz.incidents.api_alarm import ComponentsValue, CoordinationValue, ThreatenedItem
+from straz.incidents.api.alarm import ComponentsValue, CoordinationValue, ThreatenedItem
 
 URL = "/api/v1/incidents/alarm-level"
 
