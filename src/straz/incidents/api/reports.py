@@ -17,7 +17,7 @@ from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden
 from straz.incidents import reporting, selectors
 from straz.incidents.models import IncidentReport
-from straz.incidents.views_report import pdf_download
+from straz.incidents.pages.reports import pdf_download
 
 router = Router(tags=["incident reports"], auth=staff_auth)
 
