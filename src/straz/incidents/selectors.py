@@ -6,14 +6,8 @@ from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
-from straz.accounts.models import User
 from straz.incidents.choices import OPEN_STATES, TimelineKind
 from straz.incidents.models import ComponentDeployment, Incident, TimelineEntry
-
-
-def can_view_incidents(user: User | Any) -> bool:
-    """Every active staff member may read incidents (the police is a basic IZS component)."""
-    return bool(user is not None and getattr(user, "is_active", False))
 
 
 def board_incidents() -> list[Incident]:

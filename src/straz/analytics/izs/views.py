@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from straz.analytics.filters import PeriodFilterForm
 from straz.analytics.izs import stats
-from straz.incidents import selectors
+from straz.incidents import policy
 from straz.incidents.models import IncidentType
 from straz.territory.models import Area, AreaKind
 
@@ -107,7 +107,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _refuse_unless_reader(request: HttpRequest) -> HttpResponse | None:
-    if not selectors.can_view_incidents(request.user):
+    if not policy.can_view_incidents(request.user):
         return HttpResponse(
             _("You are not allowed to do this."),
             status=403,

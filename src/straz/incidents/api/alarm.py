@@ -16,9 +16,9 @@ from ninja import Field, Router, Schema
 from pydantic import ConfigDict, model_validator
 
 from straz.accounts.auth import staff_auth
-from straz.accounts.models import Role
 from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden, ValidationFailed
+from straz.incidents import policy
 from straz.incidents.alarm.rules import COMPONENTS, COORDINATION, THREATENED_ITEMS, IncidentFacts
 from straz.incidents.alarm.rules import propose_alarm_level as propose
 from straz.incidents.alarm.texts import individual_persons_max, proposal_payload
@@ -26,9 +26,6 @@ from straz.incidents.choices import AlarmLevelValue, literal_of
 
 router = Router(tags=["incidents"])
 
-# The operations centre (OPIS), administrators and incident commanders declare levels
-# (§20): they see the proposal before declaring.
-ALARM_PREVIEW_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN, Role.COMMANDER})
 
 # The value lists are the rule's own (rules.py), so the API cannot drift from it.
 ThreatenedItem = Literal[tuple(THREATENED_ITEMS)]  # type: ignore[valid-type]
@@ -173,7 +170,7 @@ class AlarmLevelOut(Schema):
 )
 def preview_alarm_level(request: HttpRequest, payload: AlarmFactsIn) -> dict[str, Any]:
     """The level Decree 328/2001 §20–§24 asks for, with every criterion that holds cited."""
-    if getattr(request.user, "role", None) not in ALARM_PREVIEW_ROLES:
+    if not policy.can_preview_alarm_level(request.user):
         raise Forbidden(_("You are not allowed to do this."))
     facts = IncidentFacts(
         persons_threatened=payload.persons_threatened,

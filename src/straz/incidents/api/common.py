@@ -12,8 +12,8 @@ from ninja import Status as HttpStatus
 from pydantic import ConfigDict
 
 from straz.core.api import ErrorOut
-from straz.core.errors import Forbidden, NotFound
-from straz.incidents import selectors, services
+from straz.core.errors import NotFound
+from straz.incidents import policy, services
 
 # The facts' value lists are the preview endpoint's (one list, one OpenAPI enum).
 from straz.incidents.api.alarm import LevelValue
@@ -79,8 +79,7 @@ def _actor(request: HttpRequest) -> Any:
 
 def _reader(request: HttpRequest) -> Any:
     user = _actor(request)
-    if not selectors.can_view_incidents(user):
-        raise Forbidden(_("You are not allowed to do this."))
+    policy.require_viewer(user)
     return user
 
 

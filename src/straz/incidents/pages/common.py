@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from straz.incidents import policy, selectors
+from straz.incidents import policy
 from straz.incidents.choices import (
     AlarmLevelValue,
     SiteFeatureKind,
@@ -78,7 +78,7 @@ def js_strings() -> dict[str, str]:
 
 
 def _require_viewer(request: HttpRequest) -> None:
-    if not selectors.can_view_incidents(request.user):
+    if not policy.can_view_incidents(request.user):
         raise PermissionDenied(_("You may not see the operations board."))
 
 

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from straz.accounts.models import User
+from straz.incidents import policy
 from straz.incidents.choices import (
     THREATENED_VALUES,
     AlarmLevelValue,
@@ -39,17 +40,13 @@ THREATENED_LABELS = {
     "whole_municipality": _("Whole municipalities"),
 }
 
-# Roles offered when choosing the commander's user account (the role rule itself is in services).
-COMMANDER_ROLES = ("commander", "dispatcher", "admin")
-
-
 def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
     return [("", label), *list(choices)]
 
 
 def commander_users() -> Any:
     """Active accounts that can be named commander, commanders first."""
-    return User.objects.filter(is_active=True, role__in=COMMANDER_ROLES).order_by("role", "username")
+    return User.objects.filter(is_active=True, role__in=policy.COMMAND_ELIGIBLE_ROLES).order_by("role", "username")
 
 
 class UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

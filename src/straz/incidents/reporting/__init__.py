@@ -67,7 +67,6 @@ from straz.incidents.reporting.site_report import (
     REPORT_TEXT_MAX_CHARS,
     REQUIRED_TO_COMPLETE,
     TEXT_FIELDS,
-    can_write_report,
     complete_report,
     field_labels,
     forces_and_means_summary,
@@ -76,7 +75,6 @@ from straz.incidents.reporting.site_report import (
     save_report,
 )
 from straz.incidents.reporting.territory_report import (
-    can_write_territory_report,
     complete_territory_report,
     get_event,
     save_territory_report,
@@ -112,8 +110,6 @@ __all__ = [
     "SiteSection",
     "TerritoryDocument",
     "TerritoryRequirement",
-    "can_write_report",
-    "can_write_territory_report",
     "complete_report",
     "complete_territory_report",
     "days_to_deadline",

@@ -20,7 +20,7 @@ from straz.incidents.models import (
     IncidentReportAmendment,
     ReportContents,
 )
-from straz.incidents.policy import can_write_incident
+from straz.incidents.policy import can_write_report
 from straz.incidents.services.base import _locked_incident, _plain, _text
 
 TEXT_FIELDS = (
@@ -84,11 +84,6 @@ def field_labels() -> dict[str, str]:
         "personal_help": _("Personal help given"),
         "material_help": _("Material help given"),
     }
-
-
-def can_write_report(user: User | Any, incident: Incident) -> bool:
-    """Who may fill and complete the report: whoever may write to the incident."""
-    return can_write_incident(user, incident)
 
 
 def _require_report_writer(user: User, incident: Incident) -> None:

@@ -19,7 +19,7 @@ from straz.incidents.models import (
     IncidentEvent,
     TerritoryReport,
 )
-from straz.incidents.policy import can_run_incidents
+from straz.incidents.policy import can_write_territory_report
 from straz.incidents.reporting.site_report import (
     _check_version,
     _clean_changes,
@@ -28,12 +28,6 @@ from straz.incidents.reporting.site_report import (
     forces_and_means_summary,
 )
 from straz.incidents.services.base import _locked_event
-
-
-def can_write_territory_report(user: User | Any) -> bool:
-    """§16(3): the regional fire brigade writes it — the operations centre (OPIS) and administrators."""
-    # A site's commander is not the author here, even of a site of this event.
-    return can_run_incidents(user)
 
 
 def _require_territory_writer(user: User) -> None:
