@@ -10,9 +10,22 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from straz.accounts import audit
+from straz.accounts.models import AuditEntry, AuditHead, User
 from straz.demo.common import say
 from straz.demo.incidents import BRIEFING_WORDS, DEMO_COMMANDERS, IZS_ORP, IZS_REGION, shift_metres
 from straz.demo.territory import PLACES
+from straz.incidents.models import (
+    AlarmDeclaration,
+    CommandAssignment,
+    ComponentDeployment,
+    Incident,
+    IncidentEvent,
+    IncidentReport,
+    IncidentType,
+    TerritoryReport,
+    TimelineEntry,
+)
 
 # ---------------------------------------------------------------------------------- IZS history
 #
@@ -112,7 +125,6 @@ HISTORY_EXTRA_KINDS = {
 
 def incident_history_present() -> bool:
     """True when the demo's history of closed joint interventions was loaded before."""
-    from straz.accounts.models import AuditEntry
 
     return AuditEntry.objects.filter(action=HISTORY_DEMO_ACTION).exists()
 
@@ -121,8 +133,6 @@ def ensure_incident_history(*, stdout: Any = None, now: datetime | None = None) 
     """Load two years of closed joint interventions (bulk, one audit entry) unless present."""
     if incident_history_present():
         return False
-    from straz.accounts import audit
-    from straz.accounts.models import AuditHead
 
     with transaction.atomic():
         AuditHead.objects.select_for_update().get_or_create(id=1)
@@ -149,9 +159,6 @@ class _IzsHistory:
     """The closed interventions of the last two years, built in memory and bulk-inserted."""
 
     def __init__(self, *, now: datetime) -> None:
-        from straz.accounts.models import User
-        from straz.incidents.models import IncidentType
-
         self.now = now
         self.rng = random.Random(HISTORY_SEED)
         self.types = {t.code: t for t in IncidentType.objects.all()}
@@ -252,17 +259,6 @@ class _IzsHistory:
     # -- the rows -------------------------------------------------------------------------
 
     def write(self) -> dict[str, int]:
-        from straz.incidents.models import (
-            AlarmDeclaration,
-            CommandAssignment,
-            ComponentDeployment,
-            Incident,
-            IncidentEvent,
-            IncidentReport,
-            TerritoryReport,
-            TimelineEntry,
-        )
-
         rng = self.rng
         plan = self._plan()
         events = IncidentEvent.objects.bulk_create(
@@ -444,8 +440,6 @@ class _IzsHistory:
         }
 
     def _report(self, inc: Any, command: Any) -> Any:
-        from straz.incidents.models import IncidentReport
-
         rng = self.rng
         code = inc.type.code
         end = inc.rescue_ended_at

@@ -8,6 +8,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from straz.incidents.choices import OPEN_STATES, TimelineKind
 from straz.incidents.models import ComponentDeployment, Incident, TimelineEntry
+from straz.notifications.models import OutboxMessage
 
 
 def board_incidents() -> list[Incident]:
@@ -78,7 +79,6 @@ def incident_timeline(incident_id: int) -> QuerySet[TimelineEntry]:
 
 def incident_notifications(incident: Incident) -> QuerySet[Any]:
     """Outbox rows caused by this incident or by the event (territory) it belongs to."""
-    from straz.notifications.models import OutboxMessage
 
     where = Q(source_type="incident", source_id=str(incident.pk))
     if incident.event_id is not None:

@@ -29,6 +29,7 @@ from straz.incidents.pages.forms import (
     EventForm,
     ForwardForm,
 )
+from straz.notifications.models import OutboxMessage
 
 
 @login_required
@@ -79,8 +80,6 @@ def _priority_order(request: HttpRequest, sites: list[Incident]) -> list[int]:
 
 
 def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, Any]) -> dict[str, Any]:
-    from straz.notifications.models import OutboxMessage
-
     language = get_language()
     sites = list(
         event.incidents.select_related("type", "current_command").order_by(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from straz.accounts.models import User
 from straz.incidents import policy
 from straz.incidents.choices import (
+    OPEN_STATES,
     THREATENED_VALUES,
     AlarmLevelValue,
     ComponentKind,
@@ -21,7 +22,7 @@ from straz.incidents.choices import (
     SiteFeatureKind,
     SiteMessageLetter,
 )
-from straz.incidents.models import IncidentType
+from straz.incidents.models import Incident, IncidentType
 
 # What the threatened items are called in the form (§21 a – §24 a).
 THREATENED_LABELS = {
@@ -398,9 +399,6 @@ class StateForm(forms.Form):
 
 
 def _open_incident_choices(*, free_only: bool) -> list[tuple[int, str]]:
-    from straz.incidents.choices import OPEN_STATES
-    from straz.incidents.models import Incident
-
     qs = Incident.objects.filter(state__in=OPEN_STATES).only("pk", "title", "alarm_level")
     if free_only:
         qs = qs.filter(event__isnull=True)

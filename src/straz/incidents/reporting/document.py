@@ -9,16 +9,29 @@ from typing import Any
 from django.db.models import (
     Q,
 )
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from straz.geo.svg_map import MapFeature, SiteMapLabels, render_site_map
+from straz.incidents.choices import (
+    CommandStart,
+    ComponentKind,
+    SiteFeatureKind,
+    SiteMessageLetter,
+    TimelineKind,
+)
 from straz.incidents.models import (
     AlarmDeclaration,
+    CommandAssignment,
     ComponentDeployment,
     Incident,
     IncidentEvent,
     IncidentReport,
+    SiteFeature,
     TerritoryReport,
+    TimelineEntry,
 )
 from straz.incidents.reporting.requirement import (
     ReportRequirement,
@@ -141,9 +154,6 @@ class ReportDocument:
 
 def site_map_svg(incident: Incident, *, element_id: str = "site-map") -> str:
     """The graphic depiction of the site (§16(4)) as SVG, in the current language."""
-    from straz.geo.svg_map import MapFeature, SiteMapLabels, render_site_map
-    from straz.incidents.choices import SiteFeatureKind
-    from straz.incidents.models import SiteFeature
 
     features = [
         MapFeature(kind=f.kind, geometry=f.geometry, name=f.name)
@@ -173,8 +183,6 @@ def site_map_svg(incident: Incident, *, element_id: str = "site-map") -> str:
 
 def report_document(incident: Incident, *, now: datetime | None = None) -> ReportDocument:
     """Collect the report, the commander changes, declarations, components, messages and map."""
-    from straz.incidents.choices import CommandStart, ComponentKind, SiteMessageLetter, TimelineKind
-    from straz.incidents.models import CommandAssignment, TimelineEntry
 
     report = report_for(incident)
     requirement = report_requirement(incident, now=now)
@@ -286,8 +294,7 @@ def pdf_filename(incident: Incident) -> str:
 
 def render_report_pdf(document: ReportDocument, *, language: str | None = None) -> bytes:
     """The report as a PDF (WeasyPrint), from the same document template as the page."""
-    from django.template.loader import render_to_string
-    from django.utils.translation import get_language
+    # WeasyPrint is heavy (Pango, fonts): loaded only when a PDF is asked for.
     from weasyprint import HTML
 
     html = render_to_string(
@@ -386,8 +393,7 @@ def territory_pdf_filename(event: IncidentEvent) -> str:
 
 def render_territory_pdf(document: TerritoryDocument, *, language: str | None = None) -> bytes:
     """The territory report as a PDF (WeasyPrint), from the same document template as its page."""
-    from django.template.loader import render_to_string
-    from django.utils.translation import get_language
+    # WeasyPrint is heavy (Pango, fonts): loaded only when a PDF is asked for.
     from weasyprint import HTML
 
     html = render_to_string(

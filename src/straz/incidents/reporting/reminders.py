@@ -18,13 +18,16 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.incidents.choices import TimelineKind
 from straz.incidents.models import (
+    CommandAssignment,
     Incident,
+    TimelineEntry,
 )
 from straz.incidents.reporting.document import deadline_text
 from straz.incidents.reporting.due import due_by_band
@@ -36,6 +39,8 @@ from straz.incidents.reporting.requirement import (
 )
 from straz.incidents.reporting.requirement_sql import required_incidents
 from straz.incidents.services.base import _timeline
+from straz.notifications.models import Channel, OutboxMessage
+from straz.notifications.outbox import contacts_for, enqueue
 
 # How long before the deadline the first reminder goes out.
 REMINDER_DAYS_BEFORE = 3
@@ -64,8 +69,6 @@ def reminder_stage(requirement: ReportRequirement, now: datetime) -> str | None:
 
 
 def _reminder_commander(incident: Incident) -> User | None:
-    from straz.incidents.models import CommandAssignment
-
     # The commander at the end of the intervention writes the report (§16(2)).
     last = (
         CommandAssignment.objects.filter(incident=incident, commander_user__isnull=False)
@@ -78,7 +81,6 @@ def _reminder_commander(incident: Incident) -> User | None:
 
 def _reminder_text(incident: Incident, stage: str, due_at: datetime) -> tuple[str, str]:
     # Reminders go out in the system's language (Czech), as the other notifications do.
-    from django.utils import translation
 
     with translation.override(settings.LANGUAGE_CODE):
         values = {"title": incident.title, "id": incident.pk, "due": deadline_text(due_at)}
@@ -98,10 +100,6 @@ def _reminder_text(incident: Incident, stage: str, due_at: datetime) -> tuple[st
 
 
 def _remind_one(incident_id: int, now: datetime) -> int:
-    from straz.incidents.choices import TimelineKind
-    from straz.notifications.models import Channel, OutboxMessage
-    from straz.notifications.outbox import contacts_for, enqueue
-
     with audit.audited_transaction():
         incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
         if incident is None:
@@ -176,9 +174,6 @@ def _remind_one(incident_id: int, now: datetime) -> int:
 
 
 def _reminded(stage: str) -> Exists:
-    from straz.incidents.choices import TimelineKind
-    from straz.incidents.models import TimelineEntry
-
     # _remind_one writes this line in the transaction that enqueues the stage's notices.
     return Exists(
         TimelineEntry.objects.filter(
@@ -195,8 +190,6 @@ def reminder_candidates(*, now: datetime) -> list[tuple[int, str]]:
     rows nobody could be told about (no contact for the region, no commander's e-mail)
     are left out without opening a transaction each.
     """
-    from straz.incidents.models import CommandAssignment
-    from straz.notifications.outbox import contacts_for
 
     zone = _zone()
     # Due soon from REMINDER_DAYS_BEFORE before the deadline; overdue from the deadline.

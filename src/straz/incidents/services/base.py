@@ -13,15 +13,18 @@ from typing import Any
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry import Point
 
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
+from straz.geo.geojson import GeoError, GeoJSONError, normalise_winding, parse_geometry, to_geojson
 from straz.incidents.choices import IncidentState
 from straz.incidents.models import Incident, IncidentEvent, TimelineEntry
 from straz.incidents.policy import (
     require_incident_writer,
 )
+from straz.territory.services import describe_geo_error
 
 # ---------------------------------------------------------------- helpers
 
@@ -88,14 +91,6 @@ def _point(lat: float | None, lon: float | None) -> tuple[float, float]:
 
 def _polygon(value: Any, *, label: str) -> tuple[dict[str, Any], Any]:
     """Validate a GeoJSON Polygon/MultiPolygon; (normalised GeoJSON, shapely geometry)."""
-    from straz.geo.geojson import (
-        GeoError,
-        GeoJSONError,
-        normalise_winding,
-        parse_geometry,
-        to_geojson,
-    )
-    from straz.territory.services import describe_geo_error
 
     try:
         geom = normalise_winding(parse_geometry(value))
@@ -110,7 +105,6 @@ def _polygon(value: Any, *, label: str) -> tuple[dict[str, Any], Any]:
 
 def _point_geometry(value: Any, *, label: str) -> tuple[dict[str, Any], Any]:
     """Validate a GeoJSON Point; (GeoJSON, shapely point)."""
-    from shapely.geometry import Point
 
     if not isinstance(value, dict) or value.get("type") != "Point":
         found = value.get("type") if isinstance(value, dict) else type(value).__name__
