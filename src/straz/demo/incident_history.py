@@ -174,9 +174,10 @@ class _IzsHistory:
         return (1 - math.cos(2 * math.pi * (day - 15) / 365.25)) / 2
 
     def _level(self, code: str) -> str:
-        levels, weights = zip(*HISTORY_LEVELS, strict=True)
+        levels = [level for level, _weight in HISTORY_LEVELS]
+        weights = [weight for _level, weight in HISTORY_LEVELS]
         if code in HIGHER_LEVEL_TYPES:
-            weights = (0.4, 0.4, 0.17, 0.03)
+            weights = [0.4, 0.4, 0.17, 0.03]
         return str(self.rng.choices(levels, weights=weights)[0])
 
     def _place(self, code: str) -> tuple[str, float, float]:
@@ -237,7 +238,7 @@ class _IzsHistory:
                     level=self.rng.choice(("I", "II", "II")) if event_level == "II" else self.rng.choice(("II", "III")),
                     event=n, place=(name, round(lat, 6), round(lon, 6)), priority=k + 1,
                 )
-        self.events = [
+        self.events: list[dict[str, Any]] = [
             {"name": f"Jarní povodeň {year} – Plzeň", "level": "II", "start": datetime(year, 3, 14, 5, 0, tzinfo=zone)},
             {"name": f"Letní povodeň {year} – Plzeň", "level": "III", "start": datetime(year, 7, 20, 5, 0, tzinfo=zone)},
         ]
@@ -258,7 +259,7 @@ class _IzsHistory:
 
     # -- the rows -------------------------------------------------------------------------
 
-    def write(self) -> dict[str, int]:
+    def write(self) -> dict[str, Any]:
         rng = self.rng
         plan = self._plan()
         events = IncidentEvent.objects.bulk_create(

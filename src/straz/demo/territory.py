@@ -15,7 +15,8 @@ from shapely.affinity import scale
 from shapely.geometry import MultiPoint, Point, Polygon, box
 
 from straz.geo.geojson import normalise_winding, to_geojson
-from straz.territory.models import Area, AreaKind, Officer, Place, normalise_place_name
+from straz.territory.models import Area, AreaKind, Officer, Place
+from straz.territory.rules import normalise_place_name
 from straz.territory.services import bulk_load_places, load_area
 
 
@@ -52,13 +53,13 @@ CITY_OUTLINE = [
     (13.285, 49.787),
     (13.300, 49.795),
 ]
-MUNICIPALITY = {"code": "554791", "name": "Plzeň", "population": 185_000}
+MUNICIPALITY: dict[str, Any] = {"code": "554791", "name": "Plzeň", "population": 185_000}
 # The IZS notifies by region and ORP (§23(2)): codes are real, outlines synthetic boxes
 # (min lon, min lat, max lon, max lat) around the city outline.
 REGION = IzsArea("CZ032", "Plzeňský kraj", (12.60, 49.15, 13.95, 50.10), 610_000)
 ORP = IzsArea("3212", "ORP Plzeň", (13.15, 49.58, 13.60, 49.88), 200_000)
 # Real RÚIAN codes; centres are rough and only seed the synthetic cells.
-CITY_DISTRICTS = [
+CITY_DISTRICTS: list[dict[str, Any]] = [
     {"code": "545970", "name": "Plzeň 1", "centre": (49.775, 13.352), "population": 60_000},
     {"code": "545988", "name": "Plzeň 2-Slovany", "centre": (49.722, 13.410), "population": 38_000},
     {"code": "546003", "name": "Plzeň 3", "centre": (49.731, 13.350), "population": 58_000},
@@ -192,7 +193,7 @@ def create_territory() -> dict[str, Any]:
         population=int(MUNICIPALITY["population"]),
         parent=None,
     )
-    district_cells = _voronoi([d["centre"] for d in CITY_DISTRICTS], outline)  # type: ignore[misc]
+    district_cells = _voronoi([d["centre"] for d in CITY_DISTRICTS], outline)
     for spec, cell in zip(CITY_DISTRICTS, district_cells, strict=True):
         _area(
             kind=AreaKind.CITY_DISTRICT,
@@ -200,7 +201,7 @@ def create_territory() -> dict[str, Any]:
             name=str(spec["name"]),
             geom=cell,
             population=int(spec["population"]),
-            parent=city,  # type: ignore[call-overload]
+            parent=city,
         )
     police_cells = _voronoi([centre for _, _, centre, _ in POLICE_DISTRICTS], outline)
     police = []

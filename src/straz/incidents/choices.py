@@ -13,7 +13,7 @@ from straz.incidents.alarm.rules import AlarmLevel
 
 def literal_of(*values: str) -> Any:
     """A typing.Literal of these values, for API schemas (the values come from the choices)."""
-    return Literal[values]  # type: ignore[valid-type]
+    return Literal[values]
 
 
 class IncidentState(models.TextChoices):

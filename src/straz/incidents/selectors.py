@@ -25,7 +25,7 @@ def board_incidents() -> list[Incident]:
         .order_by("-at")
         .values("at")[:1]
     )
-    incidents = list(
+    incidents: list[Incident] = list(
         Incident.objects.filter(state__in=OPEN_STATES)
         .select_related("type", "event", "current_command")
         .only(*BOARD_FIELDS)
@@ -33,7 +33,7 @@ def board_incidents() -> list[Incident]:
         .order_by(F("event_id").asc(nulls_last=True), F("priority").asc(nulls_last=True), "-created_at")
     )
     on_site = Q(arrived_at__isnull=False, departed_at__isnull=True)
-    counts = {
+    counts: dict[int, Any] = {
         row["incident_id"]: row
         for row in ComponentDeployment.objects.filter(incident__state__in=OPEN_STATES)
         .values("incident_id")

@@ -126,9 +126,11 @@ def locate(kind: str, points: Iterable[tuple[float, float]]) -> list[Area | None
         if wanted:
             rows = list(_areas().filter(pk__in=wanted).annotate(**_fingerprint_annotations(kind)))
             areas = {a.pk: a for a in rows}
+            # The annotations of _fingerprint_annotations (mypy does not see RawSQL aliases).
+            first: Any = rows[0] if rows else None
             current = (
-                (int(rows[0].fp_count), int(rows[0].fp_active), str(rows[0].fp_latest or ""))
-                if rows
+                (int(first.fp_count), int(first.fp_active), str(first.fp_latest or ""))
+                if first is not None
                 else fingerprint(kind)
             )
         else:

@@ -41,7 +41,7 @@ class IncidentStatisticsForm(PeriodFilterForm):
             queryset=IncidentType.objects.order_by("order", "code"),
             empty_label=gettext_lazy("All types"),
         )
-        type_field.label_from_instance = lambda t: t.name_in(language)
+        type_field.label_from_instance = lambda t: t.name_in(language)  # type: ignore[method-assign,assignment]
         self.fields["type"] = type_field
         self.fields["level"] = forms.ChoiceField(
             label=gettext_lazy("Highest alarm level"),

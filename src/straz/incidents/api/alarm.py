@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -28,12 +28,15 @@ router = Router(tags=["incidents"])
 
 
 # The value lists are the rule's own (rules.py), so the API cannot drift from it.
-ThreatenedItem = Literal[tuple(THREATENED_ITEMS)]  # type: ignore[valid-type]
-ComponentsValue = Literal[tuple(COMPONENTS)]  # type: ignore[valid-type]
-CoordinationValue = Literal[tuple(COORDINATION)]  # type: ignore[valid-type]
 if TYPE_CHECKING:
-    LevelValue = str
+    ThreatenedItem: TypeAlias = str
+    ComponentsValue: TypeAlias = str
+    CoordinationValue: TypeAlias = str
+    LevelValue: TypeAlias = str
 else:
+    ThreatenedItem = literal_of(*THREATENED_ITEMS)
+    ComponentsValue = literal_of(*COMPONENTS)
+    CoordinationValue = literal_of(*COORDINATION)
     LevelValue = literal_of(*AlarmLevelValue.values)
 
 FIELDS = (

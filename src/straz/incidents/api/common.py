@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -49,8 +49,12 @@ NAME_MAX = services.NAME_MAX_CHARS
 # The value lists are the choices' own (choices.py), so the API cannot drift from them;
 # mypy sees plain strings (a Literal built at run time is no static type).
 if TYPE_CHECKING:
-    StateValue = CoordinationLevelValue = ComponentKindValue = str
-    FeatureKindValue = LetterValue = TakeoverValue = str
+    StateValue: TypeAlias = str
+    CoordinationLevelValue: TypeAlias = str
+    ComponentKindValue: TypeAlias = str
+    FeatureKindValue: TypeAlias = str
+    LetterValue: TypeAlias = str
+    TakeoverValue: TypeAlias = str
 else:
     StateValue = literal_of(*IncidentState.values)
     CoordinationLevelValue = literal_of(*CoordinationLevel.values)

@@ -40,12 +40,10 @@ from straz.incidents.pages.forms import (
 
 def _sectors(incident: Incident, *, exclude: int | None = None) -> list[tuple[int, str]]:
     # Retired sectors take no sections; a sector is never its own parent.
-    return [
-        (f.pk, f.name or f"#{f.pk}")
-        for f in incident.site_features.filter(kind=SiteFeatureKind.SECTOR, retired_at__isnull=True)
-        .exclude(pk=exclude)
-        .order_by("created_at", "pk")
-    ]
+    sectors = incident.site_features.filter(kind=SiteFeatureKind.SECTOR, retired_at__isnull=True)
+    if exclude is not None:
+        sectors = sectors.exclude(pk=exclude)
+    return [(f.pk, f.name or f"#{f.pk}") for f in sectors.order_by("created_at", "pk")]
 
 
 def _editable_feature(incident: Incident, raw: Any) -> SiteFeature | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -50,7 +50,7 @@ def commander_users() -> Any:
     return User.objects.filter(is_active=True, role__in=policy.COMMAND_ELIGIBLE_ROLES).order_by("role", "username")
 
 
-class UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class UserChoiceField(forms.ModelChoiceField):
     """A user shown by full name, username and role."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -133,7 +133,7 @@ class IncidentForm(FactsForm):
 
     def __init__(self, *args: Any, language: str = "cs", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = _blank(
+        cast(forms.ChoiceField, self.fields["type"]).choices = _blank(
             (t.code, t.name_in(language)) for t in IncidentType.objects.filter(is_active=True)
         )
         for name in ("lat", "lon"):
@@ -178,7 +178,7 @@ class AssignCommanderForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["commander_user"].queryset = commander_users()
+        cast(forms.ModelChoiceField, self.fields["commander_user"]).queryset = commander_users()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -219,7 +219,7 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_commander_user"].queryset = commander_users()
+        cast(forms.ModelChoiceField, self.fields["new_commander_user"]).queryset = commander_users()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -252,7 +252,7 @@ class TakeoverForm(forms.Form):
         for o in options or []:
             who = o.name or _("name below")
             choices.append((o.how, f"{o.rule} {who}"))
-        self.fields["how"].choices = choices
+        cast(forms.ChoiceField, self.fields["how"]).choices = choices
 
 
 class CallComponentForm(forms.Form):
@@ -328,7 +328,7 @@ class SiteFeatureForm(forms.Form):
 
     def __init__(self, *args: Any, sectors: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent_id"].choices = _blank(sectors or [])
+        cast(forms.ChoiceField, self.fields["parent_id"]).choices = _blank(sectors or [])
 
     def clean_geometry(self) -> Any:
         return parse_geometry_text(self.cleaned_data["geometry"])
@@ -420,7 +420,7 @@ class EventForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["incidents"].choices = _open_incident_choices(free_only=True)
+        cast(forms.ChoiceField, self.fields["incidents"]).choices = _open_incident_choices(free_only=True)
 
 
 class AddSitesForm(forms.Form):
@@ -432,7 +432,7 @@ class AddSitesForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["incidents"].choices = _open_incident_choices(free_only=True)
+        cast(forms.ChoiceField, self.fields["incidents"]).choices = _open_incident_choices(free_only=True)
 
 
 class CallForm(forms.Form):

@@ -229,7 +229,7 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
     ]
     components = [
         ComponentRow(
-            kind=str(d.get_kind_display()),  # type: ignore[attr-defined]
+            kind=str(d.get_kind_display()),
             unit=d.unit_name,
             leader=d.leader_name,
             people=d.people,

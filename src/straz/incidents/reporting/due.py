@@ -62,7 +62,7 @@ def _count_due_by(pending: QuerySet[Incident], moment: datetime, zone: tzinfo, c
         .order_by()
         .values_list("rescue_ended_at", flat=True)
     )
-    return certain_count + sum(1 for ended in near if report_due_at(ended, zone) <= moment)
+    return certain_count + sum(1 for ended in near if ended is not None and report_due_at(ended, zone) <= moment)
 
 
 def _rows(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import (
     Count,
     Exists,
@@ -33,7 +35,7 @@ def _required_q() -> Q:
     )
 
 
-def _completed_ids() -> QuerySet[IncidentReport]:
+def _completed_ids() -> QuerySet[IncidentReport, Any]:
     return IncidentReport.objects.filter(status=IncidentReportStatus.COMPLETED).values("incident_id")
 
 

@@ -97,7 +97,7 @@ def forces_and_means_summary(incident: Incident) -> str:
     """The forces and means of every called component, as a starting text for §16(4)."""
     lines = []
     for d in ComponentDeployment.objects.filter(incident=incident).order_by("called_at", "id"):
-        parts = [d.get_kind_display()]  # type: ignore[attr-defined]
+        parts = [d.get_kind_display()]
         if d.unit_name:
             parts.append(d.unit_name)
         line = " – ".join(str(p) for p in parts)
@@ -328,6 +328,7 @@ def complete_report(*, user: User, incident_id: int, version: int | None = None)
             report, user=user, now=now, unfinished=unfinished,
             action="incident_report.completed", object_type="incident", object_id=incident.pk,
         )
+    assert report is not None  # _sign_off refused a missing draft
     return report
 
 

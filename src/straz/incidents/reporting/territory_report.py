@@ -135,4 +135,5 @@ def complete_territory_report(*, user: User, event_id: int, version: int | None 
             report, user=user, now=now, unfinished=unfinished,
             action="territory_report.completed", object_type="incident_event", object_id=event.pk,
         )
+    assert report is not None  # _sign_off refused a missing draft
     return report

@@ -329,7 +329,7 @@ def takeover_options(incident: Incident) -> list[TakeoverProposal]:
     return options
 
 
-_TAKEOVER_ORDER = [
+_TAKEOVER_ORDER: list[str] = [
     CommandStart.SUCCESSOR,
     CommandStart.PREVAILING_COMPONENT,
     CommandStart.AUTHORITY_REPRESENTATIVE,

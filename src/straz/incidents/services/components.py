@@ -51,7 +51,7 @@ def _equipment(value: Any) -> list[Any]:
     for item in value:
         if not isinstance(item, str | dict) or len(str(item)) > 300:
             raise ValidationFailed(_("Each item of equipment must be a short text or an object."))
-    return _plain(value)  # type: ignore[no-any-return]
+    return _plain(value)
 
 
 def _forces(people: int, vehicles: int) -> None:

@@ -113,7 +113,7 @@ def _feature_state(f: SiteFeature) -> dict[str, Any]:
 
 
 def _feature_title(f: SiteFeature) -> str:
-    kind = str(f.get_kind_display())  # type: ignore[attr-defined]
+    kind = str(f.get_kind_display())
     return f"{kind} “{f.name}”" if f.name else kind
 
 
@@ -198,7 +198,7 @@ def change_site_feature(
         if after["kind"] != before["kind"]:
             changes.append(
                 _("kind %(before)s → %(after)s")
-                % {"before": dict(SiteFeatureKind.choices)[before["kind"]], "after": feature.get_kind_display()}  # type: ignore[attr-defined]
+                % {"before": dict(SiteFeatureKind.choices)[before["kind"]], "after": feature.get_kind_display()}
             )
         if after["name"] != before["name"]:
             changes.append(_("name “%(before)s” → “%(after)s”") % {"before": before["name"], "after": feature.name})
