@@ -15,9 +15,9 @@ from shapely.affinity import scale
 from shapely.geometry import MultiPoint, Point, Polygon, box
 
 from straz.geo.geojson import normalise_winding, to_geojson
-from straz.territory.models import Area, AreaKind, Officer, Place
+from straz.territory.models import Area, AreaKind, Place
 from straz.territory.rules import normalise_place_name
-from straz.territory.services import bulk_load_places, load_area
+from straz.territory.services import bulk_load_places, load_area, load_officer
 
 
 class IzsArea(NamedTuple):
@@ -219,19 +219,15 @@ def create_territory() -> dict[str, Any]:
         officer_name, rank = OFFICERS[i % len(OFFICERS)]
         given, family = officer_name.split(" ", 1)
         email = f"{ascii_name(given)}.{ascii_name(family)}@example.cz"
-        officer, _ = Officer.objects.update_or_create(
+        load_officer(
             email=email,
-            defaults={
-                "name": officer_name,
-                "rank": rank,
-                "phone": f"+420 974 3{i:02d} {100 + 7 * i:03d}",
-                "office": f"Obvodní oddělení {name.removeprefix('Obvod ')}, Plzeň",
-                "office_hours": OFFICE_HOURS,
-            },
+            name=officer_name,
+            rank=rank,
+            phone=f"+420 974 3{i:02d} {100 + 7 * i:03d}",
+            office=f"Obvodní oddělení {name.removeprefix('Obvod ')}, Plzeň",
+            office_hours=OFFICE_HOURS,
+            district=area,
         )
-        officer.districts.add(area)
-        area.primary_officer = officer
-        area.save(update_fields=["primary_officer", "updated_at"])
         police.append(area)
     return {"city": city, "police": police}
 

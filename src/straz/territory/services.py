@@ -333,6 +333,18 @@ def load_area(
     return area
 
 
+def load_officer(*, email: str, name: str, rank: str, phone: str, office: str, office_hours: str, district: Area) -> Officer:
+    """Create or update an officer (by e-mail) and make them the district's primary officer."""
+    officer, _created = Officer.objects.update_or_create(
+        email=email,
+        defaults={"name": name, "rank": rank, "phone": phone, "office": office, "office_hours": office_hours},
+    )
+    officer.districts.add(district)
+    district.primary_officer = officer
+    district.save(update_fields=["primary_officer", "updated_at"])
+    return officer
+
+
 def bulk_load_places(places: Iterable[tuple[str, str, float, float]]) -> list[Place]:
     """Add gazetteer entries (name, kind, lat, lon) not present yet, each in its police district."""
     rows = list(places)
