@@ -1,5 +1,4 @@
-"""The incident reports of §16: when they are required (requirement + its SQL twin), the site and
- territory reports, their documents, the lists due and the deadline reminders."""
+"""The incident reports of §16: requirement + its SQL twin, site and territory reports, documents, lists due, reminders."""
 
 from straz.incidents.reporting.document import (
     TIME_FORMAT,

@@ -1,5 +1,4 @@
-"""Use cases of the IZS wing, one module per concept of Decree 328/2001; each checks, writes,
- audits and records the timeline in one transaction."""
+"""Use cases of the IZS wing, one module per concept of Decree 328/2001 (each one transaction, audited, on the timeline)."""
 
 # can_write_incident lives in policy; use cases and their callers read it here too.
 from straz.incidents.policy import can_write_incident
