@@ -26,6 +26,7 @@ from straz.incidents.models import (
     TerritoryReport,
     TimelineEntry,
 )
+from straz.incidents.services import history
 
 # ---------------------------------------------------------------------------------- IZS history
 #
@@ -262,7 +263,7 @@ class _IzsHistory:
     def write(self) -> dict[str, Any]:
         rng = self.rng
         plan = self._plan()
-        events = IncidentEvent.objects.bulk_create(
+        events = history.bulk_load_events(
             [
                 IncidentEvent(
                     name=e["name"], region_code=IZS_REGION, orp_code=IZS_ORP, alarm_level=e["level"],
@@ -299,7 +300,7 @@ class _IzsHistory:
                     created_by=self.dispatcher,
                 )
             )
-        incidents = Incident.objects.bulk_create(incidents)
+        incidents = history.bulk_load_incidents(incidents)
 
         declarations = []
         for e, spec in zip(events, self.events, strict=True):
@@ -382,14 +383,9 @@ class _IzsHistory:
             # §16(2): the site's own III/special (a level for the event alone calls for §16(3)).
             if level in ("III", "special"):
                 required.append(inc)
-        AlarmDeclaration.objects.bulk_create(declarations)
-        commands = CommandAssignment.objects.bulk_create(commands)
-        last_term = {c.incident_id: c for c in commands}  # in order: the last one wins
-        for inc in incidents:
-            inc.current_command = last_term[inc.pk]
-        Incident.objects.bulk_update(incidents, ["current_command"])
-        ComponentDeployment.objects.bulk_create(deployments)
-        TimelineEntry.objects.bulk_create(timeline)
+        last_term = history.bulk_load_records(
+            incidents=incidents, declarations=declarations, commands=commands, deployments=deployments, timeline=timeline
+        )
 
         # bulk_create keeps the order of the plan.
         due_ids = {inc.pk for row, inc in zip(plan, incidents, strict=True) if any(row is d for d in self.due_rows)}
@@ -403,7 +399,6 @@ class _IzsHistory:
             draft.dead = draft.injured = draft.rescued = draft.evacuated = None
             draft.updated_at = draft.created_at
             reports.append(draft)
-        IncidentReport.objects.bulk_create(reports)
         # §16(3): the regional fire brigade's report for each past territory at III/special
         # (more than one site), completed a week after the last site ended. No random draws:
         # the rest of the demo stays as it was.
@@ -429,7 +424,7 @@ class _IzsHistory:
                     completed_by=self.dispatcher, completed_by_label="OPIS HZS PK",
                 )
             )
-        TerritoryReport.objects.bulk_create(territory)
+        history.bulk_load_reports(reports=reports, territory_reports=territory)
         return {
             "incidents": len(incidents),
             "events": len(events),
