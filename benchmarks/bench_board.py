@@ -160,18 +160,15 @@ def build(
     from django.utils import timezone
 
     from straz.accounts.models import Role, User
+    from straz.incidents.choices import CommandStart, ComponentKind, SiteMessageLetter, TimelineKind
     from straz.incidents.models import (
         AlarmDeclaration,
         CommandAssignment,
-        CommandStart,
         ComponentDeployment,
-        ComponentKind,
         Incident,
         IncidentEvent,
         IncidentType,
-        SiteMessageLetter,
         TimelineEntry,
-        TimelineKind,
     )
 
     rng = random.Random(seed)
@@ -332,7 +329,8 @@ def build(
         # §16(2): closed incidents at level III or special need a report within 14 days.
         # Realistically those older than a month have a completed one; the recent ones
         # are the backlog the board's reports-due strip shows. (--no-reports: none at all.)
-        from straz.incidents.models import IncidentReport, IncidentReportStatus
+        from straz.incidents.choices import IncidentReportStatus
+        from straz.incidents.models import IncidentReport
 
         filed = [
             IncidentReport(

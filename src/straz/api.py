@@ -6,8 +6,8 @@ from straz.analytics.api import router as analytics_router
 from straz.analytics.izs.api import router as incident_stats_router
 from straz.core.api import install_error_handlers
 from straz.incidents.api import router as incidents_router
-from straz.incidents.api_alarm import router as alarm_router
-from straz.incidents.api_report import router as incident_report_router
+from straz.incidents.api.alarm import router as alarm_router
+from straz.incidents.api.reports import router as incident_report_router
 from straz.reports.api import router as reports_router
 from straz.reports.map.api import router as map_router
 from straz.territory.api import router as territory_router

@@ -12,7 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("statistics/", include("straz.analytics.urls")),
     path("operations/", include("straz.analytics.izs.urls")),
-    path("operations/", include("straz.incidents.urls")),
+    path("operations/", include("straz.incidents.pages.urls")),
     path("", include("straz.web.urls")),
     path("", include("straz.reports.pages.urls")),
 ]

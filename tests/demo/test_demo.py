@@ -260,14 +260,8 @@ def test_existing_accounts_are_not_touched(db: Any) -> None:
 def test_izs_demo_tells_open_incidents_an_event_and_a_closed_level_iii(demo: dict[str, Any]) -> None:
     from straz.demo.incidents import DEMO_COMMANDERS, INCIDENT_DEMO_ACTION
     from straz.incidents import services
-    from straz.incidents.models import (
-        LEVEL_RANK,
-        OPEN_STATES,
-        AlarmDeclaration,
-        Incident,
-        IncidentEvent,
-        TimelineEntry,
-    )
+    from straz.incidents.choices import LEVEL_RANK, OPEN_STATES
+    from straz.incidents.models import AlarmDeclaration, Incident, IncidentEvent, TimelineEntry
     from straz.notifications.models import OutboxMessage
 
     assert AuditEntry.objects.filter(action=INCIDENT_DEMO_ACTION).count() == 1
@@ -360,8 +354,8 @@ def test_izs_history_gives_the_statistics_two_years_of_closed_interventions(demo
     from straz.analytics.izs.stats import IncidentStatisticsFilter, compute_statistics
     from straz.demo.incident_history import HISTORY_DEMO_ACTION
     from straz.incidents import reporting
+    from straz.incidents.choices import LEVEL_RANK
     from straz.incidents.models import (
-        LEVEL_RANK,
         AlarmDeclaration,
         ComponentDeployment,
         Incident,

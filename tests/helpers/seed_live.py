@@ -17,6 +17,7 @@ from django.db import transaction  # noqa: E402
 
 from straz.accounts.auth import issue_token  # noqa: E402
 from straz.accounts.models import Role, User  # noqa: E402
+from straz.demo.territory import create_izs_areas  # noqa: E402
 from straz.reports.models import Category  # noqa: E402
 from straz.territory.models import Area, Officer  # noqa: E402
 
@@ -108,6 +109,9 @@ def seed() -> dict[str, Any]:
                 },
             )
             areas[key] = area
+        # The region and ORP around Plzeň, as the demo has them: a level III declaration's
+        # notices follow the incident's location there (ADR 0017).
+        create_izs_areas()
         users: dict[str, Any] = {}
         for username, (role, keys) in STAFF.items():
             password = f"{username}-pass"

@@ -15,9 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from straz.accounts.models import AuditEntry, User
-from straz.incidents.alarm_text import KNOWN_CODES, individual_persons_max, reason_text
-from straz.incidents.api_alarm import ComponentsValue, CoordinationValue, ThreatenedItem
-from straz.incidents.rules import (
+from straz.incidents.alarm.rules import (
     COMPONENTS,
     COORDINATION,
     THREATENED_ITEMS,
@@ -25,6 +23,8 @@ from straz.incidents.rules import (
     Reason,
     propose_alarm_level,
 )
+from straz.incidents.alarm.texts import KNOWN_CODES, individual_persons_max, reason_text
+from straz.incidents.api.alarm import ComponentsValue, CoordinationValue, ThreatenedItem
 
 URL = "/api/v1/incidents/alarm-level"
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from straz.incidents.rules import (
+from straz.incidents.alarm.rules import (
     AlarmLevel,
     IncidentFacts,
     Proposal,

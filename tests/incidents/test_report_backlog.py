@@ -28,6 +28,7 @@ from straz.incidents.models import (
     IncidentType,
     TimelineEntry,
 )
+from straz.incidents.reporting import reminders
 from straz.notifications.models import NotificationContact
 
 pytestmark = pytest.mark.django_db
@@ -301,9 +302,9 @@ def test_the_reminder_job_skips_what_was_reminded_and_whom_nobody_can_be_told(
     expected = {(i.pk, "overdue") for i in nobody + told}
     assert set(reporting.reminder_candidates(now=now)) == expected
     ran: list[int] = []
-    real = reporting._remind_one
-    monkeypatch.setattr(reporting, "_remind_one", lambda pk, when: ran.append(pk) or real(pk, when))
-    assert reporting.remind_report_deadlines(now=now) == 5 + 2 * 2
+    real = reminders._remind_one
+    monkeypatch.setattr(reminders, "_remind_one", lambda pk, when: ran.append(pk) or real(pk, when))
+    assert reminders.remind_report_deadlines(now=now) == 5 + 2 * 2
     assert sorted(ran) == sorted(pk for pk, _ in expected)
     # A second run finds nothing to do and opens no transaction.
     ran.clear()

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from straz.accounts.models import AuditEntry, User
-from straz.incidents import reporting, services
+from straz.incidents import policy, reporting, services
 from straz.incidents.models import CommandAssignment, Incident, IncidentEvent, TerritoryReport
 from tests.incidents.test_report import FULL, _pdf_text
 
@@ -98,7 +98,7 @@ def test_only_opis_and_admin_write_it_not_a_commander(
     event = _event(dispatcher, [a, make_incident(title="Druhé")])
     a.refresh_from_db()
     assert services.can_write_incident(commander, a)  # the commander of a site of this event…
-    assert not reporting.can_write_territory_report(commander)  # …is not the author (§16(3))
+    assert not policy.can_write_territory_report(commander)  # …is not the author (§16(3))
     url = f"/incidents/events/{event.pk}/report"
     resp = api_as(commander).put(url, {"origin": "x"})
     assert resp.status_code == 403 and "HZS" in resp.json()["detail"]

@@ -10,9 +10,23 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from straz.accounts import audit
+from straz.accounts.models import AuditEntry, AuditHead, User
 from straz.demo.common import say
 from straz.demo.incidents import BRIEFING_WORDS, DEMO_COMMANDERS, IZS_ORP, IZS_REGION, shift_metres
 from straz.demo.territory import PLACES
+from straz.incidents.models import (
+    AlarmDeclaration,
+    CommandAssignment,
+    ComponentDeployment,
+    Incident,
+    IncidentEvent,
+    IncidentReport,
+    IncidentType,
+    TerritoryReport,
+    TimelineEntry,
+)
+from straz.incidents.services import history
 
 # ---------------------------------------------------------------------------------- IZS history
 #
@@ -112,7 +126,6 @@ HISTORY_EXTRA_KINDS = {
 
 def incident_history_present() -> bool:
     """True when the demo's history of closed joint interventions was loaded before."""
-    from straz.accounts.models import AuditEntry
 
     return AuditEntry.objects.filter(action=HISTORY_DEMO_ACTION).exists()
 
@@ -121,8 +134,6 @@ def ensure_incident_history(*, stdout: Any = None, now: datetime | None = None) 
     """Load two years of closed joint interventions (bulk, one audit entry) unless present."""
     if incident_history_present():
         return False
-    from straz.accounts import audit
-    from straz.accounts.models import AuditHead
 
     with transaction.atomic():
         AuditHead.objects.select_for_update().get_or_create(id=1)
@@ -149,9 +160,6 @@ class _IzsHistory:
     """The closed interventions of the last two years, built in memory and bulk-inserted."""
 
     def __init__(self, *, now: datetime) -> None:
-        from straz.accounts.models import User
-        from straz.incidents.models import IncidentType
-
         self.now = now
         self.rng = random.Random(HISTORY_SEED)
         self.types = {t.code: t for t in IncidentType.objects.all()}
@@ -167,9 +175,10 @@ class _IzsHistory:
         return (1 - math.cos(2 * math.pi * (day - 15) / 365.25)) / 2
 
     def _level(self, code: str) -> str:
-        levels, weights = zip(*HISTORY_LEVELS, strict=True)
+        levels = [level for level, _weight in HISTORY_LEVELS]
+        weights = [weight for _level, weight in HISTORY_LEVELS]
         if code in HIGHER_LEVEL_TYPES:
-            weights = (0.4, 0.4, 0.17, 0.03)
+            weights = [0.4, 0.4, 0.17, 0.03]
         return str(self.rng.choices(levels, weights=weights)[0])
 
     def _place(self, code: str) -> tuple[str, float, float]:
@@ -230,7 +239,7 @@ class _IzsHistory:
                     level=self.rng.choice(("I", "II", "II")) if event_level == "II" else self.rng.choice(("II", "III")),
                     event=n, place=(name, round(lat, 6), round(lon, 6)), priority=k + 1,
                 )
-        self.events = [
+        self.events: list[dict[str, Any]] = [
             {"name": f"Jarní povodeň {year} – Plzeň", "level": "II", "start": datetime(year, 3, 14, 5, 0, tzinfo=zone)},
             {"name": f"Letní povodeň {year} – Plzeň", "level": "III", "start": datetime(year, 7, 20, 5, 0, tzinfo=zone)},
         ]
@@ -251,21 +260,10 @@ class _IzsHistory:
 
     # -- the rows -------------------------------------------------------------------------
 
-    def write(self) -> dict[str, int]:
-        from straz.incidents.models import (
-            AlarmDeclaration,
-            CommandAssignment,
-            ComponentDeployment,
-            Incident,
-            IncidentEvent,
-            IncidentReport,
-            TerritoryReport,
-            TimelineEntry,
-        )
-
+    def write(self) -> dict[str, Any]:
         rng = self.rng
         plan = self._plan()
-        events = IncidentEvent.objects.bulk_create(
+        events = history.bulk_load_events(
             [
                 IncidentEvent(
                     name=e["name"], region_code=IZS_REGION, orp_code=IZS_ORP, alarm_level=e["level"],
@@ -302,7 +300,7 @@ class _IzsHistory:
                     created_by=self.dispatcher,
                 )
             )
-        incidents = Incident.objects.bulk_create(incidents)
+        incidents = history.bulk_load_incidents(incidents)
 
         declarations = []
         for e, spec in zip(events, self.events, strict=True):
@@ -385,14 +383,9 @@ class _IzsHistory:
             # §16(2): the site's own III/special (a level for the event alone calls for §16(3)).
             if level in ("III", "special"):
                 required.append(inc)
-        AlarmDeclaration.objects.bulk_create(declarations)
-        commands = CommandAssignment.objects.bulk_create(commands)
-        last_term = {c.incident_id: c for c in commands}  # in order: the last one wins
-        for inc in incidents:
-            inc.current_command = last_term[inc.pk]
-        Incident.objects.bulk_update(incidents, ["current_command"])
-        ComponentDeployment.objects.bulk_create(deployments)
-        TimelineEntry.objects.bulk_create(timeline)
+        last_term = history.bulk_load_records(
+            incidents=incidents, declarations=declarations, commands=commands, deployments=deployments, timeline=timeline
+        )
 
         # bulk_create keeps the order of the plan.
         due_ids = {inc.pk for row, inc in zip(plan, incidents, strict=True) if any(row is d for d in self.due_rows)}
@@ -406,7 +399,6 @@ class _IzsHistory:
             draft.dead = draft.injured = draft.rescued = draft.evacuated = None
             draft.updated_at = draft.created_at
             reports.append(draft)
-        IncidentReport.objects.bulk_create(reports)
         # §16(3): the regional fire brigade's report for each past territory at III/special
         # (more than one site), completed a week after the last site ended. No random draws:
         # the rest of the demo stays as it was.
@@ -432,7 +424,7 @@ class _IzsHistory:
                     completed_by=self.dispatcher, completed_by_label="OPIS HZS PK",
                 )
             )
-        TerritoryReport.objects.bulk_create(territory)
+        history.bulk_load_reports(reports=reports, territory_reports=territory)
         return {
             "incidents": len(incidents),
             "events": len(events),
@@ -444,8 +436,6 @@ class _IzsHistory:
         }
 
     def _report(self, inc: Any, command: Any) -> Any:
-        from straz.incidents.models import IncidentReport
-
         rng = self.rng
         code = inc.type.code
         end = inc.rescue_ended_at

@@ -9,8 +9,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from straz.accounts import audit
+from straz.accounts.models import AuditEntry, AuditHead, Role, User
 from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
 from straz.demo.common import say
+from straz.demo.territory import ORP, REGION, create_izs_areas
+from straz.incidents import services
+from straz.incidents.models import Incident
+from straz.notifications.models import NotificationContact
 
 # ---------------------------------------------------------------------------------- IZS
 #
@@ -22,8 +28,9 @@ from straz.demo.common import say
 INCIDENT_DEMO_ACTION = "demo.incidents"
 # (username, first name, last name): incident commanders of HZS Plzeňského kraje.
 DEMO_COMMANDERS = (("commander", "Petr", "Kovář"), ("commander2", "Eva", "Dvořáková"))
-IZS_REGION = "CZ032"  # Plzeňský kraj
-IZS_ORP = "3212"  # ORP Plzeň
+# The demo's region and ORP are areas (demo/territory.py): incidents find them by location.
+IZS_REGION = REGION.code  # Plzeňský kraj
+IZS_ORP = ORP.code  # ORP Plzeň
 # Whom §23(2), §24(2)–(3) and §13 f) notify; e-mail only, so the demo worker writes files.
 IZS_CONTACTS = (
     ("hejtman", "Hejtman Plzeňského kraje", "hejtman@plzensky-kraj.example", IZS_REGION, ""),
@@ -36,7 +43,6 @@ BRIEFING_WORDS = "Přebírám velení"
 
 def incident_demo_present() -> bool:
     """True when the IZS part of the demo was loaded into this database before."""
-    from straz.accounts.models import AuditEntry
 
     return AuditEntry.objects.filter(action=INCIDENT_DEMO_ACTION).exists()
 
@@ -46,13 +52,13 @@ def ensure_incident_demo(*, stdout: Any = None) -> bool:
     unless present; True when it was created now."""
     if incident_demo_present():
         return False
-    from straz.accounts import audit
-    from straz.accounts.models import AuditHead
 
     with transaction.atomic():
         AuditHead.objects.select_for_update().get_or_create(id=1)
         if incident_demo_present():
             return False
+        # Databases loaded before the region and ORP were areas get them now.
+        create_izs_areas()
         contacts = _izs_contacts()
         story = _IzsStory(
             now=timezone.now().replace(second=0, microsecond=0),
@@ -72,8 +78,6 @@ def ensure_incident_demo(*, stdout: Any = None) -> bool:
 
 
 def _demo_user(username: str, role: str, first: str, last: str, stdout: Any) -> Any:
-    from straz.accounts.models import Role, User
-
     user = User.objects.filter(username=username).first()
     if user is not None:
         return user  # never reset an account someone already has
@@ -89,8 +93,6 @@ def _demo_user(username: str, role: str, first: str, last: str, stdout: Any) -> 
 
 
 def _izs_contacts() -> int:
-    from straz.notifications.models import NotificationContact
-
     for role, name, address, region, orp in IZS_CONTACTS:
         NotificationContact.objects.get_or_create(
             role=role,
@@ -138,8 +140,6 @@ class _IzsStory:
     """The demo's joint interventions, told step by step at their own times."""
 
     def __init__(self, *, now: datetime, dispatcher: Any, commanders: list[Any]) -> None:
-        from straz.incidents import services
-
         self.services = services
         self.now = now
         self.dispatcher = dispatcher
@@ -149,7 +149,6 @@ class _IzsStory:
 
     def do(self, minutes_ago: float, action: str, *, by: Any = None, **kwargs: Any) -> Any:
         """Run one service at `minutes_ago`, as `by` when they may (else as the dispatcher)."""
-        from straz.incidents.models import Incident
 
         actor = by or self.dispatcher
         incident_id = kwargs.get("incident_id")
@@ -165,8 +164,6 @@ class _IzsStory:
         return int(incident.pk)
 
     def declare(self, minutes_ago: float, incident_id: int, *, by: Any = None, level: str | None = None, reason: str = "") -> None:
-        from straz.incidents.models import Incident
-
         proposed = self.services.propose_for_incident(Incident.objects.get(pk=incident_id)).level
         self.do(minutes_ago, "declare_alarm_level", by=by, incident_id=incident_id, level=level or proposed, written_reason=reason)
 

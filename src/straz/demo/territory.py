@@ -1,9 +1,33 @@
-"""Demo territory: Plzeň, its city districts and police districts (synthetic shapes, real RÚIAN codes), officers, the gazetteer."""
+"""Demo territory: Plzeňský kraj, ORP Plzeň, Plzeň, its city districts and police districts
+(synthetic shapes, real RÚIAN / NUTS codes), officers, the gazetteer.
+
+The region's and the ORP's outlines are synthetic boxes (not the official borders) drawn so
+that the city outline lies inside both: incidents in the city find their region and ORP.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
+
+import shapely
+from shapely.affinity import scale
+from shapely.geometry import MultiPoint, Point, Polygon, box
+
+from straz.geo.geojson import normalise_winding, to_geojson
+from straz.territory.models import Area, AreaKind, Place
+from straz.territory.rules import normalise_place_name
+from straz.territory.services import bulk_load_places, load_area, load_officer
+
+
+class IzsArea(NamedTuple):
+    """A demo region or ORP: its code, name, synthetic box (lon/lat bounds) and population."""
+
+    code: str
+    name: str
+    bbox: tuple[float, float, float, float]
+    population: int
+
 
 # Rough outline of Plzeň (lon, lat), clockwise from the north-west; approximate, not official.
 
@@ -29,9 +53,13 @@ CITY_OUTLINE = [
     (13.285, 49.787),
     (13.300, 49.795),
 ]
-MUNICIPALITY = {"code": "554791", "name": "Plzeň", "population": 185_000}
+MUNICIPALITY: dict[str, Any] = {"code": "554791", "name": "Plzeň", "population": 185_000}
+# The IZS notifies by region and ORP (§23(2)): codes are real, outlines synthetic boxes
+# (min lon, min lat, max lon, max lat) around the city outline.
+REGION = IzsArea("CZ032", "Plzeňský kraj", (12.60, 49.15, 13.95, 50.10), 610_000)
+ORP = IzsArea("3212", "ORP Plzeň", (13.15, 49.58, 13.60, 49.88), 200_000)
 # Real RÚIAN codes; centres are rough and only seed the synthetic cells.
-CITY_DISTRICTS = [
+CITY_DISTRICTS: list[dict[str, Any]] = [
     {"code": "545970", "name": "Plzeň 1", "centre": (49.775, 13.352), "population": 60_000},
     {"code": "545988", "name": "Plzeň 2-Slovany", "centre": (49.722, 13.410), "population": 38_000},
     {"code": "546003", "name": "Plzeň 3", "centre": (49.731, 13.350), "population": 58_000},
@@ -111,9 +139,6 @@ def _metric_scale() -> float:
 
 def _voronoi(centres: list[tuple[float, float]], outline: Any) -> list[Any]:
     """Cells (WGS84 polygons) around (lat, lon) centres, clipped to the outline, in input order."""
-    import shapely
-    from shapely.affinity import scale
-    from shapely.geometry import MultiPoint, Point
 
     k = _metric_scale()
     flat_outline = scale(outline, xfact=k, yfact=1.0, origin=(0, 0))
@@ -131,30 +156,10 @@ def _voronoi(centres: list[tuple[float, float]], outline: Any) -> list[Any]:
 def _area(
     *, kind: str, code: str, name: str, geom: Any, population: int | None, parent: Any
 ) -> Any:
-    from straz.geo.geojson import bbox_of, normalise_winding, parse_geometry, to_geojson
-    from straz.territory.models import Area
-
-    # Round-trip through the validating parser: the demo obeys the same rules as imports.
+    # Through the territory wing's loader: the demo obeys the same rules as imports.
     geojson = to_geojson(normalise_winding(geom))
     geojson["coordinates"] = _round_coords(geojson["coordinates"])
-    checked = parse_geometry(geojson)
-    min_lon, min_lat, max_lon, max_lat = bbox_of(checked)
-    area, _ = Area.objects.update_or_create(
-        kind=kind,
-        code=code,
-        defaults={
-            "name": name,
-            "geometry": to_geojson(checked),
-            "population": population,
-            "parent": parent,
-            "min_lon": min_lon,
-            "min_lat": min_lat,
-            "max_lon": max_lon,
-            "max_lat": max_lat,
-            "is_active": True,
-        },
-    )
-    return area
+    return load_area(kind=kind, code=code, name=name, geometry=geojson, population=population, parent=parent)
 
 
 def _round_coords(value: Any) -> Any:
@@ -163,11 +168,22 @@ def _round_coords(value: Any) -> Any:
     return [_round_coords(v) for v in value]
 
 
+def create_izs_areas() -> tuple[Area, Area]:
+    """Plzeňský kraj and ORP Plzeň, the areas IZS notifications are addressed by (idempotent)."""
+    region = _area(
+        kind=AreaKind.REGION, code=REGION.code, name=REGION.name, geom=box(*REGION.bbox),
+        population=REGION.population, parent=None,
+    )
+    orp = _area(
+        kind=AreaKind.ORP, code=ORP.code, name=ORP.name, geom=box(*ORP.bbox),
+        population=ORP.population, parent=region,
+    )
+    return region, orp
+
+
 def create_territory() -> dict[str, Any]:
-    from shapely.geometry import Polygon
-
-    from straz.territory.models import AreaKind, Officer
-
+    """The demo's areas, officers and their districts."""
+    create_izs_areas()
     outline = Polygon(CITY_OUTLINE)
     city = _area(
         kind=AreaKind.MUNICIPALITY,
@@ -177,7 +193,7 @@ def create_territory() -> dict[str, Any]:
         population=int(MUNICIPALITY["population"]),
         parent=None,
     )
-    district_cells = _voronoi([d["centre"] for d in CITY_DISTRICTS], outline)  # type: ignore[misc]
+    district_cells = _voronoi([d["centre"] for d in CITY_DISTRICTS], outline)
     for spec, cell in zip(CITY_DISTRICTS, district_cells, strict=True):
         _area(
             kind=AreaKind.CITY_DISTRICT,
@@ -185,7 +201,7 @@ def create_territory() -> dict[str, Any]:
             name=str(spec["name"]),
             geom=cell,
             population=int(spec["population"]),
-            parent=city,  # type: ignore[call-overload]
+            parent=city,
         )
     police_cells = _voronoi([centre for _, _, centre, _ in POLICE_DISTRICTS], outline)
     police = []
@@ -203,45 +219,22 @@ def create_territory() -> dict[str, Any]:
         officer_name, rank = OFFICERS[i % len(OFFICERS)]
         given, family = officer_name.split(" ", 1)
         email = f"{ascii_name(given)}.{ascii_name(family)}@example.cz"
-        officer, _ = Officer.objects.update_or_create(
+        load_officer(
             email=email,
-            defaults={
-                "name": officer_name,
-                "rank": rank,
-                "phone": f"+420 974 3{i:02d} {100 + 7 * i:03d}",
-                "office": f"Obvodní oddělení {name.removeprefix('Obvod ')}, Plzeň",
-                "office_hours": OFFICE_HOURS,
-            },
+            name=officer_name,
+            rank=rank,
+            phone=f"+420 974 3{i:02d} {100 + 7 * i:03d}",
+            office=f"Obvodní oddělení {name.removeprefix('Obvod ')}, Plzeň",
+            office_hours=OFFICE_HOURS,
+            district=area,
         )
-        officer.districts.add(area)
-        area.primary_officer = officer
-        area.save(update_fields=["primary_officer", "updated_at"])
         police.append(area)
     return {"city": city, "police": police}
 
 def create_places() -> list[Any]:
-    from straz.territory.models import Place, normalise_place_name
-    from straz.territory.services import route_points
-
-    routes = route_points([(lat, lon) for _, _, lat, lon in PLACES])
-    existing = set(Place.objects.values_list("normalised_name", flat=True))
-    new = [
-        Place(
-            name=name,
-            normalised_name=normalise_place_name(name),
-            kind=kind,
-            lat=lat,
-            lon=lon,
-            area=route.district if route else None,
-        )
-        for (name, kind, lat, lon), route in zip(PLACES, routes, strict=True)
-        if normalise_place_name(name) not in existing
-    ]
-    Place.objects.bulk_create(new)
+    bulk_load_places(PLACES)
     return list(Place.objects.all())
 
 
 def ascii_name(text: str) -> str:
-    from straz.territory.models import normalise_place_name
-
     return normalise_place_name(text).replace(" ", "")

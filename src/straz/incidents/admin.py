@@ -23,7 +23,7 @@ from straz.incidents.models import (
 
 
 @admin.register(IncidentType)
-class IncidentTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class IncidentTypeAdmin(admin.ModelAdmin):
     list_display = ("code", "name_cs", "name_pl", "name_en", "is_active", "order")
     list_editable = ("is_active", "order")
     search_fields = ("code", "name_cs", "name_pl", "name_en")
@@ -33,7 +33,7 @@ class IncidentTypeAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return ("code",) if obj is not None else ()
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     """Records change only through the services (audit entry + timeline), never here."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -6,19 +6,9 @@ from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
-from straz.accounts.models import User
-from straz.incidents.models import (
-    OPEN_STATES,
-    ComponentDeployment,
-    Incident,
-    TimelineEntry,
-    TimelineKind,
-)
-
-
-def can_view_incidents(user: User | Any) -> bool:
-    """Every active staff member may read incidents (the police is a basic IZS component)."""
-    return bool(user is not None and getattr(user, "is_active", False))
+from straz.incidents.choices import OPEN_STATES, TimelineKind
+from straz.incidents.models import ComponentDeployment, Incident, TimelineEntry
+from straz.notifications.models import OutboxMessage
 
 
 def board_incidents() -> list[Incident]:
@@ -35,7 +25,7 @@ def board_incidents() -> list[Incident]:
         .order_by("-at")
         .values("at")[:1]
     )
-    incidents = list(
+    incidents: list[Incident] = list(
         Incident.objects.filter(state__in=OPEN_STATES)
         .select_related("type", "event", "current_command")
         .only(*BOARD_FIELDS)
@@ -43,7 +33,7 @@ def board_incidents() -> list[Incident]:
         .order_by(F("event_id").asc(nulls_last=True), F("priority").asc(nulls_last=True), "-created_at")
     )
     on_site = Q(arrived_at__isnull=False, departed_at__isnull=True)
-    counts = {
+    counts: dict[int, Any] = {
         row["incident_id"]: row
         for row in ComponentDeployment.objects.filter(incident__state__in=OPEN_STATES)
         .values("incident_id")
@@ -89,7 +79,6 @@ def incident_timeline(incident_id: int) -> QuerySet[TimelineEntry]:
 
 def incident_notifications(incident: Incident) -> QuerySet[Any]:
     """Outbox rows caused by this incident or by the event (territory) it belongs to."""
-    from straz.notifications.models import OutboxMessage
 
     where = Q(source_type="incident", source_id=str(incident.pk))
     if incident.event_id is not None:

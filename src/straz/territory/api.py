@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import Any
 
@@ -125,8 +127,6 @@ def list_districts(request: HttpRequest) -> Any:
 @router.get("/districts/geojson", summary="Police district polygons (GeoJSON)")
 def districts_geojson(request: HttpRequest) -> HttpResponse:
     """A GeoJSON FeatureCollection of active police-district polygons for drawing on a map."""
-    import hashlib
-    import json
 
     # The polygons change rarely and can weigh megabytes: let browsers revalidate cheaply.
     etag = '"' + hashlib.sha256(repr(district_fingerprint()).encode()).hexdigest()[:20] + '"'

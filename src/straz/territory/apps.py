@@ -1,3 +1,5 @@
+"""App config of territory: connects the signals that keep the locate indexes fresh."""
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,7 @@ class TerritoryConfig(AppConfig):
     verbose_name = _("Territory")
 
     def ready(self) -> None:
+        # Imported here: signals imports models, which need the app registry ready.
         from straz.territory import signals
 
         signals.connect()

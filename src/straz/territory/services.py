@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
-from straz.geo.geojson import GeoError, GeoErrorCode, GeoJSONError, ParsedFeature, parse_features
+from straz.geo.geojson import (
+    GeoError,
+    GeoErrorCode,
+    GeoJSONError,
+    ParsedFeature,
+    bbox_of,
+    parse_features,
+    parse_geometry,
+    to_geojson,
+)
 from straz.geo.polygon_index import PolygonIndex
+from straz.territory.locate import Fingerprint, fingerprint, index, invalidate, locate
 from straz.territory.models import Area, AreaKind, Officer, Place
 from straz.territory.rules import address_variants, normalise_place_name
 
@@ -283,12 +292,77 @@ def import_areas(
                 "parent": parent.code if parent else None,
             },
         )
-        if kind == AreaKind.POLICE_DISTRICT:
-            # Routable at once: this transaction's readers see the new index straight away,
-            # and others when it commits (the fingerprint changes then).
-            invalidate_district_index()
-            transaction.on_commit(invalidate_district_index)
+        # Locatable at once: this transaction's readers see the new index straight away,
+        # and others when it commits (the fingerprint changes then).
+        invalidate(kind)
+        transaction.on_commit(lambda: invalidate(kind))
     return result
+
+
+# ---------------------------------------------------------------------------------------
+# Bulk load (demo data sets and fixtures: the same checks as an import, no audit per row)
+
+
+def load_area(
+    *,
+    kind: str,
+    code: str,
+    name: str,
+    geometry: dict[str, Any],
+    population: int | None = None,
+    parent: Area | None = None,
+) -> Area:
+    """Create or update one area from a GeoJSON geometry, validated like an import."""
+    checked = parse_geometry(geometry)
+    min_lon, min_lat, max_lon, max_lat = bbox_of(checked)
+    area, _created = Area.objects.update_or_create(
+        kind=kind,
+        code=code,
+        defaults={
+            "name": name,
+            "geometry": to_geojson(checked),
+            "population": population,
+            "parent": parent,
+            "min_lon": min_lon,
+            "min_lat": min_lat,
+            "max_lon": max_lon,
+            "max_lat": max_lat,
+            "is_active": True,
+        },
+    )
+    return area
+
+
+def load_officer(*, email: str, name: str, rank: str, phone: str, office: str, office_hours: str, district: Area) -> Officer:
+    """Create or update an officer (by e-mail) and make them the district's primary officer."""
+    officer, _created = Officer.objects.update_or_create(
+        email=email,
+        defaults={"name": name, "rank": rank, "phone": phone, "office": office, "office_hours": office_hours},
+    )
+    officer.districts.add(district)
+    district.primary_officer = officer
+    district.save(update_fields=["primary_officer", "updated_at"])
+    return officer
+
+
+def bulk_load_places(places: Iterable[tuple[str, str, float, float]]) -> list[Place]:
+    """Add gazetteer entries (name, kind, lat, lon) not present yet, each in its police district."""
+    rows = list(places)
+    routes = route_points([(lat, lon) for _, _, lat, lon in rows])
+    existing = set(Place.objects.values_list("normalised_name", flat=True))
+    new = [
+        Place(
+            name=name,
+            normalised_name=normalise_place_name(name),
+            kind=kind,
+            lat=lat,
+            lon=lon,
+            area=route.district if route else None,
+        )
+        for (name, kind, lat, lon), route in zip(rows, routes, strict=True)
+        if normalise_place_name(name) not in existing
+    ]
+    return Place.objects.bulk_create(new)
 
 
 # ---------------------------------------------------------------------------------------
@@ -303,141 +377,28 @@ class Routing:
     officer: Officer | None
 
 
-Fingerprint = tuple[int, int, str]
-
-# Three scalar subqueries summarising the police districts: they change whenever one is
-# added, edited (auto updated_at), deactivated or removed. The table name is ours.
-_AREA_TABLE = Area._meta.db_table
-_FP_COUNT = f"SELECT COUNT(*) FROM {_AREA_TABLE} WHERE kind = %s"  # noqa: S608
-_FP_ACTIVE = f"SELECT COUNT(*) FROM {_AREA_TABLE} WHERE kind = %s AND is_active"  # noqa: S608
-_FP_LATEST = f"SELECT MAX(updated_at) FROM {_AREA_TABLE} WHERE kind = %s"  # noqa: S608
-
-
-def _fingerprint() -> Fingerprint:
-    """The current fingerprint of the police districts, in one cheap query."""
-    # Raw SQL: the ORM's aggregate() costs ~0.6 ms of Python here, the query ~0.04 ms.
-    kind = AreaKind.POLICE_DISTRICT.value
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({_FP_COUNT}), ({_FP_ACTIVE}), ({_FP_LATEST})", [kind, kind, kind])
-        count, active, latest = cursor.fetchone()
-    return int(count or 0), int(active or 0), str(latest or "")
-
-
 def district_fingerprint() -> Fingerprint:
     """A value that changes whenever any police district changes (for caches and ETags)."""
-    return _fingerprint()
-
-
-def _fingerprint_annotations() -> dict[str, Any]:
-    from django.db.models import CharField, IntegerField
-    from django.db.models.expressions import RawSQL
-
-    kind = AreaKind.POLICE_DISTRICT.value
-    return {
-        "fp_count": RawSQL(_FP_COUNT, [kind], output_field=IntegerField()),  # noqa: S611 - constant SQL, bound parameter
-        "fp_active": RawSQL(_FP_ACTIVE, [kind], output_field=IntegerField()),  # noqa: S611
-        # CharField: no converter, so the value reads exactly as in _fingerprint().
-        "fp_latest": RawSQL(_FP_LATEST, [kind], output_field=CharField()),  # noqa: S611
-    }
-
-
-class _DistrictIndex:
-    """Process-wide STRtree of active police districts with the fingerprint it was built at."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._index: PolygonIndex[int] | None = None
-        self._fingerprint: Fingerprint | None = None
-
-    def cached(self) -> tuple[PolygonIndex[int] | None, Fingerprint | None]:
-        with self._lock:
-            return self._index, self._fingerprint
-
-    def invalidate(self) -> None:
-        with self._lock:
-            self._index = None
-            self._fingerprint = None
-
-    def rebuild(self) -> tuple[PolygonIndex[int], Fingerprint]:
-        from shapely.geometry import shape
-
-        from straz.geo.geojson import normalise_winding
-
-        fingerprint = _fingerprint()
-        # Ordered by code: on overlaps of equal area the lower code wins, stably.
-        rows = (
-            Area.objects.filter(kind=AreaKind.POLICE_DISTRICT, is_active=True)
-            .order_by("code", "pk")
-            .values_list("pk", "geometry")
-        )
-        built = PolygonIndex([(pk, normalise_winding(shape(geometry))) for pk, geometry in rows])
-        with self._lock:
-            self._index, self._fingerprint = built, fingerprint
-        return built, fingerprint
-
-
-_district_index = _DistrictIndex()
+    return fingerprint(AreaKind.POLICE_DISTRICT)
 
 
 def invalidate_district_index() -> None:
     """Forget the cached district index (it is rebuilt on the next lookup)."""
-    _district_index.invalidate()
+    invalidate(AreaKind.POLICE_DISTRICT)
 
 
 def district_index() -> PolygonIndex[int]:
     """The current index of active police districts (keys are Area ids)."""
-    index, known = _district_index.cached()
-    if index is None or _fingerprint() != known:
-        index, _ = _district_index.rebuild()
-    return index
-
-
-def _routable_areas() -> Any:
-    # The polygon is not needed once routed; loading it would dominate each lookup.
-    return Area.objects.select_related("primary_officer").defer("geometry").order_by()
+    return index(AreaKind.POLICE_DISTRICT)
 
 
 def route_points(points: Iterable[tuple[float, float]]) -> list[Routing | None]:
     """Route many (lat, lon) points in one vectorised query; None outside every district."""
-    pts = list(points)
-    if not pts:
-        return []
-    lons = [p[1] for p in pts]
-    lats = [p[0] for p in pts]
-    index, known = _district_index.cached()
-    if index is None or known is None:
-        index, known = _district_index.rebuild()
-    areas: dict[int, Area] = {}
-    ids: list[int | None] = []
-    # Other processes (the import command, other app servers) change districts without
-    # this process's signals. The district read carries the fingerprint along, so each
-    # lookup stays one query and still notices any change at once; on a mismatch the
-    # index is rebuilt and the points routed again.
-    for _attempt in range(3):
-        ids = index.locate_many(lons, lats)
-        wanted = {i for i in ids if i is not None}
-        if wanted:
-            rows = list(
-                _routable_areas().filter(pk__in=wanted).annotate(**_fingerprint_annotations())
-            )
-            areas = {a.pk: a for a in rows}
-            current = (
-                (int(rows[0].fp_count), int(rows[0].fp_active), str(rows[0].fp_latest or ""))
-                if rows
-                else _fingerprint()
-            )
-        else:
-            areas, current = {}, _fingerprint()
-        if current == known and len(areas) == len(wanted):
-            break
-        index, known = _district_index.rebuild()
-    out: list[Routing | None] = []
-    for area_id in ids:
-        area = areas.get(area_id) if area_id is not None else None
-        out.append(
-            Routing(district=area, officer=area.primary_officer) if area is not None else None
-        )
-    return out
+    # District routing is one use of the shared locate index.
+    return [
+        Routing(district=area, officer=area.primary_officer) if area is not None else None
+        for area in locate(AreaKind.POLICE_DISTRICT, points)
+    ]
 
 
 def route_point(*, lat: float, lon: float) -> Routing | None:

@@ -14,7 +14,7 @@ from straz.analytics.izs import stats
 from straz.analytics.izs.views import IncidentStatisticsForm
 from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden, ValidationFailed
-from straz.incidents import selectors
+from straz.incidents import policy
 
 router = Router(tags=["incidents"], auth=staff_auth)
 
@@ -86,7 +86,7 @@ def incident_statistics(
     ),
 ) -> Any:
     """Incidents by type, highest declared level, month of start, region, ORP, municipality and city district."""
-    if not selectors.can_view_incidents(request.auth):  # type: ignore[attr-defined]
+    if not policy.can_view_incidents(request.auth):  # type: ignore[attr-defined]
         raise Forbidden(_("You are not allowed to do this."))
     raw = {
         "from": date_from,

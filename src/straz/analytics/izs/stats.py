@@ -35,18 +35,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from shapely.geometry import shape
 
+from straz.geo.geojson import normalise_winding
 from straz.geo.polygon_index import PolygonIndex
-from straz.incidents.models import (
-    LEVEL_RANK,
-    OPEN_STATES,
-    AlarmDeclaration,
-    Incident,
-    IncidentReport,
-    IncidentReportStatus,
-    IncidentState,
-    IncidentType,
-)
+from straz.incidents.choices import LEVEL_RANK, OPEN_STATES, IncidentReportStatus, IncidentState
+from straz.incidents.models import AlarmDeclaration, Incident, IncidentReport, IncidentType
 from straz.territory.models import Area, AreaKind
 
 NO_LEVEL = "none"
@@ -258,9 +252,7 @@ class _AreaIndexes:
             built = self._built.get(kind)
         if built is not None and built[0] == fingerprint:
             return built[1], built[2]
-        from shapely.geometry import shape
 
-        from straz.geo.geojson import normalise_winding
 
         rows = list(
             Area.objects.filter(kind=kind, is_active=True)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from straz.analytics.filters import PeriodFilterForm
 from straz.analytics.izs import stats
-from straz.incidents import selectors
+from straz.incidents import policy
 from straz.incidents.models import IncidentType
 from straz.territory.models import Area, AreaKind
 
@@ -41,7 +41,7 @@ class IncidentStatisticsForm(PeriodFilterForm):
             queryset=IncidentType.objects.order_by("order", "code"),
             empty_label=gettext_lazy("All types"),
         )
-        type_field.label_from_instance = lambda t: t.name_in(language)
+        type_field.label_from_instance = lambda t: t.name_in(language)  # type: ignore[method-assign,assignment]
         self.fields["type"] = type_field
         self.fields["level"] = forms.ChoiceField(
             label=gettext_lazy("Highest alarm level"),
@@ -107,7 +107,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _refuse_unless_reader(request: HttpRequest) -> HttpResponse | None:
-    if not selectors.can_view_incidents(request.user):
+    if not policy.can_view_incidents(request.user):
         return HttpResponse(
             _("You are not allowed to do this."),
             status=403,

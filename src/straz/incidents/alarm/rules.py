@@ -61,7 +61,7 @@ LETTERS: Mapping[AlarmLevel, tuple[str, ...]] = MappingProxyType(
 )
 
 # Letter a): what the incident threatens. Each item names the level whose letter a)
-# lists it; the words of the decree are in alarm_text.py next to each item's text.
+# lists it; the words of the decree are in alarm/texts.py next to each item's text.
 THREATENED_ITEMS: Mapping[str, AlarmLevel] = MappingProxyType(
     {
         "single_object": AlarmLevel.I,

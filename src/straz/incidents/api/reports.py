@@ -15,9 +15,9 @@ from pydantic import ConfigDict
 from straz.accounts.auth import staff_auth
 from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden
-from straz.incidents import reporting, selectors
+from straz.incidents import policy, reporting
 from straz.incidents.models import IncidentReport
-from straz.incidents.views_report import pdf_download
+from straz.incidents.pages.reports import pdf_download
 
 router = Router(tags=["incident reports"], auth=staff_auth)
 
@@ -28,7 +28,7 @@ _ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: Erro
 
 def _reader(request: HttpRequest) -> Any:
     user = request.auth  # type: ignore[attr-defined]
-    if not selectors.can_view_incidents(user):
+    if not policy.can_view_incidents(user):
         raise Forbidden(_("You are not allowed to do this."))
     return user
 
@@ -145,7 +145,7 @@ def _report_data(user: Any, incident_id: int) -> dict[str, Any]:
         "updated_at": report.updated_at if stored else None,
         "completed_at": report.completed_at,
         "completed_by": report.completed_by_label,
-        "can_edit": reporting.can_write_report(user, incident),
+        "can_edit": policy.can_write_report(user, incident),
         "requirement": _requirement(reporting.report_requirement(incident)),
         "amendments": [
             {"at": a.at, "author": a.author_label, "reason": a.reason, "changes": a.changes}
@@ -347,7 +347,7 @@ def _territory_data(user: Any, event_id: int) -> dict[str, Any]:
         "updated_at": report.updated_at if stored else None,
         "completed_at": report.completed_at,
         "completed_by": report.completed_by_label,
-        "can_edit": reporting.can_write_territory_report(user),
+        "can_edit": policy.can_write_territory_report(user),
         "requirement": {
             "required": req.required,
             "sites": req.sites,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from straz.core.errors import DomainError, NotFound
-from straz.incidents import reporting, selectors
+from straz.incidents import policy, reporting
 from straz.incidents.models import Incident, IncidentEvent
 
 TEXT_ROWS = {"origin": 4, "work_done": 5, "forces_and_means": 5, "procedure": 5, "consequences": 4}
@@ -79,7 +79,7 @@ def _incident_or_404(incident_id: int) -> Incident:
 
 
 def _require_reader(request: HttpRequest) -> None:
-    if not selectors.can_view_incidents(request.user):
+    if not policy.can_view_incidents(request.user):
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
@@ -137,7 +137,7 @@ def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     """The report as a document; the commander / OPIS edit the draft, complete or amend it."""
     _require_reader(request)
     incident = _incident_or_404(incident_id)
-    can_write = reporting.can_write_report(request.user, incident)
+    can_write = policy.can_write_report(request.user, incident)
     status = 200
     form: ReportForm | None = None
     if request.method == "POST":
@@ -190,7 +190,7 @@ def territory_report_page(request: HttpRequest, event_id: int) -> HttpResponse:
     """The §16(3) territory report as a document; the OPIS (HZS kraje) / admin edit and complete it."""
     _require_reader(request)
     event = _event_or_404(event_id)
-    can_write = reporting.can_write_territory_report(request.user)
+    can_write = policy.can_write_territory_report(request.user)
     status = 200
     form: ReportForm | None = None
     if request.method == "POST":

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from straz.accounts.models import User
-from straz.incidents.models import (
+from straz.incidents import policy
+from straz.incidents.choices import (
+    OPEN_STATES,
     THREATENED_VALUES,
     AlarmLevelValue,
     ComponentKind,
     ComponentsInvolved,
     CoordinationLevel,
     IncidentState,
-    IncidentType,
     SiteCoordination,
     SiteFeatureKind,
     SiteMessageLetter,
 )
+from straz.incidents.models import Incident, IncidentType
 
 # What the threatened items are called in the form (§21 a – §24 a).
 THREATENED_LABELS = {
@@ -39,20 +41,16 @@ THREATENED_LABELS = {
     "whole_municipality": _("Whole municipalities"),
 }
 
-# Roles offered when choosing the commander's user account (the role rule itself is in services).
-COMMANDER_ROLES = ("commander", "dispatcher", "admin")
-
-
 def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
     return [("", label), *list(choices)]
 
 
 def commander_users() -> Any:
     """Active accounts that can be named commander, commanders first."""
-    return User.objects.filter(is_active=True, role__in=COMMANDER_ROLES).order_by("role", "username")
+    return User.objects.filter(is_active=True, role__in=policy.COMMAND_ELIGIBLE_ROLES).order_by("role", "username")
 
 
-class UserChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class UserChoiceField(forms.ModelChoiceField):
     """A user shown by full name, username and role."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -135,7 +133,7 @@ class IncidentForm(FactsForm):
 
     def __init__(self, *args: Any, language: str = "cs", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["type"].choices = _blank(
+        cast(forms.ChoiceField, self.fields["type"]).choices = _blank(
             (t.code, t.name_in(language)) for t in IncidentType.objects.filter(is_active=True)
         )
         for name in ("lat", "lon"):
@@ -156,6 +154,11 @@ class DeclareForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # §23(2)/§24: asked for only when the location names no region or ORP to notify.
+    notify_by_other_means = forms.BooleanField(
+        label=_("If whom to notify cannot be found from the location, I will notify them by other means"),
+        required=False,
+    )
 
 
 class AssignCommanderForm(forms.Form):
@@ -175,7 +178,7 @@ class AssignCommanderForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["commander_user"].queryset = commander_users()
+        cast(forms.ModelChoiceField, self.fields["commander_user"]).queryset = commander_users()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -216,7 +219,7 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["new_commander_user"].queryset = commander_users()
+        cast(forms.ModelChoiceField, self.fields["new_commander_user"]).queryset = commander_users()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -249,7 +252,7 @@ class TakeoverForm(forms.Form):
         for o in options or []:
             who = o.name or _("name below")
             choices.append((o.how, f"{o.rule} {who}"))
-        self.fields["how"].choices = choices
+        cast(forms.ChoiceField, self.fields["how"]).choices = choices
 
 
 class CallComponentForm(forms.Form):
@@ -325,7 +328,7 @@ class SiteFeatureForm(forms.Form):
 
     def __init__(self, *args: Any, sectors: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent_id"].choices = _blank(sectors or [])
+        cast(forms.ChoiceField, self.fields["parent_id"]).choices = _blank(sectors or [])
 
     def clean_geometry(self) -> Any:
         return parse_geometry_text(self.cleaned_data["geometry"])
@@ -396,8 +399,6 @@ class StateForm(forms.Form):
 
 
 def _open_incident_choices(*, free_only: bool) -> list[tuple[int, str]]:
-    from straz.incidents.models import OPEN_STATES, Incident
-
     qs = Incident.objects.filter(state__in=OPEN_STATES).only("pk", "title", "alarm_level")
     if free_only:
         qs = qs.filter(event__isnull=True)
@@ -419,7 +420,7 @@ class EventForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["incidents"].choices = _open_incident_choices(free_only=True)
+        cast(forms.ChoiceField, self.fields["incidents"]).choices = _open_incident_choices(free_only=True)
 
 
 class AddSitesForm(forms.Form):
@@ -431,7 +432,7 @@ class AddSitesForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["incidents"].choices = _open_incident_choices(free_only=True)
+        cast(forms.ChoiceField, self.fields["incidents"]).choices = _open_incident_choices(free_only=True)
 
 
 class CallForm(forms.Form):

@@ -16,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from straz.incidents.rules import PERSONS_II_MAX, Proposal, Reason
+from straz.incidents.alarm.rules import PERSONS_II_MAX, Proposal, Reason
 
 # "Individual persons" (§21 a) has no number in the decree; see
 # docs/decisions/0010-individual-persons-boundary.md for why 10 is the default.

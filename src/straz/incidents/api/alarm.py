@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -16,24 +16,28 @@ from ninja import Field, Router, Schema
 from pydantic import ConfigDict, model_validator
 
 from straz.accounts.auth import staff_auth
-from straz.accounts.models import Role
 from straz.core.api import ErrorOut
 from straz.core.errors import Forbidden, ValidationFailed
-from straz.incidents.alarm_text import individual_persons_max, proposal_payload
-from straz.incidents.rules import COMPONENTS, COORDINATION, THREATENED_ITEMS, IncidentFacts
-from straz.incidents.rules import propose_alarm_level as propose
+from straz.incidents import policy
+from straz.incidents.alarm.rules import COMPONENTS, COORDINATION, THREATENED_ITEMS, IncidentFacts
+from straz.incidents.alarm.rules import propose_alarm_level as propose
+from straz.incidents.alarm.texts import individual_persons_max, proposal_payload
+from straz.incidents.choices import AlarmLevelValue, literal_of
 
 router = Router(tags=["incidents"])
 
-# The operations centre (OPIS), administrators and incident commanders declare levels
-# (§20): they see the proposal before declaring.
-ALARM_PREVIEW_ROLES = frozenset({Role.DISPATCHER, Role.ADMIN, Role.COMMANDER})
 
 # The value lists are the rule's own (rules.py), so the API cannot drift from it.
-ThreatenedItem = Literal[tuple(THREATENED_ITEMS)]  # type: ignore[valid-type]
-ComponentsValue = Literal[tuple(COMPONENTS)]  # type: ignore[valid-type]
-CoordinationValue = Literal[tuple(COORDINATION)]  # type: ignore[valid-type]
-LevelValue = Literal["I", "II", "III", "special"]
+if TYPE_CHECKING:
+    ThreatenedItem: TypeAlias = str
+    ComponentsValue: TypeAlias = str
+    CoordinationValue: TypeAlias = str
+    LevelValue: TypeAlias = str
+else:
+    ThreatenedItem = literal_of(*THREATENED_ITEMS)
+    ComponentsValue = literal_of(*COMPONENTS)
+    CoordinationValue = literal_of(*COORDINATION)
+    LevelValue = literal_of(*AlarmLevelValue.values)
 
 FIELDS = (
     "persons_threatened",
@@ -169,7 +173,7 @@ class AlarmLevelOut(Schema):
 )
 def preview_alarm_level(request: HttpRequest, payload: AlarmFactsIn) -> dict[str, Any]:
     """The level Decree 328/2001 §20–§24 asks for, with every criterion that holds cited."""
-    if getattr(request.user, "role", None) not in ALARM_PREVIEW_ROLES:
+    if not policy.can_preview_alarm_level(request.user):
         raise Forbidden(_("You are not allowed to do this."))
     facts = IncidentFacts(
         persons_threatened=payload.persons_threatened,

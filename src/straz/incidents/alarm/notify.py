@@ -1,0 +1,196 @@
+"""Outbox rows a declaration writes for the people §23(2), §24(2)–(3) and §13 f) name.
+
+The region and ORP to notify follow from where the sites lie (territory.locate); a code
+typed on the incident or event overrides the located one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from straz.incidents.alarm.recipients import (
+    Notice,
+    Place,
+    Scope,
+    notices_for,
+    place_of,
+    targets,
+    unresolved,
+)
+from straz.incidents.models import AlarmDeclaration, Incident, IncidentEvent
+from straz.notifications import outbox
+from straz.notifications.models import ContactRole
+from straz.territory.locate import locate
+from straz.territory.models import AreaKind
+
+
+def _sites(source: Incident | IncidentEvent) -> list[Incident]:
+    if isinstance(source, IncidentEvent):
+        return list(source.incidents.order_by("pk"))
+    return [source]
+
+
+def places_of(source: Incident | IncidentEvent) -> list[Place]:
+    """Where the sites of an incident or event lie for notifying (typed codes override located ones)."""
+    sites = _sites(source)
+    points = [(site.lat, site.lon) for site in sites]
+    regions = locate(AreaKind.REGION, points)
+    orps = locate(AreaKind.ORP, points)
+    places: list[Place] = []
+    for site, region, orp in zip(sites, regions, orps, strict=True):
+        # An event's own codes speak for every site of its territory.
+        typed_region = source.region_code or site.region_code
+        typed_orp = source.orp_code or site.orp_code
+        place = place_of(
+            typed_region=typed_region,
+            typed_orp=typed_orp,
+            located_region=region.code if region is not None else "",
+            located_orp=orp.code if orp is not None else "",
+        )
+        if place not in places:
+            places.append(place)
+    return places
+
+
+def unresolved_notices(level: str, source: Incident | IncidentEvent) -> list[Notice]:
+    """The notices of declaring `level` whose recipients the location does not determine."""
+    notices = notices_for(level, territory=isinstance(source, IncidentEvent))
+    return unresolved(notices, places_of(source)) if notices else []
+
+
+def contact_role_label(role: str) -> str:
+    """The translated name of a notification contact role."""
+    return str(dict(ContactRole.choices).get(role, role))
+
+
+def _notification_text(
+    *, rule: str, level: str, subject_name: str, where: str, declaration: AlarmDeclaration
+) -> tuple[str, str]:
+    # Notifications go out in the system's language (Czech), not the declaring user's.
+    with translation.override(settings.LANGUAGE_CODE):
+        level_label = dict(AlarmDeclaration._meta.get_field("level").choices or [])[level]
+        subject = _("%(level)s declared: %(name)s") % {"level": level_label, "name": subject_name}
+        body = _(
+            "%(level)s was declared for %(name)s (%(where)s) at %(at)s by %(by)s.\n"
+            "Notified under %(rule)s of Decree 328/2001."
+        ) % {
+            "level": level_label,
+            "name": subject_name,
+            "where": where,
+            "at": timezone.localtime(declaration.declared_at).strftime("%Y-%m-%d %H:%M"),
+            "by": declaration.declared_by_label,
+            "rule": rule,
+        }
+    return str(subject), str(body)
+
+
+def _contacts(notice: Notice, place: Place) -> list[Any]:
+    # The GŘ HZS is national: every region's declarations reach it.
+    return outbox.contacts_for(
+        role=notice.role,
+        region_code=None if notice.scope is Scope.NATIONAL else place.region_code,
+        orp_code=place.orp_code if notice.scope is Scope.ORP else None,
+    )
+
+
+def enqueue_notifications(
+    *, declaration: AlarmDeclaration, source: Incident | IncidentEvent
+) -> list[dict[str, Any]]:
+    """Outbox rows for §23(2) / §24(2)–(3) / §13 f), in the declaring transaction."""
+    territory = isinstance(source, IncidentEvent)
+    source_type = "event" if territory else "incident"
+    source_id = source.pk
+    name = source.name if isinstance(source, IncidentEvent) else source.title
+    # A territory has no single point; its notices name it instead.
+    lat, lon = (None, None) if isinstance(source, IncidentEvent) else (source.lat, source.lon)
+    level = declaration.level
+    places = places_of(source)
+    written: list[dict[str, Any]] = []
+    for notice in unresolved(notices_for(level, territory=territory), places):
+        # Nobody can be found from the location: the dispatcher confirmed other means.
+        written.append({"rule": notice.rule, "role": notice.role, "error": "no_recipient"})
+    for notice in notices_for(level, territory=territory):
+        told: set[int] = set()
+        for place in targets(notice, places):
+            contacts = [c for c in _contacts(notice, place) if c.pk not in told]
+            if not contacts and not told:
+                # Nobody is set up to receive this notice: the declaration still stands, and
+                # the gap is recorded so that the operations centre notifies by other means.
+                written.append(
+                    {"rule": notice.rule, "role": notice.role, "error": "no_contact",
+                     "region_code": place.region_code, "orp_code": place.orp_code}
+                )
+            for contact in contacts:
+                told.add(contact.pk)
+                written.append(
+                    _enqueue_one(
+                        declaration=declaration,
+                        notice=notice,
+                        place=place,
+                        contact=contact,
+                        source_type=source_type,
+                        source_id=source_id,
+                        name=name,
+                        lat=lat,
+                        lon=lon,
+                    )
+                )
+    return written
+
+
+def _enqueue_one(
+    *,
+    declaration: AlarmDeclaration,
+    notice: Notice,
+    place: Place,
+    contact: Any,
+    source_type: str,
+    source_id: int,
+    name: str,
+    lat: float | None,
+    lon: float | None,
+) -> dict[str, Any]:
+    subject, body = _notification_text(
+        rule=notice.rule,
+        level=declaration.level,
+        subject_name=name,
+        where=f"{lat:.5f}, {lon:.5f}" if lat is not None and lon is not None else name,
+        declaration=declaration,
+    )
+    payload = {
+        "kind": "alarm_level_declared",
+        "rule": notice.rule,
+        "level": declaration.level,
+        "source_type": source_type,
+        "source_id": source_id,
+        "name": name,
+        "region_code": place.region_code,
+        "orp_code": place.orp_code,
+        "lat": lat,
+        "lon": lon,
+        "declared_at": declaration.declared_at.isoformat(),
+        "declared_by": declaration.declared_by_label,
+        "declaration": declaration.pk,
+        "reasons": [{"rule": r["rule"], "code": r["code"]} for r in declaration.reasons],
+    }
+    try:
+        row = outbox.enqueue(
+            channel=contact.channel,
+            address=contact.address,
+            subject=subject,
+            body=body,
+            payload=payload,
+            rule=notice.rule,
+            source_type=source_type,
+            source_id=str(source_id),
+            dedupe_key=f"{source_type}:{source_id}:decl:{declaration.pk}:{notice.rule}:{contact.pk}",
+        )
+    except DjangoValidationError:
+        # A misconfigured contact must not stop the declaration; the gap is recorded.
+        return {"rule": notice.rule, "contact": contact.pk, "error": "invalid_address"}
+    return {"rule": notice.rule, "contact": contact.pk, "message": str(row.message_id)}

@@ -1,0 +1,511 @@
+"""Use cases of one incident: its facts, state, affected area and the alarm level declared for it (§20)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from straz.accounts import audit
+from straz.accounts.models import User
+from straz.core.errors import Conflict, ValidationFailed
+from straz.incidents.alarm.notify import (
+    contact_role_label,
+    enqueue_notifications,
+    unresolved_notices,
+)
+from straz.incidents.alarm.recipients import Notice, notifies
+from straz.incidents.alarm.rules import IncidentFacts, propose_alarm_level
+from straz.incidents.alarm.texts import individual_persons_max, reason_text
+from straz.incidents.choices import (
+    LEVEL_RANK,
+    OPEN_STATES,
+    RANK_LEVEL,
+    STATE_TRANSITIONS,
+    THREATENED_VALUES,
+    AlarmLevelValue,
+    ComponentsInvolved,
+    CoordinationLevel,
+    IncidentState,
+    SiteCoordination,
+    TimelineKind,
+)
+from straz.incidents.models import AlarmDeclaration, Incident, IncidentEvent, IncidentType
+from straz.incidents.policy import (
+    require_incident_role,
+    require_incident_writer,
+    require_operations_centre,
+)
+from straz.incidents.services.base import (
+    _choice,
+    _label,
+    _locked_event,
+    _locked_incident,
+    _now,
+    _plain,
+    _point,
+    _polygon,
+    _record,
+    _require_open,
+    _text,
+    _timeline,
+    _touch,
+    _touch_event,
+    _writing,
+)
+
+# ---------------------------------------------------------------- incidents
+
+
+def _facts_fields(
+    persons_threatened: int | None,
+    area_m2: float | None,
+    complicated_objects: int,
+    threatened: Sequence[str],
+    components: str,
+    coordination: str,
+) -> dict[str, Any]:
+    if persons_threatened is not None and (isinstance(persons_threatened, bool) or persons_threatened < 0):
+        raise ValidationFailed(_("The number of persons threatened cannot be negative."))
+    if area_m2 is not None and (not math.isfinite(area_m2) or area_m2 < 0):
+        raise ValidationFailed(_("The threatened area cannot be negative."))
+    if complicated_objects < 0:
+        raise ValidationFailed(_("The number of objects cannot be negative."))
+    unknown = [t for t in threatened if t not in THREATENED_VALUES]
+    if unknown:
+        raise ValidationFailed(
+            _("Unknown threatened item “%(value)s”.") % {"value": str(unknown[0])[:60]}
+        )
+    return {
+        "persons_threatened": persons_threatened,
+        "area_m2": area_m2,
+        "complicated_objects": complicated_objects,
+        "threatened": sorted(set(threatened)),
+        "components": _choice(components, ComponentsInvolved, label=_("components")),
+        "site_coordination": _choice(coordination, SiteCoordination, label=_("coordination")),
+    }
+
+
+def _snapshot(incident: Incident) -> dict[str, Any]:
+    return {
+        "type": incident.type_id,
+        "title": incident.title,
+        "lat": incident.lat,
+        "lon": incident.lon,
+        "state": incident.state,
+        "alarm_level": incident.alarm_level,
+        "coordination_level": incident.coordination_level,
+        "event": incident.event_id,
+        "priority": incident.priority,
+        "rescue_started_at": incident.rescue_started_at,
+        "rescue_ended_at": incident.rescue_ended_at,
+        **incident.facts_dict(),
+    }
+
+
+def create_incident(
+    *,
+    user: User,
+    type_code: str,
+    title: str,
+    lat: float,
+    lon: float,
+    description: str = "",
+    affected_area: dict[str, Any] | None = None,
+    persons_threatened: int | None = None,
+    area_m2: float | None = None,
+    complicated_objects: int = 0,
+    threatened: Sequence[str] = (),
+    components: str = ComponentsInvolved.BASIC_UNCOORDINATED,
+    coordination: str = SiteCoordination.NONE,
+    coordination_level: str = CoordinationLevel.TACTICAL,
+    region_code: str = "",
+    orp_code: str = "",
+) -> Incident:
+    """Record a new incident (state reported) with its facts and optional affected area."""
+    require_operations_centre(user)
+    lat_f, lon_f = _point(lat, lon)
+    title_t = _text(title, label=_("title"), max_chars=200, required=True)
+    desc = _text(description, label=_("description"))
+    facts = _facts_fields(persons_threatened, area_m2, complicated_objects, threatened, components, coordination)
+    level = _choice(coordination_level, CoordinationLevel, label=_("coordination level"))
+    area = _polygon(affected_area, label=_("affected area"))[0] if affected_area is not None else None
+    region = _text(region_code, label=_("region code"), max_chars=20)
+    orp = _text(orp_code, label=_("ORP code"), max_chars=20)
+    now = _now()
+    with audit.audited_transaction():
+        itype = IncidentType.objects.filter(code=str(type_code)[:60], is_active=True).first()
+        if itype is None:
+            raise ValidationFailed(
+                _("Unknown incident type “%(code)s”.") % {"code": str(type_code)[:60]}
+            )
+        incident = Incident.objects.create(
+            type=itype,
+            title=title_t,
+            description=desc,
+            lat=lat_f,
+            lon=lon_f,
+            affected_area=area,
+            coordination_level=level,
+            region_code=region,
+            orp_code=orp,
+            created_at=now,
+            updated_at=now,
+            created_by=user,
+            **facts,
+        )
+        _record(
+            incident,
+            user=user,
+            at=now,
+            action="incident.created",
+            kind=TimelineKind.STATE,
+            text=_("Incident recorded."),
+            data={"state": incident.state, "type": itype.code},
+            after=_snapshot(incident),
+        )
+    return incident
+
+
+def update_incident_facts(
+    *,
+    user: User,
+    incident_id: int,
+    persons_threatened: int | None,
+    area_m2: float | None,
+    complicated_objects: int = 0,
+    threatened: Sequence[str] = (),
+    components: str = ComponentsInvolved.BASIC_UNCOORDINATED,
+    coordination: str = SiteCoordination.NONE,
+) -> Incident:
+    """Refine what the incident threatens (the facts the alarm-level proposal reads)."""
+    require_incident_role(user)
+    facts = _facts_fields(persons_threatened, area_m2, complicated_objects, threatened, components, coordination)
+    now = _now()
+    with _writing(user, incident_id) as incident:
+        before = incident.facts_dict()
+        for name, value in facts.items():
+            setattr(incident, name, value)
+        _touch(incident, now, facts.keys())
+        _record(
+            incident,
+            user=user,
+            at=now,
+            action="incident.facts_updated",
+            kind=TimelineKind.LOG,
+            text=_("Facts of the incident updated."),
+            data={"before": before, "after": incident.facts_dict()},
+            before=before,
+            after=incident.facts_dict(),
+        )
+    return incident
+
+
+def change_affected_area(*, user: User, incident_id: int, affected_area: dict[str, Any] | None) -> Incident:
+    """Redraw the affected area of an open incident, or clear it (None)."""
+    require_incident_role(user)
+    area = _polygon(affected_area, label=_("affected area"))[0] if affected_area is not None else None
+    now = _now()
+    with _writing(user, incident_id) as incident:
+        before = incident.affected_area
+        if _plain(before) == _plain(area):
+            raise Conflict(_("The affected area is already like this; nothing was changed."))
+        incident.affected_area = area
+        _touch(incident, now, ["affected_area"])
+        if area is None:
+            text = _("Affected area cleared.")
+        elif before is None:
+            text = _("Affected area drawn.")
+        else:
+            text = _("Affected area redrawn.")
+        _record(
+            incident,
+            user=user,
+            at=now,
+            action="incident.affected_area_changed",
+            kind=TimelineKind.ZONE,
+            text=text,
+            data={"before": before, "after": area},
+            before={"affected_area": before},
+            after={"affected_area": area},
+        )
+    return incident
+
+
+def change_coordination_level(*, user: User, incident_id: int, coordination_level: str) -> Incident:
+    """Move the coordination of an open incident to the tactical, operational or strategic level (§2)."""
+    require_incident_role(user)
+    level = _choice(str(coordination_level), CoordinationLevel, label=_("coordination level"))
+    now = _now()
+    with _writing(user, incident_id) as incident:
+        before = incident.coordination_level
+        if before == level:
+            raise Conflict(_("The coordination level is already this one; nothing was changed."))
+        incident.coordination_level = level
+        _touch(incident, now, ["coordination_level"])
+        labels = dict(CoordinationLevel.choices)
+        _record(
+            incident,
+            user=user,
+            at=now,
+            action="incident.coordination_level_changed",
+            kind=TimelineKind.COMMAND,
+            text=_("Coordination level: %(before)s → %(after)s.")
+            % {"before": labels.get(before, before), "after": labels[level]},
+            data={"from": before, "to": level},
+            before={"coordination_level": before},
+            after={"coordination_level": level},
+        )
+    return incident
+
+
+STATE_LABELS = dict(IncidentState.choices)
+
+
+def change_state(*, user: User, incident_id: int, target: str, note: str = "") -> Incident:
+    """Move an incident along reported → in progress → liquidation → closed (legal steps only)."""
+    require_incident_role(user)
+    goal = _choice(str(target), IncidentState, label=_("state"))
+    note_t = _text(note, label=_("note"))
+    now = _now()
+    with _writing(user, incident_id, open_only=False) as incident:
+        current = incident.state
+        if goal not in STATE_TRANSITIONS[current]:
+            allowed = ", ".join(str(STATE_LABELS[s]) for s in STATE_TRANSITIONS[current]) or _(
+                "none (final state)"
+            )
+            raise Conflict(
+                _(
+                    "An incident in state “%(current)s” cannot move to “%(target)s”. "
+                    "Allowed next steps: %(allowed)s."
+                )
+                % {"current": STATE_LABELS[current], "target": STATE_LABELS[goal], "allowed": allowed}
+            )
+        before = _snapshot(incident)
+        incident.state = goal
+        fields = ["state"]
+        # §6 b): start and end of rescue work are part of the record.
+        if goal == IncidentState.IN_PROGRESS and incident.rescue_started_at is None:
+            incident.rescue_started_at = now
+            fields.append("rescue_started_at")
+        if goal == IncidentState.CLOSED:
+            if incident.rescue_started_at is None:
+                incident.rescue_started_at = now
+                fields.append("rescue_started_at")
+            incident.rescue_ended_at = now
+            fields.append("rescue_ended_at")
+        _touch(incident, now, fields)
+        _record(
+            incident,
+            user=user,
+            at=now,
+            action="incident.state_changed",
+            kind=TimelineKind.STATE,
+            text=note_t or str(STATE_LABELS[goal]),
+            data={"from": current, "to": goal},
+            before=before,
+            after={**_snapshot(incident), "note": note_t},
+        )
+    return incident
+
+
+# ---------------------------------------------------------------- alarm levels
+
+
+@dataclass(frozen=True)
+class ProposalSnapshot:
+    """A proposal turned into plain values: the level string and its reasons."""
+
+    level: str
+    reasons: list[dict[str, Any]]
+
+
+def _reason_dict(reason: Any) -> dict[str, Any]:
+    return {
+        "rule": str(reason.rule),
+        "code": str(reason.code),
+        "params": _plain(dict(reason.params)),
+        "text": str(reason_text(reason)),
+    }
+
+
+def propose_for_facts(facts: dict[str, Any]) -> ProposalSnapshot:
+    """Run the pure rule (rules.propose_alarm_level) over an incident's facts."""
+    proposal = propose_alarm_level(
+        IncidentFacts(
+            persons_threatened=facts["persons_threatened"],
+            area_m2=facts["area_m2"],
+            complicated_objects=facts["complicated_objects"],
+            threatened=frozenset(facts["threatened"]),
+            components=facts["components"],
+            coordination=facts["coordination"],
+        ),
+        individual_persons_max=individual_persons_max(),
+    )
+    return ProposalSnapshot(
+        level=RANK_LEVEL[int(proposal.level)],
+        reasons=[_reason_dict(r) for r in proposal.reasons],
+    )
+
+
+def propose_for_incident(incident: Incident) -> ProposalSnapshot:
+    """The proposed level of one site."""
+    return propose_for_facts(incident.facts_dict())
+
+
+def propose_for_event(event: IncidentEvent) -> ProposalSnapshot:
+    """A territory's proposal: the highest of its sites' proposals, reasons per site."""
+    best = "I"
+    reasons: list[dict[str, Any]] = []
+    for incident in event.incidents.order_by("pk"):
+        p = propose_for_incident(incident)
+        if LEVEL_RANK[p.level] > LEVEL_RANK[best]:
+            best = p.level
+        reasons.extend({**r, "incident": incident.pk} for r in p.reasons)
+    return ProposalSnapshot(level=best, reasons=reasons)
+
+
+
+def declare_alarm_level(
+    *,
+    user: User,
+    level: str,
+    incident_id: int | None = None,
+    event_id: int | None = None,
+    written_reason: str = "",
+    notify_by_other_means: bool = False,
+) -> AlarmDeclaration:
+    """Declare a level for a site or a territory (§20); lower than proposed needs a reason."""
+    # A territory's level is the OPIS's (§20(3)); a site's is also its commander's.
+    if incident_id is not None:
+        require_incident_role(user)
+    else:
+        require_operations_centre(user)
+    if (incident_id is None) == (event_id is None):
+        raise ValidationFailed(_("Declare the level either for an incident or for an event."))
+    goal = _choice(str(level), AlarmLevelValue, label=_("alarm level"))
+    reason = _text(written_reason, label=_("reason"))
+    now = _now()
+    with audit.audited_transaction():
+        incident = _locked_incident(incident_id) if incident_id is not None else None
+        event = _locked_event(event_id) if event_id is not None else None
+        if incident is not None:
+            require_incident_writer(user, incident)
+            _require_open(incident)
+            proposal = propose_for_incident(incident)
+            facts: dict[str, Any] = incident.facts_dict()
+            previous = incident.alarm_level
+        else:
+            assert event is not None
+            if not event.incidents.filter(state__in=OPEN_STATES).exists():
+                raise Conflict(_("The event has no open incident; there is nothing to declare for."))
+            proposal = propose_for_event(event)
+            facts = {"incidents": sorted(event.incidents.values_list("pk", flat=True))}
+            previous = event.alarm_level
+        if LEVEL_RANK[goal] < LEVEL_RANK[proposal.level] and not reason:
+            raise ValidationFailed(
+                _(
+                    "Level %(level)s is lower than the proposed level %(proposed)s; "
+                    "give a written reason for declaring it."
+                )
+                % {"level": goal, "proposed": proposal.level}
+            )
+        source = incident or event
+        assert source is not None
+        # Only a change of level notifies: re-declaring the same level tells nobody anew.
+        notifying = notifies(goal) and goal != previous
+        unknown = unresolved_notices(goal, source) if notifying else []
+        if unknown and not notify_by_other_means:
+            # Whom §23(2)/§24 name follows from the location; without a region or ORP
+            # nobody would be told unless the dispatcher says they will do it another way.
+            raise ValidationFailed(
+                _(
+                    "Whom to notify cannot be determined: the location of %(name)s lies in no known "
+                    "region or ORP (%(whom)s). Enter the region and ORP codes, or confirm that you "
+                    "will notify them by other means."
+                )
+                % {"name": _subject_name(source), "whom": _whom(unknown)}
+            )
+        declaration = AlarmDeclaration.objects.create(
+            incident=incident,
+            event=event,
+            level=goal,
+            proposed_level=proposal.level,
+            reasons=proposal.reasons,
+            facts=_plain(facts),
+            written_reason=reason,
+            declared_by=user,
+            declared_by_label=_label(user),
+            declared_at=now,
+        )
+        notified = enqueue_notifications(declaration=declaration, source=source) if notifying else []
+        data = {
+            "declaration": declaration.pk,
+            "level": goal,
+            "previous": previous,
+            "proposed": proposal.level,
+            "reasons": [r["rule"] for r in proposal.reasons],
+            "written_reason": reason,
+            "notifications": notified,
+        }
+        if unknown:
+            data["notified_by_other_means"] = True
+        text = _("Alarm level %(level)s declared (proposed %(proposed)s).") % {
+            "level": goal,
+            "proposed": proposal.level,
+        }
+        gaps = [n for n in notified if n.get("error") == "no_contact"]
+        if gaps:
+            text += " " + _("No notification contact is set up for: %(whom)s. Notify them by other means.") % {
+                "whom": _whom(gaps)
+            }
+        if unknown:
+            text += " " + _(
+                "Whom to notify could not be determined from the location (%(whom)s); "
+                "the dispatcher confirmed notifying them by other means."
+            ) % {"whom": _whom(unknown)}
+        if incident is not None:
+            incident.alarm_level = goal
+            _touch(incident, now, ["alarm_level"])
+            _timeline(incident=incident, kind=TimelineKind.DECLARATION, user=user, at=now, text=text, data=data)
+        else:
+            assert event is not None
+            event.alarm_level = goal
+            _touch_event(event, now, ["alarm_level"])
+            _timeline(incident=None, event=event, kind=TimelineKind.DECLARATION, user=user, at=now, text=text, data=data)
+            # Each site's own record shows the level of its territory too.
+            for member in event.incidents.order_by("pk"):
+                _timeline(
+                    incident=member,
+                    event=event,
+                    kind=TimelineKind.DECLARATION,
+                    user=user,
+                    at=now,
+                    text=_("Alarm level %(level)s declared for the territory “%(name)s”.")
+                    % {"level": goal, "name": event.name},
+                    data={**data, "territory": True},
+                )
+        audit.record(
+            action="incident.alarm_level_declared" if incident else "event.alarm_level_declared",
+            object_type="incident" if incident else "event",
+            object_id=(incident or event).pk,  # type: ignore[union-attr]
+            actor=user,
+            before={"alarm_level": previous},
+            after=data,
+        )
+    return declaration
+
+
+def _subject_name(source: Incident | IncidentEvent) -> str:
+    return source.name if isinstance(source, IncidentEvent) else source.title
+
+
+def _whom(notices: Sequence[Notice | dict[str, Any]]) -> str:
+    """The distinct contact roles of some notices or gaps, translated, in order."""
+    roles = [n.role if isinstance(n, Notice) else str(n["role"]) for n in notices]
+    return ", ".join(contact_role_label(role) for role in dict.fromkeys(roles))
+
+
