@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
+from straz.core.config import straz_settings
 from straz.incidents import policy
 from straz.incidents.choices import (
     AlarmLevelValue,
@@ -89,10 +89,10 @@ def can_write(user: Any, incident: Incident) -> bool:
 
 def _map_config(**extra: Any) -> dict[str, Any]:
     cfg: dict[str, Any] = {
-        "tileUrl": settings.STRAZ["TILE_URL"],
-        "tileAttribution": settings.STRAZ["TILE_ATTRIBUTION"],
-        "center": settings.STRAZ["MAP_CENTER"],
-        "zoom": settings.STRAZ["MAP_ZOOM"],
+        "tileUrl": straz_settings().tile_url,
+        "tileAttribution": straz_settings().tile_attribution,
+        "center": list(straz_settings().map_center),
+        "zoom": straz_settings().map_zoom,
         "levelColors": LEVEL_COLORS,
     }
     cfg.update(extra)
