@@ -7,7 +7,6 @@ always 0) because that is how the database stores them.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from functools import lru_cache
 
 import h3
@@ -237,8 +236,3 @@ def cover_bbox(
     ):
         cells.add(point_cell(lat, lon, res))
     return sorted(cells)
-
-
-def parents_of(cells: Iterable[int], res: int) -> set[int]:
-    """The distinct parents of integer cells at a coarser resolution."""
-    return {parent_int(c, res) for c in cells}
