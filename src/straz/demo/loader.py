@@ -12,6 +12,9 @@ from typing import Any
 
 from django.db import transaction
 
+from straz.accounts import audit
+from straz.accounts.models import AuditEntry, AuditHead
+from straz.analytics.threatmap.summaries import rebuild_summaries
 from straz.demo.accounts import create_users
 from straz.demo.common import say
 from straz.demo.incident_history import ensure_incident_history
@@ -24,14 +27,14 @@ from straz.demo.territory import (
     create_places,
     create_territory,
 )
+from straz.reports.map import aggregates
+from straz.reports.seed import seed_categories
 
 DEMO_AUDIT_ACTION = "demo.load"
 
 
 def demo_present() -> bool:
     """True when the demo data set was loaded into this database before."""
-    from straz.accounts.models import AuditEntry
-
     return AuditEntry.objects.filter(action=DEMO_AUDIT_ACTION).exists()
 
 
@@ -42,16 +45,11 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
         ensure_incident_demo(stdout=stdout)
         ensure_incident_history(stdout=stdout)
         return False
-    from straz.accounts import audit
-    from straz.reports.map import aggregates
-    from straz.reports.seed import seed_categories
 
     count = DEFAULT_REPORT_COUNT if report_count is None else max(0, int(report_count))
     with transaction.atomic():
         # Take the audit chain's head lock first: two `straz demo` runs at once then queue
         # here (SQLite's IMMEDIATE transactions already do) instead of clashing on codes.
-        from straz.accounts.models import AuditHead
-
         AuditHead.objects.select_for_update().get_or_create(id=1)
         if demo_present():  # another process won the race while we waited for the lock
             return False
@@ -72,8 +70,6 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
         )
         aggregates.rebuild()
         # bulk_create skips the model signals that keep the statistics summaries exact.
-        from straz.analytics.threatmap.summaries import rebuild_summaries
-
         rebuild_summaries()
         audit.record(
             action=DEMO_AUDIT_ACTION,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from straz.accounts import audit
+from straz.core.management.commands.serve import serve
+from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
+from straz.demo.loader import ensure_demo_data
 
 
 class Command(BaseCommand):
@@ -19,11 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--reports", type=int, default=None, help="number of demo reports (first run only)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        from django.conf import settings
-
-        from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
-        from straz.demo.loader import ensure_demo_data
-
         call_command("migrate", interactive=False, verbosity=0)
         # A demo database from before the audit key (ADR 0020) is anchored here so that the
         # demo keeps working; a production deployment runs `straz audit rekey` on purpose.
@@ -37,6 +36,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<11} {role}{DEMO_PASSWORD_SUFFIX}")
         if opts["no_serve"]:
             return
-        from straz.core.management.commands.serve import serve
-
         serve(host="127.0.0.1", port=opts["port"], with_worker=True)
