@@ -465,3 +465,19 @@ def test_the_demo_anchors_a_log_written_before_the_audit_key(db: Any) -> None:
     assert "anchored by entry #4" in out.getvalue()
     assert list(verify_chain()) == []
     assert AuditEntry.objects.get(seq=4).action == "audit.rekeyed"
+
+
+def test_a_demo_loaded_before_regions_were_areas_gets_its_region_and_orp(demo: dict[str, Any]) -> None:
+    from straz.demo.territory import IZS_AREAS_ACTION
+
+    Area.objects.filter(kind__in=[AreaKind.REGION, AreaKind.ORP]).delete()
+    out = io.StringIO()
+    assert ensure_demo_data(stdout=out) is False
+    assert "added as areas" in out.getvalue()
+    assert set(Area.objects.filter(kind__in=[AreaKind.REGION, AreaKind.ORP]).values_list("kind", "code")) == {
+        (AreaKind.REGION, "CZ032"),
+        (AreaKind.ORP, "3212"),
+    }
+    assert AuditEntry.objects.filter(action=IZS_AREAS_ACTION).count() == 1
+    ensure_demo_data(stdout=io.StringIO())
+    assert AuditEntry.objects.filter(action=IZS_AREAS_ACTION).count() == 1

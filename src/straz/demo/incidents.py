@@ -13,7 +13,7 @@ from straz.accounts import audit
 from straz.accounts.models import AuditEntry, AuditHead, Role, User
 from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
 from straz.demo.common import say
-from straz.demo.territory import ORP, REGION, create_izs_areas
+from straz.demo.territory import ORP, REGION, ensure_izs_areas
 from straz.incidents import services
 from straz.incidents.models import Incident
 from straz.notifications.models import NotificationContact
@@ -50,6 +50,8 @@ def incident_demo_present() -> bool:
 def ensure_incident_demo(*, stdout: Any = None) -> bool:
     """Load the IZS demo (commanders, open incidents, an event, a closed level-III incident)
     unless present; True when it was created now."""
+    if ensure_izs_areas():
+        say(stdout, f"IZS: {REGION.name} and {ORP.name} added as areas (whom declarations notify).")
     if incident_demo_present():
         return False
 
@@ -57,8 +59,6 @@ def ensure_incident_demo(*, stdout: Any = None) -> bool:
         AuditHead.objects.select_for_update().get_or_create(id=1)
         if incident_demo_present():
             return False
-        # Databases loaded before the region and ORP were areas get them now.
-        create_izs_areas()
         contacts = _izs_contacts()
         story = _IzsStory(
             now=timezone.now().replace(second=0, microsecond=0),

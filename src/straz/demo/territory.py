@@ -11,9 +11,11 @@ import math
 from typing import Any, NamedTuple
 
 import shapely
+from django.db import transaction
 from shapely.affinity import scale
 from shapely.geometry import MultiPoint, Point, Polygon, box
 
+from straz.accounts import audit
 from straz.geo.geojson import normalise_winding, to_geojson
 from straz.territory.models import Area, AreaKind, Place
 from straz.territory.rules import normalise_place_name
@@ -168,6 +170,9 @@ def _round_coords(value: Any) -> Any:
     return [_round_coords(v) for v in value]
 
 
+IZS_AREAS_ACTION = "demo.izs_areas"
+
+
 def create_izs_areas() -> tuple[Area, Area]:
     """Plzeňský kraj and ORP Plzeň, the areas IZS notifications are addressed by (idempotent)."""
     region = _area(
@@ -179,6 +184,22 @@ def create_izs_areas() -> tuple[Area, Area]:
         population=ORP.population, parent=region,
     )
     return region, orp
+
+
+def ensure_izs_areas() -> bool:
+    """Add the region and ORP to a demo database loaded before they were areas; True when added."""
+    if Area.objects.filter(kind=AreaKind.REGION, code=REGION.code).exists():
+        return False
+    with transaction.atomic():
+        region, orp = create_izs_areas()
+        audit.record(
+            action=IZS_AREAS_ACTION,
+            object_type="demo",
+            object_id="plzen-izs-areas",
+            actor_label="system",
+            after={"region": region.code, "orp": orp.code},
+        )
+    return True
 
 
 def create_territory() -> dict[str, Any]:
