@@ -73,7 +73,9 @@ def test_only_the_district_police_stop_the_read_clock(
         services.mark_read(user=user, report_id=report.pk)
     page = _session(user).post(f"/staff/reports/{report.pk}/", {"action": "read"})
     assert page.status_code in (403, 404)
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}").post(f"/api/v1/staff/reports/{report.pk}/read", data="{}", content_type="application/json")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}").post(
+        f"/api/v1/staff/reports/{report.pk}/read", data="{}", content_type="application/json"
+    )
     assert api.status_code in (403, 404)
     assert isinstance(api.json()["detail"], str)
     assert _state(report.pk) == before
@@ -99,7 +101,9 @@ def test_the_district_police_mark_it_read_with_a_post(
     assert report.events.filter(kind=EventKind.READ, actor=user).count() == 1
     assert AuditEntry.objects.filter(action="report.read", object_id=str(report.pk)).count() == 1
     # A second mark changes nothing.
-    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}").post(f"/api/v1/staff/reports/{report.pk}/read", data="{}", content_type="application/json")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}").post(
+        f"/api/v1/staff/reports/{report.pk}/read", data="{}", content_type="application/json"
+    )
     assert api.status_code == 200 and api.json()["read_at"] is not None
     assert report.events.filter(kind=EventKind.READ).count() == 1
 
@@ -109,7 +113,9 @@ def test_the_api_marks_read_for_the_district_officer(
 ) -> None:
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(officer)}")
     assert api.get(f"/api/v1/staff/reports/{report.pk}").json()["read_at"] is None
-    resp = api.post(f"/api/v1/staff/reports/{report.pk}/read", data="{}", content_type="application/json")
+    resp = api.post(
+        f"/api/v1/staff/reports/{report.pk}/read", data="{}", content_type="application/json"
+    )
     assert resp.status_code == 200 and resp.json()["read_at"] is not None
     report.refresh_from_db()
     assert report.read_at is not None
@@ -133,8 +139,14 @@ def test_marking_read_needs_the_csrf_token(officer: Any, report: Report) -> None
 def test_the_page_offers_the_mark_read_button_only_to_the_district_police(
     officer: Any, analyst: Any, report: Report
 ) -> None:
-    assert 'id="mark-read-form"' in _session(officer).get(f"/staff/reports/{report.pk}/").content.decode()
-    assert 'id="mark-read-form"' not in _session(analyst).get(f"/staff/reports/{report.pk}/").content.decode()
+    assert (
+        'id="mark-read-form"'
+        in _session(officer).get(f"/staff/reports/{report.pk}/").content.decode()
+    )
+    assert (
+        'id="mark-read-form"'
+        not in _session(analyst).get(f"/staff/reports/{report.pk}/").content.decode()
+    )
 
 
 def test_the_page_says_the_deadlines_run_in_calendar_hours_from_receipt(
@@ -151,9 +163,13 @@ def test_the_page_says_the_deadlines_run_in_calendar_hours_from_receipt(
     assert "7. 12. 2026 14:03 (120 h from receipt, calendar hours)" in html
 
 
-def test_api_body_for_mark_read_is_empty_or_json(officer: Any, report: Report, token_for: Any) -> None:
+def test_api_body_for_mark_read_is_empty_or_json(
+    officer: Any, report: Report, token_for: Any
+) -> None:
     api = Client(HTTP_AUTHORIZATION=f"Bearer {token_for(officer)}")
     resp = api.post(
-        f"/api/v1/staff/reports/{report.pk}/read", data=json.dumps({}), content_type="application/json"
+        f"/api/v1/staff/reports/{report.pk}/read",
+        data=json.dumps({}),
+        content_type="application/json",
     )
     assert resp.status_code == 200

@@ -106,7 +106,7 @@ class ReportAdmin(admin.ModelAdmin):
     inlines = [ReportEventInline]
     show_full_result_count = False  # counting 3 M rows on every page view is slow
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return _workflow_fields()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
