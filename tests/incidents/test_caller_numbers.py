@@ -60,3 +60,19 @@ def test_page_and_api_agree_on_who_reads_the_callers_number(
     if not expected:
         assert item["caller_phone"] is None
         assert NUMBER not in str(api)
+
+
+def test_back_office_follows_the_same_rule(call: Any, admin_user: Any, analyst: Any) -> None:
+    from django.contrib.auth.models import Permission
+
+    analyst.is_staff = True
+    analyst.save()
+    analyst.user_permissions.add(Permission.objects.get(codename="view_callrecord"))
+    url = f"/admin/incidents/callrecord/{call.pk}/change/"
+    for user, expected in ((admin_user, True), (analyst, False)):
+        c = Client()
+        c.force_login(user)
+        resp = c.get(url)
+        assert resp.status_code == 200
+        assert SUMMARY in resp.content.decode()
+        assert (NUMBER in resp.content.decode()) is expected
