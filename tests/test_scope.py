@@ -114,6 +114,7 @@ def _api_attempts(
         ("post", f"{base}/notes", {"text": "foreign note"}),
         ("post", f"{base}/assign", {"officer": officer_id or 1}),
         ("get", f"{base}/attachments/{attachment_id}", None),
+        ("post", f"{base}/read", {}),
     ]
 
 
@@ -183,6 +184,8 @@ def test_api_refuses_reports_of_other_districts(
         client, "post", f"/api/v1/staff/reports/{case.report_a}/notes", {"text": "own note"}
     )
     assert resp.status_code == 201, resp.content
+    resp = _call(client, "post", f"/api/v1/staff/reports/{case.report_a}/read", {})
+    assert resp.status_code == 200 and resp.json()["read_at"] is not None, resp.content
     after_a = _state(case.report_a)
     assert after_a["status"] == "verification" and after_a["notes"] == 1
     assert _own(_state(case.report_b)) == _own(before)
@@ -218,6 +221,7 @@ def test_web_pages_refuse_reports_of_other_districts(
             {"action": "transition", "target": "verification", "public_note": "", "note": ""},
         ),
         ("post", page, {"action": "note", "text": "foreign note"}),
+        ("post", page, {"action": "read"}),
         ("get", f"{page}attachments/{case.attachment_b}/", None),
         # An attachment of report B reached through report A's URL.
         ("get", f"/staff/reports/{case.report_a}/attachments/{case.attachment_b}/", None),

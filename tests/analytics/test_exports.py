@@ -166,9 +166,9 @@ def test_public_export_filters(dataset: Dataset, citizen: Client) -> None:
 
 
 def test_staff_export_has_everything_in_scope_but_never_the_ip(
-    dataset: Dataset, analyst: Any, client_for: Callable[[Any], Client]
+    dataset: Dataset, admin_user: Any, client_for: Callable[[Any], Client]
 ) -> None:
-    response = client_for(analyst).get("/statistics/reports.csv")
+    response = client_for(admin_user).get("/statistics/reports.csv")
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
     text = body_of(response)
@@ -182,7 +182,22 @@ def test_staff_export_has_everything_in_scope_but_never_the_ip(
     r6 = next(r for r in rows if int(r["id"]) == dataset.reports["r6"].pk)
     assert float(r6["lat"]) == round(dataset.reports["r6"].lat, 7)
     entry = AuditEntry.objects.filter(action="reports.exported").last()
-    assert entry is not None and entry.actor == analyst and entry.after["format"] == "csv"
+    assert entry is not None and entry.actor == admin_user and entry.after["format"] == "csv"
+
+
+def test_analyst_export_has_every_report_without_its_police_only_columns(
+    dataset: Dataset, analyst: Any, client_for: Callable[[Any], Client]
+) -> None:
+    """Need-to-know (ADR 0025): workflow fields and the public point, all districts."""
+    text = body_of(client_for(analyst).get("/statistics/reports.csv"))
+    assert "SECRET-DESC" not in text and "HYPERLINK" not in text
+    rows = read_csv(text)
+    assert {int(r["id"]) for r in rows} == {r.pk for r in dataset.reports.values()}
+    assert not {"description", "address_text", "lat", "lon"} & set(rows[0])
+    r6 = next(r for r in rows if int(r["id"]) == dataset.reports["r6"].pk)
+    assert float(r6["public_lat"]) == round(dataset.reports["r6"].public_lat, 7)
+    entry = AuditEntry.objects.filter(action="reports.exported").last()
+    assert entry is not None and entry.actor == analyst
 
 
 def test_officer_export_is_limited_to_own_districts(

@@ -307,7 +307,9 @@ def test_officer_queue_detail_and_transition(served: None, officer: Any, token_f
     assert detail.status_code == 200
     d = detail.json()
     assert d["description"] == "popis" and d["location"] == {"lat": IN_A[0], "lon": IN_A[1]}
-    assert d["read_at"] is not None  # opening marks it read
+    assert d["read_at"] is None  # opening changes nothing; marking read is a POST
+    marked = c.post(f"/api/v1/staff/reports/{a}/read", **auth)
+    assert marked.status_code == 200 and marked.json()["read_at"] is not None
     assert d["allowed_transitions"] == ["verification"]
     assert c.get(f"/api/v1/staff/reports/{b}", **auth).status_code == 404
     res = c.post(

@@ -134,7 +134,7 @@ def test_staff_report_out_of_scope_is_404(
     assert report.status == "new"
 
 
-def test_opening_a_report_shows_police_only_data_and_marks_it_read(
+def test_opening_a_report_shows_police_only_data_and_marking_it_read_is_a_post(
     file_report: Any,
     officer: Any,
     client_for: Any,
@@ -144,13 +144,13 @@ def test_opening_a_report_shows_police_only_data_and_marks_it_read(
         attachment=IncomingAttachment(name="tyres.jpg", data=jpeg_bytes()),
     )
     assert report.read_at is None
-    html = (
-        client_for(officer)
-        .get(f"/staff/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en")
-        .content.decode()
-    )
+    client = client_for(officer)
+    html = client.get(f"/staff/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert SECRET_DESCRIPTION in html
     assert "tyres.jpg" in html
+    report.refresh_from_db()
+    assert report.read_at is None  # a GET changes nothing (ADR 0026)
+    assert client.post(f"/staff/reports/{report.pk}/", {"action": "read"}).status_code == 302
     report.refresh_from_db()
     assert report.read_at is not None
     assert report.events.filter(kind=EventKind.READ).count() == 1

@@ -123,7 +123,8 @@ def _filename(stem: str, ext: str, audience: str) -> str:
 
 
 def _record_staff_export(user: User, *, kind: str, form: StatisticsFilterForm) -> None:
-    # Staff downloads carry descriptions (personal data): who took what is on the record.
+    # Staff downloads carry personal data (descriptions for the police, ADR 0025): who took
+    # what is on the record.
     with transaction.atomic():
         audit.record(
             action="reports.exported",
@@ -145,7 +146,7 @@ def reports_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
         _record_staff_export(user, kind=fmt, form=form)
     else:
         return _public_download(request, fmt, form)
-    fields = downloads.export_fields(audience)
+    fields = downloads.export_fields(audience, user)
     rows = downloads.export_reports(user=user, filters=form.to_filter(), audience=audience)
     if fmt == "csv":
         response = StreamingHttpResponse(

@@ -20,6 +20,7 @@ from straz.incidents.models import (
     SiteFeature,
     TimelineEntry,
 )
+from straz.incidents.policy import can_read_caller_number
 
 
 @admin.register(IncidentType)
@@ -89,6 +90,10 @@ class TimelineEntryAdmin(ReadOnlyAdmin):
 @admin.register(CallRecord)
 class CallRecordAdmin(ReadOnlyAdmin):
     list_display = ("id", "received_at", "received_by_centre", "forwarded_to_centre", "forwarded_at")
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The caller's number follows the same rule here as on the page and in the API.
+        return () if can_read_caller_number(request.user) else ("caller_phone",)
 
 
 @admin.register(IncidentReport)

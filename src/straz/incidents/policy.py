@@ -37,6 +37,12 @@ def can_run_incidents(user: User | Any) -> bool:
     )
 
 
+def can_read_caller_number(user: User | Any) -> bool:
+    """§12 call records: only the operations centre that handles the calls (and admins) read
+    the caller's number; every other staff member sees the call without it."""
+    return can_run_incidents(user)
+
+
 def is_commander(user: User | Any) -> bool:
     """True for an active incident commander's account."""
     return _active(user) and getattr(user, "role", None) in COMMANDER_ROLES

@@ -68,6 +68,11 @@ class CategoryAdmin(admin.ModelAdmin):
                 reapply_category_rules(category_id=obj.pk, user=cast(User, request.user))
 
 
+def _workflow_fields() -> list[str]:
+    """Every field of a report except the police-only ones."""
+    return [f.name for f in Report._meta.fields if f.name not in Report.POLICE_ONLY_FIELDS]
+
+
 class ReportEventInline(admin.TabularInline):
     model = ReportEvent
     extra = 0
@@ -93,14 +98,19 @@ class ReportAdmin(admin.ModelAdmin):
         "duplicate_of",
     )
     list_filter = ("status", "is_public", "source", "category__catalogue", "category", "district")
-    search_fields = ("=id", "address_text")
+    # Police-only fields are neither shown nor searchable here: the back office bypasses
+    # restrict() and its read audit, so they are read on the staff page only (ADR 0025).
+    search_fields = ("=id",)
     date_hierarchy = "created_at"
     list_select_related = ("category", "district", "officer")
     inlines = [ReportEventInline]
     show_full_result_count = False  # counting 3 M rows on every page view is slow
 
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return _workflow_fields()
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in Report._meta.fields]
+        return _workflow_fields()
 
     # Status, visibility and the map counts change only through the staff workflow
     # (services), which audits and keeps the aggregates exact.

@@ -294,13 +294,17 @@ class ExactLocationOut(Schema):
 
 
 class StaffReportOut(StaffReportRow):
-    description: str
-    address: str
+    # Need-to-know (ADR 0025): the police-only parts (description, address, exact location,
+    # attachments, notes) are given only when `police_only` is true; otherwise they are
+    # null or empty and the caller works with the public location and workflow fields.
+    police_only: bool
+    description: str | None
+    address: str | None
     occurred_at: datetime | None
     updated_at: datetime
     verified_at: datetime | None
     overdue_flagged_at: datetime | None
-    location: ExactLocationOut
+    location: ExactLocationOut | None
     public_location: ExactLocationOut
     public_until: datetime | None
     source: str
@@ -332,18 +336,20 @@ def _row(report: Report, now: datetime) -> dict[str, Any]:
     }
 
 
-def staff_report_data(report: Report, user: User) -> dict[str, Any]:
-    """Everything staff may see about a report in their scope."""
+def staff_report_data(seen: selectors.StaffReport, user: User) -> dict[str, Any]:
+    """Everything this staff member may see about a report in their scope (need-to-know)."""
     now = timezone.now()
+    report, police_only = seen.report, seen.police_only
     data = _row(report, now)
     data.update(
-        description=report.description,
-        address=report.address_text,
+        police_only=police_only,
+        description=report.description if police_only else None,
+        address=report.address_text if police_only else None,
         occurred_at=report.occurred_at,
         updated_at=report.updated_at,
         verified_at=report.verified_at,
         overdue_flagged_at=report.overdue_flagged_at,
-        location={"lat": report.lat, "lon": report.lon},
+        location={"lat": report.lat, "lon": report.lon} if police_only else None,
         public_location={"lat": report.public_lat, "lon": report.public_lon},
         public_until=report.public_until,
         source=report.source,
@@ -392,17 +398,10 @@ def _caller(request: HttpRequest) -> User:
     return cast(User, request.auth)  # type: ignore[attr-defined]
 
 
-def _staff_report(request: HttpRequest, report_id: int) -> Report:
-    # The police-only parts (description, exact point, photos, notes) are read-audited.
-    report = (
-        restrict(Report.objects.all(), _caller(request), policy.READ_POLICE_ONLY)
-        .select_related("category", "district", "officer")
-        .filter(pk=report_id)
-        .first()
-    )
-    if report is None:
-        raise NotFound(_("Report not found."))
-    return report
+def _staff_report(request: HttpRequest, report_id: int) -> selectors.StaffReport:
+    # The police-only parts (description, exact point, photos, notes) are read through
+    # restrict(), read-audited, and only by those who need to know them.
+    return selectors.staff_report_for(_caller(request), report_id)
 
 
 @router.get(
@@ -444,12 +443,22 @@ def staff_queue(
 def staff_report(
     request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)
 ) -> dict[str, Any]:
-    """Full detail; opening it marks the report read when the caller may act on it."""
-    report = _staff_report(request, report_id)
-    if report.read_at is None and selectors.can_act_on_reports(_caller(request)):
-        services.mark_read(user=_caller(request), report_id=report.pk)
-        report = _staff_report(request, report_id)
-    return staff_report_data(report, _caller(request))
+    """Full detail for those who need to know, else workflow fields; reading changes nothing."""
+    return staff_report_data(_staff_report(request, report_id), _caller(request))
+
+
+@router.post(
+    "/staff/reports/{report_id}/read",
+    auth=staff_auth,
+    response={200: StaffReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    summary="Mark a report as read by the police of its district",
+)
+def staff_mark_read(
+    request: HttpRequest, report_id: int = Path(..., ge=1, le=MAX_ID)
+) -> dict[str, Any]:
+    """Stops the KMZB read deadline; only an officer or supervisor of the report's district."""
+    services.mark_read(user=_caller(request), report_id=report_id)
+    return staff_report_data(_staff_report(request, report_id), _caller(request))
 
 
 class TransitionIn(Schema):
@@ -546,8 +555,8 @@ def staff_attachment(
     report_id: int = Path(..., ge=1, le=MAX_ID),
     attachment_id: int = Path(..., ge=1, le=MAX_ID),
 ) -> FileResponse:
-    """The file as sent, only for staff who may see the report."""
-    report = _staff_report(request, report_id)
+    """The file, only for staff who may read the report's police-only parts."""
+    report = _staff_report(request, report_id).report
     attachment = (
         restrict(report.attachments.all(), _caller(request), policy.READ_POLICE_ONLY)
         .filter(pk=attachment_id)

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from straz.accounts.models import Role, User
-from straz.accounts.policy import is_district_scoped
+from straz.accounts.policy import DISTRICT_SCOPED_ROLES, is_district_scoped, reads_police_only
 
 # Roles that may change the state of a report (verify, confirm, eliminate…).
 ACTING_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR, Role.ADMIN})
@@ -21,8 +21,13 @@ NO_ACCESS_ROLES = frozenset({Role.COMMANDER})
 OVERDUE_RECIPIENT_ROLE = Role.SUPERVISOR
 
 # The restrict() action for reading the police-only parts of a report: its description,
-# exact point and address, photos (attachments) and internal notes.
+# exact point and address, photos (attachments) and internal notes. Need-to-know (ADR
+# 0025): only the police of the report's district read them, and administrators (audited);
+# analysts and managers work with the public projection and the workflow fields.
 READ_POLICE_ONLY = "reports.read_police_only"
+# Roles whose opening of a report counts as "read by the police" for the KMZB read
+# deadline (ADR 0026): the officers of the report's district and the district's supervisor.
+READ_CLOCK_ROLES = DISTRICT_SCOPED_ROLES
 
 
 def _staff(user: Any) -> bool:
@@ -58,11 +63,32 @@ def scope(queryset: QuerySet[Any], user: User, *, via: str = "") -> QuerySet[Any
     return queryset
 
 
+def can_read_police_only(user: Any) -> bool:
+    """True when the user may read police-only parts of the reports in their scope."""
+    return reads_reports(user) and reads_police_only(user)
+
+
 def police_only_reports(queryset: QuerySet[Any], user: User) -> QuerySet[Any]:
-    """restrict() rule: reports whose police-only parts the user may read."""
+    """restrict() rule: reports whose police-only parts the user may read (need-to-know)."""
+    if not can_read_police_only(user):
+        return queryset.none()
     return scope(queryset, user)
 
 
 def police_only_children(queryset: QuerySet[Any], user: User) -> QuerySet[Any]:
-    """restrict() rule: attachments and notes of the reports the user may read."""
+    """restrict() rule: attachments and notes of the reports whose police-only parts the user reads."""
+    if not can_read_police_only(user):
+        return queryset.none()
     return scope(queryset, user, via="report__")
+
+
+def stops_read_clock(user: Any, district_id: int | None) -> bool:
+    """KMZB: True when this user's reading is the police's reading of a report of `district_id`.
+
+    Only an officer of the report's district or that district's supervisor stops the read
+    deadline; analysts, managers, dispatchers, administrators and the police of other
+    districts never do (ADR 0026).
+    """
+    if not _staff(user) or user.role not in READ_CLOCK_ROLES or district_id is None:
+        return False
+    return bool(user.districts.filter(pk=district_id).exists())

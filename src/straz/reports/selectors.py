@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from straz.accounts.access import restrict
 from straz.accounts.models import User
+from straz.core.errors import NotFound
 from straz.reports import policy
 from straz.reports.models import Report
 from straz.reports.rules import OPEN_STATUSES, VERIFIED_STATUSES, Status
@@ -23,6 +27,39 @@ def can_act_on_reports(user: User) -> bool:
 def visible_reports_for(user: User) -> QuerySet[Report]:
     """Reports a staff user may see: own districts for officers/supervisors, none for commanders, all for others."""
     return policy.scope(Report.objects.all(), user)
+
+
+@dataclass(frozen=True)
+class StaffReport:
+    """A report as one staff member may see it: with its police-only parts or without."""
+
+    report: Report
+    # True when the police-only fields were read (through restrict(), read-audited);
+    # False when they were not even loaded (need-to-know, ADR 0025).
+    police_only: bool
+
+
+def staff_report_for(user: User, report_id: int) -> StaffReport:
+    """A report in the user's scope, its police-only parts only for those who need to know."""
+    related = ("category", "district", "officer")
+    full = (
+        restrict(Report.objects.all(), user, policy.READ_POLICE_ONLY)
+        .select_related(*related)
+        .filter(pk=report_id)
+        .first()
+    )
+    if full is not None:
+        return StaffReport(full, True)
+    rest = (
+        visible_reports_for(user)
+        .defer(*Report.POLICE_ONLY_FIELDS)
+        .select_related(*related)
+        .filter(pk=report_id)
+        .first()
+    )
+    if rest is None:
+        raise NotFound(_("Report not found."))
+    return StaffReport(rest, False)
 
 
 def overdue_q(now: datetime) -> Q:

@@ -476,8 +476,9 @@ def transition_report(
         old_fp = _footprint(report)
         report.status = goal.value
         report.updated_at = now
-        if report.read_at is None:
-            report.read_at = now  # acting on a report implies having read it
+        if report.read_at is None and policy.stops_read_clock(user, report.district_id):
+            # The district's police acting on a report have read it (KMZB, ADR 0026).
+            report.read_at = now
         if goal in VERIFIED_STATUSES and report.verified_at is None:
             report.verified_at = now
         _refresh_visibility(report, now)
@@ -506,11 +507,14 @@ def transition_report(
 
 
 def mark_read(*, user: User, report_id: int) -> bool:
-    """Record that the police read a report (first time only); True when this call did it."""
+    """Record that the police of its district read a report (first time only); True when this call did it."""
     _require_actor(user)
     now = timezone.now()
     with audit.audited_transaction():
         report = _locked_report(user, report_id)
+        if not policy.stops_read_clock(user, report.district_id):
+            # KMZB: the read deadline is about the competent police (ADR 0026).
+            raise Forbidden(_("Only the police of the report's district can mark it as read."))
         if report.read_at is not None:
             return False
         report.read_at = now

@@ -41,6 +41,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import get_language, override
 
+from straz.accounts.access import restrict
 from straz.accounts.models import User
 from straz.analytics import exports
 from straz.analytics.policy import PUBLIC, STAFF, audience_for
@@ -51,7 +52,7 @@ from straz.analytics.threatmap.scope import (
     staff_reports,
 )
 from straz.core.config import straz_settings
-from straz.reports import public
+from straz.reports import policy, public
 from straz.reports.models import STATUS_LABELS, Category, Report
 from straz.reports.rules import Status
 from straz.territory.models import Area, AreaKind, Officer
@@ -114,12 +115,18 @@ _STAFF_COLUMNS = [
     "address_text",
     "description",
 ]
+# Columns only those who need to know read (ADR 0025): the exact point, address, description.
+POLICE_ONLY_EXPORT_FIELDS = frozenset({"lat", "lon", "address_text", "description"})
+# Staff without the need to know (analysts, managers…): workflow fields and the public point.
+WORKFLOW_EXPORT_FIELDS = [f for f in STAFF_EXPORT_FIELDS if f not in POLICE_ONLY_EXPORT_FIELDS]
 EXPORT_CHUNK = 2000
 
 
-def export_fields(audience: str) -> list[str]:
-    """Column names of a report download for an audience."""
-    return STAFF_EXPORT_FIELDS if audience == STAFF else PUBLIC_EXPORT_FIELDS
+def export_fields(audience: str, user: User | None = None) -> list[str]:
+    """Column names of a report download for an audience (and, for staff, the user)."""
+    if audience != STAFF:
+        return PUBLIC_EXPORT_FIELDS
+    return STAFF_EXPORT_FIELDS if policy.can_read_police_only(user) else WORKFLOW_EXPORT_FIELDS
 
 
 def publicly_visible_reports(*, now: datetime | None = None) -> QuerySet[Report]:
@@ -166,9 +173,15 @@ def export_reports(
             )
         return
     assert user is not None
-    qs = apply_filter(staff_reports(user), filters)
+    police_only = policy.can_read_police_only(user)
+    if police_only:
+        # Narrowed by the need-to-know rule; the download itself is one audit entry (views).
+        qs = apply_filter(restrict(staff_reports(user), user, policy.READ_POLICE_ONLY), filters)
+        columns = _STAFF_COLUMNS
+    else:
+        qs = apply_filter(staff_reports(user), filters)
+        columns = [c for c in _STAFF_COLUMNS if c not in POLICE_ONLY_EXPORT_FIELDS]
     officers = dict(Officer.objects.values_list("pk", "name"))
-    columns = _STAFF_COLUMNS
     for values in qs.order_by("id").values_list(*columns).iterator(chunk_size=EXPORT_CHUNK):
         rec = dict(zip(columns, values, strict=True))
         cat = categories[rec["category_id"]]
@@ -185,9 +198,11 @@ def export_reports(
             "created_at": _utc(rec["created_at"]),
             "updated_at": _utc(rec["updated_at"]),
         }
+        # Without the need to know, a feature's geometry is its public point (no lat/lon column).
+        exact = (rec["lat"], rec["lon"]) if police_only else (rec["public_lat"], rec["public_lon"])
         row.update(
-            lat=round(rec["lat"], 7),
-            lon=round(rec["lon"], 7),
+            lat=round(exact[0], 7),
+            lon=round(exact[1], 7),
             public_lat=round(rec["public_lat"], 7),
             public_lon=round(rec["public_lon"], 7),
             occurred_at=_utc(rec["occurred_at"]),
@@ -201,9 +216,9 @@ def export_reports(
             officer=officers.get(rec["officer_id"], ""),
             duplicate_of=rec["duplicate_of_id"] or "",
             duplicate_count=rec["duplicate_count"],
-            address_text=rec["address_text"],
-            description=rec["description"],
         )
+        if police_only:
+            row.update(address_text=rec["address_text"], description=rec["description"])
         yield row
 
 

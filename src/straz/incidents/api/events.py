@@ -177,7 +177,8 @@ class IncidentCallOut(Schema):
     id: int
     received_at: datetime
     received_by_centre: str
-    caller_phone: str
+    # Null for those who may not read it (incidents.policy.can_read_caller_number).
+    caller_phone: str | None
     summary: str
     lat: float | None
     lon: float | None
@@ -188,12 +189,12 @@ class IncidentCallOut(Schema):
     forwarded_by: str
 
 
-def _call(c: CallRecord) -> dict[str, Any]:
+def _call(c: CallRecord, user: Any) -> dict[str, Any]:
     return {
         "id": c.pk,
         "received_at": c.received_at,
         "received_by_centre": c.received_by_centre,
-        "caller_phone": c.caller_phone,
+        "caller_phone": c.caller_phone if policy.can_read_caller_number(user) else None,
         "summary": c.summary,
         "lat": c.lat,
         "lon": c.lon,
@@ -205,9 +206,6 @@ def _call(c: CallRecord) -> dict[str, Any]:
     }
 
 
-def _call_reader(request: HttpRequest) -> None:
-    # Call records carry the caller's number: only those who handle calls read them.
-    policy.require_operations_centre(_actor(request))
 
 
 @router.post("/incidents/calls", response={201: IncidentCallOut, **_ERRORS}, summary="Record an emergency call")
@@ -215,7 +213,7 @@ def record_call(request: HttpRequest, payload: IncidentCallIn) -> Any:
     """An emergency call received by a centre (§12)."""
     data = payload.model_dump()
     c = services.record_call(user=_actor(request), incident_id=data.pop("incident"), **data)
-    return _created(_call(c))
+    return _created(_call(c, _actor(request)))
 
 
 class IncidentCallListOut(Schema):
@@ -229,10 +227,11 @@ def list_calls(
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> Any:
-    """Recorded calls, newest first."""
-    _call_reader(request)
+    """Recorded calls, newest first; the caller's number only for the operations centre."""
+    user = _actor(request)
+    policy.require_viewer(user)
     qs = CallRecord.objects.all()
-    return {"count": qs.count(), "items": [_call(c) for c in qs[offset : offset + limit]]}
+    return {"count": qs.count(), "items": [_call(c, user) for c in qs[offset : offset + limit]]}
 
 
 class IncidentForwardIn(_StrictIn):
@@ -250,4 +249,4 @@ def forward_call(request: HttpRequest, payload: IncidentForwardIn, call_id: int 
     c = services.forward_call(
         user=_actor(request), call_id=call_id, to_centre=payload.to_centre, to_opis=payload.to_opis
     )
-    return _call(c)
+    return _call(c, _actor(request))

@@ -239,6 +239,8 @@ def calls_page(request: HttpRequest) -> HttpResponse:
             "nav": "operations",
             "calls": calls,
             "can_write": writable,
+            # The page follows the API's rule for the caller's number (§12).
+            "show_numbers": policy.can_read_caller_number(user),
             "record_form": record_form,
             "forward_form": forward_form,
             "failed_call": str(failed_call or ""),

@@ -23,7 +23,7 @@ from straz.accounts.access import restrict
 from straz.accounts.models import User
 from straz.accounts.policy import is_district_scoped
 from straz.core.config import straz_settings
-from straz.core.errors import DomainError
+from straz.core.errors import DomainError, NotFound
 from straz.reports import policy, public, selectors, services
 from straz.reports.intake import client_ip
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
@@ -465,22 +465,30 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     return _page(request, template, context)
 
 
-def _staff_report_or_404(user: Any, report_id: int) -> Report:
+def _staff_report_or_404(user: Any, report_id: int) -> selectors.StaffReport:
+    # The police-only parts (description, exact point, photos, notes) are read through
+    # restrict(), read-audited, and only by those who need to know them (ADR 0025).
+    try:
+        return selectors.staff_report_for(user, report_id)
+    except NotFound:
+        raise Http404 from None
 
-    # The police-only parts (description, exact point, photos, notes) are read-audited.
-    reports = restrict(Report.objects.all(), user, policy.READ_POLICE_ONLY)
-    return get_object_or_404(
-        reports.select_related("category", "district", "officer"), pk=report_id
-    )
+
+def _deadline(report: Report, due: datetime | None) -> dict[str, Any] | None:
+    """A KMZB deadline with its length: calendar hours counted from receipt (ADR 0026)."""
+    if due is None:
+        return None
+    return {"at": due, "hours": round((due - report.created_at).total_seconds() / 3600)}
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
-    """A report as the police see it; opening marks it read; POST changes status, notes, assigns."""
+    """A report as this staff member may see it; GET changes nothing; POST marks read, changes status, notes, assigns."""
 
     user = cast(User, request.user)  # login_required
-    report = _staff_report_or_404(user, report_id)
+    seen = _staff_report_or_404(user, report_id)
+    report = seen.report
     transition_form = TransitionForm()
     note_form = NoteForm()
     status_code = 200
@@ -517,6 +525,13 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                     messages.success(request, _("The note was saved."))
                     return redirect("reports:staff-report", report_id=report.pk)
                 status_code = 422
+            elif action == "read":
+                # An explicit, CSRF-protected act of the district's police (ADR 0026).
+                if services.mark_read(user=user, report_id=report.pk):
+                    messages.success(request, _("The report is marked as read."))
+                else:
+                    messages.info(request, _("The report was already marked as read."))
+                return redirect("reports:staff-report", report_id=report.pk)
             elif action == "reassign":
                 raw = request.POST.get("officer", "")
                 officer_id = int(raw) if raw.isdigit() else None
@@ -534,15 +549,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.message)
             status_code = exc.status
-        report = _staff_report_or_404(user, report_id)
-    else:
-        try:
-            services.mark_read(user=user, report_id=report.pk)
-        except DomainError:
-            # Roles that only look (analyst, dispatcher) do not mark reports read.
-            pass
-        else:
-            report.refresh_from_db()
+        seen = _staff_report_or_404(user, report_id)
+        report = seen.report
+    police_only = seen.police_only
     language = get_language()
     now = timezone.now()
     status = Status(report.status)
@@ -579,6 +588,11 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
     context = {
         "nav": "staff",
         "report": report,
+        "police_only": police_only,
+        "can_mark_read": report.read_at is None
+        and policy.stops_read_clock(user, report.district_id),
+        "read_deadline": _deadline(report, report.read_due_at),
+        "verify_deadline": _deadline(report, report.verify_due_at),
         "category_name": report.category.name_in(language),
         "status_label": STATUS_LABELS[status],
         "status_color": STATUS_COLORS[status],
@@ -599,7 +613,10 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         "approximate": report.category.public_location_approximated,
         "map_config": _map_config(
             request,
-            point=[report.lat, report.lon],
+            # Without the need to know, the map shows the public location only.
+            point=[report.lat, report.lon]
+            if police_only
+            else [report.public_lat, report.public_lon],
             publicPoint=[report.public_lat, report.public_lon],
             statusColor=STATUS_COLORS[status],
             zoom=17,
@@ -611,7 +628,7 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
     """Download a report's attachment (staff in scope only), never rendered inline as HTML."""
-    report = _staff_report_or_404(cast(User, request.user), report_id)
+    report = _staff_report_or_404(cast(User, request.user), report_id).report
     attachment = get_object_or_404(
         restrict(report.attachments.all(), cast(User, request.user), policy.READ_POLICE_ONLY),
         pk=attachment_id,
