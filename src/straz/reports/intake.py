@@ -15,6 +15,7 @@ from straz.core.intake import (
     CheckedAttachment,
     ClientKey,
     IncomingAttachment,
+    SniffedAttachment,
     UploadLike,
     check_attachment,
     check_coordinates,
@@ -25,6 +26,9 @@ from straz.core.intake import (
     lock_client,
     read_upload,
     request_fingerprint,
+    sanitise_attachment,
+    sniff_attachment,
+    sniff_type,
 )
 from straz.reports.models import Report
 
@@ -34,6 +38,7 @@ __all__ = [
     "CheckedAttachment",
     "ClientKey",
     "IncomingAttachment",
+    "SniffedAttachment",
     "UploadLike",
     "check_attachment",
     "check_coordinates",
@@ -47,6 +52,9 @@ __all__ = [
     "lock_client",
     "read_upload",
     "request_fingerprint",
+    "sanitise_attachment",
+    "sniff_attachment",
+    "sniff_type",
 ]
 
 RATE_WINDOW = timedelta(hours=24)
