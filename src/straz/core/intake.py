@@ -14,6 +14,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -486,6 +487,21 @@ def lock_client(key: str) -> None:
         lock_id = int.from_bytes(bytes.fromhex(key[:16]), "big", signed=True)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def seconds_until_admitted(
+    newest: list[datetime], *, limit: int, window: timedelta, now: datetime
+) -> int | None:
+    """None when one more request fits the per-client limit, else seconds until one does.
+
+    `newest` are the client's counted requests inside the window, newest first (the first
+    `limit` of them suffice): one more fits once the limit-th newest has left the window.
+    """
+    if len(newest) < limit:
+        return None
+    if limit <= 0:
+        return int(window.total_seconds())
+    return max(1, int((newest[limit - 1] + window - now).total_seconds()) + 1)
 
 
 def request_fingerprint(payload: dict[str, Any], attachment_sha256: str | None = None) -> str:
