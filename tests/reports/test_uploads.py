@@ -155,6 +155,29 @@ def test_png_text_chunks_and_icc_profile_are_dropped(served: Path) -> None:
     assert att.content_type == "image/png"
 
 
+@pytest.mark.parametrize(
+    "mode,fmt,expected",
+    [
+        ("RGBA", "WEBP", ("image/png", "RGBA")),
+        ("RGB", "WEBP", ("image/jpeg", "RGB")),
+        ("CMYK", "JPEG", ("image/jpeg", "RGB")),
+        ("L", "PNG", ("image/png", "L")),
+        ("I;16", "PNG", ("image/png", "RGB")),
+        ("LA", "PNG", ("image/png", "RGBA")),
+    ],
+)
+def test_every_picture_becomes_a_plain_jpeg_or_png(
+    mode: str, fmt: str, expected: tuple[str, str]
+) -> None:
+    buf = io.BytesIO()
+    Image.new(mode, (8, 6)).save(buf, fmt)
+    checked = intake.check_attachment(intake.IncomingAttachment("x", buf.getvalue()))
+    assert checked is not None
+    with Image.open(io.BytesIO(checked.data)) as im:
+        assert (checked.content_type, im.mode) == expected and im.size == (8, 6)
+    assert checked.extension == {"image/png": "png", "image/jpeg": "jpg"}[expected[0]]
+
+
 def test_a_jpeg_html_polyglot_does_not_survive(served: Path) -> None:
     script = b"<html><body><script>alert(document.cookie)</script></body></html>"
     buf = io.BytesIO()
@@ -173,12 +196,25 @@ def test_a_jpeg_html_polyglot_does_not_survive(served: Path) -> None:
     )
 
 
-def test_a_decompression_bomb_is_refused_before_decoding(served: Path, settings: Any) -> None:
+def test_a_decompression_bomb_is_refused_before_decoding(
+    served: Path, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PIL import PngImagePlugin
+
     settings.STRAZ = {**settings.STRAZ, "MAX_IMAGE_PIXELS": 1_000_000}
     before = counts()
     big = image_bytes("PNG", (1001, 1000))
+    loads: list[int] = []
+    real_load = PngImagePlugin.PngImageFile.load
+
+    def counting_load(self: Any) -> Any:
+        loads.append(1)
+        return real_load(self)
+
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", counting_load)
     with translation.override("en"), pytest.raises(ValidationFailed) as exc:
         submit(attachment=intake.IncomingAttachment("x.png", big))
+    assert loads == []  # refused from the header: no pixel was decoded
     assert exc.value.status == 422 and exc.value.field == "attachment"
     assert "1 megapixels" in exc.value.message
     assert counts() == before

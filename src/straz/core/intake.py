@@ -270,23 +270,24 @@ def reencode_image(data: bytes, content_type: str) -> tuple[str, bytes]:
         raise
     except Exception:  # Pillow raises many types for bad input; any of them means "not an image"
         raise _damaged() from None
-    has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
-        upright.mode == "P" and "transparency" in upright.info
-    )
-    # JPEG stays JPEG; PNG and WebP become PNG when they are transparent, JPEG otherwise.
-    target = "image/png" if content_type == "image/png" or has_alpha else "image/jpeg"
-    if target == "image/jpeg":
-        pixels = upright.convert("L" if upright.mode in ("1", "L", "I", "I;16", "F") else "RGB")
-    else:
-        pixels = upright.convert("RGBA" if has_alpha else "RGB")
-    # A fresh image of the same pixels: no info dictionary (exif, icc_profile, comment,
-    # text chunks, dpi) can be picked up by the encoder.
-    fresh = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
-    out = io.BytesIO()
-    if target == "image/jpeg":
-        fresh.save(out, format="JPEG", quality=90, optimize=True)
-    else:
-        fresh.save(out, format="PNG", optimize=True)
+    try:
+        has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
+            upright.mode == "P" and "transparency" in upright.info
+        )
+        # JPEG stays JPEG; PNG and WebP become PNG when they are transparent, JPEG otherwise.
+        target = "image/png" if content_type == "image/png" or has_alpha else "image/jpeg"
+        grey = upright.mode in ("1", "L")
+        pixels = upright.convert("RGBA" if has_alpha else "L" if grey else "RGB")
+        # A fresh image of the same pixels: no info dictionary (exif, icc_profile, comment,
+        # text chunks, dpi) can be picked up by the encoder.
+        fresh = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+        out = io.BytesIO()
+        if target == "image/jpeg":
+            fresh.save(out, format="JPEG", quality=90, optimize=True)
+        else:
+            fresh.save(out, format="PNG", optimize=True)
+    except Exception:  # a pixel format Pillow cannot convert: refused like a damaged file
+        raise _damaged() from None
     return target, out.getvalue()
 
 
