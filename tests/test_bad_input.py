@@ -19,6 +19,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from tests.reports.reportkit import PDF_BYTES
+
 pytestmark = pytest.mark.django_db
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "src" / "straz" / "locale"
@@ -45,11 +47,7 @@ def _jpeg() -> bytes:
     return buf.getvalue()
 
 
-MINIMAL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+MINIMAL_PDF = PDF_BYTES  # a well-formed one-page PDF
 
 
 @pytest.fixture

@@ -210,6 +210,18 @@ STRAZ = {
     # H3 resolution that approximated categories are snapped to in public (res 8 ≈ 0.7 km²).
     "APPROXIMATE_RESOLUTION": _env_int("STRAZ_APPROXIMATE_RESOLUTION", _DEFAULTS.approximate_resolution),
     "MAX_ATTACHMENT_BYTES": _env_int("STRAZ_MAX_ATTACHMENT_BYTES", _DEFAULTS.max_attachment_bytes),
+    # Largest photo decoded at intake, in pixels (width x height); bigger ones are refused.
+    "MAX_IMAGE_PIXELS": _env_int("STRAZ_MAX_IMAGE_PIXELS", _DEFAULTS.max_image_pixels),
+    # Disk for written public downloads (bytes) and the hourly anonymous download limit.
+    "PUBLIC_EXPORT_CACHE_MAX_BYTES": _env_int(
+        "STRAZ_PUBLIC_EXPORT_CACHE_MAX_BYTES", _DEFAULTS.public_export_cache_max_bytes
+    ),
+    "DOWNLOADS_PER_IP_PER_HOUR": _env_int(
+        "STRAZ_DOWNLOADS_PER_IP_PER_HOUR", _DEFAULTS.downloads_per_ip_per_hour
+    ),
+    "DOWNLOADS_PER_SHARED_IP_PER_HOUR": _env_int(
+        "STRAZ_DOWNLOADS_PER_SHARED_IP_PER_HOUR", _DEFAULTS.downloads_per_shared_ip_per_hour
+    ),
     "DESCRIPTION_MAX_CHARS": _DEFAULTS.description_max_chars,
     # Reporter IP addresses are erased this many days after the report (0 keeps them).
     "IP_RETENTION_DAYS": _env_int("STRAZ_IP_RETENTION_DAYS", _DEFAULTS.ip_retention_days),

@@ -109,7 +109,6 @@ def make_report(
         content_type="image/jpeg",
         size=10,
         sha256="0" * 64,
-        original_name=f"secret-photo-{n}.jpg",
         created_at=created,
     )
     if duplicate_of is not None:

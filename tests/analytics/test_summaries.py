@@ -59,6 +59,15 @@ def _pick(pk_index: int) -> Report | None:
     return Report.objects.get(pk=ids[pk_index % len(ids)]) if ids else None
 
 
+@pytest.fixture
+def police_ab(district_a: Any, district_b: Any) -> Any:
+    """A supervisor of both districts: the police who may stop a report's read clock."""
+    from straz.accounts.models import Role
+    from tests.conftest import _user
+
+    return _user("supervisor_ab", Role.SUPERVISOR, [district_a, district_b])
+
+
 @pytest.mark.django_db(transaction=False)
 @settings(
     max_examples=80,
@@ -72,6 +81,7 @@ def test_random_histories_keep_the_summaries_equal_to_a_recount(
     district_b: Any,
     categories: dict[str, Any],
     admin_user: Any,
+    police_ab: Any,
 ) -> None:
     codes = [c.code for c in categories.values()]
     with transaction.atomic():
@@ -97,7 +107,7 @@ def test_random_histories_keep_the_summaries_equal_to_a_recount(
                         user=admin_user, report_id=report.pk, target=targets[param % len(targets)]
                     )
                 elif op == "read":
-                    report_services.mark_read(user=admin_user, report_id=report.pk)
+                    report_services.mark_read(user=police_ab, report_id=report.pk)
                 elif op == "expire":
                     aggregates.expire_due_reports(now=timezone.now() + timedelta(days=param % 90))
                 elif op == "reassign":
@@ -281,11 +291,12 @@ def test_periods_with_partial_months_count_the_edge_days(
 
 
 def test_reads_and_verifications_move_the_deadline_counts(
-    dataset: Dataset, admin_user: Any
+    dataset: Dataset, admin_user: Any, officer_b: Any
 ) -> None:
-    fresh = dataset.reports["r13"]  # an hour old: nothing judged yet
+    fresh = dataset.reports["r13"]  # an hour old in district B: nothing judged yet
     before = queries.compute_statistics(user=admin_user, filters=StatisticsFilter()).summary
-    report_services.mark_read(user=admin_user, report_id=fresh.pk)
+    # Only the police of the report's district stop the read clock (ADR 0026).
+    report_services.mark_read(user=officer_b, report_id=fresh.pk)
     after = queries.compute_statistics(user=admin_user, filters=StatisticsFilter()).summary
     assert after.read_on_time.judged == before.read_on_time.judged + 1
     assert after.read_on_time.on_time == before.read_on_time.on_time + 1

@@ -22,11 +22,20 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (32, 24)) -> bytes:
     return buf.getvalue()
 
 
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def pdf_bytes(extra: dict[str, Any] | None = None) -> bytes:
+    """A well-formed one-page PDF written by pypdf; `extra` entries go into its catalogue."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=72, height=72)
+    for key, value in (extra or {}).items():
+        writer._root_object[key] = value
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+PDF_BYTES = pdf_bytes()
 
 
 def counts() -> dict[str, int]:

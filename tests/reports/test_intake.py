@@ -60,7 +60,9 @@ def test_description_limit_is_500_characters() -> None:
 
 
 @pytest.mark.parametrize(
-    "fmt,ctype", [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")]
+    # WebP is re-encoded like every picture; an opaque one becomes a JPEG (ADR 0022).
+    "fmt,ctype",
+    [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/jpeg")],
 )
 def test_real_images_are_accepted_whatever_their_name(fmt: str, ctype: str) -> None:
     checked = intake.check_attachment(
@@ -209,7 +211,13 @@ def test_accepted_report_is_routed_and_keeps_police_only_fields(
     assert after["attachments"] == before["attachments"] + 1
     att = Attachment.objects.get(report=report)
     stored = tmp_path / "media" / att.path
-    assert stored.read_bytes() == image_bytes("PNG") and att.content_type == "image/png"
+    # Stored re-encoded (ADR 0022): the same picture, a PNG again, under a generated name.
+    from PIL import Image
+
+    with Image.open(stored) as im:
+        assert im.format == "PNG" and im.size == (32, 24)
+        assert im.convert("RGB").getpixel((5, 5)) == (200, 40, 40)
+    assert att.content_type == "image/png" and att.path.endswith(".png")
     assert report.events.filter(kind="created").count() == 1
 
 

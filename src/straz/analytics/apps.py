@@ -8,7 +8,7 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("Statistics")
 
     def ready(self) -> None:
-        """Keep the statistics summaries exact on every ORM write of a report."""
+        """Keep the statistics summaries exact on every ORM write of a report; prune limits."""
         # Imported in ready(): models and their modules load only once the app registry is.
         from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
@@ -27,4 +27,11 @@ class AnalyticsConfig(AppConfig):
         )
         report_signals.category_rules_changed.connect(
             summaries.on_category_rules_changed, dispatch_uid=uid + ".rules"
+        )
+
+        from straz.analytics.throttle import DOWNLOAD_WINDOW, prune_download_hits
+        from straz.core.jobs import register_job
+
+        register_job(
+            "prune-download-hits", DOWNLOAD_WINDOW.total_seconds() / 6, prune_download_hits
         )

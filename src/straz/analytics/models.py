@@ -128,3 +128,17 @@ class ReportCategoryDurationStats(models.Model):
 
     def __str__(self) -> str:
         return f"category {self.category_id} district {self.district_key} bucket {self.bucket}"
+
+
+class DownloadHit(models.Model):
+    """One anonymous download, counted against its client's hourly limit (ADR 0023).
+
+    `client_key` is the keyed hash of the address prefix (core.intake.client_key), never the
+    address itself; rows older than the window are pruned by a periodic job.
+    """
+
+    client_key = models.CharField(max_length=64)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["client_key", "at"]), models.Index(fields=["at"])]

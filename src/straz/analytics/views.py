@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
-from straz.analytics import charts, exports
+from straz.analytics import charts, exports, throttle
 from straz.analytics.forms import StatisticsFilterForm, audience_of
 from straz.analytics.policy import PUBLIC, STAFF
 from straz.analytics.threatmap import downloads, queries
+from straz.core.errors import RateLimited
+from straz.core.intake import client_ip
 from straz.reports.models import STATUS_LABELS
 from straz.reports.rules import Status
 
@@ -84,6 +86,25 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _too_many(exc: RateLimited) -> HttpResponse:
+    response = HttpResponse(exc.message, status=exc.status, content_type="text/plain; charset=utf-8")
+    for name, value in exc.headers().items():
+        response[name] = value
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _admitted(request: HttpRequest, user: User | None) -> HttpResponse | None:
+    """None when the download may go ahead; a 429 when an anonymous client used up its hour."""
+    if user is not None:
+        return None  # staff are not limited (ADR 0023)
+    try:
+        throttle.admit_download(ip=client_ip(request))
+    except RateLimited as exc:
+        return _too_many(exc)
+    return None
+
+
 def _filtered(request: HttpRequest) -> tuple[StatisticsFilterForm, User | None, str] | HttpResponse:
     user = _staff_user(request)
     form = StatisticsFilterForm(request.GET, user=user)
@@ -141,6 +162,9 @@ def reports_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
     if isinstance(parsed, HttpResponse):
         return parsed
     form, user, audience = parsed
+    refused = _admitted(request, user)
+    if refused is not None:
+        return refused
     if audience == STAFF:
         assert user is not None
         _record_staff_export(user, kind=fmt, form=form)
@@ -167,16 +191,18 @@ def _public_download(
     request: HttpRequest, fmt: str, form: StatisticsFilterForm
 ) -> HttpResponseBase:
     """The public download from its file on disk (see export_cache), with ETag/Last-Modified."""
-    written = downloads.public_export(
+    opened = downloads.public_export(
         fmt=fmt, filters=form.to_filter(), language=get_language() or settings.LANGUAGE_CODE
     )
+    written = opened.file
     modified = written.generated_at.timestamp()
     not_modified = get_conditional_response(request, etag=written.etag, last_modified=int(modified))
     if not_modified is not None:
+        opened.stream.close()
         response: HttpResponseBase = not_modified
     else:
         content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/geo+json"
-        response = FileResponse(written.path.open("rb"), content_type=content_type)
+        response = FileResponse(opened.stream, content_type=content_type)
         response["Content-Disposition"] = (
             f'attachment; filename="{_filename("reports", fmt, PUBLIC)}"'
         )
@@ -195,6 +221,9 @@ def table_download(request: HttpRequest, table: str) -> HttpResponse:
     if isinstance(parsed, HttpResponse):
         return parsed
     form, user, audience = parsed
+    refused = _admitted(request, user)
+    if refused is not None:
+        return refused
     stats = queries.compute_statistics(user=user, filters=form.to_filter(), audience=audience)
     response = HttpResponse(
         "".join(exports.table_csv(stats, table)), content_type="text/csv; charset=utf-8"

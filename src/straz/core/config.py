@@ -64,9 +64,17 @@ class StrazSettings:
     duplicate_window_hours: int = 72
     approximate_resolution: int = 8
     max_attachment_bytes: int = 5 * 1024 * 1024
+    # Largest picture decoded at intake (width x height); bigger ones are refused (ADR 0022).
+    max_image_pixels: int = 40_000_000
     description_max_chars: int = 500
     ip_retention_days: int = 180
     public_export_max_age_minutes: float = 10.0
+    # Disk used by written public downloads at most; least recently used go first (ADR 0023).
+    public_export_cache_max_bytes: int = 200 * 1024 * 1024
+    # Public (anonymous) report and table downloads per address and hour; staff are not
+    # limited (ADR 0023). Shared ranges (carrier NAT) get the larger figure.
+    downloads_per_ip_per_hour: int = 30
+    downloads_per_shared_ip_per_hour: int = 300
     # Police crime-map import; None leaves the choice to the importer's own defaults.
     crime_map_public_resolution: int | None = None
     crime_map_hidden_type_ids: tuple[int, ...] = ()

@@ -14,6 +14,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -28,8 +29,6 @@ from straz.core.errors import PayloadTooLarge, ValidationFailed
 # instruction. Reports are plain text; markup is refused rather than escaped so that
 # nothing a browser might execute is ever stored.
 _MARKUP = re.compile(r"<\s*/?\s*[A-Za-z!?]|&#|javascript\s*:", re.IGNORECASE)
-# A largest picture we agree to decode (pixels); bigger ones are decompression bombs.
-MAX_IMAGE_PIXELS = 40_000_000
 _KEEP_CONTROLS = {"\n", "\t"}
 
 
@@ -117,14 +116,27 @@ class IncomingAttachment:
 
 
 @dataclass(frozen=True)
-class CheckedAttachment:
-    """A file whose type was established from its content."""
+class SniffedAttachment:
+    """A file whose claimed type was read from its first bytes (not decoded yet)."""
 
-    original_name: str
+    content_type: str
+    data: bytes
+    # Hash of the bytes as received: tells a retried request from a different one.
+    received_sha256: str
+
+
+@dataclass(frozen=True)
+class CheckedAttachment:
+    """A file fit to store: images re-encoded without metadata, PDFs without active content.
+
+    It carries no name: the sender's file name is never kept (ADR 0022).
+    """
+
     content_type: str
     extension: str
     data: bytes
     sha256: str
+    received_sha256: str
 
     @property
     def size(self) -> int:
@@ -134,6 +146,11 @@ class CheckedAttachment:
 def max_attachment_bytes() -> int:
     """The configured attachment size limit."""
     return int(straz_settings().max_attachment_bytes)
+
+
+def max_image_pixels() -> int:
+    """The largest picture (width x height) we agree to decode; bigger ones are bombs."""
+    return int(straz_settings().max_image_pixels)
 
 
 def _too_large() -> PayloadTooLarge:
@@ -162,8 +179,8 @@ def read_upload(upload: UploadLike | IncomingAttachment | None) -> IncomingAttac
     return IncomingAttachment(name=str(getattr(upload, "name", "") or ""), data=data)
 
 
-def _sniff(data: bytes) -> str | None:
-    """The type the first bytes claim (still to be verified)."""
+def sniff_type(data: bytes) -> str | None:
+    """The type the first bytes claim (still to be verified by decoding)."""
     if data.startswith(b"\xff\xd8\xff"):
         return "image/jpeg"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -179,42 +196,23 @@ _PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 _EXTENSIONS = {
     "image/jpeg": "jpg",
     "image/png": "png",
-    "image/webp": "webp",
     "application/pdf": "pdf",
 }
 
 
-def _image_is_sound(data: bytes, expected_format: str) -> bool:
-    from PIL import Image, ImageFile  # heavy third-party: loaded on the first upload only
-
-    # A process-wide Pillow switch that some libraries flip on import (WeasyPrint, which
-    # renders the incident report, sets it to True): with it, truncated files decode
-    # without error. Uploads must be whole, so it is switched back before every check.
-    ImageFile.LOAD_TRUNCATED_IMAGES = False
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=[expected_format]) as im:
-                width, height = im.size
-                if width <= 0 or height <= 0 or width * height > MAX_IMAGE_PIXELS:
-                    return False
-                im.verify()
-            # verify() leaves the image unusable and skips pixel data; decode it fully too
-            # so that truncated or corrupt files are caught.
-            with Image.open(io.BytesIO(data), formats=[expected_format]) as im:
-                im.load()
-    except Exception:  # Pillow raises many types for bad input; any of them means "not an image"
-        return False
-    return True
+def _allowed_types() -> str:
+    return _("Attach a photo (JPEG, PNG, WebP) or a PDF document.")
 
 
-def _pdf_is_sound(data: bytes) -> bool:
-    # A PDF starts with %PDF-1.x and ends with %%EOF (possibly followed by whitespace).
-    return bool(re.match(rb"%PDF-\d\.\d", data[:16])) and b"%%EOF" in data[-1024:]
+def _damaged() -> ValidationFailed:
+    return ValidationFailed(
+        _("The attachment is damaged or is not what it claims to be.") + " " + _allowed_types(),
+        field="attachment",
+    )
 
 
-def check_attachment(incoming: IncomingAttachment | None) -> CheckedAttachment | None:
-    """Establish the file's type from its content; refuse anything but JPEG/PNG/WebP/PDF."""
+def sniff_attachment(incoming: IncomingAttachment | None) -> SniffedAttachment | None:
+    """The cheap checks (size, emptiness, magic bytes) that run before any rate limit."""
     if incoming is None:
         return None
     data = incoming.data
@@ -222,30 +220,186 @@ def check_attachment(incoming: IncomingAttachment | None) -> CheckedAttachment |
         raise _too_large()
     if not data:
         raise ValidationFailed(_("The attachment is empty."), field="attachment")
-    claimed = _sniff(data)
-    allowed = _("Attach a photo (JPEG, PNG, WebP) or a PDF document.")
+    claimed = sniff_type(data)
     if claimed is None:
         raise ValidationFailed(
-            _("This file type is not accepted.") + " " + allowed, field="attachment"
+            _("This file type is not accepted.") + " " + _allowed_types(), field="attachment"
         )
-    ok = (
-        _pdf_is_sound(data)
-        if claimed == "application/pdf"
-        else _image_is_sound(data, _PIL_FORMATS[claimed])
+    return SniffedAttachment(
+        content_type=claimed, data=data, received_sha256=hashlib.sha256(data).hexdigest()
     )
-    if not ok:
+
+
+def reencode_image(data: bytes, content_type: str) -> tuple[str, bytes]:
+    """Decode a picture and write it afresh: pixels only, turned upright, no metadata.
+
+    Whatever rode along in the file (EXIF with GPS and camera, XMP, ICC profiles,
+    comments, PNG text chunks, bytes after the end of the image, HTML of a polyglot) is
+    not copied, because only the decoded pixels are written. Returns (type, bytes).
+    """
+    from PIL import Image, ImageFile, ImageOps  # heavy third-party: loaded on first upload
+
+    # A process-wide Pillow switch that some libraries flip on import (WeasyPrint, which
+    # renders the incident report, sets it to True): with it, truncated files decode
+    # without error. Uploads must be whole, so it is switched back before every decode.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    limit = max_image_pixels()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=[_PIL_FORMATS[content_type]]) as im:
+                width, height = im.size
+                if width <= 0 or height <= 0:
+                    raise _damaged()
+                # Checked from the header, before a single pixel is decoded.
+                if width * height > limit:
+                    raise ValidationFailed(
+                        _(
+                            "The picture has too many pixels (%(pixels)s megapixels at most). "
+                            "Please send a smaller photo."
+                        )
+                        % {"pixels": f"{limit / 1_000_000:g}"},
+                        field="attachment",
+                    )
+                im.load()
+                try:
+                    upright = ImageOps.exif_transpose(im)
+                except Exception:  # unreadable orientation tag: keep the picture as it is
+                    upright = im.copy()
+    except ValidationFailed:
+        raise
+    except Exception:  # Pillow raises many types for bad input; any of them means "not an image"
+        raise _damaged() from None
+    try:
+        has_alpha = upright.mode in ("RGBA", "LA", "PA") or (
+            upright.mode == "P" and "transparency" in upright.info
+        )
+        # JPEG stays JPEG; PNG and WebP become PNG when they are transparent, JPEG otherwise.
+        target = "image/png" if content_type == "image/png" or has_alpha else "image/jpeg"
+        grey = upright.mode in ("1", "L")
+        pixels = upright.convert("RGBA" if has_alpha else "L" if grey else "RGB")
+        # A fresh image of the same pixels: no info dictionary (exif, icc_profile, comment,
+        # text chunks, dpi) can be picked up by the encoder.
+        fresh = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+        out = io.BytesIO()
+        if target == "image/jpeg":
+            fresh.save(out, format="JPEG", quality=90, optimize=True)
+        else:
+            fresh.save(out, format="PNG", optimize=True)
+    except Exception:  # a pixel format Pillow cannot convert: refused like a damaged file
+        raise _damaged() from None
+    return target, out.getvalue()
+
+
+# Dictionary keys and action types that make a PDF do something when it is opened or
+# clicked: scripts, launching programs, embedded files, rich media, XFA forms (scripts),
+# actions on events (/AA). /URI links are allowed.
+_PDF_ACTIVE_KEYS = frozenset(
+    {
+        "/JS",
+        "/JavaScript",
+        "/AA",
+        "/Launch",
+        "/EmbeddedFiles",
+        "/EmbeddedFile",
+        "/EF",
+        "/RichMedia",
+        "/XFA",
+    }
+)
+_PDF_ACTIVE_ACTIONS = frozenset({"/JavaScript", "/Launch", "/GoToE", "/ImportData", "/Rendition"})
+# A document with more objects than this is not a citizen's attachment; walking it is a DoS.
+_PDF_MAX_OBJECTS = 200_000
+
+
+def _pdf_active_content(data: bytes) -> str | None:
+    """The first active element a PDF carries (a key such as /JS), '' if none; None if unreadable.
+
+    pypdf parses the file (names written as /J#53 decode to /JS) and every object reachable
+    from the trailer, and every object in the cross-reference table, is visited.
+    """
+    from pypdf import PdfReader  # third-party: loaded on the first PDF only
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            return None
+        roots: list[Any] = [reader.trailer]
+        for generation, entries in reader.xref.items():
+            roots.extend(IndirectObject(num, generation, reader) for num in entries)
+        roots.extend(IndirectObject(num, 0, reader) for num in reader.xref_objStm)
+        seen: set[tuple[int, int]] = set()
+        stack = roots
+        visited = 0
+        while stack:
+            item = stack.pop()
+            if isinstance(item, IndirectObject):
+                ref = (item.idnum, item.generation)
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                item = item.get_object()
+            visited += 1
+            if visited > _PDF_MAX_OBJECTS:
+                return None
+            if isinstance(item, DictionaryObject):
+                for key, value in item.items():
+                    if key in _PDF_ACTIVE_KEYS:
+                        return str(key)
+                    if (
+                        key == "/S"
+                        and isinstance(value, NameObject)
+                        and value in _PDF_ACTIVE_ACTIONS
+                    ):
+                        return str(value)
+                    stack.append(value)
+            elif isinstance(item, ArrayObject):
+                stack.extend(item)
+    except Exception:  # pypdf raises many types for broken files; any means "unreadable"
+        return None
+    return ""
+
+
+def check_pdf(data: bytes) -> bytes:
+    """The PDF as received, when pypdf reads it and it carries no active content."""
+    found = _pdf_active_content(data)
+    if found is None:
         raise ValidationFailed(
-            _("The attachment is damaged or is not what it claims to be.") + " " + allowed,
+            _("The PDF could not be read (it is damaged or encrypted).") + " " + _allowed_types(),
             field="attachment",
         )
-    name = clean_text(incoming.name).replace("/", "_").replace("\\", "_")[-200:]
+    if found:
+        raise ValidationFailed(
+            _(
+                "PDF documents with scripts, embedded files or automatic actions are not "
+                "accepted. Please print it to a new PDF or send a photo of it."
+            ),
+            field="attachment",
+        )
+    return data
+
+
+def sanitise_attachment(sniffed: SniffedAttachment | None) -> CheckedAttachment | None:
+    """Decode and rewrite a sniffed file (run only after the rate limit admitted the request)."""
+    if sniffed is None:
+        return None
+    if sniffed.content_type == "application/pdf":
+        content_type, data = "application/pdf", check_pdf(sniffed.data)
+    else:
+        content_type, data = reencode_image(sniffed.data, sniffed.content_type)
     return CheckedAttachment(
-        original_name=name,
-        content_type=claimed,
-        extension=_EXTENSIONS[claimed],
+        content_type=content_type,
+        extension=_EXTENSIONS[content_type],
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
+        received_sha256=sniffed.received_sha256,
     )
+
+
+def check_attachment(incoming: IncomingAttachment | None) -> CheckedAttachment | None:
+    """Sniff, then decode and rewrite a file in one go (for callers with no rate limit)."""
+    return sanitise_attachment(sniff_attachment(incoming))
 
 
 # ---------------------------------------------------------------- client identity
@@ -334,6 +488,21 @@ def lock_client(key: str) -> None:
         lock_id = int.from_bytes(bytes.fromhex(key[:16]), "big", signed=True)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id])
+
+
+def seconds_until_admitted(
+    newest: list[datetime], *, limit: int, window: timedelta, now: datetime
+) -> int | None:
+    """None when one more request fits the per-client limit, else seconds until one does.
+
+    `newest` are the client's counted requests inside the window, newest first (the first
+    `limit` of them suffice): one more fits once the limit-th newest has left the window.
+    """
+    if len(newest) < limit:
+        return None
+    if limit <= 0:
+        return int(window.total_seconds())
+    return max(1, int((newest[limit - 1] + window - now).total_seconds()) + 1)
 
 
 def request_fingerprint(payload: dict[str, Any], attachment_sha256: str | None = None) -> str:

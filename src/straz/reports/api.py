@@ -268,7 +268,8 @@ class AttachmentOut(Schema):
     id: int
     content_type: str
     size: int
-    original_name: str
+    # The generated name the file is stored under; the sender's file name is not kept.
+    name: str
     url: str
 
 
@@ -360,7 +361,7 @@ def staff_report_data(seen: selectors.StaffReport, user: User) -> dict[str, Any]
                 "id": a.pk,
                 "content_type": a.content_type,
                 "size": a.size,
-                "original_name": a.original_name,
+                "name": a.file_name,
                 "url": f"/api/v1/staff/reports/{report.pk}/attachments/{a.pk}",
             }
             for a in restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by(
@@ -555,7 +556,7 @@ def staff_attachment(
     report_id: int = Path(..., ge=1, le=MAX_ID),
     attachment_id: int = Path(..., ge=1, le=MAX_ID),
 ) -> FileResponse:
-    """The file, only for staff who may read the report's police-only parts."""
+    """The stored file (photos re-encoded at intake), only for staff who may read the report's police-only parts."""
     report = _staff_report(request, report_id).report
     attachment = (
         restrict(report.attachments.all(), _caller(request), policy.READ_POLICE_ONLY)
@@ -567,11 +568,11 @@ def staff_attachment(
     path = services.attachment_path(attachment)
     if path is None:
         raise NotFound(_("Attachment not found."))
+    handle = path.open("rb")
+    content_type = intake.sniff_type(handle.read(16)) or "application/octet-stream"
+    handle.seek(0)
     response = FileResponse(
-        path.open("rb"),
-        content_type=attachment.content_type,
-        as_attachment=True,
-        filename=f"report-{report.pk}-{attachment.pk}.{path.suffix.lstrip('.')}",
+        handle, content_type=content_type, as_attachment=True, filename=attachment.file_name
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

@@ -15,6 +15,7 @@ from straz.core.intake import (
     CheckedAttachment,
     ClientKey,
     IncomingAttachment,
+    SniffedAttachment,
     UploadLike,
     check_attachment,
     check_coordinates,
@@ -25,6 +26,9 @@ from straz.core.intake import (
     lock_client,
     read_upload,
     request_fingerprint,
+    sanitise_attachment,
+    sniff_attachment,
+    sniff_type,
 )
 from straz.reports.models import Report
 
@@ -34,6 +38,7 @@ __all__ = [
     "CheckedAttachment",
     "ClientKey",
     "IncomingAttachment",
+    "SniffedAttachment",
     "UploadLike",
     "check_attachment",
     "check_coordinates",
@@ -47,6 +52,9 @@ __all__ = [
     "lock_client",
     "read_upload",
     "request_fingerprint",
+    "sanitise_attachment",
+    "sniff_attachment",
+    "sniff_type",
 ]
 
 RATE_WINDOW = timedelta(hours=24)
@@ -76,14 +84,14 @@ def enforce_rate_limit(*, client: ClientKey, now: datetime) -> None:
     since = now - RATE_WINDOW
     recent = list(
         Report.objects.filter(reporter_key=client.key, created_at__gt=since)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)[: max(client.limit, 0) + 1]
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[: max(client.limit, 0)]
     )
-    if len(recent) < client.limit:
+    retry = core_intake.seconds_until_admitted(
+        recent, limit=client.limit, window=RATE_WINDOW, now=now
+    )
+    if retry is None:
         return
-    # The client may post again once the oldest report in the window is a day old.
-    oldest = recent[0] if recent else now
-    retry = int((oldest + RATE_WINDOW - now).total_seconds()) + 1
     if client.limit == 1:
         message = _("You can send one report a day. Please try again later.")
     else:

@@ -197,15 +197,23 @@ class InternalNote(models.Model):
 
 
 class Attachment(models.Model):
-    """A photo or PDF sent with a report (police-only); the type is sniffed from content."""
+    """A photo or PDF sent with a report (police-only); the type is sniffed from content.
+
+    Photos are stored re-encoded without metadata under a generated name; the sender's
+    file name is not kept anywhere (ADR 0022).
+    """
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
     path = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    original_name = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField()
+
+    @property
+    def file_name(self) -> str:
+        """The generated name the file is stored and served under."""
+        return self.path.rsplit("/", 1)[-1]
 
 
 class IdempotencyRecord(models.Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -179,7 +179,8 @@ def find_duplicate_primary(
 
 def _store_file(checked: intake.CheckedAttachment, now: datetime) -> tuple[Path, str]:
     """Write the file durably (fsync of file and folder) and return (absolute, relative) paths."""
-    relative = f"attachments/{now:%Y/%m}/{secrets.token_hex(16)}.{checked.extension}"
+    # A generated name only: the sender's file name is never kept (ADR 0022).
+    relative = f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}.{checked.extension}"
     target = Path(settings.MEDIA_ROOT) / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
@@ -221,6 +222,13 @@ def _creation_response(report: Report, district: Any) -> dict[str, Any]:
     }
 
 
+def _may_replay(client: intake.ClientKey, key: str | None) -> bool:
+    """True when an Idempotency-Key was seen before: the answer is replayed, nothing decoded."""
+    return (
+        key is not None and IdempotencyRecord.objects.filter(scope=client.key, key=key).exists()
+    )
+
+
 def submit_report(
     *,
     category_code: str,
@@ -244,7 +252,8 @@ def submit_report(
         address_text, label=_("address"), max_chars=ADDRESS_MAX_CHARS, field="address_text"
     )
     when = _check_occurred_at(occurred_at, now)
-    checked = intake.check_attachment(intake.read_upload(attachment))
+    # Only the cheap look at the first bytes here: decoding waits for the rate limit.
+    sniffed = intake.sniff_attachment(intake.read_upload(attachment))
     key = intake.check_idempotency_key(idempotency_key)
     if source not in ReportSource.values:
         source = ReportSource.API
@@ -258,8 +267,14 @@ def submit_report(
             "address": address,
             "occurred_at": when.isoformat() if when else None,
         },
-        checked.sha256 if checked else None,
+        sniffed.received_sha256 if sniffed else None,
     )
+    checked: intake.CheckedAttachment | None = None
+    if sniffed is not None and not _may_replay(client, key):
+        # A client over its limit costs no image decode (the limit is enforced again,
+        # authoritatively, under the client's lock below).
+        intake.enforce_rate_limit(client=client, now=now)
+        checked = intake.sanitise_attachment(sniffed)
 
     stored: Path | None = None
     try:
@@ -291,6 +306,9 @@ def submit_report(
                     field="location",
                 )
             intake.enforce_rate_limit(client=client, now=now)
+            if sniffed is not None and checked is None:
+                # The idempotency record seen above is gone (pruned): decode now.
+                checked = intake.sanitise_attachment(sniffed)
 
             primary = find_duplicate_primary(category_id=category.pk, lat=lat_f, lon=lon_f, now=now)
             plat, plon = public_location(
@@ -353,7 +371,6 @@ def submit_report(
                     content_type=checked.content_type,
                     size=checked.size,
                     sha256=checked.sha256,
-                    original_name=checked.original_name,
                     created_at=now,
                 )
             audit.record(

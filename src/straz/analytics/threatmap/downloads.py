@@ -12,12 +12,17 @@ repeat request answers 304). Rules:
   none would mean never reusing a file);
 * a change of a category's public rules (approximated location, public only once
   confirmed) ends every file at once (`invalidate_public_exports`, after the commit);
-* files that took less than CHEAP_SECONDS to write are not reused at all: a small
-  deployment always serves the current state, the cache only pays where it must;
-* one process writes a given file at a time (a lock file); others serve the previous
-  file meanwhile, or wait for the first one.
+* files that took less than CHEAP_SECONDS to write are not kept at all: they are served
+  from an unlinked file, so a small deployment always serves the current state and
+  leaves nothing on disk — the cache only pays where it must;
+* the kept files use at most PUBLIC_EXPORT_CACHE_MAX_BYTES of disk: after every write
+  the least recently used go first, and a file bigger than the whole cap is served once
+  and not kept (ADR 0023) — every distinct filter can no longer fill the disk;
+* one process writes a given file at a time (a lock file, one of a fixed set); others
+  serve the previous file meanwhile, or wait for the first one.
 
-Staff downloads are not cached: they are live, scoped and audited (views.py).
+Staff downloads are not cached: they are live, scoped and audited (views.py). Anonymous
+downloads are also limited per address (analytics.throttle).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db.models import (
@@ -224,6 +229,10 @@ def export_reports(
 
 CHEAP_SECONDS = 2.0
 FORMATS = ("csv", "geojson")
+# Writers of different filters share a fixed set of lock files (no file per filter).
+LOCK_STRIPES = 64
+# A temporary file older than this was left by a writer that died.
+STALE_TMP = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -235,6 +244,17 @@ class ExportFile:
     generated_at: datetime
     valid_until: datetime | None
     seconds: float
+
+
+@dataclass(frozen=True)
+class OpenExport:
+    """A public download ready to stream: its identity and an open handle on its bytes.
+
+    The handle stays readable even when the file is evicted (or never kept) meanwhile.
+    """
+
+    file: ExportFile
+    stream: BinaryIO
 
 
 def max_age() -> timedelta:
@@ -337,40 +357,127 @@ def _write(path: Path, fmt: str, filters: StatisticsFilter, language: str) -> Ex
     return written
 
 
-def public_export(*, fmt: str, filters: StatisticsFilter, language: str) -> ExportFile:
+def _open(found: ExportFile) -> OpenExport | None:
+    try:
+        stream = found.path.open("rb")
+    except OSError:  # evicted between reading its metadata and opening it
+        return None
+    _touch(found.path)
+    return OpenExport(file=found, stream=stream)
+
+
+def _touch(path: Path) -> None:
+    # The modification time is the file's last use: eviction drops the oldest first.
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def _forget(path: Path) -> None:
+    for item in (path, path.with_suffix(".json")):
+        try:
+            item.unlink()
+        except OSError:
+            pass
+
+
+def public_export(*, fmt: str, filters: StatisticsFilter, language: str) -> OpenExport:
     """The public download for a filter and language, written now if the last one is too old."""
     if fmt not in FORMATS:
         raise ValueError(fmt)
-    path = _folder() / f"public-{_key(fmt, filters, language)}.{fmt}"
+    folder = _folder()
+    key = _key(fmt, filters, language)
+    path = folder / f"public-{key}.{fmt}"
     found = _read_meta(path)
     if _usable(found, timezone.now()):
         assert found is not None
-        return found
-    with path.with_suffix(".lock").open("a") as lock:
+        opened = _open(found)
+        if opened is not None:
+            return opened
+    with (folder / f".lock-{int(key[:8], 16) % LOCK_STRIPES:02d}").open("a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             # Another process is writing it: serve the previous file if there is one.
             if found is not None and found.seconds >= CHEAP_SECONDS:
-                return found
+                opened = _open(found)
+                if opened is not None:
+                    return opened
             fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             again = _read_meta(path)
             if again is not None and again != found and _usable(again, timezone.now()):
-                return again
+                opened = _open(again)
+                if opened is not None:
+                    return opened
             written = _write(path, fmt, filters, language)
-            _prune(_folder())
-            return written
+            stream = path.open("rb")
+            cap = int(straz_settings().public_export_cache_max_bytes)
+            if written.seconds < CHEAP_SECONDS or _stored_size(path) > cap:
+                # Not worth keeping, or bigger than the whole cache: served from the open
+                # handle, gone from the disk now.
+                _forget(path)
+            _evict(folder, cap=cap)
+            return OpenExport(file=written, stream=stream)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _prune(folder: Path, *, keep: timedelta = timedelta(days=1)) -> None:
-    """Drop files of filters nobody asked for in a day (best effort)."""
-    cutoff = time.time() - keep.total_seconds()
-    for item in folder.glob("public-*"):
+def _stored_size(path: Path) -> int:
+    total = 0
+    for item in (path, path.with_suffix(".json")):
         try:
-            if item.stat().st_mtime < cutoff:
-                item.unlink()
+            total += item.stat().st_size
         except OSError:
             pass
+    return total
+
+
+def _evict(folder: Path, *, cap: int, keep: timedelta = timedelta(days=1)) -> None:
+    """Keep the written downloads within `cap` bytes, least recently used out first.
+
+    Also drops files nobody asked for in a day, metadata whose file is gone, and
+    temporary files of writers that died (best effort: files may vanish meanwhile).
+    """
+    now = time.time()
+    for tmp in folder.glob(".public-*.tmp"):
+        try:
+            if tmp.stat().st_mtime < now - STALE_TMP.total_seconds():
+                tmp.unlink()
+        except OSError:
+            pass
+    kept: list[tuple[float, int, Path]] = []
+    for fmt in FORMATS:
+        for item in folder.glob(f"public-*.{fmt}"):
+            try:
+                used = item.stat().st_mtime
+            except OSError:
+                continue
+            if used < now - keep.total_seconds():
+                _forget(item)
+                continue
+            kept.append((used, _stored_size(item), item))
+    for meta in folder.glob("public-*.json"):
+        if not any(meta.with_suffix(f".{fmt}").exists() for fmt in FORMATS):
+            try:
+                meta.unlink()
+            except OSError:
+                pass
+    total = sum(size for _, size, _ in kept)
+    for _used, size, item in sorted(kept, key=lambda entry: entry[0]):
+        if total <= cap:
+            break
+        _forget(item)
+        total -= size
+
+
+def cache_bytes() -> int:
+    """Bytes the written public downloads use on disk now (files and their metadata)."""
+    total = 0
+    for item in _folder().glob("public-*"):
+        try:
+            total += item.stat().st_size
+        except OSError:
+            pass
+    return total

@@ -14,11 +14,11 @@ from django.utils.translation import gettext_lazy
 from straz.core.config import straz_settings
 from straz.core.errors import DomainError
 from straz.reports.intake import (
-    check_attachment,
     check_coordinates,
     check_description,
     check_text,
     read_upload,
+    sniff_attachment,
 )
 from straz.territory.services import geocode
 
@@ -127,7 +127,6 @@ class ReportForm(forms.Form):
         )
         if not self.is_bound:
             self.initial.setdefault("submission_key", uuid.uuid4().hex)
-        self.checked_attachment: Any = None
         self.geocoded = False
 
     def clean_description(self) -> str:
@@ -165,8 +164,9 @@ class ReportForm(forms.Form):
         if not upload:
             return None
         try:
-            incoming = read_upload(upload)
-            self.checked_attachment = check_attachment(incoming)
+            # Size and type from the first bytes only; the picture is decoded by the
+            # report service once the rate limit has admitted the request (ADR 0022).
+            sniff_attachment(read_upload(upload))
         except DomainError as exc:
             raise forms.ValidationError(exc.message) from None
         upload.seek(0)

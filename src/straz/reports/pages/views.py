@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import mimetypes
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -25,7 +22,7 @@ from straz.accounts.policy import is_district_scoped
 from straz.core.config import straz_settings
 from straz.core.errors import DomainError, NotFound
 from straz.reports import policy, public, selectors, services
-from straz.reports.intake import client_ip
+from straz.reports.intake import client_ip, sniff_type
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
 from straz.reports.pages.forms import (
     NoteForm,
@@ -633,18 +630,19 @@ def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -
         restrict(report.attachments.all(), cast(User, request.user), policy.READ_POLICE_ONLY),
         pk=attachment_id,
     )
-    root = Path(settings.MEDIA_ROOT).resolve()
-    path = (root / attachment.path).resolve()
-    if root not in path.parents or not path.is_file():
+    path = services.attachment_path(attachment)
+    if path is None:
         raise Http404
-    content_type = (
-        attachment.content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    )
+    handle = path.open("rb")
+    # The type is read from the stored bytes again; what cannot be told is a plain download.
+    content_type = sniff_type(handle.read(16)) or "application/octet-stream"
+    handle.seek(0)
     response = FileResponse(
-        path.open("rb"),
+        handle,
         content_type=content_type,
-        as_attachment=content_type == "application/pdf",
-        filename=attachment.original_name or path.name,
+        # Only pictures are shown in the browser; PDFs and anything else are downloads.
+        as_attachment=not content_type.startswith("image/"),
+        filename=attachment.file_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = (
