@@ -181,6 +181,7 @@ def _call(user: Any, incident: Incident, form: Any) -> str:
         unit_name=d.get("unit_name") or "",
         people=d.get("people") or 0,
         vehicles=d.get("vehicles") or 0,
+        origin=d["origin"],
     )
     return _("Component called: %(kind)s.") % {"kind": dep.get_kind_display()}
 
@@ -202,6 +203,7 @@ def _checkin(user: Any, incident: Incident, form: Any) -> str:
         equipment=equipment_lines(d.get("equipment") or ""),
         unit_name=d.get("unit_name") or "",
         deployment_id=d.get("deployment_id"),
+        origin=d.get("origin") or None,
     )
     return _("%(kind)s checked in (leader %(leader)s).") % {
         "kind": dep.get_kind_display(),
