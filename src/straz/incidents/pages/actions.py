@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from straz.incidents import services
 from straz.incidents.choices import (
+    ComponentOrigin,
     SiteFeatureKind,
 )
 from straz.incidents.models import Incident, SiteFeature
@@ -181,7 +182,7 @@ def _call(user: Any, incident: Incident, form: Any) -> str:
         unit_name=d.get("unit_name") or "",
         people=d.get("people") or 0,
         vehicles=d.get("vehicles") or 0,
-        origin=d["origin"],
+        origin=d.get("origin") or ComponentOrigin.REGION,
     )
     return _("Component called: %(kind)s.") % {"kind": dep.get_kind_display()}
 

@@ -265,7 +265,10 @@ class CallComponentForm(forms.Form):
     vehicles = forms.IntegerField(label=_("Vehicles"), required=False, min_value=0, max_value=100_000, initial=0)
     # Letter b) of §22–§24: the alarm-level proposal reads where the forces come from.
     origin = forms.ChoiceField(
-        label=_("Origin"), choices=ComponentOrigin.choices, initial=ComponentOrigin.REGION
+        label=_("Origin"),
+        required=False,
+        choices=ComponentOrigin.choices,
+        initial=ComponentOrigin.REGION,
     )
 
 
