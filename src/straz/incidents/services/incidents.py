@@ -255,6 +255,7 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
         before = incident.coordination_level
         if before == level:
             raise Conflict(_("The coordination level is already this one; nothing was changed."))
+        proposed_before = propose_for_incident(incident).level
         incident.coordination_level = level
         _touch(incident, now, ["coordination_level"])
         labels = dict(CoordinationLevel.choices)
@@ -262,11 +263,13 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
             "before": labels.get(before, before),
             "after": labels[level],
         }
-        # Strategic coordination (§2 c) is itself a special-level criterion (§24 d): say
-        # what the proposal became, so the move and its consequence read together.
+        # Strategic coordination (§2 c) is itself a special-level criterion (§24 d): when
+        # the move changes the proposal, say what it became, so both read together.
+        data: dict[str, Any] = {"from": before, "to": level}
         proposed = propose_for_incident(incident).level
-        if LEVEL_RANK[proposed] > LEVEL_RANK.get(incident.alarm_level, 0):
+        if proposed != proposed_before:
             text += " " + _("The proposed alarm level is now %(level)s.") % {"level": proposed}
+            data["proposed"] = proposed
         _record(
             incident,
             user=user,
@@ -274,7 +277,7 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
             action="incident.coordination_level_changed",
             kind=TimelineKind.COMMAND,
             text=text,
-            data={"from": before, "to": level, "proposed": proposed},
+            data=data,
             before={"coordination_level": before},
             after={"coordination_level": level},
         )
