@@ -19,6 +19,8 @@ from straz.accounts.models import User
 from straz.core.errors import ValidationFailed
 from straz.incidents import services
 from straz.incidents.alarm.rules import (
+    COMPONENT_ORIGINS,
+    COORDINATION_LEVELS,
     AlarmLevel,
     IncidentFacts,
     components_from_record,
@@ -27,7 +29,7 @@ from straz.incidents.alarm.rules import (
     territory_facts,
 )
 from straz.incidents.alarm.texts import individual_persons_max, reason_text
-from straz.incidents.choices import ComponentsInvolved
+from straz.incidents.choices import ComponentOrigin, ComponentsInvolved, CoordinationLevel
 from straz.incidents.models import AlarmDeclaration, Incident, TimelineEntry
 
 I, II, III, SPECIAL = AlarmLevel.I, AlarmLevel.II, AlarmLevel.III, AlarmLevel.SPECIAL  # noqa: E741
@@ -403,3 +405,13 @@ def test_component_origin_is_validated_and_changes_nothing(
     with translation.override("en"), pytest.raises(ValidationFailed, match="Unknown origin"):
         services.call_component(user=dispatcher, incident_id=incident.pk, kind="hzs", origin="mars")
     assert not incident.deployments.exists()
+
+
+def test_the_rule_knows_exactly_the_values_the_record_stores() -> None:
+    """Origins and coordination levels are spelled once in choices.py and read by the rule."""
+    assert list(ComponentOrigin.values) == list(COMPONENT_ORIGINS)
+    assert list(CoordinationLevel.values) == list(COORDINATION_LEVELS)
+    with pytest.raises(ValueError, match="origin"):
+        components_from_record([(True, "mars")])
+    with pytest.raises(ValueError, match="coordination level"):
+        _site(coordination_level="global")
