@@ -415,3 +415,18 @@ def test_the_rule_knows_exactly_the_values_the_record_stores() -> None:
         components_from_record([(True, "mars")])
     with pytest.raises(ValueError, match="coordination level"):
         _site(coordination_level="global")
+
+
+@pytest.mark.django_db
+def test_new_incident_preview_reads_the_coordination_level(
+    dispatcher: User, client_for: Callable[[User], Client]
+) -> None:
+    """Choosing strategic coordination (§2 c) on the new-incident form previews special."""
+    client = client_for(dispatcher)
+    facts = {"persons_threatened": "3", "components": "basic_uncoordinated", "coordination": "none"}
+    url = reverse("incidents:proposal-preview")
+    tactical = client.post(url, {**facts, "coordination_level": "tactical"}).content.decode()
+    assert 'data-testid="proposal-level" data-level="I"' in tactical
+    strategic = client.post(url, {**facts, "coordination_level": "strategic"}).content.decode()
+    assert 'data-testid="proposal-level" data-level="special"' in strategic
+    assert 'data-rule="§24 d)"' in strategic

@@ -390,9 +390,14 @@ def _typed_facts(facts: dict[str, Any], **record: Any) -> IncidentFacts:
     )
 
 
-def propose_for_facts(facts: dict[str, Any]) -> ProposalSnapshot:
+def propose_for_facts(
+    facts: dict[str, Any], *, coordination_level: str = CoordinationLevel.TACTICAL
+) -> ProposalSnapshot:
     """Run the pure rule (rules.propose_alarm_level) over typed facts (a preview, no record)."""
-    proposal = propose_alarm_level(_typed_facts(facts), individual_persons_max=individual_persons_max())
+    level = _choice(str(coordination_level), CoordinationLevel, label=_("coordination level"))
+    proposal = propose_alarm_level(
+        _typed_facts(facts, coordination_level=level), individual_persons_max=individual_persons_max()
+    )
     return _snapshot_of(proposal)
 
 
