@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from straz.accounts.models import User
 from straz.core.errors import ValidationFailed
@@ -430,3 +432,39 @@ def test_new_incident_preview_reads_the_coordination_level(
     strategic = client.post(url, {**facts, "coordination_level": "strategic"}).content.decode()
     assert 'data-testid="proposal-level" data-level="special"' in strategic
     assert 'data-rule="§24 d)"' in strategic
+
+
+# ------------------------------------------------------------------ properties of the territory
+
+SITE_FACTS = st.builds(
+    IncidentFacts,
+    persons_threatened=st.one_of(st.none(), st.integers(min_value=0, max_value=1_500)),
+    area_m2=st.one_of(st.none(), st.floats(min_value=0, max_value=2_000_000, allow_nan=False)),
+    complicated_objects=st.integers(min_value=0, max_value=3),
+    threatened=st.frozensets(st.sampled_from(["single_object", "mass_transport_vehicle", "river_basin"])),
+    components=st.sampled_from(list(ComponentsInvolved.values)),
+    coordination=st.sampled_from(["none", "continuous", "staff_and_sectors", "strategic"]),
+    components_recorded=st.one_of(st.none(), st.sampled_from(list(ComponentsInvolved.values))),
+    coordination_level=st.sampled_from(list(CoordinationLevel.values)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    sites=st.lists(SITE_FACTS, min_size=2, max_size=5),
+    extra=SITE_FACTS,
+    regions=st.integers(min_value=0, max_value=3),
+)
+def test_a_territory_is_never_below_a_site_and_a_further_site_never_lowers_it(
+    sites: list[IncidentFacts], extra: IncidentFacts, regions: int
+) -> None:
+    proposal = _territory(*sites, regions=regions)
+    site_levels = [
+        propose_alarm_level(s, individual_persons_max=INDIVIDUAL_MAX).level for s in sites
+    ]
+    assert proposal.highest_site == max(site_levels)
+    assert proposal.level == max(proposal.highest_site, proposal.own.level)
+    grown = _territory(*sites, extra, regions=regions)
+    assert grown.level >= proposal.level
+    more_regions = _territory(*sites, regions=regions + 1)
+    assert more_regions.level >= proposal.level
