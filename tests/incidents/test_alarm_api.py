@@ -22,6 +22,7 @@ from straz.incidents.alarm.rules import (
     IncidentFacts,
     Reason,
     propose_alarm_level,
+    propose_territory_level,
 )
 from straz.incidents.alarm.texts import KNOWN_CODES, individual_persons_max, reason_text
 from straz.incidents.api.alarm import ComponentsValue, CoordinationValue, ThreatenedItem
@@ -75,7 +76,7 @@ def test_defaults_are_level_one_by_basic_components(dispatcher_api: Client) -> N
 @pytest.mark.parametrize(
     ("body", "level", "rule"),
     [
-        ({"complicated_objects": 1}, "II", "§22 a)"),
+        ({"complicated_objects": 2}, "II", "§22 a)"),
         ({"components": "basic_and_other_from_region"}, "II", "§22 b)"),
         ({"coordination": "continuous"}, "II", "§22 c)"),
         ({"components": "other_regions"}, "III", "§23 b)"),
@@ -267,6 +268,12 @@ def _every_reason() -> list[Reason]:
     for f in facts:
         for reason in propose_alarm_level(f, individual_persons_max=10).reasons:
             found.setdefault(reason.code, reason)
+    # A territory whose sites lie in several regions (§20(3), §23 b).
+    two_regions = propose_territory_level(
+        [IncidentFacts(None, None), IncidentFacts(None, None)], regions=2, individual_persons_max=10
+    )
+    for reason in two_regions.own.reasons:
+        found.setdefault(reason.code, reason)
     return list(found.values())
 
 
@@ -298,7 +305,7 @@ def test_setting_reading(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None
     assert individual_persons_max() == 25
     settings.STRAZ = {**settings.STRAZ, "IZS_INDIVIDUAL_PERSONS_MAX": 4}
     assert individual_persons_max() == 4  # the settings key wins over the environment
-    for bad in (0, 101, "many", True):
+    for bad in (0, 100, 101, "many", True):
         settings.STRAZ = {**settings.STRAZ, "IZS_INDIVIDUAL_PERSONS_MAX": bad}
         with pytest.raises(ImproperlyConfigured):
             individual_persons_max()

@@ -64,7 +64,6 @@ RULE_OF_CODE = {
     "area_up_to_10000_m2": "§22 a)",
     "area_up_to_1_km2": "§23 a)",
     "area_over_1_km2": "§24 a)",
-    "complicated_object": "§22 a)",
     "complicated_objects": "§22 a)",
     **{f"threatened_{item}": rule for item, rule in DECREE_ITEMS.items()},
     "components_basic": "§21 b)",
@@ -108,12 +107,13 @@ ROWS = [
     Row("§21 a)", I, "§21 a)", {"area_m2": 120}),
     # §21 b) basic components needing no continuous coordination (the defaults).
     Row("§21 b)", I, "§21 b)", {}),
-    # §22 a) at most 100 persons; objects with complicated conditions (one is excluded
-    # from I, more than one is named by §22 a); mass transport; valuable breeding; area.
+    # §22 a) at most 100 persons; more than one object with complicated conditions (one
+    # is excluded from §21 a) and named by no letter: the other criteria decide); mass
+    # transport; valuable breeding; area.
     Row("§22 a)", II, "§22 a)", {"persons_threatened": 50}),
-    Row("§22 a)", II, "§22 a)", {"complicated_objects": 1}),
+    Row("one object", I, "§21 b)", {"complicated_objects": 1}),
     Row("§22 a)", II, "§22 a)", {"complicated_objects": 2}),
-    Row("§22 a)", II, "§22 a)", {"threatened": ["single_object"], "complicated_objects": 1}),
+    Row("§22 a)", II, "§22 a)", {"threatened": ["single_object"], "complicated_objects": 2}),
     Row("§22 a)", II, "§22 a)", {"threatened": ["mass_transport_vehicle"]}),
     Row("§22 a)", II, "§22 a)", {"threatened": ["valuable_animal_breeding"]}),
     Row("§22 a)", II, "§22 a)", {"area_m2": 5_000}),
@@ -174,8 +174,9 @@ ROWS = [
     Row("setting", I, "§21 a)", {"persons_threatened": 5}, individual_max=5),
     Row("setting", II, "§22 a)", {"persons_threatened": 6}, individual_max=5),
     Row("setting", I, "§21 a)", {"persons_threatened": 30}, individual_max=30),
-    Row("setting", I, "§21 a)", {"persons_threatened": 100}, individual_max=100),
-    Row("setting", III, "§23 a)", {"persons_threatened": 101}, individual_max=100),
+    Row("setting", I, "§21 a)", {"persons_threatened": 99}, individual_max=99),
+    Row("setting", II, "§22 a)", {"persons_threatened": 100}, individual_max=99),
+    Row("setting", III, "§23 a)", {"persons_threatened": 101}, individual_max=99),
     # ---- nothing threatened by number: zero counts as no criterion, the defaults hold.
     Row("zero", I, "§21 b)", {"persons_threatened": 0, "area_m2": 0, "complicated_objects": 0}),
     # ---- the highest criterion wins (§20): a mix of letters and levels.
@@ -218,19 +219,19 @@ def test_table(row: Row) -> None:
     assert level_of_rule(proposal.reasons[0].rule) is row.expected
 
 
-def test_one_complicated_object_is_not_level_one_even_if_it_is_a_single_object() -> None:
-    """§21 a) excludes objects with complicated intervention conditions from level I."""
-    plain = propose_alarm_level(
-        _facts(threatened=["single_object"]), individual_persons_max=INDIVIDUAL_MAX
-    )
-    assert plain.level is I
-    complicated = propose_alarm_level(
-        _facts(threatened=["single_object"], complicated_objects=1),
-        individual_persons_max=INDIVIDUAL_MAX,
-    )
-    assert complicated.level is II
-    assert [r.code for r in complicated.reasons if r.level is II] == ["complicated_object"]
-    assert dict(complicated.reasons[0].params) == {"count": 1}
+def test_one_complicated_object_is_cited_by_no_letter() -> None:
+    """§21 a) excludes an object with complicated intervention conditions from level I, and
+    §22 a) names "more than one" such object: one is no §22 a) citation, only a note."""
+    one = propose_alarm_level(_facts(complicated_objects=1), individual_persons_max=INDIVIDUAL_MAX)
+    assert [r.rule for r in one.reasons] == ["§21 b)"]
+    assert [n.code for n in one.notes] == ["complicated_object_no_letter"]
+    two = propose_alarm_level(_facts(complicated_objects=2), individual_persons_max=INDIVIDUAL_MAX)
+    assert two.level is II
+    assert [(r.rule, r.code) for r in two.reasons if r.level is II] == [
+        ("§22 a)", "complicated_objects")
+    ]
+    assert dict(two.reasons[0].params) == {"count": 2}
+    assert two.notes == ()
 
 
 def test_staff_and_sectors_alone_is_three_not_special() -> None:
@@ -292,7 +293,7 @@ def test_impossible_facts_cannot_be_built(bad: dict[str, Any]) -> None:
         _facts(**bad)
 
 
-@pytest.mark.parametrize("bad", [0, -3, 101, True])
+@pytest.mark.parametrize("bad", [0, -3, 100, 101, True])
 def test_individual_persons_setting_must_stay_below_the_level_two_limit(bad: Any) -> None:
     with pytest.raises(ValueError, match="individual_persons_max"):
         propose_alarm_level(_facts(persons_threatened=1), individual_persons_max=bad)
@@ -328,7 +329,7 @@ FACTS = st.builds(
     components=st.sampled_from(COMPONENTS_ORDER),
     coordination=st.sampled_from(COORDINATION_ORDER),
 )
-INDIVIDUAL = st.integers(min_value=1, max_value=100)
+INDIVIDUAL = st.integers(min_value=1, max_value=99)
 
 
 def _grow(facts: IncidentFacts, how: str, amount: int, item: str) -> IncidentFacts:

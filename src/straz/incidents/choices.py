@@ -68,7 +68,21 @@ class ComponentsInvolved(models.TextChoices):
         "Basic and other components from the region"
     )
     OTHER_REGIONS = "other_regions", _("Forces from other regions")
-    NATIONAL_OR_FOREIGN_HELP = "national_or_foreign_help", _("National or foreign help")
+    # §24 b): "other help" (ostatní pomoc) under §22 of Act 239/2000, or foreign help. The
+    # value keeps its first spelling: stored rows and API clients use it.
+    NATIONAL_OR_FOREIGN_HELP = "national_or_foreign_help", _(
+        "Other help (§22 of Act 239/2000) or foreign help"
+    )
+
+
+class ComponentOrigin(models.TextChoices):
+    """Where a component called to the site comes from (letter b) of §22–§24); the values
+    are rules.COMPONENT_ORIGINS'."""
+
+    REGION = "region", _("From the region of the incident")
+    OTHER_REGION = "other_region", _("From another region")
+    OTHER_HELP = "other_help", _("Other help (§22 of Act 239/2000)")
+    FOREIGN = "foreign", _("Foreign help")
 
 
 class SiteCoordination(models.TextChoices):

@@ -15,6 +15,7 @@ from straz.incidents.choices import (
     AlarmLevelValue,
     CommandStart,
     ComponentKind,
+    ComponentOrigin,
     ComponentsInvolved,
     CoordinationLevel,
     IncidentReportStatus,
@@ -234,6 +235,10 @@ class ComponentDeployment(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="deployments")
     kind = models.CharField(max_length=30, choices=ComponentKind.choices)
+    # Letter b) of §22–§24 asks where the forces come from (rules.components_from_record).
+    origin = models.CharField(
+        _("origin"), max_length=20, choices=ComponentOrigin.choices, default=ComponentOrigin.REGION
+    )
     unit_name = models.CharField(_("unit"), max_length=150, blank=True, default="")
     called_at = models.DateTimeField()
     arrived_at = models.DateTimeField(null=True, blank=True)

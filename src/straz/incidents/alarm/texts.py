@@ -16,7 +16,14 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from straz.incidents.alarm.rules import PERSONS_II_MAX, Proposal, Reason
+from straz.incidents.alarm.rules import (
+    INDIVIDUAL_PERSONS_LIMIT,
+    Note,
+    Proposal,
+    Reason,
+    check_individual_persons_max,
+)
+from straz.incidents.choices import ComponentsInvolved
 
 # "Individual persons" (§21 a) has no number in the decree; see
 # docs/decisions/0010-individual-persons-boundary.md for why 10 is the default.
@@ -34,10 +41,13 @@ def individual_persons_max() -> int:
         value = int(raw)
     except (TypeError, ValueError) as exc:
         raise ImproperlyConfigured(f"{SETTING} must be a whole number, not {raw!r}") from exc
-    if isinstance(raw, bool) or not 1 <= value <= PERSONS_II_MAX:
-        # Above 100 it would swallow §22 a) ("at most 100 persons") into level I.
-        raise ImproperlyConfigured(f"{SETTING} must be between 1 and {PERSONS_II_MAX}, not {raw!r}")
-    return value
+    try:
+        # At 100 or more it would swallow §22 a) ("at most 100 persons") into level I.
+        return check_individual_persons_max(False if isinstance(raw, bool) else value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{SETTING} must be between 1 and {INDIVIDUAL_PERSONS_LIMIT}, not {raw!r}"
+        ) from exc
 
 
 _TEXTS: dict[str, Promise] = {
@@ -77,12 +87,6 @@ _TEXTS: dict[str, Promise] = {
         "The incident threatens an area of over 1 km² (%(area_m2)s m²)."
     ),
     # ---------------------------------------------------------------- letter a): objects
-    # Translators: §21 a) „jednotlivý objekt nebo jeho část, s výjimkou objektu, kde jsou
-    # složité podmínky pro zásah“ — such an object is excluded from level I, hence level II.
-    "complicated_object": gettext_lazy(
-        "The incident threatens an object with complicated intervention conditions; such an "
-        "object is excluded from level I (§21 a), so it needs at least level II."
-    ),
     # Translators: §22 a) „ohrožuje … více jak jeden objekt se složitými podmínkami pro zásah“
     "complicated_objects": gettext_lazy(
         "The incident threatens more than one object with complicated intervention "
@@ -145,10 +149,18 @@ _TEXTS: dict[str, Promise] = {
     ),
     # Translators: §24 b) „záchranné a likvidační práce provádí základní a ostatní složky
     # včetně využití sil a prostředků z jiných krajů, popřípadě je nutno použít pomoc podle
-    # § 22 zákona nebo zahraniční pomoci“
+    # § 22 zákona nebo zahraniční pomoci“ — § 22 of Act 239/2000 is „ostatní pomoc“
+    # (other help), not national help.
     "components_national_or_foreign_help": gettext_lazy(
         "Rescue and liquidation work is done by basic and other components including forces "
-        "and means from other regions, and help under §22 of the Act or foreign help is needed."
+        "and means from other regions, and other help (§22 of Act 239/2000) or foreign help "
+        "is needed."
+    ),
+    # Translators: §23 b) „… se využívají síly a prostředky z jiných krajů“, read for a
+    # territory (§20(3)) whose sites lie in several regions.
+    "components_several_regions": gettext_lazy(
+        "The sites of the territory lie in %(regions)s regions, so forces and means of more "
+        "than one region are used."
     ),
     # ---------------------------------------------------------------- letters c), d)
     # Translators: §22 c) „je nutné nepřetržitě koordinovat složky velitelem zásahu při
@@ -180,6 +192,23 @@ _TEXTS: dict[str, Promise] = {
 # Reason codes that reason_text knows; the tests check it covers every code the rule emits.
 KNOWN_CODES = frozenset(_TEXTS)
 
+_NOTES: dict[str, Promise] = {
+    # Translators: §21 a) excludes „objekt, kde jsou složité podmínky pro zásah“ from level I;
+    # §22 a) names „více jak jeden objekt se složitými podmínkami pro zásah“.
+    "complicated_object_no_letter": gettext_lazy(
+        "One object with complicated intervention conditions is threatened: §21 a) excludes "
+        "it from level I and §22 a) names only more than one such object, so it reaches no "
+        "level by itself and the other criteria decide."
+    ),
+    "components_claim_contradicts_record": gettext_lazy(
+        "The facts say the components are “%(claimed)s”, but the components called or on "
+        "site show “%(recorded)s”. The proposal uses the record; correct the facts."
+    ),
+}
+
+# Note codes that note_text knows.
+KNOWN_NOTES = frozenset(_NOTES)
+
 
 def _number(value: object) -> str:
     """A number in the active language's format (1 000 in Czech, 1,000 in English)."""
@@ -200,6 +229,16 @@ def reason_text(reason: Reason) -> str:
         return _("Criterion %(rule)s holds.") % {"rule": reason.rule}
     values = {key: _number(value) for key, value in reason.params.items()}
     return str(template) % values if values else str(template)
+
+
+def note_text(note: Note) -> str:
+    """A note of a proposal in the active language (component values by their labels)."""
+    template = _NOTES.get(note.code)
+    if template is None:
+        return note.code
+    labels = dict(ComponentsInvolved.choices)
+    values = {key: str(labels.get(str(value), value)) for key, value in note.params.items()}
+    return str(template) % values if "%(" in str(template) else str(template)
 
 
 def proposal_payload(proposal: Proposal) -> dict[str, Any]:

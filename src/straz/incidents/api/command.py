@@ -15,6 +15,7 @@ from straz.incidents.api.common import (
     NAME_MAX,
     TEXT_MAX,
     ComponentKindValue,
+    ComponentOriginValue,
     IncidentCommandOut,
     IncidentDeploymentOut,
     TakeoverValue,
@@ -151,6 +152,9 @@ class IncidentCallComponentIn(_StrictIn):
     unit_name: str = Field("", max_length=NAME_MAX)
     people: int = Field(0, ge=0, le=100_000)
     vehicles: int = Field(0, ge=0, le=100_000)
+    origin: ComponentOriginValue = Field(
+        "region", description="where the forces come from (letter b) of §22–§24)"
+    )
 
 
 @router.post(
@@ -174,6 +178,9 @@ class IncidentCheckInIn(_StrictIn):
     equipment: list[str] = Field(default_factory=list, max_length=200)
     unit_name: str = Field("", max_length=NAME_MAX)
     deployment_id: int | None = Field(None, ge=1, le=MAX_ID, description="the call it answers")
+    origin: ComponentOriginValue | None = Field(
+        None, description="where the forces come from; omitted keeps the call's (or the region)"
+    )
 
 
 @router.post(

@@ -21,6 +21,7 @@ from straz.incidents.choices import (
     STATE_TRANSITIONS,
     CommandStart,
     ComponentKind,
+    ComponentOrigin,
     CoordinationLevel,
     IncidentState,
     SiteFeatureKind,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     StateValue: TypeAlias = str
     CoordinationLevelValue: TypeAlias = str
     ComponentKindValue: TypeAlias = str
+    ComponentOriginValue: TypeAlias = str
     FeatureKindValue: TypeAlias = str
     LetterValue: TypeAlias = str
     TakeoverValue: TypeAlias = str
@@ -59,6 +61,7 @@ else:
     StateValue = literal_of(*IncidentState.values)
     CoordinationLevelValue = literal_of(*CoordinationLevel.values)
     ComponentKindValue = literal_of(*ComponentKind.values)
+    ComponentOriginValue = literal_of(*ComponentOrigin.values)
     FeatureKindValue = literal_of(*SiteFeatureKind.values)
     LetterValue = literal_of(*SiteMessageLetter.values)
     # §3(6): the three ways a commander who drops out is replaced.
@@ -151,6 +154,7 @@ class IncidentDeploymentOut(Schema):
     kind: str
     kind_label: str
     is_basic: bool
+    origin: str
     unit_name: str
     leader_name: str
     people: int
@@ -251,6 +255,7 @@ def _deployment(d: ComponentDeployment) -> dict[str, Any]:
         "kind": d.kind,
         "kind_label": str(d.get_kind_display()),
         "is_basic": d.is_basic,
+        "origin": d.origin,
         "unit_name": d.unit_name,
         "leader_name": d.leader_name,
         "people": d.people,
@@ -336,6 +341,13 @@ def _detail(incident_id: int) -> dict[str, Any]:
 
 class IncidentReasonOut(Schema):
     rule: str
+    code: str
+    text: str
+
+
+class IncidentProposalNoteOut(Schema):
+    """Something the proposal notes that is no criterion (a contradicted claim, an exclusion)."""
+
     code: str
     text: str
 

@@ -25,6 +25,7 @@ from straz.incidents.api.common import (
     IncidentDetailOut,
     IncidentEventRefOut,
     IncidentListOut,
+    IncidentProposalNoteOut,
     IncidentReasonOut,
     IncidentTypeOut,
     LetterValue,
@@ -209,6 +210,7 @@ def change_state(request: HttpRequest, payload: IncidentStateIn, incident_id: in
 class IncidentProposalOut(Schema):
     level: str
     reasons: list[IncidentReasonOut]
+    notes: list[IncidentProposalNoteOut]
     declared_level: str
 
 
@@ -221,7 +223,7 @@ def incident_proposal(request: HttpRequest, incident_id: int = _id()) -> Any:
     """What the rule proposes from the incident's current facts, with citations (no side effects)."""
     incident = _readable_incident(request, incident_id)
     p = services.propose_for_incident(incident)
-    return {"level": p.level, "reasons": p.reasons, "declared_level": incident.alarm_level}
+    return {"level": p.level, "reasons": p.reasons, "notes": p.notes, "declared_level": incident.alarm_level}
 
 
 @router.post(

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from straz.incidents import services
 from straz.incidents.choices import (
+    ComponentOrigin,
     SiteFeatureKind,
 )
 from straz.incidents.models import Incident, SiteFeature
@@ -181,6 +182,7 @@ def _call(user: Any, incident: Incident, form: Any) -> str:
         unit_name=d.get("unit_name") or "",
         people=d.get("people") or 0,
         vehicles=d.get("vehicles") or 0,
+        origin=d.get("origin") or ComponentOrigin.REGION,
     )
     return _("Component called: %(kind)s.") % {"kind": dep.get_kind_display()}
 
@@ -202,6 +204,7 @@ def _checkin(user: Any, incident: Incident, form: Any) -> str:
         equipment=equipment_lines(d.get("equipment") or ""),
         unit_name=d.get("unit_name") or "",
         deployment_id=d.get("deployment_id"),
+        origin=d.get("origin") or None,
     )
     return _("%(kind)s checked in (leader %(leader)s).") % {
         "kind": dep.get_kind_display(),

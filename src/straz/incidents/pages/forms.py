@@ -15,6 +15,7 @@ from straz.incidents.choices import (
     THREATENED_VALUES,
     AlarmLevelValue,
     ComponentKind,
+    ComponentOrigin,
     ComponentsInvolved,
     CoordinationLevel,
     IncidentState,
@@ -262,6 +263,13 @@ class CallComponentForm(forms.Form):
     unit_name = forms.CharField(label=_("Unit"), required=False, max_length=150)
     people = forms.IntegerField(label=_("People"), required=False, min_value=0, max_value=100_000, initial=0)
     vehicles = forms.IntegerField(label=_("Vehicles"), required=False, min_value=0, max_value=100_000, initial=0)
+    # Letter b) of §22–§24: the alarm-level proposal reads where the forces come from.
+    origin = forms.ChoiceField(
+        label=_("Origin"),
+        required=False,
+        choices=ComponentOrigin.choices,
+        initial=ComponentOrigin.REGION,
+    )
 
 
 def equipment_lines(text: str) -> list[str]:
@@ -276,6 +284,11 @@ class CheckInForm(forms.Form):
     kind = forms.ChoiceField(label=_("Component"), choices=ComponentKind.choices)
     unit_name = forms.CharField(label=_("Unit"), required=False, max_length=150)
     leader_name = forms.CharField(label=_("Leader"), max_length=150)
+    origin = forms.ChoiceField(
+        label=_("Origin"),
+        required=False,
+        choices=[("", _("As called (or from the region)")), *ComponentOrigin.choices],
+    )
     people = forms.IntegerField(label=_("People"), min_value=0, max_value=100_000)
     vehicles = forms.IntegerField(label=_("Vehicles"), min_value=0, max_value=100_000)
     equipment = forms.CharField(

@@ -22,6 +22,7 @@ from straz.incidents.choices import (
     POINT_FEATURES,
     STATE_TRANSITIONS,
     CommandStart,
+    CoordinationLevel,
     IncidentState,
     SiteFeatureKind,
     SiteMessageLetter,
@@ -94,7 +95,9 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         form = IncidentForm(initial=initial, language=language)
     proposal = None
     if form.is_bound and form.is_valid():
-        proposal = services.propose_for_facts(form.facts())
+        proposal = services.propose_for_facts(
+            form.facts(), coordination_level=form.cleaned_data["coordination_level"]
+        )
     context = {
         "nav": "operations",
         "form": form,
@@ -114,7 +117,14 @@ def proposal_preview(request: HttpRequest) -> HttpResponse:
     # The incident page's facts form carries the "facts" prefix; the new-incident form none.
     prefix = "facts" if request.POST.get("prefix") == "facts" else None
     form = FactsForm(request.POST, prefix=prefix)
-    proposal = services.propose_for_facts(form.facts()) if form.is_valid() else None
+    # The new-incident form also carries the coordination level (§2): strategic is §24 d).
+    # The incident page's facts form does not: it previews the typed facts alone.
+    level = request.POST.get("coordination_level") if prefix is None else None
+    if level not in CoordinationLevel.values:
+        level = CoordinationLevel.TACTICAL
+    proposal = (
+        services.propose_for_facts(form.facts(), coordination_level=level) if form.is_valid() else None
+    )
     return render(
         request,
         "incidents/_proposal.html",

@@ -152,6 +152,17 @@ class ReportDocument:
     site_history: list[MessageRow] = field(default_factory=list)
 
 
+
+def _reason_row(reason: dict[str, Any]) -> dict[str, str]:
+    """A stored reason as the document shows it; a territory's reasons say which reading
+    (a site's own, or the territory's own facts, ADR 0030) they belong to."""
+    text = str(reason.get("text", ""))
+    if reason.get("reading") == "territory":
+        text = _("Territory's own facts: %(text)s") % {"text": text}
+    elif reason.get("reading") == "site" and reason.get("incident"):
+        text = f"#{reason['incident']}: {text}"
+    return {"rule": str(reason.get("rule", "")), "text": text}
+
 def site_map_svg(incident: Incident, *, element_id: str = "site-map") -> str:
     """The graphic depiction of the site (§16(4)) as SVG, in the current language."""
 
@@ -218,11 +229,7 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
             proposed=a.proposed_level,
             for_event=a.event_id is not None,
             by=a.declared_by_label,
-            reasons=[
-                {"rule": str(r.get("rule", "")), "text": str(r.get("text", ""))}
-                for r in (a.reasons or [])
-                if isinstance(r, dict)
-            ],
+            reasons=[_reason_row(r) for r in (a.reasons or []) if isinstance(r, dict)],
             written_reason=a.written_reason,
         )
         for a in AlarmDeclaration.objects.filter(scope).order_by("declared_at", "id")
@@ -365,11 +372,7 @@ def territory_document(event: IncidentEvent, *, now: datetime | None = None) -> 
             proposed=a.proposed_level,
             for_event=True,
             by=a.declared_by_label,
-            reasons=[
-                {"rule": str(r.get("rule", "")), "text": str(r.get("text", ""))}
-                for r in (a.reasons or [])
-                if isinstance(r, dict)
-            ],
+            reasons=[_reason_row(r) for r in (a.reasons or []) if isinstance(r, dict)],
             written_reason=a.written_reason,
         )
         for a in AlarmDeclaration.objects.filter(event=event).order_by("declared_at", "id")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
-from straz.incidents.choices import ComponentKind, SiteMessageLetter, TimelineKind
+from straz.incidents.choices import ComponentKind, ComponentOrigin, SiteMessageLetter, TimelineKind
 from straz.incidents.models import ComponentDeployment, Incident
 from straz.incidents.policy import (
     require_incident_role,
@@ -32,6 +32,7 @@ def _deployment_snapshot(d: ComponentDeployment) -> dict[str, Any]:
     return {
         "id": d.pk,
         "kind": d.kind,
+        "origin": d.origin,
         "unit": d.unit_name,
         "leader": d.leader_name,
         "people": d.people,
@@ -97,17 +98,34 @@ def _record_deployment(
 
 
 def call_component(
-    *, user: User, incident_id: int, kind: str, unit_name: str = "", people: int = 0, vehicles: int = 0
+    *,
+    user: User,
+    incident_id: int,
+    kind: str,
+    unit_name: str = "",
+    people: int = 0,
+    vehicles: int = 0,
+    origin: str = ComponentOrigin.REGION,
 ) -> ComponentDeployment:
-    """Record that a component was called to the site (the board shows called vs on site)."""
+    """Record that a component was called to the site (the board shows called vs on site).
+
+    Its kind and origin are the record the alarm-level proposal reads for letter b).
+    """
     require_incident_role(user)
     comp = _choice(kind, ComponentKind, label=_("component"))
+    where = _choice(origin, ComponentOrigin, label=_("origin"))
     unit = _text(unit_name, label=_("unit"), max_chars=NAME_MAX_CHARS)
     _forces(people, vehicles)
     now = _now()
     with _writing(user, incident_id) as incident:
         d = ComponentDeployment.objects.create(
-            incident=incident, kind=comp, unit_name=unit, called_at=now, people=people, vehicles=vehicles
+            incident=incident,
+            kind=comp,
+            origin=where,
+            unit_name=unit,
+            called_at=now,
+            people=people,
+            vehicles=vehicles,
         )
         _record_deployment(
             incident,
@@ -131,10 +149,16 @@ def check_in_component(
     equipment: list[Any] | None = None,
     unit_name: str = "",
     deployment_id: int | None = None,
+    origin: str | None = None,
 ) -> ComponentDeployment:
-    """§4(2): a component's leader reports arrival with forces and means to the commander."""
+    """§4(2): a component's leader reports arrival with forces and means to the commander.
+
+    `origin` None keeps the origin it was called with (from the region when it checks in
+    uncalled).
+    """
     require_incident_role(user)
     comp = _choice(kind, ComponentKind, label=_("component"))
+    where = _choice(origin, ComponentOrigin, label=_("origin")) if origin is not None else None
     leader = _text(leader_name, label=_("leader"), max_chars=NAME_MAX_CHARS, required=True)
     unit = _text(unit_name, label=_("unit"), max_chars=NAME_MAX_CHARS)
     _forces(people, vehicles)
@@ -151,6 +175,8 @@ def check_in_component(
         else:
             d = ComponentDeployment(incident=incident, kind=comp, called_at=now)
             before = None
+        if where is not None:
+            d.origin = where
         d.arrived_at = now
         d.leader_name = leader
         d.unit_name = unit or d.unit_name

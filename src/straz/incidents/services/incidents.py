@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -18,9 +18,18 @@ from straz.incidents.alarm.notify import (
     unresolved_notices,
 )
 from straz.incidents.alarm.recipients import Notice, notifies
-from straz.incidents.alarm.rules import IncidentFacts, propose_alarm_level
-from straz.incidents.alarm.texts import individual_persons_max, reason_text
+from straz.incidents.alarm.rules import (
+    IncidentFacts,
+    Note,
+    Proposal,
+    Reason,
+    components_from_record,
+    propose_alarm_level,
+    propose_territory_level,
+)
+from straz.incidents.alarm.texts import individual_persons_max, note_text, reason_text
 from straz.incidents.choices import (
+    BASIC_COMPONENTS,
     LEVEL_RANK,
     OPEN_STATES,
     RANK_LEVEL,
@@ -56,6 +65,8 @@ from straz.incidents.services.base import (
     _touch_event,
     _writing,
 )
+from straz.territory.locate import locate
+from straz.territory.models import AreaKind
 
 # ---------------------------------------------------------------- incidents
 
@@ -244,18 +255,29 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
         before = incident.coordination_level
         if before == level:
             raise Conflict(_("The coordination level is already this one; nothing was changed."))
+        proposed_before = propose_for_incident(incident).level
         incident.coordination_level = level
         _touch(incident, now, ["coordination_level"])
         labels = dict(CoordinationLevel.choices)
+        text = _("Coordination level: %(before)s → %(after)s.") % {
+            "before": labels.get(before, before),
+            "after": labels[level],
+        }
+        # Strategic coordination (§2 c) is itself a special-level criterion (§24 d): when
+        # the move changes the proposal, say what it became, so both read together.
+        data: dict[str, Any] = {"from": before, "to": level}
+        proposed = propose_for_incident(incident).level
+        if proposed != proposed_before:
+            text += " " + _("The proposed alarm level is now %(level)s.") % {"level": proposed}
+            data["proposed"] = proposed
         _record(
             incident,
             user=user,
             at=now,
             action="incident.coordination_level_changed",
             kind=TimelineKind.COMMAND,
-            text=_("Coordination level: %(before)s → %(after)s.")
-            % {"before": labels.get(before, before), "after": labels[level]},
-            data={"from": before, "to": level},
+            text=text,
+            data=data,
             before={"coordination_level": before},
             after={"coordination_level": level},
         )
@@ -317,13 +339,25 @@ def change_state(*, user: User, incident_id: int, target: str, note: str = "") -
 
 @dataclass(frozen=True)
 class ProposalSnapshot:
-    """A proposal turned into plain values: the level string and its reasons."""
+    """A proposal turned into plain values: the level string, its reasons and its notes.
+
+    For a territory (§20(3)) the reasons of both readings are listed, each marked with
+    its `reading` ("site", with the `incident`, or "territory"), and the two levels the
+    proposal is the higher of are given (ADR 0030).
+    """
 
     level: str
     reasons: list[dict[str, Any]]
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    highest_site_level: str = ""
+    own_level: str = ""
+
+    def reasons_of(self, reading: str) -> list[dict[str, Any]]:
+        """The reasons of one reading of a territory ("site" or "territory")."""
+        return [r for r in self.reasons if r.get("reading") == reading]
 
 
-def _reason_dict(reason: Any) -> dict[str, Any]:
+def _reason_dict(reason: Reason) -> dict[str, Any]:
     return {
         "rule": str(reason.rule),
         "code": str(reason.code),
@@ -332,41 +366,117 @@ def _reason_dict(reason: Any) -> dict[str, Any]:
     }
 
 
-def propose_for_facts(facts: dict[str, Any]) -> ProposalSnapshot:
-    """Run the pure rule (rules.propose_alarm_level) over an incident's facts."""
-    proposal = propose_alarm_level(
-        IncidentFacts(
-            persons_threatened=facts["persons_threatened"],
-            area_m2=facts["area_m2"],
-            complicated_objects=facts["complicated_objects"],
-            threatened=frozenset(facts["threatened"]),
-            components=facts["components"],
-            coordination=facts["coordination"],
-        ),
-        individual_persons_max=individual_persons_max(),
-    )
+def _note_dict(note: Note) -> dict[str, Any]:
+    return {"code": note.code, "params": _plain(dict(note.params)), "text": note_text(note)}
+
+
+def _snapshot_of(proposal: Proposal) -> ProposalSnapshot:
     return ProposalSnapshot(
         level=RANK_LEVEL[int(proposal.level)],
         reasons=[_reason_dict(r) for r in proposal.reasons],
+        notes=[_note_dict(n) for n in proposal.notes],
+    )
+
+
+def _typed_facts(facts: dict[str, Any], **record: Any) -> IncidentFacts:
+    return IncidentFacts(
+        persons_threatened=facts["persons_threatened"],
+        area_m2=facts["area_m2"],
+        complicated_objects=facts["complicated_objects"],
+        threatened=frozenset(facts["threatened"]),
+        components=facts["components"],
+        coordination=facts["coordination"],
+        **record,
+    )
+
+
+def propose_for_facts(
+    facts: dict[str, Any], *, coordination_level: str = CoordinationLevel.TACTICAL
+) -> ProposalSnapshot:
+    """Run the pure rule (rules.propose_alarm_level) over typed facts (a preview, no record)."""
+    level = _choice(str(coordination_level), CoordinationLevel, label=_("coordination level"))
+    proposal = propose_alarm_level(
+        _typed_facts(facts, coordination_level=level), individual_persons_max=individual_persons_max()
+    )
+    return _snapshot_of(proposal)
+
+
+def _recorded_components(incident: Incident) -> str | None:
+    """Letter b) as the components called or on site (not yet departed) make it true."""
+    rows = incident.deployments.filter(departed_at__isnull=True).values_list("kind", "origin")
+    return components_from_record((kind in BASIC_COMPONENTS, origin) for kind, origin in rows)
+
+
+def incident_facts(incident: Incident) -> IncidentFacts:
+    """What the rule reads of one site: its typed facts, the components on record and the
+    level coordinating it (§2; strategic is §24 d)."""
+    return _typed_facts(
+        incident.facts_dict(),
+        components_recorded=_recorded_components(incident),
+        coordination_level=incident.coordination_level,
+    )
+
+
+def _record_facts(facts: IncidentFacts) -> dict[str, Any]:
+    """The facts a declaration keeps: what the rule read, plain."""
+    return _plain(
+        {
+            "persons_threatened": facts.persons_threatened,
+            "area_m2": facts.area_m2,
+            "complicated_objects": facts.complicated_objects,
+            "threatened": sorted(facts.threatened),
+            "components": facts.components,
+            "coordination": facts.coordination,
+            "components_recorded": facts.components_recorded,
+            "coordination_level": facts.coordination_level,
+        }
     )
 
 
 def propose_for_incident(incident: Incident) -> ProposalSnapshot:
-    """The proposed level of one site."""
-    return propose_for_facts(incident.facts_dict())
+    """The proposed level of one site, from its facts and its record."""
+    proposal = propose_alarm_level(incident_facts(incident), individual_persons_max=individual_persons_max())
+    return _snapshot_of(proposal)
+
+
+def _regions_involved(sites: Sequence[Incident]) -> int:
+    """How many regions the sites lie in: each site's typed region code, else the located one."""
+    located = locate(AreaKind.REGION, [(s.lat, s.lon) for s in sites])
+    codes = {s.region_code or (area.code if area is not None else "") for s, area in zip(sites, located, strict=True)}
+    codes.discard("")
+    return len(codes)
+
+
+def _event_reading(event: IncidentEvent) -> tuple[ProposalSnapshot, IncidentFacts | None]:
+    sites = list(event.incidents.order_by("pk"))
+    if not sites:
+        return ProposalSnapshot(level="I", reasons=[]), None
+    territory = propose_territory_level(
+        [incident_facts(site) for site in sites],
+        regions=_regions_involved(sites),
+        individual_persons_max=individual_persons_max(),
+    )
+    reasons: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    for site, proposal in zip(sites, territory.sites, strict=True):
+        reasons.extend({**_reason_dict(r), "reading": "site", "incident": site.pk} for r in proposal.reasons)
+        notes.extend({**_note_dict(n), "reading": "site", "incident": site.pk} for n in proposal.notes)
+    reasons.extend({**_reason_dict(r), "reading": "territory"} for r in territory.own.reasons)
+    notes.extend({**_note_dict(n), "reading": "territory"} for n in territory.own.notes)
+    snapshot = ProposalSnapshot(
+        level=RANK_LEVEL[int(territory.level)],
+        reasons=reasons,
+        notes=notes,
+        highest_site_level=RANK_LEVEL[int(territory.highest_site)],
+        own_level=RANK_LEVEL[int(territory.own.level)],
+    )
+    return snapshot, territory.own_facts
 
 
 def propose_for_event(event: IncidentEvent) -> ProposalSnapshot:
-    """A territory's proposal: the highest of its sites' proposals, reasons per site."""
-    best = "I"
-    reasons: list[dict[str, Any]] = []
-    for incident in event.incidents.order_by("pk"):
-        p = propose_for_incident(incident)
-        if LEVEL_RANK[p.level] > LEVEL_RANK[best]:
-            best = p.level
-        reasons.extend({**r, "incident": incident.pk} for r in p.reasons)
-    return ProposalSnapshot(level=best, reasons=reasons)
-
+    """A territory's proposal (§20(3)): the higher of its highest site's level and the level
+    of its own facts summed over its sites (ADR 0030), with the reasons of both readings."""
+    return _event_reading(event)[0]
 
 
 def declare_alarm_level(
@@ -395,15 +505,23 @@ def declare_alarm_level(
         if incident is not None:
             require_incident_writer(user, incident)
             _require_open(incident)
-            proposal = propose_for_incident(incident)
-            facts: dict[str, Any] = incident.facts_dict()
+            read = incident_facts(incident)
+            proposal = _snapshot_of(
+                propose_alarm_level(read, individual_persons_max=individual_persons_max())
+            )
+            facts: dict[str, Any] = _record_facts(read)
             previous = incident.alarm_level
         else:
             assert event is not None
             if not event.incidents.filter(state__in=OPEN_STATES).exists():
                 raise Conflict(_("The event has no open incident; there is nothing to declare for."))
-            proposal = propose_for_event(event)
+            proposal, own = _event_reading(event)
             facts = {"incidents": sorted(event.incidents.values_list("pk", flat=True))}
+            if own is not None:
+                # The territory's own facts (ADR 0030) and the two readings' levels.
+                facts["territory"] = _record_facts(own)
+                facts["highest_site_level"] = proposal.highest_site_level
+                facts["own_level"] = proposal.own_level
             previous = event.alarm_level
         if LEVEL_RANK[goal] < LEVEL_RANK[proposal.level] and not reason:
             raise ValidationFailed(
@@ -429,6 +547,8 @@ def declare_alarm_level(
                 )
                 % {"name": _subject_name(source), "whom": _whom(unknown)}
             )
+        if proposal.notes:
+            facts["notes"] = proposal.notes
         declaration = AlarmDeclaration.objects.create(
             incident=incident,
             event=event,
