@@ -77,6 +77,8 @@ def test_defaults_are_level_one_by_basic_components(dispatcher_api: Client) -> N
     ("body", "level", "rule"),
     [
         ({"complicated_objects": 2}, "II", "§22 a)"),
+        # One object is excluded from §21 a): at least II, cited by that exclusion.
+        ({"complicated_objects": 1}, "II", "§21 a)"),
         ({"components": "basic_and_other_from_region"}, "II", "§22 b)"),
         ({"coordination": "continuous"}, "II", "§22 c)"),
         ({"components": "other_regions"}, "III", "§23 b)"),
@@ -103,6 +105,19 @@ def test_levels_through_the_api(
     assert resp.status_code == 200, resp.content
     assert resp.json()["level"] == level
     assert rule in [r["rule"] for r in resp.json()["reasons"]]
+
+
+def test_one_complicated_object_is_two_by_21_a_and_two_objects_are_22_a(
+    dispatcher_api: Client,
+) -> None:
+    """§21 a) excludes an object with complicated conditions from I; §22 a) names more than one."""
+    one = _post(dispatcher_api, {"complicated_objects": 1}).json()
+    assert one["level"] == "II"
+    assert [r["rule"] for r in one["reasons"]] == ["§21 a)", "§21 b)"]
+    assert "§21 a)" in one["reasons"][0]["text"] and "at least II" in one["reasons"][0]["text"]
+    two = _post(dispatcher_api, {"complicated_objects": 2}).json()
+    assert two["level"] == "II"
+    assert [r["rule"] for r in two["reasons"]] == ["§22 a)", "§21 b)"]
 
 
 def test_individual_persons_follows_the_setting(dispatcher_api: Client, settings: Any) -> None:
