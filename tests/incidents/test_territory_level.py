@@ -373,6 +373,11 @@ def test_one_complicated_object_reaches_every_consumer_as_two_citing_21_a(
     body = dispatcher_api.get(f"/incidents/{one.pk}/proposal").json()
     assert body["level"] == "II"
     assert "§22 a)" not in [r["rule"] for r in body["reasons"]]
+    assert [(r["rule"], r["code"], r["level"]) for r in body["reasons"]][0] == (
+        "§21 a)",
+        "complicated_object_excluded_from_i",
+        "II",
+    )
     assert body["notes"] == []
     with translation.override("en"), pytest.raises(ValidationFailed, match="proposed level II"):
         services.declare_alarm_level(user=dispatcher, incident_id=one.pk, level="I")
@@ -397,9 +402,11 @@ def test_one_complicated_object_reaches_every_consumer_as_two_citing_21_a(
     declaration.refresh_from_db()
     assert declaration.proposed_level == "II"
     stored = {(r["reading"], r["rule"], r["code"]) for r in declaration.reasons}
+    assert {r["level"] for r in declaration.reasons if r["rule"] == "§21 a)"} == {"I", "II"}
     assert ("territory", "§21 a)", "complicated_object_excluded_from_i") in stored
     assert ("site", "§21 a)", "complicated_object_excluded_from_i") in stored
     assert "§22 a)" not in {rule for _, rule, _ in stored}
+    one.refresh_from_db()  # it now belongs to the event, whose declarations its §16 record lists
     with translation.override("en"):
         documents = [reporting.territory_document(event), reporting.report_document(one)]
     for document in documents:
