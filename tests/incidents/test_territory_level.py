@@ -373,7 +373,8 @@ def test_one_complicated_object_reaches_every_consumer_as_two_citing_21_a(
     body = dispatcher_api.get(f"/incidents/{one.pk}/proposal").json()
     assert body["level"] == "II"
     assert "§22 a)" not in [r["rule"] for r in body["reasons"]]
-    assert [(r["rule"], r["code"], r["level"]) for r in body["reasons"]][0] == (
+    first = body["reasons"][0]
+    assert (first["rule"], first["code"], first["level"]) == (
         "§21 a)",
         "complicated_object_excluded_from_i",
         "II",
