@@ -55,9 +55,10 @@ def test_answer_shape_and_citations(dispatcher_api: Client) -> None:
     assert set(body) == {"level", "reasons"}
     assert body["level"] == "III"
     for reason in body["reasons"]:
-        assert set(reason) == {"rule", "text"}
+        assert set(reason) == {"rule", "level", "text"}
         assert reason["text"]
     rules = [r["rule"] for r in body["reasons"]]
+    assert [r["level"] for r in body["reasons"]] == ["III", "III", "I", "I"]
     assert rules == ["§23 a)", "§23 a)", "§21 a)", "§21 b)"]
     texts = " ".join(r["text"] for r in body["reasons"])
     assert "more than 100 and at most 1,000 persons (150)" in texts
@@ -77,6 +78,8 @@ def test_defaults_are_level_one_by_basic_components(dispatcher_api: Client) -> N
     ("body", "level", "rule"),
     [
         ({"complicated_objects": 2}, "II", "§22 a)"),
+        # One object is excluded from §21 a): at least II, cited by that exclusion.
+        ({"complicated_objects": 1}, "II", "§21 a)"),
         ({"components": "basic_and_other_from_region"}, "II", "§22 b)"),
         ({"coordination": "continuous"}, "II", "§22 c)"),
         ({"components": "other_regions"}, "III", "§23 b)"),
@@ -103,6 +106,19 @@ def test_levels_through_the_api(
     assert resp.status_code == 200, resp.content
     assert resp.json()["level"] == level
     assert rule in [r["rule"] for r in resp.json()["reasons"]]
+
+
+def test_one_complicated_object_is_two_by_21_a_and_two_objects_are_22_a(
+    dispatcher_api: Client,
+) -> None:
+    """§21 a) excludes an object with complicated conditions from I; §22 a) names more than one."""
+    one = _post(dispatcher_api, {"complicated_objects": 1}).json()
+    assert one["level"] == "II"
+    assert [(r["rule"], r["level"]) for r in one["reasons"]] == [("§21 a)", "II"), ("§21 b)", "I")]
+    assert "§21 a)" in one["reasons"][0]["text"] and "at least II" in one["reasons"][0]["text"]
+    two = _post(dispatcher_api, {"complicated_objects": 2}).json()
+    assert two["level"] == "II"
+    assert [(r["rule"], r["level"]) for r in two["reasons"]] == [("§22 a)", "II"), ("§21 b)", "I")]
 
 
 def test_individual_persons_follows_the_setting(dispatcher_api: Client, settings: Any) -> None:

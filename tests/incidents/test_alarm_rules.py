@@ -20,6 +20,7 @@ from straz.incidents.alarm.rules import (
     AlarmLevel,
     IncidentFacts,
     Proposal,
+    Reason,
     level_of_rule,
     propose_alarm_level,
 )
@@ -29,6 +30,11 @@ I, II, III, SPECIAL = AlarmLevel.I, AlarmLevel.II, AlarmLevel.III, AlarmLevel.SP
 # Written from the decree, not from the code: the letters each paragraph has (§21–§24 (1)).
 DECREE_LETTERS = {"§21": "ab", "§22": "abc", "§23": "abc", "§24": "abcd"}
 LEVEL_OF_PARAGRAPH = {"§21": I, "§22": II, "§23": III, "§24": SPECIAL}
+# Reasons that cite an exclusion rather than a criterion, and the level they leave as the
+# lowest possible: §21 a) names "jednotlivý objekt nebo jeho část, mimo objekt, kde jsou
+# složité podmínky pro zásah", so even one such object cannot be level I (spec reading
+# notes: "even one such object means at least II").
+FLOOR_OF_CODE = {"complicated_object_excluded_from_i": II}
 
 # Where the decree puts each `threatened` item (letter a of the paragraph named).
 DECREE_ITEMS = {
@@ -65,6 +71,7 @@ RULE_OF_CODE = {
     "area_up_to_1_km2": "§23 a)",
     "area_over_1_km2": "§24 a)",
     "complicated_objects": "§22 a)",
+    "complicated_object_excluded_from_i": "§21 a)",
     **{f"threatened_{item}": rule for item, rule in DECREE_ITEMS.items()},
     "components_basic": "§21 b)",
     "components_basic_and_other_from_region": "§22 b)",
@@ -108,10 +115,11 @@ ROWS = [
     # §21 b) basic components needing no continuous coordination (the defaults).
     Row("§21 b)", I, "§21 b)", {}),
     # §22 a) at most 100 persons; more than one object with complicated conditions (one
-    # is excluded from §21 a) and named by no letter: the other criteria decide); mass
+    # such object is excluded from §21 a), so it is at least II, cited by §21 a)); mass
     # transport; valuable breeding; area.
     Row("§22 a)", II, "§22 a)", {"persons_threatened": 50}),
-    Row("one object", I, "§21 b)", {"complicated_objects": 1}),
+    Row("one object", II, "§21 a)", {"complicated_objects": 1}),
+    Row("one object", II, "§21 a)", {"threatened": ["single_object"], "complicated_objects": 1}),
     Row("§22 a)", II, "§22 a)", {"complicated_objects": 2}),
     Row("§22 a)", II, "§22 a)", {"threatened": ["single_object"], "complicated_objects": 2}),
     Row("§22 a)", II, "§22 a)", {"threatened": ["mass_transport_vehicle"]}),
@@ -194,6 +202,11 @@ ROWS = [
 ]
 
 
+def _decree_level(reason: Reason) -> AlarmLevel:
+    """The level a reason reaches by the decree: its paragraph's, or the floor of an exclusion."""
+    return FLOOR_OF_CODE.get(reason.code, LEVEL_OF_PARAGRAPH[reason.rule.split()[0]])
+
+
 def _propose(row: Row) -> Proposal:
     return propose_alarm_level(_facts(**row.facts), individual_persons_max=row.individual_max)
 
@@ -214,24 +227,50 @@ def test_table(row: Row) -> None:
     assert proposal.level is row.expected, proposal
     rules = [r.rule for r in proposal.reasons]
     assert row.rule in rules, f"{row.rule} not cited: {rules}"
-    # The row's citation reaches the level it proves, and it is listed first among equals.
-    assert LEVEL_OF_PARAGRAPH[row.rule.split()[0]] is row.expected
-    assert level_of_rule(proposal.reasons[0].rule) is row.expected
+    # The row's citation reaches the level it proves, and the first reason reaches it too.
+    assert max(_decree_level(r) for r in proposal.reasons if r.rule == row.rule) is row.expected
+    assert _decree_level(proposal.reasons[0]) is row.expected
 
 
-def test_one_complicated_object_is_cited_by_no_letter() -> None:
-    """§21 a) excludes an object with complicated intervention conditions from level I, and
-    §22 a) names "more than one" such object: one is no §22 a) citation, only a note."""
+def test_one_complicated_object_is_at_least_two_by_the_exclusion_in_21_a() -> None:
+    """§21 a) excludes an object with complicated intervention conditions from level I, so
+    even one such object means at least II; the citation is that exclusion, §21 a), not
+    §22 a), which names "více jak jeden objekt" (more than one)."""
     one = propose_alarm_level(_facts(complicated_objects=1), individual_persons_max=INDIVIDUAL_MAX)
-    assert [r.rule for r in one.reasons] == ["§21 b)"]
-    assert [n.code for n in one.notes] == ["complicated_object_no_letter"]
+    assert one.level is II
+    assert [(r.rule, r.code, r.level) for r in one.reasons] == [
+        ("§21 a)", "complicated_object_excluded_from_i", II),
+        ("§21 b)", "components_basic", I),
+    ]
+    assert dict(one.reasons[0].params) == {"count": 1}
+    assert one.reasons[0].at_least is II
+    assert "§22 a)" not in [r.rule for r in one.reasons]
+    assert one.notes == ()
     two = propose_alarm_level(_facts(complicated_objects=2), individual_persons_max=INDIVIDUAL_MAX)
     assert two.level is II
     assert [(r.rule, r.code) for r in two.reasons if r.level is II] == [
         ("§22 a)", "complicated_objects")
     ]
     assert dict(two.reasons[0].params) == {"count": 2}
+    assert "complicated_object_excluded_from_i" not in [r.code for r in two.reasons]
     assert two.notes == ()
+
+
+def test_one_complicated_object_does_not_lower_a_higher_level() -> None:
+    """The exclusion is a floor: a §23 a) criterion still decides III, both are cited."""
+    proposal = propose_alarm_level(
+        _facts(complicated_objects=1, persons_threatened=500), individual_persons_max=INDIVIDUAL_MAX
+    )
+    assert proposal.level is III
+    assert [r.rule for r in proposal.reasons] == ["§23 a)", "§21 a)", "§21 b)"]
+
+
+def test_a_floor_must_lie_above_the_level_its_citation_names() -> None:
+    assert Reason("§21 a)", "x", at_least=II).level is II
+    assert Reason("§22 a)", "x").level is II
+    for bad in (I, "II", 2):
+        with pytest.raises(ValueError, match="at_least"):
+            Reason("§21 a)", "x", at_least=bad)  # type: ignore[arg-type]
 
 
 def test_staff_and_sectors_alone_is_three_not_special() -> None:
@@ -380,7 +419,8 @@ def test_level_is_the_highest_reason_and_every_citation_exists(
         assert paragraph in DECREE_LETTERS, reason
         assert letter.endswith(")") and letter[:-1] in DECREE_LETTERS[paragraph], reason
         assert RULE_OF_CODE[reason.code] == reason.rule, reason
-        levels.append(LEVEL_OF_PARAGRAPH[paragraph])
+        assert reason.level is _decree_level(reason), reason
+        levels.append(_decree_level(reason))
     assert proposal.level == max(levels)  # §20: the highest level any criterion reaches
     assert levels == sorted(levels, reverse=True), "highest reasons first"
     assert len({r.code for r in proposal.reasons}) == len(proposal.reasons)
@@ -388,6 +428,10 @@ def test_level_is_the_highest_reason_and_every_citation_exists(
     codes = {r.code for r in proposal.reasons}
     if "coordination_staff_and_sectors_special" in codes:
         assert levels.count(SPECIAL) >= 2
+    # Objects with complicated conditions: one is the §21 a) exclusion, more are §22 a).
+    objects = facts.complicated_objects
+    assert ("complicated_object_excluded_from_i" in codes) is (objects == 1)
+    assert ("complicated_objects" in codes) is (objects > 1)
     # Each threatened item is cited exactly where the decree lists it.
     for item in facts.threatened:
         assert f"threatened_{item}" in codes

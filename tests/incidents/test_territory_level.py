@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from straz.accounts.models import User
 from straz.core.errors import ValidationFailed
-from straz.incidents import services
+from straz.incidents import reporting, services
 from straz.incidents.alarm.rules import (
     COMPONENT_ORIGINS,
     COORDINATION_LEVELS,
@@ -64,8 +64,6 @@ def _territory(*sites: IncidentFacts, regions: int = 1) -> Any:
         ([{"area_m2": 6_000}, {"area_m2": 6_000}], II, III, "§23 a)"),
         # 400 + 400 m²: each up to 500 m² (§21 a), together up to 10,000 m² (§22 a).
         ([{"area_m2": 400}, {"area_m2": 400}], I, II, "§22 a)"),
-        # One object with complicated conditions at each site: more than one (§22 a).
-        ([{"complicated_objects": 1}, {"complicated_objects": 1}], I, II, "§22 a)"),
     ],
 )
 def test_sums_over_the_sites_cross_a_threshold_no_site_reaches(
@@ -222,16 +220,50 @@ def test_an_individual_persons_setting_of_100_is_refused(settings: Any) -> None:
 # ------------------------------------------------------------------ 14: one complicated object
 
 
-def test_one_complicated_object_is_no_22_a_citation() -> None:
-    """§22 a) names "více jak jeden objekt se složitými podmínkami pro zásah"."""
+def test_one_complicated_object_is_at_least_two_citing_21_a_not_22_a() -> None:
+    """§21 a) excludes "objekt, kde jsou složité podmínky pro zásah" from level I, so one
+    such object is at least II; §22 a) names "více jak jeden objekt" and is not cited."""
     one = propose_alarm_level(_site(complicated_objects=1), individual_persons_max=INDIVIDUAL_MAX)
+    assert one.level is II
     assert "§22 a)" not in [r.rule for r in one.reasons]
-    assert one.level is I
-    assert [n.code for n in one.notes] == ["complicated_object_no_letter"]
+    assert [(r.rule, r.code) for r in one.reasons if r.level is II] == [
+        ("§21 a)", "complicated_object_excluded_from_i")
+    ]
+    assert one.notes == ()
+    with translation.override("en"):
+        text = reason_text(one.reasons[0])
+    assert "§21 a)" in text and "at least II" in text
     two = propose_alarm_level(_site(complicated_objects=2), individual_persons_max=INDIVIDUAL_MAX)
-    assert [(r.rule, r.code) for r in two.reasons if r.rule == "§22 a)"] == [
+    assert two.level is II
+    assert [(r.rule, r.code) for r in two.reasons if r.level is II] == [
         ("§22 a)", "complicated_objects")
     ]
+
+
+def test_a_territory_reads_one_complicated_object_as_one() -> None:
+    """One object on one site and none elsewhere: the territory has one (1 + 0 = 1), so
+    both readings are II by the exclusion in §21 a), and neither cites §22 a)."""
+    proposal = _territory(_site(complicated_objects=1), _site(persons_threatened=3))
+    assert proposal.own_facts.complicated_objects == 1
+    assert (proposal.highest_site, proposal.own.level, proposal.level) == (II, II, II)
+    for reading in (proposal.sites[0], proposal.own):
+        assert [(r.rule, dict(r.params)) for r in reading.reasons if r.level is II] == [
+            ("§21 a)", {"count": 1})
+        ]
+    assert "§22 a)" not in [r.rule for p in (*proposal.sites, proposal.own) for r in p.reasons]
+    assert proposal.sites[1].level is I
+
+
+def test_one_complicated_object_at_each_of_two_sites_is_more_than_one_for_the_territory() -> None:
+    """Each site has one (§21 a), at least II); the territory has two: §22 a)."""
+    proposal = _territory(_site(complicated_objects=1), _site(complicated_objects=1))
+    assert [p.level for p in proposal.sites] == [II, II]
+    assert all(p.reasons[0].rule == "§21 a)" for p in proposal.sites)
+    assert proposal.own.level is II
+    assert [(r.rule, r.code, dict(r.params)) for r in proposal.own.reasons if r.level is II] == [
+        ("§22 a)", "complicated_objects", {"count": 2})
+    ]
+    assert proposal.level is II
 
 
 # ------------------------------------------------------------------ 14: other help (§22 of the Act)
@@ -321,6 +353,69 @@ def test_event_page_shows_both_readings(
     assert 'data-testid="reading-territory" data-level="III"' in html
     assert 'data-rule="§23 a)" data-reading="territory"' in html
     assert 'data-rule="§22 a)" data-reading="site"' in html
+
+
+@pytest.mark.django_db
+def test_one_complicated_object_reaches_every_consumer_as_two_citing_21_a(
+    dispatcher: User,
+    make_incident: Callable[..., Incident],
+    client_for: Callable[[User], Client],
+    dispatcher_api: Any,
+) -> None:
+    """The site's proposal, the API, the event's two readings, the event page, the stored
+    declaration and the §16 documents all show II citing §21 a), never §22 a)."""
+    one = make_incident(threatened=[], persons_threatened=3, complicated_objects=1)
+    other = make_incident(threatened=[], persons_threatened=2)
+    site = services.propose_for_incident(one)
+    assert site.level == "II"
+    assert [r["rule"] for r in site.reasons] == ["§21 a)", "§21 a)", "§21 b)"]
+    assert site.reasons[0]["code"] == "complicated_object_excluded_from_i"
+    body = dispatcher_api.get(f"/incidents/{one.pk}/proposal").json()
+    assert body["level"] == "II"
+    assert "§22 a)" not in [r["rule"] for r in body["reasons"]]
+    first = body["reasons"][0]
+    assert (first["rule"], first["code"], first["level"]) == (
+        "§21 a)",
+        "complicated_object_excluded_from_i",
+        "II",
+    )
+    assert body["notes"] == []
+    with translation.override("en"), pytest.raises(ValidationFailed, match="proposed level II"):
+        services.declare_alarm_level(user=dispatcher, incident_id=one.pk, level="I")
+
+    event = services.create_event(user=dispatcher, name="Sklad", incident_ids=[one.pk, other.pk])
+    proposal = services.propose_for_event(event)
+    assert (proposal.level, proposal.highest_site_level, proposal.own_level) == ("II", "II", "II")
+    own = [(r["rule"], r["code"], r["params"]) for r in proposal.reasons_of("territory")]
+    assert ("§21 a)", "complicated_object_excluded_from_i", {"count": 1}) in own
+    assert "§22 a)" not in [r["rule"] for r in proposal.reasons]
+    with translation.override("en"):
+        html = (
+            client_for(dispatcher)
+            .get(reverse("incidents:event", args=[event.pk]), HTTP_ACCEPT_LANGUAGE="en")
+            .content.decode()
+        )
+    assert 'data-testid="reading-territory" data-level="II"' in html
+    assert 'data-rule="§21 a)" data-reading="territory"' in html
+    assert 'data-rule="§22 a)"' not in html
+    with translation.override("en"):
+        declaration = services.declare_alarm_level(user=dispatcher, event_id=event.pk, level="II")
+    declaration.refresh_from_db()
+    assert declaration.proposed_level == "II"
+    stored = {(r["reading"], r["rule"], r["code"]) for r in declaration.reasons}
+    assert {r["level"] for r in declaration.reasons if r["rule"] == "§21 a)"} == {"I", "II"}
+    assert ("territory", "§21 a)", "complicated_object_excluded_from_i") in stored
+    assert ("site", "§21 a)", "complicated_object_excluded_from_i") in stored
+    assert "§22 a)" not in {rule for _, rule, _ in stored}
+    one.refresh_from_db()  # it now belongs to the event, whose declarations its §16 record lists
+    with translation.override("en"):
+        documents = [reporting.territory_document(event), reporting.report_document(one)]
+    for document in documents:
+        (row,) = document.declarations
+        assert (row.level, row.proposed) == ("II", "II")
+        cited = [r["rule"] for r in row.reasons]
+        assert "§21 a)" in cited and "§22 a)" not in cited
+        assert any("at least II" in r["text"] for r in row.reasons)
 
 
 @pytest.mark.django_db

@@ -1,8 +1,9 @@
 """Alarm levels of the integrated rescue system: Decree 328/2001 §20–§24 as a pure rule.
 
 `propose_alarm_level` looks at the facts of one incident and proposes the level the
-decree asks for: the highest level that any criterion reaches, with every criterion that
-holds cited by paragraph and letter. `propose_territory_level` does the same for a
+decree asks for: the highest level that any criterion reaches (or that an exclusion
+leaves as the lowest possible, Reason.at_least), with every criterion that holds cited by
+paragraph and letter. `propose_territory_level` does the same for a
 territory with more than one site (§20(3)): it reads the sites one by one and the
 territory's own facts (summed over its sites) and proposes the higher (ADR 0030).
 `components_from_record` turns the components actually called or on site into the value
@@ -225,16 +226,33 @@ def _is_int(value: object) -> bool:
 
 @dataclass(frozen=True)
 class Reason:
-    """One criterion that holds: its citation, a stable code and the numbers behind it."""
+    """One criterion that holds: its citation, a stable code and the numbers behind it.
+
+    Most reasons reach the level of the paragraph they cite. An exclusion is the other
+    kind: it cites the letter that shuts a fact out of a level and carries `at_least`, the
+    lowest level the fact leaves possible (one object with complicated intervention
+    conditions cites §21 a), which excludes it from level I, and is at least II).
+    """
 
     rule: str
     code: str
     params: Mapping[str, object] = field(default_factory=dict, hash=False)
+    at_least: AlarmLevel | None = None
+
+    def __post_init__(self) -> None:
+        if self.at_least is None:
+            return
+        cited = level_of_rule(self.rule)
+        if not isinstance(self.at_least, AlarmLevel) or self.at_least <= cited:
+            raise ValueError(
+                f"at_least must be an alarm level above {cited.api_value} ({self.rule}), "
+                f"not {self.at_least!r}"
+            )
 
     @property
     def level(self) -> AlarmLevel:
-        """The level whose paragraph this reason cites."""
-        return level_of_rule(self.rule)
+        """The level this reason asks for: its paragraph's, or the floor an exclusion leaves."""
+        return self.at_least if self.at_least is not None else level_of_rule(self.rule)
 
 
 @dataclass(frozen=True)
@@ -288,11 +306,6 @@ def propose_alarm_level(facts: IncidentFacts, *, individual_persons_max: int) ->
     found.extend(_persons(facts.persons_threatened, individual_persons_max))
     found.extend(_area(facts.area_m2))
     found.extend(_complicated_objects(facts.complicated_objects))
-    if facts.complicated_objects == 1:
-        # §21 a) excludes an object with complicated intervention conditions from level I,
-        # and §22 a) names only "more than one" such object: one reaches no level by
-        # itself, the other criteria decide (ADR 0030).
-        notes.append(Note("complicated_object_no_letter", {"count": 1}))
     found.extend(_threatened(facts.threatened))
     if facts.components_recorded is not None and facts.components_recorded != facts.components:
         notes.append(
@@ -460,9 +473,21 @@ def _area(area: float | None) -> list[Reason]:
 
 
 def _complicated_objects(count: int) -> list[Reason]:
-    # §22 a): "více jak jeden objekt se složitými podmínkami pro zásah", more than one.
-    if count <= 1:
+    if count == 0:
         return []
+    if count == 1:
+        # §21 a) names "jednotlivý objekt … mimo objekt, kde jsou složité podmínky pro
+        # zásah": one such object is excluded from level I, so it is at least II. The
+        # citation is that exclusion; §22 a) names only more than one (ADR 0030).
+        return [
+            Reason(
+                rule_for(AlarmLevel.I, "a"),
+                "complicated_object_excluded_from_i",
+                {"count": count},
+                at_least=AlarmLevel.II,
+            )
+        ]
+    # §22 a): "více jak jeden objekt se složitými podmínkami pro zásah", more than one.
     return [Reason(rule_for(AlarmLevel.II, "a"), "complicated_objects", {"count": count})]
 
 

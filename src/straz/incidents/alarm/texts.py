@@ -92,6 +92,13 @@ _TEXTS: dict[str, Promise] = {
         "The incident threatens more than one object with complicated intervention "
         "conditions (%(count)s)."
     ),
+    # Translators: §21 a) „ohrožuje … jednotlivý objekt nebo jeho část, mimo objekt, kde jsou
+    # složité podmínky pro zásah“: one such object is excluded from level I, so at least II
+    # (§22 a) names only „více jak jeden objekt“).
+    "complicated_object_excluded_from_i": gettext_lazy(
+        "The incident threatens one object with complicated intervention conditions: §21 a) "
+        "excludes it from level I, so the level is at least II."
+    ),
     # Translators: §21 a) „ohrožuje … jednotlivý objekt nebo jeho část“
     "threatened_single_object": gettext_lazy("The incident threatens a single object or its part."),
     # Translators: §21 a) „ohrožuje … jednotlivé dopravní prostředky osobní nebo nákladní dopravy“
@@ -193,13 +200,6 @@ _TEXTS: dict[str, Promise] = {
 KNOWN_CODES = frozenset(_TEXTS)
 
 _NOTES: dict[str, Promise] = {
-    # Translators: §21 a) excludes „objekt, kde jsou složité podmínky pro zásah“ from level I;
-    # §22 a) names „více jak jeden objekt se složitými podmínkami pro zásah“.
-    "complicated_object_no_letter": gettext_lazy(
-        "One object with complicated intervention conditions is threatened: §21 a) excludes "
-        "it from level I and §22 a) names only more than one such object, so it reaches no "
-        "level by itself and the other criteria decide."
-    ),
     "components_claim_contradicts_record": gettext_lazy(
         "The facts say the components are “%(claimed)s”, but the components called or on "
         "site show “%(recorded)s”. The proposal uses the record; correct the facts."
@@ -245,5 +245,8 @@ def proposal_payload(proposal: Proposal) -> dict[str, Any]:
     """The API shape of a proposal: level plus each reason's citation and text."""
     return {
         "level": proposal.level.api_value,
-        "reasons": [{"rule": r.rule, "text": reason_text(r)} for r in proposal.reasons],
+        "reasons": [
+            {"rule": r.rule, "level": r.level.api_value, "text": reason_text(r)}
+            for r in proposal.reasons
+        ],
     }

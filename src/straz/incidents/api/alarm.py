@@ -157,6 +157,10 @@ class AlarmFactsIn(Schema):
 
 class AlarmReasonOut(Schema):
     rule: str = Field(description="The paragraph and letter, e.g. “§23 a)”.")
+    level: LevelValue = Field(
+        description="The level this reason asks for: its paragraph's, or the lowest level an "
+        "exclusion leaves (one object with complicated conditions cites §21 a) and asks for II)."
+    )
     text: str
 
 

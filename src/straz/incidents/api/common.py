@@ -342,6 +342,9 @@ def _detail(incident_id: int) -> dict[str, Any]:
 class IncidentReasonOut(Schema):
     rule: str
     code: str
+    # The level this reason asks for: its paragraph's, or the floor an exclusion leaves
+    # (§21 a) excludes one object with complicated conditions from I: "II").
+    level: LevelValue
     text: str
 
 

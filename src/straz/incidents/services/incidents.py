@@ -361,6 +361,9 @@ def _reason_dict(reason: Reason) -> dict[str, Any]:
     return {
         "rule": str(reason.rule),
         "code": str(reason.code),
+        # The level the reason asks for: an exclusion (§21 a) for one object with
+        # complicated conditions) cites a lower paragraph than the level it leaves.
+        "level": reason.level.api_value,
         "params": _plain(dict(reason.params)),
         "text": str(reason_text(reason)),
     }
