@@ -334,9 +334,10 @@ def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
     return ip
 
 
-def _trusted_proxy_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+def _networks(items: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The parseable networks of a configured list (a single address is a /32 or /128)."""
     networks = []
-    for item in straz_settings().trusted_proxies:
+    for item in items:
         try:
             networks.append(ipaddress.ip_network(str(item).strip(), strict=False))
         except ValueError:
@@ -344,12 +345,16 @@ def _trusted_proxy_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Netw
     return networks
 
 
-def is_trusted_proxy(address: str) -> bool:
-    """True when `address` is one of the configured reverse proxies (STRAZ_TRUSTED_PROXIES)."""
+def _in_networks(address: str, items: tuple[str, ...]) -> bool:
     parsed = _parse_ip(address)
     return parsed is not None and any(
-        parsed.version == net.version and parsed in net for net in _trusted_proxy_networks()
+        parsed.version == net.version and parsed in net for net in _networks(items)
     )
+
+
+def is_trusted_proxy(address: str) -> bool:
+    """True when `address` is one of the configured reverse proxies (STRAZ_TRUSTED_PROXIES)."""
+    return _in_networks(address, straz_settings().trusted_proxies)
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -403,26 +408,13 @@ def rate_limit_prefix(ip: str) -> str:
     return str(parsed)
 
 
-def _shared_ranges() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    ranges = []
-    for item in straz_settings().shared_ip_ranges:
-        try:
-            ranges.append(ipaddress.ip_network(str(item).strip(), strict=False))
-        except ValueError:
-            continue
-    return ranges
-
-
 def client_key(ip: str, *, limit: int, shared_limit: int) -> ClientKey:
     """Keyed HMAC of the prefix (so stored keys reveal no address) with the limit that applies."""
     prefix = rate_limit_prefix(ip)
     digest = hmac.new(
         settings.SECRET_KEY.encode(), f"rate-limit:{prefix}".encode(), hashlib.sha256
     ).hexdigest()
-    parsed = _parse_ip(ip)
-    shared = parsed is not None and any(
-        parsed.version == net.version and parsed in net for net in _shared_ranges()
-    )
+    shared = _in_networks(ip, straz_settings().shared_ip_ranges)
     return ClientKey(key=digest, shared=shared, limit=shared_limit if shared else limit)
 
 
