@@ -242,6 +242,7 @@ def test_every_geo_error_code_has_a_sentence() -> None:
         "count": 2,
         "shown": 50,
         "after": 60,
+        "limit": 64,
     }
     with translation.override("en"):
         sentences = {code: describe_geo_error(GeoError(code, 3, params)) for code in GeoErrorCode}
