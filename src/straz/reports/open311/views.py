@@ -10,7 +10,10 @@ Decisions (see also docs in the module docstring of straz.reports.open311.urls):
   no media_url (attachments are police-only); only publicly visible reports are listed;
 - jurisdiction_id is accepted and ignored (one jurisdiction per installation);
 - tokens: the id is returned at once, and also a signed token that `tokens/{token}`
-  resolves, for clients that only follow tokens.
+  resolves, for clients that only follow tokens;
+- no api_key is accepted (none is issued; staff tokens never travel as parameters), and a
+  POST sent by another site's page (its Origin) is refused unless that origin is allowed
+  (ADR 0027).
 """
 
 from __future__ import annotations
