@@ -129,3 +129,29 @@ def test_the_settings_module_defaults_to_plain_http(tmp_path: Path) -> None:
     assert {name: got[name] for name in OFF} == OFF
     assert got["STRAZ"]["TRUSTED_PROXIES"] == ["127.0.0.0/8", "::1/128"]
     assert got["STRAZ"]["API_TOKEN_DAYS"] == 90
+
+
+def test_forwarded_headers_count_only_from_trusted_proxies(settings: Any) -> None:
+    """A client at the app port cannot claim HTTPS (or an address) through X-Forwarded-*."""
+    from django.http import HttpRequest, HttpResponse
+    from django.test import RequestFactory
+
+    from straz.core.middleware import UntrustedProxyHeadersMiddleware
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.STRAZ = {**settings.STRAZ, "TRUSTED_PROXY_COUNT": 1, "TRUSTED_PROXIES": ["10.0.0.0/24"]}
+    seen: dict[str, Any] = {}
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.update(secure=request.is_secure(), xff=request.META.get("HTTP_X_FORWARDED_FOR"))
+        return HttpResponse()
+
+    guard = UntrustedProxyHeadersMiddleware(view)
+    headers = {"HTTP_X_FORWARDED_PROTO": "https", "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    guard(RequestFactory().get("/", REMOTE_ADDR="198.51.100.9", **headers))
+    assert seen == {"secure": False, "xff": None}
+    guard(RequestFactory().get("/", REMOTE_ADDR="10.0.0.3", **headers))
+    assert seen == {"secure": True, "xff": "203.0.113.5"}
+    settings.STRAZ = {**settings.STRAZ, "TRUSTED_PROXY_COUNT": 0}
+    guard(RequestFactory().get("/", REMOTE_ADDR="10.0.0.3", **headers))
+    assert seen == {"secure": False, "xff": None}
