@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from straz.analytics.api import router as analytics_router
 from straz.analytics.izs.api import router as incident_stats_router
-from straz.core.api import install_error_handlers
+from straz.core.api import JsonBodyParser, install_error_handlers
 from straz.incidents.api import router as incidents_router
 from straz.incidents.api.alarm import router as alarm_router
 from straz.incidents.api.reports import router as incident_report_router
@@ -17,6 +17,8 @@ api = NinjaAPI(
     version="1",
     description="Public-safety platform: threat map, districts, statistics and staff workflow.",
     urls_namespace="api",
+    # JSON bodies only as application/json (a cross-site page cannot send that unasked).
+    parser=JsonBodyParser(),
 )
 # Every API error answers {"detail": "<translated message>"} (see core.api).
 install_error_handlers(api)

@@ -32,6 +32,11 @@ def main(argv: list[str] | None = None) -> None:
         print(USAGE)
         return
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "straz.settings")
+    # Every straz command writes data files private to this account (ADR 0027): the
+    # settings create var/ and the secret key, migrate creates the database.
+    from straz.core.filemodes import restrict_new_files
+
+    restrict_new_files()
     # Django's command machinery is heavy: imported only when a command runs, so that
     # `straz --help` answers at once.
     from django.core.management import execute_from_command_line

@@ -9,12 +9,14 @@ from pathlib import Path
 import dj_database_url
 
 from straz.core.config import DEFAULTS as _DEFAULTS
+from straz.core.config import tls_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Runtime data (SQLite database, uploads, secret key) lives under ./var of the current
 # directory unless STRAZ_DATA_DIR says otherwise, so `straz demo` works from any checkout.
 DATA_DIR = Path(os.environ.get("STRAZ_DATA_DIR", Path.cwd() / "var")).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Private to the account that runs Straz (ADR 0027): the database, uploads and keys are here.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _env_bool(name: str, default: bool) -> bool:
@@ -34,8 +36,10 @@ def _secret_key() -> str:
         return os.environ["STRAZ_SECRET_KEY"]
     path = DATA_DIR / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        # Created 0600 from the start, not made private after the fact.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
@@ -65,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: X-Forwarded-* only from configured proxies (hardening, ADR 0027).
+    "straz.core.middleware.UntrustedProxyHeadersMiddleware",
     "straz.core.middleware.BodySizeLimitMiddleware",
     "straz.core.middleware.NulByteGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -230,3 +236,34 @@ STRAZ = {
         os.environ.get("STRAZ_AUDIT_CHECKPOINT_INTERVAL_MINUTES") or _DEFAULTS.audit_checkpoint_interval_minutes
     ),
 }
+
+
+# ---- hardening: proxies, origins, API tokens, TLS, file modes (ADR 0027) -------------------
+# Addresses/networks of the reverse proxies whose X-Forwarded-For is believed, used with
+# STRAZ_TRUSTED_PROXY_COUNT; by default a proxy on the same machine.
+STRAZ["TRUSTED_PROXIES"] = [
+    p.strip()
+    for p in os.environ.get("STRAZ_TRUSTED_PROXIES", ",".join(_DEFAULTS.trusted_proxies)).split(",")
+    if p.strip()
+]
+# Other sites (scheme://host[:port]) whose pages may file reports through the API.
+STRAZ["ALLOWED_ORIGINS"] = [
+    o.strip() for o in os.environ.get("STRAZ_ALLOWED_ORIGINS", "").split(",") if o.strip()
+]
+# Days an API token lives unless `straz createtoken --expires-days` says otherwise.
+STRAZ["API_TOKEN_DAYS"] = _env_int("STRAZ_API_TOKEN_DAYS", _DEFAULTS.api_token_days)
+# HTTPS: STRAZ_TLS=1 and friends (docs/guides/administrator.md, "HTTPS and proxies").
+_TLS = tls_settings(
+    os.environ, behind_proxy=_env_int("STRAZ_TRUSTED_PROXY_COUNT", _DEFAULTS.trusted_proxy_count) > 0
+)
+SESSION_COOKIE_SECURE = _TLS["SESSION_COOKIE_SECURE"]
+CSRF_COOKIE_SECURE = _TLS["CSRF_COOKIE_SECURE"]
+SECURE_SSL_REDIRECT = _TLS["SECURE_SSL_REDIRECT"]
+SECURE_HSTS_SECONDS = _TLS["SECURE_HSTS_SECONDS"]
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _TLS["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
+SECURE_HSTS_PRELOAD = _TLS["SECURE_HSTS_PRELOAD"]
+SECURE_PROXY_SSL_HEADER = _TLS["SECURE_PROXY_SSL_HEADER"]
+# Uploaded files and their folders readable by the service account only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# ---- end of hardening block ----------------------------------------------------------------

@@ -367,3 +367,20 @@ def test_simplified_voivodeships_are_refused_with_every_self_intersection_locate
     assert [e.feature_index for e in errors] == [0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13, 15]
     first = errors[0]
     assert (first.params["lon"], first.params["lat"]) == pytest.approx((16.8231, 54.3379))
+
+
+def test_deep_nesting_is_a_structured_error_not_a_crash() -> None:
+    from straz.geo.geojson import MAX_DEPTH, GeoErrorCode, GeoJSONError, load_json, parse_geometry
+
+    for text in ("[" * 100_000, "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)):
+        with pytest.raises(GeoJSONError) as info:
+            load_json(text)
+        assert [e.code for e in info.value.errors] == [GeoErrorCode.TOO_DEEP]
+    # The limit itself is fine: only deeper is refused.
+    assert load_json("[" * MAX_DEPTH + "]" * MAX_DEPTH) is not None
+    deep: list[object] = []
+    for _ in range(5_000):
+        deep = [deep]
+    with pytest.raises(GeoJSONError) as info:
+        parse_geometry({"type": "Polygon", "coordinates": deep})
+    assert [e.code for e in info.value.errors] == [GeoErrorCode.TOO_DEEP]

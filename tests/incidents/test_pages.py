@@ -821,3 +821,29 @@ def test_site_change_forms_only_for_writers(
     own = client_for(commander)
     assert 'data-testid="feature-editing"' in _text(own.get(_page(incident) + f"?edit={zone.pk}"))
     assert _post(own, incident, "feature_retire", retire__feature_id=str(zone.pk)).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        "[" * 100_000,
+        '{"a":' * 30_000,
+        '{"type": "Polygon", "coordinates": ' + "[" * 50_000 + "]" * 50_000 + "}",
+        '{"type": "Feature", "geometry": ' + '{"type": "Feature", "geometry": ' * 5_000 + "}" * 5_000 + "}",
+        # Parses (the decoder manages a few hundred levels) but is no GeoJSON at any depth.
+        '{"type": "Polygon", "coordinates": ' + "[" * 300 + "]" * 300 + "}",
+    ],
+)
+def test_deeply_nested_geojson_is_a_clear_error_not_a_crash(
+    ops: Client, make_incident: Any, nested: str
+) -> None:
+    incident = make_incident()
+    before = _state(incident.pk)
+    resp = ops.post(
+        _page(incident),
+        {"action": "feature", "feature-kind": "danger_zone", "feature-geometry": nested},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert resp.status_code == 422
+    assert "nested too deeply" in resp.content.decode()
+    assert _state(incident.pk) == before

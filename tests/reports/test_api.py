@@ -183,6 +183,15 @@ def test_trusted_proxy_header_is_used_only_when_configured(served: None, setting
         == 429
     )
     settings.STRAZ = {**settings.STRAZ, "TRUSTED_PROXY_COUNT": 1}
+    # A proxy count alone is not enough: 10.0.0.1 is not a configured proxy address, so a
+    # client reaching the app port directly cannot pick its address (ADR 0027).
+    assert (
+        post_json(
+            proxy, ok_body(lat=49.725, lon=13.355), HTTP_X_FORWARDED_FOR="203.0.113.2"
+        ).status_code
+        == 429
+    )
+    settings.STRAZ = {**settings.STRAZ, "TRUSTED_PROXIES": ["10.0.0.0/24"]}
     assert (
         post_json(
             proxy, ok_body(lat=49.725, lon=13.355), HTTP_X_FORWARDED_FOR="203.0.113.2"

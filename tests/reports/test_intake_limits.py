@@ -103,12 +103,22 @@ def test_client_key_is_keyed_and_reveals_no_address(settings: Any) -> None:
         (1, "10.0.0.1", "", "10.0.0.1"),
         (1, "10.0.0.1", "not-an-ip", "10.0.0.1"),
         (0, "::ffff:198.51.100.3", "", "198.51.100.3"),
+        # A client reaching the app port directly: its X-Forwarded-For is ignored (ADR 0027).
+        (1, "198.51.100.9", "203.0.113.7", "198.51.100.9"),
+        (2, "198.51.100.9", "6.6.6.6, 203.0.113.7, 10.0.0.2", "198.51.100.9"),
+        # The second hop is not one of our proxies: it is the client, whatever lies left of it.
+        (2, "10.0.0.1", "6.6.6.6, 203.0.113.7, 198.51.100.5", "198.51.100.5"),
+        (1, "::ffff:10.0.0.1", "203.0.113.8", "203.0.113.8"),
     ],
 )
 def test_client_ip_honours_only_trusted_proxies(
     settings: Any, proxies: int, remote: str, xff: str, expected: str
 ) -> None:
-    settings.STRAZ = {**settings.STRAZ, "TRUSTED_PROXY_COUNT": proxies}
+    settings.STRAZ = {
+        **settings.STRAZ,
+        "TRUSTED_PROXY_COUNT": proxies,
+        "TRUSTED_PROXIES": ["10.0.0.0/24"],
+    }
     request = RequestFactory().get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=xff)
     assert intake.client_ip(request) == expected
 
@@ -238,3 +248,13 @@ def test_duplicate_search_covers_the_whole_radius(served: None, settings: Any) -
             now=now,
         )
         assert found is not None and found.pk == first.report_id, bearing
+
+
+def test_forwarded_for_is_believed_from_loopback_proxies_by_default(settings: Any) -> None:
+    """The default trusted proxy is a reverse proxy on the same machine, nothing else."""
+    settings.STRAZ = {**settings.STRAZ, "TRUSTED_PROXY_COUNT": 1}
+    settings.STRAZ.pop("TRUSTED_PROXIES", None)
+    local = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    remote = RequestFactory().get("/", REMOTE_ADDR="192.0.2.4", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert intake.client_ip(local) == "203.0.113.9"
+    assert intake.client_ip(remote) == "192.0.2.4"

@@ -363,17 +363,41 @@ def test_bad_posts_are_refused_and_store_nothing(
     assert Report.objects.count() == 0
 
 
-def test_valid_api_key_is_accepted(
-    district_a: Any, categories: dict[str, Any], officer: Any, token_for: Any
+@pytest.mark.parametrize("where", ["form", "query"])
+def test_a_staff_token_is_never_taken_as_api_key(
+    district_a: Any, categories: dict[str, Any], officer: Any, token_for: Any, where: str
 ) -> None:
-    response = post(
-        "203.0.113.41",
-        service_code="illegal-dump",
-        lat="49.74",
-        long="13.37",
-        api_key=token_for(officer),
+    """Parameters end up in access logs: a staff token there is refused (ADR 0027)."""
+    raw = token_for(officer)
+    data = {"service_code": "illegal-dump", "lat": "49.74", "long": "13.37"}
+    url = f"{BASE}requests.json"
+    if where == "form":
+        data["api_key"] = raw
+    else:
+        url += f"?api_key={raw}"
+    response = client_at("203.0.113.41").post(url, data, headers={"Accept-Language": "en"})
+    text = assert_error(response, 403, "json")
+    assert "Authorization header" in text and raw not in text
+    assert Report.objects.count() == 0
+
+
+def test_a_page_of_another_site_cannot_file_a_request(
+    district_a: Any, categories: dict[str, Any]
+) -> None:
+    """GeoReport's form POST needs no preflight, so another site's page is refused by Origin."""
+    data = {"service_code": "illegal-dump", "lat": "49.74", "long": "13.37"}
+    response = client_at("203.0.113.44").post(
+        f"{BASE}requests.json",
+        data,
+        headers={"Origin": "https://evil.example", "Accept-Language": "en"},
     )
-    assert response.status_code == 200, response.content
+    text = assert_error(response, 403, "json")
+    assert "allowed application" in text
+    assert Report.objects.count() == 0
+    same_site = client_at("203.0.113.44").post(
+        f"{BASE}requests.json", data, headers={"Origin": "http://testserver"}
+    )
+    assert same_site.status_code == 200, same_site.content
 
 
 def test_rate_limit_is_the_web_form_limit(district_a: Any, categories: dict[str, Any]) -> None:

@@ -99,3 +99,31 @@ def test_page_and_api_show_the_same_public_history(
         page.index('id="report-history"') : page.index("</ol>", page.index('id="report-history"'))
     ]
     assert re.findall(r'data-kind="(\w+)"', history) == expected
+
+
+def test_the_public_page_shows_the_event_day_as_the_download_does(
+    served: None, client: Client
+) -> None:
+    """The exact time of the event stays inside: page and download both give the local day."""
+    import csv
+    import io
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    # 23:47 Prague time on 1 May is 21:47 UTC: the page must not show the hour, and the
+    # day must be the local one in both channels.
+    occurred = datetime(2026, 5, 1, 23, 47, tzinfo=ZoneInfo("Europe/Prague"))
+    report_id = submit(client_ip="203.0.113.61", occurred_at=occurred).report_id
+    assert public.public_report(report_id) is not None
+
+    page = client.get(f"/r/{report_id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    shown = re.search(r'<time id="occurred-on" datetime="([^"]+)">([^<]+)</time>', page)
+    assert shown is not None, page
+    assert "23:47" not in page and "21:47" not in page
+    assert occurred.isoformat() not in page
+
+    download = b"".join(client.get("/statistics/reports.csv").streaming_content).decode()
+    rows = {int(r["id"]): r for r in csv.DictReader(io.StringIO(download, newline=""))}
+    assert rows[report_id]["occurred_on"] == "2026-05-01"
+    assert shown.group(1) == rows[report_id]["occurred_on"]
+    assert shown.group(2).strip() == "1. 5. 2026"

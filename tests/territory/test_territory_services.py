@@ -242,6 +242,7 @@ def test_every_geo_error_code_has_a_sentence() -> None:
         "count": 2,
         "shown": 50,
         "after": 60,
+        "limit": 64,
     }
     with translation.override("en"):
         sentences = {code: describe_geo_error(GeoError(code, 3, params)) for code in GeoErrorCode}
@@ -543,3 +544,39 @@ def test_address_variants_drop_noise_then_numbers() -> None:
         "piotrkowska",
     ]
     assert address_variants("Václavské náměstí", noise=set()) == ["vaclavske namesti"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        '{"type": "FeatureCollection", "features": ' + "[" * 100_000,
+        # Parses, then nests far beyond any GeoJSON (in the properties).
+        '{"type": "Feature", "properties": {"code": "X", "name": "A", "deep": '
+        + "[" * 500
+        + "]" * 500
+        + '}, "geometry": '
+        + json.dumps(square(13, 49, 0.1))
+        + "}",
+    ],
+)
+def test_import_areas_refuses_deeply_nested_json_with_a_reason(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "deep.geojson"
+    path.write_text(text)
+    err = io.StringIO()
+    with translation.override("en"), pytest.raises(CommandError) as info:
+        call_command(
+            "import_areas",
+            str(path),
+            "--kind",
+            "municipality",
+            "--code-field",
+            "code",
+            "--name-field",
+            "name",
+            stdout=io.StringIO(),
+            stderr=err,
+        )
+    assert "Nothing was imported" in str(info.value)
+    assert "nested too deeply" in err.getvalue()
+    assert Area.objects.count() == 0

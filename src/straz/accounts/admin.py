@@ -60,10 +60,29 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
-    list_filter = ("revoked_at",)
+    list_display = (
+        "prefix",
+        "user",
+        "name",
+        "read_only",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("revoked_at", "read_only")
     search_fields = ("prefix", "user__username", "name")
-    readonly_fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    # Expiry and scope are set once at issue (audited); only revoking changes a token.
+    readonly_fields = (
+        "user",
+        "name",
+        "prefix",
+        "read_only",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
     exclude = ("key_hash",)
     actions = ["revoke"]
 

@@ -49,7 +49,7 @@ class User(AbstractUser):
 
 
 class ApiToken(models.Model):
-    """A bearer token for the API; only its SHA-256 is stored."""
+    """A bearer token for the API; only its SHA-256 is stored. It expires, and may only read."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True, default="")
@@ -58,6 +58,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A token stops working at this moment (STRAZ_API_TOKEN_DAYS after issue by default).
+    expires_at = models.DateTimeField(_("expires at"))
+    # A read-only token may call safe methods only (GET, HEAD, OPTIONS).
+    read_only = models.BooleanField(_("read-only"), default=False)
 
     class Meta:
         verbose_name = _("API token")

@@ -17,14 +17,28 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from straz.core.errors import DomainError
+from straz.core.intake import require_json
 
 LANGS = {code for code, _name in settings.LANGUAGES}
 
 
 class ErrorOut(Schema):
     detail: str
+
+
+class JsonBodyParser(Parser):
+    """Ninja's JSON body parser that first insists on a JSON Content-Type (415 otherwise).
+
+    Without it Ninja reads any body as JSON, `text/plain` included, which a page of another
+    site may send from a visitor's browser without a CORS preflight (ADR 0027).
+    """
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        require_json(request)
+        return super().parse_body(request)
 
 
 _FIELD_LABELS: dict[str, str | Promise] = {
@@ -127,6 +141,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         return _error(request, lambda: _("You are not allowed to do this."), 403)
 
     def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        # Ninja wraps whatever the body parser raises in a 400; a refusal of ours inside
+        # it (JsonBodyParser's 415) keeps its own status and message.
+        if isinstance(exc.__cause__, DomainError):
+            return on_domain_error(request, exc.__cause__)
         if exc.status_code == 400:
             return _error(request, lambda: _("The request body must be a JSON object."), 400)
         return _error(request, str(exc), exc.status_code)

@@ -9,7 +9,7 @@ is also the default settings.py uses when the environment says nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +56,14 @@ class StrazSettings:
     shared_ip_ranges: tuple[str, ...] = ("100.64.0.0/10",)
     reports_per_shared_ip_per_day: int = 30
     trusted_proxy_count: int = 0
+    # Addresses/networks of the reverse proxies whose X-Forwarded-For is believed (ADR 0027);
+    # a request from any other address is taken at its REMOTE_ADDR.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
+    # Other sites whose pages may file reports from a visitor's browser (scheme://host[:port]);
+    # the site's own origin is always allowed (ADR 0027).
+    allowed_origins: tuple[str, ...] = ()
+    # Days an API token lives unless `createtoken --expires-days` says otherwise (ADR 0027).
+    api_token_days: int = 90
     # Threat-map deadlines and retention, in days unless the name says otherwise.
     read_deadline_days: int = 2
     verify_deadline_days: int = 5
@@ -108,6 +116,8 @@ DEFAULTS = StrazSettings()
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "map_center": _point,
     "shared_ip_ranges": _strs,
+    "trusted_proxies": _strs,
+    "allowed_origins": _strs,
     "crime_map_public_resolution": _optional_int,
     "crime_map_hidden_type_ids": _ints,
     "crime_map_hidden_type_names": _optional_strs,
@@ -154,3 +164,47 @@ def straz_settings() -> StrazSettings:
 def setting_keys() -> list[str]:
     """The keys `settings.STRAZ` may hold."""
     return [f.name.upper() for f in dataclasses.fields(StrazSettings) if f.name not in _TOP_LEVEL]
+
+
+# ---------------------------------------------------------------- TLS (ADR 0027)
+
+_TRUE = {"1", "true", "yes", "on"}
+ONE_YEAR_SECONDS = 365 * 24 * 3600
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in _TRUE
+
+
+def tls_settings(env: Mapping[str, str], *, behind_proxy: bool) -> dict[str, Any]:
+    """Django's HTTPS settings as the environment asks for them.
+
+    `STRAZ_TLS=1` says the site is reached over HTTPS: cookies become Secure, plain HTTP is
+    redirected and HSTS is sent (a year unless `STRAZ_HSTS_SECONDS` says otherwise;
+    `STRAZ_HSTS_INCLUDE_SUBDOMAINS`, `STRAZ_HSTS_PRELOAD` opt in). Each switch can be set on
+    its own (`STRAZ_SESSION_COOKIE_SECURE`, `STRAZ_CSRF_COOKIE_SECURE`, `STRAZ_SSL_REDIRECT`).
+    The proxy's `X-Forwarded-Proto` is believed only when trusted proxies are configured
+    (`behind_proxy`), and the proxy-header middleware drops it from any other sender.
+    """
+    tls = _flag(env, "STRAZ_TLS", False)
+    hsts_raw = (env.get("STRAZ_HSTS_SECONDS") or "").strip()
+    hsts = int(hsts_raw) if hsts_raw else (ONE_YEAR_SECONDS if tls else 0)
+    if hsts < 0:
+        raise ValueError("STRAZ_HSTS_SECONDS must not be negative")
+    return {
+        "SESSION_COOKIE_SECURE": _flag(env, "STRAZ_SESSION_COOKIE_SECURE", tls),
+        "CSRF_COOKIE_SECURE": _flag(env, "STRAZ_CSRF_COOKIE_SECURE", tls),
+        "SECURE_SSL_REDIRECT": _flag(env, "STRAZ_SSL_REDIRECT", tls),
+        "SECURE_HSTS_SECONDS": hsts,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": hsts > 0
+        and _flag(env, "STRAZ_HSTS_INCLUDE_SUBDOMAINS", False),
+        "SECURE_HSTS_PRELOAD": hsts > 0 and _flag(env, "STRAZ_HSTS_PRELOAD", False),
+        "SECURE_PROXY_SSL_HEADER": (
+            ("HTTP_X_FORWARDED_PROTO", "https")
+            if behind_proxy and _flag(env, "STRAZ_PROXY_SSL_HEADER", tls)
+            else None
+        ),
+    }

@@ -65,3 +65,9 @@ class PayloadTooLarge(DomainError):
     """An uploaded file or body is larger than allowed."""
 
     status = 413
+
+
+class UnsupportedMediaType(DomainError):
+    """The body is sent as a type this endpoint does not take (e.g. text/plain for JSON)."""
+
+    status = 415

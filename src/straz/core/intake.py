@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import connection
@@ -23,7 +24,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from straz.core.config import straz_settings
-from straz.core.errors import PayloadTooLarge, ValidationFailed
+from straz.core.errors import Forbidden, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 # Anything that looks like the start of an HTML/XML tag, a comment or a processing
 # instruction. Reports are plain text; markup is refused rather than escaped so that
@@ -402,6 +403,78 @@ def check_attachment(incoming: IncomingAttachment | None) -> CheckedAttachment |
     return sanitise_attachment(sniff_attachment(incoming))
 
 
+# ---------------------------------------------------------------- who sends the request
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """True for application/json and the application/*+json family."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def require_json(request: HttpRequest) -> None:
+    """Refuse a body that is not declared as JSON (415).
+
+    A page of another site can send `text/plain` (or a form) from a visitor's browser
+    without asking the browser's permission; `application/json` needs a CORS preflight,
+    which this site does not grant, so requiring it stops cross-site submissions.
+    """
+    if not is_json_media_type(str(request.META.get("CONTENT_TYPE") or "")):
+        raise UnsupportedMediaType(
+            _("Send the request body as JSON with the header Content-Type: application/json.")
+        )
+
+
+def require_multipart(request: HttpRequest) -> None:
+    """Refuse a form that is not multipart/form-data (415)."""
+    media = str(request.META.get("CONTENT_TYPE") or "").split(";", 1)[0].strip().lower()
+    if media != "multipart/form-data":
+        raise UnsupportedMediaType(
+            _("Send the form with the header Content-Type: multipart/form-data.")
+        )
+
+
+def _origin_of(url: str) -> tuple[str, str] | None:
+    """(scheme, host[:port]) of an absolute URL, lower-cased; None when it has none."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.netloc:
+        return None
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+def check_browser_origin(request: HttpRequest) -> None:
+    """Refuse (403) a browser request sent from another site's page.
+
+    Browsers name the page that sent a request in `Origin` (or at least `Referer`). It
+    must be this site's own host, one of STRAZ_ALLOWED_ORIGINS or CSRF_TRUSTED_ORIGINS.
+    Requests naming no page at all come from programs, not from a visitor's browser.
+    """
+    origin = str(request.META.get("HTTP_ORIGIN") or "").strip()
+    sender = origin or str(request.META.get("HTTP_REFERER") or "").strip()
+    if not sender:
+        return
+    parsed = _origin_of(sender)
+    if parsed is not None:
+        scheme, host = parsed
+        # Scheme aside: behind a TLS proxy the app may see http for an https page.
+        if host == request.get_host().lower():
+            return
+        allowed = {
+            _origin_of(o)
+            for o in (*straz_settings().allowed_origins, *getattr(settings, "CSRF_TRUSTED_ORIGINS", []))
+        }
+        if (scheme, host) in allowed:
+            return
+    raise Forbidden(
+        _("Reports can only be sent from this site's own pages or an allowed application.")
+    )
+
+
 # ---------------------------------------------------------------- client identity
 
 
@@ -415,24 +488,59 @@ def _parse_ip(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | Non
     return ip
 
 
+def _networks(items: tuple[str, ...]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """The parseable networks of a configured list (a single address is a /32 or /128)."""
+    networks = []
+    for item in items:
+        try:
+            networks.append(ipaddress.ip_network(str(item).strip(), strict=False))
+        except ValueError:
+            continue
+    return networks
+
+
+def _in_networks(address: str, items: tuple[str, ...]) -> bool:
+    parsed = _parse_ip(address)
+    return parsed is not None and any(
+        parsed.version == net.version and parsed in net for net in _networks(items)
+    )
+
+
+def is_trusted_proxy(address: str) -> bool:
+    """True when `address` is one of the configured reverse proxies (STRAZ_TRUSTED_PROXIES)."""
+    return _in_networks(address, straz_settings().trusted_proxies)
+
+
 def client_ip(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or X-Forwarded-For as written by trusted proxies."""
+    """The client's address: REMOTE_ADDR, or X-Forwarded-For as written by trusted proxies.
+
+    X-Forwarded-For is believed only when the request comes from a configured proxy
+    address (STRAZ_TRUSTED_PROXIES) and STRAZ_TRUSTED_PROXY_COUNT > 0; a client reaching
+    the application port directly is taken at its REMOTE_ADDR whatever it writes (ADR 0027).
+    Walking the header from the right, entries added by further trusted proxies are
+    skipped up to the configured count; the first other entry is the client.
+    """
     remote = str(request.META.get("REMOTE_ADDR") or "")
-    proxies = int(straz_settings().trusted_proxy_count)
-    if proxies > 0:
-        forwarded = [
-            p.strip()
-            for p in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",")
-            if p.strip()
-        ]
-        # Each trusted proxy appends the address it saw; entries left of those are
-        # written by the client and cannot be trusted.
-        if len(forwarded) >= proxies:
-            candidate = _parse_ip(forwarded[-proxies])
-            if candidate is not None:
-                return str(candidate)
-    parsed = _parse_ip(remote)
-    return str(parsed) if parsed is not None else "0.0.0.0"  # noqa: S104 - a placeholder, never bound
+    parsed_remote = _parse_ip(remote)
+    fallback = str(parsed_remote) if parsed_remote is not None else "0.0.0.0"  # noqa: S104 - a placeholder, never bound
+    hops = int(straz_settings().trusted_proxy_count)
+    if hops <= 0 or not is_trusted_proxy(remote):
+        return fallback
+    forwarded = [
+        p.strip() for p in str(request.META.get("HTTP_X_FORWARDED_FOR", "")).split(",") if p.strip()
+    ]
+    # Each trusted proxy appends the address it saw; entries left of those are
+    # written by the client and cannot be trusted.
+    if len(forwarded) < hops:
+        return fallback
+    for seen in range(1, hops + 1):
+        candidate = _parse_ip(forwarded[-seen])
+        if candidate is None:
+            return fallback
+        if seen < hops and is_trusted_proxy(str(candidate)):
+            continue  # another of our proxies: the client is further left
+        return str(candidate)
+    return fallback
 
 
 @dataclass(frozen=True)
@@ -454,26 +562,13 @@ def rate_limit_prefix(ip: str) -> str:
     return str(parsed)
 
 
-def _shared_ranges() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    ranges = []
-    for item in straz_settings().shared_ip_ranges:
-        try:
-            ranges.append(ipaddress.ip_network(str(item).strip(), strict=False))
-        except ValueError:
-            continue
-    return ranges
-
-
 def client_key(ip: str, *, limit: int, shared_limit: int) -> ClientKey:
     """Keyed HMAC of the prefix (so stored keys reveal no address) with the limit that applies."""
     prefix = rate_limit_prefix(ip)
     digest = hmac.new(
         settings.SECRET_KEY.encode(), f"rate-limit:{prefix}".encode(), hashlib.sha256
     ).hexdigest()
-    parsed = _parse_ip(ip)
-    shared = parsed is not None and any(
-        parsed.version == net.version and parsed in net for net in _shared_ranges()
-    )
+    shared = _in_networks(ip, straz_settings().shared_ip_ranges)
     return ClientKey(key=digest, shared=shared, limit=shared_limit if shared else limit)
 
 

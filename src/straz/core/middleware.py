@@ -10,6 +10,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from straz.core.config import straz_settings
+from straz.core.intake import is_trusted_proxy
+
 
 class BodySizeLimitMiddleware:
     """Refuse oversized bodies with 413 and a clear message, without reading them."""
@@ -81,3 +84,33 @@ class NulByteGuardMiddleware:
         if path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
         return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+# Headers a reverse proxy writes about the original request; from anyone else they are lies.
+_PROXY_HEADERS = (
+    "HTTP_X_FORWARDED_FOR",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_X_FORWARDED_HOST",
+    "HTTP_X_FORWARDED_PORT",
+    "HTTP_X_REAL_IP",
+    "HTTP_FORWARDED",
+)
+
+
+class UntrustedProxyHeadersMiddleware:
+    """Drop X-Forwarded-* headers unless the request comes from a configured proxy (ADR 0027).
+
+    A client that reaches the application port directly could otherwise claim another
+    address (rate limits) or HTTPS (SECURE_PROXY_SSL_HEADER). core.intake.client_ip
+    checks the same rule itself; this guard covers Django's own readers of these headers.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        behind_proxy = straz_settings().trusted_proxy_count > 0
+        if not behind_proxy or not is_trusted_proxy(str(request.META.get("REMOTE_ADDR") or "")):
+            for name in _PROXY_HEADERS:
+                request.META.pop(name, None)
+        return self.get_response(request)

@@ -33,6 +33,10 @@ WGS84_CRS_NAMES = frozenset(
 )
 # Stop collecting after this many problems: a broken file should not produce a novel.
 MAX_ERRORS = 50
+# Deepest nesting of arrays/objects accepted. A MultiPolygon inside a Feature inside a
+# FeatureCollection is 7 levels; properties may nest a little. Anything far deeper is an
+# attack on the recursive code that reads it (the JSON decoder, repr, the database).
+MAX_DEPTH = 64
 
 _WHERE = re.compile(r"\[\s*(-?[\d.eE+-]+)\s+(-?[\d.eE+-]+)\s*\]")
 
@@ -54,6 +58,7 @@ class GeoErrorCode(StrEnum):
     INVALID_POLYGON = "invalid_polygon"
     EMPTY = "empty"
     TOO_MANY_ERRORS = "too_many_errors"
+    TOO_DEEP = "too_deep"
 
 
 @dataclass(frozen=True)
@@ -105,10 +110,34 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number in JSON")
 
 
+def _too_deep() -> GeoJSONError:
+    return GeoJSONError([GeoError(GeoErrorCode.TOO_DEEP, None, {"limit": MAX_DEPTH})])
+
+
+def nesting_depth_exceeds(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True when lists/dicts in `value` nest deeper than `limit` (checked without recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def load_json(source: str | bytes) -> Any:
-    """Decode JSON text, refusing NaN/Infinity; raises GeoJSONError(NOT_JSON)."""
+    """Decode JSON text, refusing NaN/Infinity and deep nesting; raises GeoJSONError."""
     try:
-        return json.loads(source, parse_constant=_reject_constant)
+        value = json.loads(source, parse_constant=_reject_constant)
+    except RecursionError:
+        # The decoder recurses per level: "[" * 100000 exhausts the stack before any check.
+        raise _too_deep() from None
     except (ValueError, UnicodeDecodeError) as exc:
         # json.JSONDecodeError carries line/column; other ValueErrors a plain reason.
         line = getattr(exc, "lineno", None)
@@ -117,6 +146,9 @@ def load_json(source: str | bytes) -> Any:
         if line is not None:
             params.update(line=line, column=col)
         raise GeoJSONError([GeoError(GeoErrorCode.NOT_JSON, None, params)]) from exc
+    if nesting_depth_exceeds(value):
+        raise _too_deep()
+    return value
 
 
 def _position(value: Any) -> tuple[float, float]:
@@ -238,6 +270,8 @@ def to_geojson(geom: PolygonalGeometry) -> dict[str, Any]:
 
 def parse_geometry(value: Any) -> PolygonalGeometry:
     """Validate one GeoJSON Polygon/MultiPolygon geometry object."""
+    if nesting_depth_exceeds(value):
+        raise _too_deep()
     try:
         return _build_geometry(value)
     except _Problem as problem:
@@ -262,6 +296,8 @@ def _check_crs(doc: Mapping[str, Any]) -> None:
 def parse_features(source: str | bytes | Mapping[str, Any]) -> list[ParsedFeature]:
     """Parse a FeatureCollection, Feature or bare geometry; GeoJSONError lists every problem."""
     doc = load_json(source) if isinstance(source, str | bytes) else source
+    if nesting_depth_exceeds(doc):
+        raise _too_deep()
     if not isinstance(doc, Mapping):
         raise GeoJSONError(
             [

@@ -18,6 +18,7 @@ from straz.accounts.auth import staff_auth
 from straz.accounts.models import User
 from straz.core.api import ErrorOut, register_field_labels, request_language
 from straz.core.errors import NotFound, ValidationFailed
+from straz.core.intake import check_browser_origin, require_json, require_multipart
 from straz.reports import intake, policy, public, selectors, services
 from straz.reports.models import Category, Report, ReportSource
 from straz.reports.rules import Status, allowed_targets
@@ -117,8 +118,10 @@ class ReportCreatedOut(Schema):
 
 _SUBMIT_RESPONSES = {
     201: ReportCreatedOut,
+    403: ErrorOut,
     409: ErrorOut,
     413: ErrorOut,
+    415: ErrorOut,
     422: ErrorOut,
     429: ErrorOut,
 }
@@ -156,7 +159,12 @@ def create_report(
     payload: ReportIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
 ) -> HttpResponse:
-    """Send a report without an account; answers 201 with the report's id and district."""
+    """Send a report without an account; answers 201 with the report's id and district.
+
+    The body must be sent as `application/json`; a browser page of another site is refused.
+    """
+    require_json(request)
+    check_browser_origin(request)
     return _submit(request, payload.model_dump(), None, idempotency_key, ReportSource.API)
 
 
@@ -180,7 +188,12 @@ def create_report_multipart(
     attachment: File[UploadedFile | None] = None,  # Optional outside File[] drops the upload
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
 ) -> HttpResponse:
-    """Form-data variant with an optional photo (JPEG/PNG/WebP) or PDF up to 5 MB."""
+    """Form-data variant with an optional photo (JPEG/PNG/WebP) or PDF up to 5 MB.
+
+    The form must be sent as `multipart/form-data`; a browser page of another site is refused.
+    """
+    require_multipart(request)
+    check_browser_origin(request)
     unknown = set(request.POST) - set(ReportForm.model_fields) - {"csrfmiddlewaretoken"}
     unknown |= set(request.FILES) - {"attachment"}
     if unknown:

@@ -10,7 +10,7 @@ reports through this module, so a police-only field cannot leak through a second
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -29,7 +29,7 @@ PUBLIC_FIELDS = (
     "public_lon",
     "created_at",
     "updated_at",
-    "occurred_at",  # the day only, in downloads
+    "occurred_at",  # the day only (event_day), on the page and in downloads alike
     "verify_due_at",  # Open311 expected_datetime while verification is due
     "duplicate_count",
     "is_public",
@@ -92,6 +92,17 @@ def public_history(report: Report) -> list[dict[str, Any]]:
         }
         for e in events
     ]
+
+
+def event_day(occurred_at: datetime | None) -> date | None:
+    """The public form of the time of the event: its local day, never the hour.
+
+    The exact time could single out the person who reported it or the people involved;
+    every public channel (report page, downloads) shows this day and nothing finer.
+    """
+    if occurred_at is None:
+        return None
+    return occurred_at.astimezone(timezone.get_default_timezone()).date()
 
 
 def district_ref(report: Report) -> dict[str, str] | None:
@@ -174,8 +185,7 @@ def export_row(
     rec = dict(zip(EXPORT_COLUMNS, values, strict=True))
     cat = categories[rec["category_id"]]
     district = districts.get(rec["district_id"], ("", ""))
-    occurred = rec["occurred_at"]
-    local_tz = timezone.get_default_timezone()
+    occurred_on = event_day(rec["occurred_at"])
     return {
         "id": rec["id"],
         "category": cat.code,
@@ -189,8 +199,8 @@ def export_row(
         "updated_at": _utc(rec["updated_at"]),
         "lat": round(rec["public_lat"], 6),
         "lon": round(rec["public_lon"], 6),
-        # Only the day of the event: its exact time could single out a person.
-        "occurred_on": occurred.astimezone(local_tz).date().isoformat() if occurred else "",
+        # Only the day of the event (event_day): its exact time could single out a person.
+        "occurred_on": occurred_on.isoformat() if occurred_on else "",
         # "Also reported by N people" is on the public report page too.
         "duplicate_count": rec["duplicate_count"],
     }

@@ -182,8 +182,9 @@ def _store_file(checked: intake.CheckedAttachment, now: datetime) -> tuple[Path,
     # A generated name only: the sender's file name is never kept (ADR 0022).
     relative = f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}.{checked.extension}"
     target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Readable by the service account only (ADR 0027), whatever the process umask.
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         view = memoryview(checked.data)
         while view:

@@ -115,6 +115,8 @@ def describe_geo_error(error: GeoError) -> str:
             reason = _("the polygon intersects itself")
     elif code is GeoErrorCode.EMPTY:
         reason = _("the geometry is empty (no area)")
+    elif code is GeoErrorCode.TOO_DEEP:
+        reason = _("the JSON is nested too deeply (more than %(limit)s levels)") % p
     elif code is GeoErrorCode.TOO_MANY_ERRORS:
         reason = (
             _(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from straz.accounts.models import User
+from straz.geo.geojson import GeoErrorCode, GeoJSONError, load_json
 from straz.incidents import policy
 from straz.incidents.choices import (
     OPEN_STATES,
@@ -308,8 +308,11 @@ class CheckOutForm(forms.Form):
 def parse_geometry_text(raw: str) -> dict[str, Any]:
     """A GeoJSON geometry from pasted or drawn text; the service validates its shape."""
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = load_json(raw)
+    except GeoJSONError as error:
+        # "[" * 100000 would exhaust the stack; load_json refuses deep nesting instead.
+        if any(e.code is GeoErrorCode.TOO_DEEP for e in error.errors):
+            raise forms.ValidationError(_("The geometry is nested too deeply.")) from None
         raise forms.ValidationError(_("The geometry is not valid JSON.")) from None
     # A pasted Feature or a one-feature collection is accepted for convenience.
     if isinstance(value, dict) and value.get("type") == "Feature":

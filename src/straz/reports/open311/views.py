@@ -10,7 +10,10 @@ Decisions (see also docs in the module docstring of straz.reports.open311.urls):
   no media_url (attachments are police-only); only publicly visible reports are listed;
 - jurisdiction_id is accepted and ignored (one jurisdiction per installation);
 - tokens: the id is returned at once, and also a signed token that `tokens/{token}`
-  resolves, for clients that only follow tokens.
+  resolves, for clients that only follow tokens;
+- no api_key is accepted (none is issued; staff tokens never travel as parameters), and a
+  POST sent by another site's page (its Origin) is refused unless that origin is allowed
+  (ADR 0027).
 """
 
 from __future__ import annotations
@@ -31,9 +34,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from straz.accounts.auth import user_for_token
 from straz.core.config import straz_settings
 from straz.core.errors import DomainError
+from straz.core.intake import check_browser_origin
 from straz.reports import intake, public
 from straz.reports.models import (
     STATUS_LABELS,
@@ -373,17 +376,28 @@ def issue_token(report_id: int) -> str:
 
 
 def _check_api_key(request: HttpRequest) -> None:
-    """An api_key is optional; a wrong one is refused rather than silently ignored."""
+    """Reporting needs no api_key, and none is accepted (ADR 0027).
+
+    Straz issues no Open311 client keys, and a staff API token must never travel as a
+    parameter: query strings and form fields end up in access logs and browser
+    histories. Staff tokens go only in the `Authorization: Bearer` header of the JSON
+    API. Any api_key is refused rather than silently ignored, so a client learns at once.
+    """
     key = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
-    if not key:
-        return
-    if user_for_token(key) is None:
-        raise Open311Error(403, _("The api_key is not valid. Leave it out to report anonymously."))
+    if key:
+        raise Open311Error(
+            403,
+            _(
+                "No api_key is accepted here: leave it out to report anonymously. Staff API tokens are sent only in the Authorization header, never as a parameter."
+            ),
+        )
 
 
 def _create_request(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse:
     data = request.POST
     _check_api_key(request)
+    # A page of another site must not file reports from a visitor's browser.
+    check_browser_origin(request)
     code = (data.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, _("service_code is required. The list is at services.json."))

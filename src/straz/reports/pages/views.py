@@ -300,6 +300,8 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         "district": report.district,
         "officer": report.district.primary_officer if report.district else None,
         "events": events,
+        # The day only, as in the downloads (public.event_day); never report.occurred_at.
+        "occurred_on": public.event_day(report.occurred_at),
         "also_reported": report.duplicate_count,
         "map_config": _map_config(
             request,

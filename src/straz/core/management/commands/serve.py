@@ -7,10 +7,12 @@ import threading
 from typing import Any
 
 import waitress
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.core.wsgi import get_wsgi_application
 
 from straz.core.config import straz_settings
+from straz.core.filemodes import secure_data_dir
 from straz.core.jobs import run_worker
 
 
@@ -36,6 +38,7 @@ class Command(BaseCommand):
 
 def serve(*, host: str, port: int, threads: int = 8, with_worker: bool = False) -> None:
     """Run waitress until interrupted; optionally the job loop in a daemon thread."""
+    secure_data_dir(settings.DATA_DIR)
     # Built here rather than imported from straz.wsgi: core may not import the shell, and
     # Django is already set up by the management command that calls us.
     application = get_wsgi_application()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
+from straz.core.filemodes import secure_data_dir
 from straz.core.jobs import run_worker
 
 
@@ -20,4 +22,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        secure_data_dir(settings.DATA_DIR)
         run_worker(quiet=options["quiet"], once=options["once"], poll=max(0.5, options["poll"]))

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from straz.accounts import audit
+from straz.core.filemodes import secure_data_dir
 from straz.core.management.commands.serve import serve
 from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
 from straz.demo.loader import ensure_demo_data
@@ -23,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--reports", type=int, default=None, help="number of demo reports (first run only)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        # Before the database file exists: it is created 0600 in a 0700 directory.
+        secure_data_dir(settings.DATA_DIR)
         call_command("migrate", interactive=False, verbosity=0)
         # A demo database from before the audit key (ADR 0020) is anchored here so that the
         # demo keeps working; a production deployment runs `straz audit rekey` on purpose.
