@@ -42,10 +42,14 @@ from straz.incidents.reporting.reminders import (
     reminder_stage,
 )
 from straz.incidents.reporting.requirement import (
+    MAX_DAYS_MOVED,
     REPORT_DAYS,
     REPORT_LEVELS,
+    ReportDeadline,
     ReportRequirement,
     TerritoryRequirement,
+    is_working_day,
+    report_deadline,
     report_due_at,
     report_requirement,
     report_requirements,
@@ -81,6 +85,10 @@ from straz.incidents.reporting.territory_report import (
 )
 
 __all__ = [
+    "MAX_DAYS_MOVED",
+    "ReportDeadline",
+    "is_working_day",
+    "report_deadline",
     "AMOUNT_FIELDS",
     "AMOUNT_MAX",
     "COUNT_FIELDS",
