@@ -196,3 +196,19 @@ class IncidentReportStatus(models.TextChoices):
 
     DRAFT = "draft", _("Draft")
     COMPLETED = "completed", _("Completed")
+
+
+class NoticeStatus(models.TextChoices):
+    """Where a §23(2) notice stands (ADR 0028): proposed on level III, sent only once decided."""
+
+    PROPOSED = "proposed", _("awaiting decision")
+    SENT = "sent", _("decided and sent")
+    DECLINED = "declined", _("decided not to notify")
+    SUPERSEDED = "superseded", _("superseded by a later level")
+
+
+class NoticeBasis(models.TextChoices):
+    """On what §23(2) the OPIS notifies: the duty officer's decision, or the commander's request (ORP mayor)."""
+
+    DUTY_OFFICER = "duty_officer", _("decision of the fire brigade's duty officer")
+    COMMANDER_REQUEST = "commander_request", _("request of the incident commander")

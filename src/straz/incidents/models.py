@@ -19,6 +19,8 @@ from straz.incidents.choices import (
     CoordinationLevel,
     IncidentReportStatus,
     IncidentState,
+    NoticeBasis,
+    NoticeStatus,
     SiteCoordination,
     SiteFeatureKind,
     SiteMessageLetter,
@@ -196,6 +198,57 @@ class AlarmDeclaration(models.Model):
                 name="alarm_declaration_incident_xor_event",
             )
         ]
+
+
+class NoticeProposal(models.Model):
+    """A §23(2) notice Straz proposes when level III is declared; sent only once decided (ADR 0028).
+
+    The OPIS notifies the hejtman on the decision of the regional fire brigade's duty
+    officer, and the ORP mayor the same way or at the commander's request: the row keeps
+    who decided (or requested) and when, who recorded it, and what the outbox was given.
+    """
+
+    declaration = models.ForeignKey(AlarmDeclaration, on_delete=models.CASCADE, related_name="notice_proposals")
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="notice_proposals"
+    )
+    event = models.ForeignKey(
+        IncidentEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="notice_proposals"
+    )
+    rule = models.CharField(max_length=20)
+    role = models.CharField(max_length=20)
+    status = models.CharField(max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.PROPOSED)
+    proposed_at = models.DateTimeField()
+    basis = models.CharField(max_length=20, choices=NoticeBasis.choices, blank=True, default="")
+    # The duty officer who decided, or the commander who asked (a person, not necessarily a user).
+    decided_by_name = models.CharField(_("decided by"), max_length=150, blank=True, default="")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_label = models.CharField(max_length=150, blank=True, default="")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    # What enqueue_notifications wrote (messages, or the gaps: no contact, bad address).
+    sent = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        verbose_name = _("proposed notice")
+        verbose_name_plural = _("proposed notices")
+        indexes = [models.Index(fields=["status", "incident"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(incident__isnull=False, event__isnull=True)
+                    | models.Q(incident__isnull=True, event__isnull=False)
+                ),
+                name="notice_proposal_incident_xor_event",
+            )
+        ]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == NoticeStatus.PROPOSED
 
 
 class CommandAssignment(models.Model):

@@ -9,7 +9,6 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-
 from django.conf import settings
 from django.db.models import (
     Exists,

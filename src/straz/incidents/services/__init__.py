@@ -43,6 +43,10 @@ from straz.incidents.services.messages import (
     add_log_entry,
     post_site_message,
 )
+from straz.incidents.services.notices import (
+    decide_notice,
+    pending_notices,
+)
 from straz.incidents.services.site import (
     KEEP,
     add_site_feature,
@@ -71,11 +75,13 @@ __all__ = [
     "check_out_component",
     "create_event",
     "create_incident",
+    "decide_notice",
     "declare_alarm_level",
     "forward_call",
     "group_into_event",
     "hand_over_command",
     "name_successor",
+    "pending_notices",
     "post_site_message",
     "propose_for_event",
     "propose_for_facts",
