@@ -18,6 +18,7 @@ from straz.incidents.choices import (
     ComponentsInvolved,
     CoordinationLevel,
     IncidentState,
+    NoticeBasis,
     SiteCoordination,
     SiteFeatureKind,
     SiteMessageLetter,
@@ -158,6 +159,25 @@ class DeclareForm(forms.Form):
     notify_by_other_means = forms.BooleanField(
         label=_("If whom to notify cannot be found from the location, I will notify them by other means"),
         required=False,
+    )
+
+
+class NoticeDecisionForm(forms.Form):
+    """§23(2) (ADR 0028): the duty officer's decision on a proposed notice, or the commander's request."""
+
+    notice_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
+    basis = forms.ChoiceField(label=_("On what basis"), choices=NoticeBasis.choices)
+    decided_by = forms.CharField(label=_("Who decided or requested (name)"), max_length=150)
+    decided_at = forms.DateTimeField(
+        label=_("When (empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("notify", _("notify")), ("decline", _("do not notify"))],
+        initial="notify",
     )
 
 
