@@ -222,7 +222,7 @@ def _note(
         gaps = [s for s in sent if "error" in s]
         if messages:
             lines.append(
-                _("Notice to %(whom)s handed to the outbox (%(count)s messages).")
+                _("Notice to %(whom)s handed to the outbox for delivery (messages: %(count)s).")
                 % {"whom": whom, "count": len(messages)}
             )
         if gaps or not messages:
