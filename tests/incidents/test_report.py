@@ -46,6 +46,8 @@ FULL = {
     "injured": 3,
     "rescued": 5,
     "evacuated": 40,
+    "personal_help": "Řidiči projíždějících vozidel pomáhali s první pomocí.",
+    "material_help": "žádná",
 }
 
 

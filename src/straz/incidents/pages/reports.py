@@ -23,7 +23,7 @@ from straz.incidents import policy, reporting
 from straz.incidents.models import Incident, IncidentEvent
 
 TEXT_ROWS = {"origin": 4, "work_done": 5, "forces_and_means": 5, "procedure": 5, "consequences": 4}
-HELP_FIELDS = ("personal_help", "material_help")
+HELP_FIELDS = reporting.HELP_FIELDS
 # Rows of the reports-due list per page: the backlog of closed incidents grows without end.
 REPORTS_PAGE_SIZE = 50
 
@@ -49,6 +49,11 @@ class ReportForm(forms.Form):
                 max_length=reporting.REPORT_TEXT_MAX_CHARS,
                 strip=False,
                 widget=forms.Textarea(attrs={"rows": TEXT_ROWS.get(name, 3), "data-testid": f"report-{name}"}),
+                help_text=(
+                    gettext_lazy("Required to complete the report: describe it, or write “none”.")
+                    if name in HELP_FIELDS
+                    else ""
+                ),
             )
         for name in reporting.AMOUNT_FIELDS + reporting.COUNT_FIELDS:
             self.fields[name] = forms.CharField(
