@@ -212,3 +212,17 @@ class NoticeBasis(models.TextChoices):
 
     DUTY_OFFICER = "duty_officer", _("decision of the fire brigade's duty officer")
     COMMANDER_REQUEST = "commander_request", _("request of the incident commander")
+
+
+class ReportRecipient(models.TextChoices):
+    """To whom §16 hands a report: (2) the regional fire brigade; (3) the hejtman or ORP mayor who coordinated."""
+
+    REGIONAL_FIRE_BRIGADE = "regional_fire_brigade", _("regional fire rescue service (HZS kraje)")
+    HEJTMAN = "hejtman", _("regional governor (hejtman)")
+    ORP_MAYOR = "orp_mayor", _("mayor of the municipality with extended powers (ORP)")
+
+
+# §16(2): the site's report goes to the regional fire brigade; §16(3): the territory's to the
+# hejtman or the ORP mayor who coordinated the rescue work.
+SITE_REPORT_RECIPIENTS = (ReportRecipient.REGIONAL_FIRE_BRIGADE,)
+TERRITORY_REPORT_RECIPIENTS = (ReportRecipient.HEJTMAN, ReportRecipient.ORP_MAYOR)

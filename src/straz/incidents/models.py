@@ -21,6 +21,7 @@ from straz.incidents.choices import (
     IncidentState,
     NoticeBasis,
     NoticeStatus,
+    ReportRecipient,
     SiteCoordination,
     SiteFeatureKind,
     SiteMessageLetter,
@@ -455,6 +456,14 @@ class ReportContents(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     completed_by_label = models.CharField(_("completed by"), max_length=150, blank=True, default="")
+    # §16(2)/(3): to whom the completed report was handed, who handed it and when.
+    handed_to = models.CharField(_("handed to"), max_length=30, choices=ReportRecipient.choices, blank=True, default="")
+    handed_to_name = models.CharField(_("recipient (name, office)"), max_length=150, blank=True, default="")
+    handed_over_at = models.DateTimeField(_("handed over"), null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handed_over_by_label = models.CharField(_("handed over by"), max_length=150, blank=True, default="")
 
     class Meta:
         abstract = True

@@ -31,6 +31,10 @@ from straz.incidents.reporting.due import (
     reports_due_summary,
     territory_reports_due,
 )
+from straz.incidents.reporting.handover import (
+    hand_over_report,
+    hand_over_territory_report,
+)
 from straz.incidents.reporting.reminders import (
     REMINDER_CONTACT_ROLE,
     REMINDER_DAYS_BEFORE,
@@ -126,6 +130,8 @@ __all__ = [
     "forces_and_means_summary",
     "get_event",
     "get_incident",
+    "hand_over_report",
+    "hand_over_territory_report",
     "is_working_day",
     "local_time",
     "pdf_filename",
