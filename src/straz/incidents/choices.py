@@ -226,3 +226,24 @@ class ReportRecipient(models.TextChoices):
 # hejtman or the ORP mayor who coordinated the rescue work.
 SITE_REPORT_RECIPIENTS = (ReportRecipient.REGIONAL_FIRE_BRIGADE,)
 TERRITORY_REPORT_RECIPIENTS = (ReportRecipient.HEJTMAN, ReportRecipient.ORP_MAYOR)
+
+
+class CallType(models.TextChoices):
+    """§12: what an emergency call is about; calls/rules.py says whose centre is competent."""
+
+    FIRE = "fire", _("fire")
+    TECHNICAL = "technical", _("technical rescue")
+    HAZARDOUS_SUBSTANCE = "hazardous_substance", _("hazardous substance")
+    FLOOD = "flood", _("flood")
+    MEDICAL = "medical", _("medical emergency")
+    CRIME = "crime", _("crime")
+    PUBLIC_ORDER = "public_order", _("public order")
+    TRAFFIC_ACCIDENT = "traffic_accident", _("traffic accident")
+
+
+class CentreComponent(models.TextChoices):
+    """The basic components with operations centres that receive emergency calls (§12)."""
+
+    HZS = "hzs", _("Fire rescue service (HZS)")
+    ZZS = "zzs", _("Emergency medical service (ZZS)")
+    PCR = "pcr", _("Police (PČR)")

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from straz.incidents.choices import (
     BASIC_COMPONENTS,
     AlarmLevelValue,
+    CallType,
+    CentreComponent,
     CommandStart,
     ComponentKind,
     ComponentsInvolved,
@@ -412,11 +414,35 @@ class CallRecord(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # §12(1): what the call is about (its competent component) and which components it needs.
+    call_type = models.CharField(_("type of call"), max_length=30, choices=CallType.choices, blank=True, default="")
+    components_needed = models.JSONField(default=list, blank=True)
+    # Forwarded to a centre other than the competent one the territory knows: kept visible.
+    forward_flags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("emergency call record")
         verbose_name_plural = _("emergency call records")
+
+
+class OperationsCentre(models.Model):
+    """A basic component's operations centre and the region it is competent for (§12); the fire
+    rescue service's regional centre is the OPIS that gets a copy when several components are needed."""
+
+    component = models.CharField(_("component"), max_length=10, choices=CentreComponent.choices)
+    name = models.CharField(_("name"), max_length=150)
+    region_code = models.CharField(_("region code"), max_length=20)
+    is_opis = models.BooleanField(_("OPIS of the region"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["region_code", "component", "name"]
+        verbose_name = _("operations centre")
+        verbose_name_plural = _("operations centres")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ReportContents(models.Model):

@@ -236,6 +236,8 @@ def calls_page(request: HttpRequest) -> HttpResponse:
                     lat=d.get("lat"),
                     lon=d.get("lon"),
                     incident_id=d.get("incident_id"),
+                    call_type=d.get("call_type") or "",
+                    components_needed=d.get("components_needed") or [],
                 )
                 text = _("Call #%(id)s was recorded.") % {"id": call.pk}
             elif action == "forward":
@@ -244,7 +246,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
                     raise ValidationFailed(_("The form has errors; nothing was changed."))
                 d = forward_form.cleaned_data
                 call = services.forward_call(
-                    user=user, call_id=d["call_id"], to_centre=d["to_centre"], to_opis=d.get("to_opis") or ""
+                    user=user, call_id=d["call_id"], to_centre=d.get("to_centre") or "", to_opis=d.get("to_opis") or ""
                 )
                 text = _("Call #%(id)s was forwarded to %(centre)s.") % {
                     "id": call.pk, "centre": call.forwarded_to_centre}
@@ -257,6 +259,9 @@ def calls_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, text)
             return redirect("incidents:calls")
     calls = list(CallRecord.objects.select_related("incident").order_by("-received_at", "-id")[:CALLS_SHOWN])
+    for c in calls:
+        # §12(1): whom a call still to forward goes to, from its type and place.
+        c.routing = services.call_routing(c) if writable and c.forwarded_at is None else None  # type: ignore[attr-defined]
     failed_call = forward_form.data.get("call_id") if forward_form is not None else None
     return render(
         request,

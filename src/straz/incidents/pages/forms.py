@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from straz.accounts.models import User
 from straz.incidents import policy
 from straz.incidents.choices import (
+    CallType,
+    CentreComponent,
     OPEN_STATES,
     THREATENED_VALUES,
     AlarmLevelValue,
@@ -464,6 +466,14 @@ class CallForm(forms.Form):
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     incident_id = forms.IntegerField(label=_("Incident number (if known)"), required=False, min_value=1)
+    call_type = forms.ChoiceField(label=_("Type of call"), required=False, choices=_blank(CallType.choices))
+    components_needed = forms.MultipleChoiceField(
+        label=_("Components needed"),
+        required=False,
+        choices=CentreComponent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("More than one: the call also goes to the OPIS (§12(1))."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -476,5 +486,5 @@ class ForwardForm(forms.Form):
     """§12(1): forward the call data to the competent centre and, if needed, to the OPIS."""
 
     call_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    to_centre = forms.CharField(label=_("Competent centre"), max_length=150)
+    to_centre = forms.CharField(label=_("Competent centre"), max_length=150, required=False)
     to_opis = forms.CharField(label=_("OPIS (when several components are needed)"), required=False, max_length=150)

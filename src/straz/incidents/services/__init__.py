@@ -4,6 +4,8 @@
 from straz.incidents.policy import can_write_incident
 from straz.incidents.services.base import NAME_MAX_CHARS, TEXT_MAX_CHARS, recorded_at
 from straz.incidents.services.calls import (
+    CallRouting,
+    call_routing,
     forward_call,
     record_call,
 )
@@ -60,12 +62,14 @@ __all__ = [
     "STATE_LABELS",
     "TAKEOVER_DECLARATION",
     "TEXT_MAX_CHARS",
+    "CallRouting",
     "ProposalSnapshot",
     "TakeoverProposal",
     "add_log_entry",
     "add_site_feature",
     "assign_commander",
     "call_component",
+    "call_routing",
     "can_write_incident",
     "change_affected_area",
     "change_coordination_level",
