@@ -11,11 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from straz.accounts.models import User
 from straz.incidents import policy
 from straz.incidents.choices import (
-    CallType,
-    CentreComponent,
     OPEN_STATES,
     THREATENED_VALUES,
     AlarmLevelValue,
+    CallType,
+    CentreComponent,
     ComponentKind,
     ComponentsInvolved,
     CoordinationLevel,
