@@ -99,7 +99,7 @@ CENTRE_FIELDS = ("component", "name", "region_code", "is_opis", "active")
 
 
 @admin.register(OperationsCentre)
-class OperationsCentreAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OperationsCentreAdmin(admin.ModelAdmin):
     """The centres §12 forwards calls to, per region; every change is audited."""
 
     list_display = ("name", "component", "region_code", "is_opis", "active")
