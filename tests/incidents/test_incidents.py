@@ -259,12 +259,47 @@ def test_declaring_lower_than_proposed_needs_a_written_reason(
     assert any(r["rule"] == "§23 a)" for r in declaration.reasons)
 
 
-def test_level_three_notifies_hejtman_and_orp_mayor(
+def _decide(api: Any, notice_id: int, **body: Any) -> Any:
+    return api.post(
+        f"/incidents/notices/{notice_id}/decision", {"basis": "duty_officer", "decided_by": "npor. Jan Služba", **body}
+    )
+
+
+def _notices(api: Any, incident_id: int) -> dict[str, dict[str, Any]]:
+    resp = api.get(f"/incidents/{incident_id}/notices")
+    assert resp.status_code == 200
+    return {n["role"]: n for n in resp.json()}
+
+
+def test_level_three_proposes_the_23_2_notices_and_sends_them_only_on_decision(
     dispatcher_api: Any, make_incident: Any, contacts: dict[str, Any]
 ) -> None:
     incident = make_incident()
     resp = dispatcher_api.post(f"/incidents/{incident.pk}/declarations", {"level": "III"})
     assert resp.status_code == 201
+    # §23(2): nothing goes out on the declaration itself; both notices wait for a decision.
+    assert not _outbox().filter(source_type="incident", source_id=str(incident.pk)).exists()
+    proposed = _notices(dispatcher_api, incident.pk)
+    assert {r: n["status"] for r, n in proposed.items()} == {"hejtman": "proposed", "orp_mayor": "proposed"}
+    assert proposed["hejtman"]["would_tell"] == [f"{contacts['hejtman'].name} <{contacts['hejtman'].address}>"]
+    assert proposed["orp_mayor"]["would_tell"] == [f"{contacts['orp_mayor'].name} <{contacts['orp_mayor'].address}>"]
+    declared = TimelineEntry.objects.get(incident=incident, kind="declaration")
+    assert "§23(2)" in declared.text and declared.data["notifications"] == []
+    assert {(p["rule"], p["role"]) for p in declared.data["proposed_notices"]} == {
+        ("§23(2)", "hejtman"), ("§23(2)", "orp_mayor")
+    }
+    # The duty officer decides for the hejtman: only that notice is sent.
+    decided = _decide(dispatcher_api, proposed["hejtman"]["id"], decided_at="2026-12-03T06:30:00+01:00")
+    assert decided.status_code == 200, decided.content
+    assert decided.json()["status"] == "sent" and decided.json()["decided_by"] == "npor. Jan Služba"
+    rows = list(_outbox().filter(source_type="incident", source_id=str(incident.pk)))
+    assert [(r.rule, r.address) for r in rows] == [("§23(2)", contacts["hejtman"].address)]
+    assert rows[0].payload["decision"]["basis"] == "duty_officer"
+    assert rows[0].payload["decision"]["decided_by"] == "npor. Jan Služba"
+    assert "npor. Jan Služba" in rows[0].body
+    # The commander's request for the ORP mayor, recorded by the OPIS.
+    asked = _decide(dispatcher_api, proposed["orp_mayor"]["id"], basis="commander_request", decided_by="Petr Velitel")
+    assert asked.status_code == 200, asked.content
     rows = list(_outbox().filter(source_type="incident", source_id=str(incident.pk)))
     got = sorted((r.rule, r.address) for r in rows)
     assert got == [
@@ -277,11 +312,14 @@ def test_level_three_notifies_hejtman_and_orp_mayor(
     assert listed.status_code == 200
     assert sorted((n["rule"], n["address"]) for n in listed.json()) == got
     assert all(n["state"] and n["attempts"] == 0 and n["message_id"] for n in listed.json())
-    # Re-declaring the same level tells nobody anew.
+    # A decided notice cannot be decided again (nothing sent twice).
+    again_decided = _decide(dispatcher_api, proposed["hejtman"]["id"])
+    assert again_decided.status_code == 409
+    # Re-declaring the same level tells nobody anew and proposes nothing new.
     again = dispatcher_api.post(f"/incidents/{incident.pk}/declarations", {"level": "III"})
     assert again.status_code == 201
     assert _outbox().filter(source_type="incident", source_id=str(incident.pk)).count() == 2
-
+    assert len(_notices(dispatcher_api, incident.pk)) == 2
 
 def test_special_level_notifies_hejtman_orp_mayor_and_gr_hzs(
     dispatcher_api: Any, make_incident: Any, contacts: dict[str, Any]
@@ -308,7 +346,7 @@ def test_levels_one_and_two_notify_nobody(
     assert dispatcher_api.get(f"/incidents/{incident.pk}/notifications").json() == []
 
 
-def test_a_broken_contact_does_not_block_the_declaration(
+def test_a_broken_contact_does_not_block_the_decision(
     dispatcher_api: Any, make_incident: Any, contacts: dict[str, Any]
 ) -> None:
     from straz.notifications.models import NotificationContact
@@ -317,13 +355,16 @@ def test_a_broken_contact_does_not_block_the_declaration(
     incident = make_incident()
     resp = dispatcher_api.post(f"/incidents/{incident.pk}/declarations", {"level": "III"})
     assert resp.status_code == 201
+    proposed = _notices(dispatcher_api, incident.pk)
+    for role in ("hejtman", "orp_mayor"):
+        assert _decide(dispatcher_api, proposed[role]["id"]).status_code == 200
     rows = _outbox().filter(source_type="incident", source_id=str(incident.pk))
     assert [r.address for r in rows] == [contacts["orp_mayor"].address]
-    entry = TimelineEntry.objects.get(incident=incident, kind="declaration")
-    assert {"rule": "§23(2)", "contact": contacts["hejtman"].pk, "error": "invalid_address"} in entry.data[
+    entry = TimelineEntry.objects.filter(incident=incident, kind="declaration", data__notice__role="hejtman").first()
+    assert entry is not None
+    assert {"rule": "§23(2)", "contact": contacts["hejtman"].pk, "error": "invalid_address"} in entry.data["notice"][
         "notifications"
     ]
-
 
 def test_territory_level_three_also_goes_to_the_higher_opis(
     dispatcher_api: Any, make_incident: Any, contacts: dict[str, Any]
@@ -339,6 +380,18 @@ def test_territory_level_three_also_goes_to_the_higher_opis(
     assert lower.status_code == 422  # a site proposes III, so the territory does too
     resp = dispatcher_api.post(f"/incidents/events/{event_id}/declarations", {"level": "III"})
     assert resp.status_code == 201
+    # §13 f) goes to the higher OPIS at once; §23(2) waits for the duty officer's decision.
+    rows = _outbox().filter(source_type="event", source_id=str(event_id))
+    assert sorted((r.rule, r.address) for r in rows) == [("§13 f)", contacts["higher_opis"].address)]
+    listed_notices = dispatcher_api.get(f"/incidents/events/{event_id}/notices")
+    assert listed_notices.status_code == 200
+    proposed = {n["role"]: n for n in listed_notices.json()}
+    assert set(proposed) == {"hejtman", "orp_mayor"} and {n["event"] for n in proposed.values()} == {event_id}
+    # A territory has no commander: only the duty officer's decision applies.
+    refused = _decide(dispatcher_api, proposed["orp_mayor"]["id"], basis="commander_request")
+    assert refused.status_code == 403
+    for role in ("hejtman", "orp_mayor"):
+        assert _decide(dispatcher_api, proposed[role]["id"]).status_code == 200
     rows = _outbox().filter(source_type="event", source_id=str(event_id))
     assert sorted((r.rule, r.address) for r in rows) == [
         ("§13 f)", contacts["higher_opis"].address),
@@ -612,7 +665,7 @@ def test_declaration_and_its_notifications_commit_together(
     monkeypatch.setattr(outbox, "enqueue", failing_second)
     before = (AlarmDeclaration.objects.count(), audit_count(), TimelineEntry.objects.count())
     with pytest.raises(RuntimeError):
-        services.declare_alarm_level(user=dispatcher, incident_id=incident.pk, level="III")
+        services.declare_alarm_level(user=dispatcher, incident_id=incident.pk, level="special")
     assert len(calls) == 2
     assert (AlarmDeclaration.objects.count(), audit_count(), TimelineEntry.objects.count()) == before
     assert _outbox().count() == 0
@@ -620,14 +673,22 @@ def test_declaration_and_its_notifications_commit_together(
     assert incident.alarm_level == ""
 
 
-def test_declaring_iii_without_contacts_records_whom_nobody_told(
+def test_deciding_iii_notices_without_contacts_records_whom_nobody_told(
     dispatcher_api: Any, make_incident: Any
 ) -> None:
-    """No contact for the hejtman or the ORP mayor: the level stands, the gap is on record."""
+    """No contact for the hejtman or the ORP mayor: the level and decision stand, the gap is on record."""
     incident = make_incident()
     resp = dispatcher_api.post(f"/incidents/{incident.pk}/declarations", {"level": "III"}, HTTP_ACCEPT_LANGUAGE="en")
     assert resp.status_code == 201
+    proposed = _notices(dispatcher_api, incident.pk)
+    assert proposed["hejtman"]["would_tell"] == []
+    decided = dispatcher_api.post(
+        f"/incidents/notices/{proposed['hejtman']['id']}/decision",
+        {"basis": "duty_officer", "decided_by": "Jan Služba"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert decided.status_code == 200
+    assert {(n["rule"], n["role"], n["error"]) for n in decided.json()["sent"]} == {("§23(2)", "hejtman", "no_contact")}
     assert not _outbox().filter(source_type="incident", source_id=str(incident.pk)).exists()
-    entry = TimelineEntry.objects.filter(incident=incident, kind="declaration").latest("at")
-    assert {(n["rule"], n["role"]) for n in entry.data["notifications"]} == {("§23(2)", "hejtman"), ("§23(2)", "orp_mayor")}
+    entry = TimelineEntry.objects.filter(incident=incident, kind="declaration").latest("at", "id")
     assert "No notification contact" in entry.text and "hejtman" in entry.text

@@ -305,6 +305,14 @@ def test_declaring_iii_lists_the_notifications_with_their_rule(
     incident = make_incident(persons_threatened=150)
     assert _post(ops, incident, "declare", declare__level="III").status_code == 302
     html = _text(ops.get(_page(incident)))
+    # §23(2) (ADR 0028): proposed first, sent once the duty officer's decision is recorded.
+    assert html.count('data-testid="notification-row"') == 0
+    assert html.count('data-testid="notice-form"') == 2
+    for proposal in incident.notice_proposals.all():
+        resp = _post(ops, incident, "notice", notice__notice_id=str(proposal.pk), notice__basis="duty_officer",
+                     notice__decided_by="Jan Služba", notice__decision="notify")
+        assert resp.status_code == 302
+    html = _text(ops.get(_page(incident)))
     assert html.count('data-testid="notification-row"') == 2
     assert "§23(2)" in html and "hejtman@kraj.example" in html
 

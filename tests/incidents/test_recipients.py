@@ -68,6 +68,15 @@ def test_targets_are_one_per_region_or_orp() -> None:
 # ---------------------------------------------------------------- derived from the location
 
 
+def _decide_all(user: User, source: Any) -> None:
+    """The duty officer decides to send every §23(2) notice still proposed for a site or territory."""
+    for row in services.pending_notices(source):
+        if row["proposal"].is_pending:
+            services.decide_notice(
+                user=user, proposal_id=row["proposal"].pk, basis="duty_officer", decided_by_name="Jan Služba"
+            )
+
+
 def test_level_three_inside_the_demo_region_tells_its_hejtman_and_mayor_without_typed_codes(
     dispatcher: User, make_incident: Any, contacts: dict[str, Any]
 ) -> None:
@@ -75,13 +84,16 @@ def test_level_three_inside_the_demo_region_tells_its_hejtman_and_mayor_without_
     incident = _untyped(make_incident, IN_PLZEN)
     assert (incident.region_code, incident.orp_code) == ("", "")
     services.declare_alarm_level(user=dispatcher, incident_id=incident.pk, level="III")
+    assert _rows(incident) == []  # §23(2) waits for the duty officer's decision (ADR 0028)
+    _decide_all(dispatcher, incident)
     assert _rows(incident) == [
         ("§23(2)", contacts["hejtman"].address),
         ("§23(2)", contacts["orp_mayor"].address),
     ]
     payloads = [m.payload for m in OutboxMessage.objects.filter(source_id=str(incident.pk))]
     assert {(p["region_code"]) for p in payloads} == {"CZ032"}
-    entry = TimelineEntry.objects.get(incident=incident, kind="declaration")
+    entry = TimelineEntry.objects.filter(incident=incident, kind="declaration").order_by("id").first()
+    assert entry is not None and "declaration" in entry.data
     assert "notified_by_other_means" not in entry.data
 
 
@@ -91,12 +103,14 @@ def test_a_typed_code_overrides_the_located_one(
     create_izs_areas()
     incident = make_incident(region_code="", orp_code="3299", **IN_PLZEN)
     services.declare_alarm_level(user=dispatcher, incident_id=incident.pk, level="III")
+    _decide_all(dispatcher, incident)
     # The typed ORP wins over the located 3212; the region still comes from the location.
     assert _rows(incident) == sorted(
         [("§23(2)", contacts["hejtman"].address), ("§23(2)", contacts["orp_other"].address)]
     )
     other = make_incident(region_code="CZ020", orp_code="", **IN_PLZEN)
     services.declare_alarm_level(user=dispatcher, incident_id=other.pk, level="III")
+    _decide_all(dispatcher, other)
     got = _rows(other)
     assert ("§23(2)", contacts["hejtman_other"].address) in got
     assert ("§23(2)", contacts["hejtman"].address) not in got
@@ -110,6 +124,7 @@ def test_a_territory_finds_its_region_from_its_sites(
     b = _untyped(make_incident, {"lat": 49.73, "lon": 13.40})
     event = services.create_event(user=dispatcher, name="Povodeň", incident_ids=[a.pk, b.pk])
     services.declare_alarm_level(user=dispatcher, event_id=event.pk, level="III")
+    _decide_all(dispatcher, event)
     rows = OutboxMessage.objects.filter(source_type="event", source_id=str(event.pk))
     assert sorted((r.rule, r.address) for r in rows) == sorted(
         [

@@ -46,6 +46,8 @@ FULL = {
     "injured": 3,
     "rescued": 5,
     "evacuated": 40,
+    "personal_help": "Řidiči projíždějících vozidel pomáhali s první pomocí.",
+    "material_help": "žádná",
 }
 
 
@@ -80,13 +82,13 @@ def closed(dispatcher: User, commander: User, commander_b: User, make_incident: 
 
 
 def test_deadline_is_the_end_of_the_14th_local_day_after_the_end() -> None:
-    # Ended 22 Nov 2026 23:30 local (22:30 UTC): day 14 after is 6 Dec, due before 7 Dec 00:00 local.
-    ended = datetime(2026, 11, 22, 22, 30, tzinfo=UTC)
-    assert reporting.report_due_at(ended, PRAGUE) == datetime(2026, 12, 6, 23, 0, tzinfo=UTC)
-    # 23:30 UTC is already 23 Nov in Prague: one day later.
-    assert reporting.report_due_at(ended + timedelta(hours=1), PRAGUE) == datetime(2026, 12, 7, 23, 0, tzinfo=UTC)
-    # Across the change to summer time the local midnight is 22:00 UTC.
-    assert reporting.report_due_at(datetime(2026, 3, 20, 12, 0, tzinfo=UTC), PRAGUE) == datetime(2026, 4, 3, 22, 0, tzinfo=UTC)
+    # Ended 25 Nov 2026 23:30 local (22:30 UTC): day 14 after is Wed 9 Dec, due before 10 Dec 00:00 local.
+    ended = datetime(2026, 11, 25, 22, 30, tzinfo=UTC)
+    assert reporting.report_due_at(ended, PRAGUE) == datetime(2026, 12, 9, 23, 0, tzinfo=UTC)
+    # 23:30 UTC is already 26 Nov in Prague: one day later (Thu 10 Dec).
+    assert reporting.report_due_at(ended + timedelta(hours=1), PRAGUE) == datetime(2026, 12, 10, 23, 0, tzinfo=UTC)
+    # Across the change to summer time the local midnight is 22:00 UTC (day 14: Thu 2 April).
+    assert reporting.report_due_at(datetime(2026, 3, 19, 12, 0, tzinfo=UTC), PRAGUE) == datetime(2026, 4, 2, 22, 0, tzinfo=UTC)
     with pytest.raises(ValueError):
         reporting.report_due_at(datetime(2026, 3, 20, 12, 0), PRAGUE)
 
@@ -107,11 +109,11 @@ def test_overdue_only_after_the_deadline_and_only_while_not_completed() -> None:
 
 def test_days_to_the_deadline_count_local_calendar_days(settings: Any) -> None:
     settings.TIME_ZONE = "Europe/Prague"
-    due = reporting.report_due_at(datetime(2026, 11, 22, 10, 0, tzinfo=UTC), PRAGUE)  # last day 6 Dec
-    assert reporting.deadline_text(due) == "2026-12-06 23:59:59"
-    assert reporting.days_to_deadline(due, datetime(2026, 11, 22, 10, 0, tzinfo=UTC)) == 14
-    assert reporting.days_to_deadline(due, datetime(2026, 12, 6, 22, 59, tzinfo=UTC)) == 0
-    assert reporting.days_to_deadline(due, datetime(2026, 12, 6, 23, 0, tzinfo=UTC)) == -1
+    due = reporting.report_due_at(datetime(2026, 11, 25, 10, 0, tzinfo=UTC), PRAGUE)  # last day Wed 9 Dec
+    assert reporting.deadline_text(due) == "2026-12-09 23:59:59"
+    assert reporting.days_to_deadline(due, datetime(2026, 11, 25, 10, 0, tzinfo=UTC)) == 14
+    assert reporting.days_to_deadline(due, datetime(2026, 12, 9, 22, 59, tzinfo=UTC)) == 0
+    assert reporting.days_to_deadline(due, datetime(2026, 12, 9, 23, 0, tzinfo=UTC)) == -1
 
 
 def test_required_when_iii_was_ever_declared_even_if_lowered(dispatcher: User, make_incident: Any) -> None:
@@ -421,9 +423,15 @@ def test_deadline_is_a_local_midnight_14_to_15_days_after_the_end(ended: datetim
     due = reporting.report_due_at(ended, PRAGUE)
     local = due.astimezone(PRAGUE)
     assert (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0)
-    assert local.date() - ended.astimezone(PRAGUE).date() == timedelta(days=15)
+    # The midnight after the 14th day, or after the working day it moved to (ADR 0029).
+    deadline = reporting.report_deadline(ended, PRAGUE)
+    assert deadline.nominal_day - ended.astimezone(PRAGUE).date() == timedelta(days=14)
+    assert local.date() == deadline.last_day + timedelta(days=1)
+    assert reporting.is_working_day(deadline.last_day)
+    moved = timedelta(days=(deadline.last_day - deadline.nominal_day).days)
+    assert moved <= timedelta(days=reporting.MAX_DAYS_MOVED)
     # 14 to 15 days later, give or take the hour a change of summer time moves midnight.
-    assert timedelta(days=14) - timedelta(hours=1) < due - ended <= timedelta(days=15, hours=1)
+    assert timedelta(days=14) - timedelta(hours=1) < due - ended - moved <= timedelta(days=15, hours=1)
 
 
 def test_page_complete_with_gaps_saves_the_draft_and_says_what_is_missing(

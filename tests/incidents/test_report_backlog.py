@@ -53,6 +53,12 @@ EDGE_ENDS = [
     datetime(2026, 10, 25, 23, 0, tzinfo=UTC),  # 00:00 CET, 26 October
     datetime(2026, 11, 10, 9, 15, tzinfo=UTC),
     datetime(2026, 6, 30, 12, 0, tzinfo=UTC),
+    # ADR 0029: the DST ends above reach weekends 14 days later and share the moved deadline
+    # (Mon 13 April, Mon 9 November); these keep local midnights on ordinary weekdays and
+    # add Christmas (14th day 24 December → Monday 28 December).
+    datetime(2026, 11, 18, 22, 59, 59, tzinfo=UTC),  # 23:59:59 CET, Wed 18 November → Wed 2 December
+    datetime(2026, 11, 18, 23, 0, tzinfo=UTC),  # 00:00 CET, Thu 19 November → Thu 3 December
+    datetime(2026, 12, 10, 9, 0, tzinfo=UTC),
 ]
 # How §16(2) applies to each incident of the varied set, in turn.
 # "event_special": a site of an event declared special (§16(3), not the site's §16(2));
@@ -136,7 +142,7 @@ def test_the_database_answers_exactly_as_report_requirement(settings: Any) -> No
     assert not reporting.report_requirement(by_title["event_site_ii"]).required
     assert reporting.report_requirement(by_title["event_site_iii"]).required
     moments = _moments(incidents)
-    assert len(moments) >= 32  # 8 distinct deadlines, each with its reminder start
+    assert len(moments) >= 28  # 7 distinct deadlines, each with its reminder start
     checked_overdue = set()
     for now in moments:
         reqs = {i.pk: reporting.report_requirement(i, now=now) for i in incidents}

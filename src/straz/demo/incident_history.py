@@ -419,6 +419,8 @@ class _IzsHistory:
                     consequences="Zaplavené sklepy a přízemí, dočasně uzavřené komunikace.",
                     damage_czk=len(sites) * 1_500_000, values_saved_czk=len(sites) * 9_000_000,
                     dead=0, injured=len(sites) // 2, rescued=len(sites) * 3, evacuated=len(sites) * 120,
+                    personal_help="Dobrovolníci obcí při stavbě protipovodňových zábran.",
+                    material_help="Pytle s pískem a čerpadla ze skladu Správy státních hmotných rezerv.",
                     version=2, created_at=ended + timedelta(days=1), updated_at=done,
                     created_by=self.dispatcher, updated_by=self.dispatcher, completed_at=done,
                     completed_by=self.dispatcher, completed_by_label="OPIS HZS PK",
@@ -461,6 +463,9 @@ class _IzsHistory:
             injured=injured,
             rescued=rng.choice((0, 0, 1, 2, 4, 7, 12, 25)),
             evacuated=evacuated,
+            # §16(4): help given, stated explicitly even when there was none.
+            personal_help="Žádná.",
+            material_help="Žádná.",
             version=2,
             created_at=end + timedelta(hours=rng.uniform(2, 30)),
             updated_at=completed,

@@ -15,7 +15,7 @@ from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
 from straz.demo.common import say
 from straz.demo.territory import ORP, REGION, ensure_izs_areas
 from straz.incidents import services
-from straz.incidents.models import Incident
+from straz.incidents.models import Incident, NoticeProposal
 from straz.notifications.models import NotificationContact
 
 # ---------------------------------------------------------------------------------- IZS
@@ -280,6 +280,10 @@ class _IzsStory:
         event = self.do(245, "create_event", name="Povodeň Plzeň – Úslava a Radbuza", incident_ids=[koterov, doudlevce], region_code=IZS_REGION, orp_code=IZS_ORP)
         self.do(244, "set_site_priorities", event_id=event.pk, order=[koterov, doudlevce])
         self.do(243, "declare_alarm_level", event_id=event.pk, level="III", written_reason="Povodňová situace na dvou tocích na území města.")
+        # §23(2) (ADR 0028): III only proposes the notices; the duty officer decides to tell both.
+        for proposal in NoticeProposal.objects.filter(event=event).order_by("pk"):
+            self.do(238, "decide_notice", proposal_id=proposal.pk, basis="duty_officer",
+                    decided_by_name="plk. Ing. Karel Dvořák, operační důstojník HZS PK")
         river = _polygon_of([shift_metres(k_lat, k_lon, x, y) for x, y in ((-500, -120), (0, -60), (450, 40), (450, 160), (0, 90), (-500, 30))])
         self.zone(235, koterov, "danger_zone", river, "Zaplavené území", by=c2)
         sector = self.zone(230, koterov, "sector", _box(k_lat, k_lon, -500, 40, 0, 260), "Sektor Sever – U Lávky", by=c2)

@@ -1,12 +1,15 @@
-"""Back office of joint interventions: incident types are editable; records are read-only here."""
+"""Back office of joint interventions: incident types and operations centres are editable; records are read-only here."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin
+from django.forms.models import model_to_dict
 from django.http import HttpRequest
 
+from straz.accounts import audit
+from straz.accounts.models import User
 from straz.incidents.models import (
     AlarmDeclaration,
     CallRecord,
@@ -17,6 +20,7 @@ from straz.incidents.models import (
     IncidentReport,
     IncidentReportAmendment,
     IncidentType,
+    OperationsCentre,
     SiteFeature,
     TimelineEntry,
 )
@@ -94,6 +98,49 @@ class CallRecordAdmin(ReadOnlyAdmin):
     def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
         # The caller's number follows the same rule here as on the page and in the API.
         return () if can_read_caller_number(request.user) else ("caller_phone",)
+
+
+CENTRE_FIELDS = ("component", "name", "region_code", "is_opis", "active")
+
+
+@admin.register(OperationsCentre)
+class OperationsCentreAdmin(admin.ModelAdmin):
+    """The centres §12 forwards calls to, per region; every change is audited."""
+
+    list_display = ("name", "component", "region_code", "is_opis", "active")
+    list_filter = ("component", "is_opis", "active")
+    search_fields = ("name", "region_code")
+
+    def save_model(self, request: HttpRequest, obj: OperationsCentre, form: Any, change: bool) -> None:
+        before = OperationsCentre.objects.filter(pk=obj.pk).values(*CENTRE_FIELDS).first() if change else None
+        with audit.audited_transaction():
+            super().save_model(request, obj, form, change)
+            audit.record(
+                action="operations_centre.changed" if change else "operations_centre.created",
+                object_type="operations_centre",
+                object_id=obj.pk,
+                actor=request.user if isinstance(request.user, User) else None,
+                before=before,
+                after=model_to_dict(obj, fields=CENTRE_FIELDS),
+            )
+
+    def delete_model(self, request: HttpRequest, obj: OperationsCentre) -> None:
+        with audit.audited_transaction():
+            before = model_to_dict(obj, fields=CENTRE_FIELDS)
+            pk = obj.pk
+            super().delete_model(request, obj)
+            audit.record(
+                action="operations_centre.deleted",
+                object_type="operations_centre",
+                object_id=pk,
+                actor=request.user if isinstance(request.user, User) else None,
+                before=before,
+                after=None,
+            )
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in list(queryset):
+            self.delete_model(request, obj)
 
 
 @admin.register(IncidentReport)

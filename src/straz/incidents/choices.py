@@ -210,3 +210,54 @@ class IncidentReportStatus(models.TextChoices):
 
     DRAFT = "draft", _("Draft")
     COMPLETED = "completed", _("Completed")
+
+
+class NoticeStatus(models.TextChoices):
+    """Where a §23(2) notice stands (ADR 0028): proposed on level III, sent only once decided."""
+
+    PROPOSED = "proposed", _("awaiting decision")
+    SENT = "sent", _("decided and sent")
+    DECLINED = "declined", _("decided not to notify")
+    SUPERSEDED = "superseded", _("superseded by a later level")
+
+
+class NoticeBasis(models.TextChoices):
+    """On what §23(2) the OPIS notifies: the duty officer's decision, or the commander's request (ORP mayor)."""
+
+    DUTY_OFFICER = "duty_officer", _("decision of the fire brigade's duty officer")
+    COMMANDER_REQUEST = "commander_request", _("request of the incident commander")
+
+
+class ReportRecipient(models.TextChoices):
+    """To whom §16 hands a report: (2) the regional fire brigade; (3) the hejtman or ORP mayor who coordinated."""
+
+    REGIONAL_FIRE_BRIGADE = "regional_fire_brigade", _("regional fire rescue service (HZS kraje)")
+    HEJTMAN = "hejtman", _("regional governor (hejtman)")
+    ORP_MAYOR = "orp_mayor", _("mayor of the municipality with extended powers (ORP)")
+
+
+# §16(2): the site's report goes to the regional fire brigade; §16(3): the territory's to the
+# hejtman or the ORP mayor who coordinated the rescue work.
+SITE_REPORT_RECIPIENTS = (ReportRecipient.REGIONAL_FIRE_BRIGADE,)
+TERRITORY_REPORT_RECIPIENTS = (ReportRecipient.HEJTMAN, ReportRecipient.ORP_MAYOR)
+
+
+class CallType(models.TextChoices):
+    """§12: what an emergency call is about; calls/rules.py says whose centre is competent."""
+
+    FIRE = "fire", _("fire")
+    TECHNICAL = "technical", _("technical rescue")
+    HAZARDOUS_SUBSTANCE = "hazardous_substance", _("hazardous substance")
+    FLOOD = "flood", _("flood")
+    MEDICAL = "medical", _("medical emergency")
+    CRIME = "crime", _("crime")
+    PUBLIC_ORDER = "public_order", _("public order")
+    TRAFFIC_ACCIDENT = "traffic_accident", _("traffic accident")
+
+
+class CentreComponent(models.TextChoices):
+    """The basic components with operations centres that receive emergency calls (§12)."""
+
+    HZS = "hzs", _("Fire rescue service (HZS)")
+    ZZS = "zzs", _("Emergency medical service (ZZS)")
+    PCR = "pcr", _("Police (PČR)")

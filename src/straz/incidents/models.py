@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from straz.incidents.choices import (
     BASIC_COMPONENTS,
     AlarmLevelValue,
+    CallType,
+    CentreComponent,
     CommandStart,
     ComponentKind,
     ComponentOrigin,
@@ -20,6 +22,9 @@ from straz.incidents.choices import (
     CoordinationLevel,
     IncidentReportStatus,
     IncidentState,
+    NoticeBasis,
+    NoticeStatus,
+    ReportRecipient,
     SiteCoordination,
     SiteFeatureKind,
     SiteMessageLetter,
@@ -199,6 +204,57 @@ class AlarmDeclaration(models.Model):
         ]
 
 
+class NoticeProposal(models.Model):
+    """A §23(2) notice Straz proposes when level III is declared; sent only once decided (ADR 0028).
+
+    The OPIS notifies the hejtman on the decision of the regional fire brigade's duty
+    officer, and the ORP mayor the same way or at the commander's request: the row keeps
+    who decided (or requested) and when, who recorded it, and what the outbox was given.
+    """
+
+    declaration = models.ForeignKey(AlarmDeclaration, on_delete=models.CASCADE, related_name="notice_proposals")
+    incident = models.ForeignKey(
+        Incident, null=True, blank=True, on_delete=models.CASCADE, related_name="notice_proposals"
+    )
+    event = models.ForeignKey(
+        IncidentEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="notice_proposals"
+    )
+    rule = models.CharField(max_length=20)
+    role = models.CharField(max_length=20)
+    status = models.CharField(max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.PROPOSED)
+    proposed_at = models.DateTimeField()
+    basis = models.CharField(max_length=20, choices=NoticeBasis.choices, blank=True, default="")
+    # The duty officer who decided, or the commander who asked (a person, not necessarily a user).
+    decided_by_name = models.CharField(_("decided by"), max_length=150, blank=True, default="")
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by_label = models.CharField(max_length=150, blank=True, default="")
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    # What enqueue_notifications wrote (messages, or the gaps: no contact, bad address).
+    sent = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at", "id"]
+        verbose_name = _("proposed notice")
+        verbose_name_plural = _("proposed notices")
+        indexes = [models.Index(fields=["status", "incident"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(incident__isnull=False, event__isnull=True)
+                    | models.Q(incident__isnull=True, event__isnull=False)
+                ),
+                name="notice_proposal_incident_xor_event",
+            )
+        ]
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == NoticeStatus.PROPOSED
+
+
 class CommandAssignment(models.Model):
     """One commander's term at an incident, with the briefing and declaration that began it."""
 
@@ -363,11 +419,35 @@ class CallRecord(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # §12(1): what the call is about (its competent component) and which components it needs.
+    call_type = models.CharField(_("type of call"), max_length=30, choices=CallType.choices, blank=True, default="")
+    components_needed = models.JSONField(default=list, blank=True)
+    # Forwarded to a centre other than the competent one the territory knows: kept visible.
+    forward_flags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("emergency call record")
         verbose_name_plural = _("emergency call records")
+
+
+class OperationsCentre(models.Model):
+    """A basic component's operations centre and the region it is competent for (§12); the fire
+    rescue service's regional centre is the OPIS that gets a copy when several components are needed."""
+
+    component = models.CharField(_("component"), max_length=10, choices=CentreComponent.choices)
+    name = models.CharField(_("name"), max_length=150)
+    region_code = models.CharField(_("region code"), max_length=20)
+    is_opis = models.BooleanField(_("OPIS of the region"), default=False)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["region_code", "component", "name"]
+        verbose_name = _("operations centre")
+        verbose_name_plural = _("operations centres")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ReportContents(models.Model):
@@ -407,6 +487,14 @@ class ReportContents(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     completed_by_label = models.CharField(_("completed by"), max_length=150, blank=True, default="")
+    # §16(2)/(3): to whom the completed report was handed, who handed it and when.
+    handed_to = models.CharField(_("handed to"), max_length=30, choices=ReportRecipient.choices, blank=True, default="")
+    handed_to_name = models.CharField(_("recipient (name, office)"), max_length=150, blank=True, default="")
+    handed_over_at = models.DateTimeField(_("handed over"), null=True, blank=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handed_over_by_label = models.CharField(_("handed over by"), max_length=150, blank=True, default="")
 
     class Meta:
         abstract = True

@@ -107,3 +107,14 @@ def require_incident_writer(user: User, incident: Incident) -> None:
     """Refuse a write to this incident by anyone but its writers."""
     if not can_write_incident(user, incident):
         raise incident_refusal()
+
+
+def can_record_notice_decision(user: User | Any, incident: Incident | None, basis: str) -> bool:
+    """§23(2) (ADR 0028): the operations centre records the duty officer's decision; a request of
+    the commander for the ORP mayor's notice is recorded by whoever may write to the incident
+    (its current commander, or the OPIS taking the request by radio). A territory has no commander."""
+    if basis == "duty_officer":
+        return can_run_incidents(user)
+    if basis == "commander_request":
+        return incident is not None and can_write_incident(user, incident)
+    return False

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum
 
-from straz.incidents.choices import OPEN_STATES, TimelineKind
-from straz.incidents.models import ComponentDeployment, Incident, TimelineEntry
+from straz.incidents.choices import OPEN_STATES, NoticeStatus, TimelineKind
+from straz.incidents.models import ComponentDeployment, Incident, NoticeProposal, TimelineEntry
 from straz.notifications.models import OutboxMessage
 
 
@@ -29,7 +29,13 @@ def board_incidents() -> list[Incident]:
         Incident.objects.filter(state__in=OPEN_STATES)
         .select_related("type", "event", "current_command")
         .only(*BOARD_FIELDS)
-        .annotate(last_message_at=Subquery(last_message))
+        .annotate(
+            last_message_at=Subquery(last_message),
+            # §23(2) (ADR 0028): a notice proposed on level III still waits for its decision.
+            notices_pending=Exists(
+                NoticeProposal.objects.filter(incident=OuterRef("pk"), status=NoticeStatus.PROPOSED)
+            ),
+        )
         .order_by(F("event_id").asc(nulls_last=True), F("priority").asc(nulls_last=True), "-created_at")
     )
     on_site = Q(arrived_at__isnull=False, departed_at__isnull=True)

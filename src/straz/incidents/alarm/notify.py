@@ -6,6 +6,7 @@ typed on the incident or event overrides the located one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -99,9 +100,17 @@ def _contacts(notice: Notice, place: Place) -> list[Any]:
 
 
 def enqueue_notifications(
-    *, declaration: AlarmDeclaration, source: Incident | IncidentEvent
+    *,
+    declaration: AlarmDeclaration,
+    source: Incident | IncidentEvent,
+    only: Sequence[Notice] | None = None,
+    decision: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Outbox rows for §23(2) / §24(2)–(3) / §13 f), in the declaring transaction."""
+    """Outbox rows for §23(2) / §24(2)–(3) / §13 f), in the declaring (or deciding) transaction.
+
+    `only` limits them to some of the level's notices (a decided §23(2) notice, or the
+    automatic ones at the declaration); `decision` goes into the payload and the text.
+    """
     territory = isinstance(source, IncidentEvent)
     source_type = "event" if territory else "incident"
     source_id = source.pk
@@ -110,11 +119,12 @@ def enqueue_notifications(
     lat, lon = (None, None) if isinstance(source, IncidentEvent) else (source.lat, source.lon)
     level = declaration.level
     places = places_of(source)
+    chosen = tuple(notices_for(level, territory=territory) if only is None else only)
     written: list[dict[str, Any]] = []
-    for notice in unresolved(notices_for(level, territory=territory), places):
+    for notice in unresolved(chosen, places):
         # Nobody can be found from the location: the dispatcher confirmed other means.
         written.append({"rule": notice.rule, "role": notice.role, "error": "no_recipient"})
-    for notice in notices_for(level, territory=territory):
+    for notice in chosen:
         told: set[int] = set()
         for place in targets(notice, places):
             contacts = [c for c in _contacts(notice, place) if c.pk not in told]
@@ -138,6 +148,7 @@ def enqueue_notifications(
                         name=name,
                         lat=lat,
                         lon=lon,
+                        decision=decision,
                     )
                 )
     return written
@@ -154,6 +165,7 @@ def _enqueue_one(
     name: str,
     lat: float | None,
     lon: float | None,
+    decision: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     subject, body = _notification_text(
         rule=notice.rule,
@@ -162,6 +174,8 @@ def _enqueue_one(
         where=f"{lat:.5f}, {lon:.5f}" if lat is not None and lon is not None else name,
         declaration=declaration,
     )
+    if decision:
+        body += "\n" + _decision_text(decision)
     payload = {
         "kind": "alarm_level_declared",
         "rule": notice.rule,
@@ -178,6 +192,8 @@ def _enqueue_one(
         "declaration": declaration.pk,
         "reasons": [{"rule": r["rule"], "code": r["code"]} for r in declaration.reasons],
     }
+    if decision:
+        payload["decision"] = decision
     try:
         row = outbox.enqueue(
             channel=contact.channel,
@@ -194,3 +210,22 @@ def _enqueue_one(
         # A misconfigured contact must not stop the declaration; the gap is recorded.
         return {"rule": notice.rule, "contact": contact.pk, "error": "invalid_address"}
     return {"rule": notice.rule, "contact": contact.pk, "message": str(row.message_id)}
+
+
+def _decision_text(decision: dict[str, Any]) -> str:
+    # In the system's language, like the rest of the notification.
+    with translation.override(settings.LANGUAGE_CODE):
+        if decision.get("basis") == "commander_request":
+            text = _("Sent at the request of the incident commander %(name)s made at %(at)s.")
+        else:
+            text = _("Sent on the decision of the fire brigade's duty officer %(name)s taken at %(at)s.")
+        return str(text % {"name": decision.get("decided_by", ""), "at": decision.get("decided_at_local", "")})
+
+
+def would_tell(notice: Notice, source: Incident | IncidentEvent) -> list[Any]:
+    """The active contacts a proposed notice would reach now (shown before anyone decides)."""
+    told: dict[int, Any] = {}
+    for place in targets(notice, places_of(source)):
+        for contact in _contacts(notice, place):
+            told.setdefault(contact.pk, contact)
+    return list(told.values())

@@ -99,3 +99,25 @@ def targets(notice: Notice, places: Iterable[Place]) -> list[Place]:
 
 def _code(place: Place, scope: Scope) -> str:
     return place.region_code if scope is Scope.REGION else place.orp_code
+
+
+# ---------------------------------------------------------------- §23(2): notices by decision (ADR 0028)
+
+# The bases on which §23(2) lets the OPIS notify, as NoticeBasis values spell them.
+DUTY_OFFICER = "duty_officer"
+COMMANDER_REQUEST = "commander_request"
+
+
+def needs_decision(notice: Notice) -> bool:
+    """True for §23(2)'s notices: the OPIS sends them on a decision, not on the declaration itself.
+
+    §24(2)–(3) (special) and §13 f) (a territory's level to the higher OPIS) stay automatic.
+    """
+    return notice.rule == "§23(2)"
+
+
+def bases_for(role: str) -> tuple[str, ...]:
+    """§23(2): the hejtman on the duty officer's decision; the ORP mayor the same way or at the commander's request."""
+    if role == _ORP_MAYOR:
+        return (DUTY_OFFICER, COMMANDER_REQUEST)
+    return (DUTY_OFFICER,)

@@ -171,6 +171,11 @@ class IncidentCallIn(_StrictIn):
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     incident: int | None = Field(None, ge=1, le=MAX_ID)
+    call_type: str = Field("", max_length=30, description="§12: fire, technical, hazardous_substance, flood, medical, "
+                           "crime, public_order, traffic_accident")
+    components_needed: list[str] = Field(
+        default_factory=list, max_length=3, description="components the call needs: hzs, zzs, pcr"
+    )
 
 
 class IncidentCallOut(Schema):
@@ -187,6 +192,9 @@ class IncidentCallOut(Schema):
     forwarded_to_opis: str
     forwarded_at: datetime | None
     forwarded_by: str
+    call_type: str = ""
+    components_needed: list[str] = []
+    forward_flags: list[str] = []
 
 
 def _call(c: CallRecord, user: Any) -> dict[str, Any]:
@@ -203,6 +211,9 @@ def _call(c: CallRecord, user: Any) -> dict[str, Any]:
         "forwarded_to_opis": c.forwarded_to_opis,
         "forwarded_at": c.forwarded_at,
         "forwarded_by": c.forwarded_by_label,
+        "call_type": c.call_type,
+        "components_needed": list(c.components_needed or []),
+        "forward_flags": list(c.forward_flags or []),
     }
 
 
@@ -235,7 +246,7 @@ def list_calls(
 
 
 class IncidentForwardIn(_StrictIn):
-    to_centre: str = Field(..., min_length=1, max_length=NAME_MAX)
+    to_centre: str = Field("", max_length=NAME_MAX, description="empty: the competent centre the territory knows")
     to_opis: str = Field("", max_length=NAME_MAX)
 
 

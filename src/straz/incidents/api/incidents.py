@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from straz.accounts.auth import staff_auth
+from straz.core.errors import NotFound
 from straz.incidents import selectors, services
 
 # The facts' value lists are the preview endpoint's (one list, one OpenAPI enum).
@@ -45,14 +47,22 @@ from straz.incidents.api.common import (
 )
 from straz.incidents.choices import (
     OPEN_STATES,
+    NoticeBasis,
+    literal_of,
 )
 from straz.incidents.models import (
     Incident,
+    IncidentEvent,
     IncidentType,
     TimelineEntry,
 )
 
 router = Router(tags=["incidents"], auth=staff_auth)
+
+if TYPE_CHECKING:
+    NoticeBasisValue: TypeAlias = str
+else:
+    NoticeBasisValue = literal_of(*NoticeBasis.values)
 
 
 @router.get("/incidents/types", response={200: list[IncidentTypeOut], **_ERRORS}, summary="Incident types")
@@ -353,3 +363,97 @@ def notifications(request: HttpRequest, incident_id: int = _id()) -> Any:
         }
         for m in selectors.incident_notifications(incident)
     ]
+
+
+# ---------------------------------------------------------------- §23(2) notices by decision (ADR 0028)
+
+
+class IncidentNoticeOut(Schema):
+    id: int
+    rule: str
+    role: str
+    status: str
+    declaration: int
+    incident: int | None
+    event: int | None
+    proposed_at: datetime
+    basis: str
+    decided_by: str
+    decided_at: datetime | None
+    recorded_by: str
+    recorded_at: datetime | None
+    would_tell: list[str]
+    sent: list[dict[str, Any]]
+
+
+def _notice_row(row: dict[str, Any]) -> dict[str, Any]:
+    p = row["proposal"]
+    return {
+        "id": p.pk,
+        "rule": p.rule,
+        "role": p.role,
+        "status": p.status,
+        "declaration": p.declaration_id,
+        "incident": p.incident_id,
+        "event": p.event_id,
+        "proposed_at": p.proposed_at,
+        "basis": p.basis,
+        "decided_by": p.decided_by_name,
+        "decided_at": p.decided_at,
+        "recorded_by": p.recorded_by_label,
+        "recorded_at": p.recorded_at,
+        "would_tell": [f"{c.name} <{c.address}>" for c in row["contacts"]],
+        "sent": p.sent,
+    }
+
+
+@router.get(
+    "/incidents/{int:incident_id}/notices",
+    response={200: list[IncidentNoticeOut], **_ERRORS},
+    summary="§23(2) notices of an incident: proposed, decided, sent",
+)
+def incident_notices(request: HttpRequest, incident_id: int = _id()) -> Any:
+    """The notices Straz proposed on level III, whom each would tell, and the decisions recorded."""
+    incident = _readable_incident(request, incident_id)
+    return [_notice_row(r) for r in services.pending_notices(incident)]
+
+
+class IncidentNoticeDecisionIn(_StrictIn):
+    basis: NoticeBasisValue = Field(
+        ..., description="duty_officer (the duty officer's decision) or commander_request (ORP mayor only)"
+    )
+    decided_by: str = Field(..., max_length=150, description="name of the duty officer or commander")
+    decided_at: datetime | None = Field(None, description="when they decided (default: now)")
+    notify: bool = Field(True, description="false records a duty officer's decision not to notify")
+
+
+@router.post(
+    "/incidents/notices/{int:notice_id}/decision",
+    response={200: IncidentNoticeOut, **_ERRORS},
+    summary="Record the decision on a §23(2) notice, and send it",
+)
+def decide_notice(request: HttpRequest, payload: IncidentNoticeDecisionIn, notice_id: int = _id()) -> Any:
+    """The OPIS records the duty officer's decision; the commander may request the ORP mayor's notice."""
+    proposal = services.decide_notice(
+        user=_actor(request),
+        proposal_id=notice_id,
+        basis=payload.basis,
+        decided_by_name=payload.decided_by,
+        decided_at=payload.decided_at,
+        notify=payload.notify,
+    )
+    return _notice_row({"proposal": proposal, "contacts": []})
+
+
+@router.get(
+    "/incidents/events/{int:event_id}/notices",
+    response={200: list[IncidentNoticeOut], **_ERRORS},
+    summary="§23(2) notices of an event (territory): proposed, decided, sent",
+)
+def event_notices(request: HttpRequest, event_id: int = _id()) -> Any:
+    """The notices Straz proposed on level III for the territory, and the decisions recorded."""
+    _reader(request)
+    event = IncidentEvent.objects.filter(pk=event_id).first()
+    if event is None:
+        raise NotFound(_("Event not found."))
+    return [_notice_row(r) for r in services.pending_notices(event)]

@@ -69,6 +69,10 @@ class IncidentReportOut(Schema):
     updated_at: datetime | None
     completed_at: datetime | None
     completed_by: str
+    handed_to: str = ""
+    handed_to_name: str = ""
+    handed_over_at: datetime | None = None
+    handed_over_by: str = ""
     can_edit: bool
     requirement: IncidentReportRequirementOut
     amendments: list[IncidentReportAmendmentOut]
@@ -145,6 +149,10 @@ def _report_data(user: Any, incident_id: int) -> dict[str, Any]:
         "updated_at": report.updated_at if stored else None,
         "completed_at": report.completed_at,
         "completed_by": report.completed_by_label,
+        "handed_to": report.handed_to,
+        "handed_to_name": report.handed_to_name,
+        "handed_over_at": report.handed_over_at,
+        "handed_over_by": report.handed_over_by_label,
         "can_edit": policy.can_write_report(user, incident),
         "requirement": _requirement(reporting.report_requirement(incident)),
         "amendments": [
@@ -301,6 +309,10 @@ class TerritoryReportOut(Schema):
     updated_at: datetime | None
     completed_at: datetime | None
     completed_by: str
+    handed_to: str = ""
+    handed_to_name: str = ""
+    handed_over_at: datetime | None = None
+    handed_over_by: str = ""
     can_edit: bool
     requirement: TerritoryReportRequirementOut
 
@@ -347,6 +359,10 @@ def _territory_data(user: Any, event_id: int) -> dict[str, Any]:
         "updated_at": report.updated_at if stored else None,
         "completed_at": report.completed_at,
         "completed_by": report.completed_by_label,
+        "handed_to": report.handed_to,
+        "handed_to_name": report.handed_to_name,
+        "handed_over_at": report.handed_over_at,
+        "handed_over_by": report.handed_over_by_label,
         "can_edit": policy.can_write_territory_report(user),
         "requirement": {
             "required": req.required,
@@ -424,3 +440,51 @@ def territory_report_pdf(request: HttpRequest, event_id: int = Path(..., ge=1, l
     event = reporting.get_event(event_id)
     pdf = reporting.render_territory_pdf(reporting.territory_document(event), language=get_language())
     return pdf_download(pdf, reporting.territory_pdf_filename(event))
+
+
+# ---------------------------------------------------------------- §16(2)/(3): the hand-over
+
+
+class ReportHandoverIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    recipient: str = Field(
+        ..., max_length=30,
+        description="regional_fire_brigade (§16(2) site report); hejtman or orp_mayor (§16(3) territory report)",
+    )
+    recipient_name: str = Field(..., max_length=150, description="who received it (name, office)")
+    handed_at: datetime | None = Field(None, description="when it was handed over (default: now)")
+
+
+@router.post(
+    "/incidents/{incident_id}/report/handover",
+    response={200: IncidentReportOut, **_ERRORS},
+    summary="Record the hand-over of the completed report to the regional fire brigade (§16(2))",
+)
+def hand_over_report(
+    request: HttpRequest, payload: ReportHandoverIn, incident_id: int = Path(..., ge=1, le=MAX_ID)
+) -> Any:
+    """Who received the completed report, who handed it and when; once."""
+    user = _reader(request)
+    reporting.hand_over_report(
+        user=user, incident_id=incident_id, recipient=payload.recipient,
+        recipient_name=payload.recipient_name, handed_at=payload.handed_at,
+    )
+    return _report_data(user, incident_id)
+
+
+@router.post(
+    "/incidents/events/{event_id}/report/handover",
+    response={200: TerritoryReportOut, **_ERRORS},
+    summary="Record the hand-over of the territory report to the hejtman or ORP mayor (§16(3))",
+)
+def hand_over_territory_report(
+    request: HttpRequest, payload: ReportHandoverIn, event_id: int = Path(..., ge=1, le=MAX_ID)
+) -> Any:
+    """Who received the completed territory report, who handed it and when; once."""
+    user = _reader(request)
+    reporting.hand_over_territory_report(
+        user=user, event_id=event_id, recipient=payload.recipient,
+        recipient_name=payload.recipient_name, handed_at=payload.handed_at,
+    )
+    return _territory_data(user, event_id)

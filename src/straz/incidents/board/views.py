@@ -47,7 +47,7 @@ _ROW_HTML = (
     '<tr class="inc-row state-{state}{stale_class}" data-testid="board-row" data-incident-id="{id}" '
     'data-level="{level_attr}" data-state="{state}" data-lat="{lat}" data-lon="{lon}" data-search="{search}">'
     '<td class="num">{priority}</td>'
-    '<td><span class="level-badge level-{level_attr}" title="{level_label}">{level_text}</span>{report}</td>'
+    '<td><span class="level-badge level-{level_attr}" title="{level_label}">{level_text}</span>{report}{notices}</td>'
     '<td class="inc-title"><a href="{url}" class="inc-link" data-testid="board-incident-link">#{id} {title}</a>'
     '<span class="inc-type">{type}</span></td>'
     '<td><span class="state-badge state-{state}">{state_label}</span></td>'
@@ -69,6 +69,11 @@ def _row_html(r: dict[str, Any], t: dict[str, str]) -> str:
     else:
         last = f'<span title="{e(t["no_message"])}">({e(r["since"])})</span>'
     report = f' <span class="badge report-badge" title="{e(t["report"])}">§16</span>' if r["report_required"] else ""
+    notices = (
+        f' <span class="badge warn" data-testid="board-notices-pending" title="{e(t["notices"])}">§23(2)</span>'
+        if r["notices_pending"]
+        else ""
+    )
     commander = e(r["commander"]) if r["commander"] else f'<span class="warn-text">{e(t["none"])}</span>'
     en_route = f' <span class="help">({int(r["en_route"])} {e(t["en_route"])})</span>' if r["en_route"] else ""
     html = _ROW_HTML.format(
@@ -83,6 +88,7 @@ def _row_html(r: dict[str, Any], t: dict[str, str]) -> str:
         level_label=e(r["level_label"]),
         level_text=e(r["level_text"]),
         report=report,
+        notices=notices,
         url=e(r["url"]),
         title=e(r["title"]),
         type=e(r["type"]),
@@ -156,10 +162,12 @@ def _board_context(now: datetime) -> dict[str, Any]:
                 "event_level": event.alarm_level if event is not None else "",
                 "priority": inc.priority,
                 "report_required": inc.pk in report_ids,
+                "notices_pending": bool(getattr(inc, "notices_pending", False)),
             }
         )
     strings = {
         "report": _("Incident report required (§16(2))"),
+        "notices": _("Notices proposed under §23(2) await the duty officer's decision"),
         "none": _("none"),
         "en_route": _("en route"),
         "no_message": _("No message yet; time since reported"),

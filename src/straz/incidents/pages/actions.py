@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from straz.core.errors import NotFound
 from straz.incidents import services
 from straz.incidents.choices import (
     ComponentOrigin,
@@ -29,6 +30,7 @@ from straz.incidents.pages.forms import (
     HandoverForm,
     LogForm,
     MessageForm,
+    NoticeDecisionForm,
     SiteFeatureEditForm,
     SiteFeatureForm,
     SiteFeatureRetireForm,
@@ -341,6 +343,25 @@ def _state(user: Any, incident: Incident, form: Any) -> str:
     return _("State changed to: %(state)s.") % {"state": updated.get_state_display()}
 
 
+def _notice_form(incident: Incident, data: Any, editing: SiteFeature | None) -> Any:
+    return NoticeDecisionForm(data, prefix="notice")
+
+
+def _notice(user: Any, incident: Incident, form: Any) -> str:
+    d = form.cleaned_data
+    if not incident.notice_proposals.filter(pk=d["notice_id"]).exists():
+        raise NotFound(_("Proposed notice not found."))
+    proposal = services.decide_notice(
+        user=user,
+        proposal_id=d["notice_id"],
+        basis=d["basis"],
+        decided_by_name=d["decided_by"],
+        decided_at=d.get("decided_at"),
+        notify=d["decision"] == "notify",
+    )
+    return _("The decision on the notice was recorded: %(status)s.") % {"status": proposal.get_status_display()}
+
+
 @dataclass(frozen=True)
 class Action:
     """One POST action of the incident page: its form, its use case, the section it returns to."""
@@ -368,6 +389,7 @@ ACTIONS: dict[str, Action] = {
     "message": Action(_message_form, _message, "messages"),
     "log": Action(_log_form, _log, "messages"),
     "state": Action(_state_form, _state, "state"),
+    "notice": Action(_notice_form, _notice, "notices"),
 }
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from straz.core.errors import DomainError, ValidationFailed
+from straz.core.errors import DomainError, NotFound, ValidationFailed
 from straz.incidents import policy, reporting, services
 from straz.incidents.choices import (
     IncidentState,
@@ -28,6 +28,7 @@ from straz.incidents.pages.forms import (
     DeclareForm,
     EventForm,
     ForwardForm,
+    NoticeDecisionForm,
 )
 from straz.notifications.models import OutboxMessage
 
@@ -79,6 +80,16 @@ def _priority_order(request: HttpRequest, sites: list[Incident]) -> list[int]:
     return [pk for _rank, _old, pk in sorted(ranked)]
 
 
+def _event_notice_rows(user: Any, event: IncidentEvent) -> list[dict[str, Any]]:
+    """The territory's §23(2) notices, each with the bases this user may record (a territory has no commander)."""
+    rows = services.pending_notices(event)
+    for row in rows:
+        row["allowed"] = [
+            (basis, label) for basis, label in row["bases"] if policy.can_record_notice_decision(user, None, basis)
+        ]
+    return rows
+
+
 def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, Any]) -> dict[str, Any]:
     language = get_language()
     sites = list(
@@ -121,6 +132,7 @@ def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, 
             OutboxMessage.objects.filter(source_type="event", source_id=str(event.pk)).order_by("created_at", "pk")
         ),
         "can_write": policy.can_run_incidents(request.user),
+        "notices": _event_notice_rows(request.user, event),
         "declare_form": bound.get("declare")
         or DeclareForm(initial={"level": proposal.level}, prefix="declare"),
         "add_form": bound.get("add") or AddSitesForm(prefix="add"),
@@ -151,6 +163,20 @@ def event_page(request: HttpRequest, event_id: int) -> HttpResponse:
                     notify_by_other_means=bool(form.cleaned_data.get("notify_by_other_means")),
                 )
                 text = _("Alarm level %(level)s was declared.") % {"level": _level_label(decl.level)}
+            elif action == "notice":
+                form = NoticeDecisionForm(request.POST, prefix="notice")
+                if not form.is_valid():
+                    raise ValidationFailed(_("The form has errors; nothing was changed."))
+                d = form.cleaned_data
+                if not event.notice_proposals.filter(pk=d["notice_id"]).exists():
+                    raise NotFound(_("Proposed notice not found."))
+                proposal = services.decide_notice(
+                    user=user, proposal_id=d["notice_id"], basis=d["basis"], decided_by_name=d["decided_by"],
+                    decided_at=d.get("decided_at"), notify=d["decision"] == "notify",
+                )
+                text = _("The decision on the notice was recorded: %(status)s.") % {
+                    "status": proposal.get_status_display()
+                }
             elif action == "add":
                 form = AddSitesForm(request.POST, prefix="add")
                 bound["add"] = form
@@ -210,6 +236,8 @@ def calls_page(request: HttpRequest) -> HttpResponse:
                     lat=d.get("lat"),
                     lon=d.get("lon"),
                     incident_id=d.get("incident_id"),
+                    call_type=d.get("call_type") or "",
+                    components_needed=d.get("components_needed") or [],
                 )
                 text = _("Call #%(id)s was recorded.") % {"id": call.pk}
             elif action == "forward":
@@ -218,7 +246,7 @@ def calls_page(request: HttpRequest) -> HttpResponse:
                     raise ValidationFailed(_("The form has errors; nothing was changed."))
                 d = forward_form.cleaned_data
                 call = services.forward_call(
-                    user=user, call_id=d["call_id"], to_centre=d["to_centre"], to_opis=d.get("to_opis") or ""
+                    user=user, call_id=d["call_id"], to_centre=d.get("to_centre") or "", to_opis=d.get("to_opis") or ""
                 )
                 text = _("Call #%(id)s was forwarded to %(centre)s.") % {
                     "id": call.pk, "centre": call.forwarded_to_centre}
@@ -231,6 +259,9 @@ def calls_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, text)
             return redirect("incidents:calls")
     calls = list(CallRecord.objects.select_related("incident").order_by("-received_at", "-id")[:CALLS_SHOWN])
+    for c in calls:
+        # §12(1): whom a call still to forward goes to, from its type and place.
+        c.routing = services.call_routing(c) if writable and c.forwarded_at is None else None  # type: ignore[attr-defined]
     failed_call = forward_form.data.get("call_id") if forward_form is not None else None
     return render(
         request,

@@ -14,11 +14,14 @@ from straz.incidents.choices import (
     OPEN_STATES,
     THREATENED_VALUES,
     AlarmLevelValue,
+    CallType,
+    CentreComponent,
     ComponentKind,
     ComponentOrigin,
     ComponentsInvolved,
     CoordinationLevel,
     IncidentState,
+    NoticeBasis,
     SiteCoordination,
     SiteFeatureKind,
     SiteMessageLetter,
@@ -159,6 +162,25 @@ class DeclareForm(forms.Form):
     notify_by_other_means = forms.BooleanField(
         label=_("If whom to notify cannot be found from the location, I will notify them by other means"),
         required=False,
+    )
+
+
+class NoticeDecisionForm(forms.Form):
+    """§23(2) (ADR 0028): the duty officer's decision on a proposed notice, or the commander's request."""
+
+    notice_id = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
+    basis = forms.ChoiceField(label=_("On what basis"), choices=NoticeBasis.choices)
+    decided_by = forms.CharField(label=_("Who decided or requested (name)"), max_length=150)
+    decided_at = forms.DateTimeField(
+        label=_("When (empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("notify", _("notify")), ("decline", _("do not notify"))],
+        initial="notify",
     )
 
 
@@ -460,6 +482,14 @@ class CallForm(forms.Form):
     lat = forms.FloatField(label=_("Latitude"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("Longitude"), required=False, min_value=-180, max_value=180)
     incident_id = forms.IntegerField(label=_("Incident number (if known)"), required=False, min_value=1)
+    call_type = forms.ChoiceField(label=_("Type of call"), required=False, choices=_blank(CallType.choices))
+    components_needed = forms.MultipleChoiceField(
+        label=_("Components needed"),
+        required=False,
+        choices=CentreComponent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("More than one: the call also goes to the OPIS (§12(1))."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -472,5 +502,5 @@ class ForwardForm(forms.Form):
     """§12(1): forward the call data to the competent centre and, if needed, to the OPIS."""
 
     call_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    to_centre = forms.CharField(label=_("Competent centre"), max_length=150)
+    to_centre = forms.CharField(label=_("Competent centre"), max_length=150, required=False)
     to_opis = forms.CharField(label=_("OPIS (when several components are needed)"), required=False, max_length=150)

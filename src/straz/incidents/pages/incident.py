@@ -234,6 +234,8 @@ def _incident_context(
         "timeline": _timeline_rows(incident.pk, TIMELINE_LIMIT),
         "timeline_limit": TIMELINE_LIMIT,
         "notifications": notifications,
+        # §23(2) (ADR 0028): notices proposed on level III and the decisions recorded.
+        "notices": _notice_rows(user, incident),
         "targets": targets,
         "can_write": writable,
         "can_log": can_write(user, incident),
@@ -256,6 +258,17 @@ def _incident_context(
         "level_colors": LEVEL_COLORS,
         "poll_seconds": BOARD_POLL_SECONDS * 2,
     }
+
+
+def _notice_rows(user: Any, incident: Incident) -> list[dict[str, Any]]:
+    """The incident's §23(2) notices, each with the bases this user may record (policy decides)."""
+    rows = services.pending_notices(incident)
+    for row in rows:
+        row["allowed"] = [
+            (basis, label) for basis, label in row["bases"]
+            if policy.can_record_notice_decision(user, incident, basis)
+        ]
+    return rows
 
 
 @login_required

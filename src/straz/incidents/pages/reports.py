@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django import forms
@@ -20,10 +20,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from straz.core.errors import DomainError, NotFound
 from straz.incidents import policy, reporting
+from straz.incidents.choices import (
+    SITE_REPORT_RECIPIENTS,
+    TERRITORY_REPORT_RECIPIENTS,
+    ReportRecipient,
+)
 from straz.incidents.models import Incident, IncidentEvent
 
 TEXT_ROWS = {"origin": 4, "work_done": 5, "forces_and_means": 5, "procedure": 5, "consequences": 4}
-HELP_FIELDS = ("personal_help", "material_help")
+HELP_FIELDS = reporting.HELP_FIELDS
 # Rows of the reports-due list per page: the backlog of closed incidents grows without end.
 REPORTS_PAGE_SIZE = 50
 
@@ -49,6 +54,11 @@ class ReportForm(forms.Form):
                 max_length=reporting.REPORT_TEXT_MAX_CHARS,
                 strip=False,
                 widget=forms.Textarea(attrs={"rows": TEXT_ROWS.get(name, 3), "data-testid": f"report-{name}"}),
+                help_text=(
+                    gettext_lazy("Required to complete the report: describe it, or write “none”.")
+                    if name in HELP_FIELDS
+                    else ""
+                ),
             )
         for name in reporting.AMOUNT_FIELDS + reporting.COUNT_FIELDS:
             self.fields[name] = forms.CharField(
@@ -69,6 +79,41 @@ class ReportForm(forms.Form):
 
     def help_fields(self) -> list[forms.BoundField]:
         return self._bound(HELP_FIELDS)
+
+
+class HandoverForm(forms.Form):
+    """§16(2)/(3): to whom the completed report was handed, and when."""
+
+    recipient = forms.ChoiceField(label=gettext_lazy("Handed to"), choices=ReportRecipient.choices)
+    recipient_name = forms.CharField(label=gettext_lazy("Recipient (name, office)"), max_length=150)
+    handed_at = forms.DateTimeField(
+        label=gettext_lazy("When (empty: now)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+
+    def __init__(self, *args: Any, allowed: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        labels = dict(ReportRecipient.choices)
+        field = self.fields["recipient"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(value, labels[value]) for value in allowed]
+
+
+def _hand_over(request: HttpRequest, allowed: Sequence[str], record: Callable[[dict[str, Any]], Any]) -> tuple[bool, int]:
+    """Handle the hand-over form; (done, status)."""
+    form = HandoverForm(request.POST, allowed=allowed, prefix="handover")
+    if not form.is_valid():
+        messages.error(request, _("The form has errors; nothing was changed."))
+        return False, 422
+    try:
+        record(form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return False, exc.status
+    messages.success(request, _("The hand-over of the report was recorded."))
+    return True, 200
 
 
 def _incident_or_404(incident_id: int) -> Incident:
@@ -143,26 +188,42 @@ def report_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     if request.method == "POST":
         if not can_write:
             raise PermissionDenied(_("Only the incident commander, the operations centre or an administrator can edit the report."))
-        done, form, status = _edit_report(
-            request,
-            save=lambda changes, version, reason: reporting.save_report(
-                user=request.user,  # type: ignore[arg-type]
-                incident_id=incident.pk,
-                changes=changes,
-                version=version,
-                amendment_reason=reason,
-            ),
-            complete=lambda: reporting.complete_report(user=request.user, incident_id=incident.pk),  # type: ignore[arg-type]
-        )
-        if done:
-            return redirect("incidents:report", incident_id=incident.pk)
+        if request.POST.get("action") == "handover":
+            done, status = _hand_over(
+                request,
+                SITE_REPORT_RECIPIENTS,
+                lambda d: reporting.hand_over_report(
+                    user=request.user,  # type: ignore[arg-type]
+                    incident_id=incident.pk,
+                    recipient=d["recipient"],
+                    recipient_name=d["recipient_name"],
+                    handed_at=d.get("handed_at"),
+                ),
+            )
+            if done:
+                return redirect("incidents:report", incident_id=incident.pk)
+        else:
+            done, form, status = _edit_report(
+                request,
+                save=lambda changes, version, reason: reporting.save_report(
+                    user=request.user,  # type: ignore[arg-type]
+                    incident_id=incident.pk,
+                    changes=changes,
+                    version=version,
+                    amendment_reason=reason,
+                ),
+                complete=lambda: reporting.complete_report(user=request.user, incident_id=incident.pk),  # type: ignore[arg-type]
+            )
+            if done:
+                return redirect("incidents:report", incident_id=incident.pk)
     document = reporting.report_document(incident)
     if can_write and form is None:
         form = ReportForm(initial=_initial(document.report))
     return render(
         request,
         "incidents/report.html",
-        {"doc": document, "form": form, "can_write": can_write, "nav": "operations"},
+        {"doc": document, "form": form, "can_write": can_write, "nav": "operations",
+         "handover_form": HandoverForm(allowed=SITE_REPORT_RECIPIENTS, prefix="handover")},
         status=status,
     )
 
@@ -198,26 +259,42 @@ def territory_report_page(request: HttpRequest, event_id: int) -> HttpResponse:
             raise PermissionDenied(
                 _("Only the operations centre (HZS kraje) or an administrator can edit the territory report.")
             )
-        done, form, status = _edit_report(
-            request,
-            # The territory report has no amendments: once completed it is locked.
-            save=lambda changes, version, reason: reporting.save_territory_report(
-                user=request.user,  # type: ignore[arg-type]
-                event_id=event.pk,
-                changes=changes,
-                version=version,
-            ),
-            complete=lambda: reporting.complete_territory_report(user=request.user, event_id=event.pk),  # type: ignore[arg-type]
-        )
-        if done:
-            return redirect("incidents:event-report", event_id=event.pk)
+        if request.POST.get("action") == "handover":
+            done, status = _hand_over(
+                request,
+                TERRITORY_REPORT_RECIPIENTS,
+                lambda d: reporting.hand_over_territory_report(
+                    user=request.user,  # type: ignore[arg-type]
+                    event_id=event.pk,
+                    recipient=d["recipient"],
+                    recipient_name=d["recipient_name"],
+                    handed_at=d.get("handed_at"),
+                ),
+            )
+            if done:
+                return redirect("incidents:event-report", event_id=event.pk)
+        else:
+            done, form, status = _edit_report(
+                request,
+                # The territory report has no amendments: once completed it is locked.
+                save=lambda changes, version, reason: reporting.save_territory_report(
+                    user=request.user,  # type: ignore[arg-type]
+                    event_id=event.pk,
+                    changes=changes,
+                    version=version,
+                ),
+                complete=lambda: reporting.complete_territory_report(user=request.user, event_id=event.pk),  # type: ignore[arg-type]
+            )
+            if done:
+                return redirect("incidents:event-report", event_id=event.pk)
     document = reporting.territory_document(event)
     if can_write and form is None:
         form = ReportForm(initial=_initial(document.report))
     return render(
         request,
         "incidents/report_territory.html",
-        {"doc": document, "form": form, "can_write": can_write, "nav": "operations"},
+        {"doc": document, "form": form, "can_write": can_write, "nav": "operations",
+         "handover_form": HandoverForm(allowed=TERRITORY_REPORT_RECIPIENTS, prefix="handover")},
         status=status,
     )
 

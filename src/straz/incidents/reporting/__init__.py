@@ -31,6 +31,10 @@ from straz.incidents.reporting.due import (
     reports_due_summary,
     territory_reports_due,
 )
+from straz.incidents.reporting.handover import (
+    hand_over_report,
+    hand_over_territory_report,
+)
 from straz.incidents.reporting.reminders import (
     REMINDER_CONTACT_ROLE,
     REMINDER_DAYS_BEFORE,
@@ -42,10 +46,14 @@ from straz.incidents.reporting.reminders import (
     reminder_stage,
 )
 from straz.incidents.reporting.requirement import (
+    MAX_DAYS_MOVED,
     REPORT_DAYS,
     REPORT_LEVELS,
+    ReportDeadline,
     ReportRequirement,
     TerritoryRequirement,
+    is_working_day,
+    report_deadline,
     report_due_at,
     report_requirement,
     report_requirements,
@@ -62,6 +70,7 @@ from straz.incidents.reporting.site_report import (
     AMOUNT_MAX,
     COUNT_FIELDS,
     COUNT_MAX,
+    HELP_FIELDS,
     REPORT_FIELDS,
     REPORT_TEXT_MAX_CHARS,
     REQUIRED_TO_COMPLETE,
@@ -85,6 +94,8 @@ __all__ = [
     "AMOUNT_MAX",
     "COUNT_FIELDS",
     "COUNT_MAX",
+    "HELP_FIELDS",
+    "MAX_DAYS_MOVED",
     "REMINDER_CONTACT_ROLE",
     "REMINDER_DAYS_BEFORE",
     "REMINDER_DUE_SOON",
@@ -103,6 +114,7 @@ __all__ = [
     "DueReport",
     "DueTerritoryReport",
     "MessageRow",
+    "ReportDeadline",
     "ReportDocument",
     "ReportRequirement",
     "ReportsDueSummary",
@@ -118,6 +130,9 @@ __all__ = [
     "forces_and_means_summary",
     "get_event",
     "get_incident",
+    "hand_over_report",
+    "hand_over_territory_report",
+    "is_working_day",
     "local_time",
     "pdf_filename",
     "periodic_jobs",
@@ -126,6 +141,7 @@ __all__ = [
     "reminder_stage",
     "render_report_pdf",
     "render_territory_pdf",
+    "report_deadline",
     "report_document",
     "report_due_at",
     "report_for",

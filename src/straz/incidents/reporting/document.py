@@ -36,6 +36,8 @@ from straz.incidents.models import (
 from straz.incidents.reporting.requirement import (
     ReportRequirement,
     TerritoryRequirement,
+    _zone,
+    report_deadline,
     report_requirement,
     territory_requirement,
 )
@@ -150,6 +152,8 @@ class ReportDocument:
     generated_at: str
     # Drawing, changing and removing zones, posts and the affected area, in order.
     site_history: list[MessageRow] = field(default_factory=list)
+    # The 14th day (local date text) when it was no working day and the deadline moved (ADR 0029).
+    deadline_moved_from: str = ""
 
 
 
@@ -270,7 +274,13 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
             )
             for a in report.amendments.all()
         ]
+    moved_from = ""
+    if incident.rescue_ended_at is not None and requirement.required:
+        deadline = report_deadline(incident.rescue_ended_at, _zone())
+        if deadline.moved:
+            moved_from = deadline.nominal_day.isoformat()
     return ReportDocument(
+        deadline_moved_from=moved_from,
         incident=incident,
         report=report,
         requirement=requirement,

@@ -20,6 +20,7 @@ from django.utils import timezone
 from straz.incidents.choices import IncidentReportStatus
 from straz.incidents.models import Incident, IncidentEvent, IncidentReport, TerritoryReport
 from straz.incidents.reporting.requirement import (
+    MAX_DAYS_MOVED,
     REPORT_DAYS,
     ReportRequirement,
     _zone,
@@ -48,10 +49,14 @@ def due_by_band(moment: datetime) -> tuple[datetime, datetime]:
     A rescue that ended before `certain` has its deadline at or before `moment`; one that
     ended at or after `possible` has it later; between them report_due_at decides. The
     deadline lies 14 days − 1 h to 15 days + 1 h after the end (the end of the 14th local
-    day; a change of summer time moves local midnight by an hour), so a day of margin on
-    each side holds for any time zone whose offset changes by less than a day.
+    day; a change of summer time moves local midnight by an hour), plus up to
+    MAX_DAYS_MOVED days when the 14th day is not a working day (ADR 0029), so a day of
+    margin on each side holds for any time zone whose offset changes by less than a day.
     """
-    return moment - timedelta(days=REPORT_DAYS + 2), moment - timedelta(days=REPORT_DAYS - 1)
+    return (
+        moment - timedelta(days=REPORT_DAYS + 2 + MAX_DAYS_MOVED),
+        moment - timedelta(days=REPORT_DAYS - 1),
+    )
 
 
 def _count_due_by(pending: QuerySet[Incident], moment: datetime, zone: tzinfo, certain_count: int) -> int:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays
 from django.conf import settings
 from django.db.models import (
     Exists,
@@ -42,19 +44,64 @@ class ReportRequirement:
     overdue: bool
 
 
-def report_due_at(rescue_ended_at: datetime, zone: tzinfo) -> datetime:
-    """Deadline of §16(2): the end of the 14th day after the day the intervention ended.
+# ADR 0029: a deadline whose last day is a Saturday, Sunday or Czech public holiday ends on
+# the next working day, as Czech law counts periods (§40(1)(c) of the Administrative Code).
+# No run of Czech non-working days is longer than this (24–26 December with a weekend is 5),
+# so the SQL band in due.py can bracket every deadline; a test walks the calendar to prove it.
+MAX_DAYS_MOVED = 7
+
+
+@lru_cache(maxsize=256)
+def _czech_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("CZ", years=year).keys())
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a Czech public holiday (the `holidays` library's calendar)."""
+    return day.weekday() < 5 and day not in _czech_holidays(day.year)
+
+
+def last_working_day(day: date) -> date:
+    """`day` itself when it is a working day, else the next working day after it."""
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class ReportDeadline:
+    """The last day of §16(2)'s 14 days, the day it moved to (ADR 0029) and the moment it ends."""
+
+    nominal_day: date
+    last_day: date
+    due_at: datetime
+
+    @property
+    def moved(self) -> bool:
+        """True when the 14th day was not a working day and the deadline moved past it."""
+        return self.last_day != self.nominal_day
+
+
+def report_deadline(rescue_ended_at: datetime, zone: tzinfo) -> ReportDeadline:
+    """Deadline of §16(2): the end of the 14th day after the day the intervention ended,
+    moved to the next working day when that day is a Saturday, Sunday or Czech public holiday.
 
     Days are counted in the local calendar (the day of the end is not counted, as
     Czech law counts periods in days), so the report is due before local midnight
-    that ends the 14th day; the result is an aware datetime in UTC.
+    that ends the last day; `due_at` is an aware datetime in UTC.
     """
     if rescue_ended_at.tzinfo is None:
         raise ValueError("rescue_ended_at must be timezone-aware")
     ended_day: date = rescue_ended_at.astimezone(zone).date()
-    last_day = ended_day + timedelta(days=REPORT_DAYS)
+    nominal = ended_day + timedelta(days=REPORT_DAYS)
+    last_day = last_working_day(nominal)
     end_local = datetime.combine(last_day + timedelta(days=1), time(0, 0), tzinfo=zone)
-    return end_local.astimezone(ZoneInfo("UTC"))
+    return ReportDeadline(nominal, last_day, end_local.astimezone(ZoneInfo("UTC")))
+
+
+def report_due_at(rescue_ended_at: datetime, zone: tzinfo) -> datetime:
+    """The moment the §16(2) deadline ends (see report_deadline): the one rule every list uses."""
+    return report_deadline(rescue_ended_at, zone).due_at
 
 
 def requirement_for(

@@ -44,6 +44,10 @@ COUNT_FIELDS = ("dead", "injured", "rescued", "evacuated")
 REPORT_FIELDS = TEXT_FIELDS + AMOUNT_FIELDS + COUNT_FIELDS
 
 
+# §16(4) lists the personal and material help given; "none" must be said, not left out.
+HELP_FIELDS = ("personal_help", "material_help")
+
+
 # What §16(4) requires before the commander may complete the report (0 is a valid count).
 REQUIRED_TO_COMPLETE = (
     "origin",
@@ -53,6 +57,7 @@ REQUIRED_TO_COMPLETE = (
     "consequences",
     *AMOUNT_FIELDS,
     *COUNT_FIELDS,
+    *HELP_FIELDS,
 )
 
 
@@ -283,15 +288,21 @@ def _sign_off(
     if unfinished:
         raise Conflict(unfinished)
     labels = field_labels()
-    missing = [
-        str(labels[name])
+    empty = [
+        name
         for name in REQUIRED_TO_COMPLETE
-        if getattr(report, name) is None or getattr(report, name) == ""
+        if getattr(report, name) is None or str(getattr(report, name)).strip() == ""
     ]
-    if missing:
-        raise ValidationFailed(
-            _("Fill in before completing the report: %(fields)s.") % {"fields": ", ".join(missing)}
-        )
+    if empty:
+        message = _("Fill in before completing the report: %(fields)s.") % {
+            "fields": ", ".join(str(labels[name]) for name in empty)
+        }
+        if any(name in HELP_FIELDS for name in empty):
+            message += " " + _(
+                "§16(4) asks for the personal and material help given: describe it, or write "
+                "“none” when none was given."
+            )
+        raise ValidationFailed(message)
     before = _report_snapshot(report)
     report.status = IncidentReportStatus.COMPLETED
     report.completed_at = now

@@ -4,6 +4,8 @@
 from straz.incidents.policy import can_write_incident
 from straz.incidents.services.base import NAME_MAX_CHARS, TEXT_MAX_CHARS, recorded_at
 from straz.incidents.services.calls import (
+    CallRouting,
+    call_routing,
     forward_call,
     record_call,
 )
@@ -43,6 +45,10 @@ from straz.incidents.services.messages import (
     add_log_entry,
     post_site_message,
 )
+from straz.incidents.services.notices import (
+    decide_notice,
+    pending_notices,
+)
 from straz.incidents.services.site import (
     KEEP,
     add_site_feature,
@@ -56,12 +62,14 @@ __all__ = [
     "STATE_LABELS",
     "TAKEOVER_DECLARATION",
     "TEXT_MAX_CHARS",
+    "CallRouting",
     "ProposalSnapshot",
     "TakeoverProposal",
     "add_log_entry",
     "add_site_feature",
     "assign_commander",
     "call_component",
+    "call_routing",
     "can_write_incident",
     "change_affected_area",
     "change_coordination_level",
@@ -71,11 +79,13 @@ __all__ = [
     "check_out_component",
     "create_event",
     "create_incident",
+    "decide_notice",
     "declare_alarm_level",
     "forward_call",
     "group_into_event",
     "hand_over_command",
     "name_successor",
+    "pending_notices",
     "post_site_message",
     "propose_for_event",
     "propose_for_facts",

@@ -65,6 +65,12 @@ from straz.incidents.services.base import (
     _touch_event,
     _writing,
 )
+from straz.incidents.services.notices import (
+    proposals_text,
+    propose_notices,
+    split_notices,
+    supersede_pending,
+)
 from straz.territory.locate import locate
 from straz.territory.models import AreaKind
 
@@ -564,7 +570,19 @@ def declare_alarm_level(
             declared_by_label=_label(user),
             declared_at=now,
         )
-        notified = enqueue_notifications(declaration=declaration, source=source) if notifying else []
+        # §23(2) (ADR 0028): the hejtman's and ORP mayor's notices of level III wait for the
+        # duty officer's decision (or the commander's request); the rest go out now.
+        automatic, by_decision = split_notices(goal, territory=event is not None) if notifying else ((), ())
+        if goal != previous:
+            supersede_pending(source=source)
+        notified = (
+            enqueue_notifications(declaration=declaration, source=source, only=automatic) if automatic else []
+        )
+        proposals = propose_notices(declaration=declaration, source=source, notices=by_decision, at=now)
+        # A proposed notice nobody can be found for is on record like a sent one would be.
+        notified += [
+            {"rule": n.rule, "role": n.role, "error": "no_recipient"} for n in unknown if n in by_decision
+        ]
         data = {
             "declaration": declaration.pk,
             "level": goal,
@@ -573,6 +591,7 @@ def declare_alarm_level(
             "reasons": [r["rule"] for r in proposal.reasons],
             "written_reason": reason,
             "notifications": notified,
+            "proposed_notices": [{"id": p.pk, "rule": p.rule, "role": p.role} for p in proposals],
         }
         if unknown:
             data["notified_by_other_means"] = True
@@ -585,6 +604,8 @@ def declare_alarm_level(
             text += " " + _("No notification contact is set up for: %(whom)s. Notify them by other means.") % {
                 "whom": _whom(gaps)
             }
+        if proposals:
+            text += " " + proposals_text(proposals)
         if unknown:
             text += " " + _(
                 "Whom to notify could not be determined from the location (%(whom)s); "
