@@ -168,6 +168,7 @@ def test_main_pages_run_under_the_policy_without_violations(
         ("/districts/", "#district-map.leaflet-container"),
         (f"/r/{report_id}/", "#report-map.leaflet-container"),
         ("/statistics/", "main"),
+        ("/api/v1/docs", "#swagger-ui .swagger-ui"),  # Swagger UI ran
     ]
     for url, ready in public_pages:
         public.goto(url)
