@@ -199,7 +199,7 @@ def test_main_pages_run_under_the_policy_without_violations(
         "window.__swapped = 0; document.body.addEventListener('htmx:afterSwap', function () { window.__swapped += 1; });"
         "window.htmx.ajax('GET', '/operations/board/rows/', { source: '#board-rows', target: '#board-rows', swap: 'innerHTML' })"
     )
-    staff.wait_for_function("window.__swapped > 0")
+    staff.wait_for_function("() => window.__swapped > 0")
     staff.locator('#board-map[data-markers="1"]').wait_for()
     assert staff.evaluate("window.__csp") == []
     # The §16(4) report still comes out of WeasyPrint as a PDF.

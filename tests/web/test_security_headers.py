@@ -159,7 +159,8 @@ def parse_csp(header: str) -> dict[str, list[str]]:
 
 def expected_img_sources(settings: Any) -> set[str]:
     parts = urlsplit(settings.STRAZ["TILE_URL"])
-    return {"'self'", "data:", "blob:", f"{parts.scheme}://{parts.netloc}"}
+    tiles = {f"{parts.scheme}://{parts.netloc}"} if parts.scheme and parts.netloc else set()
+    return {"'self'", "data:", "blob:", *tiles}
 
 
 def check_policy(header: str | None, settings: Any) -> list[str]:
