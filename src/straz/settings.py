@@ -228,7 +228,7 @@ STRAZ = {
 # fonts from this origin only, images also from the configured tile host (STRAZ_TILE_URL),
 # no plugins, no <base>, no framing, forms post only here. No template may carry an inline
 # <script> body or an on…= handler (tests/web/test_csp.py walks every route).
-CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives(STRAZ["TILE_URL"])}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives(str(STRAZ["TILE_URL"]))}
 # Paths (prefixes) whose responses are staff-only even for an anonymous request (a refusal,
 # a redirect to login): they are sent with Cache-Control: private, no-store like every
 # response to a logged-in user or an API token (straz.core.middleware.PrivateCacheMiddleware).

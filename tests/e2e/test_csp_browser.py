@@ -56,7 +56,12 @@ def _incident(server: Any, title: str) -> int:
 def _public_report(server: Any, category: str) -> int:
     resp = requests.post(
         server.url + "/api/v1/reports",
-        json={"category": category, "lat": LAT + 0.0005, "lon": LON + 0.0005, "description": "Plain text here."},
+        json={
+            "category": category,
+            "lat": LAT + 0.0005,
+            "lon": LON + 0.0005,
+            "description": "Plain text here.",
+        },
         timeout=30,
     )
     assert resp.status_code == 201, resp.text
@@ -160,7 +165,9 @@ def test_main_pages_run_under_the_policy_without_violations(
 
     public = browser_session.new_page(server.url)
     public.add_init_script(WATCH_CSP)
-    public.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+    public.on(
+        "console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None
+    )
     # (url, a selector that exists only once the page's script ran)
     public_pages = [
         ("/", '#map[data-state="idle"]'),
@@ -179,7 +186,9 @@ def test_main_pages_run_under_the_policy_without_violations(
     assert "script-src 'self'" in resp.headers["content-security-policy"]
 
     staff = _login(browser_session, server, "dispatcher")
-    staff.on("console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None)
+    staff.on(
+        "console", lambda m: console.append(m.text) if "Content Security Policy" in m.text else None
+    )
     staff_pages = [
         ("/operations/", '#board-map[data-markers="1"]'),
         (f"/operations/incidents/{incident_id}/", "#site-map.leaflet-container"),

@@ -212,7 +212,7 @@ UNSAFE = [
 
 SAFE = [
     'm.bindTooltip(S.el("span", null, p.title));',
-    "m.bindTooltip(\"Place of the incident\");",
+    'm.bindTooltip("Place of the incident");',
     "m.bindPopup(function () { return S.el('div', null, [p.title]); });",
     "function node(p) { return S.el('b', null, p.title); }\nm.bindPopup(node(p), { maxWidth: 300 });",
     "var icon = L.divIcon({ className: '', html: S.el('div', { 'data-count': n }, label), iconSize: [1, 1] });",

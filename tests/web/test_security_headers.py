@@ -48,14 +48,18 @@ def world(
     settings.STRAZ = {**settings.STRAZ, "REPORTS_PER_IP_PER_DAY": 1000}
     resp = Client(REMOTE_ADDR="198.51.100.7").post(
         "/api/v1/reports",
-        data=json.dumps({"category": "illegal-dump", "lat": 49.7291, "lon": 13.3612, "description": "x"}),
+        data=json.dumps(
+            {"category": "illegal-dump", "lat": 49.7291, "lon": 13.3612, "description": "x"}
+        ),
         content_type="application/json",
     )
     assert resp.status_code == 201, resp.content
     body = {**INCIDENT_BODY}
     type_code = body.pop("type")
     one = incidents.create_incident(user=dispatcher, type_code=type_code, **body)
-    two = incidents.create_incident(user=dispatcher, type_code=type_code, **{**body, "title": "Druhé místo"})
+    two = incidents.create_incident(
+        user=dispatcher, type_code=type_code, **{**body, "title": "Druhé místo"}
+    )
     event = incidents.create_event(user=dispatcher, name="Povodeň", incident_ids=[one.pk, two.pk])
     call = incidents.record_call(user=dispatcher, received_by_centre="KOPIS", summary="Dým")
     return World(
@@ -125,7 +129,9 @@ class _Inline(HTMLParser):
         for name, value in a.items():
             if name.startswith("on"):
                 self.problems.append(f"<{tag} {name}=…>")
-            if name in ("href", "src", "action", "formaction") and value.strip().lower().startswith("javascript:"):
+            if name in ("href", "src", "action", "formaction") and value.strip().lower().startswith(
+                "javascript:"
+            ):
                 self.problems.append(f"<{tag} {name}={value[:40]!r}>")
         if tag == "style":
             self.problems.append("<style> element")
@@ -199,9 +205,13 @@ def _walk(client: Client, world: World, settings: Any, *, staff: bool) -> list[s
         if resp.status_code >= 500:
             failures.append(f"{where}: server error")
             continue
-        failures += [f"{where}: {w}" for w in check_policy(resp.get("Content-Security-Policy"), settings)]
+        failures += [
+            f"{where}: {w}" for w in check_policy(resp.get("Content-Security-Policy"), settings)
+        ]
         if resp.get("Content-Type", "").startswith("text/html"):
-            failures += [f"{where}: {p}" for p in inline_problems(_body(resp).decode("utf-8", "replace"))]
+            failures += [
+                f"{where}: {p}" for p in inline_problems(_body(resp).decode("utf-8", "replace"))
+            ]
         cache = resp.get("Cache-Control", "")
         if staff or staff_only:
             if cache != PRIVATE:
@@ -260,7 +270,9 @@ def test_the_policy_check_refuses_a_weak_policy(settings: Any) -> None:
         ]
     )
     assert check_policy(good, settings) == []
-    assert check_policy(good.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"), settings)
+    assert check_policy(
+        good.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"), settings
+    )
     assert check_policy(good.replace("img-src ", "img-src https://evil.example "), settings)
     assert check_policy(good.replace("; object-src 'none'", ""), settings)
     assert check_policy(None, settings)
@@ -287,5 +299,8 @@ def test_tile_source_is_the_tile_host_only(tile_url: str, source: str | None) ->
 def test_policy_follows_the_configured_tile_host() -> None:
     from straz.core.csp import directives
 
-    assert "https://tiles.example.org" in directives("https://tiles.example.org/{z}/{x}/{y}.png")["img-src"]
+    assert (
+        "https://tiles.example.org"
+        in directives("https://tiles.example.org/{z}/{x}/{y}.png")["img-src"]
+    )
     assert directives("")["img-src"] == ["'self'", "data:", "blob:"]
