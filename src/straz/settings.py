@@ -10,6 +10,7 @@ import dj_database_url
 
 from straz.core.config import DEFAULTS as _DEFAULTS
 from straz.core.config import tls_settings
+from straz.core.csp import directives as _csp_directives
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Runtime data (SQLite database, uploads, secret key) lives under ./var of the current
@@ -74,12 +75,14 @@ MIDDLEWARE = [
     "straz.core.middleware.BodySizeLimitMiddleware",
     "straz.core.middleware.NulByteGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy, see the CSP block below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "straz.core.middleware.PrivateCacheMiddleware",  # staff pages: Cache-Control private, no-store
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -267,3 +270,13 @@ SECURE_PROXY_SSL_HEADER = _TLS["SECURE_PROXY_SSL_HEADER"]
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # ---- end of hardening block ----------------------------------------------------------------
+# --- Content-Security-Policy (django-csp 4; ADR 0021) --------------------------------------
+# Every response carries the policy from straz.core.csp: scripts, styles, fetches and
+# fonts from this origin only, images also from the configured tile host (STRAZ_TILE_URL),
+# no plugins, no <base>, no framing, forms post only here. No template may carry an inline
+# <script> body or an on…= handler (tests/web/test_security_headers.py walks every route).
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives(str(STRAZ["TILE_URL"]))}
+# Paths (prefixes) whose responses are staff-only even for an anonymous request (a refusal,
+# a redirect to login): they are sent with Cache-Control: private, no-store like every
+# response to a logged-in user or an API token (straz.core.middleware.PrivateCacheMiddleware).
+STRAZ_PRIVATE_PATH_PREFIXES = ["/staff/", "/operations/", "/api/v1/staff/", "/api/v1/incidents", "/admin/"]

@@ -62,7 +62,7 @@ def _dispatcher_creates_and_declares(page: Any) -> int:
     page.goto("/operations/incidents/new/")
     page.locator("#incident-map.leaflet-container").wait_for()
     _click_map(page, "#incident-map", 0.55, 0.45)
-    page.wait_for_function("document.getElementById('id_lat').value !== ''")
+    page.wait_for_function("() => document.getElementById('id_lat').value !== ''")
     lat, lon = float(page.input_value("#id_lat")), float(page.input_value("#id_lon"))
     assert 49.0 < lat < 50.5 and 12.5 < lon < 14.5, (lat, lon)
     # The affected area, drawn with the same tool; clicks while drawing do not move the point.
@@ -82,7 +82,7 @@ def _dispatcher_creates_and_declares(page: Any) -> int:
     page.click("[data-testid=incident-create]")
     page.wait_for_url(re.compile(r".*/operations/incidents/\d+/$"))
     incident_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
-    page.wait_for_function("document.getElementById('site-map').dataset.features !== undefined")
+    page.wait_for_function("() => document.getElementById('site-map').dataset.features !== undefined")
 
     level = page.locator("#alarm [data-testid=proposal-level]")
     assert level.get_attribute("data-level") == "III"
@@ -143,7 +143,7 @@ def _commander_works(page: Any, incident_id: int, successor_id: int) -> None:
     assert '"type":"Polygon"' in geometry.replace(" ", ""), geometry
     page.click("[data-testid=feature-submit]")
     page.locator('[data-testid=feature-row][data-kind="danger_zone"]').wait_for()
-    page.wait_for_function("document.getElementById('site-map').dataset.features === '1'")
+    page.wait_for_function("() => document.getElementById('site-map').dataset.features === '1'")
     assert page.locator("#site-map path.leaflet-interactive").count() >= 1
 
     # §6 a) message from the site.
@@ -153,7 +153,7 @@ def _commander_works(page: Any, incident_id: int, successor_id: int) -> None:
     page.locator('[data-testid=timeline-entry][data-letter="a"]').wait_for()
     # The form posted and the page reloaded: the entry can be in the DOM before the page's
     # script (which sets strazSiteMap last) has wired the filter; under load that lost a race.
-    page.wait_for_function("window.strazSiteMap !== undefined")
+    page.wait_for_function("() => window.strazSiteMap !== undefined")
     page.select_option("[data-testid=timeline-filter]", "message")
     page.locator('[data-testid=timeline-entry][data-kind="component"]').first.wait_for(state="hidden")
     assert page.locator('[data-testid=timeline-entry][data-letter="a"]').is_visible()
@@ -205,7 +205,7 @@ def test_dispatcher_and_commanders_run_a_joint_intervention(browser_session: Any
     assert row.get_attribute("data-level") == "III"
     assert "Jan Velitel" in row.inner_text()
     assert row.locator("[data-testid=board-components]").get_attribute("data-on-site") == "0"
-    dispatcher.wait_for_function("Number(document.getElementById('board-map').dataset.markers) >= 1")
+    dispatcher.wait_for_function("() => Number(document.getElementById('board-map').dataset.markers) >= 1")
     # Keyboard and filter: "/" focuses the filter, which hides rows that do not match; J
     # walks to the next incident.
     dispatcher.locator("h1").click()

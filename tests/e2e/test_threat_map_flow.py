@@ -34,7 +34,7 @@ def _citizen_reports(session: Any, server: Any, description: str) -> tuple[int, 
     page.locator("#report-map.leaflet-container").wait_for()
     # Click the middle of the map: the configured centre, inside district A.
     page.locator("#report-map").click()
-    page.wait_for_function("document.getElementById('id_lat').value !== ''")
+    page.wait_for_function("() => document.getElementById('id_lat').value !== ''")
     lat = float(page.input_value("#id_lat"))
     lon = float(page.input_value("#id_lon"))
     page.locator("#route-preview").filter(has_text="Obvod A").wait_for()

@@ -82,6 +82,6 @@ def test_zone_vertices_are_dragged_then_the_zone_is_removed(browser_session: Any
     # Removed from the site: gone from the map and the list, listed as removed.
     page.click(f'[data-testid=feature-row][data-feature-id="{feature_id}"] [data-testid=feature-retire]')
     page.locator(f'[data-testid=retired-feature-row][data-feature-id="{feature_id}"]').wait_for(state="attached")
-    page.wait_for_function("document.getElementById('site-map').dataset.features === '0'")
+    page.wait_for_function("() => document.getElementById('site-map').dataset.features === '0'")
     assert not browser_session.page_errors, browser_session.page_errors
     assert not browser_session.external_requests

@@ -23,7 +23,11 @@ def page(chromium_path: str, settings: Any, monkeypatch: Any) -> Any:
     # Playwright's sync API keeps an event loop in this thread; the ORM calls made by the
     # test itself (fixtures, assertions) are still plain synchronous code.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from straz.core.csp import directives
+
     settings.STRAZ = {**settings.STRAZ, "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png"}
+    # settings.py derives the CSP from the tile URL; a changed tile URL changes both.
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": directives(settings.STRAZ["TILE_URL"])}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=ARGS)
         pg = browser.new_page(
@@ -39,7 +43,10 @@ def page(chromium_path: str, settings: Any, monkeypatch: Any) -> Any:
 
 
 def axe_violations(page: Any) -> list[str]:
-    page.add_script_tag(path=str(AXE))
+    # The pages forbid inline scripts (CSP script-src 'self'): axe is served as a file from
+    # the page's own origin, as every script of the product is.
+    page.route("**/__axe.min.js", lambda route: route.fulfill(path=str(AXE), content_type="text/javascript"))
+    page.add_script_tag(url="/__axe.min.js")
     found = page.evaluate(
         "async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa']})).violations"
         ".map(v => v.id + ' ' + v.nodes.map(n => n.target.join(' ')).join(', '))"
@@ -63,7 +70,7 @@ def test_public_map_draws_exact_counts_without_tiles(
     # A status filter that matches nothing empties the map and lands in the URL.
     page.select_option("#filter-status", "confirmed")
     page.wait_for_function(
-        "document.querySelector('#map').dataset.reportCount === '0'", timeout=10000
+        "() => document.querySelector('#map').dataset.reportCount === '0'", timeout=10000
     )
     assert "status=confirmed" in page.url
     assert axe_violations(page) == []
@@ -92,7 +99,7 @@ def test_citizen_files_a_report_by_clicking_the_map(
     page.wait_for_selector("#report-map .leaflet-marker-icon", timeout=10000)
     page.locator("#report-map").click(position={"x": 200, "y": 150})
     page.wait_for_function(
-        "document.getElementById('route-preview').textContent.includes('Obvod A')", timeout=10000
+        "() => document.getElementById('route-preview').textContent.includes('Obvod A')", timeout=10000
     )
     page.select_option("#id_category", "illegal-dump")
     page.fill("#id_description", "Old fridge by the river")

@@ -114,3 +114,38 @@ class UntrustedProxyHeadersMiddleware:
             for name in _PROXY_HEADERS:
                 request.META.pop(name, None)
         return self.get_response(request)
+
+
+def is_private_request(request: HttpRequest) -> bool:
+    """True when the response may carry staff data and must stay out of every shared cache.
+
+    That is any request of a logged-in user, any request with credentials of its own (an
+    API token in the Authorization header), and any path under the staff-only prefixes the
+    shell lists in STRAZ_PRIVATE_PATH_PREFIXES (even the refusal an anonymous caller gets).
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return True
+    if request.META.get("HTTP_AUTHORIZATION"):
+        return True
+    prefixes = getattr(settings, "STRAZ_PRIVATE_PATH_PREFIXES", ())
+    return any(request.path.startswith(prefix) for prefix in prefixes)
+
+
+class PrivateCacheMiddleware:
+    """Staff responses say ``Cache-Control: private, no-store``; public pages keep theirs.
+
+    A browser's back button or a shared proxy must not keep a copy of a staff page (police
+    data, callers' numbers). The header replaces whatever the view set, and ``Expires`` goes.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_private_request(request):
+            response["Cache-Control"] = "private, no-store"
+            if "Expires" in response:
+                del response["Expires"]
+        return response

@@ -22,6 +22,38 @@
     });
   }
 
+  /**
+   * A DOM element built without HTML parsing: attributes are set with setAttribute and
+   * children are nodes or strings (added as text nodes). Hand these to Leaflet
+   * (bindTooltip, bindPopup, setContent, divIcon html) instead of strings, which Leaflet
+   * would insert as HTML. `attrs.style` may be an object of CSS properties (set through the
+   * CSSOM, so the Content-Security-Policy allows it).
+   */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      var value = attrs[name];
+      if (value == null || value === false) return;
+      if (name === "style" && typeof value === "object") {
+        Object.keys(value).forEach(function (prop) { node.style.setProperty(prop, String(value[prop])); });
+      } else if (name === "className") {
+        node.className = String(value);
+      } else {
+        node.setAttribute(name, value === true ? "" : String(value));
+      }
+    });
+    (Array.isArray(children) ? children : [children]).forEach(function (child) {
+      if (child == null || child === false) return;
+      node.appendChild(typeof child === "object" ? child : document.createTextNode(String(child)));
+    });
+    return node;
+  }
+
+  /** Remove every child of a node (instead of assigning an HTML string to innerHTML). */
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+  }
+
   function readConfig(id) {
     var el = document.getElementById(id);
     if (!el) return {};
@@ -58,7 +90,8 @@
     }
     if (cfg.tileUrl) {
       var loaded = 0, failed = 0;
-      var tiles = L.tileLayer(cfg.tileUrl, { attribution: cfg.tileAttribution || "", maxZoom: 19, crossOrigin: false });
+      // Leaflet inserts the attribution as HTML: it is operator configuration, shown as text.
+      var tiles = L.tileLayer(cfg.tileUrl, { attribution: escapeHtml(cfg.tileAttribution || ""), maxZoom: 19, crossOrigin: false });
       tiles.on("tileload", function () { loaded += 1; if (notice) { notice.remove(); notice = null; container.classList.remove("no-tiles"); } });
       tiles.on("tileerror", function () { failed += 1; if (loaded === 0 && failed >= 2) showOffline(); });
       tiles.addTo(map);
@@ -116,7 +149,7 @@
   if (lang) lang.addEventListener("change", function () { lang.form.submit(); });
 
   window.Straz = {
-    t: t, escapeHtml: escapeHtml, readConfig: readConfig, createBaseMap: createBaseMap,
+    t: t, escapeHtml: escapeHtml, el: el, clear: clear, readConfig: readConfig, createBaseMap: createBaseMap,
     fetchDistricts: fetchDistricts, csrfToken: csrfToken, debounce: debounce,
   };
 })();

@@ -14,11 +14,21 @@
 
   function levelColor(level) { return (cfg.levelColors || {})[level || ""] || "#5b6570"; }
 
-  function popupHtml(p) {
-    return "<strong>" + S.escapeHtml(p.title) + "</strong><br>" +
-      S.escapeHtml(p.type) + "<br>" + S.escapeHtml(p.level_label) + " · " + S.escapeHtml(p.state_label) +
-      (p.commander ? "<br>" + S.escapeHtml(p.commander) : "") +
-      '<br><a href="' + S.escapeHtml(p.url) + '">' + S.escapeHtml(S.t("Open the incident")) + "</a>";
+  // Popup and tooltip are DOM nodes with text children: Leaflet inserts strings as HTML, and
+  // the titles are typed by dispatchers.
+  function popupNode(p) {
+    var br = function () { return S.el("br"); };
+    return S.el("div", { className: "board-popup" }, [
+      S.el("strong", null, p.title), br(),
+      p.type, br(),
+      p.level_label + " · " + p.state_label,
+      p.commander ? br() : null, p.commander || null, br(),
+      S.el("a", { href: p.url }, S.t("Open the incident")),
+    ]);
+  }
+
+  function tooltipNode(p) {
+    return S.el("span", { className: "board-tooltip", "data-testid": "board-tooltip" }, p.title);
   }
 
   function text(row, selector) {
@@ -60,8 +70,8 @@
         radius: 9, color: p.stale ? "#000000" : "#ffffff", weight: p.stale ? 3 : 2,
         fillColor: levelColor(p.level), fillOpacity: 0.95,
       });
-      m.bindTooltip(p.title);
-      m.bindPopup(popupHtml(p));
+      m.bindTooltip(tooltipNode(p));
+      m.bindPopup(function () { return popupNode(p); });
       m.on("click", function () { highlightRow(p.id); });
       m.addTo(layer);
       markers[p.id] = m;
@@ -118,7 +128,7 @@
       map.on("click", function (e) {
         var url = cfg.newIncidentUrl + "?lat=" + e.latlng.lat.toFixed(6) + "&lon=" + e.latlng.lng.toFixed(6);
         L.popup().setLatLng(e.latlng)
-          .setContent('<a href="' + S.escapeHtml(url) + '" data-testid="board-new-here">' + S.escapeHtml(S.t("Create an incident here")) + "</a>")
+          .setContent(S.el("a", { href: url, "data-testid": "board-new-here" }, S.t("Create an incident here")))
           .openOn(map);
       });
     }

@@ -79,7 +79,7 @@
     label: S.t("Place of the incident"), districts: false, quietOffline: true });
   var bounds = L.latLngBounds([cfg.point, cfg.point]);
   L.circleMarker(cfg.point, { radius: 9, color: "#ffffff", weight: 3, fillColor: cfg.levelColor || "#5b6570", fillOpacity: 1 })
-    .bindTooltip(S.t("Place of the incident")).addTo(map);
+    .bindTooltip(S.el("span", null, S.t("Place of the incident"))).addTo(map);
   if (cfg.affectedArea) {
     try {
       var area = L.geoJSON(cfg.affectedArea, { style: { color: "#7a1410", weight: 1, dashArray: "6 4", fillOpacity: 0.05 } }).addTo(map);
@@ -97,7 +97,7 @@
     },
     onEachFeature: function (f, layer) {
       var p = f.properties || {};
-      layer.bindTooltip(S.escapeHtml(p.kind_label + (p.name ? ": " + p.name : "")));
+      layer.bindTooltip(S.el("span", null, p.kind_label + (p.name ? ": " + p.name : "")));
       if (layer.getElement) layer.on("add", function () {
         var node = layer.getElement(); if (node) { node.setAttribute("data-kind", p.kind); node.classList.add("site-feature"); }
       });

@@ -123,8 +123,10 @@
     var label = S.t(police ? "Police records here: %(count)s (zoom in)" : "Reports here: %(count)s (zoom in)", { count: count });
     var icon = L.divIcon({
       className: "",
-      html: '<div class="straz-cluster' + (police ? " police" : "") + '" data-testid="map-cluster" data-count="' + count +
-        '" style="width:' + size + "px;height:" + size + "px;line-height:" + size + 'px">' + formatCount(count) + "</div>",
+      html: S.el("div", {
+        className: "straz-cluster" + (police ? " police" : ""), "data-testid": "map-cluster", "data-count": count,
+        style: { width: size + "px", height: size + "px", "line-height": size + "px" },
+      }, formatCount(count)),
       iconSize: [size, size],
       iconAnchor: [size / 2, size / 2],
     });
@@ -146,33 +148,40 @@
     var id = props.id != null ? String(props.id) : "";
     var icon = L.divIcon({
       className: "",
-      html: '<div class="straz-point' + (approx ? " approx" : "") + '" data-testid="map-point" data-report-id="' +
-        S.escapeHtml(id) + '" data-status="' + S.escapeHtml(status) + '" style="background:' + color + '"></div>',
+      html: S.el("div", {
+        className: "straz-point" + (approx ? " approx" : ""), "data-testid": "map-point",
+        "data-report-id": id, "data-status": status, style: { background: color },
+      }),
       iconSize: [18, 18],
       iconAnchor: [9, 9],
       popupAnchor: [0, -8],
     });
     var m = L.marker(latlng, { icon: icon, title: title, alt: title, keyboard: true, riseOnHover: true });
-    var html = "<strong>" + S.escapeHtml(cat) + "</strong>" +
-      (!police && id ? ' <span class="help">' + S.escapeHtml(S.t("Report #%(id)s", { id: id })) + "</span>" : "");
-    if (!police && statusLabel) {
-      html += '<br><span class="status-badge"><span class="dot" style="background:' + color + '"></span>' +
-        S.escapeHtml(statusLabel) + "</span>";
-    }
-    var when = props.created_at || props.created || props.date || props.occurred_at;
-    if (when) {
-      var d = new Date(when);
-      if (!isNaN(d.getTime())) html += "<br>" + S.escapeHtml(S.t("Reported")) + ": " + S.escapeHtml(d.toLocaleDateString(lang));
-    }
-    var also = props.duplicate_count || props.also_reported || 0;
-    if (also > 0) html += "<br>" + S.escapeHtml(S.t("People who reported it: %(count)s", { count: also + 1 }));
-    if (approx) html += "<br><em>" + S.escapeHtml(S.t("Approximate location")) + "</em>";
-    if (!police && id) {
-      html += '<br><a class="popup-report-link" data-testid="popup-report-link" href="' +
-        S.escapeHtml(cfg.reportUrl.replace("{id}", encodeURIComponent(id))) + '">' +
-        S.escapeHtml(S.t("Open the report")) + "</a>";
-    }
-    m.bindPopup(html);
+    // The popup is built from DOM nodes with text children: category names come from data.
+    m.bindPopup(function () {
+      var parts = [S.el("strong", null, cat)];
+      if (!police && id) parts.push(" ", S.el("span", { className: "help" }, S.t("Report #%(id)s", { id: id })));
+      if (!police && statusLabel) {
+        parts.push(S.el("br"), S.el("span", { className: "status-badge" }, [
+          S.el("span", { className: "dot", style: { background: color } }), statusLabel,
+        ]));
+      }
+      var when = props.created_at || props.created || props.date || props.occurred_at;
+      if (when) {
+        var d = new Date(when);
+        if (!isNaN(d.getTime())) parts.push(S.el("br"), S.t("Reported") + ": " + d.toLocaleDateString(lang));
+      }
+      var also = props.duplicate_count || props.also_reported || 0;
+      if (also > 0) parts.push(S.el("br"), S.t("People who reported it: %(count)s", { count: also + 1 }));
+      if (approx) parts.push(S.el("br"), S.el("em", null, S.t("Approximate location")));
+      if (!police && id) {
+        parts.push(S.el("br"), S.el("a", {
+          className: "popup-report-link", "data-testid": "popup-report-link",
+          href: cfg.reportUrl.replace("{id}", encodeURIComponent(id)),
+        }, S.t("Open the report")));
+      }
+      return S.el("div", null, parts);
+    });
     return m;
   }
 
@@ -274,7 +283,7 @@
   var listHint = document.getElementById("map-list-hint");
   function renderList(data, police) {
     if (!list) return;
-    list.innerHTML = "";
+    S.clear(list);
     var points = police ? [] : (data.features || []).filter(function (f) { return !isCluster(f.properties || {}); });
     if (listHint) listHint.hidden = points.length > 0;
     points.slice(0, 200).forEach(function (f) {
@@ -313,8 +322,8 @@
     if (map.getZoom() < 14 || !cfg.reportNewUrl) return;
     var href = cfg.reportNewUrl + "?lat=" + e.latlng.lat.toFixed(6) + "&lon=" + e.latlng.lng.toFixed(6);
     L.popup().setLatLng(e.latlng)
-      .setContent('<a class="report-here-link" data-testid="report-here-link" href="' + S.escapeHtml(href) + '">' +
-        S.escapeHtml(S.t("Report a problem here")) + "</a>")
+      .setContent(S.el("a", { className: "report-here-link", "data-testid": "report-here-link", href: href },
+        S.t("Report a problem here")))
       .openOn(map);
   });
 

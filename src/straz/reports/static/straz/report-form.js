@@ -80,9 +80,11 @@
           var c = f.geometry.coordinates;
           var name = (cfg.categories && cfg.categories[p.category]) || p.category;
           var m = L.circleMarker([c[1], c[0]], { radius: 7, color: "#ffffff", weight: 2, fillColor: cfg.statusColors[p.status] || "#555", fillOpacity: 1, bubblingMouseEvents: false });
-          m.bindPopup("<strong>" + S.escapeHtml(name) + "</strong><br>" + S.escapeHtml(cfg.statusLabels[p.status] || "") +
-            '<br><a href="' + S.escapeHtml(cfg.reportUrl.replace("{id}", encodeURIComponent(String(p.id)))) + '" target="_blank" rel="noopener">' +
-            S.escapeHtml(S.t("Open the report")) + "</a>");
+          m.bindPopup(S.el("div", null, [
+            S.el("strong", null, name), S.el("br"), cfg.statusLabels[p.status] || "", S.el("br"),
+            S.el("a", { href: cfg.reportUrl.replace("{id}", encodeURIComponent(String(p.id))), target: "_blank", rel: "noopener" },
+              S.t("Open the report")),
+          ]));
           nearby.addLayer(m);
         });
         if (nearbyNote && n) nearbyNote.textContent = S.t("Reports nearby from the last 30 days: %(count)s. Is yours among them?", { count: n });
@@ -110,7 +112,7 @@
   var active = -1;
   var pending = null;
 
-  function closeList() { list.innerHTML = ""; items = []; active = -1; address.setAttribute("aria-expanded", "false"); address.removeAttribute("aria-activedescendant"); }
+  function closeList() { S.clear(list); items = []; active = -1; address.setAttribute("aria-expanded", "false"); address.removeAttribute("aria-activedescendant"); }
   function choose(i) {
     var p = items[i];
     if (!p) return;
@@ -133,7 +135,7 @@
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
       .then(function (data) {
         items = Array.isArray(data) ? data : (data.results || data.items || []);
-        list.innerHTML = "";
+        S.clear(list);
         if (!items.length) {
           var none = document.createElement("li");
           none.setAttribute("role", "option");
