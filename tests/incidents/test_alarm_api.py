@@ -112,7 +112,7 @@ def test_one_complicated_object_is_two_by_21_a_and_two_objects_are_22_a(
     dispatcher_api: Client,
 ) -> None:
     """§21 a) excludes an object with complicated conditions from I; §22 a) names more than one."""
-    one = _post(dispatcher_api, {"complicated_objects": 1}).json()
+    one = _post(dispatcher_api, {"complicated_objects": 1}, HTTP_ACCEPT_LANGUAGE="en").json()
     assert one["level"] == "II"
     assert [(r["rule"], r["level"]) for r in one["reasons"]] == [("§21 a)", "II"), ("§21 b)", "I")]
     assert "§21 a)" in one["reasons"][0]["text"] and "at least II" in one["reasons"][0]["text"]

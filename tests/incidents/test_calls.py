@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import translation
 from django.urls import reverse
 
 from straz.accounts.models import AuditEntry, User
@@ -86,7 +87,7 @@ def test_several_components_without_an_opis_are_refused_and_nothing_changes(
     incident = make_incident()
     call = _call(dispatcher, call_type="medical", components_needed=["hzs", "pcr"], incident_id=incident.pk)
     before = (AuditEntry.objects.count(), TimelineEntry.objects.count())
-    with pytest.raises(ValidationFailed) as refused:
+    with translation.override("en"), pytest.raises(ValidationFailed) as refused:
         services.forward_call(user=dispatcher, call_id=call.pk)
     assert "§12(1)" in refused.value.message
     call.refresh_from_db()

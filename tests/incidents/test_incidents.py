@@ -275,7 +275,9 @@ def test_level_three_proposes_the_23_2_notices_and_sends_them_only_on_decision(
     dispatcher_api: Any, make_incident: Any, contacts: dict[str, Any]
 ) -> None:
     incident = make_incident()
-    resp = dispatcher_api.post(f"/incidents/{incident.pk}/declarations", {"level": "III"})
+    resp = dispatcher_api.post(
+        f"/incidents/{incident.pk}/declarations", {"level": "III"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert resp.status_code == 201
     # §23(2): nothing goes out on the declaration itself; both notices wait for a decision.
     assert not _outbox().filter(source_type="incident", source_id=str(incident.pk)).exists()
