@@ -18,7 +18,7 @@ from straz.accounts.services import ensure_staff_user
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/login/"
-PASSWORD = "Kv3t-nova-zahrada"  # noqa: S105 - a test account's password
+PASSWORD = "Kv3t-nova-zahrada"
 
 
 @pytest.fixture(autouse=True)

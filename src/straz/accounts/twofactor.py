@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import base64
+import math
 
-from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -68,10 +69,23 @@ def confirm_enrolment(*, request: HttpRequest, user: User, code: str) -> bool:
     return True
 
 
+def retry_wait_seconds(user: User) -> int:
+    """Seconds until django-otp accepts another code for this user (0: now).
+
+    django-otp throttles every device itself: each wrong code doubles the wait (1 s, 2 s,
+    4 s, …) until a right one resets it.
+    """
+    waits = []
+    for device in devices_for_user(user, confirmed=None):
+        allowed, info = device.verify_is_allowed()
+        if not allowed and info and info.get("locked_until") is not None:
+            waits.append(math.ceil((info["locked_until"] - timezone.now()).total_seconds()))
+    return max([0, *waits])
+
+
 def verify(*, request: HttpRequest, user: User, code: str) -> bool:
     """The login's second step: True (and the session verified) when the code is right."""
     for device in devices_for_user(user, confirmed=True):
-        # django-otp throttles each device itself: wrong codes make the next try wait.
         if device.verify_token(_clean(code)):
             otp_login(request, device)
             with audit.audited_transaction():

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from straz.accounts import twofactor
@@ -90,6 +91,13 @@ def verify(request: HttpRequest) -> HttpResponse:
         if twofactor.verify(request=request, user=user, code=request.POST.get(CODE_FIELD, "")):
             return HttpResponseRedirect(_next_url(request))
         error = _("The code is not right. Enter the current code from your authenticator app.")
+        wait = twofactor.retry_wait_seconds(user)
+        if wait:
+            error += " " + ngettext(
+                "After a wrong code the next one is accepted in %(seconds)d second.",
+                "After a wrong code the next one is accepted in %(seconds)d seconds.",
+                wait,
+            ) % {"seconds": wait}
     return render(
         request,
         "web/two_factor_verify.html",
