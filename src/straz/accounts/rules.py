@@ -21,4 +21,4 @@ def lockout_window(failures: int, *, limit: int, base: timedelta, cap: timedelta
     doublings = failures - limit
     if doublings >= _MAX_DOUBLINGS:
         return cap
-    return min(base * (2**doublings), cap)
+    return min(base * (1 << doublings), cap)

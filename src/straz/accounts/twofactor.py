@@ -75,11 +75,11 @@ def retry_wait_seconds(user: User) -> int:
     django-otp throttles every device itself: each wrong code doubles the wait (1 s, 2 s,
     4 s, …) until a right one resets it.
     """
-    waits = []
+    waits: list[int] = []
     for device in devices_for_user(user, confirmed=None):
         allowed, info = device.verify_is_allowed()
         if not allowed and info and info.get("locked_until") is not None:
-            waits.append(math.ceil((info["locked_until"] - timezone.now()).total_seconds()))
+            waits.append(int(math.ceil((info["locked_until"] - timezone.now()).total_seconds())))
     return max([0, *waits])
 
 
