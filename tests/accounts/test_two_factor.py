@@ -7,10 +7,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from django_otp.oath import totp
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from straz.accounts.models import AuditEntry, Role, User
-from straz.accounts.policy import SECOND_FACTOR_ROLES, second_factor_required
 
 pytestmark = pytest.mark.django_db
 
@@ -25,13 +23,20 @@ def second_factor_on(settings: Any) -> None:
     settings.STRAZ_REQUIRE_2FA = True
 
 
-def _code(device: TOTPDevice, offset: int = 0) -> str:
+def _devices() -> Any:
+    """The TOTP device model (imported late: the app is installed by the settings)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice
+
+
+def _code(device: Any, offset: int = 0) -> str:
     value = totp(device.bin_key, device.step, device.t0, device.digits, device.drift + offset)
     return str(value).zfill(device.digits)
 
 
-def _device(user: User) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+def _device(user: User) -> Any:
+    return _devices().objects.create(user=user, name="phone", confirmed=True)
 
 
 def _logged_in(user: User) -> Client:
@@ -45,10 +50,14 @@ def _logged_in(user: User) -> Client:
 
 @pytest.mark.parametrize("role", [Role.OFFICER, Role.SUPERVISOR, Role.DISPATCHER, Role.ANALYST, Role.MANAGER, Role.ADMIN])
 def test_roles_reading_police_only_data_require_a_second_factor(role: Role) -> None:
+    from straz.accounts.policy import second_factor_required
+
     assert second_factor_required(User(username="x", role=role))
 
 
 def test_a_commander_does_not_need_one_but_the_admin_site_does() -> None:
+    from straz.accounts.policy import second_factor_required
+
     assert not second_factor_required(User(username="x", role=Role.COMMANDER))
     assert second_factor_required(User(username="x", role=Role.COMMANDER, is_staff=True))
 
@@ -58,6 +67,7 @@ def test_every_role_that_reads_police_only_text_must_use_a_second_factor(
 ) -> None:
     """Follows restrict(): should the need-to-know rule change, this set must follow."""
     from straz.accounts.access import restrict
+    from straz.accounts.policy import SECOND_FACTOR_ROLES
     from straz.reports import policy, services
     from straz.reports.models import Report
 
@@ -162,7 +172,7 @@ def test_logout_works_before_the_code(officer: User) -> None:
 def test_enrolment_shows_an_inline_svg_qr_code_and_the_secret(officer: User) -> None:
     client = _logged_in(officer)
     body = client.get(ENROL).content.decode()
-    device = TOTPDevice.objects.get(user=officer, confirmed=False)
+    device = _devices().objects.get(user=officer, confirmed=False)
     assert '<svg' in body and 'class="segno"' in body
     assert "<img" not in body.split('data-testid="two-factor-qr"')[1].split("</div>")[0]
     import base64
@@ -176,7 +186,7 @@ def test_enrolment_shows_an_inline_svg_qr_code_and_the_secret(officer: User) -> 
 def test_enrolment_confirmed_with_a_code(officer: User) -> None:
     client = _logged_in(officer)
     client.get(ENROL)
-    device = TOTPDevice.objects.get(user=officer, confirmed=False)
+    device = _devices().objects.get(user=officer, confirmed=False)
     response = client.post(ENROL, {"code": _code(device), "next": QUEUE})
     assert response.status_code == 302 and response["Location"] == QUEUE
     device.refresh_from_db()
@@ -190,7 +200,7 @@ def test_enrolment_with_a_wrong_code_confirms_nothing(officer: User) -> None:
     client.get(ENROL)
     response = client.post(ENROL, {"code": "000000x"})
     assert response.status_code == 400
-    assert not TOTPDevice.objects.filter(user=officer, confirmed=True).exists()
+    assert not _devices().objects.filter(user=officer, confirmed=True).exists()
 
 
 def test_user_removes_own_device_and_is_sent_to_enrol_again(officer: User) -> None:
@@ -199,7 +209,7 @@ def test_user_removes_own_device_and_is_sent_to_enrol_again(officer: User) -> No
     client.post(VERIFY, {"code": _code(device)})
     response = client.post("/staff/two-factor/remove/")
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=officer).exists()
+    assert not _devices().objects.filter(user=officer).exists()
     assert AuditEntry.objects.filter(action="auth.2fa_removed", actor=officer).count() == 1
     assert client.get(QUEUE)["Location"].startswith(ENROL)
 
@@ -214,8 +224,8 @@ def test_admin_resets_another_users_device_audited(admin_user: User, officer: Us
         {"action": "reset_two_factor", "_selected_action": [officer.pk]},
     )
     assert response.status_code == 302
-    assert not TOTPDevice.objects.filter(user=officer).exists()
-    assert TOTPDevice.objects.filter(user=admin_user).exists()
+    assert not _devices().objects.filter(user=officer).exists()
+    assert _devices().objects.filter(user=admin_user).exists()
     entry = AuditEntry.objects.get(action="auth.2fa_reset")
     assert entry.actor_id == admin_user.pk and entry.object_id == str(officer.pk)
 
@@ -223,4 +233,4 @@ def test_admin_resets_another_users_device_audited(admin_user: User, officer: Us
 def test_admin_cannot_read_other_users_secrets(admin_user: User) -> None:
     from django.contrib import admin
 
-    assert not admin.site.is_registered(TOTPDevice)
+    assert not admin.site.is_registered(_devices())
