@@ -117,6 +117,10 @@ def on_logged_out(sender: Any, request: HttpRequest | None, user: User | None, *
 def connect() -> None:
     """Connect the receivers (AccountsConfig.ready)."""
     user_logged_in.connect(on_logged_in, dispatch_uid="straz-audit-login")
+    # Imported here: twofactor reads django-otp's models.
+    from straz.accounts.twofactor import remember_at_login
+
+    user_logged_in.connect(remember_at_login, dispatch_uid="straz-second-factor-at-login")
     user_login_failed.connect(on_login_failed, dispatch_uid="straz-audit-login-failed")
     user_locked_out.connect(on_locked_out, dispatch_uid="straz-audit-locked-out")
     user_logged_out.connect(on_logged_out, dispatch_uid="straz-audit-logout")

@@ -17,6 +17,9 @@ from straz.accounts.policy import second_factor_required
 from straz.core.config import straz_settings
 
 DEVICE_NAME = "authenticator"
+# The session remembers whether it must pass the second factor, decided at login, so that
+# pages do not query the devices on every request.
+SESSION_KEY = "straz_second_factor"
 
 
 def has_device(user: User) -> bool:
@@ -33,6 +36,21 @@ def must_verify(user: User) -> bool:
     if has_device(user):
         return True
     return bool(straz_settings().require_2fa) and second_factor_required(user)
+
+
+def session_must_verify(request: HttpRequest, user: User) -> bool:
+    """must_verify(user) as this session decided it at login (decided now if it never did)."""
+    remembered = request.session.get(SESSION_KEY)
+    if remembered is None:
+        remembered = must_verify(user)
+        request.session[SESSION_KEY] = remembered
+    return bool(remembered)
+
+
+def remember_at_login(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
+    """user_logged_in receiver: decide once per login whether the session needs a code."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_KEY] = must_verify(user)
 
 
 def pending_device(user: User) -> TOTPDevice:

@@ -112,6 +112,8 @@ def remove(request: HttpRequest) -> HttpResponse:
     """Remove the user's own device (a verified session only: the middleware sees to it)."""
     user = cast(User, request.user)
     twofactor.remove_devices(user=user, actor=user)
+    # Without a device this session is no longer verified: decide afresh what it needs.
+    request.session.pop(twofactor.SESSION_KEY, None)
     return HttpResponseRedirect(reverse("web:two-factor"))
 
 
@@ -137,7 +139,7 @@ class SecondFactorMiddleware:
             and user.is_authenticated
             and not _verified(request)
             and not self._exempt(request.path_info)
-            and twofactor.must_verify(cast(User, user))
+            and twofactor.session_must_verify(request, cast(User, user))
         ):
             if request.path_info.startswith("/api/"):
                 request.user = AnonymousUser()
