@@ -273,3 +273,44 @@ def test_login_audit_entries_keep_the_chain_intact(staff: User) -> None:
     for _ in range(11):
         _login(client, "novak", "wrong-password")
     assert not list(verify_chain())
+
+
+# ---------------------------------------------------------------- the demo's exception
+
+
+def test_straz_demo_prints_that_its_passwords_are_demo_only(db: Any) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("demo", "--no-serve", "--reports", "0", stdout=out)
+    text = out.getvalue()
+    assert "DEMO-ONLY passwords" in text and "admin-demo" in text
+
+
+@pytest.mark.parametrize(("command", "expected"), [("demo", "0"), ("serve", None)])
+def test_only_the_demo_switches_the_second_factor_off(
+    monkeypatch: Any, command: str, expected: str | None
+) -> None:
+    import os
+
+    import django.core.management
+
+    from straz import cli
+
+    seen: dict[str, str | None] = {}
+    monkeypatch.delenv("STRAZ_REQUIRE_2FA", raising=False)
+    monkeypatch.setattr(
+        django.core.management,
+        "execute_from_command_line",
+        lambda argv: seen.setdefault("value", os.environ.get("STRAZ_REQUIRE_2FA")),
+    )
+    cli.main([command, "--no-serve"])
+    assert seen["value"] == expected
+
+
+def test_the_second_factor_is_required_by_default() -> None:
+    from straz.core.config import DEFAULTS
+
+    assert DEFAULTS.require_2fa is True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import math
+from datetime import datetime
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -97,7 +98,8 @@ def retry_wait_seconds(user: User) -> int:
     for device in devices_for_user(user, confirmed=None):
         allowed, info = device.verify_is_allowed()
         if not allowed and info and info.get("locked_until") is not None:
-            waits.append(int(math.ceil((info["locked_until"] - timezone.now()).total_seconds())))
+            until: datetime = info["locked_until"]
+            waits.append(math.ceil((until - timezone.now()).total_seconds()))
     return max([0, *waits])
 
 

@@ -24,6 +24,8 @@ from straz.accounts import twofactor
 from straz.accounts.models import User
 
 CODE_FIELD = "code"
+# Machine interfaces: a session that still owes its code is anonymous there (no redirect).
+_MACHINE_PREFIXES = ("/api/", "/open311/")
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -125,7 +127,7 @@ class SecondFactorMiddleware:
     """A logged-in session that must pass the second factor sees nothing else first.
 
     Pages redirect to the code page (or to enrolment when the account has no device yet);
-    the JSON API treats such a session as anonymous. API tokens are a separate credential
+    the JSON API and Open311 treat such a session as anonymous. API tokens are a separate credential
     and are not affected.
     """
 
@@ -141,7 +143,7 @@ class SecondFactorMiddleware:
             and not self._exempt(request.path_info)
             and twofactor.session_must_verify(request, cast(User, user))
         ):
-            if request.path_info.startswith("/api/"):
+            if request.path_info.startswith(_MACHINE_PREFIXES):
                 request.user = AnonymousUser()
             else:
                 name = "web:two-factor-verify" if twofactor.has_device(cast(User, user)) else "web:two-factor"
