@@ -82,6 +82,17 @@ def test_lockout_is_per_address_across_usernames(staff: User, other: User) -> No
     assert _logged_in(elsewhere)
 
 
+def test_the_admin_login_is_locked_too(admin_user: User) -> None:
+    admin_user.set_password(PASSWORD)
+    admin_user.save()
+    client = _client("198.51.100.90")
+    for _ in range(10):
+        client.post("/admin/login/", {"username": "admin", "password": "wrong-password"})
+    response = client.post("/admin/login/", {"username": "admin", "password": PASSWORD})
+    assert response.status_code == 429
+    assert not _logged_in(client)
+
+
 def test_below_the_limit_the_right_password_works(staff: User) -> None:
     client = _client()
     for _ in range(9):
