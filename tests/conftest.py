@@ -122,6 +122,12 @@ def citizen() -> Client:
     return Client(REMOTE_ADDR="198.51.100.23")
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_not_required(settings: Any) -> None:
+    """Staff log in with force_login here; the second-factor tests turn it on (ADR 0024)."""
+    settings.STRAZ_REQUIRE_2FA = False
+
+
 @pytest.fixture
 def client_for() -> Callable[[User], Client]:
     """A logged-in client for a staff user."""

@@ -42,6 +42,10 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     command, rest = args[0], args[1:]
+    if command == "demo":
+        # The demo's published logins have no second factor (ADR 0024); a deployment
+        # (`straz serve`) requires one unless STRAZ_REQUIRE_2FA says otherwise.
+        os.environ.setdefault("STRAZ_REQUIRE_2FA", "0")
     if command == "manage":
         execute_from_command_line(["straz", *rest])
         return

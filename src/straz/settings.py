@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -132,10 +133,6 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "reports:staff-queue"
 LOGOUT_REDIRECT_URL = "reports:map"
-
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
 
 LANGUAGE_CODE = "cs"
 LANGUAGES = [("cs", "Čeština"), ("pl", "Polski"), ("en", "English")]
@@ -280,3 +277,47 @@ CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives(str(STRAZ["TILE_URL"]))
 # a redirect to login): they are sent with Cache-Control: private, no-store like every
 # response to a logged-in user or an API token (straz.core.middleware.PrivateCacheMiddleware).
 STRAZ_PRIVATE_PATH_PREFIXES = ["/staff/", "/operations/", "/api/v1/staff/", "/api/v1/incidents", "/admin/"]
+# ------------------------------------------------------------------------------------------
+# Login hardening (ADR 0024): throttling and lockout (django-axes), password validators,
+# TOTP second factor (django-otp). Kept in one block; it appends to the lists above.
+# ------------------------------------------------------------------------------------------
+INSTALLED_APPS += ["axes", "django_otp", "django_otp.plugins.otp_totp"]
+_AFTER_AUTH = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE[_AFTER_AUTH:_AFTER_AUTH] = [
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    "straz.web.twofactor.SecondFactorMiddleware",  # enrol / enter a code before any page
+]
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # last: turns a lockout into its page
+# The axes backend must come first: it refuses a locked-out client before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Failures are counted per account (any address) and per address (any account); either
+# reaching the limit locks. The cool-off starts at STRAZ["LOGIN_COOLOFF_MINUTES"] and doubles
+# with every failure after a lockout (straz.accounts.lockout); AXES_COOLOFF_TIME is how long
+# failures are remembered without a successful login, and the longest possible wait.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = _env_int("STRAZ_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(hours=24)
+AXES_HANDLER = "straz.accounts.lockout.BackoffDatabaseHandler"
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out are refused without being counted, so waiting is what unlocks.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "straz.core.intake.client_ip"  # the product's one client address
+AXES_LOCKOUT_CALLABLE = "straz.web.lockout.lockout_response"  # translated page, 429
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are in the audit log, without addresses
+AXES_VERBOSE = False
+# Second factor: required for the admin site and for roles that read police-only data
+# (accounts.policy.SECOND_FACTOR_ROLES) unless STRAZ_REQUIRE_2FA=0 (`straz demo`, tests).
+STRAZ_REQUIRE_2FA = _env_bool("STRAZ_REQUIRE_2FA", _DEFAULTS.require_2fa)
+OTP_TOTP_ISSUER = os.environ.get("STRAZ_OTP_ISSUER", "Straz")
+STRAZ["LOGIN_COOLOFF_MINUTES"] = float(
+    os.environ.get("STRAZ_LOGIN_COOLOFF_MINUTES") or _DEFAULTS.login_cooloff_minutes
+)

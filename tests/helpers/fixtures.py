@@ -20,6 +20,9 @@ from tests.helpers.live_server import LiveServer
 LIVE_ENV = {
     "STRAZ_REPORTS_PER_IP_PER_DAY": "100000",
     "STRAZ_REPORTS_PER_SHARED_IP_PER_DAY": "100000",
+    # Staff personas log in with a password only; tests/e2e/test_login_two_factor.py
+    # starts its own server with the second factor required (ADR 0024).
+    "STRAZ_REQUIRE_2FA": "0",
 }
 
 BROWSER_ARGS = [

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.utils import translation
 from django.urls import reverse
+from django.utils import translation
 
 from straz.accounts.models import AuditEntry, User
 from straz.core.errors import ValidationFailed

@@ -10,9 +10,17 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp import admin as otp_totp_admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from straz.accounts import audit
+from straz.accounts import audit, twofactor
 from straz.accounts.models import ApiToken, AuditEntry, User
+
+# django-otp's own TOTP admin shows every user's secret and QR code to any admin: a reset is
+# the only thing an administrator does to another user's device (the action below, audited).
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+del otp_totp_admin
 
 
 @admin.register(User)
@@ -28,6 +36,13 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
         *DjangoUserAdmin.add_fieldsets,
         (_("Role and scope"), {"fields": ("role",)}),
     )
+    actions = ["reset_two_factor"]
+
+    @admin.action(description=_("Reset two-factor login (the user sets it up again)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        actor = cast(User, request.user)
+        for user in queryset:
+            twofactor.remove_devices(user=user, actor=actor)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         with transaction.atomic():

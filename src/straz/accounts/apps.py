@@ -11,6 +11,10 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and audit")
 
     def ready(self) -> None:
+        # Imported here: the receivers read models, which need the app registry ready.
+        from straz.accounts import signals
+
+        signals.connect()
         # Off by default (cron can run `straz audit checkpoint` instead): a checkpoint
         # directory belongs to one deployment, and the worker also runs in tests (ADR 0020).
         minutes = straz_settings().audit_checkpoint_interval_minutes

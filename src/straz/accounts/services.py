@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
+
 from straz.accounts.models import Role, User
 
 
@@ -17,12 +19,19 @@ def ensure_staff_user(
     email: str = "",
     administrator: bool = False,
     districts: Iterable[Any] = (),
+    demo_password: bool = False,
 ) -> tuple[User, bool]:
-    """The account named `username`, created with these details if missing; True when created."""
+    """The account named `username`, created with these details if missing; True when created.
+
+    The password must pass AUTH_PASSWORD_VALIDATORS (ValidationError otherwise); only the
+    demo's published `<name>-demo` logins skip them (`demo_password=True`, ADR 0024).
+    """
     user = User.objects.filter(username=username).first()
     if user is not None:
         # Never reset the password or scope of an account someone already made.
         return user, False
+    if not demo_password:
+        validate_password(password, User(username=username, first_name=first_name, email=email))
     user = User.objects.create_user(
         username=username,
         password=password,

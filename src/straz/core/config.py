@@ -109,6 +109,11 @@ class StrazSettings:
     audit_checkpoint_dir: str = ""
     # How often the worker writes a checkpoint of the audit chain; 0 leaves it to cron.
     audit_checkpoint_interval_minutes: float = 0.0
+    # Login hardening (ADR 0024): second factor for the roles that need it (a top-level
+    # setting, STRAZ_REQUIRE_2FA), and the first lockout's cool-off, doubled after each
+    # further failure.
+    require_2fa: bool = True
+    login_cooloff_minutes: float = 15.0
 
 
 DEFAULTS = StrazSettings()
@@ -125,7 +130,7 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "crime_map_non_public_state_names": _optional_strs,
     "izs_individual_persons_max": _raw,
 }
-_SCALARS: dict[str, Callable[[Any], Any]] = {"str": str, "int": int, "float": float}
+_SCALARS: dict[str, Callable[[Any], Any]] = {"str": str, "int": int, "float": float, "bool": bool}
 
 
 def _converter(field: dataclasses.Field[Any]) -> Callable[[Any], Any]:
@@ -142,6 +147,7 @@ _TOP_LEVEL = {
     "audit_key": "STRAZ_AUDIT_KEY",
     "audit_key_file": "STRAZ_AUDIT_KEY_FILE",
     "audit_checkpoint_dir": "STRAZ_AUDIT_CHECKPOINT_DIR",
+    "require_2fa": "STRAZ_REQUIRE_2FA",
 }
 
 

@@ -27,6 +27,7 @@ def create_users(police: list[Any], stdout: Any = None) -> dict[str, Any]:
             email=f"{role}@example.cz",
             administrator=role == "admin",
             districts=scopes.get(role, ()),
+            demo_password=True,
         )
         if not created:
             say(stdout, f"User {role} already exists; left unchanged (demo password not set).")

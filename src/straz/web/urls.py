@@ -1,9 +1,9 @@
-"""Cross-wing pages: staff login and logout, the source download."""
+"""Cross-wing pages: staff login and logout with its second factor, the source download."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from straz.web import source
+from straz.web import source, twofactor
 
 app_name = "web"
 
@@ -19,4 +19,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # The login's second step (ADR 0024).
+    path("staff/two-factor/", twofactor.enrol, name="two-factor"),
+    path("staff/two-factor/verify/", twofactor.verify, name="two-factor-verify"),
+    path("staff/two-factor/remove/", twofactor.remove, name="two-factor-remove"),
 ]

@@ -34,7 +34,11 @@ class Command(BaseCommand):
             self.stdout.write(f"Audit log written before the audit key: anchored by entry #{anchor.seq}.")
         created = ensure_demo_data(report_count=opts["reports"], stdout=self.stdout)
         self.stdout.write(("Demo data loaded." if created else "Demo data already present, reused.") + f" Database: {settings.DATABASES['default']['NAME']}")
-        self.stdout.write("Demo logins (user / password; simple passwords for the demo only):")
+        self.stdout.write(
+            "Demo logins (user / password). These are DEMO-ONLY passwords: they are published, "
+            "skip the password rules and must never be used on a real deployment. "
+            "The demo also does not ask for a second factor (STRAZ_REQUIRE_2FA=0)."
+        )
         for role in ("officer", "supervisor", "dispatcher", "commander", "commander2", "analyst", "manager", "admin"):
             self.stdout.write(f"  {role:<11} {role}{DEMO_PASSWORD_SUFFIX}")
         if opts["no_serve"]:
