@@ -157,7 +157,7 @@ def forward_call(*, user: User, call_id: int, to_centre: str = "", to_opis: str 
     typed_opis = _text(to_opis, label=_("OPIS"), max_chars=NAME_MAX_CHARS)
     now = _now()
     with audit.audited_transaction():
-        call = CallRecord.objects.select_for_update().select_related("incident").filter(pk=call_id).first()
+        call = CallRecord.objects.select_for_update(of=("self",)).select_related("incident").filter(pk=call_id).first()
         if call is None:
             raise NotFound(_("Call record not found."))
         if call.forwarded_at is not None:

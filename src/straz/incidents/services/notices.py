@@ -135,7 +135,7 @@ def decide_notice(
                 if basis_v == COMMANDER_REQUEST or incident is None
                 else _("Only the operations centre (dispatcher) records the duty officer's decision.")
             )
-        proposal = NoticeProposal.objects.select_for_update().select_related("declaration").get(pk=proposal_id)
+        proposal = NoticeProposal.objects.select_for_update(of=("self",)).select_related("declaration").get(pk=proposal_id)
         if basis_v not in bases_for(proposal.role):
             raise ValidationFailed(
                 _("§23(2): %(whom)s is notified only on the decision of the fire brigade's duty officer.")
