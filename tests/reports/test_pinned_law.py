@@ -436,3 +436,67 @@ def test_the_public_view_and_the_map_paint_each_status(
     assert [(p["id"], p["status"], p["color"]) for p in points] == [
         (report.pk, "eliminated", "#1f5fa8")
     ]
+
+
+# ---------------------------------------------------------------- a public download row
+
+
+def test_a_download_row_shows_only_public_columns_and_the_day_of_the_event() -> None:
+    from straz.reports.models import Category
+
+    dump = Category(
+        pk=7, code="illegal-dump", name_cs="Černá skládka", name_pl="Dzikie wysypisko",
+        name_en="Illegal dump", public_location_approximated=True,
+    )
+    values = (
+        41,  # id
+        7,  # category_id
+        "confirmed",
+        3,  # district_id
+        49.7412345678,
+        13.3712345678,
+        datetime(2026, 3, 2, 8, 30, 15, tzinfo=UTC),
+        datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
+        # 23:30 UTC on 1 March is already 2 March in Prague: the local day is written.
+        datetime(2026, 3, 1, 23, 30, tzinfo=UTC),
+        2,
+    )
+    row = public.export_row(
+        values,
+        categories={7: dump},
+        districts={3: ("PD-A", "Obvod A")},
+        status_names={"confirmed": "Confirmed"},
+        language="pl",
+    )
+    assert row == {
+        "id": 41,
+        "category": "illegal-dump",
+        "category_name": "Dzikie wysypisko",
+        "status": "confirmed",
+        "status_name": "Confirmed",
+        "district": "PD-A",
+        "district_name": "Obvod A",
+        "approximate": True,
+        "created_at": "2026-03-02T08:30:15Z",
+        "updated_at": "2026-03-03T09:00:00Z",
+        "lat": 49.741235,
+        "lon": 13.371235,
+        "occurred_on": "2026-03-02",
+        "duplicate_count": 2,
+    }
+    assert set(row) == set(public.EXPORT_FIELDS)
+
+
+def test_a_download_row_without_district_event_time_or_status_name() -> None:
+    from straz.reports.models import Category
+
+    dump = Category(pk=7, code="illegal-dump", name_cs="Černá skládka", name_pl="", name_en="")
+    values = (1, 7, "new", None, 49.0, 13.0, None, None, None, 0)
+    row = public.export_row(
+        values, categories={7: dump}, districts={}, status_names={}, language="en"
+    )
+    assert (row["district"], row["district_name"]) == ("", "")
+    assert (row["created_at"], row["updated_at"], row["occurred_on"]) == ("", "", "")
+    assert row["status_name"] == "new"
+    assert row["category_name"] == "Černá skládka"
+    assert row["approximate"] is False

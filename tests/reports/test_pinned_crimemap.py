@@ -1,0 +1,1 @@
+"""The police crime-map import rules (reports.crimemap.rules), value by value."""
