@@ -384,3 +384,69 @@ def test_no_deadline_while_the_rescue_work_runs_or_when_not_required() -> None:
     ended = datetime(2026, 3, 1, tzinfo=UTC)
     free = requirement_for(required=False, rescue_ended_at=ended, completed_at=None, now=now, zone=PRAGUE)
     assert (free.required, free.due_at, free.completed_at, free.overdue) == (False, None, None, False)
+
+
+# ---------------------------------------------------------------- §16(2)/(3) from the record
+
+
+@pytest.mark.django_db
+def test_which_sites_owe_a_report(
+    dispatcher: User, commander_b: User, closed: Any, make_incident: Any
+) -> None:
+    from straz.incidents.models import Incident
+
+    assert reporting.report_requirements([]) == {}
+    only_ii = make_incident(title="Jen II")
+    services.declare_alarm_level(user=dispatcher, level="II", incident_id=only_ii.pk, written_reason="x")
+    lowered = make_incident(title="Sníženo")
+    services.declare_alarm_level(user=dispatcher, level="III", incident_id=lowered.pk)
+    services.declare_alarm_level(user=dispatcher, level="II", incident_id=lowered.pk, written_reason="lépe")
+    # A level stored without a declaration row (imported data) counts as well.
+    stored_only = make_incident(title="Import")
+    Incident.objects.filter(pk=stored_only.pk).update(alarm_level="special")
+    reporting.save_report(user=commander_b, incident_id=closed.pk, changes=COMPLETE)
+    done = reporting.complete_report(user=commander_b, incident_id=closed.pk)
+    rows = Incident.objects.filter(pk__in=[closed.pk, only_ii.pk, lowered.pk, stored_only.pk])
+    reqs = reporting.report_requirements(rows, now=closed.rescue_ended_at + timedelta(days=30))
+    due = report_due_at(closed.rescue_ended_at, PRAGUE)
+    assert reqs[closed.pk] == reporting.ReportRequirement(True, due, done.completed_at, False)
+    assert reqs[only_ii.pk] == reporting.ReportRequirement(False, None, None, False)
+    assert reqs[lowered.pk] == reporting.ReportRequirement(True, None, None, False)
+    assert reqs[stored_only.pk] == reporting.ReportRequirement(True, None, None, False)
+    one = reporting.report_requirement(closed, now=closed.rescue_ended_at + timedelta(days=30))
+    assert one == reqs[closed.pk]
+
+
+@pytest.mark.django_db
+def test_which_events_owe_a_territory_report(dispatcher: User, make_incident: Any) -> None:
+    from straz.incidents.models import Incident, IncidentEvent
+
+    def event_of(name: str, level: str | None) -> Any:
+        a, b = make_incident(title=f"{name} 1"), make_incident(title=f"{name} 2")
+        event = services.create_event(user=dispatcher, name=name, incident_ids=[a.pk, b.pk])
+        if level:
+            services.declare_alarm_level(user=dispatcher, level=level, event_id=event.pk, written_reason="x")
+        event.refresh_from_db()
+        return event
+
+    def req(event: Any) -> tuple[bool, int, bool, Any]:
+        r = reporting.territory_requirement(event)
+        return (r.required, r.sites, r.declared, r.completed_at)
+
+    assert req(event_of("Třetí", "III")) == (True, 2, True, None)
+    assert req(event_of("Zvláštní", "special")) == (True, 2, True, None)
+    assert req(event_of("Druhý", "II")) == (False, 2, False, None)
+    assert req(event_of("Bez", None)) == (False, 2, False, None)
+    lowered = event_of("Snížený", "III")
+    services.declare_alarm_level(user=dispatcher, level="II", event_id=lowered.pk, written_reason="lépe")
+    lowered.refresh_from_db()
+    assert req(lowered) == (True, 2, True, None)
+    stored = event_of("Import", None)
+    IncidentEvent.objects.filter(pk=stored.pk).update(alarm_level="III")
+    stored.refresh_from_db()
+    assert req(stored) == (True, 2, True, None)
+    single = event_of("Jedno", "III")
+    last = Incident.objects.filter(event=single).order_by("-pk").first()
+    assert last is not None
+    Incident.objects.filter(pk=last.pk).update(event=None)
+    assert req(single) == (False, 1, True, None)

@@ -500,3 +500,43 @@ def test_a_download_row_without_district_event_time_or_status_name() -> None:
     assert row["status_name"] == "new"
     assert row["category_name"] == "Černá skládka"
     assert row["approximate"] is False
+
+
+# ---------------------------------------------------------------- who reads what
+
+
+@pytest.mark.django_db
+def test_a_supervisor_is_one_only_while_active(supervisor: Any, officer: Any) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from straz.reports import policy
+
+    assert policy.is_supervisor(supervisor) is True
+    assert policy.is_supervisor(officer) is False
+    assert policy.is_supervisor(AnonymousUser()) is False
+    assert policy.is_supervisor(None) is False
+    supervisor.is_active = False
+    assert policy.is_supervisor(supervisor) is False
+
+
+@pytest.mark.django_db
+def test_police_only_parts_follow_the_district(
+    served: None, district_b: Any, officer: Any, officer_b: Any, commander: Any
+) -> None:
+    from straz.reports import policy
+    from straz.reports.models import InternalNote
+    from tests.reports.reportkit import IN_B
+
+    in_a = Report.objects.get(pk=submit(client_ip="203.0.113.31").report_id)
+    in_b = Report.objects.get(
+        pk=submit(client_ip="203.0.113.32", lat=IN_B[0], lon=IN_B[1]).report_id
+    )
+    note_a = services.add_note(user=officer, report_id=in_a.pk, text="Pozor, pes.")
+    note_b = services.add_note(user=officer_b, report_id=in_b.pk, text="Prověřeno.")
+    reports, notes = Report.objects.all(), InternalNote.objects.all()
+    assert set(policy.police_only_reports(reports, officer)) == {in_a}
+    assert set(policy.police_only_reports(reports, officer_b)) == {in_b}
+    assert set(policy.police_only_children(notes, officer)) == {note_a}
+    assert set(policy.police_only_children(notes, officer_b)) == {note_b}
+    assert not policy.police_only_reports(reports, commander).exists()
+    assert not policy.police_only_children(notes, commander).exists()
