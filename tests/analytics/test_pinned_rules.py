@@ -67,3 +67,40 @@ def test_hours_and_rounding() -> None:
     assert rules.rounded(3.14159) == 3.1
     assert rules.rounded(3.14159, 3) == 3.142
     assert rules.rounded(2.0, 0) == 2.0
+
+
+def test_the_median_walks_every_bucket_before_it() -> None:
+    assert rules.histogram_median({1: 1, 2: 1, 3: 1, 4: 1, 5: 1}) == 180.0
+    assert rules.histogram_median({1: 1, 2: 1, 3: 1, 4: 1}) == 150.0
+
+
+def test_median_offsets_refuse_an_empty_list() -> None:
+    for count in (0, -1):
+        with pytest.raises(ValueError, match="^count must be positive$"):
+            rules.median_offsets(count)
+    assert rules.median_offsets(1) == (0, 0)
+    assert rules.median_offsets(2) == (0, 1)
+
+
+def test_ratios_and_per_capita_at_their_smallest_divisors() -> None:
+    assert rules.ratio(1, 1) == 1.0
+    assert rules.ratio(1, 0) is None
+    assert rules.ratio(1, -1) is None
+    assert rules.per_capita(5, 1) == 500_000.0
+    assert rules.per_capita(5, 0) is None
+    assert rules.per_capita(5, None) is None
+    assert rules.per_capita(5, -3) is None
+    assert rules.per_capita(3, 200, base=100) == 1.5
+
+
+def test_months_between_one_month_and_across_a_year() -> None:
+    from datetime import date
+
+    assert rules.months_between(date(2026, 3, 5), date(2026, 3, 5)) == ["2026-03"]
+    assert rules.months_between(date(2026, 3, 31), date(2026, 3, 1)) == []
+    assert rules.months_between(date(2025, 11, 30), date(2026, 2, 1)) == [
+        "2025-11",
+        "2025-12",
+        "2026-01",
+        "2026-02",
+    ]

@@ -540,3 +540,73 @@ def test_police_only_parts_follow_the_district(
     assert set(policy.police_only_children(notes, officer_b)) == {note_b}
     assert not policy.police_only_reports(reports, commander).exists()
     assert not policy.police_only_children(notes, commander).exists()
+
+
+# ---------------------------------------------------------------- the public history
+
+
+@pytest.mark.django_db
+def test_the_public_history_in_time_order_with_labels_in_one_query(
+    served: None, django_assert_num_queries: Any
+) -> None:
+    from straz.reports.models import ReportEvent
+
+    report = Report.objects.get(pk=submit().report_id)
+    created = report.created_at
+    # Stored out of time order: the status step first, the earlier reading after it.
+    ReportEvent.objects.create(
+        report=report, at=created + timedelta(hours=2), kind="status",
+        from_status="new", to_status="verification", public_note="Hlídka vyslána.",
+    )
+    ReportEvent.objects.create(report=report, at=created + timedelta(hours=1), kind="read")
+    ReportEvent.objects.create(report=report, at=created + timedelta(hours=3), kind="assigned")
+    with translation.override("en"):
+        with django_assert_num_queries(1):
+            history = public.public_history(report)
+        # The kind label is a lazy translation: read it in the language of the page.
+        history = [{**step, "kind_label": str(step["kind_label"])} for step in history]
+    assert history == [
+        {
+            "at": created, "kind": "created", "kind_label": "Reported",
+            "status": "new", "status_label": "New", "note": "",
+        },
+        {
+            "at": created + timedelta(hours=1), "kind": "read", "kind_label": "Read by the police",
+            "status": "", "status_label": "", "note": "",
+        },
+        {
+            "at": created + timedelta(hours=2), "kind": "status", "kind_label": "Status changed",
+            "status": "verification", "status_label": "Under verification",
+            "note": "Hlídka vyslána.",
+        },
+    ]
+
+
+def test_status_labels_are_translated_and_unknown_values_kept() -> None:
+    with translation.override("en"):
+        assert public.status_label("confirmed") == "Confirmed"
+        assert public.status_label("not_confirmed") == "Not confirmed"
+        assert public.status_label("bogus") == "bogus"
+
+
+def test_a_download_row_of_the_wrong_shape_is_refused() -> None:
+    from straz.reports.models import Category
+
+    dump = Category(pk=7, code="illegal-dump", name_cs="Černá skládka")
+    with pytest.raises(ValueError):
+        public.export_row(
+            (1, 7, "new", None, 49.0, 13.0, None, None, None),  # one column short
+            categories={7: dump}, districts={}, status_names={}, language="cs",
+        )
+
+
+@pytest.mark.django_db
+def test_only_an_active_supervisor_or_admin_reassigns(
+    supervisor: Any, officer: Any, admin_user: Any
+) -> None:
+    from straz.reports import policy
+
+    assert policy.can_reassign(supervisor) and policy.can_reassign(admin_user)
+    assert not policy.can_reassign(officer)
+    supervisor.is_active = False
+    assert not policy.can_reassign(supervisor)
