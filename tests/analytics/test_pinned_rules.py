@@ -76,7 +76,7 @@ def test_the_median_walks_every_bucket_before_it() -> None:
 
 def test_median_offsets_refuse_an_empty_list() -> None:
     for count in (0, -1):
-        with pytest.raises(ValueError, match="^count must be positive$"):
+        with pytest.raises(ValueError, match=r"^count must be positive$"):
             rules.median_offsets(count)
     assert rules.median_offsets(1) == (0, 0)
     assert rules.median_offsets(2) == (0, 1)

@@ -358,7 +358,7 @@ def test_the_report_is_due_at_local_midnight_ending_the_14th_day() -> None:
 
 def test_a_naive_end_of_rescue_work_is_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        report_due_at(datetime(2026, 3, 10, 15, 0), PRAGUE)  # noqa: DTZ001
+        report_due_at(datetime(2026, 3, 10, 15, 0), PRAGUE)
 
 
 @pytest.mark.parametrize(
