@@ -407,11 +407,15 @@ def test_which_sites_owe_a_report(
     reporting.save_report(user=commander_b, incident_id=closed.pk, changes=COMPLETE)
     done = reporting.complete_report(user=commander_b, incident_id=closed.pk)
     rows = Incident.objects.filter(pk__in=[closed.pk, only_ii.pk, lowered.pk, stored_only.pk])
+    # An ended site whose report is not done is late 30 days after the end.
+    Incident.objects.filter(pk=lowered.pk).update(rescue_ended_at=closed.rescue_ended_at)
     reqs = reporting.report_requirements(rows, now=closed.rescue_ended_at + timedelta(days=30))
     due = report_due_at(closed.rescue_ended_at, PRAGUE)
     assert reqs[closed.pk] == reporting.ReportRequirement(True, due, done.completed_at, False)
     assert reqs[only_ii.pk] == reporting.ReportRequirement(False, None, None, False)
-    assert reqs[lowered.pk] == reporting.ReportRequirement(True, None, None, False)
+    assert reqs[lowered.pk] == reporting.ReportRequirement(True, due, None, True)
+    # Without `now` the clock decides: the same site is not late yet.
+    assert reporting.report_requirements(rows)[lowered.pk].overdue is False
     assert reqs[stored_only.pk] == reporting.ReportRequirement(True, None, None, False)
     one = reporting.report_requirement(closed, now=closed.rescue_ended_at + timedelta(days=30))
     assert one == reqs[closed.pk]
@@ -445,6 +449,16 @@ def test_which_events_owe_a_territory_report(dispatcher: User, make_incident: An
     IncidentEvent.objects.filter(pk=stored.pk).update(alarm_level="III")
     stored.refresh_from_db()
     assert req(stored) == (True, 2, True, None)
+    # A completed report is the event's own, not another event's.
+    from straz.incidents.models import TerritoryReport
+
+    finished = event_of("Hotovo", "III")
+    signed = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+    TerritoryReport.objects.create(
+        event=finished, status="completed", completed_at=signed, created_at=signed, updated_at=signed
+    )
+    assert req(finished) == (True, 2, True, signed)
+    assert req(lowered) == (True, 2, True, None)
     single = event_of("Jedno", "III")
     last = Incident.objects.filter(event=single).order_by("-pk").first()
     assert last is not None

@@ -180,8 +180,11 @@ def test_the_sjtsk_range(x: float, y: float, inside: bool) -> None:
     assert cm.is_sjtsk(x, y) is inside
 
 
-def test_sjtsk_metres_become_degrees_rounded_to_six_places() -> None:
+def test_sjtsk_metres_become_degrees_rounded_to_six_places(monkeypatch: pytest.MonkeyPatch) -> None:
     from pyproj import Transformer
+
+    # The first use builds the transformer (an earlier test may have built it already).
+    monkeypatch.setattr(cm, "_sjtsk_transformer", None)
 
     # The inverse transform (WGS84 → EPSG:5514) of a point in Plzeň given to 6 places.
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:5514", always_xy=True).transform(13.3776, 49.7475)

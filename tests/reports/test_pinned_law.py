@@ -422,6 +422,10 @@ def test_the_public_view_and_the_map_paint_each_status(
     served: None, officer: Any, client: Any
 ) -> None:
     report = Report.objects.get(pk=submit().report_id)
+    assert public.district_ref(report) == {"code": "PD-A", "name": "Obvod A"}
+    Report.objects.filter(pk=report.pk).update(district=None)
+    assert public.district_ref(Report.objects.get(pk=report.pk)) is None
+    Report.objects.filter(pk=report.pk).update(district=report.district)
     painted = [public.report_data(report)["status_color"]]
     for step in ("verification", "confirmed", "eliminated"):
         services.transition_report(user=officer, report_id=report.pk, target=step)
