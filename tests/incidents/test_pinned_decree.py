@@ -464,3 +464,39 @@ def test_which_events_owe_a_territory_report(dispatcher: User, make_incident: An
     assert last is not None
     Incident.objects.filter(pk=last.pk).update(event=None)
     assert req(single) == (False, 1, True, None)
+
+
+@pytest.mark.django_db
+def test_the_list_of_territory_reports_due(dispatcher: User, make_incident: Any) -> None:
+    import inspect
+
+    from straz.incidents.models import TerritoryReport
+    from straz.incidents.reporting import due
+
+    def event_of(name: str) -> Any:
+        a, b = make_incident(title=f"{name} 1"), make_incident(title=f"{name} 2")
+        event = services.create_event(user=dispatcher, name=name, incident_ids=[a.pk, b.pk])
+        services.declare_alarm_level(user=dispatcher, level="III", event_id=event.pk)
+        return event
+
+    done, waiting, drafted = event_of("Hotovo"), event_of("Čeká"), event_of("Rozepsáno")
+    signed = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+    TerritoryReport.objects.create(
+        event=done, status="completed", completed_at=signed, created_at=signed, updated_at=signed
+    )
+    TerritoryReport.objects.create(event=drafted, status="draft", created_at=signed, updated_at=signed)
+    rows = reporting.territory_reports_due()
+    assert [(r.event.pk, r.sites, r.has_draft, r.completed_at) for r in rows] == [
+        (waiting.pk, 2, False, None),
+        (drafted.pk, 2, True, None),
+    ]
+    every = reporting.territory_reports_due(include_completed=True)
+    assert [(r.event.pk, r.has_draft, r.completed_at) for r in every] == [
+        (done.pk, True, signed),
+        (waiting.pk, False, None),
+        (drafted.pk, True, None),
+    ]
+    assert [r.event.pk for r in reporting.territory_reports_due(include_completed=True, limit=1)] == [done.pk]
+    assert reporting.territory_reports_due(limit=0) == []
+    # The board shows at most 200 events unless asked for more.
+    assert inspect.signature(due.territory_reports_due).parameters["limit"].default == 200

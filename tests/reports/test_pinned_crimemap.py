@@ -291,3 +291,10 @@ def test_public_rules_and_why_not_public() -> None:
     assert why((1,)) is None
     nothing_hidden = cm.PublicRules(frozenset(), frozenset())
     assert cm.why_not_public(types=(123,), state_id=2, hierarchy=tree, rules=nothing_hidden) is None
+
+
+def test_a_decimal_comma_is_read_only_when_asked() -> None:
+    record = {**RECORD, "x": "13,3776", "y": "49,7475"}
+    assert _reason(lambda: cm.row_from_csv(record))[:2] == ("bad-location", "13,3776")
+    row = cm.row_from_csv(record, decimal_comma=True)
+    assert (row.lon, row.lat) == (13.3776, 49.7475)

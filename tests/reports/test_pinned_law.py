@@ -614,3 +614,14 @@ def test_only_an_active_supervisor_or_admin_reassigns(
     assert not policy.can_reassign(officer)
     supervisor.is_active = False
     assert not policy.can_reassign(supervisor)
+
+
+@pytest.mark.django_db
+def test_a_public_report_is_read_with_its_category_and_district_in_one_query(
+    served: None, django_assert_num_queries: Any
+) -> None:
+    report_id = submit().report_id
+    with django_assert_num_queries(1):
+        report = public.public_report(report_id)
+        assert report is not None
+        assert (report.category.code, report.district.code) == ("illegal-dump", "PD-A")
