@@ -470,7 +470,7 @@ def test_which_events_owe_a_territory_report(dispatcher: User, make_incident: An
 def test_the_list_of_territory_reports_due(dispatcher: User, make_incident: Any) -> None:
     import inspect
 
-    from straz.incidents.models import TerritoryReport
+    from straz.incidents.models import IncidentEvent, TerritoryReport
     from straz.incidents.reporting import due
 
     def event_of(name: str) -> Any:
@@ -485,18 +485,20 @@ def test_the_list_of_territory_reports_due(dispatcher: User, make_incident: Any)
         event=done, status="completed", completed_at=signed, created_at=signed, updated_at=signed
     )
     TerritoryReport.objects.create(event=drafted, status="draft", created_at=signed, updated_at=signed)
+    # Oldest event first: the last one created was recorded as the earliest (imported).
+    IncidentEvent.objects.filter(pk=drafted.pk).update(created_at=done.created_at - timedelta(hours=1))
     rows = reporting.territory_reports_due()
     assert [(r.event.pk, r.sites, r.has_draft, r.completed_at) for r in rows] == [
-        (waiting.pk, 2, False, None),
         (drafted.pk, 2, True, None),
+        (waiting.pk, 2, False, None),
     ]
     every = reporting.territory_reports_due(include_completed=True)
     assert [(r.event.pk, r.has_draft, r.completed_at) for r in every] == [
+        (drafted.pk, True, None),
         (done.pk, True, signed),
         (waiting.pk, False, None),
-        (drafted.pk, True, None),
     ]
-    assert [r.event.pk for r in reporting.territory_reports_due(include_completed=True, limit=1)] == [done.pk]
+    assert [r.event.pk for r in reporting.territory_reports_due(include_completed=True, limit=1)] == [drafted.pk]
     assert reporting.territory_reports_due(limit=0) == []
     # The board shows at most 200 events unless asked for more.
     assert inspect.signature(due.territory_reports_due).parameters["limit"].default == 200
