@@ -192,6 +192,16 @@ def test_sjtsk_metres_become_degrees_rounded_to_six_places(monkeypatch: pytest.M
     assert cm.sjtsk_to_wgs84(x, y) == (13.3776, 49.7475)
 
 
+def test_sjtsk_conversion_keeps_six_decimal_places(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pyproj import Transformer
+
+    monkeypatch.setattr(cm, "_sjtsk_transformer", None)
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:5514", always_xy=True).transform(
+        13.37761234, 49.74751234
+    )
+    assert cm.sjtsk_to_wgs84(x, y) == (13.377612, 49.747512)
+
+
 def test_a_csv_row_in_sjtsk_lands_in_plzen() -> None:
     from pyproj import Transformer
 
@@ -239,13 +249,14 @@ def _tree() -> cm.TypeHierarchy:
             cm.TypeNode(21, 2, None, None, "Krádež"),
             cm.TypeNode(5, 5, None, None, "Sám sobě rodičem"),
             cm.TypeNode(30, None, 31, None, "Bez kořene", "orphan"),
+            cm.TypeNode(40, 41, 42, None, "Dva neznámí rodiče"),
         ]
     )
 
 
 def test_the_type_tree() -> None:
     tree = _tree()
-    assert len(tree) == 7 and 12 in tree and 99 not in tree
+    assert len(tree) == 8 and 12 in tree and 99 not in tree
     assert tree.ancestors(123) == frozenset({1, 12})
     assert tree.ancestors(1) == frozenset()
     assert tree.ancestors(99) == frozenset()
@@ -255,6 +266,7 @@ def test_the_type_tree() -> None:
     assert tree.root_of(2) == 2
     assert tree.root_of(99) == 99
     assert tree.root_of(30) == 31  # unknown parent: the last one set
+    assert tree.root_of(40) == 41  # unknown parents: the first one (the "path" reading)
     assert tree.matching(ids=[21], name_patterns=["LOUPEŽ", " "]) == frozenset({12, 123, 21})
     assert tree.matching(name_patterns=["ORPHAN"]) == frozenset({30})
     assert tree.matching() == frozenset()

@@ -614,6 +614,9 @@ def test_only_an_active_supervisor_or_admin_reassigns(
     assert not policy.can_reassign(officer)
     supervisor.is_active = False
     assert not policy.can_reassign(supervisor)
+    assert policy.can_act(officer)
+    officer.is_active = False
+    assert not policy.can_act(officer)
 
 
 @pytest.mark.django_db
