@@ -31,7 +31,7 @@ def test_log_buckets_step_by_a_sixteenth_of_a_doubling() -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "bucket"),
-    [(-5, 0), (0, 0), (29, 0), (31, 1), (60 * 29, 29), (60 * 29.4, 29), (1800, 30), (3600, 46)],
+    [(-5, 0), (0, 0), (29, 0), (31, 1), (90, 2), (60 * 29, 29), (60 * 29.4, 29), (1800, 30), (3600, 46)],
 )
 def test_durations_fall_into_buckets(seconds: float, bucket: int) -> None:
     assert rules.duration_bucket(seconds) == bucket
