@@ -502,3 +502,11 @@ def test_the_list_of_territory_reports_due(dispatcher: User, make_incident: Any)
     assert reporting.territory_reports_due(limit=0) == []
     # The board shows at most 200 events unless asked for more.
     assert inspect.signature(due.territory_reports_due).parameters["limit"].default == 200
+
+
+def test_a_report_not_required_still_shows_when_it_was_completed() -> None:
+    signed = datetime(2026, 3, 30, tzinfo=UTC)
+    req = requirement_for(
+        required=False, rescue_ended_at=None, completed_at=signed, now=signed, zone=PRAGUE
+    )
+    assert (req.required, req.due_at, req.completed_at, req.overdue) == (False, None, signed, False)

@@ -250,13 +250,17 @@ def _tree() -> cm.TypeHierarchy:
             cm.TypeNode(5, 5, None, None, "Sám sobě rodičem"),
             cm.TypeNode(30, None, 31, None, "Bez kořene", "orphan"),
             cm.TypeNode(40, 41, 42, None, "Dva neznámí rodiče"),
+            # The "chain" reading: only the direct parent is given.
+            cm.TypeNode(1234, 123, None, None, "Přepadení se zbraní"),
         ]
     )
 
 
 def test_the_type_tree() -> None:
     tree = _tree()
-    assert len(tree) == 8 and 12 in tree and 99 not in tree
+    assert len(tree) == 9 and 12 in tree
+    assert tree.ancestors(1234) == frozenset({123, 12, 1})
+    assert tree.root_of(1234) == 1 and 99 not in tree
     assert tree.ancestors(123) == frozenset({1, 12})
     assert tree.ancestors(1) == frozenset()
     assert tree.ancestors(99) == frozenset()

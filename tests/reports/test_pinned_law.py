@@ -628,3 +628,17 @@ def test_a_public_report_is_read_with_its_category_and_district_in_one_query(
         report = public.public_report(report_id)
         assert report is not None
         assert (report.category.code, report.district.code) == ("illegal-dump", "PD-A")
+
+
+def test_an_approximated_point_is_its_cell_centre_to_six_places() -> None:
+    from straz.reports.rules import public_location
+
+    # H3 resolution 8 cell of a point in Plzeň; its centre is 49.74073417…, 13.36971365….
+    assert public_location(49.7412345, 13.3712345, approximate=True, resolution=8) == (
+        49.740734,
+        13.369714,
+    )
+    assert public_location(49.7412345, 13.3712345, approximate=False, resolution=8) == (
+        49.7412345,
+        13.3712345,
+    )
