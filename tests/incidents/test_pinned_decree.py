@@ -356,8 +356,16 @@ def test_the_report_is_due_at_local_midnight_ending_the_14th_day() -> None:
     )
 
 
+def test_the_deadline_follows_the_zone_it_is_given() -> None:
+    utc = ZoneInfo("UTC")
+    # 23:30 UTC on 10 March is already 11 March in Prague, not in UTC.
+    ended = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
+    assert report_due_at(ended, utc) == datetime(2026, 3, 25, 0, 0, tzinfo=UTC)
+    assert report_due_at(ended, PRAGUE) == datetime(2026, 3, 25, 23, 0, tzinfo=UTC)
+
+
 def test_a_naive_end_of_rescue_work_is_refused() -> None:
-    with pytest.raises(ValueError, match="timezone-aware"):
+    with pytest.raises(ValueError, match=r"^rescue_ended_at must be timezone-aware$"):
         report_due_at(datetime(2026, 3, 10, 15, 0), PRAGUE)
 
 

@@ -614,7 +614,13 @@ def test_only_an_active_supervisor_or_admin_reassigns(
     assert not policy.can_reassign(officer)
     supervisor.is_active = False
     assert not policy.can_reassign(supervisor)
-    assert policy.can_act(officer)
+
+
+@pytest.mark.django_db
+def test_only_an_active_officer_acts(officer: Any, analyst: Any) -> None:
+    from straz.reports import policy
+
+    assert policy.can_act(officer) and not policy.can_act(analyst)
     officer.is_active = False
     assert not policy.can_act(officer)
 
