@@ -362,6 +362,8 @@ def test_the_deadline_follows_the_zone_it_is_given() -> None:
     ended = datetime(2026, 3, 10, 23, 30, tzinfo=UTC)
     assert report_due_at(ended, utc) == datetime(2026, 3, 25, 0, 0, tzinfo=UTC)
     assert report_due_at(ended, PRAGUE) == datetime(2026, 3, 25, 23, 0, tzinfo=UTC)
+    # The deadline is stored and compared in UTC.
+    assert report_due_at(ended, PRAGUE).utcoffset() == timedelta(0)
 
 
 def test_a_naive_end_of_rescue_work_is_refused() -> None:
