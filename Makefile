@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test lint typecheck bench-map clean
+.PHONY: demo test lint typecheck bench-map mutate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,13 @@ typecheck: $(STAMP)
 BENCH_MAP_REPORTS ?= 3000000
 bench-map: $(STAMP)
 	$(BIN)/python benchmarks/bench_map.py --reports $(BENCH_MAP_REPORTS)
+
+## Mutation testing (mutmut) of the rule, deadline, visibility and notice modules; not in CI.
+## Configured in pyproject [tool.mutmut]; see docs/testing.md. Niced, one test process.
+mutate: $(STAMP)
+	rm -f mutants/var/mutmut-test.sqlite3*
+	nice -n 19 $(BIN)/mutmut run --max-children 1
+	$(BIN)/mutmut results
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -428,7 +428,13 @@ def test_every_active_staff_member_may_read(
     scene: dict[str, Incident], client_for: Callable[[User], Client], officer: User, analyst: User
 ) -> None:
     for user in (officer, analyst):
-        assert client_for(user).get("/operations/statistics/").status_code == 200
+        response = client_for(user).get("/operations/statistics/")
+        assert response.status_code == 200
+        html = response.content.decode()
+        # The same figures for every reader: every incident of the scene, every table.
+        assert f'id="stat-incidents" data-value="{len(scene)}"' in html
+        for table in stats.TABLES:
+            assert f'id="table-{table}"' in html
 
 
 def test_anonymous_and_deactivated_users_are_refused(

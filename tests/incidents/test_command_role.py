@@ -212,8 +212,12 @@ def test_commander_does_not_create_incidents_events_or_calls_nor_assign_command(
     calls = client.get("/incidents/calls")
     assert calls.status_code == 200 and all(c["caller_phone"] is None for c in calls.json()["items"])
     # Reading stays open to every active staff member.
-    assert client.get(f"/incidents/{other.pk}").status_code == 200
-    assert client.get("/incidents/board").status_code == 200
+    detail = client.get(f"/incidents/{other.pk}")
+    assert detail.status_code == 200
+    assert (detail.json()["id"], detail.json()["title"]) == (other.pk, other.title)
+    board = client.get("/incidents/board")
+    assert board.status_code == 200
+    assert {mine.pk, other.pk} <= {item["id"] for item in board.json()["items"]}
 
 
 def test_commander_sees_the_alarm_level_proposal(api_as: Any, commander: User) -> None:

@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from straz.reports.rules import (
-    CONFIRMED_FAMILY,
     TRANSITIONS,
     Status,
     allowed_targets,
@@ -78,17 +77,30 @@ def test_overdue_when_unread_after_read_deadline() -> None:
     )
 
 
-def test_confirmed_only_category_hidden_until_confirmed() -> None:
-    for status in Status:
-        vis = public_visibility(
-            status=status,
-            last_change=NOW,
-            now=NOW,
-            only_when_confirmed=True,
-            is_duplicate=False,
-            retention_days=30,
-        )
-        assert vis.public is (status in CONFIRMED_FAMILY)
+# KMZB: a category public only once confirmed shows confirmed threats and what became of
+# them (eliminated, passed on); it never shows new, under verification or not confirmed.
+CONFIRMED_ONLY_PUBLIC = {
+    "new": False,
+    "verification": False,
+    "confirmed": True,
+    "not_confirmed": False,
+    "eliminated": True,
+    "passed_on": True,
+}
+
+
+@pytest.mark.parametrize(("status", "expected"), sorted(CONFIRMED_ONLY_PUBLIC.items()))
+def test_confirmed_only_category_hidden_until_confirmed(status: str, expected: bool) -> None:
+    vis = public_visibility(
+        status=Status(status),
+        last_change=NOW,
+        now=NOW,
+        only_when_confirmed=True,
+        is_duplicate=False,
+        retention_days=30,
+    )
+    assert vis.public is expected
+    assert set(CONFIRMED_ONLY_PUBLIC) == {s.value for s in Status}
 
 
 def test_fading_statuses_leave_public_view_after_retention() -> None:

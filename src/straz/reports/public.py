@@ -78,7 +78,9 @@ def public_history(report: Report) -> list[dict[str, Any]]:
     """The public steps of a report's history, oldest first."""
     events = (
         report.events.filter(kind__in=[k.value for k in PUBLIC_HISTORY_KINDS])
-        .only("at", "kind", "to_status", "public_note")
+        # "report" too: the related manager sets it on each row, which would otherwise
+        # load the deferred report_id with one query per step.
+        .only("report", "at", "kind", "to_status", "public_note")
         .order_by("at", "id")
     )
     return [
