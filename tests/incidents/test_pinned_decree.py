@@ -99,14 +99,15 @@ def test_individual_persons_cite_the_deployments_reading() -> None:
     assert dict(reason.params) == {"persons": 8}
 
 
-@pytest.mark.parametrize("individual_max", [1, 100])
-def test_the_individual_persons_reading_may_span_1_to_100(individual_max: int) -> None:
+@pytest.mark.parametrize("individual_max", [1, 99])
+def test_the_individual_persons_reading_may_span_1_to_99(individual_max: int) -> None:
+    """Below 100: "at most 100 persons" is §22 a) (ADR 0010)."""
     proposal = _propose(individual_max=individual_max, persons_threatened=individual_max)
     assert proposal.level is AlarmLevel.I
 
 
-@pytest.mark.parametrize("bad", [0, 101, True, 5.0])
-def test_the_individual_persons_reading_outside_1_to_100_is_refused(bad: Any) -> None:
+@pytest.mark.parametrize("bad", [0, 100, 101, True, 5.0])
+def test_the_individual_persons_reading_outside_1_to_99_is_refused(bad: Any) -> None:
     with pytest.raises(ValueError, match="individual_persons_max"):
         _propose(individual_max=bad, persons_threatened=1)
 
@@ -135,7 +136,8 @@ def test_nobody_and_no_area_are_not_cited(facts: dict[str, Any]) -> None:
     ("count", "expected"),
     [
         (0, [("§21 b)", "components_basic")]),
-        (1, [("§22 a)", "complicated_object"), ("§21 b)", "components_basic")]),
+        # One object: at least II by the exclusion in §21 a), not §22 a) (ADR 0030).
+        (1, [("§21 a)", "complicated_object_excluded_from_i"), ("§21 b)", "components_basic")]),
         (2, [("§22 a)", "complicated_objects"), ("§21 b)", "components_basic")]),
     ],
 )
