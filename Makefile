@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make demo PORT=8080` when 8000 is taken.
+PORT ?= 8000
 
 .PHONY: demo test lint typecheck bench-map mutate clean
 
@@ -13,9 +15,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## Set up (first time) and run the demo on http://127.0.0.1:8000 (SQLite under ./var).
+## Set up (first time) and run the demo on http://127.0.0.1:$(PORT) (SQLite under ./var).
 demo: $(STAMP)
-	$(BIN)/straz demo
+	$(BIN)/straz demo --port $(PORT)
 
 ## Set up (first time) and run the full test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
 test: $(STAMP)
