@@ -20,7 +20,7 @@ from straz.accounts.access import restrict
 from straz.accounts.models import User
 from straz.accounts.policy import is_district_scoped
 from straz.core.config import straz_settings
-from straz.core.errors import DomainError, NotFound
+from straz.core.errors import DomainError, NotFound, RateLimited
 from straz.reports import policy, public, selectors, services
 from straz.reports.intake import client_ip, sniff_type
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
@@ -184,9 +184,13 @@ def report_new(request: HttpRequest) -> HttpResponse:
     categories = _active_categories()
     status_code = 200
     extra_headers: dict[str, str] = {}
+    # The daily limit is told before the person starts, not after the whole form (issue 9).
+    limit = services.daily_limit_reached(client_ip=client_ip(request))
     if request.method == "POST":
         form = ReportForm(request.POST, request.FILES, categories=categories, language=language)
-        if form.is_valid():
+        if limit is not None and not form.is_valid():
+            pass  # Nothing to correct: whatever the form says, this address cannot report now.
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 result = submit_report(
@@ -202,6 +206,15 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     idempotency_key=("web-form:" + data["submission_key"])
                     if data["submission_key"]
                     else None,
+                )
+            except RateLimited as exc:
+                # Over the limit (a replay of a sent form was answered above): the same
+                # message as on the empty form, not a form error.
+                limit = services.daily_limit_reached(client_ip=client_ip(request)) or (
+                    services.DailyLimit(
+                        limit=int(straz_settings().reports_per_ip_per_day),
+                        until=timezone.now() + timedelta(seconds=exc.retry_after),
+                    )
                 )
             except DomainError as exc:
                 field = getattr(exc, "field", None)
@@ -224,9 +237,14 @@ def report_new(request: HttpRequest) -> HttpResponse:
         if request.GET.get("category") in {c.code for c in categories}:
             initial["category"] = request.GET["category"]
         form = ReportForm(initial=initial, categories=categories, language=language)
+    if limit is not None and request.method == "POST":
+        status_code = 429
+        seconds = max(1, int((limit.until - timezone.now()).total_seconds()))
+        extra_headers["Retry-After"] = str(seconds)
     context = {
         "nav": "report",
         "form": form,
+        "limit": limit,
         "description_max": int(straz_settings().description_max_chars),
         "attachment_max_mb": int(straz_settings().max_attachment_bytes) // (1024 * 1024),
         "map_config": _map_config(
