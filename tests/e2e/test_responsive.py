@@ -158,3 +158,49 @@ def test_phone_map_leaves_room_to_scroll_and_shows_filters(
     assert geometry["docHeight"] > geometry["height"], geometry
     page.mouse.wheel(0, 2000)
     page.wait_for_function("() => window.scrollY > 0")
+
+
+ONE_FINGER_SWIPE = """() => {
+  const map = document.getElementById('map');
+  const box = map.getBoundingClientRect();
+  const at = (y) => new Touch({identifier: 1, target: map, clientX: box.left + box.width / 2, clientY: y});
+  const send = (type, y) => map.dispatchEvent(new TouchEvent(type, {
+    touches: [at(y)], targetTouches: [at(y)], changedTouches: [at(y)], bubbles: true, cancelable: true}));
+  send('touchstart', box.top + 120);
+  send('touchmove', box.top + 80);
+}"""
+
+
+def test_phone_map_scrolls_with_one_finger_and_moves_with_two(
+    browser_session: Any, demo_server: Any
+) -> None:
+    """On a touch phone the map does not pan under one finger (the browser scrolls the
+    page: touch-action allows it); a one-finger swipe shows the two-finger hint."""
+    context = browser_session.browser.new_context(
+        base_url=demo_server.url,
+        viewport={"width": PHONE[0], "height": PHONE[1]},
+        has_touch=True,
+        is_mobile=True,
+        locale="en-GB",
+    )
+    browser_session.contexts.append(context)
+    page = context.new_page()
+    browser_session.pages.append(page)
+    page.goto("/")
+    page.locator("#map.leaflet-container").wait_for()
+    state = page.evaluate(
+        """() => { const map = document.getElementById('map');
+          return {touch: map.dataset.touch, action: getComputedStyle(map).touchAction,
+                  dragging: map.classList.contains('leaflet-touch-drag')}; }"""
+    )
+    assert state == {"touch": "two-fingers", "action": "pan-x pan-y", "dragging": False}, state
+    page.evaluate(ONE_FINGER_SWIPE)
+    hint = page.locator("[data-testid=map-touch-hint]")
+    hint.wait_for()
+    assert hint.inner_text() == "Use two fingers to move the map."
+
+
+def test_desktop_map_keeps_one_finger_dragging(browser_session: Any, demo_server: Any) -> None:
+    page = _open(browser_session, demo_server, None, "/", TABLET)
+    page.locator("#map.leaflet-container").wait_for()
+    assert page.evaluate("() => document.getElementById('map').dataset.touch") is None

@@ -68,6 +68,7 @@ def js_strings() -> dict[str, str]:
         "The base map is not available; districts and reports are still shown.": _(
             "The base map is not available; districts and reports are still shown."
         ),
+        "Use two fingers to move the map.": _("Use two fingers to move the map."),
         "Loading…": _("Loading…"),
         "The map data could not be loaded. Try again.": _(
             "The map data could not be loaded. Try again."
