@@ -28,7 +28,7 @@ SIZES = [pytest.param(PHONE, id="390x844"), pytest.param(TABLET, id="1024x768")]
 DEMO = """
 from straz.demo.loader import ensure_demo_data
 from straz.accounts.models import User
-from straz.incidents.models import Incident
+from straz.incidents.models import Incident, IncidentEvent
 from straz.reports.models import Report
 from straz.territory.models import Area
 ensure_demo_data(report_count=300)
@@ -42,7 +42,8 @@ open_incident = (
 )
 in_scope = Report.objects.filter(district__in=demo_districts, is_public=True).order_by("pk")
 report = in_scope.values_list("pk", flat=True).first()
-result = {"incident": open_incident, "report": report}
+event = IncidentEvent.objects.order_by("pk").values_list("pk", flat=True).first()
+result = {"incident": open_incident, "report": report, "event": event}
 """
 
 PASSWORDS = {"commander": "commander-demo"}
@@ -63,6 +64,13 @@ PAGES = [
     ("dispatcher", "/operations/calls/"),
     ("dispatcher", "/operations/incidents/{incident}/"),
     ("commander", "/operations/incidents/{incident}/"),
+    # The other pages of the walk (brief: every persona's pages at phone size).
+    (None, "/login/"),
+    ("dispatcher", "/operations/incidents/new/"),
+    ("dispatcher", "/operations/events/{event}/"),
+    ("dispatcher", "/operations/reports/"),
+    ("commander", "/operations/incidents/{incident}/report/"),
+    ("analyst", "/operations/statistics/"),
 ]
 
 OVERFLOW = """() => ({
@@ -86,7 +94,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     server = _start(tmp_path_factory.mktemp("responsive"), {}, "responsive")
     try:
         server.demo = server.run_django(DEMO)
-        assert server.demo["incident"] and server.demo["report"], server.demo
+        assert all(server.demo.values()), server.demo
         yield server
     finally:
         server.destroy()
