@@ -238,26 +238,23 @@ class MapLayer(models.IntegerChoices):
 
 
 class MapCell(models.Model):
-    """Pre-aggregated public counts per H3 cell, kept exact in the writing transaction.
+    """Pre-aggregated public counts of one H3 cell, kept exact in the writing transaction.
 
-    Key: (layer, period_days, res, cell, category_id, status); category_id 0 / status 0
-    are the totals over all categories / statuses (status codes: aggregates.STATUS_CODES),
-    period_days 0 = all time, else the rolling window of MapWindow. sum_lat_e6 / sum_lon_e6
-    (integer microdegrees, so sums never drift) place a cluster at the mean of its members'
-    public locations. The schema is owned by straz.reports.map.aggregates; on SQLite the table
-    is WITHOUT ROWID so that the key is the table (see migration 0003).
+    Key: (layer, period_days, cell); the cell id carries its resolution, period_days 0 = all
+    time, else the rolling window of MapWindow. `leaves` packs one entry per (category,
+    status) present in the cell: count, the sums of the members' public locations in integer
+    microdegrees (a cluster sits at their mean; sums never drift) and the sum of their ids
+    (a cell of one names its report). The format and the rules are owned by
+    straz.reports.map.aggregates (ADR 0032); on SQLite the table is WITHOUT ROWID so that
+    the key is the table (migration 0007).
     """
 
-    pk = models.CompositePrimaryKey("layer", "period_days", "res", "cell", "category_id", "status")
+    pk = models.CompositePrimaryKey("layer", "period_days", "cell")
+    # Fixed-width columns first and widest first: PostgreSQL pads nothing in this order.
+    cell = models.BigIntegerField()
     layer = models.SmallIntegerField()
     period_days = models.SmallIntegerField()
-    res = models.SmallIntegerField()
-    cell = models.BigIntegerField()
-    category_id = models.IntegerField()
-    status = models.SmallIntegerField()
-    count = models.IntegerField()
-    sum_lat_e6 = models.BigIntegerField()
-    sum_lon_e6 = models.BigIntegerField()
+    leaves = models.BinaryField()
 
     class Meta:
         managed = True
