@@ -136,7 +136,20 @@ def report_data(report: Report) -> dict[str, Any]:
 
 
 # Map points: the columns a map point carries (public location, never the exact one).
-POINT_COLUMNS = ("pk", "status", "category__code", "duplicate_count", "public_lat", "public_lon")
+POINT_COLUMNS = (
+    "pk",
+    "status",
+    "category__code",
+    "duplicate_count",
+    "public_lat",
+    "public_lon",
+    "created_at",
+)
+
+
+def reported_on(created_at: datetime) -> date:
+    """The public date of a report on the map: the local day it was filed."""
+    return created_at.astimezone(timezone.get_default_timezone()).date()
 
 # Public downloads (CSV/GeoJSON): the stored columns read and the columns written.
 EXPORT_COLUMNS = (

@@ -559,14 +559,16 @@ def cell_counts(
         codes = sorted({_status_code(s) for s in statuses})
         keep &= np.isin(entries["status"], np.array(codes, np.int64))
     owner, picked = owner[keep], entries[keep]
-    sums = np.zeros((len(rows), 4), np.int64)
-    for i, name in enumerate(("count", "lat", "lon", "rid")):
-        np.add.at(sums[:, i], owner, picked[name].astype(np.int64))
+    # Float sums are exact here: every partial sum is an integer far below 2**53.
+    n_rows = len(rows)
+    sums = [
+        np.bincount(owner, weights=picked[name], minlength=n_rows).astype(np.int64).tolist()
+        for name in ("count", "lat", "lon", "rid")
+    ]
     out = []
-    for (cell, _blob), (n, slat, slon, rid) in zip(rows, sums.tolist(), strict=True):
+    for (cell, _blob), n, slat, slon, rid in zip(rows, *sums, strict=True):
         if n > 0:
-            single = int(rid) if n == 1 else None
-            out.append(CellCount(int(cell), n, slat / n / 1e6, slon / n / 1e6, single))
+            out.append(CellCount(int(cell), n, slat / n / 1e6, slon / n / 1e6, rid if n == 1 else None))
     return out
 
 
