@@ -232,7 +232,10 @@ def load(data: dict[str, Any], n: int) -> float:
                 cur.execute(f'DROP INDEX "{name}"')
         else:
             cur.execute("PRAGMA cache_size=-2000000")
-            cur.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=%s AND sql IS NOT NULL", [table])
+            cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=%s AND sql IS NOT NULL",
+                [table],
+            )
             indexes = cur.fetchall()
             for name, _sql in indexes:
                 cur.execute(f'DROP INDEX "{name}"')

@@ -100,8 +100,7 @@ def police_layer_rows() -> set[tuple[int, ...]]:
 
     aggregates.age_all_periods()
     return {
-        (*key[1:], *value)
-        for key, value in aggregates.logical_rows(MapLayer.POLICE_DATA).items()
+        (*key[1:], *value) for key, value in aggregates.logical_rows(MapLayer.POLICE_DATA).items()
     }
 
 

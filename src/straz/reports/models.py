@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from straz.core.config import straz_settings
 from straz.reports.rules import Status
 
 STATUS_LABELS = {
@@ -20,8 +21,27 @@ STATUS_LABELS = {
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
 
 
+# The shipped catalogues (Category.catalogue) and the other names a setting may use for them.
+CATALOGUES = ("cz", "kmzb")
+CATALOGUE_ALIASES = {"pl": "kmzb"}
+
+
+def offered_catalogue() -> str:
+    """The catalogue this deployment offers (STRAZ_CATEGORY_CATALOGUE), as stored."""
+    value = straz_settings().category_catalogue.strip().lower()
+    return CATALOGUE_ALIASES.get(value, value)
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def offered(self) -> CategoryQuerySet:
+        """Categories a citizen may choose: active and in the deployment's one catalogue."""
+        return self.filter(is_active=True, catalogue=offered_catalogue())
+
+
 class Category(models.Model):
     """A kind of threat citizens can report; public rules are per category (data, not code)."""
+
+    objects = CategoryQuerySet.as_manager()
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     catalogue = models.CharField(

@@ -151,6 +151,7 @@ def reported_on(created_at: datetime) -> date:
     """The public date of a report on the map: the local day it was filed."""
     return created_at.astimezone(timezone.get_default_timezone()).date()
 
+
 # Public downloads (CSV/GeoJSON): the stored columns read and the columns written.
 EXPORT_COLUMNS = (
     "id",

@@ -568,7 +568,9 @@ def cell_counts(
     out = []
     for (cell, _blob), n, slat, slon, rid in zip(rows, *sums, strict=True):
         if n > 0:
-            out.append(CellCount(int(cell), n, slat / n / 1e6, slon / n / 1e6, rid if n == 1 else None))
+            out.append(
+                CellCount(int(cell), n, slat / n / 1e6, slon / n / 1e6, rid if n == 1 else None)
+            )
     return out
 
 
@@ -722,7 +724,12 @@ def rebuild(*, layer: int | None = None) -> int:
             lon_e6 = np.rint(src["lon"] * 1e6).astype(np.int64)
             for period in (ALL_TIME, *PERIODS):
                 mask = np.ones(len(src["leaf"]), bool) if period == ALL_TIME else src[f"p{period}"]
-                leaf, cat, st, ids = src["leaf"][mask], src["cat"][mask], src["st"][mask], src["id"][mask]
+                leaf, cat, st, ids = (
+                    src["leaf"][mask],
+                    src["cat"][mask],
+                    src["st"][mask],
+                    src["id"][mask],
+                )
                 la, lo = lat_e6[mask], lon_e6[mask]
                 if len(leaf) == 0:
                     continue

@@ -34,7 +34,6 @@ def recount(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("reports", "0006_attachment_drop_original_name"),
     ]
@@ -44,7 +43,18 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="MapCell",
             fields=[
-                ("pk", models.CompositePrimaryKey("layer", "period_days", "cell", blank=True, editable=False, primary_key=True, serialize=False)),
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "layer",
+                        "period_days",
+                        "cell",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
                 ("cell", models.BigIntegerField()),
                 ("layer", models.SmallIntegerField()),
                 ("period_days", models.SmallIntegerField()),
