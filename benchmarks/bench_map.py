@@ -313,11 +313,11 @@ def db_size() -> dict[str, Any]:
         out["mapcell_share"] = (
             round(out.get("mapcell_mb", 0) / out["database_mb"], 3) if out["database_mb"] else None
         )
-        cur.execute(f"SELECT COUNT(*) FROM {mapcell}")  # noqa: S608
+        cur.execute(f"SELECT COUNT(*) FROM {mapcell}")
         out["mapcell_rows"] = cur.fetchone()[0]
         # The resolution sits in bits 52-55 of the cell id.
         cur.execute(
-            f"SELECT (cell / 4503599627370496) % 16 AS res, COUNT(*) FROM {mapcell} "  # noqa: S608
+            f"SELECT (cell / 4503599627370496) % 16 AS res, COUNT(*) FROM {mapcell} "
             "WHERE period_days = 0 GROUP BY res ORDER BY res"
         )
         out["mapcell_rows_all_time_by_res"] = {int(r): int(c) for r, c in cur.fetchall()}

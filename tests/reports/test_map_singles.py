@@ -47,7 +47,7 @@ def test_at_street_zoom_a_crowded_view_draws_lone_reports_with_their_status_colo
 
     # Too many reports for the points mode: the city centre of a national deployment.
     monkeypatch.setattr(map_api, "POINTS_MAX", 4)
-    alone, pile = _dense_centre(categories, now)
+    alone, _pile = _dense_centre(categories, now)
     change_status(alone[0].pk, "verification", now=now)
     for zoom in (16, 17):
         r = citizen.get("/api/v1/map", {"bbox": STREET_BBOX, "zoom": zoom})

@@ -33,9 +33,8 @@ class ReportsConfig(AppConfig):
         from straz.accounts.access import register_restriction
         from straz.core.jobs import register_job
         from straz.reports import jobs, policy
-        from straz.reports.models import Attachment, InternalNote, Report
-
         from straz.reports.checks import category_catalogue_check
+        from straz.reports.models import Attachment, InternalNote, Report
 
         checks.register(category_catalogue_check)
         for name, interval, run in jobs.periodic_jobs():

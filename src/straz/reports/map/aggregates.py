@@ -222,11 +222,8 @@ def _read_cells(keys: Sequence[CellKey], *, lock: bool) -> dict[CellKey, Leaves]
     pg = _is_postgres()
     with connection.cursor() as cur:
         for (layer, period), cells in sorted(groups.items()):
-            if pg:
-                where, params = "cell = ANY(%s::int8[])", [layer, period, cells]
-            else:
-                where = f"cell IN ({', '.join(['%s'] * len(cells))})"
-                params = [layer, period, *cells]
+            params: list[Any] = [layer, period]
+            where = _cell_filter(cells, params)
             cur.execute(
                 f"SELECT cell, leaves FROM {TABLE} WHERE layer = %s AND period_days = %s "  # noqa: S608
                 f"AND {where} ORDER BY cell{' FOR UPDATE' if lock and pg else ''}",
