@@ -429,7 +429,7 @@ def measure_writes(count: int, seed: int) -> dict[str, Any]:
         officer = Officer.objects.create(name="Benchmark officer")
         area.primary_officer = officer
         area.save()
-    codes = list(Category.objects.filter(is_active=True).values_list("code", flat=True))
+    codes = list(Category.objects.offered().values_list("code", flat=True))
     points = [
         (
             CITIES[rng.randrange(len(CITIES))][0] + rng.gauss(0, 0.05),
