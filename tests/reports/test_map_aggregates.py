@@ -207,8 +207,8 @@ def test_police_layer_counts_crime_records(categories: dict[str, Any]) -> None:
     # Rebuild runs on today's clock: the record stays only in the periods that still hold it.
     today = datetime.now(UTC)
     periods = {0} | {p for p in aggregates.PERIODS if rec.occurred_at >= today - timedelta(days=p)}
-    # One row per cell: the record's cell at each of the 12 resolutions, per period.
-    assert aggregates.rebuild(layer=2) == len(periods) * 12
+    # One row per cell: the record's cell at each stored resolution, per period.
+    assert aggregates.rebuild(layer=2) == len(periods) * len(aggregates.STORED_RES)
     assert stored_rows(layer=2) == {k: v for k, v in rows.items() if k[1] in periods}
 
 

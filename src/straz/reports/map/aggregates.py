@@ -1,8 +1,8 @@
 """Pre-aggregated public map counts per H3 cell (MapCell), kept exact in the writing transaction.
 
 Layout (ADR 0032; the measurements behind it are there and in ADR 0007):
-- one row per (layer, period, cell) for resolutions 0–11 (the cell id carries its
-  resolution); zoom z reads one resolution (geo.h3grid.resolution_for_view);
+- one row per (layer, period, cell) for resolutions 0–9 and 11 (the cell id carries its
+  resolution); zoom z reads one of them (geo.h3grid.resolution_for_view);
 - the row packs, in `leaves`, one entry per (category, status) present in the cell: count,
   location sums and the sum of report ids. A query sums the entries its filters match (all
   of them without filters); a cluster whose count is one names its report (the id sum of
@@ -40,7 +40,9 @@ from straz.reports.models import (
 )
 from straz.reports.rules import Status
 
-STORED_RES: tuple[int, ...] = tuple(range(FINEST_RES + 1))
+# Resolution 10 is left out: it served zooms 15-16 only, which resolutions 9 and 11 serve
+# as well, and its cells (mostly of one report) were a quarter of the table (ADR 0032).
+STORED_RES: tuple[int, ...] = (*range(10), FINEST_RES)
 PERIODS: tuple[int, ...] = (7, 30, 365)
 ALL_TIME = 0
 # Status codes in a leaf entry; 0 = no status (the police layer).

@@ -302,7 +302,7 @@ def _collection(features: str, mode: str, res: int, total: int) -> str:
 def render_map(q: MapQuery) -> str:
     """The FeatureCollection as JSON text (clusters, or points at street zoom)."""
     aggregates.refresh_public_map(layer=q.layer, period_days=q.period_days)
-    res = h3grid.resolution_for_view(q.bbox, q.zoom)
+    res = h3grid.resolution_for_view(q.bbox, q.zoom, resolutions=aggregates.STORED_RES)
     cells = h3grid.cover_bbox(q.bbox, res)
     clusters = aggregates.cell_counts(
         layer=q.layer,
