@@ -327,12 +327,11 @@ def render_map(q: MapQuery) -> str:
             )
             return _collection(text, "points", res, len(features))
     lone = _lone_reports(clusters) if q.layer == MapLayer.CITIZEN_REPORTS else {}
-    parts = [
-        json.dumps(lone[c.cell], separators=(",", ":"), ensure_ascii=False)
-        if c.cell in lone
-        else _cluster_feature(c)
-        for c in clusters
-    ]
+    parts = [_cluster_feature(c) for c in clusters if c.cell not in lone]
+    if lone:
+        # One encoder call for all lone reports (a street view may hold a thousand).
+        text = json.dumps(list(lone.values()), separators=(",", ":"), ensure_ascii=False)
+        parts.append(text[1:-1])
     return _collection(",".join(parts), "clusters", res, total)
 
 
