@@ -69,17 +69,28 @@ LEAF = np.dtype(
     ]
 )
 
+SUMMED = ("count", "lat", "lon", "rid")  # the additive fields of an entry
+
 # A logical row: (layer, period, res, cell, category, status) → [count, Σlat, Σlon, Σid].
 Key = tuple[int, int, int, int, int, int]
 CellKey = tuple[int, int, int]  # (layer, period, cell)
 Leaves = dict[tuple[int, int], list[int]]
 
 
+# A cell of several entries starts with their total, marked with this status, so that the
+# unfiltered map reads the first entry only (SQL substring) and decodes one per cell.
+TOTAL_STATUS = 255
+
+
 def pack_leaves(leaves: Leaves) -> bytes:
-    """The packed entries of a cell, sorted by (category, status)."""
-    arr = np.zeros(len(leaves), LEAF)
-    for i, ((cat, st), (n, la, lo, rid)) in enumerate(sorted(leaves.items())):
+    """The packed entries of a cell, sorted by (category, status), after their total."""
+    items = sorted(leaves.items())
+    total = len(items) > 1
+    arr = np.zeros(len(items) + total, LEAF)
+    for i, ((cat, st), (n, la, lo, rid)) in enumerate(items, start=total):
         arr[i] = (cat, st, n, la, lo, rid)
+    if total:
+        arr[0] = (ALL, TOTAL_STATUS, *(arr[name][1:].sum() for name in SUMMED))
     return arr.tobytes()
 
 
@@ -96,6 +107,7 @@ def unpack_leaves(blob: bytes | memoryview | None) -> Leaves:
             int(e["rid"]),
         ]
         for e in arr
+        if e["status"] != TOTAL_STATUS
     }
 
 
@@ -509,7 +521,7 @@ def maintain_public_map(now: datetime | None = None) -> dict[str, int]:
 # --- reading -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a view builds thousands, and frozen init is slow
 class CellCount:
     """One cluster: its cell, member count, mean public location and, alone, its report."""
 
@@ -543,34 +555,38 @@ def cell_counts(
         return []
     params: list[Any] = [layer, period_days]
     where = f"layer = %s AND period_days = %s AND {_cell_filter(cells, params)}"
+    unfiltered = category_ids is None and statuses is None
+    # Unfiltered, the first entry is the cell's total (or its only entry).
+    column = f"substr(leaves, 1, {LEAF.itemsize})" if unfiltered else "leaves"
     with connection.cursor() as cur:
-        cur.execute(f"SELECT cell, leaves FROM {TABLE} WHERE {where}", params)  # noqa: S608
+        cur.execute(f"SELECT cell, {column} FROM {TABLE} WHERE {where}", params)  # noqa: S608
         rows = cur.fetchall()
     if not rows:
         return []
     blobs = [bytes(blob) for _cell, blob in rows]
     entries = np.frombuffer(b"".join(blobs), LEAF)
-    owner = np.repeat(np.arange(len(rows)), [len(b) // LEAF.itemsize for b in blobs])
-    keep = np.ones(len(entries), bool)
-    if category_ids is not None:
-        keep &= np.isin(entries["cat"], np.array(sorted(set(category_ids)), np.int64))
-    if statuses is not None:
-        codes = sorted({_status_code(s) for s in statuses})
-        keep &= np.isin(entries["status"], np.array(codes, np.int64))
-    owner, picked = owner[keep], entries[keep]
-    # Float sums are exact here: every partial sum is an integer far below 2**53.
-    n_rows = len(rows)
-    sums = [
-        np.bincount(owner, weights=picked[name], minlength=n_rows).astype(np.int64).tolist()
-        for name in ("count", "lat", "lon", "rid")
+    if unfiltered:
+        totals = [entries[name].tolist() for name in SUMMED]
+    else:
+        owner = np.repeat(np.arange(len(rows)), [len(b) // LEAF.itemsize for b in blobs])
+        keep = entries["status"] != TOTAL_STATUS
+        if category_ids is not None:
+            keep &= np.isin(entries["cat"], np.array(sorted(set(category_ids)), np.int64))
+        if statuses is not None:
+            codes = sorted({_status_code(s) for s in statuses})
+            keep &= np.isin(entries["status"], np.array(codes, np.int64))
+        # Float sums are exact here: every partial sum is an integer far below 2**53.
+        totals = [
+            np.bincount(owner, weights=np.where(keep, entries[name], 0), minlength=len(rows))
+            .astype(np.int64)
+            .tolist()
+            for name in SUMMED
+        ]
+    return [
+        CellCount(int(cell), n, slat / n / 1e6, slon / n / 1e6, rid if n == 1 else None)
+        for (cell, _blob), n, slat, slon, rid in zip(rows, *totals, strict=True)
+        if n > 0
     ]
-    out = []
-    for (cell, _blob), n, slat, slon, rid in zip(rows, *sums, strict=True):
-        if n > 0:
-            out.append(
-                CellCount(int(cell), n, slat / n / 1e6, slon / n / 1e6, rid if n == 1 else None)
-            )
-    return out
 
 
 def logical_rows(layer: int) -> dict[Key, tuple[int, int, int, int]]:
@@ -667,15 +683,23 @@ def _load_source(layer: int, boundaries: dict[int, datetime]) -> dict[str, np.nd
 def _cell_rows(
     layer: int, period: int, cells: np.ndarray, entries: np.ndarray
 ) -> list[tuple[int, int, int, bytes]]:
-    """Physical rows from key-ordered entries: one per cell with its packed entries."""
+    """Physical rows from key-ordered entries: one per cell, a total first when several."""
     starts = np.flatnonzero(np.concatenate(([True], cells[1:] != cells[:-1])))
+    sizes = np.diff(np.append(starts, len(entries))).tolist()
+    totals = np.zeros(len(starts), LEAF)
+    totals["cat"] = ALL
+    totals["status"] = TOTAL_STATUS
+    for name in SUMMED:
+        totals[name] = np.add.reduceat(entries[name].astype(np.int64), starts)
     raw = entries.tobytes()
     size = LEAF.itemsize
-    bounds = [*starts.tolist(), len(entries)]
-    return [
-        (layer, period, cell, raw[bounds[i] * size : bounds[i + 1] * size])
-        for i, cell in enumerate(cells[starts].tolist())
-    ]
+    rows = []
+    for i, (cell, lo, n) in enumerate(
+        zip(cells[starts].tolist(), starts.tolist(), sizes, strict=True)
+    ):
+        body = raw[lo * size : (lo + n) * size]
+        rows.append((layer, period, cell, totals[i].tobytes() + body if n > 1 else body))
+    return rows
 
 
 def _bulk_insert(rows: list[tuple[int, int, int, bytes]]) -> int:
