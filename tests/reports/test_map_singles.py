@@ -141,3 +141,22 @@ def test_the_aggregates_hold_at_most_one_row_per_report_resolution_and_period(
     assert rows <= memberships * len(aggregates.STORED_RES)
     # Every row is a distinct cell: the table grows with cells, not with their contents.
     assert rows == len(set(MapCell.objects.values_list("layer", "period_days", "cell")))
+
+
+@pytest.mark.django_db
+def test_the_sql_twin_of_public_now_agrees_with_the_orm(
+    categories: dict[str, Any], now: datetime
+) -> None:
+    from straz.reports import public
+
+    reports = [
+        create_report(categories["dump"], 49.74 + i * 0.001, 13.37, now=now) for i in range(4)
+    ]
+    change_status(reports[1].pk, "verification", now=now)
+    change_status(reports[1].pk, "not_confirmed", now=now)  # public for 30 more days
+    hidden = create_report(categories["venue"], 49.75, 13.38, now=now)  # not public until confirmed
+    ids = [r.pk for r in (*reports, hidden)]
+    for moment in (now, now + timedelta(days=29), now + timedelta(days=31)):
+        orm = sorted(public.visible_reports(moment).filter(pk__in=ids).values_list("pk", flat=True))
+        assert [row[0] for row in public.points_by_id(ids, moment)] == orm
+    assert hidden.pk not in [row[0] for row in public.points_by_id(ids, now)]

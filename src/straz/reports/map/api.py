@@ -280,12 +280,7 @@ def _lone_reports(clusters: list[aggregates.CellCount]) -> dict[int, dict[str, A
     by_id = {c.single_id: c.cell for c in clusters if c.single_id is not None}
     if not by_id:
         return {}
-    rows = list(
-        public.visible_reports()
-        .filter(pk__in=list(by_id))
-        .order_by("pk")
-        .values_list(*public.POINT_COLUMNS)
-    )
+    rows = public.points_by_id(by_id)
     return {by_id[f["properties"]["id"]]: f for f in _report_features(rows)}
 
 
