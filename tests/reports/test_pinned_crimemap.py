@@ -25,11 +25,7 @@ def test_a_refusal_says_its_reason_and_detail() -> None:
     bare = cm.BadRecord(cm.NO_LOCATION)
     assert (bare.reason, bare.detail, str(bare)) == ("no-location", "", "no-location")
     detailed = cm.BadRecord(cm.BAD_ID, "too long")
-    assert (detailed.reason, detailed.detail, str(detailed)) == (
-        "bad-id",
-        "too long",
-        "bad-id: too long",
-    )
+    assert (detailed.reason, detailed.detail, str(detailed)) == ("bad-id", "too long", "bad-id: too long")
 
 
 @pytest.mark.parametrize(
@@ -72,9 +68,7 @@ def test_codes(value: Any, expected: int | None) -> None:
     assert cm.parse_code(value) == expected
 
 
-@pytest.mark.parametrize(
-    ("value", "detail"), [(True, "True"), (5.5, "5.5"), ("x1", "'x1'"), ([1], "[1]")]
-)
+@pytest.mark.parametrize(("value", "detail"), [(True, "True"), (5.5, "5.5"), ("x1", "'x1'"), ([1], "[1]")])
 def test_bad_codes(value: Any, detail: str) -> None:
     assert _reason(lambda: cm.parse_code(value))[:2] == ("bad-code", detail)
 
@@ -155,9 +149,7 @@ def test_points_on_the_edges_of_wgs84_pass(lon: float, lat: float) -> None:
     assert cm.check_point(lon, lat) == (lon, lat)
 
 
-@pytest.mark.parametrize(
-    ("lon", "lat"), [(180.01, 0.5), (-180.01, 0.5), (0.5, 90.01), (0.5, -90.01)]
-)
+@pytest.mark.parametrize(("lon", "lat"), [(180.01, 0.5), (-180.01, 0.5), (0.5, 90.01), (0.5, -90.01)])
 def test_points_outside_wgs84_are_refused(lon: float, lat: float) -> None:
     reason, detail, _ = _reason(lambda: cm.check_point(lon, lat))
     assert reason == "bad-location" and detail == f"[{lon}, {lat}] is outside WGS84 lon/lat ranges"
@@ -195,9 +187,7 @@ def test_sjtsk_metres_become_degrees_rounded_to_six_places(monkeypatch: pytest.M
     monkeypatch.setattr(cm, "_sjtsk_transformer", None)
 
     # The inverse transform (WGS84 → EPSG:5514) of a point in Plzeň given to 6 places.
-    x, y = Transformer.from_crs("EPSG:4326", "EPSG:5514", always_xy=True).transform(
-        13.3776, 49.7475
-    )
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:5514", always_xy=True).transform(13.3776, 49.7475)
     assert cm.is_sjtsk(x, y)
     assert cm.sjtsk_to_wgs84(x, y) == (13.3776, 49.7475)
 
@@ -215,13 +205,8 @@ def test_sjtsk_conversion_keeps_six_decimal_places(monkeypatch: pytest.MonkeyPat
 def test_a_csv_row_in_sjtsk_lands_in_plzen() -> None:
     from pyproj import Transformer
 
-    x, y = Transformer.from_crs("EPSG:4326", "EPSG:5514", always_xy=True).transform(
-        13.3776, 49.7475
-    )
-    row = cm.row_from_csv(
-        {**RECORD, "x": f"{x:.3f}".replace(".", ","), "y": f"{y:.3f}".replace(".", ",")},
-        decimal_comma=True,
-    )
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:5514", always_xy=True).transform(13.3776, 49.7475)
+    row = cm.row_from_csv({**RECORD, "x": f"{x:.3f}".replace(".", ","), "y": f"{y:.3f}".replace(".", ",")}, decimal_comma=True)
     assert (round(row.lon, 4), round(row.lat, 4)) == (13.3776, 49.7475)
 
 
@@ -234,9 +219,7 @@ def test_a_csv_row_without_a_coordinate_has_no_location(x: Any, y: Any) -> None:
 
 
 def test_a_csv_row_in_degrees() -> None:
-    row = cm.row_from_csv(
-        {**RECORD, "x": "13.3776", "y": "49.7475", "mp": "1", "state": "3", "relevance": "2"}
-    )
+    row = cm.row_from_csv({**RECORD, "x": "13.3776", "y": "49.7475", "mp": "1", "state": "3", "relevance": "2"})
     assert row == cm.CrimeRow(
         external_id="7",
         occurred_at=datetime(2026, 3, 2, 9, 0, tzinfo=UTC),
@@ -250,10 +233,7 @@ def test_a_csv_row_in_degrees() -> None:
 
 
 def test_a_csv_row_with_a_bad_id_names_the_id_first() -> None:
-    assert (
-        _reason(lambda: cm.row_from_csv({**RECORD, "id": None, "x": "13.3", "y": "49.7"}))[0]
-        == "missing-id"
-    )
+    assert _reason(lambda: cm.row_from_csv({**RECORD, "id": None, "x": "13.3", "y": "49.7"}))[0] == "missing-id"
 
 
 # ---------------------------------------------------------------- the type tree and public rules

@@ -212,11 +212,7 @@ def test_only_unverified_reports_miss_the_verify_deadline(status: str, late: boo
 def test_a_report_without_deadlines_is_never_overdue() -> None:
     for status in Status:
         assert not is_overdue(
-            now=T0 + timedelta(days=400),
-            status=status,
-            read_at=None,
-            read_due=None,
-            verify_due=None,
+            now=T0 + timedelta(days=400), status=status, read_at=None, read_due=None, verify_due=None
         )
 
 
@@ -309,9 +305,7 @@ def test_faded_reports_leave_the_public_view_at_30_days(
     assert vis.until == (end if shown else None)
 
 
-@pytest.mark.parametrize(
-    "status", [Status.NEW, Status.VERIFICATION, Status.CONFIRMED, Status.PASSED_ON]
-)
+@pytest.mark.parametrize("status", [Status.NEW, Status.VERIFICATION, Status.CONFIRMED, Status.PASSED_ON])
 def test_other_statuses_stay_public_without_end(status: Status) -> None:
     vis = public_visibility(
         status=status,
@@ -438,7 +432,9 @@ def test_the_public_view_and_the_map_paint_each_status(
         report = Report.objects.get(pk=report.pk)
         painted.append(public.report_data(report)["status_color"])
     assert painted == ["#2e9d3a", "#e3b505", "#d62728", "#1f5fa8"]
-    resp = client.get("/api/v1/map", {"bbox": "13.36,49.73,13.38,49.75", "zoom": 18})
+    resp = client.get(
+        "/api/v1/map", {"bbox": "13.36,49.73,13.38,49.75", "zoom": 18}
+    )
     assert resp.status_code == 200
     points = [f["properties"] for f in resp.json()["features"] if f["properties"].get("id")]
     assert [(p["id"], p["status"], p["color"]) for p in points] == [
@@ -453,12 +449,8 @@ def test_a_download_row_shows_only_public_columns_and_the_day_of_the_event() -> 
     from straz.reports.models import Category
 
     dump = Category(
-        pk=7,
-        code="illegal-dump",
-        name_cs="Černá skládka",
-        name_pl="Dzikie wysypisko",
-        name_en="Illegal dump",
-        public_location_approximated=True,
+        pk=7, code="illegal-dump", name_cs="Černá skládka", name_pl="Dzikie wysypisko",
+        name_en="Illegal dump", public_location_approximated=True,
     )
     values = (
         41,  # id
@@ -567,12 +559,8 @@ def test_the_public_history_in_time_order_with_labels_in_one_query(
     created = report.created_at
     # Stored out of time order: the status step first, the earlier reading after it.
     ReportEvent.objects.create(
-        report=report,
-        at=created + timedelta(hours=2),
-        kind="status",
-        from_status="new",
-        to_status="verification",
-        public_note="Hlídka vyslána.",
+        report=report, at=created + timedelta(hours=2), kind="status",
+        from_status="new", to_status="verification", public_note="Hlídka vyslána.",
     )
     ReportEvent.objects.create(report=report, at=created + timedelta(hours=1), kind="read")
     ReportEvent.objects.create(report=report, at=created + timedelta(hours=3), kind="assigned")
@@ -583,27 +571,16 @@ def test_the_public_history_in_time_order_with_labels_in_one_query(
         history = [{**step, "kind_label": str(step["kind_label"])} for step in history]
     assert history == [
         {
-            "at": created,
-            "kind": "created",
-            "kind_label": "Reported",
-            "status": "new",
-            "status_label": "New",
-            "note": "",
+            "at": created, "kind": "created", "kind_label": "Reported",
+            "status": "new", "status_label": "New", "note": "",
         },
         {
-            "at": created + timedelta(hours=1),
-            "kind": "read",
-            "kind_label": "Read by the police",
-            "status": "",
-            "status_label": "",
-            "note": "",
+            "at": created + timedelta(hours=1), "kind": "read", "kind_label": "Read by the police",
+            "status": "", "status_label": "", "note": "",
         },
         {
-            "at": created + timedelta(hours=2),
-            "kind": "status",
-            "kind_label": "Status changed",
-            "status": "verification",
-            "status_label": "Under verification",
+            "at": created + timedelta(hours=2), "kind": "status", "kind_label": "Status changed",
+            "status": "verification", "status_label": "Under verification",
             "note": "Hlídka vyslána.",
         },
     ]
@@ -623,10 +600,7 @@ def test_a_download_row_of_the_wrong_shape_is_refused() -> None:
     with pytest.raises(ValueError):
         public.export_row(
             (1, 7, "new", None, 49.0, 13.0, None, None, None),  # one column short
-            categories={7: dump},
-            districts={},
-            status_names={},
-            language="cs",
+            categories={7: dump}, districts={}, status_names={}, language="cs",
         )
 
 

@@ -6,426 +6,208 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("territory", "0001_initial"),
+        ('territory', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Category",
+            name='Category',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
-                (
-                    "catalogue",
-                    models.CharField(
-                        default="cz",
-                        help_text="kmzb = Polish national list, cz = Czech set",
-                        max_length=20,
-                        verbose_name="catalogue",
-                    ),
-                ),
-                ("name_cs", models.CharField(max_length=150, verbose_name="name (Czech)")),
-                ("name_pl", models.CharField(max_length=150, verbose_name="name (Polish)")),
-                ("name_en", models.CharField(max_length=150, verbose_name="name (English)")),
-                ("description_cs", models.TextField(blank=True, default="")),
-                ("description_pl", models.TextField(blank=True, default="")),
-                ("description_en", models.TextField(blank=True, default="")),
-                (
-                    "group",
-                    models.CharField(blank=True, default="", max_length=60, verbose_name="group"),
-                ),
-                (
-                    "public_only_when_confirmed",
-                    models.BooleanField(default=False, verbose_name="public only once confirmed"),
-                ),
-                (
-                    "public_location_approximated",
-                    models.BooleanField(default=False, verbose_name="public location approximated"),
-                ),
-                ("is_active", models.BooleanField(default=True, verbose_name="active")),
-                ("order", models.PositiveIntegerField(default=0)),
-                ("color", models.CharField(blank=True, default="", max_length=9)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
+                ('catalogue', models.CharField(default='cz', help_text='kmzb = Polish national list, cz = Czech set', max_length=20, verbose_name='catalogue')),
+                ('name_cs', models.CharField(max_length=150, verbose_name='name (Czech)')),
+                ('name_pl', models.CharField(max_length=150, verbose_name='name (Polish)')),
+                ('name_en', models.CharField(max_length=150, verbose_name='name (English)')),
+                ('description_cs', models.TextField(blank=True, default='')),
+                ('description_pl', models.TextField(blank=True, default='')),
+                ('description_en', models.TextField(blank=True, default='')),
+                ('group', models.CharField(blank=True, default='', max_length=60, verbose_name='group')),
+                ('public_only_when_confirmed', models.BooleanField(default=False, verbose_name='public only once confirmed')),
+                ('public_location_approximated', models.BooleanField(default=False, verbose_name='public location approximated')),
+                ('is_active', models.BooleanField(default=True, verbose_name='active')),
+                ('order', models.PositiveIntegerField(default=0)),
+                ('color', models.CharField(blank=True, default='', max_length=9)),
             ],
             options={
-                "verbose_name": "category",
-                "verbose_name_plural": "categories",
-                "ordering": ["order", "code"],
+                'verbose_name': 'category',
+                'verbose_name_plural': 'categories',
+                'ordering': ['order', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="CrimeRecord",
+            name='CrimeRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("external_id", models.CharField(max_length=64, unique=True)),
-                ("occurred_at", models.DateTimeField(db_index=True)),
-                ("lat", models.FloatField()),
-                ("lon", models.FloatField()),
-                ("state_id", models.IntegerField(blank=True, null=True)),
-                ("relevance_id", models.IntegerField(blank=True, null=True)),
-                ("types", models.JSONField(default=list)),
-                ("primary_type_id", models.IntegerField(blank=True, db_index=True, null=True)),
-                ("municipal_police", models.BooleanField(default=False)),
-                ("is_public", models.BooleanField(default=True)),
-                ("imported_at", models.DateTimeField()),
-                ("source_file", models.CharField(blank=True, default="", max_length=255)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('external_id', models.CharField(max_length=64, unique=True)),
+                ('occurred_at', models.DateTimeField(db_index=True)),
+                ('lat', models.FloatField()),
+                ('lon', models.FloatField()),
+                ('state_id', models.IntegerField(blank=True, null=True)),
+                ('relevance_id', models.IntegerField(blank=True, null=True)),
+                ('types', models.JSONField(default=list)),
+                ('primary_type_id', models.IntegerField(blank=True, db_index=True, null=True)),
+                ('municipal_police', models.BooleanField(default=False)),
+                ('is_public', models.BooleanField(default=True)),
+                ('imported_at', models.DateTimeField()),
+                ('source_file', models.CharField(blank=True, default='', max_length=255)),
             ],
         ),
         migrations.CreateModel(
-            name="CrimeRelevance",
+            name='CrimeRelevance',
             fields=[
-                ("id", models.IntegerField(primary_key=True, serialize=False)),
-                ("name", models.CharField(max_length=300)),
+                ('id', models.IntegerField(primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=300)),
             ],
         ),
         migrations.CreateModel(
-            name="CrimeState",
+            name='CrimeState',
             fields=[
-                ("id", models.IntegerField(primary_key=True, serialize=False)),
-                ("name", models.CharField(max_length=300)),
+                ('id', models.IntegerField(primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=300)),
             ],
         ),
         migrations.CreateModel(
-            name="CrimeType",
+            name='CrimeType',
             fields=[
-                ("id", models.IntegerField(primary_key=True, serialize=False)),
-                ("parent_id1", models.IntegerField(blank=True, null=True)),
-                ("parent_id2", models.IntegerField(blank=True, null=True)),
-                ("parent_id3", models.IntegerField(blank=True, null=True)),
-                ("name", models.CharField(max_length=300)),
-                ("label", models.CharField(blank=True, default="", max_length=300)),
+                ('id', models.IntegerField(primary_key=True, serialize=False)),
+                ('parent_id1', models.IntegerField(blank=True, null=True)),
+                ('parent_id2', models.IntegerField(blank=True, null=True)),
+                ('parent_id3', models.IntegerField(blank=True, null=True)),
+                ('name', models.CharField(max_length=300)),
+                ('label', models.CharField(blank=True, default='', max_length=300)),
             ],
         ),
         migrations.CreateModel(
-            name="MapCell",
+            name='MapCell',
             fields=[
-                (
-                    "pk",
-                    models.CompositePrimaryKey(
-                        "layer",
-                        "res",
-                        "category_id",
-                        "status",
-                        "cell",
-                        blank=True,
-                        editable=False,
-                        primary_key=True,
-                        serialize=False,
-                    ),
-                ),
-                ("layer", models.SmallIntegerField()),
-                ("res", models.SmallIntegerField()),
-                ("category_id", models.IntegerField()),
-                ("status", models.CharField(max_length=20)),
-                ("cell", models.BigIntegerField()),
-                ("count", models.IntegerField()),
-                ("sum_lat", models.FloatField()),
-                ("sum_lon", models.FloatField()),
+                ('pk', models.CompositePrimaryKey('layer', 'res', 'category_id', 'status', 'cell', blank=True, editable=False, primary_key=True, serialize=False)),
+                ('layer', models.SmallIntegerField()),
+                ('res', models.SmallIntegerField()),
+                ('category_id', models.IntegerField()),
+                ('status', models.CharField(max_length=20)),
+                ('cell', models.BigIntegerField()),
+                ('count', models.IntegerField()),
+                ('sum_lat', models.FloatField()),
+                ('sum_lon', models.FloatField()),
             ],
             options={
-                "managed": True,
+                'managed': True,
             },
         ),
         migrations.CreateModel(
-            name="IdempotencyRecord",
+            name='IdempotencyRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("key", models.CharField(max_length=200)),
-                (
-                    "scope",
-                    models.CharField(
-                        help_text="hash of the client (IP prefix) and endpoint", max_length=64
-                    ),
-                ),
-                (
-                    "fingerprint",
-                    models.CharField(help_text="hash of the request body", max_length=64),
-                ),
-                ("status_code", models.PositiveSmallIntegerField()),
-                ("response", models.JSONField()),
-                ("created_at", models.DateTimeField(db_index=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('key', models.CharField(max_length=200)),
+                ('scope', models.CharField(help_text='hash of the client (IP prefix) and endpoint', max_length=64)),
+                ('fingerprint', models.CharField(help_text='hash of the request body', max_length=64)),
+                ('status_code', models.PositiveSmallIntegerField()),
+                ('response', models.JSONField()),
+                ('created_at', models.DateTimeField(db_index=True)),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("scope", "key"), name="idempotency_scope_key_unique"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('scope', 'key'), name='idempotency_scope_key_unique')],
             },
         ),
         migrations.CreateModel(
-            name="Report",
+            name='Report',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("new", "New"),
-                            ("verification", "Under verification"),
-                            ("confirmed", "Confirmed"),
-                            ("not_confirmed", "Not confirmed"),
-                            ("eliminated", "Confirmed (eliminated)"),
-                            ("passed_on", "Confirmed (passed to another institution)"),
-                        ],
-                        default="new",
-                        max_length=20,
-                        verbose_name="status",
-                    ),
-                ),
-                ("lat", models.FloatField()),
-                ("lon", models.FloatField()),
-                ("public_lat", models.FloatField()),
-                ("public_lon", models.FloatField()),
-                ("h3_r9", models.BigIntegerField(db_index=True)),
-                (
-                    "address_text",
-                    models.CharField(
-                        blank=True, default="", max_length=250, verbose_name="address"
-                    ),
-                ),
-                (
-                    "description",
-                    models.TextField(
-                        blank=True, default="", verbose_name="description (police only)"
-                    ),
-                ),
-                (
-                    "occurred_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="time of the event"),
-                ),
-                ("created_at", models.DateTimeField(db_index=True, verbose_name="reported")),
-                ("updated_at", models.DateTimeField(verbose_name="last change")),
-                (
-                    "read_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="read by the police"),
-                ),
-                (
-                    "verified_at",
-                    models.DateTimeField(blank=True, null=True, verbose_name="verified"),
-                ),
-                ("read_due_at", models.DateTimeField(blank=True, null=True)),
-                ("verify_due_at", models.DateTimeField(blank=True, null=True)),
-                ("overdue_flagged_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "source",
-                    models.CharField(
-                        choices=[
-                            ("web", "Web form"),
-                            ("api", "JSON API"),
-                            ("open311", "Open311"),
-                            ("staff", "Entered by staff"),
-                        ],
-                        default="web",
-                        max_length=10,
-                    ),
-                ),
-                ("reporter_ip", models.GenericIPAddressField(blank=True, null=True)),
-                (
-                    "reporter_key",
-                    models.CharField(blank=True, db_index=True, default="", max_length=64),
-                ),
-                ("duplicate_count", models.PositiveIntegerField(default=0)),
-                ("is_public", models.BooleanField(default=True)),
-                ("public_until", models.DateTimeField(blank=True, db_index=True, null=True)),
-                (
-                    "category",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reports",
-                        to="reports.category",
-                    ),
-                ),
-                (
-                    "district",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="reports",
-                        to="territory.area",
-                        verbose_name="police district",
-                    ),
-                ),
-                (
-                    "duplicate_of",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="duplicates",
-                        to="reports.report",
-                    ),
-                ),
-                (
-                    "officer",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="reports",
-                        to="territory.officer",
-                        verbose_name="officer",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('new', 'New'), ('verification', 'Under verification'), ('confirmed', 'Confirmed'), ('not_confirmed', 'Not confirmed'), ('eliminated', 'Confirmed (eliminated)'), ('passed_on', 'Confirmed (passed to another institution)')], default='new', max_length=20, verbose_name='status')),
+                ('lat', models.FloatField()),
+                ('lon', models.FloatField()),
+                ('public_lat', models.FloatField()),
+                ('public_lon', models.FloatField()),
+                ('h3_r9', models.BigIntegerField(db_index=True)),
+                ('address_text', models.CharField(blank=True, default='', max_length=250, verbose_name='address')),
+                ('description', models.TextField(blank=True, default='', verbose_name='description (police only)')),
+                ('occurred_at', models.DateTimeField(blank=True, null=True, verbose_name='time of the event')),
+                ('created_at', models.DateTimeField(db_index=True, verbose_name='reported')),
+                ('updated_at', models.DateTimeField(verbose_name='last change')),
+                ('read_at', models.DateTimeField(blank=True, null=True, verbose_name='read by the police')),
+                ('verified_at', models.DateTimeField(blank=True, null=True, verbose_name='verified')),
+                ('read_due_at', models.DateTimeField(blank=True, null=True)),
+                ('verify_due_at', models.DateTimeField(blank=True, null=True)),
+                ('overdue_flagged_at', models.DateTimeField(blank=True, null=True)),
+                ('source', models.CharField(choices=[('web', 'Web form'), ('api', 'JSON API'), ('open311', 'Open311'), ('staff', 'Entered by staff')], default='web', max_length=10)),
+                ('reporter_ip', models.GenericIPAddressField(blank=True, null=True)),
+                ('reporter_key', models.CharField(blank=True, db_index=True, default='', max_length=64)),
+                ('duplicate_count', models.PositiveIntegerField(default=0)),
+                ('is_public', models.BooleanField(default=True)),
+                ('public_until', models.DateTimeField(blank=True, db_index=True, null=True)),
+                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='reports.category')),
+                ('district', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='territory.area', verbose_name='police district')),
+                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='duplicates', to='reports.report')),
+                ('officer', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='territory.officer', verbose_name='officer')),
             ],
             options={
-                "verbose_name": "report",
-                "verbose_name_plural": "reports",
-                "ordering": ["-created_at"],
+                'verbose_name': 'report',
+                'verbose_name_plural': 'reports',
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="InternalNote",
+            name='InternalNote',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("text", models.TextField()),
-                ("created_at", models.DateTimeField()),
-                (
-                    "author",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="notes",
-                        to="reports.report",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('text', models.TextField()),
+                ('created_at', models.DateTimeField()),
+                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='reports.report')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Attachment",
+            name='Attachment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("path", models.CharField(max_length=255)),
-                ("content_type", models.CharField(max_length=100)),
-                ("size", models.PositiveIntegerField()),
-                ("sha256", models.CharField(max_length=64)),
-                ("original_name", models.CharField(blank=True, default="", max_length=255)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="attachments",
-                        to="reports.report",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('path', models.CharField(max_length=255)),
+                ('content_type', models.CharField(max_length=100)),
+                ('size', models.PositiveIntegerField()),
+                ('sha256', models.CharField(max_length=64)),
+                ('original_name', models.CharField(blank=True, default='', max_length=255)),
+                ('created_at', models.DateTimeField()),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='reports.report')),
             ],
         ),
         migrations.CreateModel(
-            name="ReportEvent",
+            name='ReportEvent',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("at", models.DateTimeField()),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("created", "Reported"),
-                            ("read", "Read by the police"),
-                            ("status", "Status changed"),
-                            ("assigned", "Assigned"),
-                            ("duplicate", "Linked as duplicate"),
-                            ("overdue", "Deadline missed"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("from_status", models.CharField(blank=True, default="", max_length=20)),
-                ("to_status", models.CharField(blank=True, default="", max_length=20)),
-                ("public_note", models.CharField(blank=True, default="", max_length=500)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "report",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="events",
-                        to="reports.report",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('at', models.DateTimeField()),
+                ('kind', models.CharField(choices=[('created', 'Reported'), ('read', 'Read by the police'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('duplicate', 'Linked as duplicate'), ('overdue', 'Deadline missed')], max_length=20)),
+                ('from_status', models.CharField(blank=True, default='', max_length=20)),
+                ('to_status', models.CharField(blank=True, default='', max_length=20)),
+                ('public_note', models.CharField(blank=True, default='', max_length=500)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='reports.report')),
             ],
             options={
-                "ordering": ["at", "id"],
+                'ordering': ['at', 'id'],
             },
         ),
         migrations.AddIndex(
-            model_name="report",
-            index=models.Index(
-                fields=["district", "status", "created_at"], name="reports_rep_distric_a4f8c7_idx"
-            ),
+            model_name='report',
+            index=models.Index(fields=['district', 'status', 'created_at'], name='reports_rep_distric_a4f8c7_idx'),
         ),
         migrations.AddIndex(
-            model_name="report",
-            index=models.Index(
-                fields=["category", "h3_r9", "created_at"], name="reports_rep_categor_e1c5c6_idx"
-            ),
+            model_name='report',
+            index=models.Index(fields=['category', 'h3_r9', 'created_at'], name='reports_rep_categor_e1c5c6_idx'),
         ),
         migrations.AddIndex(
-            model_name="report",
-            index=models.Index(
-                fields=["reporter_key", "created_at"], name="reports_rep_reporte_1163d4_idx"
-            ),
+            model_name='report',
+            index=models.Index(fields=['reporter_key', 'created_at'], name='reports_rep_reporte_1163d4_idx'),
         ),
         migrations.AddIndex(
-            model_name="report",
-            index=models.Index(fields=["lat", "lon"], name="reports_rep_lat_22ec3b_idx"),
+            model_name='report',
+            index=models.Index(fields=['lat', 'lon'], name='reports_rep_lat_22ec3b_idx'),
         ),
     ]

@@ -28,6 +28,7 @@ def without_rowid(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
         ("reports", "0002_crimerecord_public_location"),
     ]
@@ -37,21 +38,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="MapCell",
             fields=[
-                (
-                    "pk",
-                    models.CompositePrimaryKey(
-                        "layer",
-                        "period_days",
-                        "res",
-                        "cell",
-                        "category_id",
-                        "status",
-                        blank=True,
-                        editable=False,
-                        primary_key=True,
-                        serialize=False,
-                    ),
-                ),
+                ("pk", models.CompositePrimaryKey("layer", "period_days", "res", "cell", "category_id", "status", blank=True, editable=False, primary_key=True, serialize=False)),
                 ("layer", models.SmallIntegerField()),
                 ("period_days", models.SmallIntegerField()),
                 ("res", models.SmallIntegerField()),
@@ -67,17 +54,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="MapWindow",
             fields=[
-                (
-                    "pk",
-                    models.CompositePrimaryKey(
-                        "layer",
-                        "days",
-                        blank=True,
-                        editable=False,
-                        primary_key=True,
-                        serialize=False,
-                    ),
-                ),
+                ("pk", models.CompositePrimaryKey("layer", "days", blank=True, editable=False, primary_key=True, serialize=False)),
                 ("layer", models.SmallIntegerField()),
                 ("days", models.SmallIntegerField()),
                 ("aged_until", models.DateTimeField()),

@@ -4,25 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("reports", "0004_seed_categories"),
+        ('reports', '0004_seed_categories'),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name="reportevent",
-            name="kind",
-            field=models.CharField(
-                choices=[
-                    ("created", "Reported"),
-                    ("read", "Read by the police"),
-                    ("status", "Status changed"),
-                    ("assigned", "Assigned"),
-                    ("duplicate", "Linked as duplicate"),
-                    ("overdue", "Deadline missed"),
-                    ("hidden", "Left the public view"),
-                ],
-                max_length=20,
-            ),
+            model_name='reportevent',
+            name='kind',
+            field=models.CharField(choices=[('created', 'Reported'), ('read', 'Read by the police'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('duplicate', 'Linked as duplicate'), ('overdue', 'Deadline missed'), ('hidden', 'Left the public view')], max_length=20),
         ),
     ]
