@@ -91,3 +91,21 @@ def incident_notifications(incident: Incident) -> QuerySet[Any]:
         where |= Q(source_type="event", source_id=str(incident.event_id))
     return OutboxMessage.objects.filter(where).order_by("created_at", "pk")
 
+
+
+def recorded_notification_outcomes(incident: Incident) -> list[dict[str, Any]]:
+    """What the declarations and §23(2) decisions of this incident (and of its event)
+    recorded about their notifications, oldest first: sent messages and gaps alike."""
+    where = Q(incident=incident)
+    if incident.event_id is not None:
+        where |= Q(event_id=incident.event_id, incident__isnull=True)
+    outcomes: list[dict[str, Any]] = []
+    for data in (
+        TimelineEntry.objects.filter(where, kind=TimelineKind.DECLARATION)
+        .order_by("at", "pk")
+        .values_list("data", flat=True)
+    ):
+        outcomes.extend((data or {}).get("notifications") or [])
+    for sent in NoticeProposal.objects.filter(where).order_by("proposed_at", "pk").values_list("sent", flat=True):
+        outcomes.extend(sent or [])
+    return outcomes

@@ -18,6 +18,7 @@ from straz.incidents.alarm.recipients import (
     Notice,
     Place,
     Scope,
+    needs_decision,
     notices_for,
     place_of,
     targets,
@@ -229,3 +230,66 @@ def would_tell(notice: Notice, source: Incident | IncidentEvent) -> list[Any]:
         for contact in _contacts(notice, place):
             told.setdefault(contact.pk, contact)
     return list(told.values())
+
+
+# ---------------------------------------------------------------- who will be told, who was told
+
+
+def notice_plan(level: str, source: Incident | IncidentEvent) -> list[dict[str, Any]]:
+    """What declaring `level` now would do, notice by notice, said plainly before declaring.
+
+    Each row: the rule, the recipient's role (and its label), whether it goes out with the
+    declaration or waits for the §23(2) decision, the contacts it would reach from where the
+    sites lie, and the gap when it would reach nobody ("no_location": the location lies in
+    no known region/ORP; "no_contact": nobody is set up for that region/ORP).
+    """
+    notices = notices_for(level, territory=isinstance(source, IncidentEvent))
+    if not notices:
+        return []
+    places = places_of(source)
+    unknown = set(unresolved(notices, places))
+    rows: list[dict[str, Any]] = []
+    for notice in notices:
+        contacts = would_tell(notice, source)
+        gap = "no_location" if notice in unknown else ("" if contacts else "no_contact")
+        rows.append(
+            {
+                "rule": notice.rule,
+                "role": notice.role,
+                "role_label": contact_role_label(notice.role),
+                "by_decision": needs_decision(notice),
+                "contacts": contacts,
+                "gap": gap,
+            }
+        )
+    return rows
+
+
+def told_gaps(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The notices that reached nobody, from what declarations and decisions recorded.
+
+    `entries` are the `notifications` lists the declaring service stored in the timeline
+    (and the `sent` lists of decided notices): each gap names the rule, the role and why.
+    """
+    gaps: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for entry in entries:
+        error = entry.get("error")
+        if not error:
+            continue
+        role = str(entry.get("role", ""))
+        key = (str(entry.get("rule", "")), role, str(error))
+        if key in seen:
+            continue
+        seen.add(key)
+        gaps.append(
+            {
+                "rule": key[0],
+                "role": role,
+                "role_label": contact_role_label(role) if role else "",
+                "error": error,
+                "region_code": entry.get("region_code", ""),
+                "orp_code": entry.get("orp_code", ""),
+            }
+        )
+    return gaps

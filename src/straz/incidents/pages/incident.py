@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from straz.core.errors import DomainError
 from straz.incidents import policy, reporting, selectors, services
+from straz.incidents.alarm.notify import notice_plan, told_gaps
 from straz.incidents.board.views import BOARD_POLL_SECONDS
 from straz.incidents.choices import (
     LEVEL_RANK,
@@ -196,6 +197,12 @@ def _incident_context(
     commands = list(incident.commands.select_related("commander_user").order_by("started_at", "pk"))
     declarations = list(incident.declarations.order_by("declared_at", "pk"))
     notifications = list(selectors.incident_notifications(incident))
+    # Item 1 of issue 9: who will be told if III or special is declared now, and who was not.
+    notice_plans = [
+        {"level": level, "label": _level_label(level), "rows": notice_plan(level, incident)}
+        for level in ("III", "special")
+    ] if writable else []
+    notice_gaps = told_gaps(selectors.recorded_notification_outcomes(incident))
     forms_by_action = {a: bound.get(a) or make_form(a, incident) for a in ACTIONS}
     if editing is not None and writable:
         # The drawing form edits the chosen zone or post instead of drawing a new one.
@@ -234,6 +241,9 @@ def _incident_context(
         "timeline": _timeline_rows(incident.pk, TIMELINE_LIMIT),
         "timeline_limit": TIMELINE_LIMIT,
         "notifications": notifications,
+        "notice_plans": notice_plans,
+        "notice_gaps": notice_gaps,
+        "notifying_level": incident.alarm_level in ("III", "special"),
         # §23(2) (ADR 0028): notices proposed on level III and the decisions recorded.
         "notices": _notice_rows(user, incident),
         "targets": targets,
