@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.db.models import F
+from django.test import Client
 
 from straz.accounts.audit import verify_chain
 from straz.accounts.models import AuditEntry, Role, User
