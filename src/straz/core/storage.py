@@ -30,7 +30,7 @@ class DurableFileSystemStorage(FileSystemStorage):
     """FileSystemStorage that fsyncs the file and its folder: an acknowledged upload survives a crash."""
 
     def _save(self, name: str, content: Any) -> str:
-        saved = super()._save(name, content)
+        saved = str(super()._save(name, content))  # type: ignore[misc]
         path = Path(self.path(saved))
         for target, flags in ((path, os.O_RDONLY), (path.parent, os.O_RDONLY)):
             fd = os.open(target, flags)
