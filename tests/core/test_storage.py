@@ -110,3 +110,18 @@ def test_an_attachment_goes_to_and_comes_back_from_an_s3_bucket(
         handle = services.open_attachment(attachment)
         assert handle is not None and handle.read().startswith(b"\xff\xd8\xff")
         assert services.attachment_path(attachment) is None  # no local file anywhere
+
+
+def test_deploy_check_warns_about_per_machine_state_on_a_shared_database(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from straz.core import checks
+    from straz.core.checks import shared_state_check
+
+    monkeypatch.setattr(checks, "_shared_database", lambda: True)
+    settings.STRAZ_SECRET_KEY_SOURCE = "generated"
+    settings.STORAGES = storages_setting({})
+    assert {m.id for m in shared_state_check()} == {"straz.W001", "straz.W002"}
+    settings.STRAZ_SECRET_KEY_SOURCE = "STRAZ_SECRET_KEY"
+    settings.STORAGES = storages_setting({"STRAZ_S3_BUCKET": "b"})
+    assert shared_state_check() == []
