@@ -12,6 +12,7 @@ import dj_database_url
 from straz.core.config import DEFAULTS as _DEFAULTS
 from straz.core.config import tls_settings
 from straz.core.csp import directives as _csp_directives
+from straz.core.storage import storages_setting as _storages_setting
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Runtime data (SQLite database, uploads, secret key) lives under ./var of the current
@@ -33,19 +34,24 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
-def _secret_key() -> str:
+def _secret_key() -> tuple[str, str]:
+    """The key and where it came from: the environment, a named file, or one generated here."""
     if os.environ.get("STRAZ_SECRET_KEY"):
-        return os.environ["STRAZ_SECRET_KEY"]
+        return os.environ["STRAZ_SECRET_KEY"], "STRAZ_SECRET_KEY"
+    if os.environ.get("STRAZ_SECRET_KEY_FILE"):
+        # Every machine of a deployment reads the same key (ADR 0038), e.g. a mounted secret.
+        named = Path(os.environ["STRAZ_SECRET_KEY_FILE"]).expanduser()
+        return named.read_text().strip(), "STRAZ_SECRET_KEY_FILE"
     path = DATA_DIR / "secret_key"
     if not path.exists():
         # Created 0600 from the start, not made private after the fact.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    return path.read_text().strip(), "generated"
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY, STRAZ_SECRET_KEY_SOURCE = _secret_key()
 DEBUG = _env_bool("STRAZ_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("STRAZ_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("STRAZ_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -145,6 +151,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root even when serving from finders
 MEDIA_ROOT = DATA_DIR / "media"
+# --- files and shared state (ADR 0038) -------------------------------------------------------
+# Report attachments go through the storage API: MEDIA_ROOT by default, an S3-compatible
+# bucket with STRAZ_STORAGE=s3 / STRAZ_S3_BUCKET (credentials from the AWS_* variables).
+STORAGES = _storages_setting(os.environ)
+# The cache holds only what each process may compute again from the database (statistics
+# for a few minutes); rate limits, lockouts and sessions live in the database, so several
+# processes on several machines agree without a shared cache.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# ---------------------------------------------------------------------------------------------
 # Files are served from the package in every mode, so a checkout needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -169,7 +184,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 EMAIL_BACKEND = os.environ.get("STRAZ_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
+EMAIL_FILE_PATH = Path(os.environ.get("STRAZ_EMAIL_FILE_PATH") or DATA_DIR / "outbox-mail")
+# SMTP relay for django.core.mail.backends.smtp.EmailBackend (the worker delivers the outbox).
+EMAIL_HOST = os.environ.get("STRAZ_EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("STRAZ_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("STRAZ_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("STRAZ_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("STRAZ_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("STRAZ_EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("STRAZ_FROM_EMAIL", "straz@localhost")
 
 LOGGING = {

@@ -578,10 +578,9 @@ def staff_attachment(
     )
     if attachment is None:
         raise NotFound(_("Attachment not found."))
-    path = services.attachment_path(attachment)
-    if path is None:
+    handle = services.open_attachment(attachment)
+    if handle is None:
         raise NotFound(_("Attachment not found."))
-    handle = path.open("rb")
     content_type = intake.sniff_type(handle.read(16)) or "application/octet-stream"
     handle.seek(0)
     response = FileResponse(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import h3
-from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -21,6 +23,7 @@ from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.config import straz_settings
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from straz.core.storage import ATTACHMENTS
 from straz.reports import intake, policy, signals
 from straz.reports.map import aggregates
 from straz.reports.models import (
@@ -177,28 +180,17 @@ def find_duplicate_primary(
     return best[2] if best else None
 
 
-def _store_file(checked: intake.CheckedAttachment, now: datetime) -> tuple[Path, str]:
-    """Write the file durably (fsync of file and folder) and return (absolute, relative) paths."""
+def _store_file(checked: intake.CheckedAttachment, now: datetime) -> str:
+    """Save the file through the attachments storage (durably) and return its stored name."""
     # A generated name only: the sender's file name is never kept (ADR 0022).
     relative = f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}.{checked.extension}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Readable by the service account only (ADR 0027), whatever the process umask.
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        view = memoryview(checked.data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return target, relative
+    # Local disk (0600, fsynced: core.storage) or the configured object store (ADR 0038).
+    return attachment_storage().save(relative, ContentFile(checked.data))
+
+
+def attachment_storage() -> Storage:
+    """Where attachments live: settings.STORAGES['default'] (disk, or S3 when configured)."""
+    return storages[ATTACHMENTS]
 
 
 def _footprint_move(old: Any, new: Any) -> None:
@@ -277,7 +269,12 @@ def submit_report(
         intake.enforce_rate_limit(client=client, now=now)
         checked = intake.sanitise_attachment(sniffed)
 
-    stored: Path | None = None
+    stored: str | None = None
+    committed = False
+    if checked is not None:
+        # Before the transaction: with an object store the upload is a network round-trip,
+        # which must not happen while the audit head (every writer's first lock) is held.
+        stored = _store_file(checked, now)
     try:
         with audit.audited_transaction():
             intake.lock_client(client.key)
@@ -365,10 +362,11 @@ def submit_report(
                 )
                 ReportEvent.objects.create(report=report, at=now, kind=EventKind.DUPLICATE)
             if checked is not None:
-                stored, relative = _store_file(checked, now)
+                if stored is None:
+                    stored = _store_file(checked, now)
                 Attachment.objects.create(
                     report=report,
-                    path=relative,
+                    path=stored,
                     content_type=checked.content_type,
                     size=checked.size,
                     sha256=checked.sha256,
@@ -403,10 +401,11 @@ def submit_report(
                     response=response,
                     created_at=now,
                 )
-    except BaseException:
-        if stored is not None:
-            stored.unlink(missing_ok=True)
-        raise
+        committed = True
+    finally:
+        if stored is not None and not committed:
+            # Refused, failed or replayed: no row names the file, so it goes.
+            attachment_storage().delete(stored)
     return SubmitResult(report_id=report.pk, status_code=201, response=response)
 
 
@@ -599,13 +598,22 @@ def reassign_report(*, user: User, report_id: int, officer_id: int | None) -> Re
     return report
 
 
-def attachment_path(attachment: Attachment) -> Path | None:
-    """The stored file of an attachment, refusing paths that leave the media folder."""
-    root = Path(settings.MEDIA_ROOT).resolve()
-    path = (root / attachment.path).resolve()
-    if root not in path.parents or not path.is_file():
+def open_attachment(attachment: Attachment) -> File | None:
+    """The stored file of an attachment, open for reading; None when it is missing or its name leaves the store."""
+    store = attachment_storage()
+    try:
+        return store.open(attachment.path, "rb")
+    except (OSError, SuspiciousFileOperation, ValueError):
         return None
-    return path
+
+
+def attachment_path(attachment: Attachment) -> Path | None:
+    """The local file of an attachment when the storage is a local disk (None with an object store)."""
+    try:
+        path = Path(attachment_storage().path(attachment.path))
+    except (NotImplementedError, SuspiciousFileOperation):
+        return None
+    return path if path.is_file() else None
 
 
 def reapply_category_rules(*, category_id: int, user: User | None = None) -> int:

@@ -632,10 +632,9 @@ def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -
         restrict(report.attachments.all(), cast(User, request.user), policy.READ_POLICE_ONLY),
         pk=attachment_id,
     )
-    path = services.attachment_path(attachment)
-    if path is None:
+    handle = services.open_attachment(attachment)
+    if handle is None:
         raise Http404
-    handle = path.open("rb")
     # The type is read from the stored bytes again; what cannot be told is a plain download.
     content_type = sniff_type(handle.read(16)) or "application/octet-stream"
     handle.seek(0)
