@@ -201,18 +201,20 @@ def test_open311_email_is_kept_only_with_the_consent_attribute(served: None) -> 
 
 
 @pytest.mark.parametrize(
-    "data",
+    ("data", "message"),
     [
-        {"email": "bad@", "attribute[email_consent]": "yes"},
-        {"attribute[email_consent]": "yes"},
-        {"email": EMAIL, "attribute[email_consent]": "maybe"},
+        ({"email": "bad@", "attribute[email_consent]": "yes"}, "valid e-mail"),
+        ({"attribute[email_consent]": "yes"}, "Enter the e-mail address"),
+        ({"email": EMAIL, "attribute[email_consent]": "maybe"}, "takes only the value “yes”"),
     ],
 )
-def test_open311_refuses_bad_email_with_consent(served: None, data: dict[str, str]) -> None:
+def test_open311_refuses_bad_email_with_consent(
+    served: None, data: dict[str, str], message: str
+) -> None:
     before = _state()
     resp = _open311("203.0.113.72", **data)
     assert resp.status_code == 400, resp.content
-    assert resp.json()[0]["description"]
+    assert message in resp.json()[0]["description"]
     assert _state() == before
 
 
