@@ -150,8 +150,13 @@ def _api(payload: dict[str, Any], ip: str = "203.0.113.60") -> Any:
 
 def test_api_takes_email_with_consent(served: None) -> None:
     resp = _api(
-        {"category": "illegal-dump", "lat": IN_A[0], "lon": IN_A[1], "email": EMAIL,
-         "email_consent": True}
+        {
+            "category": "illegal-dump",
+            "lat": IN_A[0],
+            "lon": IN_A[1],
+            "email": EMAIL,
+            "email_consent": True,
+        }
     )
     assert resp.status_code == 201, resp.content
     assert EMAIL not in resp.content.decode()
@@ -325,9 +330,7 @@ def test_unsubscribe_link_asks_then_erases_the_address_and_its_queued_mail(
     assert list(verify_chain()) == []
 
 
-def test_unsubscribe_keeps_the_delivery_log_without_the_address(
-    served: None, officer: Any
-) -> None:
+def test_unsubscribe_keeps_the_delivery_log_without_the_address(served: None, officer: Any) -> None:
     report_id = submit(follow=_follow()).report_id
     services.transition_report(user=officer, report_id=report_id, target="verification")
     assert deliver_due() == 1
