@@ -404,3 +404,42 @@ def test_incident_commander_reads_no_threat_reports(
     assert f"/staff/reports/{case.report_a}/".encode() not in queue.content
     assert _own(_state(case.report_a)) == _own(before)
     assert b'id="nav-queue"' not in web.get("/operations/").content
+
+
+def test_follower_addresses_stay_out_of_every_role_and_route(
+    case: Case, officer: Any, admin_user: Any, client_for: Callable[[Any], Client]
+) -> None:
+    """A follower's e-mail is shown to no one (police and admins included); the public follow
+    routes (lookup, unsubscribe) reach no report the public may not see and no one else's
+    contact (ADR 0036)."""
+    from straz.reports import services
+    from straz.reports.followers import FollowRequest
+    from straz.reports.models import FollowerContact
+
+    email = "scope.follower@example.cz"
+    followed = services.submit_report(
+        category_code="dangerous-venue",  # public only once confirmed
+        lat=49.7411,
+        lon=13.3711,
+        client_ip="203.0.113.30",
+        source="api",
+        follow=FollowRequest(email=email, language="cs", site_url="http://testserver"),
+    ).report_id
+    services.transition_report(user=officer, report_id=followed, target="verification")
+    for user in (officer, admin_user):
+        client = client_for(user)
+        for url in (
+            f"/staff/reports/{followed}/",
+            "/staff/",
+            f"/api/v1/staff/reports/{followed}",
+            "/api/v1/staff/reports",
+        ):
+            resp = client.get(url)
+            assert resp.status_code == 200, (user, url)
+            assert email not in resp.content.decode(), (user, url)
+    anonymous = Client()
+    assert anonymous.get("/r/", {"number": followed}).status_code == 404
+    before = FollowerContact.objects.count()
+    for token in ("", "guess", FollowerContact.objects.get().token[:-1]):
+        assert anonymous.post(f"/r/stop/{token}/").status_code in DENIED
+    assert FollowerContact.objects.count() == before

@@ -76,6 +76,12 @@ class StrazSettings:
     max_image_pixels: int = 40_000_000
     description_max_chars: int = 500
     ip_retention_days: int = 180
+    # A follower's e-mail address is erased this many days after the report it follows is
+    # closed (and with the reporter's IP address at the latest; ADR 0036).
+    follow_retention_days: int = 30
+    # The site's public address for links in e-mails to citizens (e.g. https://straz.example);
+    # empty uses the address the citizen reported through.
+    public_url: str = ""
     public_export_max_age_minutes: float = 10.0
     # Disk used by written public downloads at most; least recently used go first (ADR 0023).
     public_export_cache_max_bytes: int = 200 * 1024 * 1024

@@ -19,7 +19,7 @@ from straz.accounts.models import User
 from straz.core.api import ErrorOut, register_field_labels, request_language
 from straz.core.errors import NotFound, ValidationFailed
 from straz.core.intake import check_browser_origin, require_json, require_multipart
-from straz.reports import intake, policy, public, selectors, services
+from straz.reports import followers, intake, policy, public, selectors, services
 from straz.reports.models import Category, Report, ReportSource
 from straz.reports.rules import Status, allowed_targets
 
@@ -41,6 +41,8 @@ register_field_labels(
         "description": gettext_lazy("description"),
         "occurred_at": gettext_lazy("time of the event"),
         "address": gettext_lazy("address"),
+        "email": gettext_lazy("e-mail"),
+        "email_consent": gettext_lazy("consent to status e-mails"),
         "status": gettext_lazy("status"),
         "public_note": gettext_lazy("public note"),
         "note": gettext_lazy("note"),
@@ -101,6 +103,19 @@ class ReportIn(Schema):
     address: str = Field(
         "", max_length=250, description="address or place, used when no point is given"
     )
+    email: str | None = Field(
+        None,
+        max_length=254,
+        description="optional: the reporter's e-mail address, to be told when the status "
+        "changes; only together with email_consent=true",
+    )
+    email_consent: bool = Field(
+        False,
+        description="true when the reporter agreed that the e-mail address is stored apart "
+        "from the report, used only to tell them of status changes, never shown, and erased "
+        "after the report is closed (STRAZ_FOLLOW_RETENTION_DAYS); each e-mail has a link "
+        "that withdraws the consent (ADR 0036)",
+    )
 
 
 class DistrictOut(Schema):
@@ -134,6 +149,12 @@ def _submit(
     idempotency_key: str | None,
     source: str,
 ) -> HttpResponse:
+    follow = followers.check_follow(
+        data.get("email"),
+        bool(data.get("email_consent")),
+        language=request_language(request),
+        site_url=f"{request.scheme}://{request.get_host()}",
+    )
     result = services.submit_report(
         category_code=data["category"],
         lat=data.get("lat"),
@@ -145,6 +166,7 @@ def _submit(
         client_ip=intake.client_ip(request),
         source=source,
         idempotency_key=idempotency_key,
+        follow=follow,
     )
     response = JsonResponse(result.response, status=result.status_code)
     if result.replayed:
@@ -177,6 +199,8 @@ class ReportForm(Schema):
     description: str = Field("", max_length=500)
     occurred_at: datetime | None = None
     address: str = Field("", max_length=250)
+    email: str | None = Field(None, max_length=254)
+    email_consent: bool = False
 
 
 @router.post(

@@ -138,6 +138,9 @@ class Report(models.Model):
     )
     # Related rows that are police-only as a whole: photos and internal notes.
     POLICE_ONLY_RELATIONS = ("attachments", "notes")
+    # Related rows nobody reads on a page or in an API, staff included: the e-mail addresses
+    # of citizens following the report (FollowerContact, ADR 0036). The privacy scan marks them.
+    PRIVATE_RELATIONS = ("followers",)
 
     class Meta:
         ordering = ["-created_at"]
@@ -180,6 +183,35 @@ class ReportEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class FollowerContact(models.Model):
+    """A citizen's e-mail address, given with consent, to be told when a report's status changes.
+
+    Kept apart from the report (ADR 0036): no page or API shows it, staff included; it is
+    erased when the citizen unsubscribes, after the followed report is closed plus
+    STRAZ_FOLLOW_RETENTION_DAYS, and with the reporter's IP address at the latest.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
+    email = models.EmailField(max_length=254)
+    # The language of the page or request the citizen reported through; e-mails use it.
+    language = models.CharField(max_length=8)
+    consented_at = models.DateTimeField()
+    # Which consent text was agreed to (FOLLOW_CONSENT_VERSION in reports.followers).
+    consent_version = models.CharField(max_length=20)
+    # Secret of the one-click unsubscribe link.
+    token = models.CharField(max_length=64, unique=True)
+    # Where the citizen reported (scheme://host), for the links when STRAZ_PUBLIC_URL is unset.
+    site_url = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("report follower")
+        verbose_name_plural = _("report followers")
+
+    def __str__(self) -> str:
+        # Never the address: this string can reach logs and the admin's history.
+        return f"follower #{self.pk} of report #{self.report_id}"
 
 
 class InternalNote(models.Model):

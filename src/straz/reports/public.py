@@ -206,3 +206,13 @@ def export_row(
         # "Also reported by N people" is on the public report page too.
         "duplicate_count": rec["duplicate_count"],
     }
+
+
+def public_id_for_number(number: int) -> int | None:
+    """The public page a report number leads to: the report, or the first report of its
+    duplicate group, when the public sees it now; None otherwise (or for unknown numbers)."""
+    row = Report.objects.filter(pk=number).values_list("pk", "duplicate_of_id").first()
+    if row is None:
+        return None
+    candidate = row[1] or row[0]
+    return candidate if public_report(candidate) is not None else None

@@ -24,7 +24,7 @@ from straz.accounts.models import User
 from straz.core.config import straz_settings
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.core.storage import ATTACHMENTS
-from straz.reports import intake, policy, signals
+from straz.reports import followers, intake, policy, signals
 from straz.reports.map import aggregates
 from straz.reports.models import (
     STATUS_LABELS,
@@ -235,8 +235,13 @@ def submit_report(
     source: str = ReportSource.API,
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
+    follow: followers.FollowRequest | None = None,
 ) -> SubmitResult:
-    """Accept a citizen's report: validate, route, link duplicates, store, audit in one go."""
+    """Accept a citizen's report: validate, route, link duplicates, store, audit in one go.
+
+    `follow` (checked by followers.check_follow) stores the reporter's e-mail address, given
+    with consent, apart from the report, to tell them of status changes (ADR 0036).
+    """
     now = timezone.now()
     # Checks that need no database come first, so bad input costs nothing.
     point = intake.check_coordinates(lat, lon)
@@ -251,16 +256,19 @@ def submit_report(
     if source not in ReportSource.values:
         source = ReportSource.API
     client = intake.client_key(client_ip)
+    fingerprinted: dict[str, Any] = {
+        "category": str(category_code),
+        "lat": point[0] if point else None,
+        "lon": point[1] if point else None,
+        "description": text,
+        "address": address,
+        "occurred_at": when.isoformat() if when else None,
+    }
+    if follow is not None:
+        # Only when given, so that keys stored before followers existed still match.
+        fingerprinted["follow_email"] = follow.email
     fingerprint = request_fingerprint or intake.request_fingerprint(
-        {
-            "category": str(category_code),
-            "lat": point[0] if point else None,
-            "lon": point[1] if point else None,
-            "description": text,
-            "address": address,
-            "occurred_at": when.isoformat() if when else None,
-        },
-        sniffed.received_sha256 if sniffed else None,
+        fingerprinted, sniffed.received_sha256 if sniffed else None
     )
     checked: intake.CheckedAttachment | None = None
     if sniffed is not None and not _may_replay(client, key):
@@ -372,6 +380,11 @@ def submit_report(
                     sha256=checked.sha256,
                     created_at=now,
                 )
+            follower = (
+                followers.add_follower(report=report, follow=follow, now=now)
+                if follow is not None
+                else None
+            )
             audit.record(
                 action="report.submitted",
                 object_type="report",
@@ -388,6 +401,12 @@ def submit_report(
                     "description_chars": len(text),
                     "attachment_sha256": checked.sha256 if checked else None,
                     "reporter_key": client.key[:16],
+                    # Whether an e-mail address follows the report; never the address itself.
+                    **(
+                        {"follower": follower.pk, "follower_language": follower.language}
+                        if follower is not None
+                        else {}
+                    ),
                 },
             )
             _footprint_move(None, _footprint(report))
@@ -501,7 +520,7 @@ def transition_report(
         _refresh_visibility(report, now)
         report.save()
         _footprint_move(old_fp, _footprint(report))
-        ReportEvent.objects.create(
+        event = ReportEvent.objects.create(
             report=report,
             at=now,
             kind=EventKind.STATUS,
@@ -510,6 +529,8 @@ def transition_report(
             actor=user,
             public_note=public_text,
         )
+        # The reporters who asked are told of the public status and public note (ADR 0036).
+        told = followers.notify_followers(report=report, event=event, now=now)
         if note_text:
             InternalNote.objects.create(report=report, author=user, text=note_text, created_at=now)
         audit.record(
@@ -518,7 +539,12 @@ def transition_report(
             object_id=report.pk,
             actor=user,
             before=before,
-            after={**_snapshot(report), "public_note": public_text, "note_added": bool(note_text)},
+            after={
+                **_snapshot(report),
+                "public_note": public_text,
+                "note_added": bool(note_text),
+                **({"followers_told": told} if told else {}),
+            },
         )
     return report
 

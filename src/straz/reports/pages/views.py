@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from straz.accounts.access import restrict
@@ -21,7 +22,7 @@ from straz.accounts.models import User
 from straz.accounts.policy import is_district_scoped
 from straz.core.config import straz_settings
 from straz.core.errors import DomainError, NotFound
-from straz.reports import policy, public, selectors, services
+from straz.reports import followers, policy, public, selectors, services
 from straz.reports.intake import client_ip, sniff_type
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
 from straz.reports.pages.forms import (
@@ -185,7 +186,13 @@ def report_new(request: HttpRequest) -> HttpResponse:
     status_code = 200
     extra_headers: dict[str, str] = {}
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, categories=categories, language=language)
+        form = ReportForm(
+            request.POST,
+            request.FILES,
+            categories=categories,
+            language=language,
+            site_url=f"{request.scheme}://{request.get_host()}",
+        )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -202,6 +209,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     idempotency_key=("web-form:" + data["submission_key"])
                     if data["submission_key"]
                     else None,
+                    follow=data.get("follow"),
                 )
             except DomainError as exc:
                 field = getattr(exc, "field", None)
@@ -209,7 +217,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 status_code = exc.status
                 extra_headers = exc.headers()
             else:
-                request.session[SUBMITTED_SESSION_KEY] = _submitted_summary(result)
+                request.session[SUBMITTED_SESSION_KEY] = {
+                    **_submitted_summary(result),
+                    "following": data.get("follow") is not None,
+                }
                 return redirect("reports:report-sent")
         else:
             status_code = 422
@@ -229,6 +240,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "form": form,
         "description_max": int(straz_settings().description_max_chars),
         "attachment_max_mb": int(straz_settings().max_attachment_bytes) // (1024 * 1024),
+        "follow_retention_days": int(straz_settings().follow_retention_days),
         "map_config": _map_config(
             request, categories={c.code: c.name_in(language) for c in categories}
         ),
@@ -264,11 +276,11 @@ def report_sent(request: HttpRequest) -> HttpResponse:
         officer = row.officer or (district.primary_officer if district else None)
     # Link to the page the public can open: the first report of a duplicate group, or this
     # one once public (some categories are public only after the police confirm them).
-    candidate = summary.get("duplicate_of") or report_id
-    public_id = candidate if public.public_report(candidate) is not None else None
+    public_id = public.public_id_for_number(report_id)
     context = {
         "nav": "report",
         "report_id": report_id,
+        "following": bool(summary.get("following")),
         "duplicate_of": summary.get("duplicate_of"),
         "public_id": public_id,
         "district": district,
@@ -312,6 +324,54 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         ),
     }
     return _page(request, "reports/report_detail.html", context)
+
+
+# ---------------------------------------------------------------- following a report
+
+
+LOOKUP_NUMBER_MAX_DIGITS = 9  # within a 32-bit id on every database
+
+
+def report_lookup(request: HttpRequest) -> HttpResponse:
+    """Find a report by the number shown after sending it, and open its public page."""
+    raw = str(request.GET.get("number", "")).strip()
+    error = ""
+    status_code = 200
+    if raw:
+        digits = raw.lstrip("#№ ").strip()
+        if not digits.isdigit() or len(digits) > LOOKUP_NUMBER_MAX_DIGITS:
+            error = _("A report number is made of digits only, e.g. 1234.")
+            status_code = 400
+        else:
+            public_id = public.public_id_for_number(int(digits))
+            if public_id is not None:
+                return redirect("reports:report-detail", report_id=public_id)
+            error = _(
+                "No public report has the number %(number)s. Check the number; some reports "
+                "are shown only once the police confirm them."
+            ) % {"number": digits}
+            status_code = 404
+    context = {"nav": "map", "number": raw[:40], "error": error}
+    return _page(request, "reports/report_lookup.html", context, status=status_code)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click unsubscribe link of the status e-mails: GET asks, POST erases the address."""
+    contact = followers.follower_by_token(token)
+    if request.method == "POST":
+        done = contact is not None and followers.unsubscribe(token=token)
+        context = {"nav": "map", "done": done, "gone": not done}
+        return _page(request, "reports/follow_stop.html", context, status=200 if done else 404)
+    context = {
+        "nav": "map",
+        "gone": contact is None,
+        "report_id": contact.report_id if contact is not None else None,
+    }
+    return _page(
+        request, "reports/follow_stop.html", context, status=200 if contact is not None else 404
+    )
 
 
 # ---------------------------------------------------------------- find your district
