@@ -72,6 +72,23 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1)
 
 
+def _group_cpu_seconds(pgid: int) -> float:
+    """CPU time (user + system) of every live process in the server's process group."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command name: state, ppid, pgrp, … utime (12th), stime (13th).
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -101,9 +118,7 @@ def _run(env: dict[str, str], args: list[str]) -> str:
 class Client(threading.Thread):
     """One client: a keep-alive connection posting reports from distinct forwarded addresses."""
 
-    def __init__(
-        self, *, port: int, index: int, count: int, categories: list[str]
-    ) -> None:
+    def __init__(self, *, port: int, index: int, count: int, categories: list[str]) -> None:
         super().__init__(daemon=True)
         self.port, self.index, self.count = port, index, count
         self.categories = categories
@@ -159,7 +174,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=80, help="reports posted before measuring")
     parser.add_argument(
-        "--serve-arg", action="append", default=[],
+        "--serve-arg",
+        action="append",
+        default=[],
         help="extra argument for `straz serve` (repeatable), e.g. --serve-arg=--workers=2",
     )
     parser.add_argument("--keep", action="store_true", help="keep the data directory")
@@ -194,7 +211,11 @@ def main() -> None:
     log = open(data_dir / "server.log", "wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "straz.cli", "serve", "--port", str(port), *args.serve_arg],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 120
@@ -211,8 +232,10 @@ def main() -> None:
                 time.sleep(0.2)
 
         def phase(total: int, offset: int) -> tuple[list[Client], float]:
-            share = [total // args.clients + (1 if i < total % args.clients else 0)
-                     for i in range(args.clients)]
+            share = [
+                total // args.clients + (1 if i < total % args.clients else 0)
+                for i in range(args.clients)
+            ]
             clients = [
                 Client(port=port, index=offset + i, count=n, categories=categories)
                 for i, n in enumerate(share)
@@ -229,7 +252,9 @@ def main() -> None:
             return clients, time.perf_counter() - start
 
         warm, _ = phase(args.warmup, 100)
+        cpu_before = _group_cpu_seconds(server.pid)
         clients, elapsed = phase(args.reports, 0)
+        server_cpu = _group_cpu_seconds(server.pid) - cpu_before
     finally:
         os.killpg(server.pid, 15)
         try:
@@ -261,6 +286,9 @@ def main() -> None:
         "p95_ms": _pct(latencies, 0.95),
         "p99_ms": _pct(latencies, 0.99),
         "max_ms": _pct(latencies, 1.0),
+        # Robust to a busy machine, unlike the rate: the server's CPU per accepted report.
+        "server_cpu_ms_per_report": round(server_cpu * 1000 / max(ok, 1), 2),
+        "load_average_1min": round(os.getloadavg()[0], 2),
         "statuses": statuses,
         # Answers other than 201 and connections that broke: both should be zero.
         "errors": sum(len(c.latencies) for c in clients) - ok + connection_errors,
@@ -275,7 +303,9 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     out = ROOT / "benchmarks" / "out"
     out.mkdir(exist_ok=True)
-    (out / f"http-intake-{result['db']}-{args.reports}.json").write_text(json.dumps(result, indent=2))
+    (out / f"http-intake-{result['db']}-{args.reports}.json").write_text(
+        json.dumps(result, indent=2)
+    )
     if args.keep:
         print(f"data kept in {data_dir}", file=sys.stderr)
     else:
