@@ -25,12 +25,18 @@ _RESPAWN_PAUSE_S = 1.0
 _PR_SET_PDEATHSIG = 1
 
 
+# Each thread of each process may hold a database connection: 8 processes of 4 threads
+# stay well inside PostgreSQL's default of 100 connections. Bigger machines say --workers.
+MAX_DEFAULT_WORKERS = 8
+
+
 def default_workers() -> int:
-    """One serving process per CPU this process may run on (at least one)."""
+    """One serving process per CPU this process may run on (at least one, at most eight)."""
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, MAX_DEFAULT_WORKERS))
 
 
 def bind_listening_socket(host: str, port: int, backlog: int = 1024) -> socket.socket:
