@@ -31,7 +31,7 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help="serving processes sharing the port (default: one per CPU, or STRAZ_SERVE_WORKERS)",
+            help="serving processes sharing the port (default: one per CPU up to 8, or STRAZ_SERVE_WORKERS)",
         )
         parser.add_argument(
             "--threads",
