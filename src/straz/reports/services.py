@@ -277,6 +277,21 @@ def submit_report(
         intake.enforce_rate_limit(client=client, now=now)
         checked = intake.sanitise_attachment(sniffed)
 
+    # Reads that need no lock run before the transaction, so that the write lock (SQLite)
+    # and the audit chain head (PostgreSQL) are held only for the decisions and writes
+    # that need them (ADR 0037). Their refusals are raised inside, after an idempotent
+    # replay had its chance, so a retry is answered exactly as before.
+    lookup_error: ValidationFailed | None = None
+    category: Category | None = None
+    routing = None
+    lat_f = lon_f = 0.0
+    try:
+        category = _active_category(category_code)
+        lat_f, lon_f = _resolve_point(point, address)
+        routing = route_point(lat=lat_f, lon=lon_f)
+    except ValidationFailed as exc:
+        lookup_error = exc
+
     stored: str | None = None
     committed = False
     if checked is not None:
@@ -302,10 +317,9 @@ def submit_report(
                         response=previous.response,
                         replayed=True,
                     )
-            category = _active_category(category_code)
-            lat_f, lon_f = _resolve_point(point, address)
-
-            routing = route_point(lat=lat_f, lon=lon_f)
+            if lookup_error is not None:
+                raise lookup_error
+            assert category is not None  # set whenever lookup_error is None
             if routing is None:
                 raise ValidationFailed(
                     _("This place is outside the area served. Reports can be sent only within it."),
