@@ -40,7 +40,8 @@ from straz.reports.rules import (
 )
 from straz.reports.services import submit_report
 from straz.territory.models import Area, AreaKind, Officer
-from straz.territory.services import geocode, route_point
+from straz.territory import search as territory_search
+from straz.territory.services import route_point
 
 # Periods of the public map filter: URL value -> label.
 # Periods of the public map filter (values of the map API's `period`).
@@ -318,17 +319,26 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 def districts_page(request: HttpRequest) -> HttpResponse:
-    """Find your police district and its officer: map click (JS) or a place search (no JS)."""
+    """Find your police district and its officer: map click (JS), a name search or a choice from a list."""
 
-    query = (request.GET.get("q") or "").strip()[:200]
-    routing = None
+    query = (request.GET.get("q") or "").strip()[: territory_search.MAX_QUERY_CHARS]
+    pick = (request.GET.get("pick") or "").strip()[:40]
+    routings: list[Any] = []
+    matches: list[territory_search.Found] = []
+    found: territory_search.Found | None = None
     searched = False
     point: tuple[float, float] | None = None
     error = ""
-    if query:
+    if pick:
         searched = True
-        point = geocode(text=query)
-        if point is None:
+        found = territory_search.resolve(pick)
+        if found is None:
+            error = _("We could not find this place. Try another name or click the map.")
+    elif query:
+        searched = True
+        matches = territory_search.search(text=query)
+        found = territory_search.chosen(matches)
+        if not matches:
             error = _("We could not find this place. Try another name or click the map.")
     elif "lat" in request.GET and "lon" in request.GET:
         searched = True
@@ -339,18 +349,26 @@ def districts_page(request: HttpRequest) -> HttpResponse:
             point = (lat, lon)
         except ValueError:
             error = _("The coordinates must be numbers.")
-    if point is not None:
-        routing = route_point(lat=point[0], lon=point[1])
-        if routing is None:
-            error = _("This place is outside the districts we cover.")
+        if point is not None:
+            routing = route_point(lat=point[0], lon=point[1])
+            routings = [routing] if routing else []
+    if found is not None:
+        matches = []
+        point = (found.lat, found.lon)
+        routings = territory_search.police_districts_for(found)
+    if point is not None and not routings and not error:
+        error = _("This place is outside the districts we cover.")
+    first = routings[0] if routings else None
     context = {
         "nav": "districts",
         "query": query,
         "searched": searched,
         "point": point,
-        "routing": routing,
-        "district": routing.district if routing else None,
-        "officer": routing.officer if routing else None,
+        "found": found,
+        "matches": matches,
+        "routings": routings,
+        "district": first.district if first else None,
+        "officer": first.officer if first else None,
         "error": error,
         "map_config": _map_config(request, point=list(point) if point else None),
     }
