@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -106,6 +107,17 @@ def js_strings() -> dict[str, str]:
         "Reports nearby from the last 30 days: %(count)s. Is yours among them?": _(
             "Reports nearby from the last 30 days: %(count)s. Is yours among them?"
         ),
+        **_search_strings(),
+    }
+
+
+def _search_strings() -> dict[str, str]:
+    """Strings of the place search box (map-search.js)."""
+    return {
+        "Showing: %(name)s": _("Showing: %(name)s"),
+        "Places found: %(count)s. Choose one:": _("Places found: %(count)s. Choose one:"),
+        "No matching places.": _("No matching places."),
+        "The search failed. Try again.": _("The search failed. Try again."),
     }
 
 
@@ -158,9 +170,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "period": period if period in PERIODS else DEFAULT_PERIOD,
         "layer": layer if layer in LAYERS else "reports",
     }
+    search = _map_search(request, filters)
     context = {
         "nav": "map",
         "filters": filters,
+        "search": search,
         "category_groups": category_groups(categories, language),
         "statuses": [(s.value, STATUS_LABELS[s], STATUS_COLORS[s]) for s in Status],
         "periods": [(value, _period_label(value)) for value in PERIODS],
@@ -169,9 +183,50 @@ def map_page(request: HttpRequest) -> HttpResponse:
             categories={c.code: c.name_in(language) for c in categories},
             categoryIds={str(c.pk): c.code for c in categories},
             filters={**filters, "defaultPeriod": DEFAULT_PERIOD},
+            searchUrl="/api/v1/search",
+            search=search["focus"],
         ),
     }
     return _page(request, "reports/map.html", context)
+
+
+def _map_search(request: HttpRequest, filters: dict[str, str]) -> dict[str, Any]:
+    """The map's place search (?q=, or ?pick= from its list): results, and where to look."""
+    query = (request.GET.get("q") or "").strip()[: territory_search.MAX_QUERY_CHARS]
+    pick = (request.GET.get("pick") or "").strip()[:40]
+    matches: list[territory_search.Found] = []
+    found = None
+    if pick:
+        found = territory_search.resolve(pick)
+    elif query:
+        matches = territory_search.search(text=query)
+        found = territory_search.chosen(matches)
+    # Links from the list keep the filters the visitor chose.
+    kept = urlencode(
+        {
+            key: value
+            for key, value in filters.items()
+            if value and not (key == "period" and value == DEFAULT_PERIOD)
+            and not (key == "layer" and value == "reports")
+        }
+    )
+    focus = None
+    if found is not None:
+        matches = []
+        focus = {
+            "name": found.name,
+            "lat": found.lat,
+            "lon": found.lon,
+            "bounds": list(found.bounds) if found.bounds else None,
+        }
+    return {
+        "query": query,
+        "searched": bool(query or pick),
+        "matches": matches,
+        "found": found,
+        "focus": focus,
+        "kept": kept,
+    }
 
 
 # ---------------------------------------------------------------- report form
