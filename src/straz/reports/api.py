@@ -206,6 +206,57 @@ class CategoryRef(Schema):
     name: str
 
 
+class NearbyQuery(Schema):
+    lat: float = Field(..., ge=-90, le=90)
+    lon: float = Field(..., ge=-180, le=180)
+    category: str | None = Field(None, max_length=64)
+
+
+class NearbyItem(Schema):
+    id: int
+    category: CategoryRef
+    status: str
+    status_label: str
+    status_color: str
+    reported_on: str
+    reported_on_text: str
+    distance_m: int
+    lat: float
+    lon: float
+    url: str
+
+
+class NearbyOut(Schema):
+    radius_m: int
+    days: int
+    category: str | None
+    items: list[NearbyItem]
+
+
+@router.get(
+    "/reports/nearby",
+    response={200: NearbyOut, 422: ErrorOut},
+    summary="Public reports near a point (the report form's duplicate check)",
+)
+def nearby_reports(request: HttpRequest, query: Query[NearbyQuery]) -> Any:
+    """Public reports of the last 30 days within 300 m of a point, nearest first."""
+    code = query.category or None
+    if code is not None and not Category.objects.filter(code=code, is_active=True).exists():
+        raise ValidationFailed(
+            _("Unknown category “%(value)s”.") % {"value": code[:60]}, field="category"
+        )
+    language = request_language(request)
+    return {
+        "radius_m": public.NEARBY_RADIUS_M,
+        "days": public.NEARBY_DAYS,
+        "category": code,
+        "items": [
+            public.nearby_item(r, language=language)
+            for r in public.nearby_reports(lat=query.lat, lon=query.lon, category_code=code)
+        ],
+    }
+
+
 class LocationOut(Schema):
     lat: float
     lon: float

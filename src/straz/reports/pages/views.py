@@ -104,9 +104,13 @@ def js_strings() -> dict[str, str]:
         "Searching…": _("Searching…"),
         "Sending…": _("Sending…"),
         "Report a problem here": _("Report a problem here"),
-        "Reports nearby from the last 30 days: %(count)s. Is yours among them?": _(
-            "Reports nearby from the last 30 days: %(count)s. Is yours among them?"
+        "Reports within %(radius)s m in the last %(days)s days: %(count)s. Is yours among them?": _(
+            "Reports within %(radius)s m in the last %(days)s days: %(count)s. Is yours among them?"
         ),
+        "No reports within %(radius)s m in the last %(days)s days.": _(
+            "No reports within %(radius)s m in the last %(days)s days."
+        ),
+        "%(distance)s m away": _("%(distance)s m away"),
         **_search_strings(),
     }
 
@@ -279,20 +283,68 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 pass
         if request.GET.get("category") in {c.code for c in categories}:
             initial["category"] = request.GET["category"]
+        initial.update(_near_address(request))
         form = ReportForm(initial=initial, categories=categories, language=language)
     context = {
         "nav": "report",
         "form": form,
+        "nearby": _nearby(request, form, {c.code for c in categories}),
         "description_max": int(straz_settings().description_max_chars),
         "attachment_max_mb": int(straz_settings().max_attachment_bytes) // (1024 * 1024),
         "map_config": _map_config(
-            request, categories={c.code: c.name_in(language) for c in categories}
+            request,
+            categories={c.code: c.name_in(language) for c in categories},
+            nearbyUrl="/api/v1/reports/nearby",
         ),
     }
     response = _page(request, "reports/report_form.html", context, status=status_code)
     for name, value in extra_headers.items():
         response[name] = value
     return response
+
+
+def _near_address(request: HttpRequest) -> dict[str, Any]:
+    """Without JS: ?near=<address> places the pin at the best match of the place search."""
+    text = (request.GET.get("near") or "").strip()[: territory_search.MAX_QUERY_CHARS]
+    if not text:
+        return {}
+    found = territory_search.search(text=text, limit=1)
+    if not found:
+        return {"address_text": text}
+    return {"lat": found[0].lat, "lon": found[0].lon, "address_text": text}
+
+
+def _nearby(request: HttpRequest, form: ReportForm, codes: set[str]) -> dict[str, Any]:
+    """Public reports near the chosen point, in the chosen category unless all are asked for."""
+    source = form.data if form.is_bound else form.initial
+    try:
+        lat, lon = float(source.get("lat", "")), float(source.get("lon", ""))
+    except (TypeError, ValueError):
+        return {"point": None, "items": [], "radius": public.NEARBY_RADIUS_M, "days": public.NEARBY_DAYS}
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return {"point": None, "items": [], "radius": public.NEARBY_RADIUS_M, "days": public.NEARBY_DAYS}
+    category = source.get("category") or ""
+    category = category if category in codes else ""
+    everything = request.GET.get("nearby") == "all" or not category
+    language = get_language()
+    items = public.nearby_reports(
+        lat=lat, lon=lon, category_code=None if everything else category
+    )
+    base = {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}"}
+    return {
+        "point": (lat, lon),
+        "items": [
+            {"report": r, "category_name": r.category.name_in(language)} for r in items
+        ],
+        "category": category,
+        "all": everything,
+        "radius": public.NEARBY_RADIUS_M,
+        "days": public.NEARBY_DAYS,
+        # The no-JS toggle: the same page with the other choice.
+        "toggle_url": "?" + urlencode({**base, "category": category, **({} if everything else {"nearby": "all"})})
+        if category
+        else "",
+    }
 
 
 def _submitted_summary(result: Any) -> dict[str, Any]:
