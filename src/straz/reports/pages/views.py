@@ -555,6 +555,10 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
             filters["district_code"] = data["district"]
         if data["overdue"]:
             filters["overdue"] = True
+        if data["q"]:
+            filters["text"] = data["q"]
+        if data["sort"]:
+            filters["order"] = data["sort"]
     queryset = selectors.queue_for(user, **filters)
     queryset = queryset.select_related("category", "district", "officer")
     page = Paginator(queryset, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
