@@ -22,6 +22,7 @@ from straz.accounts.models import User
 from straz.accounts.policy import is_district_scoped
 from straz.core.config import straz_settings
 from straz.core.errors import DomainError, NotFound
+from straz.core.thumbnails import THUMBNAIL_SIDE, thumbnail_jpeg
 from straz.reports import policy, public, selectors, services
 from straz.reports.intake import client_ip, sniff_type
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
@@ -708,6 +709,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         .select_related("author")
         .order_by("created_at", "id")
     ]
+    attachments = list(
+        restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by("id")
+    )
     can_act = policy.can_act(user)
     can_reassign = policy.can_reassign(user)
     officers = []
@@ -733,9 +737,8 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         "officers": officers,
         "events": events,
         "notes": notes,
-        "attachments": list(
-            restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by("id")
-        ),
+        "attachments": attachments,
+        "image_attachments": [a for a in attachments if a.content_type.startswith("image/")],
         "transition_form": transition_form,
         "note_form": note_form,
         "approximate": report.category.public_location_approximated,
@@ -764,6 +767,9 @@ def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -
     path = services.attachment_path(attachment)
     if path is None:
         raise Http404
+    size = request.GET.get("size")
+    if size is not None:
+        return _attachment_preview(attachment, path.read_bytes(), size)
     handle = path.open("rb")
     # The type is read from the stored bytes again; what cannot be told is a plain download.
     content_type = sniff_type(handle.read(16)) or "application/octet-stream"
@@ -780,4 +786,27 @@ def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     )
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Sizes of attachment previews the staff pages ask for (?size=…), longest side in pixels.
+PREVIEW_SIZES = {"thumb": THUMBNAIL_SIDE}
+
+
+def _attachment_preview(attachment: Any, data: bytes, size: str) -> HttpResponse:
+    """A small JPEG of a photo attachment; the same access checks ran before (staff_attachment)."""
+    if size not in PREVIEW_SIZES:
+        return HttpResponse(
+            _("Unknown preview size."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    # The type is read from the stored bytes again, as for the download.
+    preview = thumbnail_jpeg(data, sniff_type(data[:16]) or "", side=PREVIEW_SIZES[size])
+    if preview is None:
+        raise Http404
+    response = HttpResponse(preview, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    # Shown inline; the stored (generated) name only, never the sender's.
+    response["Content-Disposition"] = f'inline; filename="preview-{attachment.pk}.jpg"'
     return response
