@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,8 +42,8 @@ from straz.reports.rules import (
     is_overdue,
 )
 from straz.reports.services import submit_report
-from straz.territory.models import Area, AreaKind, Officer
 from straz.territory import search as territory_search
+from straz.territory.models import Area, AreaKind, Officer
 from straz.territory.services import route_point
 
 # Periods of the public map filter: URL value -> label.
@@ -757,7 +758,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
-def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
+def staff_attachment(
+    request: HttpRequest, report_id: int, attachment_id: int
+) -> HttpResponseBase:
     """Download a report's attachment (staff in scope only), never rendered inline as HTML."""
     report = _staff_report_or_404(cast(User, request.user), report_id).report
     attachment = get_object_or_404(
