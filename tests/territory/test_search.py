@@ -111,3 +111,19 @@ def test_district_search_escapes_names(district_a: Any) -> None:
     Place.objects.create(name="<b>Zlá</b> ulička", kind="street", lat=IN_A[0], lon=IN_A[1])
     html = browser("en").get("/districts/", {"q": "zla"}).content.decode()
     assert "<b>Zlá</b>" not in html and "&lt;b&gt;Zlá&lt;/b&gt; ulice" in html
+
+
+def test_the_demo_city_finds_slovany(db: Any) -> None:
+    """The demo territory (Plzeň): "Slovany" names a city district and a police district."""
+    from straz.demo.territory import create_places, create_territory
+
+    create_territory()
+    create_places()
+    found = search(text="Slovany")
+    names = [f.name for f in found]
+    assert "Plzeň 2-Slovany" in names and "Obvod Plzeň-Slovany" in names
+    city_district = next(f for f in found if f.name == "Plzeň 2-Slovany")
+    served_by = [r.district.name for r in police_districts_for(city_district)]
+    assert served_by and all(r.startswith("Obvod Plzeň-") for r in served_by)
+    html = browser("cs").get("/districts/", {"q": "slovany"}).content.decode()
+    assert 'id="district-matches"' in html and "Plzeň 2-Slovany" in html

@@ -103,3 +103,18 @@ def test_the_search_box_and_sort_are_on_the_page(officer: Any, client_for: Any) 
     html = client_for(officer).get("/staff/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'name="q"' in html and 'type="search"' in html and 'name="sort"' in html
     assert "Newest first" in html and "Report number, or words of the description or address" in html
+
+
+def test_the_staff_api_searches_and_sorts_too(three: dict[str, Report], officer: Any, client_for: Any) -> None:
+    from typing import get_args
+
+    from straz.reports.api import QueueOrder
+    from straz.reports.selectors import QUEUE_ORDERS
+
+    assert get_args(QueueOrder) == QUEUE_ORDERS
+    client = client_for(officer)
+    found = client.get("/api/v1/staff/reports", {"q": "fridge"}).json()
+    assert [r["id"] for r in found["items"]] == [three["fridge"].pk] and found["count"] == 1
+    newest = client.get("/api/v1/staff/reports", {"sort": "newest"}).json()
+    assert [r["id"] for r in newest["items"]] == [three[k].pk for k in ("sofa", "tyres", "fridge")]
+    assert client.get("/api/v1/staff/reports", {"sort": "sideways"}).status_code == 422

@@ -30,6 +30,8 @@ StatusValue = Literal[
     "new", "verification", "confirmed", "not_confirmed", "eliminated", "passed_on"
 ]
 LangValue = Literal["cs", "pl", "en"]
+# selectors.QUEUE_ORDERS, spelled for the schema.
+QueueOrder = Literal["deadline", "newest", "oldest", "category", "status"]
 
 
 # Field names of the threat-map API, for the error envelope's messages.
@@ -482,10 +484,16 @@ def staff_queue(
     district: str | None = Query(None, max_length=32),
     overdue: bool | None = None,
     include_duplicates: bool = False,
+    q: str | None = Query(None, max_length=selectors.QUEUE_TEXT_MAX),
+    sort: QueueOrder = "deadline",
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> dict[str, Any]:
-    """Reports in the caller's scope: open ones by default, overdue first, then by due date."""
+    """Reports in the caller's scope: open ones by default, overdue first, then by due date.
+
+    `q` finds a report number, and words of the description or address for callers who may
+    read them; `sort` orders by deadline (default), newest, oldest, category or status.
+    """
     now = timezone.now()
     qs = selectors.queue_for(
         _caller(request),
@@ -494,6 +502,8 @@ def staff_queue(
         district_code=district,
         overdue=overdue,
         include_duplicates=include_duplicates,
+        text=q or "",
+        order=sort,
         now=now,
     )
     return {"count": qs.count(), "items": [_row(r, now) for r in qs[offset : offset + limit]]}
