@@ -344,8 +344,13 @@ def _lookup_points(s: Scenario) -> list[tuple[float, float]]:
 
 # route regex -> builder of concrete URLs (path + query) for that route
 PUBLIC: dict[str, Callable[[Scenario], list[str]]] = {
-    r"": lambda s: ["/", "/?lang=en", "/?lang=pl"],
-    r"report/": lambda s: ["/report/"],
+    r"": lambda s: ["/", "/?lang=en", "/?lang=pl", "/?q=Plze", "/?q=a", "/?pick=area:1", "/?pick=place:1"],
+    r"report/": lambda s: [
+        "/report/",
+        "/report/?near=Plze",
+        *[f"/report/?lat={a}&lon={b}&nearby=all" for a, b in _lookup_points(s)],
+        *[f"/report/?lat={a}&lon={b}&category={c}" for a, b in _lookup_points(s) for c in s.category_codes],
+    ],
     r"report/sent/": lambda s: ["/report/sent/", *[f"/report/sent/?id={i}" for i in _ids(s)]],
     r"r/<int:report_id>/": lambda s: [f"/r/{i}/" for i in _ids(s)],
     r"r/": lambda s: ["/r/", *[f"/r/?number={i}" for i in _ids(s)], "/r/?number=x"],
@@ -355,6 +360,9 @@ PUBLIC: dict[str, Callable[[Scenario], list[str]]] = {
     r"districts/": lambda s: [
         "/districts/",
         *[f"/districts/?lat={a}&lon={b}" for a, b in _lookup_points(s)],
+        "/districts/?q=Plze",
+        "/districts/?q=a",
+        *[f"/districts/?pick=area:{i}" for i in range(1, 4)],
     ],
     r"login/": lambda s: ["/login/"],
     r"source/": lambda s: ["/source/"],
@@ -372,6 +380,13 @@ PUBLIC: dict[str, Callable[[Scenario], list[str]]] = {
         f"/api/v1/districts/lookup?lat={a}&lon={b}" for a, b in _lookup_points(s)
     ],
     r"api/v1/places": lambda s: ["/api/v1/places?q=Plze", "/api/v1/places?q=a"],
+    r"api/v1/reports/nearby": lambda s: [
+        *[f"/api/v1/reports/nearby?lat={a}&lon={b}" for a, b in _lookup_points(s)],
+        *[f"/api/v1/reports/nearby?lat={a}&lon={b}&category={c}" for a, b in _lookup_points(s) for c in s.category_codes],
+        # Queried at the exact (secret) points too: only public points may come back.
+        *[f"/api/v1/reports/nearby?lat={a}&lon={b}" for a, b in s.secret_points],
+    ],
+    r"api/v1/search": lambda s: ["/api/v1/search?q=Plze", "/api/v1/search?q=a"],
     r"api/v1/reports/multipart": lambda s: ["/api/v1/reports/multipart"],
     r"api/v1/statistics": lambda s: [
         "/api/v1/statistics",

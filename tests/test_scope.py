@@ -223,8 +223,10 @@ def test_web_pages_refuse_reports_of_other_districts(
         ("post", page, {"action": "note", "text": "foreign note"}),
         ("post", page, {"action": "read"}),
         ("get", f"{page}attachments/{case.attachment_b}/", None),
+        ("get", f"{page}attachments/{case.attachment_b}/?size=thumb", None),
         # An attachment of report B reached through report A's URL.
         ("get", f"/staff/reports/{case.report_a}/attachments/{case.attachment_b}/", None),
+        ("get", f"/staff/reports/{case.report_a}/attachments/{case.attachment_b}/?size=thumb", None),
     ]
     for method, url, data in attempts:
         resp = client.get(url) if method == "get" else client.post(url, data=data)
@@ -244,6 +246,9 @@ def test_web_pages_refuse_reports_of_other_districts(
     assert _state(case.report_a)["status"] == "verification"
     resp = client.get(f"{own}attachments/{case.attachment_a}/")
     assert resp.status_code == 200
+    # The photo's preview: the same checks, the same answer for the own district.
+    resp = client.get(f"{own}attachments/{case.attachment_a}/?size=thumb")
+    assert resp.status_code == 200 and resp["Content-Type"] == "image/jpeg"
     assert _own(_state(case.report_b)) == _own(before)
 
 

@@ -30,6 +30,8 @@ StatusValue = Literal[
     "new", "verification", "confirmed", "not_confirmed", "eliminated", "passed_on"
 ]
 LangValue = Literal["cs", "pl", "en"]
+# selectors.QUEUE_ORDERS, spelled for the schema.
+QueueOrder = Literal["deadline", "newest", "oldest", "category", "status"]
 
 
 # Field names of the threat-map API, for the error envelope's messages.
@@ -228,6 +230,57 @@ def create_report_multipart(
 class CategoryRef(Schema):
     code: str
     name: str
+
+
+class NearbyQuery(Schema):
+    lat: float = Field(..., ge=-90, le=90)
+    lon: float = Field(..., ge=-180, le=180)
+    category: str | None = Field(None, max_length=64)
+
+
+class NearbyItem(Schema):
+    id: int
+    category: CategoryRef
+    status: str
+    status_label: str
+    status_color: str
+    reported_on: str
+    reported_on_text: str
+    distance_m: int
+    lat: float
+    lon: float
+    url: str
+
+
+class NearbyOut(Schema):
+    radius_m: int
+    days: int
+    category: str | None
+    items: list[NearbyItem]
+
+
+@router.get(
+    "/reports/nearby",
+    response={200: NearbyOut, 422: ErrorOut},
+    summary="Public reports near a point (the report form's duplicate check)",
+)
+def nearby_reports(request: HttpRequest, query: Query[NearbyQuery]) -> Any:
+    """Public reports of the last 30 days within 300 m of a point, nearest first."""
+    code = query.category or None
+    if code is not None and not Category.objects.filter(code=code, is_active=True).exists():
+        raise ValidationFailed(
+            _("Unknown category “%(value)s”.") % {"value": code[:60]}, field="category"
+        )
+    language = request_language(request)
+    return {
+        "radius_m": public.NEARBY_RADIUS_M,
+        "days": public.NEARBY_DAYS,
+        "category": code,
+        "items": [
+            public.nearby_item(r, language=language)
+            for r in public.nearby_reports(lat=query.lat, lon=query.lon, category_code=code)
+        ],
+    }
 
 
 class LocationOut(Schema):
@@ -455,10 +508,16 @@ def staff_queue(
     district: str | None = Query(None, max_length=32),
     overdue: bool | None = None,
     include_duplicates: bool = False,
+    q: str | None = Query(None, max_length=selectors.QUEUE_TEXT_MAX),
+    sort: QueueOrder = "deadline",
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> dict[str, Any]:
-    """Reports in the caller's scope: open ones by default, overdue first, then by due date."""
+    """Reports in the caller's scope: open ones by default, overdue first, then by due date.
+
+    `q` finds a report number, and words of the description or address for callers who may
+    read them; `sort` orders by deadline (default), newest, oldest, category or status.
+    """
     now = timezone.now()
     qs = selectors.queue_for(
         _caller(request),
@@ -467,6 +526,8 @@ def staff_queue(
         district_code=district,
         overdue=overdue,
         include_duplicates=include_duplicates,
+        text=q or "",
+        order=sort,
         now=now,
     )
     return {"count": qs.count(), "items": [_row(r, now) for r in qs[offset : offset + limit]]}

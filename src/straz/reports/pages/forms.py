@@ -236,12 +236,32 @@ class ReportForm(forms.Form):
 
 
 class StaffFilterForm(forms.Form):
-    """Filters of the staff queue (all optional)."""
+    """Filters, search and order of the staff queue (all optional)."""
+
+    field_order = ("q", "status", "category", "district", "sort", "overdue")
 
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
     district = forms.ChoiceField(label=gettext_lazy("District"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("Report number, or words of the description or address"),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("deadline", gettext_lazy("Deadline (overdue first)")),
+            ("newest", gettext_lazy("Newest first")),
+            ("oldest", gettext_lazy("Oldest first")),
+            ("category", gettext_lazy("Category")),
+            ("status", gettext_lazy("Status")),
+        ],
+    )
 
     def __init__(
         self,

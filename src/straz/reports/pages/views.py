@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +24,7 @@ from straz.accounts.models import User
 from straz.accounts.policy import is_district_scoped
 from straz.core.config import straz_settings
 from straz.core.errors import DomainError, NotFound
+from straz.core.thumbnails import THUMBNAIL_SIDE, thumbnail_jpeg
 from straz.reports import followers, policy, public, selectors, services
 from straz.reports.intake import client_ip, sniff_type
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
@@ -40,8 +43,9 @@ from straz.reports.rules import (
     is_overdue,
 )
 from straz.reports.services import submit_report
+from straz.territory import search as territory_search
 from straz.territory.models import Area, AreaKind, Officer
-from straz.territory.services import geocode, route_point
+from straz.territory.services import route_point
 
 # Periods of the public map filter: URL value -> label.
 # Periods of the public map filter (values of the map API's `period`).
@@ -103,9 +107,24 @@ def js_strings() -> dict[str, str]:
         "Searching…": _("Searching…"),
         "Sending…": _("Sending…"),
         "Report a problem here": _("Report a problem here"),
-        "Reports nearby from the last 30 days: %(count)s. Is yours among them?": _(
-            "Reports nearby from the last 30 days: %(count)s. Is yours among them?"
+        "Reports within %(radius)s m in the last %(days)s days: %(count)s. Is yours among them?": _(
+            "Reports within %(radius)s m in the last %(days)s days: %(count)s. Is yours among them?"
         ),
+        "No reports within %(radius)s m in the last %(days)s days.": _(
+            "No reports within %(radius)s m in the last %(days)s days."
+        ),
+        "%(distance)s m away": _("%(distance)s m away"),
+        **_search_strings(),
+    }
+
+
+def _search_strings() -> dict[str, str]:
+    """Strings of the place search box (map-search.js)."""
+    return {
+        "Showing: %(name)s": _("Showing: %(name)s"),
+        "Places found: %(count)s. Choose one:": _("Places found: %(count)s. Choose one:"),
+        "No matching places.": _("No matching places."),
+        "The search failed. Try again.": _("The search failed. Try again."),
     }
 
 
@@ -158,9 +177,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "period": period if period in PERIODS else DEFAULT_PERIOD,
         "layer": layer if layer in LAYERS else "reports",
     }
+    search = _map_search(request, filters)
     context = {
         "nav": "map",
         "filters": filters,
+        "search": search,
         "category_groups": category_groups(categories, language),
         "statuses": [(s.value, STATUS_LABELS[s], STATUS_COLORS[s]) for s in Status],
         "periods": [(value, _period_label(value)) for value in PERIODS],
@@ -169,9 +190,50 @@ def map_page(request: HttpRequest) -> HttpResponse:
             categories={c.code: c.name_in(language) for c in categories},
             categoryIds={str(c.pk): c.code for c in categories},
             filters={**filters, "defaultPeriod": DEFAULT_PERIOD},
+            searchUrl="/api/v1/search",
+            search=search["focus"],
         ),
     }
     return _page(request, "reports/map.html", context)
+
+
+def _map_search(request: HttpRequest, filters: dict[str, str]) -> dict[str, Any]:
+    """The map's place search (?q=, or ?pick= from its list): results, and where to look."""
+    query = (request.GET.get("q") or "").strip()[: territory_search.MAX_QUERY_CHARS]
+    pick = (request.GET.get("pick") or "").strip()[:40]
+    matches: list[territory_search.Found] = []
+    found = None
+    if pick:
+        found = territory_search.resolve(pick)
+    elif query:
+        matches = territory_search.search(text=query)
+        found = territory_search.chosen(matches)
+    # Links from the list keep the filters the visitor chose.
+    kept = urlencode(
+        {
+            key: value
+            for key, value in filters.items()
+            if value and not (key == "period" and value == DEFAULT_PERIOD)
+            and not (key == "layer" and value == "reports")
+        }
+    )
+    focus = None
+    if found is not None:
+        matches = []
+        focus = {
+            "name": found.name,
+            "lat": found.lat,
+            "lon": found.lon,
+            "bounds": list(found.bounds) if found.bounds else None,
+        }
+    return {
+        "query": query,
+        "searched": bool(query or pick),
+        "matches": matches,
+        "found": found,
+        "focus": focus,
+        "kept": kept,
+    }
 
 
 # ---------------------------------------------------------------- report form
@@ -234,21 +296,69 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 pass
         if request.GET.get("category") in {c.code for c in categories}:
             initial["category"] = request.GET["category"]
+        initial.update(_near_address(request))
         form = ReportForm(initial=initial, categories=categories, language=language)
     context = {
         "nav": "report",
         "form": form,
+        "nearby": _nearby(request, form, {c.code for c in categories}),
         "description_max": int(straz_settings().description_max_chars),
         "attachment_max_mb": int(straz_settings().max_attachment_bytes) // (1024 * 1024),
         "follow_retention_days": int(straz_settings().follow_retention_days),
         "map_config": _map_config(
-            request, categories={c.code: c.name_in(language) for c in categories}
+            request,
+            categories={c.code: c.name_in(language) for c in categories},
+            nearbyUrl="/api/v1/reports/nearby",
         ),
     }
     response = _page(request, "reports/report_form.html", context, status=status_code)
     for name, value in extra_headers.items():
         response[name] = value
     return response
+
+
+def _near_address(request: HttpRequest) -> dict[str, Any]:
+    """Without JS: ?near=<address> places the pin at the best match of the place search."""
+    text = (request.GET.get("near") or "").strip()[: territory_search.MAX_QUERY_CHARS]
+    if not text:
+        return {}
+    found = territory_search.search(text=text, limit=1)
+    if not found:
+        return {"address_text": text}
+    return {"lat": found[0].lat, "lon": found[0].lon, "address_text": text}
+
+
+def _nearby(request: HttpRequest, form: ReportForm, codes: set[str]) -> dict[str, Any]:
+    """Public reports near the chosen point, in the chosen category unless all are asked for."""
+    source = form.data if form.is_bound else form.initial
+    try:
+        lat, lon = float(source.get("lat", "")), float(source.get("lon", ""))
+    except (TypeError, ValueError):
+        return {"point": None, "items": [], "radius": public.NEARBY_RADIUS_M, "days": public.NEARBY_DAYS}
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return {"point": None, "items": [], "radius": public.NEARBY_RADIUS_M, "days": public.NEARBY_DAYS}
+    category = source.get("category") or ""
+    category = category if category in codes else ""
+    everything = request.GET.get("nearby") == "all" or not category
+    language = get_language()
+    items = public.nearby_reports(
+        lat=lat, lon=lon, category_code=None if everything else category
+    )
+    base = {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}"}
+    return {
+        "point": (lat, lon),
+        "items": [
+            {"report": r, "category_name": r.category.name_in(language)} for r in items
+        ],
+        "category": category,
+        "all": everything,
+        "radius": public.NEARBY_RADIUS_M,
+        "days": public.NEARBY_DAYS,
+        # The no-JS toggle: the same page with the other choice.
+        "toggle_url": "?" + urlencode({**base, "category": category, **({} if everything else {"nearby": "all"})})
+        if category
+        else "",
+    }
 
 
 def _submitted_summary(result: Any) -> dict[str, Any]:
@@ -378,17 +488,26 @@ def follow_stop(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def districts_page(request: HttpRequest) -> HttpResponse:
-    """Find your police district and its officer: map click (JS) or a place search (no JS)."""
+    """Find your police district and its officer: map click (JS), a name search or a choice from a list."""
 
-    query = (request.GET.get("q") or "").strip()[:200]
-    routing = None
+    query = (request.GET.get("q") or "").strip()[: territory_search.MAX_QUERY_CHARS]
+    pick = (request.GET.get("pick") or "").strip()[:40]
+    routings: list[Any] = []
+    matches: list[territory_search.Found] = []
+    found: territory_search.Found | None = None
     searched = False
     point: tuple[float, float] | None = None
     error = ""
-    if query:
+    if pick:
         searched = True
-        point = geocode(text=query)
-        if point is None:
+        found = territory_search.resolve(pick)
+        if found is None:
+            error = _("We could not find this place. Try another name or click the map.")
+    elif query:
+        searched = True
+        matches = territory_search.search(text=query)
+        found = territory_search.chosen(matches)
+        if not matches:
             error = _("We could not find this place. Try another name or click the map.")
     elif "lat" in request.GET and "lon" in request.GET:
         searched = True
@@ -399,18 +518,26 @@ def districts_page(request: HttpRequest) -> HttpResponse:
             point = (lat, lon)
         except ValueError:
             error = _("The coordinates must be numbers.")
-    if point is not None:
-        routing = route_point(lat=point[0], lon=point[1])
-        if routing is None:
-            error = _("This place is outside the districts we cover.")
+        if point is not None:
+            routing = route_point(lat=point[0], lon=point[1])
+            routings = [routing] if routing else []
+    if found is not None:
+        matches = []
+        point = (found.lat, found.lon)
+        routings = territory_search.police_districts_for(found)
+    if point is not None and not routings and not error:
+        error = _("This place is outside the districts we cover.")
+    first = routings[0] if routings else None
     context = {
         "nav": "districts",
         "query": query,
         "searched": searched,
         "point": point,
-        "routing": routing,
-        "district": routing.district if routing else None,
-        "officer": routing.officer if routing else None,
+        "found": found,
+        "matches": matches,
+        "routings": routings,
+        "district": first.district if first else None,
+        "officer": first.officer if first else None,
         "error": error,
         "map_config": _map_config(request, point=list(point) if point else None),
     }
@@ -490,6 +617,10 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
             filters["district_code"] = data["district"]
         if data["overdue"]:
             filters["overdue"] = True
+        if data["q"]:
+            filters["text"] = data["q"]
+        if data["sort"]:
+            filters["order"] = data["sort"]
     queryset = selectors.queue_for(user, **filters)
     queryset = queryset.select_related("category", "district", "officer")
     page = Paginator(queryset, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -639,6 +770,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         .select_related("author")
         .order_by("created_at", "id")
     ]
+    attachments = list(
+        restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by("id")
+    )
     can_act = policy.can_act(user)
     can_reassign = policy.can_reassign(user)
     officers = []
@@ -664,9 +798,8 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         "officers": officers,
         "events": events,
         "notes": notes,
-        "attachments": list(
-            restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by("id")
-        ),
+        "attachments": attachments,
+        "image_attachments": [a for a in attachments if a.content_type.startswith("image/")],
         "transition_form": transition_form,
         "note_form": note_form,
         "approximate": report.category.public_location_approximated,
@@ -685,7 +818,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
-def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
+def staff_attachment(
+    request: HttpRequest, report_id: int, attachment_id: int
+) -> HttpResponseBase:
     """Download a report's attachment (staff in scope only), never rendered inline as HTML."""
     report = _staff_report_or_404(cast(User, request.user), report_id).report
     attachment = get_object_or_404(
@@ -695,6 +830,10 @@ def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -
     handle = services.open_attachment(attachment)
     if handle is None:
         raise Http404
+    size = request.GET.get("size")
+    if size is not None:
+        with handle:
+            return _attachment_preview(attachment, handle.read(), size)
     # The type is read from the stored bytes again; what cannot be told is a plain download.
     content_type = sniff_type(handle.read(16)) or "application/octet-stream"
     handle.seek(0)
@@ -710,4 +849,27 @@ def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     )
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Sizes of attachment previews the staff pages ask for (?size=…), longest side in pixels.
+PREVIEW_SIZES = {"thumb": THUMBNAIL_SIDE}
+
+
+def _attachment_preview(attachment: Any, data: bytes, size: str) -> HttpResponse:
+    """A small JPEG of a photo attachment; the same access checks ran before (staff_attachment)."""
+    if size not in PREVIEW_SIZES:
+        return HttpResponse(
+            _("Unknown preview size."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    # The type is read from the stored bytes again, as for the download.
+    preview = thumbnail_jpeg(data, sniff_type(data[:16]) or "", side=PREVIEW_SIZES[size])
+    if preview is None:
+        raise Http404
+    response = HttpResponse(preview, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    # Shown inline; the stored (generated) name only, never the sender's.
+    response["Content-Disposition"] = f'inline; filename="preview-{attachment.pk}.jpg"'
     return response
