@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 
@@ -56,12 +57,32 @@ def english_only_words() -> frozenset[str]:
     return frozenset(english - translated - ALLOWED)
 
 
+# Content that says it is in another language (`lang="en"`), and the admin's columns of a
+# record's English fields (a category's English name): data in English on purpose.
+OTHER_LANGUAGE_CLASS = re.compile(r"\bfield-\w+_en\b")
+# Hard-coded English in Django itself, not in any catalogue: the admin search icon's alt.
+UPSTREAM = {("img", "alt", "Search")}
+
+
+def _foreign(node: Any, page_lang: str) -> bool:
+    lang = node.get("lang")
+    if lang and node.tag != "html" and lang.split("-")[0] != page_lang:
+        return True
+    return bool(OTHER_LANGUAGE_CLASS.search(node.get("class") or ""))
+
+
 def visible_texts(html: str) -> list[str]:
     """Text nodes outside scripts plus the attributes people read or hear, in page order."""
     root = lxml.html.document_fromstring(html)
+    page_lang = (root.get("lang") or "").split("-")[0]
+    skipped = {id(n) for top in root.iter() if isinstance(top.tag, str) and _foreign(top, page_lang) for n in top.iter()}
     texts: list[str] = []
     for node in root.iter():
         tag = node.tag if isinstance(node.tag, str) else ""
+        if id(node) in skipped:
+            if node.tail and id(node.getparent()) not in skipped:
+                texts.append(node.tail)
+            continue
         if tag in NOT_TEXT:
             if node.tail:
                 texts.append(node.tail)
@@ -70,7 +91,7 @@ def visible_texts(html: str) -> list[str]:
             texts.append(node.text)
         for name in SPOKEN_ATTRIBUTES:
             value = node.get(name) if tag else None
-            if value:
+            if value and (tag, name, value) not in UPSTREAM:
                 texts.append(value)
         if tag == "input" and node.get("type") in ("submit", "button", "reset") and node.get("value"):
             texts.append(node.get("value"))

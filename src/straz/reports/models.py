@@ -151,7 +151,8 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.category_id} {self.status}"
+        # A record title in the reader's language (admin, audit links): number and status.
+        return f"{_('Report #%(id)s') % {'id': self.pk}} ({self.get_status_display()})"
 
 
 class EventKind(models.TextChoices):
@@ -180,6 +181,9 @@ class ReportEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · #{self.report_id}"
 
 
 class InternalNote(models.Model):
