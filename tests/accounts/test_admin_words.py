@@ -9,7 +9,6 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.utils import translation
 
-
 pytestmark = pytest.mark.django_db
 
 

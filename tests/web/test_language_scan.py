@@ -115,18 +115,18 @@ def _urls(route: str, name: str | None, ids: dict[str, list[int]]) -> list[str]:
 def _admin_urls(client: Client) -> list[str]:
     urls = [reverse("admin:index")]
     for model, _model_admin in admin.site._registry.items():
-        info = (model._meta.app_label, model._meta.model_name)
-        urls.append(reverse("admin:%s_%s_changelist" % info))
-        urls.append(reverse("admin:%s_%s_add" % info))
+        info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        urls.append(reverse(f"{info}_changelist"))
+        urls.append(reverse(f"{info}_add"))
         first = model._default_manager.order_by("pk").first()
         if first is not None:
-            urls.append(reverse("admin:%s_%s_change" % info, args=[first.pk]))
+            urls.append(reverse(f"{info}_change", args=[first.pk]))
     return urls
 
 
 def _texts(response: Any) -> list[str] | None:
     kind = response.get("Content-Type", "")
-    if response.status_code != 200 or getattr(response, "streaming", False) and "csv" not in kind:
+    if response.status_code != 200 or (getattr(response, "streaming", False) and "csv" not in kind):
         return None
     if "text/html" in kind:
         return visible_texts(response.content.decode())
