@@ -75,12 +75,13 @@ def visible_texts(html: str) -> list[str]:
     """Text nodes outside scripts plus the attributes people read or hear, in page order."""
     root = lxml.html.document_fromstring(html)
     page_lang = (root.get("lang") or "").split("-")[0]
-    skipped = {id(n) for top in root.iter() if isinstance(top.tag, str) and _foreign(top, page_lang) for n in top.iter()}
+    # The elements themselves, not their id(): lxml's proxies live only while referenced.
+    skipped = {n for top in root.iter() if isinstance(top.tag, str) and _foreign(top, page_lang) for n in top.iter()}
     texts: list[str] = []
     for node in root.iter():
         tag = node.tag if isinstance(node.tag, str) else ""
-        if id(node) in skipped:
-            if node.tail and id(node.getparent()) not in skipped:
+        if node in skipped:
+            if node.tail and node.getparent() not in skipped:
                 texts.append(node.tail)
             continue
         if tag in NOT_TEXT:
