@@ -111,9 +111,11 @@ def _inside(node: object, tags: set[str]) -> bool:
 
 
 # Data rather than words: e-mail addresses, URLs, and lower-case machine identifiers
-# (codes such as `kmzb-drug-use`, `incident.created`, `alarm_level_declared`).
+# (codes such as `kmzb-drug-use`, `incident.created`, `alarm_level_declared`). Also,
+# Django's own Czech and Polish help for multiple selects quotes the Mac's key by its name.
 NOT_WORDS = re.compile(
     r"[\w.+-]+@[\w.-]+|\bhttps?://\S+|(?<![\w-])[a-z0-9]+(?:[._-][a-z0-9]+)+(?![\w-])"
+    r"|[\"„“]Command[\"”“]"
 )
 
 
