@@ -15,6 +15,7 @@ from tests.helpers.english_words import english_words_in, visible_texts
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("live-server")]
 
 LOCALES = {"cs": "cs-CZ", "pl": "pl-PL"}
+SERVER_DATETIME = {"cs": "9. 12. 2026 23:59", "pl": "09.12.2026 23:59"}
 LAT, LON = 49.7400, 13.3700  # inside district A of the live seed
 # (persona, path, selector of the map once Leaflet has built it)
 PAGES = [
@@ -61,6 +62,9 @@ def test_map_pages_built_by_scripts_carry_no_english(e2e_server: Any, browser_se
             page.goto(path)
             page.locator(ready).wait_for()
             assert page.evaluate("document.documentElement.lang") == language
+            # Scripts format dates as the server does (ADR 0035): 9 Dec 2026, 23:59 in Prague.
+            shown = page.evaluate("Straz.formatDateTime(new Date(Date.UTC(2026, 11, 9, 22, 59)))")
+            assert shown == SERVER_DATETIME[language], (path, shown)
             # What a screen reader announces for the zoom buttons.
             zoom_in = page.locator(ready).first
             assert zoom_in.get_attribute("aria-label") == zoom_in.get_attribute("title")
