@@ -149,6 +149,8 @@ LOGOUT_REDIRECT_URL = "reports:map"
 LANGUAGE_CODE = "cs"
 LANGUAGES = [("cs", "Čeština"), ("pl", "Polski"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# One date and one date-time format per language, used by templates and scripts (ADR 0035).
+FORMAT_MODULE_PATH = ["straz.core.formats"]
 TIME_ZONE = os.environ.get("STRAZ_TIME_ZONE", "Europe/Prague")
 USE_I18N = True
 USE_TZ = True

@@ -520,7 +520,7 @@ class IncidentReport(ReportContents):
         indexes = [models.Index(fields=["status", "incident"])]
 
     def __str__(self) -> str:
-        return f"{self.incident_id}: {self.status}"
+        return f"#{self.incident_id}: {self.get_status_display()}"
 
 
 class TerritoryReport(ReportContents):
@@ -539,7 +539,7 @@ class TerritoryReport(ReportContents):
         indexes = [models.Index(fields=["status", "event"])]
 
     def __str__(self) -> str:
-        return f"event {self.event_id}: {self.status}"
+        return f"{_('Event (territory)')} #{self.event_id}: {self.get_status_display()}"
 
 
 class IncidentReportAmendment(models.Model):

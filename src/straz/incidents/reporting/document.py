@@ -11,6 +11,7 @@ from django.db.models import (
 )
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -44,12 +45,15 @@ from straz.incidents.reporting.requirement import (
 from straz.incidents.reporting.site_report import REPORT_FIELDS, field_labels, report_for
 from straz.incidents.reporting.territory_report import _sites, territory_report_for
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# The time of day in documents, to the second; the date part is the language's (ADR 0035).
+TIME_FORMAT = "%H:%M:%S"
 
 
 def deadline_text(due_at: datetime | None) -> str:
-    """The deadline as people read it: the last second of the last day (e.g. 2026-12-06 23:59:59)."""
-    return local_time(due_at - timedelta(seconds=1)) if due_at is not None else ""
+    """The deadline as people read it everywhere: the last minute of the last day (cs 6. 12. 2026 23:59)."""
+    if due_at is None:
+        return ""
+    return date_format(timezone.localtime(due_at - timedelta(seconds=1)), "DATETIME_FORMAT")
 
 
 def days_to_deadline(due_at: datetime, now: datetime) -> int:
@@ -59,10 +63,11 @@ def days_to_deadline(due_at: datetime, now: datetime) -> int:
 
 
 def local_time(value: datetime | None) -> str:
-    """A stored UTC time as the document prints it, in the site's zone (e.g. 2026-11-22 03:14:05)."""
+    """A stored UTC time as the document prints it, in the site's zone (cs 22. 11. 2026 03:14:05)."""
     if value is None:
         return ""
-    return timezone.localtime(value).strftime(TIME_FORMAT)
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'DATE_FORMAT')} {local.strftime(TIME_FORMAT)}"
 
 
 @dataclass(frozen=True)
@@ -278,7 +283,7 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
     if incident.rescue_ended_at is not None and requirement.required:
         deadline = report_deadline(incident.rescue_ended_at, _zone())
         if deadline.moved:
-            moved_from = deadline.nominal_day.isoformat()
+            moved_from = date_format(deadline.nominal_day, "DATE_FORMAT")
     return ReportDocument(
         deadline_moved_from=moved_from,
         incident=incident,
