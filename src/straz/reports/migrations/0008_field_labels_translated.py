@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0006_attachment_drop_original_name'),
+        ('reports', '0007_follower_contact'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
