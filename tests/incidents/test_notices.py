@@ -79,7 +79,7 @@ def test_level_three_sends_nothing_until_the_decision_and_the_timeline_has_all_t
         services.declare_alarm_level(user=dispatcher, incident_id=incident.pk, level="III")
     assert _rows("incident", incident.pk) == []
     declared = TimelineEntry.objects.get(incident=incident, kind="declaration")
-    assert "Notices proposed under §23(2)" in declared.text and "hejtman" in declared.text
+    assert "Notices proposed under §23(2)" in declared.rendered and "hejtman" in declared.rendered
     proposals = NoticeProposal.objects.filter(incident=incident).order_by("role")
     assert [(p.rule, p.role, p.status) for p in proposals] == [
         ("§23(2)", "hejtman", "proposed"), ("§23(2)", "orp_mayor", "proposed")

@@ -175,7 +175,7 @@ def test_outside_every_region_is_accepted_with_the_confirmation_and_it_is_on_rec
         ("hejtman", "no_recipient"),
         ("orp_mayor", "no_recipient"),
     }
-    assert "confirmed notifying them by other means" in entry.text
+    assert "confirmed notifying them by other means" in entry.rendered
     audit = AuditEntry.objects.filter(action="incident.alarm_level_declared").latest("id")
     assert audit.after["notified_by_other_means"] is True
 

@@ -122,11 +122,11 @@ def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, 
             {
                 "at": e.at,
                 "kind_label": kinds.get(e.kind, e.kind),
-                "text": e.text,
-                "author": e.author_label,
+                "text": e.rendered,
+                "author": e.author_shown,
                 "incident_id": e.incident_id,
             }
-            for e in TimelineEntry.objects.filter(event=event).order_by("-at", "-id")[:200]
+            for e in TimelineEntry.objects.filter(event=event).select_related("author").order_by("-at", "-id")[:200]
         ],
         "notifications": list(
             OutboxMessage.objects.filter(source_type="event", source_id=str(event.pk)).order_by("created_at", "pk")

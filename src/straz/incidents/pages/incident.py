@@ -175,8 +175,8 @@ def _timeline_rows(incident_id: int, limit: int | None = None) -> list[dict[str,
             "kind_label": kinds.get(e.kind, e.kind),
             "letter": e.letter,
             "letter_label": letters.get(e.letter, "") if e.letter else "",
-            "text": e.text,
-            "author": e.author_label,
+            "text": e.rendered,
+            "author": e.author_shown,
         }
         for e in entries
     ]
