@@ -189,6 +189,13 @@ class AlarmDeclaration(models.Model):
     declared_by_label = models.CharField(max_length=150)
     declared_at = models.DateTimeField()
 
+    @property
+    def declared_by_shown(self) -> str:
+        """Who declared the level, as documents name people (accounts.people)."""
+        from straz.accounts.people import shown_author
+
+        return shown_author(self.declared_by_label, self.declared_by)
+
     class Meta:
         ordering = ["declared_at", "id"]
         verbose_name = _("alarm level declaration")
@@ -516,6 +523,20 @@ class ReportContents(models.Model):
 
     class Meta:
         abstract = True
+
+    @property
+    def completed_by_shown(self) -> str:
+        """Who completed the report, as documents name people (accounts.people)."""
+        from straz.accounts.people import shown_author
+
+        return shown_author(self.completed_by_label, self.completed_by)
+
+    @property
+    def handed_over_by_shown(self) -> str:
+        """Who handed the report over, as documents name people (accounts.people)."""
+        from straz.accounts.people import shown_author
+
+        return shown_author(self.handed_over_by_label, self.handed_over_by)
 
     @property
     def is_completed(self) -> bool:

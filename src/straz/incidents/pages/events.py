@@ -117,7 +117,7 @@ def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, 
         "level_label": _level_label(event.alarm_level),
         # §16(3): the territory report of the regional fire brigade (reporting.py).
         "territory_report": reporting.territory_requirement(event),
-        "declarations": list(event.declarations.order_by("declared_at", "pk")),
+        "declarations": list(event.declarations.select_related("declared_by").order_by("declared_at", "pk")),
         "timeline": [
             {
                 "at": e.at,

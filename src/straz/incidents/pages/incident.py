@@ -194,7 +194,7 @@ def _incident_context(
     retired = [f for f in all_features if f.retired_at is not None]
     deployments = list(incident.deployments.order_by("called_at", "pk"))
     commands = list(incident.commands.select_related("commander_user").order_by("started_at", "pk"))
-    declarations = list(incident.declarations.order_by("declared_at", "pk"))
+    declarations = list(incident.declarations.select_related("declared_by").order_by("declared_at", "pk"))
     notifications = list(selectors.incident_notifications(incident))
     forms_by_action = {a: bound.get(a) or make_form(a, incident) for a in ACTIONS}
     if editing is not None and writable:

@@ -270,11 +270,11 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
         amendments = [
             AmendmentRow(
                 at=local_time(a.at),
-                author=a.author_label,
+                author=shown_author(a.author_label, a.author),
                 reason=a.reason,
                 fields=[str(labels.get(name, name)) for name in sorted(a.changes or {})],
             )
-            for a in report.amendments.all()
+            for a in report.amendments.select_related("author")
         ]
     moved_from = ""
     if incident.rescue_ended_at is not None and requirement.required:
