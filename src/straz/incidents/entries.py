@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Protocol
 
 from django.utils import timezone, translation
@@ -256,24 +257,32 @@ _CHOICES: dict[str, Any] = {
 }
 
 
+@lru_cache(maxsize=8)
+def _patterns(language: str) -> list[tuple[str, re.Pattern[str], dict[str, str], dict[str, dict[str, str]]]]:
+    """Each catalogue text of one language as a pattern (built once: the migration reads many rows)."""
+    found = []
+    with translation.override(language):
+        for code, template in MESSAGES.items():
+            if code in _PLAIN:
+                continue
+            kinds = _LEGACY_LABELS.get(code, {})
+            by_label = {name: {str(n): str(v) for v, n in _CHOICES[kind].choices} for name, kind in kinds.items()}
+            for candidate in [template, *LEGACY.get(code, [])]:
+                pattern = _pattern(str(candidate), {k: list(v) for k, v in by_label.items()})
+                found.append((code, pattern, kinds, by_label))
+    return found
+
+
 def _parse_one(text: str, languages: Sequence[str]) -> dict[str, Any] | None:
     for language in languages:
-        with translation.override(language):
-            for code, template in MESSAGES.items():
-                if code in _PLAIN:
-                    continue
-                kinds = _LEGACY_LABELS.get(code, {})
-                by_label = {
-                    name: {str(n): str(v) for v, n in _CHOICES[kind].choices} for name, kind in kinds.items()
-                }
-                for candidate in [template, *LEGACY.get(code, [])]:
-                    found = _pattern(str(candidate), {k: list(v) for k, v in by_label.items()}).match(text)
-                    if found is None:
-                        continue
-                    params: dict[str, Any] = dict(found.groupdict())
-                    for name, kind in kinds.items():
-                        params[name] = label(kind, by_label[name][params[name]])
-                    return message(code, **params)
+        for code, pattern, kinds, by_label in _patterns(language):
+            match = pattern.match(text)
+            if match is None:
+                continue
+            params: dict[str, Any] = dict(match.groupdict())
+            for name, kind in kinds.items():
+                params[name] = label(kind, by_label[name][params[name]])
+            return message(code, **params)
     return None
 
 
