@@ -95,7 +95,7 @@ def test_level_three_sends_nothing_until_the_decision_and_the_timeline_has_all_t
     assert proposal.status == "sent" and proposal.decided_at == decided_at
     assert proposal.decided_by_name == "npor. Jan Služba" and proposal.recorded_by == dispatcher
     assert _rows("incident", incident.pk) == [("§23(2)", contacts["hejtman"].address)]
-    texts = [e.rendered for e in TimelineEntry.objects.filter(incident=incident).order_by("id")]
+    texts = [entry_text(e, language="en") for e in TimelineEntry.objects.filter(incident=incident).order_by("id")]
     assert len(texts) == entries_before + 2
     at = timezone.localtime(decided_at).strftime("%H:%M")
     assert texts[-2] == (
