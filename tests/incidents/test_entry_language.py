@@ -128,3 +128,14 @@ def test_data_migration_turns_old_rows_into_messages_and_keeps_free_text(
         assert old.rendered == "Povolána složka: Hasičský záchranný sbor (HZS) HS Plzeň."
     free = TimelineEntry.objects.get(pk=free.pk)
     assert free.code == "" and free.text == "Dva zranění, jeden těžce."
+
+
+def test_back_office_shows_the_entries_in_the_administrators_language(
+    dispatcher: User, make_incident: Any, admin_user: User, client_for: Any
+) -> None:
+    incident = _english_dispatcher_works(dispatcher, make_incident)
+    page = client_for(admin_user).get("/admin/incidents/timelineentry/", HTTP_ACCEPT_LANGUAGE="cs")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Povolána složka: Hasičský záchranný sbor (HZS) HS Plzeň." in html
+    assert "Component called" not in html and incident.title in html
