@@ -219,7 +219,7 @@ def test_draft_save_complete_lock_and_amend_are_audited(closed: Incident, comman
     assert amended.injured == 4 and amended.status == "completed"
     amendment = IncidentReportAmendment.objects.get()
     assert amendment.changes == {"injured": {"before": 3, "after": 4}}
-    assert amendment.author_label == "commander_b"
+    assert amendment.author_label == "Eva Nástupcová"
     entry = AuditEntry.objects.order_by("-seq").first()
     assert entry is not None and entry.action == "incident_report.amended"
     assert entry.before["injured"] == 3 and entry.after["injured"] == 4

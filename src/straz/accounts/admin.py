@@ -70,12 +70,13 @@ class GroupAdmin(DjangoGroupAdmin):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
-    list_display = ("username", "first_name", "last_name", "email", "role", "is_active", "is_staff")
+    list_display = ("username", "rank", "first_name", "last_name", "email", "role", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     filter_horizontal = ("districts", "groups", "user_permissions")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Role and scope"), {"fields": ("role", "districts", "language")}),
+        (_("As documents name the person"), {"fields": ("rank", "function", "organisation")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,

@@ -15,7 +15,9 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from straz.accounts.people import shown_author
 from straz.geo.svg_map import MapFeature, SiteMapLabels, render_site_map
+from straz.incidents.alarm.texts import stored_reason_text
 from straz.incidents.choices import (
     CommandStart,
     ComponentKind,
@@ -165,7 +167,7 @@ class ReportDocument:
 def _reason_row(reason: dict[str, Any]) -> dict[str, str]:
     """A stored reason as the document shows it; a territory's reasons say which reading
     (a site's own, or the territory's own facts, ADR 0030) they belong to."""
-    text = str(reason.get("text", ""))
+    text = stored_reason_text(reason)
     if reason.get("reading") == "territory":
         text = _("Territory's own facts: %(text)s") % {"text": text}
     elif reason.get("reading") == "site" and reason.get("incident"):
@@ -237,11 +239,11 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
             level=a.level,
             proposed=a.proposed_level,
             for_event=a.event_id is not None,
-            by=a.declared_by_label,
+            by=shown_author(a.declared_by_label, a.declared_by),
             reasons=[_reason_row(r) for r in (a.reasons or []) if isinstance(r, dict)],
             written_reason=a.written_reason,
         )
-        for a in AlarmDeclaration.objects.filter(scope).order_by("declared_at", "id")
+        for a in AlarmDeclaration.objects.filter(scope).select_related("declared_by").order_by("declared_at", "id")
     ]
     components = [
         ComponentRow(
@@ -263,21 +265,21 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
             at=local_time(e.at),
             letter=e.letter,
             letter_label=str(letters.get(e.letter, "")),
-            text=e.text,
-            author=e.author_label,
+            text=e.rendered,
+            author=e.author_shown,
         )
-        for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.MESSAGE).order_by("at", "id")
+        for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.MESSAGE).select_related("author").order_by("at", "id")
     ]
     amendments = []
     if report.pk is not None:
         amendments = [
             AmendmentRow(
                 at=local_time(a.at),
-                author=a.author_label,
+                author=shown_author(a.author_label, a.author),
                 reason=a.reason,
                 fields=[str(labels.get(name, name)) for name in sorted(a.changes or {})],
             )
-            for a in report.amendments.all()
+            for a in report.amendments.select_related("author")
         ]
     moved_from = ""
     if incident.rescue_ended_at is not None and requirement.required:
@@ -303,8 +305,8 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
         site_map_svg=site_map_svg(incident),
         generated_at=local_time(now or timezone.now()),
         site_history=[
-            MessageRow(at=local_time(e.at), letter="", letter_label="", text=e.text, author=e.author_label)
-            for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.ZONE).order_by("at", "id")
+            MessageRow(at=local_time(e.at), letter="", letter_label="", text=e.rendered, author=e.author_shown)
+            for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.ZONE).select_related("author").order_by("at", "id")
         ],
     )
 
