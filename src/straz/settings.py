@@ -124,6 +124,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # below cost about a millisecond of every request.
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Tests run on an in-memory database per worker. Said explicitly because pytest-django
+    # recognises in-memory SQLite by Django's engine name, not by ours, and would otherwise
+    # derive a file name ("test_/…/straz.sqlite3_gw0") in a directory that does not exist.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one
         # failing with "database is locked" when it upgrades a read lock.
