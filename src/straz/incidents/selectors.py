@@ -80,7 +80,7 @@ BOARD_FIELDS = (
 
 def incident_timeline(incident_id: int) -> QuerySet[TimelineEntry]:
     """The timeline of one incident, oldest first."""
-    return TimelineEntry.objects.filter(incident_id=incident_id).order_by("at", "id")
+    return TimelineEntry.objects.filter(incident_id=incident_id).select_related("author").order_by("at", "id")
 
 
 def incident_notifications(incident: Incident) -> QuerySet[Any]:

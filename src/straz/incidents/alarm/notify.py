@@ -7,11 +7,13 @@ typed on the incident or event overrides the located one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from straz.incidents.alarm.recipients import (
@@ -84,7 +86,7 @@ def _notification_text(
             "level": level_label,
             "name": subject_name,
             "where": where,
-            "at": timezone.localtime(declaration.declared_at).strftime("%Y-%m-%d %H:%M"),
+            "at": date_format(timezone.localtime(declaration.declared_at), "DATETIME_FORMAT"),
             "by": declaration.declared_by_label,
             "rule": rule,
         }
@@ -220,7 +222,11 @@ def _decision_text(decision: dict[str, Any]) -> str:
             text = _("Sent at the request of the incident commander %(name)s made at %(at)s.")
         else:
             text = _("Sent on the decision of the fire brigade's duty officer %(name)s taken at %(at)s.")
-        return str(text % {"name": decision.get("decided_by", ""), "at": decision.get("decided_at_local", "")})
+        at = decision.get("decided_at_local", "")
+        if decision.get("decided_at"):
+            # The one date-time format of the language (ADR 0035), from the stored instant.
+            at = date_format(timezone.localtime(datetime.fromisoformat(decision["decided_at"])), "DATETIME_FORMAT")
+        return str(text % {"name": decision.get("decided_by", ""), "at": at})
 
 
 def would_tell(notice: Notice, source: Incident | IncidentEvent) -> list[Any]:

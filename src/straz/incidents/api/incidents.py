@@ -264,6 +264,8 @@ class IncidentTimelineEntryOut(Schema):
     letter: str
     letter_label: str
     text: str
+    code: str = ""
+    params: dict[str, Any] = {}
     data: dict[str, Any]
     author: str
 
@@ -275,9 +277,12 @@ def _entry(e: TimelineEntry) -> dict[str, Any]:
         "kind": e.kind,
         "letter": e.letter,
         "letter_label": str(e.get_letter_display()) if e.letter else "",
-        "text": e.text,
+        # Rendered in the request's language; `code` and `params` give the message itself.
+        "text": e.rendered,
+        "code": e.code,
+        "params": e.params or {},
         "data": e.data or {},
-        "author": e.author_label,
+        "author": e.author_shown,
     }
 
 

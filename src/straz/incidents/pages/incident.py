@@ -176,8 +176,8 @@ def _timeline_rows(incident_id: int, limit: int | None = None) -> list[dict[str,
             "kind_label": kinds.get(e.kind, e.kind),
             "letter": e.letter,
             "letter_label": letters.get(e.letter, "") if e.letter else "",
-            "text": e.text,
-            "author": e.author_label,
+            "text": e.rendered,
+            "author": e.author_shown,
         }
         for e in entries
     ]
@@ -195,7 +195,7 @@ def _incident_context(
     retired = [f for f in all_features if f.retired_at is not None]
     deployments = list(incident.deployments.order_by("called_at", "pk"))
     commands = list(incident.commands.select_related("commander_user").order_by("started_at", "pk"))
-    declarations = list(incident.declarations.order_by("declared_at", "pk"))
+    declarations = list(incident.declarations.select_related("declared_by").order_by("declared_at", "pk"))
     notifications = list(selectors.incident_notifications(incident))
     # Item 1 of issue 9: who will be told if III or special is declared now, and who was not.
     notice_plans = [

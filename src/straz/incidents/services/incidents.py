@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, ValidationFailed
+from straz.incidents import entries
 from straz.incidents.alarm.notify import (
     contact_role_label,
     enqueue_notifications,
@@ -69,7 +70,7 @@ from straz.incidents.services.base import (
 )
 from straz.incidents.services.components import record_departure
 from straz.incidents.services.notices import (
-    proposals_text,
+    proposals_message,
     propose_notices,
     split_notices,
     supersede_pending,
@@ -183,7 +184,7 @@ def create_incident(
             at=now,
             action="incident.created",
             kind=TimelineKind.STATE,
-            text=_("Incident recorded."),
+            message=entries.message("incident.recorded"),
             data={"state": incident.state, "type": itype.code},
             after=_snapshot(incident),
         )
@@ -216,7 +217,7 @@ def update_incident_facts(
             at=now,
             action="incident.facts_updated",
             kind=TimelineKind.LOG,
-            text=_("Facts of the incident updated."),
+            message=entries.message("incident.facts_updated"),
             data={"before": before, "after": incident.facts_dict()},
             before=before,
             after=incident.facts_dict(),
@@ -236,18 +237,18 @@ def change_affected_area(*, user: User, incident_id: int, affected_area: dict[st
         incident.affected_area = area
         _touch(incident, now, ["affected_area"])
         if area is None:
-            text = _("Affected area cleared.")
+            said = entries.message("area.cleared")
         elif before is None:
-            text = _("Affected area drawn.")
+            said = entries.message("area.drawn")
         else:
-            text = _("Affected area redrawn.")
+            said = entries.message("area.redrawn")
         _record(
             incident,
             user=user,
             at=now,
             action="incident.affected_area_changed",
             kind=TimelineKind.ZONE,
-            text=text,
+            message=said,
             data={"before": before, "after": area},
             before={"affected_area": before},
             after={"affected_area": area},
@@ -267,17 +268,18 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
         proposed_before = propose_for_incident(incident).level
         incident.coordination_level = level
         _touch(incident, now, ["coordination_level"])
-        labels = dict(CoordinationLevel.choices)
-        text = _("Coordination level: %(before)s → %(after)s.") % {
-            "before": labels.get(before, before),
-            "after": labels[level],
-        }
+        changed = entries.message(
+            "coordination.changed",
+            before=entries.label("coordination", before),
+            after=entries.label("coordination", level),
+        )
+        proposed_now = None
         # Strategic coordination (§2 c) is itself a special-level criterion (§24 d): when
         # the move changes the proposal, say what it became, so both read together.
         data: dict[str, Any] = {"from": before, "to": level}
         proposed = propose_for_incident(incident).level
         if proposed != proposed_before:
-            text += " " + _("The proposed alarm level is now %(level)s.") % {"level": proposed}
+            proposed_now = entries.message("alarm.proposed_now", level=proposed)
             data["proposed"] = proposed
         _record(
             incident,
@@ -285,7 +287,7 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
             at=now,
             action="incident.coordination_level_changed",
             kind=TimelineKind.COMMAND,
-            text=text,
+            message=entries.sentences(changed, proposed_now),
             data=data,
             before={"coordination_level": before},
             after={"coordination_level": level},
@@ -344,7 +346,8 @@ def change_state(
             at=now,
             action="incident.state_changed",
             kind=TimelineKind.STATE,
-            text=note_t or str(STATE_LABELS[goal]),
+            message=entries.message("incident.state_changed", state=entries.label("state", goal)),
+            text=note_t,
             data={"from": current, "to": goal},
             before=before,
             after={**_snapshot(incident), "note": note_t},
@@ -375,8 +378,9 @@ def _components_leave_on_closing(incident: Incident, *, user: User, at: Any, con
             d,
             user=user,
             at=at,
-            text=_("%(kind)s left the site (leader %(leader)s): the intervention ended.")
-            % {"kind": d.get_kind_display(), "leader": d.leader_name or "—"},
+            message=entries.message(
+                "component.left_at_close", kind=entries.label("component", d.kind), leader=d.leader_name or "—"
+            ),
         )
 
 
@@ -635,31 +639,24 @@ def declare_alarm_level(
         }
         if unknown:
             data["notified_by_other_means"] = True
-        text = _("Alarm level %(level)s declared (proposed %(proposed)s).") % {
-            "level": goal,
-            "proposed": proposal.level,
-        }
         gaps = [n for n in notified if n.get("error") == "no_contact"]
-        if gaps:
-            text += " " + _("No notification contact is set up for: %(whom)s. Notify them by other means.") % {
-                "whom": _whom(gaps)
-            }
-        if proposals:
-            text += " " + proposals_text(proposals)
-        if unknown:
-            text += " " + _(
-                "Whom to notify could not be determined from the location (%(whom)s); "
-                "the dispatcher confirmed notifying them by other means."
-            ) % {"whom": _whom(unknown)}
+        said = entries.sentences(
+            entries.message("alarm.declared", level=goal, proposed=proposal.level),
+            entries.message("alarm.no_contact", whom=_whom_ref(gaps)) if gaps else None,
+            proposals_message(proposals) if proposals else None,
+            entries.message("alarm.other_means", whom=_whom_ref(unknown)) if unknown else None,
+        )
         if incident is not None:
             incident.alarm_level = goal
             _touch(incident, now, ["alarm_level"])
-            _timeline(incident=incident, kind=TimelineKind.DECLARATION, user=user, at=now, text=text, data=data)
+            _timeline(incident=incident, kind=TimelineKind.DECLARATION, user=user, at=now, message=said, data=data)
         else:
             assert event is not None
             event.alarm_level = goal
             _touch_event(event, now, ["alarm_level"])
-            _timeline(incident=None, event=event, kind=TimelineKind.DECLARATION, user=user, at=now, text=text, data=data)
+            _timeline(
+                incident=None, event=event, kind=TimelineKind.DECLARATION, user=user, at=now, message=said, data=data
+            )
             # Each site's own record shows the level of its territory too.
             for member in event.incidents.order_by("pk"):
                 _timeline(
@@ -668,8 +665,7 @@ def declare_alarm_level(
                     kind=TimelineKind.DECLARATION,
                     user=user,
                     at=now,
-                    text=_("Alarm level %(level)s declared for the territory “%(name)s”.")
-                    % {"level": goal, "name": event.name},
+                    message=entries.message("alarm.declared_territory", level=goal, name=event.name),
                     data={**data, "territory": True},
                 )
         audit.record(
@@ -687,9 +683,17 @@ def _subject_name(source: Incident | IncidentEvent) -> str:
     return source.name if isinstance(source, IncidentEvent) else source.title
 
 
+def _roles(notices: Sequence[Notice | dict[str, Any]]) -> list[str]:
+    return [n.role if isinstance(n, Notice) else str(n["role"]) for n in notices]
+
+
+def _whom_ref(notices: Sequence[Notice | dict[str, Any]]) -> dict[str, Any]:
+    """The distinct contact roles of some notices or gaps, labelled when read."""
+    return entries.labels("role", _roles(notices))
+
+
 def _whom(notices: Sequence[Notice | dict[str, Any]]) -> str:
     """The distinct contact roles of some notices or gaps, translated, in order."""
-    roles = [n.role if isinstance(n, Notice) else str(n["role"]) for n in notices]
-    return ", ".join(contact_role_label(role) for role in dict.fromkeys(roles))
+    return ", ".join(contact_role_label(role) for role in dict.fromkeys(_roles(notices)))
 
 

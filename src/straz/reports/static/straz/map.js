@@ -169,7 +169,7 @@
       var when = props.created_at || props.created || props.date || props.occurred_at;
       if (when) {
         var d = new Date(when);
-        if (!isNaN(d.getTime())) parts.push(S.el("br"), S.t("Reported") + ": " + d.toLocaleDateString(lang));
+        if (!isNaN(d.getTime())) parts.push(S.el("br"), S.t("Reported") + ": " + S.formatDate(d));
       }
       var also = props.duplicate_count || props.also_reported || 0;
       if (also > 0) parts.push(S.el("br"), S.t("People who reported it: %(count)s", { count: also + 1 }));
