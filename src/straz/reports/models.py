@@ -179,6 +179,8 @@ class EventKind(models.TextChoices):
     DUPLICATE = "duplicate", _("Linked as duplicate")
     OVERDUE = "overdue", _("Deadline missed")
     HIDDEN = "hidden", _("Left the public view")
+    # An undo of the latest status change within the correction window (ADR 0039).
+    CORRECTED = "corrected", _("Status corrected")
 
 
 class ReportEvent(models.Model):

@@ -44,7 +44,7 @@ PUBLIC_FIELDS = (
 
 # Steps of a report's history the public sees, on the page and in the API alike
 # (no names, no internal steps such as notes, reassignments or category changes).
-PUBLIC_HISTORY_KINDS = (EventKind.CREATED, EventKind.READ, EventKind.STATUS)
+PUBLIC_HISTORY_KINDS = (EventKind.CREATED, EventKind.READ, EventKind.STATUS, EventKind.CORRECTED)
 
 
 def public_now_q(now: datetime) -> Q:

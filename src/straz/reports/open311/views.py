@@ -216,7 +216,8 @@ def service_definition(
 def _public_reports(now: datetime) -> QuerySet[Report]:
     """Reports the public may see now (their public period not yet over)."""
     latest_status = ReportEvent.objects.filter(
-        report=OuterRef("pk"), kind=EventKind.STATUS
+        # A correction (undo) sets the status too; its note (none) replaces the undone one's.
+        report=OuterRef("pk"), kind__in=[EventKind.STATUS, EventKind.CORRECTED]
     ).order_by("-at", "-id")
     return (
         public.visible_reports(now)
