@@ -69,6 +69,9 @@ def _officer_confirms(session: Any, server: Any, report_id: int) -> None:
     assert status.get_attribute("data-status") == "new"
     for target in ("verification", "confirmed"):
         page.click(f"#transition-form [data-testid=transition-{target}]")
+        if target == "confirmed":
+            # A verification result is confirmed first: the reporter sees it (issue 9, item 3).
+            page.click("[data-testid=transition-confirm-submit]")
         page.locator(f'#staff-report-status[data-status="{target}"]').wait_for()
 
 

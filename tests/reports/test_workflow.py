@@ -307,6 +307,7 @@ def test_worker_runs_every_job_once(served: None) -> None:
         "expire-public-reports",
         "flag-overdue-reports",
         "erase-old-reporter-ips",
+        "erase-due-followers",
         "prune-idempotency-records",
     ]
 

@@ -149,7 +149,7 @@
     if (!m) return "";
     var d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
     if (isNaN(d.getTime())) return "";
-    return d.toLocaleDateString(lang);
+    return S.formatDate(d);  // the page language's one date format (ADR 0035)
   }
 
   function pointMarker(latlng, props, police) {

@@ -35,7 +35,7 @@ def recount(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("reports", "0006_attachment_drop_original_name"),
+        ("reports", "0009_reportevent_corrected_kind"),
     ]
 
     operations = [
