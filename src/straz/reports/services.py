@@ -64,7 +64,6 @@ OCCURRED_AT_MAX_AGE = timedelta(days=366)
 OCCURRED_AT_SKEW = timedelta(minutes=10)
 
 
-
 def public_url_for(report_id: int) -> str:
     """The public page of a report."""
     try:
@@ -109,7 +108,7 @@ def _check_occurred_at(value: datetime | None, now: datetime) -> datetime | None
 
 
 def _active_category(code: str) -> Category:
-    category = Category.objects.filter(code=str(code or ""), is_active=True).first()
+    category = Category.objects.offered().filter(code=str(code or "")).first()
     if category is None:
         raise ValidationFailed(
             _("Unknown category “%(code)s”. Choose one from the list.") % {"code": str(code)[:60]},
@@ -219,9 +218,7 @@ def _creation_response(report: Report, district: Any) -> dict[str, Any]:
 
 def _may_replay(client: intake.ClientKey, key: str | None) -> bool:
     """True when an Idempotency-Key was seen before: the answer is replayed, nothing decoded."""
-    return (
-        key is not None and IdempotencyRecord.objects.filter(scope=client.key, key=key).exists()
-    )
+    return key is not None and IdempotencyRecord.objects.filter(scope=client.key, key=key).exists()
 
 
 def submit_report(

@@ -59,7 +59,6 @@ STAFF_PAGE_SIZE = 25
 SUBMITTED_SESSION_KEY = "straz_submitted_report"
 
 
-
 def _period_label(value: str) -> str:
     return {
         "7d": _("Last 7 days"),
@@ -155,6 +154,11 @@ def _active_categories() -> list[Category]:
     return list(Category.objects.filter(is_active=True).order_by("order", "code"))
 
 
+def _offered_categories() -> list[Category]:
+    """The categories citizens choose from (one catalogue per deployment)."""
+    return list(Category.objects.offered().order_by("order", "code"))
+
+
 def _page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
@@ -168,7 +172,7 @@ def _page(
 def map_page(request: HttpRequest) -> HttpResponse:
     """The public threat map with filters kept in the URL."""
     language = get_language()
-    categories = _active_categories()
+    categories = _offered_categories()
     codes = {c.code for c in categories}
     category = request.GET.get("category", "")
     status = request.GET.get("status", "")
@@ -247,7 +251,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     """The citizen's report form; POST files the report through the intake service."""
 
     language = get_language()
-    categories = _active_categories()
+    categories = _offered_categories()
     status_code = 200
     extra_headers: dict[str, str] = {}
     if request.method == "POST":
