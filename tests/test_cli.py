@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.core.management import get_commands
@@ -32,3 +38,38 @@ def test_every_command_in_the_usage_text_exists(name: str) -> None:
 def test_help_prints_the_usage(capsys: pytest.CaptureFixture[str]) -> None:
     cli.main(["--help"])
     assert capsys.readouterr().out.strip() == cli.USAGE.strip()
+
+
+# ---------------------------------------------------------------- a taken port (issue 9, item 8)
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A port somebody else listens on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen(1)
+        yield holder.getsockname()[1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["serve", "demo"])
+def test_a_taken_port_is_said_before_serving(command: str, taken_port: int, tmp_path: Path) -> None:
+    env = {**os.environ, "STRAZ_DATA_DIR": str(tmp_path / "var"), "STRAZ_REQUIRE_2FA": "0"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("straz")), command, "--port", str(taken_port)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    said = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "serving" not in said
+    assert "Traceback" not in said
+    assert f"Port {taken_port} on 127.0.0.1 is already in use" in said
+    assert "make demo PORT=8080" in said
+    # The demo says it before it loads anything.
+    if command == "demo":
+        assert "Demo data" not in said

@@ -53,6 +53,8 @@ class Scenario:
     district_codes: list[str] = field(default_factory=list)
     # exact points of approximated reports: they must not appear in any public response
     secret_points: list[tuple[float, float]] = field(default_factory=list)
+    # unsubscribe tokens of followers: each may appear only on its own page (its URL)
+    follow_tokens: list[str] = field(default_factory=list)
 
 
 def _marker(kind: str) -> str:
@@ -162,6 +164,26 @@ def scenario(
     )
     s.reports["venue"] = r3.report_id
 
+    # 3b. A reporter who follows the report by e-mail (kept apart, ADR 0036); confirmed
+    # below, so that status e-mails were queued and the report is public.
+    from straz.reports.followers import FollowRequest
+    from straz.reports.models import FollowerContact
+
+    m["email"] = f"{_marker('email')}@example.cz"
+    follower_report = services.submit_report(
+        category_code="illegal-dump",
+        lat=49.7321234,
+        lon=13.3712345,
+        client_ip=ip4,
+        source="api",
+        follow=FollowRequest(email=m["email"], language="cs", site_url="http://testserver"),
+    )
+    s.reports["followed"] = follower_report.report_id
+    contact = FollowerContact.objects.get(report_id=follower_report.report_id)
+    assert contact.email == m["email"]
+    m["follow_token"] = contact.token
+    s.follow_tokens.append(contact.token)
+
     # 4. Another ordinary report in district B, not confirmed (fades later, public now).
     s.points["dump_b"] = (49.7412345, 13.4651234)
     r4 = services.submit_report(
@@ -175,7 +197,7 @@ def scenario(
     s.reports["dump_b"] = r4.report_id
 
     # Workflow: confirm 1 and 2 with internal notes; a public note is allowed to show.
-    for key in ("dump", "drugs"):
+    for key in ("dump", "drugs", "followed"):
         services.transition_report(
             user=officer, report_id=s.reports[key], target="verification", note=m["note1"]
         )
@@ -252,6 +274,8 @@ POLICE_ONLY_RELATION_MARKERS = {
     "attachments": ("file", "bytes", "sha256", "path"),
     "notes": ("note3",),
 }
+# Markers carried by the private relations of a report (Report.PRIVATE_RELATIONS).
+PRIVATE_RELATION_MARKERS = {"followers": ("email", "follow_token")}
 
 
 CRIME_DATA = Path(__file__).resolve().parent / "reports" / "data" / "crimemap"
@@ -320,13 +344,25 @@ def _lookup_points(s: Scenario) -> list[tuple[float, float]]:
 
 # route regex -> builder of concrete URLs (path + query) for that route
 PUBLIC: dict[str, Callable[[Scenario], list[str]]] = {
-    r"": lambda s: ["/", "/?lang=en", "/?lang=pl"],
-    r"report/": lambda s: ["/report/"],
+    r"": lambda s: ["/", "/?lang=en", "/?lang=pl", "/?q=Plze", "/?q=a", "/?pick=area:1", "/?pick=place:1"],
+    r"report/": lambda s: [
+        "/report/",
+        "/report/?near=Plze",
+        *[f"/report/?lat={a}&lon={b}&nearby=all" for a, b in _lookup_points(s)],
+        *[f"/report/?lat={a}&lon={b}&category={c}" for a, b in _lookup_points(s) for c in s.category_codes],
+    ],
     r"report/sent/": lambda s: ["/report/sent/", *[f"/report/sent/?id={i}" for i in _ids(s)]],
     r"r/<int:report_id>/": lambda s: [f"/r/{i}/" for i in _ids(s)],
+    r"r/": lambda s: ["/r/", *[f"/r/?number={i}" for i in _ids(s)], "/r/?number=x"],
+    # The real token's page shows the token in its own address (language switch) only; it is
+    # fetched by test_follower_unsubscribe_page_shows_no_personal_data below.
+    r"r/stop/<str:token>/": lambda s: ["/r/stop/unknown-token/"],
     r"districts/": lambda s: [
         "/districts/",
         *[f"/districts/?lat={a}&lon={b}" for a, b in _lookup_points(s)],
+        "/districts/?q=Plze",
+        "/districts/?q=a",
+        *[f"/districts/?pick=area:{i}" for i in range(1, 4)],
     ],
     r"login/": lambda s: ["/login/"],
     r"source/": lambda s: ["/source/"],
@@ -344,6 +380,13 @@ PUBLIC: dict[str, Callable[[Scenario], list[str]]] = {
         f"/api/v1/districts/lookup?lat={a}&lon={b}" for a, b in _lookup_points(s)
     ],
     r"api/v1/places": lambda s: ["/api/v1/places?q=Plze", "/api/v1/places?q=a"],
+    r"api/v1/reports/nearby": lambda s: [
+        *[f"/api/v1/reports/nearby?lat={a}&lon={b}" for a, b in _lookup_points(s)],
+        *[f"/api/v1/reports/nearby?lat={a}&lon={b}&category={c}" for a, b in _lookup_points(s) for c in s.category_codes],
+        # Queried at the exact (secret) points too: only public points may come back.
+        *[f"/api/v1/reports/nearby?lat={a}&lon={b}" for a, b in s.secret_points],
+    ],
+    r"api/v1/search": lambda s: ["/api/v1/search?q=Plze", "/api/v1/search?q=a"],
     r"api/v1/reports/multipart": lambda s: ["/api/v1/reports/multipart"],
     r"api/v1/statistics": lambda s: [
         "/api/v1/statistics",
@@ -568,6 +611,9 @@ def test_scan_covers_every_police_only_field_the_model_declares(scenario: Scenar
         assert any(key.startswith(f"{name}_") for key in scenario.markers), name
     for markers in POLICE_ONLY_RELATION_MARKERS.values():
         assert all(scenario.markers.get(key) for key in markers)
+    assert set(PRIVATE_RELATION_MARKERS) == set(Report.PRIVATE_RELATIONS)
+    for markers in PRIVATE_RELATION_MARKERS.values():
+        assert all(scenario.markers.get(key) for key in markers)
 
 
 def test_no_police_only_data_in_any_public_response(scenario: Scenario) -> None:
@@ -611,6 +657,20 @@ def test_scan_sees_the_public_data(scenario: Scenario) -> None:
     dlat, dlon = scenario.points["dump"]
     data = client.get(f"/api/v1/map?bbox={_viewport(dlat, dlon, 17)}&zoom=17").json()
     assert any(_metres(a, b, dlat, dlon) < 1 for a, b in _positions(data))
+
+
+def test_follower_unsubscribe_page_shows_no_personal_data(scenario: Scenario) -> None:
+    """The page of a real unsubscribe link: no e-mail, no report data beyond its number."""
+    client = Client(REMOTE_ADDR=SCANNER_IP)
+    for token in scenario.follow_tokens:
+        url = f"/r/stop/{token}/"
+        resp = client.get(url)
+        assert resp.status_code == 200
+        clean = Scenario(
+            markers={k: v for k, v in scenario.markers.items() if k != "follow_token"},
+            secret_points=scenario.secret_points,
+        )
+        assert scan(client, url, clean) == []
 
 
 def test_uploads_are_not_served_by_url(scenario: Scenario) -> None:

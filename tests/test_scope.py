@@ -223,8 +223,10 @@ def test_web_pages_refuse_reports_of_other_districts(
         ("post", page, {"action": "note", "text": "foreign note"}),
         ("post", page, {"action": "read"}),
         ("get", f"{page}attachments/{case.attachment_b}/", None),
+        ("get", f"{page}attachments/{case.attachment_b}/?size=thumb", None),
         # An attachment of report B reached through report A's URL.
         ("get", f"/staff/reports/{case.report_a}/attachments/{case.attachment_b}/", None),
+        ("get", f"/staff/reports/{case.report_a}/attachments/{case.attachment_b}/?size=thumb", None),
     ]
     for method, url, data in attempts:
         resp = client.get(url) if method == "get" else client.post(url, data=data)
@@ -244,6 +246,9 @@ def test_web_pages_refuse_reports_of_other_districts(
     assert _state(case.report_a)["status"] == "verification"
     resp = client.get(f"{own}attachments/{case.attachment_a}/")
     assert resp.status_code == 200
+    # The photo's preview: the same checks, the same answer for the own district.
+    resp = client.get(f"{own}attachments/{case.attachment_a}/?size=thumb")
+    assert resp.status_code == 200 and resp["Content-Type"] == "image/jpeg"
     assert _own(_state(case.report_b)) == _own(before)
 
 
@@ -404,3 +409,42 @@ def test_incident_commander_reads_no_threat_reports(
     assert f"/staff/reports/{case.report_a}/".encode() not in queue.content
     assert _own(_state(case.report_a)) == _own(before)
     assert b'id="nav-queue"' not in web.get("/operations/").content
+
+
+def test_follower_addresses_stay_out_of_every_role_and_route(
+    case: Case, officer: Any, admin_user: Any, client_for: Callable[[Any], Client]
+) -> None:
+    """A follower's e-mail is shown to no one (police and admins included); the public follow
+    routes (lookup, unsubscribe) reach no report the public may not see and no one else's
+    contact (ADR 0036)."""
+    from straz.reports import services
+    from straz.reports.followers import FollowRequest
+    from straz.reports.models import FollowerContact
+
+    email = "scope.follower@example.cz"
+    followed = services.submit_report(
+        category_code="dangerous-venue",  # public only once confirmed
+        lat=49.7411,
+        lon=13.3711,
+        client_ip="203.0.113.30",
+        source="api",
+        follow=FollowRequest(email=email, language="cs", site_url="http://testserver"),
+    ).report_id
+    services.transition_report(user=officer, report_id=followed, target="verification")
+    for user in (officer, admin_user):
+        client = client_for(user)
+        for url in (
+            f"/staff/reports/{followed}/",
+            "/staff/",
+            f"/api/v1/staff/reports/{followed}",
+            "/api/v1/staff/reports",
+        ):
+            resp = client.get(url)
+            assert resp.status_code == 200, (user, url)
+            assert email not in resp.content.decode(), (user, url)
+    anonymous = Client()
+    assert anonymous.get("/r/", {"number": followed}).status_code == 404
+    before = FollowerContact.objects.count()
+    for token in ("", "guess", FollowerContact.objects.get().token[:-1]):
+        assert anonymous.post(f"/r/stop/{token}/").status_code in DENIED
+    assert FollowerContact.objects.count() == before

@@ -14,7 +14,8 @@ USAGE = """usage: straz COMMAND [options]
 commands:
   demo [--port N] [--no-serve]  migrate the database (./var/straz.sqlite3 unless DATABASE_URL),
                              load the demo data set, serve on 127.0.0.1 (--no-serve: load and exit)
-  serve [--host H] [--port N] serve the web application (migrate first with `straz migrate`)
+  serve [--host H] [--port N] [--workers N] [--threads N]  serve the web application from
+                             N processes (default one per CPU; migrate first with `straz migrate`)
   worker                     run background jobs: notifications, deadlines, public-view expiry
   createtoken USERNAME       print a new API token for a staff user
   audit verify|checkpoint|rekey  check the keyed chain against the latest signed checkpoint,

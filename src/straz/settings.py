@@ -12,6 +12,7 @@ import dj_database_url
 from straz.core.config import DEFAULTS as _DEFAULTS
 from straz.core.config import tls_settings
 from straz.core.csp import directives as _csp_directives
+from straz.core.storage import storages_setting as _storages_setting
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 # Runtime data (SQLite database, uploads, secret key) lives under ./var of the current
@@ -33,19 +34,24 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
-def _secret_key() -> str:
+def _secret_key() -> tuple[str, str]:
+    """The key and where it came from: the environment, a named file, or one generated here."""
     if os.environ.get("STRAZ_SECRET_KEY"):
-        return os.environ["STRAZ_SECRET_KEY"]
+        return os.environ["STRAZ_SECRET_KEY"], "STRAZ_SECRET_KEY"
+    if os.environ.get("STRAZ_SECRET_KEY_FILE"):
+        # Every machine of a deployment reads the same key (ADR 0038), e.g. a mounted secret.
+        named = Path(os.environ["STRAZ_SECRET_KEY_FILE"]).expanduser()
+        return named.read_text().strip(), "STRAZ_SECRET_KEY_FILE"
     path = DATA_DIR / "secret_key"
     if not path.exists():
         # Created 0600 from the start, not made private after the fact.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(50))
-    return path.read_text().strip()
+    return path.read_text().strip(), "generated"
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY, STRAZ_SECRET_KEY_SOURCE = _secret_key()
 DEBUG = _env_bool("STRAZ_DEBUG", False)
 ALLOWED_HOSTS = [h for h in os.environ.get("STRAZ_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("STRAZ_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -111,7 +117,17 @@ TEMPLATES = [
 _default_db = f"sqlite:///{DATA_DIR / 'straz.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL") or _default_db, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's backend, with writers queued on a file lock rather than SQLite's sleeping
+    # retries, which set the pace under concurrent intake (ADR 0037).
+    DATABASES["default"]["ENGINE"] = "straz.core.sqlite3"
+    # Kept open between requests like PostgreSQL's: opening one and running the pragmas
+    # below cost about a millisecond of every request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Tests run on an in-memory database per worker. Said explicitly because pytest-django
+    # recognises in-memory SQLite by Django's engine name, not by ours, and would otherwise
+    # derive a file name ("test_/…/straz.sqlite3_gw0") in a directory that does not exist.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one
         # failing with "database is locked" when it upgrades a read lock.
@@ -137,6 +153,8 @@ LOGOUT_REDIRECT_URL = "reports:map"
 LANGUAGE_CODE = "cs"
 LANGUAGES = [("cs", "Čeština"), ("pl", "Polski"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# One date and one date-time format per language, used by templates and scripts (ADR 0035).
+FORMAT_MODULE_PATH = ["straz.core.formats"]
 TIME_ZONE = os.environ.get("STRAZ_TIME_ZONE", "Europe/Prague")
 USE_I18N = True
 USE_TZ = True
@@ -145,6 +163,15 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root even when serving from finders
 MEDIA_ROOT = DATA_DIR / "media"
+# --- files and shared state (ADR 0038) -------------------------------------------------------
+# Report attachments go through the storage API: MEDIA_ROOT by default, an S3-compatible
+# bucket with STRAZ_STORAGE=s3 / STRAZ_S3_BUCKET (credentials from the AWS_* variables).
+STORAGES = _storages_setting(os.environ)
+# The cache holds only what each process may compute again from the database (statistics
+# for a few minutes); rate limits, lockouts and sessions live in the database, so several
+# processes on several machines agree without a shared cache.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# ---------------------------------------------------------------------------------------------
 # Files are served from the package in every mode, so a checkout needs no collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -169,7 +196,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 EMAIL_BACKEND = os.environ.get("STRAZ_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
-EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
+EMAIL_FILE_PATH = Path(os.environ.get("STRAZ_EMAIL_FILE_PATH") or DATA_DIR / "outbox-mail")
+# SMTP relay for django.core.mail.backends.smtp.EmailBackend (the worker delivers the outbox).
+EMAIL_HOST = os.environ.get("STRAZ_EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("STRAZ_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("STRAZ_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("STRAZ_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("STRAZ_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("STRAZ_EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = os.environ.get("STRAZ_FROM_EMAIL", "straz@localhost")
 
 LOGGING = {
@@ -252,6 +286,8 @@ STRAZ["ALLOWED_ORIGINS"] = [
 ]
 # Days an API token lives unless `straz createtoken --expires-days` says otherwise.
 STRAZ["API_TOKEN_DAYS"] = _env_int("STRAZ_API_TOKEN_DAYS", _DEFAULTS.api_token_days)
+# The report categories offered: "cz" (Czech set, default) or "kmzb" / "pl" (Polish KMZB list).
+STRAZ["CATEGORY_CATALOGUE"] = os.environ.get("STRAZ_CATEGORY_CATALOGUE", _DEFAULTS.category_catalogue)
 # HTTPS: STRAZ_TLS=1 and friends (docs/guides/administrator.md, "HTTPS and proxies").
 _TLS = tls_settings(
     os.environ, behind_proxy=_env_int("STRAZ_TRUSTED_PROXY_COUNT", _DEFAULTS.trusted_proxy_count) > 0

@@ -248,3 +248,32 @@ def test_the_limit_window_slides_and_old_hits_are_pruned(dataset: Dataset, setti
     assert DownloadHit.objects.count() == 3
     assert throttle.prune_download_hits(now=start + timedelta(minutes=61)) == 1
     assert "192.0.2.5" not in str(list(DownloadHit.objects.values_list("client_key", flat=True)))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_of_category_rules_ends_the_files_of_every_machine(
+    dataset: Dataset, citizen: Client, export_dir: Path
+) -> None:
+    """The files are each machine's own cache: a change made through another machine ends them too."""
+    import shutil
+
+    from straz.reports import services as report_services
+
+    drugs = dataset.categories["drugs"]  # approximated location
+    report = dataset.reports["r6"]  # passed on: public
+    first = citizen.get("/statistics/reports.csv")
+    row = next(r for r in read_csv(body_of(first)) if int(r["id"]) == report.pk)
+    assert row["approximate"] == "true"
+    # This machine's files as they are; the change happens "on another machine", whose
+    # invalidation cannot touch this disk: put the files back as they were.
+    kept = export_dir.parent / f"{export_dir.name}-kept"
+    shutil.copytree(export_dir, kept)
+    drugs.public_location_approximated = False
+    drugs.save()
+    report_services.reapply_category_rules(category_id=drugs.pk)
+    shutil.rmtree(export_dir)
+    shutil.copytree(kept, export_dir)
+    after = citizen.get("/statistics/reports.csv")
+    assert after["ETag"] != first["ETag"]
+    row = next(r for r in read_csv(body_of(after)) if int(r["id"]) == report.pk)
+    assert row["approximate"] == "false"

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from straz.accounts.models import User
 from straz.analytics.izs import stats
@@ -326,7 +327,11 @@ def test_table_csv_has_the_header_and_one_line_per_row(
     assert "attachment" in response["Content-Disposition"]
     assert "no-store" in response["Cache-Control"]
     rows = _csv(response)
-    assert rows[0] == stats.table_header()
+    # People read the headings in their language (issue 9); the columns are table_header().
+    with translation.override("cs"):
+        assert rows[0] == stats.header_labels(stats.table_header())
+    assert rows[0] != stats.table_header()  # not the machine names
+    rows[0] = stats.table_header()
     assert len(rows) == 1 + IncidentType.objects.filter(is_active=True).count()
     assert all(len(row) == len(rows[0]) for row in rows)
     flood = next(row for row in rows if row[0] == "flood")
@@ -351,7 +356,9 @@ def test_incidents_csv_lists_each_counted_incident(
             "/operations/statistics/incidents.csv", {"city_district": "546003"}
         )
     )
-    assert rows[0] == stats.incidents_header()
+    with translation.override("cs"):
+        assert rows[0] == stats.header_labels(stats.incidents_header())
+    rows[0] = stats.incidents_header()
     by_id = {int(row[0]): dict(zip(rows[0], row, strict=True)) for row in rows[1:]}
     assert set(by_id) == {scene["flood_a"].pk, scene["late_march"].pk}
     late = by_id[scene["late_march"].pk]
@@ -373,7 +380,7 @@ def test_csv_cells_never_start_a_formula(
     _incident(title=text, created=_t(0), region=text[:20], lat=49.75, lon=13.35)
     client = client_for(dispatcher)
     incidents = _csv(client.get("/operations/statistics/incidents.csv"))
-    record = dict(zip(incidents[0], incidents[1], strict=True))
+    record = dict(zip(stats.incidents_header(), incidents[1], strict=True))
     for column in ("title", "type_label", "region"):
         assert record[column].startswith("'"), (column, record[column])
         assert record[column][1:] == (text if column != "region" else text[:20])

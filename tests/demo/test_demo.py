@@ -488,3 +488,26 @@ def test_a_demo_loaded_before_regions_were_areas_gets_its_region_and_orp(demo: d
     assert AuditEntry.objects.filter(action=IZS_AREAS_ACTION).count() == 1
     ensure_demo_data(stdout=io.StringIO())
     assert AuditEntry.objects.filter(action=IZS_AREAS_ACTION).count() == 1
+
+
+def test_police_layer_has_a_real_shaped_sample(demo: dict[str, Any]) -> None:
+    """Issue 9, item 8: the police-data layer of the demo map is not empty; the sample came
+    through the importer (its audit entries), hidden types stay off the public map."""
+    from straz.reports.models import CrimeRecord, CrimeType
+
+    records = CrimeRecord.objects.all()
+    assert records.count() >= 500
+    assert CrimeType.objects.count() >= 20
+    assert AuditEntry.objects.filter(action="crimemap.code_list_imported").exists()
+    public = records.filter(is_public=True)
+    assert 0 < public.count() < records.count()
+    # Hidden types (sexual offences) never reach the public layer.
+    assert not public.filter(primary_type_id__in=[21, 22]).exists()
+    # Spread over the last year, mostly in the city.
+    span = records.order_by("-occurred_at").first().occurred_at - records.order_by("occurred_at").first().occurred_at
+    assert span.days > 300
+    response = Client().get("/api/v1/map", {"layer": "police", "zoom": 12, "bbox": "13.25,49.66,13.50,49.81"})
+    assert response.status_code == 200
+    total = sum(f["properties"].get("count", 1) for f in response.json()["features"])
+    assert total == public.count()
+    assert "Police data" in demo["stdout"]

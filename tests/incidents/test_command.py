@@ -70,7 +70,7 @@ def test_handover_records_briefing_declaration_time_and_name(
     entry = TimelineEntry.objects.get(incident=incident, kind="message", letter="e")
     assert entry.data["to"] == "mjr. Eva Dvořáková" and entry.data["from"] == "npor. Petr Kovář"
     assert entry.at == cur.started_at
-    assert "mjr. Eva Dvořáková" in entry.text and "Přebírám velení" in entry.text
+    assert "mjr. Eva Dvořáková" in entry.rendered and "Přebírám velení" in entry.rendered
     assert entry.author_label == "dispatcher"
 
 

@@ -136,7 +136,7 @@ def test_handover_moves_the_right_to_write_to_the_new_commander(
     with pytest.raises(Forbidden):
         services.post_site_message(user=commander, incident_id=incident.pk, letter="c", text="Ještě já.")
     entry = services.post_site_message(user=commander_b, incident_id=incident.pk, letter="c", text="Lokalizováno.")
-    assert entry.author_label == "commander_b"
+    assert entry.author_label == "Eva Nástupcová"  # the person, not the username (issue 9 item 7)
 
 
 # ---------------------------------------------------------------- over the API
@@ -154,7 +154,7 @@ def test_commander_writes_to_the_incident_they_command(
     assert audit_count() > before
     # The record says who did it.
     last = TimelineEntry.objects.filter(incident=incident).order_by("-pk").first()
-    assert last is not None and last.author_label == "commander"
+    assert last is not None and last.author_label == "Petr Velitel"
 
 
 @pytest.mark.parametrize("index", range(12))

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from straz.accounts.models import AuditEntry
+from straz.incidents.entries import entry_text
 from straz.incidents.models import (
     AlarmDeclaration,
     Incident,
@@ -286,7 +287,7 @@ def test_level_three_proposes_the_23_2_notices_and_sends_them_only_on_decision(
     assert proposed["hejtman"]["would_tell"] == [f"{contacts['hejtman'].name} <{contacts['hejtman'].address}>"]
     assert proposed["orp_mayor"]["would_tell"] == [f"{contacts['orp_mayor'].name} <{contacts['orp_mayor'].address}>"]
     declared = TimelineEntry.objects.get(incident=incident, kind="declaration")
-    assert "§23(2)" in declared.text and declared.data["notifications"] == []
+    assert "§23(2)" in entry_text(declared, language="en") and declared.data["notifications"] == []
     assert {(p["rule"], p["role"]) for p in declared.data["proposed_notices"]} == {
         ("§23(2)", "hejtman"), ("§23(2)", "orp_mayor")
     }
@@ -695,4 +696,4 @@ def test_deciding_iii_notices_without_contacts_records_whom_nobody_told(
     assert {(n["rule"], n["role"], n["error"]) for n in decided.json()["sent"]} == {("§23(2)", "hejtman", "no_contact")}
     assert not _outbox().filter(source_type="incident", source_id=str(incident.pk)).exists()
     entry = TimelineEntry.objects.filter(incident=incident, kind="declaration").latest("at", "id")
-    assert "No notification contact" in entry.text and "hejtman" in entry.text
+    assert "No notification contact" in entry_text(entry, language="en") and "hejtman" in entry_text(entry, language="en")

@@ -16,6 +16,7 @@ from straz.accounts.models import AuditEntry, User
 from straz.core.errors import Conflict, Forbidden, ValidationFailed
 from straz.incidents import policy, services
 from straz.incidents.alarm.recipients import bases_for, needs_decision, notices_for
+from straz.incidents.entries import entry_text
 from straz.incidents.models import AlarmDeclaration, NoticeProposal, TimelineEntry
 from straz.notifications.models import OutboxMessage
 
@@ -79,7 +80,7 @@ def test_level_three_sends_nothing_until_the_decision_and_the_timeline_has_all_t
         services.declare_alarm_level(user=dispatcher, incident_id=incident.pk, level="III")
     assert _rows("incident", incident.pk) == []
     declared = TimelineEntry.objects.get(incident=incident, kind="declaration")
-    assert "Notices proposed under §23(2)" in declared.text and "hejtman" in declared.text
+    assert "Notices proposed under §23(2)" in entry_text(declared, language="en") and "hejtman" in entry_text(declared, language="en")
     proposals = NoticeProposal.objects.filter(incident=incident).order_by("role")
     assert [(p.rule, p.role, p.status) for p in proposals] == [
         ("§23(2)", "hejtman", "proposed"), ("§23(2)", "orp_mayor", "proposed")
@@ -94,7 +95,7 @@ def test_level_three_sends_nothing_until_the_decision_and_the_timeline_has_all_t
     assert proposal.status == "sent" and proposal.decided_at == decided_at
     assert proposal.decided_by_name == "npor. Jan Služba" and proposal.recorded_by == dispatcher
     assert _rows("incident", incident.pk) == [("§23(2)", contacts["hejtman"].address)]
-    texts = list(TimelineEntry.objects.filter(incident=incident).order_by("id").values_list("text", flat=True))
+    texts = [entry_text(e, language="en") for e in TimelineEntry.objects.filter(incident=incident).order_by("id")]
     assert len(texts) == entries_before + 2
     at = timezone.localtime(decided_at).strftime("%H:%M")
     assert texts[-2] == (

@@ -15,6 +15,7 @@ from straz.accounts.models import AuditEntry, User
 from straz.demo.territory import create_izs_areas
 from straz.incidents import services
 from straz.incidents.alarm.recipients import Place, Scope, notices_for, targets, unresolved
+from straz.incidents.entries import entry_text
 from straz.incidents.models import AlarmDeclaration, Incident, TimelineEntry
 from straz.notifications.models import OutboxMessage
 
@@ -175,7 +176,7 @@ def test_outside_every_region_is_accepted_with_the_confirmation_and_it_is_on_rec
         ("hejtman", "no_recipient"),
         ("orp_mayor", "no_recipient"),
     }
-    assert "confirmed notifying them by other means" in entry.text
+    assert "confirmed notifying them by other means" in entry_text(entry, language="en")
     audit = AuditEntry.objects.filter(action="incident.alarm_level_declared").latest("id")
     assert audit.after["notified_by_other_means"] is True
 

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -68,7 +68,8 @@ def _closed_incident(dispatcher: User, commander: User, commander_b: User, make_
         user=commander, incident_id=incident.pk, new_commander_name="Eva Nástupcová", new_commander_user_id=commander_b.pk, **BRIEFING
     )
     services.change_state(user=commander_b, incident_id=incident.pk, target="in_progress")
-    services.change_state(user=commander_b, incident_id=incident.pk, target="closed")
+    # HZS is still on site: closing ends the intervention and records its departure (§6(1) h)).
+    services.change_state(user=commander_b, incident_id=incident.pk, target="closed", components_leave=True)
     incident.refresh_from_db()
     return incident
 
@@ -110,7 +111,13 @@ def test_overdue_only_after_the_deadline_and_only_while_not_completed() -> None:
 def test_days_to_the_deadline_count_local_calendar_days(settings: Any) -> None:
     settings.TIME_ZONE = "Europe/Prague"
     due = reporting.report_due_at(datetime(2026, 11, 25, 10, 0, tzinfo=UTC), PRAGUE)  # last day Wed 9 Dec
-    assert reporting.deadline_text(due) == "2026-12-09 23:59:59"
+    # One date-time format per language (ADR 0035): the last minute of the last day.
+    with translation.override("cs"):
+        assert reporting.deadline_text(due) == "9. 12. 2026 23:59"
+    with translation.override("pl"):
+        assert reporting.deadline_text(due) == "09.12.2026 23:59"
+    with translation.override("en"):
+        assert reporting.deadline_text(due) == "9 Dec 2026, 23:59"
     assert reporting.days_to_deadline(due, datetime(2026, 11, 25, 10, 0, tzinfo=UTC)) == 14
     assert reporting.days_to_deadline(due, datetime(2026, 12, 9, 22, 59, tzinfo=UTC)) == 0
     assert reporting.days_to_deadline(due, datetime(2026, 12, 9, 23, 0, tzinfo=UTC)) == -1
@@ -213,7 +220,7 @@ def test_draft_save_complete_lock_and_amend_are_audited(closed: Incident, comman
     assert amended.injured == 4 and amended.status == "completed"
     amendment = IncidentReportAmendment.objects.get()
     assert amendment.changes == {"injured": {"before": 3, "after": 4}}
-    assert amendment.author_label == "commander_b"
+    assert amendment.author_label == "Eva Nástupcová"
     entry = AuditEntry.objects.order_by("-seq").first()
     assert entry is not None and entry.action == "incident_report.amended"
     assert entry.before["injured"] == 3 and entry.after["injured"] == 4
@@ -341,11 +348,17 @@ def _pdf_text(content: bytes) -> tuple[str, set[str]]:
     return text, fonts
 
 
+def _czech_time(moment: datetime) -> str:
+    """A time as a Czech document prints it (ADR 0035): the Czech date, the time to the second."""
+    local = timezone.localtime(moment)
+    return f"{local.day}. {local.month}. {local.year} {local:%H:%M:%S}"
+
+
 def test_pdf_contains_the_handover_time_and_name_declarations_components_and_map(
     closed: Incident, client_for: Any, analyst: User
 ) -> None:
     handover = CommandAssignment.objects.get(incident=closed, how="handover")
-    expected_time = timezone.localtime(handover.started_at).strftime("%Y-%m-%d %H:%M:%S")
+    expected_time = _czech_time(handover.started_at)
     resp = client_for(analyst).get(f"/operations/incidents/{closed.pk}/report.pdf", HTTP_ACCEPT_LANGUAGE="cs")
     assert resp.status_code == 200
     assert resp["Content-Type"] == "application/pdf"
@@ -361,7 +374,7 @@ def test_pdf_contains_the_handover_time_and_name_declarations_components_and_map
     from straz.incidents.models import ComponentDeployment
 
     departed = ComponentDeployment.objects.get(incident=closed, kind="zzs").departed_at
-    assert timezone.localtime(departed).strftime("%Y-%m-%d %H:%M:%S") in flat  # §6 h) departure
+    assert _czech_time(departed) in flat  # §6 h) departure
     assert "Tři zranění převezeni do FN Plzeň." in flat  # the §6 messages
     assert "Nebezpečná zóna D5" in flat  # the site map's zone label
     assert any("DejaVu" in f for f in fonts), fonts  # embedded font covering Czech
@@ -399,7 +412,7 @@ def test_reports_due_page_shows_the_deadline_and_overdue(closed: Incident, clien
     assert page.status_code == 200
     html = page.content.decode()
     assert f'data-incident="{closed.pk}"' in html and "badge overdue" in html
-    assert "2026-01-15 23:59:59" in html  # the last day is 15 January (1 + 14), to its end
+    assert "15 Jan 2026, 23:59" in html  # the last day is 15 January (1 + 14), to its end
     assert "overdue, days late:" in html
     anonymous = citizen.get("/operations/reports/")
     assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]

@@ -218,7 +218,8 @@ def test_pdf_has_every_site_with_its_handover_time_and_name(
     flat = re.sub(r"\s+", " ", text)
     for site, name in ((a, "Eva Nástupcová"), (b, "Marie Druhá")):
         handover = CommandAssignment.objects.get(incident=site, how="handover")
-        at = timezone.localtime(handover.started_at).strftime("%Y-%m-%d %H:%M:%S")
+        local = timezone.localtime(handover.started_at)
+        at = f"{local.day}. {local.month}. {local.year} {local:%H:%M:%S}"  # Czech document (ADR 0035)
         assert re.search(re.escape(at) + r".{0,40}" + re.escape(name), flat), flat[:3000]
     assert "Hlášení z místa Koterov." in flat and "Hlášení z místa Doudlevce." in flat  # §6 messages
     assert "Povodeň na území." in flat  # the territory's declaration with its reason

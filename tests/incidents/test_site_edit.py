@@ -67,7 +67,7 @@ def test_zone_is_redrawn_and_renamed_in_one_audited_change_with_old_and_new(
     assert body["geometry"]["coordinates"][0][0] == [13.355, 49.725]
     assert audit_count() == before_audit + 1
     entry = zone_entries(incident)[-1]
-    assert "NZ 1" in entry.text and "NZ rozšířená" in entry.text
+    assert "NZ 1" in entry.rendered and "NZ rozšířená" in entry.rendered
     assert entry.data["before"]["name"] == "NZ 1" and entry.data["after"]["name"] == "NZ rozšířená"
     assert entry.data["before"]["geometry"] == square(13.36, 49.73, 0.01)
     assert entry.data["after"]["geometry"] == body["geometry"]
@@ -207,7 +207,7 @@ def test_retired_zone_stays_on_record_but_leaves_the_map_and_the_report_map(
     f = SiteFeature.objects.get(pk=zone.pk)
     assert f.retired_by == dispatcher and f.geometry == zone.geometry
     entry = zone_entries(incident)[-1]
-    assert entry.data["retired"] and "NZ 1" in entry.text and "Únik utěsněn." in entry.text
+    assert entry.data["retired"] and "NZ 1" in entry.rendered and "Únik utěsněn." in entry.rendered
     fc = dispatcher_api.get(f"/incidents/{incident.pk}/site-features").json()
     assert [x["properties"]["name"] for x in fc["features"]] == ["Vnější zůstává"]
     everything = dispatcher_api.get(f"/incidents/{incident.pk}/site-features", include_retired="true").json()

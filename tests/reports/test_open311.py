@@ -184,7 +184,7 @@ def test_services_json_validates_and_names_follow_the_language(categories: dict[
     from straz.reports.models import Category
 
     assert [s["service_code"] for s in body] == list(
-        Category.objects.filter(is_active=True)
+        Category.objects.offered()
         .order_by("order", "code")
         .values_list("code", flat=True)
     )
@@ -222,20 +222,26 @@ def test_service_definition(categories: dict[str, Any], fmt: str) -> None:
     if fmt == "json":
         body = response.json()
         validate(body, "service-definition.json")
-        (attribute,) = body["attributes"]
+        attribute, consent = body["attributes"]
         assert attribute["code"] == "occurred_at" and attribute["datatype"] == "datetime"
         assert attribute["required"] is False and attribute["variable"] is True
+        # The consent to status e-mails (ADR 0036): optional, one value.
+        assert consent["code"] == "email_consent" and consent["datatype"] == "singlevaluelist"
+        assert consent["required"] is False
+        assert [v["key"] for v in consent["values"]] == ["yes"]
         return
     doc = etree.fromstring(response.content)
     assert doc.tag == "service_definition"
     assert doc.findtext("service_code") == "illegal-dump"
     attributes = doc.find("attributes")
-    assert [a.tag for a in attributes] == ["attribute"]
+    assert [a.tag for a in attributes] == ["attribute", "attribute"]
     item_schema = _schema("service-definition.json")["properties"]["attributes"]["items"]
     fields = {child.tag for child in attributes[0]}
     assert set(item_schema["required"]) <= fields <= set(item_schema["properties"])
     assert attributes[0].findtext("datatype") == "datetime"
     assert attributes[0].findtext("required") == "false"
+    assert attributes[1].findtext("code") == "email_consent"
+    assert [v.findtext("key") for v in attributes[1].find("values")] == ["yes"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])

@@ -126,4 +126,4 @@ def test_the_public_page_shows_the_event_day_as_the_download_does(
     rows = {int(r["id"]): r for r in csv.DictReader(io.StringIO(download, newline=""))}
     assert rows[report_id]["occurred_on"] == "2026-05-01"
     assert shown.group(1) == rows[report_id]["occurred_on"]
-    assert shown.group(2).strip() == "1. 5. 2026"
+    assert shown.group(2).strip() == "1 May 2026"  # the English page (ADR 0035)

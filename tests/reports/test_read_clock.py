@@ -159,8 +159,8 @@ def test_the_page_says_the_deadlines_run_in_calendar_hours_from_receipt(
         verify_due_at=datetime(2026, 12, 7, 13, 3, tzinfo=UTC),
     )
     html = _session(officer).get(f"/staff/reports/{report.pk}/").content.decode()
-    assert "4. 12. 2026 14:03 (48 h from receipt, calendar hours)" in html
-    assert "7. 12. 2026 14:03 (120 h from receipt, calendar hours)" in html
+    assert "4 Dec 2026, 14:03 (48 h from receipt, calendar hours)" in html  # English (ADR 0035)
+    assert "7 Dec 2026, 14:03 (120 h from receipt, calendar hours)" in html
 
 
 def test_api_body_for_mark_read_is_empty_or_json(

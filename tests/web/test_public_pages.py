@@ -77,6 +77,8 @@ def test_pages_load_scripts_and_styles_only_from_this_server(
         "/static/straz/straz.css",
         "/static/straz/common.js",
         "/static/straz/report-form.js",
+        "/static/straz/nearby.js",
+        "/static/straz/map-search.js",
         "/static/straz/point-map.js",
         "/static/straz/districts.js",
     ],

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp import admin as otp_totp_admin
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,20 +27,66 @@ if admin.site.is_registered(TOTPDevice):
 del otp_totp_admin
 
 
+# The four permissions Django creates for every model, by codename prefix.
+MODEL_ACTIONS = ("add", "change", "delete", "view")
+
+
+def permission_label(permission: Permission) -> str:
+    """A permission in the reader's language: app | model | action.
+
+    Django stores the names of the permissions it creates ("Can add report") in English
+    when migrating; the app and model names and the four actions have translations.
+    """
+    model = permission.content_type.model_class()
+    action = permission.codename.split("_", 1)[0]
+    if model is None or action not in MODEL_ACTIONS or permission.codename != f"{action}_{model._meta.model_name}":
+        return str(permission)
+    words = {"add": gettext("Add"), "change": gettext("Change"), "delete": gettext("Delete"), "view": gettext("View")}
+    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {words[action]}"
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    """The permission picker of users and groups, labelled by permission_label()."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return permission_label(obj)
+
+
+def _permission_field(db_field: Any, kwargs: dict[str, Any]) -> None:
+    if db_field.name in ("user_permissions", "permissions"):
+        kwargs["form_class"] = PermissionChoiceField
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    def formfield_for_manytomany(self, db_field: Any, request: Any = None, **kwargs: Any) -> Any:
+        _permission_field(db_field, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
-    list_display = ("username", "first_name", "last_name", "email", "role", "is_active", "is_staff")
+    list_display = ("username", "rank", "first_name", "last_name", "email", "role", "is_active", "is_staff")
     list_filter = ("role", "is_active", "is_staff", "is_superuser")
     filter_horizontal = ("districts", "groups", "user_permissions")
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         (_("Role and scope"), {"fields": ("role", "districts", "language")}),
+        (_("As documents name the person"), {"fields": ("rank", "function", "organisation")}),
     )
     add_fieldsets = (
         *DjangoUserAdmin.add_fieldsets,
         (_("Role and scope"), {"fields": ("role",)}),
     )
     actions = ["reset_two_factor"]
+
+    def formfield_for_manytomany(self, db_field: Any, request: Any = None, **kwargs: Any) -> Any:
+        _permission_field(db_field, kwargs)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     @admin.action(description=_("Reset two-factor login (the user sets it up again)"))
     def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:

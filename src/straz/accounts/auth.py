@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 from ninja.security.session import SessionAuth
@@ -77,7 +78,7 @@ def authenticate_token(raw: str, method: str) -> User | None:
     if token.expires_at <= now:
         raise TokenExpired(
             _("The API token expired on %(date)s. Ask an administrator for a new one.")
-            % {"date": timezone.localtime(token.expires_at).strftime("%Y-%m-%d %H:%M")}
+            % {"date": date_format(timezone.localtime(token.expires_at), "DATETIME_FORMAT")}
         )
     if token.read_only and method.upper() not in SAFE_METHODS:
         raise Forbidden(_("This API token is read-only: it cannot change anything."))

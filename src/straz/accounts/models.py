@@ -34,6 +34,13 @@ class User(AbstractUser):
         verbose_name=_("police districts"),
     )
     language = models.CharField(_("language"), max_length=5, blank=True, default="")
+    # How documents name the person (accounts.people.person_label): "kpt. Jan Novák (velitel
+    # družstva, HZS Plzeňského kraje)". All optional; without a name the username stands in.
+    rank = models.CharField(
+        _("rank or title"), max_length=30, blank=True, default="", help_text=_("E.g. npor., kpt., plk., Ing.")
+    )
+    function = models.CharField(_("function"), max_length=100, blank=True, default="")
+    organisation = models.CharField(_("organisation or component"), max_length=150, blank=True, default="")
 
     class Meta:
         verbose_name = _("user")

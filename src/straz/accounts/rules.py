@@ -22,3 +22,26 @@ def lockout_window(failures: int, *, limit: int, base: timedelta, cap: timedelta
     if doublings >= _MAX_DOUBLINGS:
         return cap
     return min(base * (1 << doublings), cap)
+
+
+# Where each role lands after logging in: its own work, not a page chosen for another role.
+# URL names (resolved by the web layer). Police roles work the report queue; the operations
+# roles the incident board; the analyst and the crime-prevention manager read the
+# statistics; the administrator manages accounts and code lists in the back office.
+LANDING_PAGES = {
+    "officer": "reports:staff-queue",
+    "supervisor": "reports:staff-queue",
+    "dispatcher": "incidents:board",
+    "commander": "incidents:board",
+    "analyst": "analytics:statistics",
+    "manager": "analytics:statistics",
+    "admin": "admin:index",
+}
+DEFAULT_LANDING_PAGE = "reports:staff-queue"
+
+
+def landing_page(role: str, *, is_superuser: bool = False) -> str:
+    """The URL name of the page a user with this role sees first after logging in."""
+    if is_superuser:
+        return LANDING_PAGES["admin"]
+    return LANDING_PAGES.get(role, DEFAULT_LANDING_PAGE)

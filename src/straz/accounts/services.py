@@ -20,6 +20,10 @@ def ensure_staff_user(
     administrator: bool = False,
     districts: Iterable[Any] = (),
     demo_password: bool = False,
+    last_name: str = "",
+    rank: str = "",
+    function: str = "",
+    organisation: str = "",
 ) -> tuple[User, bool]:
     """The account named `username`, created with these details if missing; True when created.
 
@@ -37,6 +41,10 @@ def ensure_staff_user(
         password=password,
         role=role,
         first_name=first_name,
+        last_name=last_name,
+        rank=rank,
+        function=function,
+        organisation=organisation,
         email=email,
         is_staff=administrator,
         is_superuser=administrator,

@@ -142,3 +142,17 @@ class DownloadHit(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["client_key", "at"]), models.Index(fields=["at"])]
+
+
+class PublicExportGeneration(models.Model):
+    """One row: bumped when written public downloads must no longer be served (ADR 0038).
+
+    The files are a cache on each machine's disk; a change of a category's public rules
+    made through one machine ends the files of every machine through this shared number.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    generation = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"public export generation {self.generation}"

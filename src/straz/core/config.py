@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 
 def _ints(value: Any) -> tuple[int, ...]:
@@ -76,6 +77,12 @@ class StrazSettings:
     max_image_pixels: int = 40_000_000
     description_max_chars: int = 500
     ip_retention_days: int = 180
+    # A follower's e-mail address is erased this many days after the report it follows is
+    # closed (and with the reporter's IP address at the latest; ADR 0036).
+    follow_retention_days: int = 30
+    # The site's public address for links in e-mails to citizens (e.g. https://straz.example);
+    # empty uses the address the citizen reported through.
+    public_url: str = ""
     public_export_max_age_minutes: float = 10.0
     # Disk used by written public downloads at most; least recently used go first (ADR 0023).
     public_export_cache_max_bytes: int = 200 * 1024 * 1024
@@ -114,6 +121,10 @@ class StrazSettings:
     # further failure.
     require_2fa: bool = True
     login_cooloff_minutes: float = 15.0
+    # The one report-category catalogue this deployment offers: "cz" (the Czech set) or
+    # "kmzb" (the Polish national list; "pl" is accepted for it). Reports filed under the
+    # other catalogue stay readable; its categories are not offered (issue 9).
+    category_catalogue: str = "cz"
 
 
 DEFAULTS = StrazSettings()
@@ -151,8 +162,42 @@ _TOP_LEVEL = {
 }
 
 
+# The last settings built, with what they were built from: a request asks for them a
+# dozen times, and building them each time cost about a tenth of a report's intake.
+_cache: tuple[tuple[Any, ...], StrazSettings] | None = None
+
+
+def _source_key() -> tuple[Any, ...]:
+    table = getattr(settings, "STRAZ", None)
+    # The dictionary itself and the top-level settings: an override replaces either one
+    # (override_settings, the pytest `settings` fixture), and setting_changed clears too.
+    return (
+        id(table),
+        *(getattr(settings, top, None) for top in _TOP_LEVEL.values()),
+    )
+
+
+def _forget(**_kwargs: Any) -> None:
+    global _cache
+    _cache = None
+
+
+setting_changed.connect(_forget, dispatch_uid="straz.core.config.forget")
+
+
 def straz_settings() -> StrazSettings:
-    """The product settings as they are now (read afresh, so overrides apply)."""
+    """The product settings as they are now (rebuilt whenever an override changes them)."""
+    global _cache
+    key = _source_key()
+    cached = _cache
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    built = _build_settings()
+    _cache = (key, built)
+    return built
+
+
+def _build_settings() -> StrazSettings:
     table: dict[str, Any] = getattr(settings, "STRAZ", None) or {}
     changes: dict[str, Any] = {}
     for name, convert in _FIELD_CONVERTERS.items():

@@ -10,6 +10,21 @@ from straz.demo.common import say
 
 DEMO_PASSWORD_SUFFIX = "-demo"  # noqa: S105 - published demo logins
 DEMO_ROLES = ("officer", "supervisor", "dispatcher", "analyst", "manager", "admin")
+# How documents name each demo person (accounts.people): rank, name, function, organisation.
+DEMO_PEOPLE: dict[str, dict[str, str]] = {
+    "officer": {"rank": "nstržm.", "first_name": "Tomáš", "last_name": "Beneš",
+                "function": "policista", "organisation": "Policie ČR, OOP Plzeň-město"},
+    "supervisor": {"rank": "npor.", "first_name": "Martina", "last_name": "Horáková",
+                   "function": "vedoucí oddělení", "organisation": "Policie ČR, KŘP Plzeňského kraje"},
+    "dispatcher": {"rank": "kpt.", "first_name": "Jan", "last_name": "Svoboda",
+                   "function": "operační důstojník", "organisation": "OPIS HZS Plzeňského kraje"},
+    "analyst": {"rank": "Ing.", "first_name": "Lucie", "last_name": "Černá",
+                "function": "analytička", "organisation": "Magistrát města Plzně"},
+    "manager": {"rank": "Mgr.", "first_name": "Pavel", "last_name": "Dvořák",
+                "function": "manažer prevence kriminality", "organisation": "Magistrát města Plzně"},
+    "admin": {"rank": "", "first_name": "Karel", "last_name": "Novotný",
+              "function": "správce systému", "organisation": "Magistrát města Plzně"},
+}
 
 # ---------------------------------------------------------------------------------- people
 
@@ -23,7 +38,7 @@ def create_users(police: list[Any], stdout: Any = None) -> dict[str, Any]:
             username=role,
             password=f"{role}{DEMO_PASSWORD_SUFFIX}",
             role=Role(role),
-            first_name=role.capitalize(),
+            **DEMO_PEOPLE[role],
             email=f"{role}@example.cz",
             administrator=role == "admin",
             districts=scopes.get(role, ()),

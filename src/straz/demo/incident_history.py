@@ -15,6 +15,7 @@ from straz.accounts.models import AuditEntry, AuditHead, User
 from straz.demo.common import say
 from straz.demo.incidents import BRIEFING_WORDS, DEMO_COMMANDERS, IZS_ORP, IZS_REGION, shift_metres
 from straz.demo.territory import PLACES
+from straz.incidents import entries
 from straz.incidents.models import (
     AlarmDeclaration,
     CommandAssignment,
@@ -371,14 +372,22 @@ class _IzsHistory:
                         equipment=["CAS 20", "vyprošťovací zařízení"] if kind == "hzs" else [],
                     )
                 )
-            for at, kind, text in (
-                (inc.created_at, "state", "Událost přijata na OPIS HZS Plzeňského kraje."),
-                (inc.created_at + timedelta(minutes=4), "declaration", f"Vyhlášen stupeň poplachu {first_level}."),
-                (start, "command", f"Velení převzal {name}."),
-                (end, "state", "Záchranné práce ukončeny, zásah uzavřen."),
+            # Automatic lines as message codes, read in each reader's language (ADR 0031).
+            for at, kind, said in (
+                (inc.created_at, "state", entries.message("incident.recorded")),
+                (
+                    inc.created_at + timedelta(minutes=4),
+                    "declaration",
+                    entries.message("alarm.declared", level=first_level, proposed=first_level),
+                ),
+                (start, "command", entries.message("command.assigned", name=name)),
+                (end, "state", entries.message("incident.state_changed", state=entries.label("state", "closed"))),
             ):
                 timeline.append(
-                    TimelineEntry(incident=inc, at=at, kind=kind, text=text, author=self.dispatcher, author_label="OPIS HZS PK")
+                    TimelineEntry(
+                        incident=inc, at=at, kind=kind, code=said["code"], params=said["params"],
+                        author=self.dispatcher, author_label="OPIS HZS PK",
+                    )
                 )
             # §16(2): the site's own III/special (a level for the event alone calls for §16(3)).
             if level in ("III", "special"):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from straz.accounts import audit
 from straz.accounts.models import AuditEntry, AuditHead, Role, User
+from straz.accounts.people import person_name
 from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
 from straz.demo.common import say
 from straz.demo.territory import ORP, REGION, ensure_izs_areas
@@ -28,6 +29,11 @@ from straz.notifications.models import NotificationContact
 INCIDENT_DEMO_ACTION = "demo.incidents"
 # (username, first name, last name): incident commanders of HZS Plzeňského kraje.
 DEMO_COMMANDERS = (("commander", "Petr", "Kovář"), ("commander2", "Eva", "Dvořáková"))
+# Rank, function and organisation of each demo commander, as documents name them.
+DEMO_COMMANDER_PROFILES = {
+    "commander": {"rank": "npor.", "function": "velitel čety", "organisation": "HZS Plzeňského kraje, ÚO Plzeň"},
+    "commander2": {"rank": "kpt.", "function": "velitelka stanice", "organisation": "HZS Plzeňského kraje, ÚO Plzeň"},
+}
 # The demo's region and ORP are areas (demo/territory.py): incidents find them by location.
 IZS_REGION = REGION.code  # Plzeňský kraj
 IZS_ORP = ORP.code  # ORP Plzeň
@@ -89,6 +95,7 @@ def _demo_user(username: str, role: str, first: str, last: str, stdout: Any) -> 
         first_name=first,
         last_name=last,
         email=f"{username}@example.cz",
+        **DEMO_COMMANDER_PROFILES.get(username, {}),
     )
 
 
@@ -232,7 +239,7 @@ class _IzsStory:
         self.zone(100, i, "medical_area", _box(lat, lon, -330, 60, -270, 120), "Shromaždiště raněných")
         self.do(
             95, "hand_over_command", incident_id=i, by=self.dispatcher,
-            new_commander_name=f"{self.commander.get_full_name() or self.commander.get_username()} (HZS PK, ÚO Plzeň)",
+            new_commander_name=person_name(self.commander),
             new_commander_user_id=self.commander.pk, component="hzs",
             situation="Únik NH3 z chladicího okruhu, 3 zasažení předáni ZZS, uzavřeny Štruncovy sady.",
             aim="Zastavit únik a zabránit šíření oblaku k obytné zástavbě.",
@@ -265,7 +272,7 @@ class _IzsStory:
             coordination="continuous",
         )
         c2 = self.commander2
-        self.command(290, koterov, f"{c2.get_full_name() or c2.get_username()} (HZS PK, ÚO Plzeň)", user=c2, successor="npor. Karel Beneš")
+        self.command(290, koterov, person_name(c2), user=c2, successor="npor. Karel Beneš")
         self.command(270, doudlevce, "npor. Jiří Veselý (JSDH Doudlevce)", component="jpo")
         for site in (koterov, doudlevce):
             self.state(265, site, "in_progress")
@@ -397,7 +404,7 @@ class _IzsStory:
             coordination_level="operational",
         )
         c2 = self.commander2
-        self.command(start - 5, i, f"{c2.get_full_name() or c2.get_username()} (HZS PK, ÚO Plzeň)", user=c2)
+        self.command(start - 5, i, person_name(c2), user=c2)
         self.state(start - 5, i, "in_progress", by=c2)
         hzs = self.arrive(start - 8, i, "hzs", "HZS PS Plzeň-Košutka", "npor. Filip Kraus", 14, 5, "CAS 30", "žebřík AZ 37", by=c2)
         zzs = self.arrive(start - 12, i, "zzs", "ZZS PK – RLP Plzeň", "MUDr. Karel Šimek", 3, 1, by=c2)

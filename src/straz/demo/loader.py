@@ -17,6 +17,7 @@ from straz.accounts.models import AuditEntry, AuditHead
 from straz.analytics.threatmap.summaries import rebuild_summaries
 from straz.demo.accounts import create_users
 from straz.demo.common import say
+from straz.demo.crimemap import load_crime_sample
 from straz.demo.incident_history import ensure_incident_history
 from straz.demo.incidents import ensure_incident_demo
 from straz.demo.reports import DEFAULT_REPORT_COUNT, create_reports
@@ -44,6 +45,7 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
         # Databases loaded before the IZS part (or its history) existed get it now.
         ensure_incident_demo(stdout=stdout)
         ensure_incident_history(stdout=stdout)
+        load_crime_sample(stdout=stdout)
         return False
 
     count = DEFAULT_REPORT_COUNT if report_count is None else max(0, int(report_count))
@@ -86,4 +88,5 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
         )
     ensure_incident_demo(stdout=stdout)
     ensure_incident_history(stdout=stdout)
+    load_crime_sample(stdout=stdout)
     return True

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
@@ -87,8 +88,14 @@ class SiteFeatureAdmin(ReadOnlyAdmin):
 
 @admin.register(TimelineEntry)
 class TimelineEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "incident", "event", "at", "kind", "letter", "author_label")
+    list_display = ("id", "incident", "event", "at", "kind", "letter", "said", "author_label")
     list_filter = ("kind", "letter")
+    readonly_fields = ("said",)
+
+    @admin.display(description=_("Message"))
+    def said(self, obj: TimelineEntry) -> str:
+        """The entry as it reads in the administrator's language (ADR 0031)."""
+        return obj.rendered
 
 
 @admin.register(CallRecord)

@@ -189,6 +189,13 @@ class AlarmDeclaration(models.Model):
     declared_by_label = models.CharField(max_length=150)
     declared_at = models.DateTimeField()
 
+    @property
+    def declared_by_shown(self) -> str:
+        """Who declared the level, as documents name people (accounts.people)."""
+        from straz.accounts.people import shown_author
+
+        return shown_author(self.declared_by_label, self.declared_by)
+
     class Meta:
         ordering = ["declared_at", "id"]
         verbose_name = _("alarm level declaration")
@@ -372,6 +379,10 @@ class TimelineEntry(models.Model):
     at = models.DateTimeField()
     kind = models.CharField(max_length=20, choices=TimelineKind.choices)
     letter = models.CharField(max_length=1, choices=SiteMessageLetter.choices, blank=True, default="")
+    # An automatic text is a message code with parameters, rendered in the reader's language
+    # (straz.incidents.entries, ADR 0031); `text` holds only what a person typed, as typed.
+    code = models.CharField(max_length=40, blank=True, default="")
+    params = models.JSONField(default=dict, blank=True)
     text = models.TextField(blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
     author = models.ForeignKey(
@@ -387,6 +398,20 @@ class TimelineEntry(models.Model):
             models.Index(fields=["incident", "at"]),
             models.Index(fields=["incident", "kind", "at"]),
         ]
+
+    @property
+    def author_shown(self) -> str:
+        """Who wrote the entry, as documents name people (rank, name; accounts.people)."""
+        from straz.accounts.people import shown_author
+
+        return shown_author(self.author_label, self.author)
+
+    @property
+    def rendered(self) -> str:
+        """What the entry says, in the active language (automatic part, then typed words)."""
+        from straz.incidents.entries import entry_text
+
+        return entry_text(self)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -500,6 +525,20 @@ class ReportContents(models.Model):
         abstract = True
 
     @property
+    def completed_by_shown(self) -> str:
+        """Who completed the report, as documents name people (accounts.people)."""
+        from straz.accounts.people import shown_author
+
+        return shown_author(self.completed_by_label, self.completed_by)
+
+    @property
+    def handed_over_by_shown(self) -> str:
+        """Who handed the report over, as documents name people (accounts.people)."""
+        from straz.accounts.people import shown_author
+
+        return shown_author(self.handed_over_by_label, self.handed_over_by)
+
+    @property
     def is_completed(self) -> bool:
         return self.status == IncidentReportStatus.COMPLETED
 
@@ -520,7 +559,7 @@ class IncidentReport(ReportContents):
         indexes = [models.Index(fields=["status", "incident"])]
 
     def __str__(self) -> str:
-        return f"{self.incident_id}: {self.status}"
+        return f"#{self.incident_id}: {self.get_status_display()}"
 
 
 class TerritoryReport(ReportContents):
@@ -539,7 +578,7 @@ class TerritoryReport(ReportContents):
         indexes = [models.Index(fields=["status", "event"])]
 
     def __str__(self) -> str:
-        return f"event {self.event_id}: {self.status}"
+        return f"{_('Event (territory)')} #{self.event_id}: {self.get_status_display()}"
 
 
 class IncidentReportAmendment(models.Model):

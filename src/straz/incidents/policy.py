@@ -17,8 +17,10 @@ COMMANDER_ROLES = frozenset({Role.COMMANDER})
 # The operations centre, administrators and commanders declare levels (§20), so they see
 # the proposal before declaring.
 ALARM_PREVIEW_ROLES = INCIDENT_WRITER_ROLES | COMMANDER_ROLES
-# Accounts that may be named the commander of an incident, commanders first.
-COMMAND_ELIGIBLE_ROLES = (Role.COMMANDER, Role.DISPATCHER, Role.ADMIN)
+# Accounts that may be named the commander of an incident (§3): incident commanders only.
+# A dispatcher or an administrator runs the operations centre or the back office, not the
+# site; a commander without an account is named by name (issue 9 item 7).
+COMMAND_ELIGIBLE_ROLES = (Role.COMMANDER,)
 
 
 def _active(user: User | Any) -> bool:
@@ -46,6 +48,12 @@ def can_read_caller_number(user: User | Any) -> bool:
 def is_commander(user: User | Any) -> bool:
     """True for an active incident commander's account."""
     return _active(user) and getattr(user, "role", None) in COMMANDER_ROLES
+
+
+def can_be_named_commander(user: User | Any) -> bool:
+    """True for an account that may be named an incident's commander (§3): an active
+    incident commander's account."""
+    return _active(user) and getattr(user, "role", None) in COMMAND_ELIGIBLE_ROLES
 
 
 def can_write_incident(user: User | Any, incident: Incident) -> bool:

@@ -80,7 +80,7 @@ BOARD_FIELDS = (
 
 def incident_timeline(incident_id: int) -> QuerySet[TimelineEntry]:
     """The timeline of one incident, oldest first."""
-    return TimelineEntry.objects.filter(incident_id=incident_id).order_by("at", "id")
+    return TimelineEntry.objects.filter(incident_id=incident_id).select_related("author").order_by("at", "id")
 
 
 def incident_notifications(incident: Incident) -> QuerySet[Any]:
@@ -91,3 +91,38 @@ def incident_notifications(incident: Incident) -> QuerySet[Any]:
         where |= Q(source_type="event", source_id=str(incident.event_id))
     return OutboxMessage.objects.filter(where).order_by("created_at", "pk")
 
+
+
+def recorded_notification_outcomes(incident: Incident) -> list[dict[str, Any]]:
+    """What the declarations and §23(2) decisions of this incident (and of its event)
+    recorded about their notifications, oldest first: sent messages and gaps alike."""
+    where = Q(incident=incident)
+    if incident.event_id is not None:
+        where |= Q(event_id=incident.event_id, incident__isnull=True)
+    outcomes: list[dict[str, Any]] = []
+    for data in (
+        TimelineEntry.objects.filter(where, kind=TimelineKind.DECLARATION)
+        .order_by("at", "pk")
+        .values_list("data", flat=True)
+    ):
+        outcomes.extend((data or {}).get("notifications") or [])
+    for sent in NoticeProposal.objects.filter(where).order_by("proposed_at", "pk").values_list("sent", flat=True):
+        outcomes.extend(sent or [])
+    return outcomes
+
+
+def components_on_site(incident: Incident) -> QuerySet[ComponentDeployment]:
+    """The incident's components that checked in and have not left, in order of arrival."""
+    return incident.deployments.filter(arrived_at__isnull=False, departed_at__isnull=True).order_by(
+        "arrived_at", "pk"
+    )
+
+
+def component_label(d: ComponentDeployment) -> str:
+    """A component as people name it: its kind, its unit and its leader where known."""
+    parts = [str(d.get_kind_display())]
+    if d.unit_name:
+        parts.append(d.unit_name)
+    if d.leader_name:
+        parts.append(d.leader_name)
+    return " · ".join(parts)

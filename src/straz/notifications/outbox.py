@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from straz.notifications.channels import registered_channels, validate_address
-from straz.notifications.models import NotificationContact, OutboxMessage
+from straz.notifications.models import MessageState, NotificationContact, OutboxMessage
 
 
 def source_ref(source: models.Model) -> tuple[str, str]:
@@ -82,3 +82,17 @@ def contacts_for(
     if orp_code is not None:
         qs = qs.filter(Q(orp_code=orp_code) | Q(orp_code=""))
     return list(qs.order_by("region_code", "orp_code", "name", "pk"))
+
+
+def forget_recipient(*, source_type: str, source_id: str) -> int:
+    """Erase the recipient of one source's rows: unsent rows go, sent ones keep no address or text.
+
+    For personal contacts whose consent was withdrawn or whose retention ended (a citizen
+    following a report, ADR 0036). A row a worker is sending right now is deleted too; the
+    worker's outcome then updates nothing. Returns how many rows were dropped or blanked.
+    """
+    rows = OutboxMessage.objects.filter(source_type=source_type, source_id=str(source_id))
+    _total, by_model = rows.exclude(state=MessageState.DELIVERED).delete()
+    dropped = int(by_model.get(OutboxMessage._meta.label, 0))
+    blanked = rows.exclude(address="", body="").update(address="", body="", payload={})
+    return dropped + blanked

@@ -19,7 +19,7 @@ from straz.accounts.models import User
 from straz.core.api import ErrorOut, register_field_labels, request_language
 from straz.core.errors import NotFound, ValidationFailed
 from straz.core.intake import check_browser_origin, require_json, require_multipart
-from straz.reports import intake, policy, public, selectors, services
+from straz.reports import followers, intake, policy, public, selectors, services
 from straz.reports.models import Category, Report, ReportSource
 from straz.reports.rules import Status, allowed_targets
 
@@ -30,6 +30,8 @@ StatusValue = Literal[
     "new", "verification", "confirmed", "not_confirmed", "eliminated", "passed_on"
 ]
 LangValue = Literal["cs", "pl", "en"]
+# selectors.QUEUE_ORDERS, spelled for the schema.
+QueueOrder = Literal["deadline", "newest", "oldest", "category", "status"]
 
 
 # Field names of the threat-map API, for the error envelope's messages.
@@ -41,6 +43,8 @@ register_field_labels(
         "description": gettext_lazy("description"),
         "occurred_at": gettext_lazy("time of the event"),
         "address": gettext_lazy("address"),
+        "email": gettext_lazy("e-mail"),
+        "email_consent": gettext_lazy("consent to status e-mails"),
         "status": gettext_lazy("status"),
         "public_note": gettext_lazy("public note"),
         "note": gettext_lazy("note"),
@@ -67,7 +71,7 @@ class CategoryOut(Schema):
 
 @router.get("/categories", response=list[CategoryOut], summary="Report categories")
 def list_categories(request: HttpRequest, lang: LangValue | None = None) -> list[dict[str, Any]]:
-    """Active categories with the name in the requested language (?lang= or Accept-Language)."""
+    """The offered categories (the deployment's catalogue) named in the requested language."""
     language = lang or request_language(request)
     return [
         {
@@ -79,7 +83,7 @@ def list_categories(request: HttpRequest, lang: LangValue | None = None) -> list
             "public_only_when_confirmed": c.public_only_when_confirmed,
             "public_location_approximated": c.public_location_approximated,
         }
-        for c in Category.objects.filter(is_active=True)
+        for c in Category.objects.offered()
     ]
 
 
@@ -100,6 +104,19 @@ class ReportIn(Schema):
     occurred_at: datetime | None = Field(None, description="when it happened (ISO 8601)")
     address: str = Field(
         "", max_length=250, description="address or place, used when no point is given"
+    )
+    email: str | None = Field(
+        None,
+        max_length=254,
+        description="optional: the reporter's e-mail address, to be told when the status "
+        "changes; only together with email_consent=true",
+    )
+    email_consent: bool = Field(
+        False,
+        description="true when the reporter agreed that the e-mail address is stored apart "
+        "from the report, used only to tell them of status changes, never shown, and erased "
+        "after the report is closed (STRAZ_FOLLOW_RETENTION_DAYS); each e-mail has a link "
+        "that withdraws the consent (ADR 0036)",
     )
 
 
@@ -134,6 +151,12 @@ def _submit(
     idempotency_key: str | None,
     source: str,
 ) -> HttpResponse:
+    follow = followers.check_follow(
+        data.get("email"),
+        bool(data.get("email_consent")),
+        language=request_language(request),
+        site_url=f"{request.scheme}://{request.get_host()}",
+    )
     result = services.submit_report(
         category_code=data["category"],
         lat=data.get("lat"),
@@ -145,6 +168,7 @@ def _submit(
         client_ip=intake.client_ip(request),
         source=source,
         idempotency_key=idempotency_key,
+        follow=follow,
     )
     response = JsonResponse(result.response, status=result.status_code)
     if result.replayed:
@@ -177,6 +201,8 @@ class ReportForm(Schema):
     description: str = Field("", max_length=500)
     occurred_at: datetime | None = None
     address: str = Field("", max_length=250)
+    email: str | None = Field(None, max_length=254)
+    email_consent: bool = False
 
 
 @router.post(
@@ -204,6 +230,57 @@ def create_report_multipart(
 class CategoryRef(Schema):
     code: str
     name: str
+
+
+class NearbyQuery(Schema):
+    lat: float = Field(..., ge=-90, le=90)
+    lon: float = Field(..., ge=-180, le=180)
+    category: str | None = Field(None, max_length=64)
+
+
+class NearbyItem(Schema):
+    id: int
+    category: CategoryRef
+    status: str
+    status_label: str
+    status_color: str
+    reported_on: str
+    reported_on_text: str
+    distance_m: int
+    lat: float
+    lon: float
+    url: str
+
+
+class NearbyOut(Schema):
+    radius_m: int
+    days: int
+    category: str | None
+    items: list[NearbyItem]
+
+
+@router.get(
+    "/reports/nearby",
+    response={200: NearbyOut, 422: ErrorOut},
+    summary="Public reports near a point (the report form's duplicate check)",
+)
+def nearby_reports(request: HttpRequest, query: Query[NearbyQuery]) -> Any:
+    """Public reports of the last 30 days within 300 m of a point, nearest first."""
+    code = query.category or None
+    if code is not None and not Category.objects.filter(code=code, is_active=True).exists():
+        raise ValidationFailed(
+            _("Unknown category “%(value)s”.") % {"value": code[:60]}, field="category"
+        )
+    language = request_language(request)
+    return {
+        "radius_m": public.NEARBY_RADIUS_M,
+        "days": public.NEARBY_DAYS,
+        "category": code,
+        "items": [
+            public.nearby_item(r, language=language)
+            for r in public.nearby_reports(lat=query.lat, lon=query.lon, category_code=code)
+        ],
+    }
 
 
 class LocationOut(Schema):
@@ -431,10 +508,16 @@ def staff_queue(
     district: str | None = Query(None, max_length=32),
     overdue: bool | None = None,
     include_duplicates: bool = False,
+    q: str | None = Query(None, max_length=selectors.QUEUE_TEXT_MAX),
+    sort: QueueOrder = "deadline",
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=1_000_000),
 ) -> dict[str, Any]:
-    """Reports in the caller's scope: open ones by default, overdue first, then by due date."""
+    """Reports in the caller's scope: open ones by default, overdue first, then by due date.
+
+    `q` finds a report number, and words of the description or address for callers who may
+    read them; `sort` orders by deadline (default), newest, oldest, category or status.
+    """
     now = timezone.now()
     qs = selectors.queue_for(
         _caller(request),
@@ -443,6 +526,8 @@ def staff_queue(
         district_code=district,
         overdue=overdue,
         include_duplicates=include_duplicates,
+        text=q or "",
+        order=sort,
         now=now,
     )
     return {"count": qs.count(), "items": [_row(r, now) for r in qs[offset : offset + limit]]}
@@ -578,10 +663,9 @@ def staff_attachment(
     )
     if attachment is None:
         raise NotFound(_("Attachment not found."))
-    path = services.attachment_path(attachment)
-    if path is None:
+    handle = services.open_attachment(attachment)
+    if handle is None:
         raise NotFound(_("Attachment not found."))
-    handle = path.open("rb")
     content_type = intake.sniff_type(handle.read(16)) or "application/octet-stream"
     handle.seek(0)
     response = FileResponse(

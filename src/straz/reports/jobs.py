@@ -17,6 +17,7 @@ from straz.accounts.models import User
 from straz.core.config import straz_settings
 from straz.notifications import outbox
 from straz.notifications.models import Channel
+from straz.reports import followers
 from straz.reports.map import aggregates
 from straz.reports.models import EventKind, IdempotencyRecord, Report, ReportEvent
 from straz.reports.policy import OVERDUE_RECIPIENT_ROLE
@@ -175,6 +176,11 @@ def erase_old_reporter_ips(now: datetime | None = None) -> int:
     return count
 
 
+def erase_due_followers(now: datetime | None = None) -> int:
+    """Erase followers' e-mail addresses once their report is closed past the retention (ADR 0036)."""
+    return followers.erase_due_followers(now)
+
+
 def prune_idempotency_records(now: datetime | None = None) -> int:
     """Forget stored answers to Idempotency-Key requests older than seven days."""
     cutoff = (now or timezone.now()) - IDEMPOTENCY_TTL
@@ -202,5 +208,6 @@ def periodic_jobs() -> list[tuple[str, float, Callable[[], object]]]:
         ("expire-public-reports", 60.0, expire_public_reports),
         ("flag-overdue-reports", 300.0, flag_overdue_reports),
         ("erase-old-reporter-ips", 3600.0, erase_old_reporter_ips),
+        ("erase-due-followers", 3600.0, erase_due_followers),
         ("prune-idempotency-records", 3600.0, prune_idempotency_records),
     ]

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from straz.core.config import straz_settings
 from straz.reports.rules import Status
 
 STATUS_LABELS = {
@@ -20,8 +21,27 @@ STATUS_LABELS = {
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
 
 
+# The shipped catalogues (Category.catalogue) and the other names a setting may use for them.
+CATALOGUES = ("cz", "kmzb")
+CATALOGUE_ALIASES = {"pl": "kmzb"}
+
+
+def offered_catalogue() -> str:
+    """The catalogue this deployment offers (STRAZ_CATEGORY_CATALOGUE), as stored."""
+    value = straz_settings().category_catalogue.strip().lower()
+    return CATALOGUE_ALIASES.get(value, value)
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def offered(self) -> CategoryQuerySet:
+        """Categories a citizen may choose: active and in the deployment's one catalogue."""
+        return self.filter(is_active=True, catalogue=offered_catalogue())
+
+
 class Category(models.Model):
     """A kind of threat citizens can report; public rules are per category (data, not code)."""
+
+    objects = CategoryQuerySet.as_manager()
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     catalogue = models.CharField(
@@ -33,17 +53,17 @@ class Category(models.Model):
     name_cs = models.CharField(_("name (Czech)"), max_length=150)
     name_pl = models.CharField(_("name (Polish)"), max_length=150)
     name_en = models.CharField(_("name (English)"), max_length=150)
-    description_cs = models.TextField(blank=True, default="")
-    description_pl = models.TextField(blank=True, default="")
-    description_en = models.TextField(blank=True, default="")
+    description_cs = models.TextField(_("description (Czech)"), blank=True, default="")
+    description_pl = models.TextField(_("description (Polish)"), blank=True, default="")
+    description_en = models.TextField(_("description (English)"), blank=True, default="")
     group = models.CharField(_("group"), max_length=60, blank=True, default="")
     public_only_when_confirmed = models.BooleanField(_("public only once confirmed"), default=False)
     public_location_approximated = models.BooleanField(
         _("public location approximated"), default=False
     )
     is_active = models.BooleanField(_("active"), default=True)
-    order = models.PositiveIntegerField(default=0)
-    color = models.CharField(max_length=9, blank=True, default="")
+    order = models.PositiveIntegerField(_("order"), default=0)
+    color = models.CharField(_("colour"), max_length=9, blank=True, default="")
 
     class Meta:
         ordering = ["order", "code"]
@@ -73,18 +93,20 @@ class ReportSource(models.TextChoices):
 class Report(models.Model):
     """A citizen's report of a local threat. Fields marked police-only never go public."""
 
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports")
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="reports", verbose_name=_("category")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=STATUS_CHOICES, default=Status.NEW.value
     )
     # Exact location (staff only for approximated categories).
-    lat = models.FloatField()
-    lon = models.FloatField()
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
     # Location shown to the public: exact, or snapped to a coarse cell (see rules).
-    public_lat = models.FloatField()
-    public_lon = models.FloatField()
+    public_lat = models.FloatField(_("public latitude"))
+    public_lon = models.FloatField(_("public longitude"))
     # H3 cell (resolution 9) of the exact point, for near-duplicate search.
-    h3_r9 = models.BigIntegerField(db_index=True)
+    h3_r9 = models.BigIntegerField(_("H3 cell (resolution 9)"), db_index=True)
     address_text = models.CharField(_("address"), max_length=250, blank=True, default="")
     description = models.TextField(_("description (police only)"), blank=True, default="")
     occurred_at = models.DateTimeField(_("time of the event"), null=True, blank=True)
@@ -92,9 +114,11 @@ class Report(models.Model):
     updated_at = models.DateTimeField(_("last change"))
     read_at = models.DateTimeField(_("read by the police"), null=True, blank=True)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
-    read_due_at = models.DateTimeField(null=True, blank=True)
-    verify_due_at = models.DateTimeField(null=True, blank=True)
-    overdue_flagged_at = models.DateTimeField(null=True, blank=True)
+    read_due_at = models.DateTimeField(_("read deadline"), null=True, blank=True)
+    verify_due_at = models.DateTimeField(_("verification deadline"), null=True, blank=True)
+    overdue_flagged_at = models.DateTimeField(
+        _("missed deadline flagged"), null=True, blank=True
+    )
     district = models.ForeignKey(
         "territory.Area",
         null=True,
@@ -111,19 +135,28 @@ class Report(models.Model):
         related_name="reports",
         verbose_name=_("officer"),
     )
-    source = models.CharField(max_length=10, choices=ReportSource.choices, default=ReportSource.WEB)
+    source = models.CharField(
+        _("source"), max_length=10, choices=ReportSource.choices, default=ReportSource.WEB
+    )
     # Police-only: the reporter's address (erased after the retention period) and a keyed
     # hash of its rate-limit prefix (IPv4 address or IPv6 /64), kept for abuse limits.
-    reporter_ip = models.GenericIPAddressField(null=True, blank=True)
-    reporter_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
-    duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    reporter_ip = models.GenericIPAddressField(_("reporter's IP address"), null=True, blank=True)
+    reporter_key = models.CharField(
+        _("reporter's limit key"), max_length=64, blank=True, default="", db_index=True
     )
-    duplicate_count = models.PositiveIntegerField(default=0)
+    duplicate_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
+    duplicate_count = models.PositiveIntegerField(_("also reported by"), default=0)
     # Public visibility, recomputed on every change by rules.public_visibility; the map
     # aggregates count exactly the reports with is_public=True at their public location.
-    is_public = models.BooleanField(default=True)
-    public_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    is_public = models.BooleanField(_("public"), default=True)
+    public_until = models.DateTimeField(_("public until"), null=True, blank=True, db_index=True)
 
     # Never in a public response (API, page, Open311, downloads, map): the privacy scan
     # (tests/test_privacy.py) and straz.reports.public read this list.
@@ -138,6 +171,9 @@ class Report(models.Model):
     )
     # Related rows that are police-only as a whole: photos and internal notes.
     POLICE_ONLY_RELATIONS = ("attachments", "notes")
+    # Related rows nobody reads on a page or in an API, staff included: the e-mail addresses
+    # of citizens following the report (FollowerContact, ADR 0036). The privacy scan marks them.
+    PRIVATE_RELATIONS = ("followers",)
 
     class Meta:
         ordering = ["-created_at"]
@@ -151,7 +187,8 @@ class Report(models.Model):
         verbose_name_plural = _("reports")
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.category_id} {self.status}"
+        # A record title in the reader's language (admin, audit links): number and status.
+        return f"{_('Report #%(id)s') % {'id': self.pk}} ({self.get_status_display()})"
 
 
 class EventKind(models.TextChoices):
@@ -162,24 +199,67 @@ class EventKind(models.TextChoices):
     DUPLICATE = "duplicate", _("Linked as duplicate")
     OVERDUE = "overdue", _("Deadline missed")
     HIDDEN = "hidden", _("Left the public view")
+    # An undo of the latest status change within the correction window (ADR 0039).
+    CORRECTED = "corrected", _("Status corrected")
 
 
 class ReportEvent(models.Model):
     """One step in a report's history; the public page shows status steps without names."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
-    at = models.DateTimeField()
-    kind = models.CharField(max_length=20, choices=EventKind.choices)
-    from_status = models.CharField(max_length=20, blank=True, default="")
-    to_status = models.CharField(max_length=20, blank=True, default="")
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="events", verbose_name=_("report")
+    )
+    at = models.DateTimeField(_("time"))
+    kind = models.CharField(_("kind"), max_length=20, choices=EventKind.choices)
+    from_status = models.CharField(_("from status"), max_length=20, blank=True, default="")
+    to_status = models.CharField(_("to status"), max_length=20, blank=True, default="")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("by"),
     )
     # A note the police chose to publish with the change (e.g. "more patrols ordered").
-    public_note = models.CharField(max_length=500, blank=True, default="")
+    public_note = models.CharField(_("public note"), max_length=500, blank=True, default="")
 
     class Meta:
         ordering = ["at", "id"]
+        verbose_name = _("report history step")
+        verbose_name_plural = _("report history")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · #{self.report_id}"
+
+
+class FollowerContact(models.Model):
+    """A citizen's e-mail address, given with consent, to be told when a report's status changes.
+
+    Kept apart from the report (ADR 0036): no page or API shows it, staff included; it is
+    erased when the citizen unsubscribes, after the followed report is closed plus
+    STRAZ_FOLLOW_RETENTION_DAYS, and with the reporter's IP address at the latest.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
+    email = models.EmailField(max_length=254)
+    # The language of the page or request the citizen reported through; e-mails use it.
+    language = models.CharField(max_length=8)
+    consented_at = models.DateTimeField()
+    # Which consent text was agreed to (FOLLOW_CONSENT_VERSION in reports.followers).
+    consent_version = models.CharField(max_length=20)
+    # Secret of the one-click unsubscribe link.
+    token = models.CharField(max_length=64, unique=True)
+    # Where the citizen reported (scheme://host), for the links when STRAZ_PUBLIC_URL is unset.
+    site_url = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("report follower")
+        verbose_name_plural = _("report followers")
+
+    def __str__(self) -> str:
+        # Never the address: this string can reach logs and the admin's history.
+        return f"follower #{self.pk} of report #{self.report_id}"
 
 
 class InternalNote(models.Model):
@@ -238,26 +318,23 @@ class MapLayer(models.IntegerChoices):
 
 
 class MapCell(models.Model):
-    """Pre-aggregated public counts per H3 cell, kept exact in the writing transaction.
+    """Pre-aggregated public counts of one H3 cell, kept exact in the writing transaction.
 
-    Key: (layer, period_days, res, cell, category_id, status); category_id 0 / status 0
-    are the totals over all categories / statuses (status codes: aggregates.STATUS_CODES),
-    period_days 0 = all time, else the rolling window of MapWindow. sum_lat_e6 / sum_lon_e6
-    (integer microdegrees, so sums never drift) place a cluster at the mean of its members'
-    public locations. The schema is owned by straz.reports.map.aggregates; on SQLite the table
-    is WITHOUT ROWID so that the key is the table (see migration 0003).
+    Key: (layer, period_days, cell); the cell id carries its resolution, period_days 0 = all
+    time, else the rolling window of MapWindow. `leaves` packs one entry per (category,
+    status) present in the cell: count, the sums of the members' public locations in integer
+    microdegrees (a cluster sits at their mean; sums never drift) and the sum of their ids
+    (a cell of one names its report). The format and the rules are owned by
+    straz.reports.map.aggregates (ADR 0032); on SQLite the table is WITHOUT ROWID so that
+    the key is the table (migration 0007).
     """
 
-    pk = models.CompositePrimaryKey("layer", "period_days", "res", "cell", "category_id", "status")
+    pk = models.CompositePrimaryKey("layer", "period_days", "cell")
+    # Fixed-width columns first and widest first: PostgreSQL pads nothing in this order.
+    cell = models.BigIntegerField()
     layer = models.SmallIntegerField()
     period_days = models.SmallIntegerField()
-    res = models.SmallIntegerField()
-    cell = models.BigIntegerField()
-    category_id = models.IntegerField()
-    status = models.SmallIntegerField()
-    count = models.IntegerField()
-    sum_lat_e6 = models.BigIntegerField()
-    sum_lon_e6 = models.BigIntegerField()
+    leaves = models.BinaryField()
 
     class Meta:
         managed = True

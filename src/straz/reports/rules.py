@@ -39,6 +39,8 @@ VERIFIED_STATUSES = frozenset(
     {Status.CONFIRMED, Status.NOT_CONFIRMED, Status.ELIMINATED, Status.PASSED_ON}
 )
 OPEN_STATUSES = frozenset({Status.NEW, Status.VERIFICATION, Status.CONFIRMED})
+# Statuses a report never leaves: the report is closed.
+CLOSED_STATUSES = frozenset(s for s, targets in TRANSITIONS.items() if not targets)
 
 # Public map colours (KMZB: green new, yellow verification, red confirmed, grey not confirmed).
 STATUS_COLORS: dict[Status, str] = {
@@ -49,6 +51,22 @@ STATUS_COLORS: dict[Status, str] = {
     Status.ELIMINATED: "#1f5fa8",
     Status.PASSED_ON: "#8e44ad",
 }
+
+
+# Statuses the officer's page asks to confirm before setting: each is a verification
+# result the reporter reads on the public page (KMZB), so a slip of the mouse must not
+# publish it (issue 9, item 3).
+CONFIRMED_ON_PAGE = VERIFIED_STATUSES
+# How long after a status change its author (or a supervisor) may correct it (ADR 0039).
+# A verification result is the police's assessment, not a legal act with its own
+# deadline, so a slip may be undone; the correction is a new history step, never a
+# deletion, and the public page shows it.
+STATUS_CORRECTION_WINDOW = timedelta(minutes=10)
+
+
+def may_correct_status_change(changed_at: datetime, now: datetime) -> bool:
+    """True while a status change made at `changed_at` may still be corrected (undone)."""
+    return timedelta(0) <= now - changed_at <= STATUS_CORRECTION_WINDOW
 
 
 def can_transition(current: Status, target: Status) -> bool:
@@ -139,3 +157,25 @@ def public_location(
 def h3_int(lat: float, lon: float, resolution: int) -> int:
     """The H3 cell of a point as a signed 64-bit integer (H3's top bit is always 0)."""
     return int(h3.latlng_to_cell(lat, lon, resolution), 16)
+
+
+def follower_erase_due(
+    *,
+    created_at: datetime,
+    status: Status,
+    last_change: datetime,
+    now: datetime,
+    closed_retention_days: int,
+    ip_retention_days: int,
+) -> bool:
+    """Whether a follower's e-mail address must be erased now (ADR 0036).
+
+    `status` and `last_change` are those of the report followed (the first report of a
+    duplicate group). The address serves only to tell of status changes: once the report is
+    closed it is kept `closed_retention_days` (a late question can still be answered), and
+    never longer than the reporter's IP address, the report's other personal datum
+    (`ip_retention_days`; 0 keeps both until closing decides).
+    """
+    if status in CLOSED_STATUSES and now >= last_change + timedelta(days=closed_retention_days):
+        return True
+    return ip_retention_days > 0 and now >= created_at + timedelta(days=ip_retention_days)

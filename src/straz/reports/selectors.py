@@ -69,6 +69,26 @@ def overdue_q(now: datetime) -> Q:
     return unread_late | unverified_late
 
 
+# Orders of the staff queue (the `sort` of the page and API); "deadline" is the default.
+QUEUE_ORDERS = ("deadline", "newest", "oldest", "category", "status")
+QUEUE_TEXT_MAX = 100
+
+
+def _text_q(user: User, text: str) -> Q:
+    """Reports matching a search text: the report number, and for those who need to know,
+    the description and address the citizen wrote (police-only, ADR 0025)."""
+    words = text.split()
+    number = text.strip().lstrip("#")
+    match = Q(pk=int(number)) if number.isdigit() and len(number) < 19 else Q(pk__in=[])
+    # Without the need to know, a match on police-only text would reveal what it says.
+    if words and policy.can_read_police_only(user):
+        every_word = Q()
+        for word in words:
+            every_word &= Q(description__icontains=word) | Q(address_text__icontains=word)
+        match |= every_word
+    return match
+
+
 def queue_for(
     user: User,
     *,
@@ -77,11 +97,16 @@ def queue_for(
     district_code: str | None = None,
     overdue: bool | None = None,
     include_duplicates: bool = False,
+    text: str = "",
+    order: str = "deadline",
     now: datetime | None = None,
 ) -> QuerySet[Report]:
     """A user's work queue: open reports by default, overdue first, then by next due date."""
     now = now or timezone.now()
     qs = visible_reports_for(user).select_related("category", "district", "officer")
+    text = text.strip()[:QUEUE_TEXT_MAX]
+    if text:
+        qs = qs.filter(_text_q(user, text))
     qs = qs.filter(status__in=statuses or [s.value for s in OPEN_STATUSES])
     if category_code:
         qs = qs.filter(category__code=category_code)
@@ -94,14 +119,29 @@ def queue_for(
         qs = qs.filter(late)
     elif overdue is False:
         qs = qs.exclude(late)
-    return qs.annotate(
+    qs = qs.annotate(
         overdue_rank=Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField()),
         # The next deadline: reading while unread, then verifying.
         next_due=Case(
             When(read_at__isnull=True, then=F("read_due_at")),
             default=Coalesce(F("verify_due_at"), F("read_due_at")),
         ),
-    ).order_by("overdue_rank", F("next_due").asc(nulls_last=True), "created_at", "id")
+    )
+    if order == "newest":
+        return qs.order_by("-created_at", "-id")
+    if order == "oldest":
+        return qs.order_by("created_at", "id")
+    if order == "category":
+        return qs.order_by("category__order", "category__code", "-created_at", "-id")
+    if order == "status":
+        # The workflow's order (new, verification, …), not the alphabet of the values.
+        rank = Case(
+            *[When(status=s.value, then=Value(i)) for i, s in enumerate(Status)],
+            default=Value(len(Status)),
+            output_field=IntegerField(),
+        )
+        return qs.annotate(status_rank=rank).order_by("status_rank", "-created_at", "-id")
+    return qs.order_by("overdue_rank", F("next_due").asc(nulls_last=True), "created_at", "id")
 
 
 def is_overdue(report: Report, now: datetime | None = None) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import h3
-from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
 from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -21,7 +23,8 @@ from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.config import straz_settings
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from straz.reports import intake, policy, signals
+from straz.core.storage import ATTACHMENTS
+from straz.reports import followers, intake, policy, signals
 from straz.reports.map import aggregates
 from straz.reports.models import (
     STATUS_LABELS,
@@ -36,12 +39,14 @@ from straz.reports.models import (
 )
 from straz.reports.rules import (
     OPEN_STATUSES,
+    STATUS_CORRECTION_WINDOW,
     VERIFIED_STATUSES,
     Status,
     allowed_targets,
     can_transition,
     deadlines_for,
     h3_int,
+    may_correct_status_change,
     public_location,
     public_visibility,
 )
@@ -57,7 +62,6 @@ ADDRESS_MAX_CHARS = 250
 OCCURRED_AT_MAX_AGE = timedelta(days=366)
 # Clock skew we tolerate for an event time "in the future".
 OCCURRED_AT_SKEW = timedelta(minutes=10)
-
 
 
 def public_url_for(report_id: int) -> str:
@@ -127,7 +131,7 @@ def _check_occurred_at(value: datetime | None, now: datetime) -> datetime | None
 
 
 def _active_category(code: str) -> Category:
-    category = Category.objects.filter(code=str(code or ""), is_active=True).first()
+    category = Category.objects.offered().filter(code=str(code or "")).first()
     if category is None:
         raise ValidationFailed(
             _("Unknown category “%(code)s”. Choose one from the list.") % {"code": str(code)[:60]},
@@ -200,28 +204,17 @@ def find_duplicate_primary(
     return best[2] if best else None
 
 
-def _store_file(checked: intake.CheckedAttachment, now: datetime) -> tuple[Path, str]:
-    """Write the file durably (fsync of file and folder) and return (absolute, relative) paths."""
+def _store_file(checked: intake.CheckedAttachment, now: datetime) -> str:
+    """Save the file through the attachments storage (durably) and return its stored name."""
     # A generated name only: the sender's file name is never kept (ADR 0022).
     relative = f"attachments/{now:%Y/%m}/{uuid.uuid4().hex}.{checked.extension}"
-    target = Path(settings.MEDIA_ROOT) / relative
-    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # Readable by the service account only (ADR 0027), whatever the process umask.
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        view = memoryview(checked.data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-    return target, relative
+    # Local disk (0600, fsynced: core.storage) or the configured object store (ADR 0038).
+    return attachment_storage().save(relative, ContentFile(checked.data))
+
+
+def attachment_storage() -> Storage:
+    """Where attachments live: settings.STORAGES['default'] (disk, or S3 when configured)."""
+    return storages[ATTACHMENTS]
 
 
 def _footprint_move(old: Any, new: Any) -> None:
@@ -248,9 +241,7 @@ def _creation_response(report: Report, district: Any) -> dict[str, Any]:
 
 def _may_replay(client: intake.ClientKey, key: str | None) -> bool:
     """True when an Idempotency-Key was seen before: the answer is replayed, nothing decoded."""
-    return (
-        key is not None and IdempotencyRecord.objects.filter(scope=client.key, key=key).exists()
-    )
+    return key is not None and IdempotencyRecord.objects.filter(scope=client.key, key=key).exists()
 
 
 def submit_report(
@@ -266,8 +257,13 @@ def submit_report(
     source: str = ReportSource.API,
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
+    follow: followers.FollowRequest | None = None,
 ) -> SubmitResult:
-    """Accept a citizen's report: validate, route, link duplicates, store, audit in one go."""
+    """Accept a citizen's report: validate, route, link duplicates, store, audit in one go.
+
+    `follow` (checked by followers.check_follow) stores the reporter's e-mail address, given
+    with consent, apart from the report, to tell them of status changes (ADR 0036).
+    """
     now = timezone.now()
     # Checks that need no database come first, so bad input costs nothing.
     point = intake.check_coordinates(lat, lon)
@@ -282,16 +278,19 @@ def submit_report(
     if source not in ReportSource.values:
         source = ReportSource.API
     client = intake.client_key(client_ip)
+    fingerprinted: dict[str, Any] = {
+        "category": str(category_code),
+        "lat": point[0] if point else None,
+        "lon": point[1] if point else None,
+        "description": text,
+        "address": address,
+        "occurred_at": when.isoformat() if when else None,
+    }
+    if follow is not None:
+        # Only when given, so that keys stored before followers existed still match.
+        fingerprinted["follow_email"] = follow.email
     fingerprint = request_fingerprint or intake.request_fingerprint(
-        {
-            "category": str(category_code),
-            "lat": point[0] if point else None,
-            "lon": point[1] if point else None,
-            "description": text,
-            "address": address,
-            "occurred_at": when.isoformat() if when else None,
-        },
-        sniffed.received_sha256 if sniffed else None,
+        fingerprinted, sniffed.received_sha256 if sniffed else None
     )
     checked: intake.CheckedAttachment | None = None
     if sniffed is not None and not _may_replay(client, key):
@@ -300,7 +299,27 @@ def submit_report(
         intake.enforce_rate_limit(client=client, now=now)
         checked = intake.sanitise_attachment(sniffed)
 
-    stored: Path | None = None
+    # Reads that need no lock run before the transaction, so that the write lock (SQLite)
+    # and the audit chain head (PostgreSQL) are held only for the decisions and writes
+    # that need them (ADR 0037). Their refusals are raised inside, after an idempotent
+    # replay had its chance, so a retry is answered exactly as before.
+    lookup_error: ValidationFailed | None = None
+    category: Category | None = None
+    routing = None
+    lat_f = lon_f = 0.0
+    try:
+        category = _active_category(category_code)
+        lat_f, lon_f = _resolve_point(point, address)
+        routing = route_point(lat=lat_f, lon=lon_f)
+    except ValidationFailed as exc:
+        lookup_error = exc
+
+    stored: str | None = None
+    committed = False
+    if checked is not None:
+        # Before the transaction: with an object store the upload is a network round-trip,
+        # which must not happen while the audit head (every writer's first lock) is held.
+        stored = _store_file(checked, now)
     try:
         with audit.audited_transaction():
             intake.lock_client(client.key)
@@ -320,10 +339,9 @@ def submit_report(
                         response=previous.response,
                         replayed=True,
                     )
-            category = _active_category(category_code)
-            lat_f, lon_f = _resolve_point(point, address)
-
-            routing = route_point(lat=lat_f, lon=lon_f)
+            if lookup_error is not None:
+                raise lookup_error
+            assert category is not None  # set whenever lookup_error is None
             if routing is None:
                 raise ValidationFailed(
                     _("This place is outside the area served. Reports can be sent only within it."),
@@ -388,15 +406,21 @@ def submit_report(
                 )
                 ReportEvent.objects.create(report=report, at=now, kind=EventKind.DUPLICATE)
             if checked is not None:
-                stored, relative = _store_file(checked, now)
+                if stored is None:
+                    stored = _store_file(checked, now)
                 Attachment.objects.create(
                     report=report,
-                    path=relative,
+                    path=stored,
                     content_type=checked.content_type,
                     size=checked.size,
                     sha256=checked.sha256,
                     created_at=now,
                 )
+            follower = (
+                followers.add_follower(report=report, follow=follow, now=now)
+                if follow is not None
+                else None
+            )
             audit.record(
                 action="report.submitted",
                 object_type="report",
@@ -413,6 +437,12 @@ def submit_report(
                     "description_chars": len(text),
                     "attachment_sha256": checked.sha256 if checked else None,
                     "reporter_key": client.key[:16],
+                    # Whether an e-mail address follows the report; never the address itself.
+                    **(
+                        {"follower": follower.pk, "follower_language": follower.language}
+                        if follower is not None
+                        else {}
+                    ),
                 },
             )
             _footprint_move(None, _footprint(report))
@@ -426,10 +456,11 @@ def submit_report(
                     response=response,
                     created_at=now,
                 )
-    except BaseException:
-        if stored is not None:
-            stored.unlink(missing_ok=True)
-        raise
+        committed = True
+    finally:
+        if stored is not None and not committed:
+            # Refused, failed or replayed: no row names the file, so it goes.
+            attachment_storage().delete(stored)
     return SubmitResult(report_id=report.pk, status_code=201, response=response)
 
 
@@ -525,7 +556,7 @@ def transition_report(
         _refresh_visibility(report, now)
         report.save()
         _footprint_move(old_fp, _footprint(report))
-        ReportEvent.objects.create(
+        event = ReportEvent.objects.create(
             report=report,
             at=now,
             kind=EventKind.STATUS,
@@ -534,6 +565,8 @@ def transition_report(
             actor=user,
             public_note=public_text,
         )
+        # The reporters who asked are told of the public status and public note (ADR 0036).
+        told = followers.notify_followers(report=report, event=event, now=now)
         if note_text:
             InternalNote.objects.create(report=report, author=user, text=note_text, created_at=now)
         audit.record(
@@ -542,7 +575,86 @@ def transition_report(
             object_id=report.pk,
             actor=user,
             before=before,
-            after={**_snapshot(report), "public_note": public_text, "note_added": bool(note_text)},
+            after={
+                **_snapshot(report),
+                "public_note": public_text,
+                "note_added": bool(note_text),
+                **({"followers_told": told} if told else {}),
+            },
+        )
+    return report
+
+
+# The history steps that set a report's status: the latest of them is the one an undo reverts.
+STATUS_SETTING_KINDS = (EventKind.STATUS, EventKind.CORRECTED)
+
+
+def latest_status_step(report: Report) -> ReportEvent | None:
+    """The newest history step that set the report's status (a change or a correction)."""
+    return (
+        report.events.filter(kind__in=[k.value for k in STATUS_SETTING_KINDS])
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def correction_refusal(
+    *, user: User, report: Report, step: ReportEvent | None, now: datetime
+) -> str | None:
+    """Why `user` may not undo `step` now (a translated sentence), or None when they may."""
+    if step is None or step.kind != EventKind.STATUS or step.report_id != report.pk:
+        return _("Only the latest status change can be undone, and only once.")
+    if not policy.can_correct_status_change(user, step.actor_id):
+        return _("Only the officer who changed the status, or a supervisor, can undo it.")
+    if not may_correct_status_change(step.at, now):
+        minutes = int(STATUS_CORRECTION_WINDOW.total_seconds() // 60)
+        return _(
+            "The status change can no longer be undone: undo is possible for %(minutes)s minutes "
+            "after the change. Move the report on by its next legal step instead."
+        ) % {"minutes": minutes}
+    return None
+
+
+def correct_status_change(*, user: User, report_id: int, event_id: int) -> Report:
+    """Undo the latest status change within the correction window; the history gains a correction step."""
+    _require_actor(user)
+    now = timezone.now()
+    with audit.audited_transaction():
+        report = _locked_report(user, report_id)
+        step = latest_status_step(report)
+        if step is not None and step.pk != event_id:
+            step = None  # not the latest change: refused below like any other stale undo
+        refusal = correction_refusal(user=user, report=report, step=step, now=now)
+        if refusal is not None:
+            raise Conflict(refusal)
+        assert step is not None
+        restored = Status(step.from_status)
+        undone = Status(step.to_status)
+        before = _snapshot(report)
+        old_fp = _footprint(report)
+        report.status = restored.value
+        report.updated_at = now
+        if restored not in VERIFIED_STATUSES:
+            # The undone step was the verification result: the report is unverified again.
+            report.verified_at = None
+        _refresh_visibility(report, now)
+        report.save()
+        _footprint_move(old_fp, _footprint(report))
+        ReportEvent.objects.create(
+            report=report,
+            at=now,
+            kind=EventKind.CORRECTED,
+            from_status=undone.value,
+            to_status=restored.value,
+            actor=user,
+        )
+        audit.record(
+            action="report.status_corrected",
+            object_type="report",
+            object_id=report.pk,
+            actor=user,
+            before=before,
+            after={**_snapshot(report), "undone_event": step.pk},
         )
     return report
 
@@ -622,13 +734,22 @@ def reassign_report(*, user: User, report_id: int, officer_id: int | None) -> Re
     return report
 
 
-def attachment_path(attachment: Attachment) -> Path | None:
-    """The stored file of an attachment, refusing paths that leave the media folder."""
-    root = Path(settings.MEDIA_ROOT).resolve()
-    path = (root / attachment.path).resolve()
-    if root not in path.parents or not path.is_file():
+def open_attachment(attachment: Attachment) -> File | None:
+    """The stored file of an attachment, open for reading; None when it is missing or its name leaves the store."""
+    store = attachment_storage()
+    try:
+        return store.open(attachment.path, "rb")
+    except (OSError, SuspiciousFileOperation, ValueError):
         return None
-    return path
+
+
+def attachment_path(attachment: Attachment) -> Path | None:
+    """The local file of an attachment when the storage is a local disk (None with an object store)."""
+    try:
+        path = Path(attachment_storage().path(attachment.path))
+    except (NotImplementedError, SuspiciousFileOperation):
+        return None
+    return path if path.is_file() else None
 
 
 def reapply_category_rules(*, category_id: int, user: User | None = None) -> int:

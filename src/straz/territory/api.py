@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from straz.territory import search as territory_search
 from straz.territory.models import Area, AreaKind, Officer
 from straz.territory.services import district_fingerprint, route_point, search_places
 
@@ -180,4 +181,50 @@ def places(request: HttpRequest, query: Query[PlaceQuery]) -> Any:
             "district": p.area.name if p.area else None,
         }
         for p in search_places(text=text, limit=10)
+    ]
+
+
+class SearchQuery(Schema):
+    q: str | None = None
+
+
+class SearchResultOut(Schema):
+    key: str
+    name: str
+    kind: str
+    kind_label: str
+    lat: float
+    lon: float
+    bounds: list[float] | None = None
+    district: str
+
+
+@router.get(
+    "/search",
+    response={200: list[SearchResultOut], 422: Message},
+    summary="Search places and area names (the map's search box)",
+)
+def search_everything(request: HttpRequest, query: Query[SearchQuery]) -> Any:
+    """Up to 10 streets, addresses, landmarks, city districts, municipalities and police districts."""
+    text = (query.q or "").strip()
+    if not text:
+        raise HttpError(422, _("Parameter %(name)s is required.") % {"name": "q"})
+    if len(text) > territory_search.MAX_QUERY_CHARS:
+        raise HttpError(
+            422,
+            _("The search text may have at most %(max)s characters.")
+            % {"max": territory_search.MAX_QUERY_CHARS},
+        )
+    return [
+        {
+            "key": f.key,
+            "name": f.name,
+            "kind": f.kind,
+            "kind_label": f.kind_label,
+            "lat": f.lat,
+            "lon": f.lon,
+            "bounds": list(f.bounds) if f.bounds else None,
+            "district": f.district,
+        }
+        for f in territory_search.search(text=text)
     ]

@@ -25,6 +25,8 @@ class Area(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=AreaKind.choices, db_index=True)
     code = models.CharField(_("code"), max_length=32, help_text=_("RÚIAN or TERYT code"))
     name = models.CharField(_("name"), max_length=200)
+    # The name as search compares it (rules.normalise_place_name), like Place.normalised_name.
+    normalised_name = models.CharField(max_length=200, db_index=True, editable=False, default="")
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -61,6 +63,13 @@ class Area(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.normalised_name = normalise_place_name(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:  # type: ignore[operator]
+            kwargs["update_fields"] = {*update_fields, "normalised_name"}  # type: ignore[misc]
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class Officer(models.Model):

@@ -49,3 +49,14 @@ def address_variants(text: str, *, noise: Iterable[str]) -> list[str]:
         if candidate and candidate not in variants:
             variants.append(candidate)
     return variants
+
+
+def match_tier(name: str, query: str) -> int:
+    """How well a normalised name matches a normalised query: 0 exact, 1 prefix, 2 word start, 3 part."""
+    if name == query:
+        return 0
+    if name.startswith(query):
+        return 1
+    if f" {query}" in f" {name}":
+        return 2
+    return 3

@@ -25,7 +25,7 @@ from straz.geo.geojson import (
 from straz.geo.polygon_index import PolygonIndex
 from straz.territory.locate import Fingerprint, fingerprint, index, invalidate, locate
 from straz.territory.models import Area, AreaKind, Officer, Place
-from straz.territory.rules import address_variants, normalise_place_name
+from straz.territory.rules import address_variants, match_tier, normalise_place_name
 
 # ---------------------------------------------------------------------------------------
 # Import
@@ -425,21 +425,13 @@ def search_places(*, text: str, limit: int = 10) -> list[Place]:
 
     def rank(place: Place) -> tuple[int, int, str]:
         name = place.normalised_name
-        if name == norm:
-            tier = 0
-        elif name.startswith(norm):
-            tier = 1
-        elif f" {norm}" in f" {name}":
-            tier = 2
-        else:
-            tier = 3
-        return tier, len(name), name
+        return match_tier(name, norm), len(name), name
 
     candidates.sort(key=rank)
     return candidates[:limit]
 
 
-def _noise_words() -> set[str]:
+def noise_words() -> set[str]:
     """Words of municipality and city-district names ("Plzeň", "Slovany"), which people append."""
     words: set[str] = set()
     names = Area.objects.filter(
@@ -457,7 +449,7 @@ def geocode(*, text: str) -> tuple[float, float] | None:
         return None
     found = search_places(text=variants[0], limit=1)
     if not found:
-        for variant in address_variants(text, noise=_noise_words())[1:]:
+        for variant in address_variants(text, noise=noise_words())[1:]:
             found = search_places(text=variant, limit=1)
             if found:
                 break

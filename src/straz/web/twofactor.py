@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render, resolve_url
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from straz.accounts import twofactor
 from straz.accounts.models import User
+from straz.web.landing import landing_url
 
 CODE_FIELD = "code"
 # Machine interfaces: a session that still owes its code is anonymous there (no redirect).
@@ -34,7 +35,7 @@ def _next_url(request: HttpRequest) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return resolve_url(settings.LOGIN_REDIRECT_URL)
+    return landing_url(request)
 
 
 def _verified(request: HttpRequest) -> bool:

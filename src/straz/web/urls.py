@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from straz.web import source, twofactor
+from straz.web import landing, source, twofactor
 
 app_name = "web"
 
@@ -11,11 +11,7 @@ urlpatterns = [
     path("source/", source.source_download, name="source"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
-            template_name="web/login.html",
-            redirect_authenticated_user=True,
-            extra_context={"nav": "login"},
-        ),
+        landing.LoginView.as_view(),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

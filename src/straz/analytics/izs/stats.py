@@ -578,8 +578,53 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[s
     yield buffer.getvalue()
 
 
+def column_labels() -> dict[str, str]:
+    """The CSV column headings people read (in the active language), by column name."""
+    return {
+        "key": _("Code"),
+        "label": _("Name"),
+        "incidents": _("Incidents"),
+        "open": _("Still open"),
+        "closed": _("Closed"),
+        "level_I": _("Level I"),
+        "level_II": _("Level II"),
+        "level_III": _("Level III"),
+        "level_special": _("Special level"),
+        f"level_{NO_LEVEL}": _("No level declared"),
+        "with_duration": _("With a known rescue duration"),
+        "rescue_minutes_total": _("Rescue work in total (minutes)"),
+        "rescue_minutes_median": _("Rescue work, median (minutes)"),
+        "reported": _("Completed incident reports"),
+        "dead": _("Dead"),
+        "injured": _("Injured"),
+        "rescued": _("Rescued"),
+        "evacuated": _("Evacuated"),
+        "id": _("Incident number"),
+        "title": _("Title"),
+        "type": _("Incident type code"),
+        "type_label": _("Type"),
+        "state": _("State"),
+        "highest_level": _("Highest alarm level"),
+        "start": _("Start"),
+        "end": _("End"),
+        "rescue_minutes": _("Rescue work (minutes)"),
+        "region": _("Region"),
+        "orp": _("ORP code"),
+        "municipality_code": _("Municipality code"),
+        "municipality": _("Municipality"),
+        "city_district_code": _("City district code"),
+        "city_district": _("City district"),
+    }
+
+
+def header_labels(header: Sequence[str]) -> list[str]:
+    """The heading line of a CSV for people: each column's label in the reader's language."""
+    labels = column_labels()
+    return [str(labels[name]) for name in header]
+
+
 def table_header() -> list[str]:
-    """Column names of a table CSV (the JSON field names, by_level flattened)."""
+    """Column names of a table CSV (the JSON field names, by_level flattened); labels in column_labels()."""
     header = ["key", "label", "incidents", "open", "closed"]
     header += [f"level_{k}" for k in LEVEL_KEYS]
     header += ["with_duration", "rescue_minutes_total", "rescue_minutes_median"]
@@ -605,7 +650,7 @@ def table_rows(rows: Iterable[Breakdown]) -> Iterator[list[Any]]:
 
 def table_csv(stats: IncidentStatistics, table: str) -> Iterator[str]:
     """One table of the statistics as CSV."""
-    return csv_text(table_header(), table_rows(stats.tables[table]))
+    return csv_text(header_labels(table_header()), table_rows(stats.tables[table]))
 
 
 def incidents_header() -> list[str]:
@@ -667,4 +712,4 @@ def incidents_rows(records: Iterable[IncidentRecord]) -> Iterator[list[Any]]:
 
 def incidents_csv(stats: IncidentStatistics) -> Iterator[str]:
     """Every counted incident as one CSV row."""
-    return csv_text(incidents_header(), incidents_rows(stats.records))
+    return csv_text(header_labels(incidents_header()), incidents_rows(stats.records))

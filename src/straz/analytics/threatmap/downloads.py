@@ -11,7 +11,9 @@ repeat request answers 304). Rules:
   public period ended: at national scale one does so every few seconds, so waiting for
   none would mean never reusing a file);
 * a change of a category's public rules (approximated location, public only once
-  confirmed) ends every file at once (`invalidate_public_exports`, after the commit);
+  confirmed) ends every file at once (`invalidate_public_exports`, after the commit), on
+  every machine: the files are a per-machine cache, so the end is a generation number in
+  the database that each file records and must still match (ADR 0038);
 * files that took less than CHEAP_SECONDS to write are not kept at all: they are served
   from an unlinked file, so a small deployment always serves the current state and
   leaves nothing on disk — the cache only pays where it must;
@@ -40,6 +42,7 @@ from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.db.models import (
+    F,
     Min,
     QuerySet,
 )
@@ -49,6 +52,7 @@ from django.utils.translation import get_language, override
 from straz.accounts.access import restrict
 from straz.accounts.models import User
 from straz.analytics import exports
+from straz.analytics.models import PublicExportGeneration
 from straz.analytics.policy import PUBLIC, STAFF, audience_for
 from straz.analytics.threatmap.scope import (
     StatisticsFilter,
@@ -244,6 +248,8 @@ class ExportFile:
     generated_at: datetime
     valid_until: datetime | None
     seconds: float
+    # The PublicExportGeneration the file was written under; another one ends it.
+    generation: int = -1
 
 
 @dataclass(frozen=True)
@@ -288,17 +294,28 @@ def _read_meta(path: Path) -> ExportFile | None:
         generated_at=datetime.fromisoformat(data["generated_at"]),
         valid_until=datetime.fromisoformat(until) if until else None,
         seconds=float(data["seconds"]),
+        generation=int(data.get("generation", -1)),
     )
 
 
-def _usable(found: ExportFile | None, now: datetime) -> bool:
-    if found is None or found.seconds < CHEAP_SECONDS:
+def current_generation() -> int:
+    """The shared generation of public downloads (0 until the first invalidation)."""
+    value = PublicExportGeneration.objects.filter(pk=1).values_list("generation", flat=True).first()
+    return int(value or 0)
+
+
+def _usable(found: ExportFile | None, now: datetime, generation: int) -> bool:
+    if found is None or found.seconds < CHEAP_SECONDS or found.generation != generation:
         return False
     return now - found.generated_at < max_age()
 
 
 def invalidate_public_exports() -> int:
-    """Stop serving every written public download (their next request writes them anew)."""
+    """Stop serving every written public download, on every machine (the next request writes anew)."""
+    if not PublicExportGeneration.objects.filter(pk=1).update(generation=F("generation") + 1):
+        _row, created = PublicExportGeneration.objects.get_or_create(pk=1, defaults={"generation": 1})
+        if not created:
+            PublicExportGeneration.objects.filter(pk=1).update(generation=F("generation") + 1)
     gone = 0
     for meta in _folder().glob("public-*.json"):
         try:
@@ -317,7 +334,9 @@ def _chunks(fmt: str, filters: StatisticsFilter, now: datetime) -> Iterator[str]
     return exports.geojson_stream(fields, rows)
 
 
-def _write(path: Path, fmt: str, filters: StatisticsFilter, language: str) -> ExportFile:
+def _write(
+    path: Path, fmt: str, filters: StatisticsFilter, language: str, generation: int
+) -> ExportFile:
 
     now = timezone.now()
     t0 = time.perf_counter()
@@ -340,6 +359,7 @@ def _write(path: Path, fmt: str, filters: StatisticsFilter, language: str) -> Ex
         generated_at=now,
         valid_until=until,
         seconds=time.perf_counter() - t0,
+        generation=generation,
     )
     os.replace(tmp, path)
     meta = {
@@ -347,6 +367,7 @@ def _write(path: Path, fmt: str, filters: StatisticsFilter, language: str) -> Ex
         "generated_at": now.astimezone(UTC).isoformat(),
         "valid_until": until.astimezone(UTC).isoformat() if until else None,
         "seconds": written.seconds,
+        "generation": generation,
         "format": fmt,
         "language": language,
         "filters": filters.as_query(),
@@ -390,7 +411,9 @@ def public_export(*, fmt: str, filters: StatisticsFilter, language: str) -> Open
     key = _key(fmt, filters, language)
     path = folder / f"public-{key}.{fmt}"
     found = _read_meta(path)
-    if _usable(found, timezone.now()):
+    # Read before writing: an invalidation during the write ends the file being written.
+    generation = current_generation()
+    if _usable(found, timezone.now(), generation):
         assert found is not None
         opened = _open(found)
         if opened is not None:
@@ -400,18 +423,26 @@ def public_export(*, fmt: str, filters: StatisticsFilter, language: str) -> Open
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             # Another process is writing it: serve the previous file if there is one.
-            if found is not None and found.seconds >= CHEAP_SECONDS:
+            if (
+                found is not None
+                and found.seconds >= CHEAP_SECONDS
+                and found.generation == generation
+            ):
                 opened = _open(found)
                 if opened is not None:
                     return opened
             fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             again = _read_meta(path)
-            if again is not None and again != found and _usable(again, timezone.now()):
+            if (
+                again is not None
+                and again != found
+                and _usable(again, timezone.now(), generation)
+            ):
                 opened = _open(again)
                 if opened is not None:
                     return opened
-            written = _write(path, fmt, filters, language)
+            written = _write(path, fmt, filters, language, generation)
             stream = path.open("rb")
             cap = int(straz_settings().public_export_cache_max_bytes)
             if written.seconds < CHEAP_SECONDS or _stored_size(path) > cap:

@@ -7,17 +7,20 @@ typed on the incident or event overrides the located one.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from straz.incidents.alarm.recipients import (
     Notice,
     Place,
     Scope,
+    needs_decision,
     notices_for,
     place_of,
     targets,
@@ -83,7 +86,7 @@ def _notification_text(
             "level": level_label,
             "name": subject_name,
             "where": where,
-            "at": timezone.localtime(declaration.declared_at).strftime("%Y-%m-%d %H:%M"),
+            "at": date_format(timezone.localtime(declaration.declared_at), "DATETIME_FORMAT"),
             "by": declaration.declared_by_label,
             "rule": rule,
         }
@@ -219,7 +222,11 @@ def _decision_text(decision: dict[str, Any]) -> str:
             text = _("Sent at the request of the incident commander %(name)s made at %(at)s.")
         else:
             text = _("Sent on the decision of the fire brigade's duty officer %(name)s taken at %(at)s.")
-        return str(text % {"name": decision.get("decided_by", ""), "at": decision.get("decided_at_local", "")})
+        at = decision.get("decided_at_local", "")
+        if decision.get("decided_at"):
+            # The one date-time format of the language (ADR 0035), from the stored instant.
+            at = date_format(timezone.localtime(datetime.fromisoformat(decision["decided_at"])), "DATETIME_FORMAT")
+        return str(text % {"name": decision.get("decided_by", ""), "at": at})
 
 
 def would_tell(notice: Notice, source: Incident | IncidentEvent) -> list[Any]:
@@ -229,3 +236,66 @@ def would_tell(notice: Notice, source: Incident | IncidentEvent) -> list[Any]:
         for contact in _contacts(notice, place):
             told.setdefault(contact.pk, contact)
     return list(told.values())
+
+
+# ---------------------------------------------------------------- who will be told, who was told
+
+
+def notice_plan(level: str, source: Incident | IncidentEvent) -> list[dict[str, Any]]:
+    """What declaring `level` now would do, notice by notice, said plainly before declaring.
+
+    Each row: the rule, the recipient's role (and its label), whether it goes out with the
+    declaration or waits for the §23(2) decision, the contacts it would reach from where the
+    sites lie, and the gap when it would reach nobody ("no_location": the location lies in
+    no known region/ORP; "no_contact": nobody is set up for that region/ORP).
+    """
+    notices = notices_for(level, territory=isinstance(source, IncidentEvent))
+    if not notices:
+        return []
+    places = places_of(source)
+    unknown = set(unresolved(notices, places))
+    rows: list[dict[str, Any]] = []
+    for notice in notices:
+        contacts = would_tell(notice, source)
+        gap = "no_location" if notice in unknown else ("" if contacts else "no_contact")
+        rows.append(
+            {
+                "rule": notice.rule,
+                "role": notice.role,
+                "role_label": contact_role_label(notice.role),
+                "by_decision": needs_decision(notice),
+                "contacts": contacts,
+                "gap": gap,
+            }
+        )
+    return rows
+
+
+def told_gaps(entries: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The notices that reached nobody, from what declarations and decisions recorded.
+
+    `entries` are the `notifications` lists the declaring service stored in the timeline
+    (and the `sent` lists of decided notices): each gap names the rule, the role and why.
+    """
+    gaps: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, str]] = set()
+    for entry in entries:
+        error = entry.get("error")
+        if not error:
+            continue
+        role = str(entry.get("role", ""))
+        key = (str(entry.get("rule", "")), role, str(error))
+        if key in seen:
+            continue
+        seen.add(key)
+        gaps.append(
+            {
+                "rule": key[0],
+                "role": role,
+                "role_label": contact_role_label(role) if role else "",
+                "error": error,
+                "region_code": entry.get("region_code", ""),
+                "orp_code": entry.get("orp_code", ""),
+            }
+        )
+    return gaps

@@ -7,6 +7,7 @@ Each text is English source; the comment above it quotes the decree's Czech word
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
@@ -221,14 +222,33 @@ def _number(value: object) -> str:
     return number_format(value, force_grouping=True)
 
 
-def reason_text(reason: Reason) -> str:
-    """The reason in the active language, with its numbers filled in."""
-    template = _TEXTS.get(reason.code)
+def _reason_text(code: str, rule: str, params: Mapping[str, object]) -> str:
+    template = _TEXTS.get(code)
     if template is None:
         # A code from a newer rule than this text table: still say what was cited.
-        return _("Criterion %(rule)s holds.") % {"rule": reason.rule}
-    values = {key: _number(value) for key, value in reason.params.items()}
+        return _("Criterion %(rule)s holds.") % {"rule": rule}
+    values = {key: _number(value) for key, value in params.items()}
     return str(template) % values if values else str(template)
+
+
+def reason_text(reason: Reason) -> str:
+    """The reason in the active language, with its numbers filled in."""
+    return _reason_text(reason.code, reason.rule, reason.params)
+
+
+def stored_reason_text(reason: Mapping[str, Any]) -> str:
+    """A reason kept with a declaration (code, rule, params), in the reader's language.
+
+    The text stored beside it was the declaring user's language; it is shown only for a
+    code this table no longer knows (ADR 0031)."""
+    code = str(reason.get("code", ""))
+    params = reason.get("params")
+    if code in _TEXTS and isinstance(params, dict):
+        try:
+            return _reason_text(code, str(reason.get("rule", "")), params)
+        except (KeyError, ValueError, TypeError):
+            pass
+    return str(reason.get("text", "")) or _("Criterion %(rule)s holds.") % {"rule": reason.get("rule", "")}
 
 
 def note_text(note: Note) -> str:

@@ -14,6 +14,7 @@ from pydantic import ConfigDict
 from straz.core.api import ErrorOut
 from straz.core.errors import NotFound
 from straz.incidents import policy, services
+from straz.incidents.alarm.texts import stored_reason_text
 
 # The facts' value lists are the preview endpoint's (one list, one OpenAPI enum).
 from straz.incidents.api.alarm import LevelValue
@@ -273,7 +274,10 @@ def _declaration(a: AlarmDeclaration) -> dict[str, Any]:
         "id": a.pk,
         "level": a.level,
         "proposed_level": a.proposed_level,
-        "reasons": list(a.reasons or []),
+        # Each reason's text in the request's language (ADR 0031).
+        "reasons": [
+            {**r, "text": stored_reason_text(r)} if isinstance(r, dict) else r for r in (a.reasons or [])
+        ],
         "written_reason": a.written_reason,
         "declared_by": a.declared_by_label,
         "declared_at": a.declared_at,

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -138,7 +139,7 @@ def _board_context(now: datetime) -> dict[str, Any]:
                 "level_text": special_short if level == "special" else (level or "—"),
                 "search": f"{inc.title} {type_name} {commander} {event.name if event else ''} #{inc.pk}".lower(),
                 "last_iso": local_last.isoformat() if local_last else "",
-                "last_title": local_last.strftime("%d.%m.%Y %H:%M:%S") if local_last else "",
+                "last_title": date_format(local_last, "DATETIME_FORMAT") if local_last else "",
                 "type": type_name,
                 "type_code": inc.type.code,
                 "title": inc.title,

@@ -117,16 +117,16 @@ def _event_context(request: HttpRequest, event: IncidentEvent, bound: dict[str, 
         "level_label": _level_label(event.alarm_level),
         # §16(3): the territory report of the regional fire brigade (reporting.py).
         "territory_report": reporting.territory_requirement(event),
-        "declarations": list(event.declarations.order_by("declared_at", "pk")),
+        "declarations": list(event.declarations.select_related("declared_by").order_by("declared_at", "pk")),
         "timeline": [
             {
                 "at": e.at,
                 "kind_label": kinds.get(e.kind, e.kind),
-                "text": e.text,
-                "author": e.author_label,
+                "text": e.rendered,
+                "author": e.author_shown,
                 "incident_id": e.incident_id,
             }
-            for e in TimelineEntry.objects.filter(event=event).order_by("-at", "-id")[:200]
+            for e in TimelineEntry.objects.filter(event=event).select_related("author").order_by("-at", "-id")[:200]
         ],
         "notifications": list(
             OutboxMessage.objects.filter(source_type="event", source_id=str(event.pk)).order_by("created_at", "pk")

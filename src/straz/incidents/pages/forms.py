@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from straz.accounts.models import User
+from straz.accounts.people import person_label, person_name
 from straz.geo.geojson import GeoErrorCode, GeoJSONError, load_json
 from straz.incidents import policy
 from straz.incidents.choices import (
@@ -50,17 +51,18 @@ def _blank(choices: Any, label: Any = "—") -> list[tuple[str, Any]]:
 
 
 def commander_users() -> Any:
-    """Active accounts that can be named commander, commanders first."""
-    return User.objects.filter(is_active=True, role__in=policy.COMMAND_ELIGIBLE_ROLES).order_by("role", "username")
+    """Active accounts that can be named commander (incident commanders, policy), by surname."""
+    return User.objects.filter(is_active=True, role__in=policy.COMMAND_ELIGIBLE_ROLES).order_by(
+        "last_name", "first_name", "username"
+    )
 
 
 class UserChoiceField(forms.ModelChoiceField):
-    """A user shown by full name, username and role."""
+    """A person shown as documents name them (rank, name, function, organisation) and the username."""
 
     def label_from_instance(self, obj: Any) -> str:
-        full = obj.get_full_name()
-        name = f"{full} ({obj.username})" if full else obj.username
-        return f"{name} · {obj.get_role_display()}"
+        label = person_label(obj)
+        return label if label == obj.get_username() else f"{label} · {obj.get_username()}"
 
 
 class FactsForm(forms.Form):
@@ -207,7 +209,7 @@ class AssignCommanderForm(forms.Form):
         data = super().clean() or {}
         user = data.get("commander_user")
         if not data.get("commander_name") and user is not None:
-            data["commander_name"] = user.get_full_name() or user.username
+            data["commander_name"] = person_name(user)
         if not data.get("commander_name"):
             self.add_error("commander_name", _("Name the commander or choose the account."))
         return data
@@ -248,7 +250,7 @@ class HandoverForm(forms.Form):
         data = super().clean() or {}
         user = data.get("new_commander_user")
         if not data.get("new_commander_name") and user is not None:
-            data["new_commander_name"] = user.get_full_name() or user.username
+            data["new_commander_name"] = person_name(user)
         if not data.get("new_commander_name"):
             self.add_error("new_commander_name", _("Name the new commander or choose the account."))
         return data
@@ -434,6 +436,8 @@ class StateForm(forms.Form):
 
     target = forms.ChoiceField(label=_("New state"), choices=IncidentState.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=4000)
+    # Set by the closing confirmation step: closing cannot be undone (issue 9, item 3).
+    confirmed = forms.BooleanField(required=False)
 
 
 def _open_incident_choices(*, free_only: bool) -> list[tuple[int, str]]:

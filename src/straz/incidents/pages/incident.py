@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from straz.core.errors import DomainError
 from straz.incidents import policy, reporting, selectors, services
+from straz.incidents.alarm.notify import notice_plan, told_gaps
 from straz.incidents.board.views import BOARD_POLL_SECONDS
 from straz.incidents.choices import (
     LEVEL_RANK,
@@ -175,8 +176,8 @@ def _timeline_rows(incident_id: int, limit: int | None = None) -> list[dict[str,
             "kind_label": kinds.get(e.kind, e.kind),
             "letter": e.letter,
             "letter_label": letters.get(e.letter, "") if e.letter else "",
-            "text": e.text,
-            "author": e.author_label,
+            "text": e.rendered,
+            "author": e.author_shown,
         }
         for e in entries
     ]
@@ -194,8 +195,14 @@ def _incident_context(
     retired = [f for f in all_features if f.retired_at is not None]
     deployments = list(incident.deployments.order_by("called_at", "pk"))
     commands = list(incident.commands.select_related("commander_user").order_by("started_at", "pk"))
-    declarations = list(incident.declarations.order_by("declared_at", "pk"))
+    declarations = list(incident.declarations.select_related("declared_by").order_by("declared_at", "pk"))
     notifications = list(selectors.incident_notifications(incident))
+    # Item 1 of issue 9: who will be told if III or special is declared now, and who was not.
+    notice_plans = [
+        {"level": level, "label": _level_label(level), "rows": notice_plan(level, incident)}
+        for level in ("III", "special")
+    ] if writable else []
+    notice_gaps = told_gaps(selectors.recorded_notification_outcomes(incident))
     forms_by_action = {a: bound.get(a) or make_form(a, incident) for a in ACTIONS}
     if editing is not None and writable:
         # The drawing form edits the chosen zone or post instead of drawing a new one.
@@ -234,6 +241,9 @@ def _incident_context(
         "timeline": _timeline_rows(incident.pk, TIMELINE_LIMIT),
         "timeline_limit": TIMELINE_LIMIT,
         "notifications": notifications,
+        "notice_plans": notice_plans,
+        "notice_gaps": notice_gaps,
+        "notifying_level": incident.alarm_level in ("III", "special"),
         # §23(2) (ADR 0028): notices proposed on level III and the decisions recorded.
         "notices": _notice_rows(user, incident),
         "targets": targets,
@@ -289,6 +299,9 @@ def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
             status = 400
         else:
             form = make_form(action, incident, request.POST, editing=editing)
+            if form.is_valid() and _close_unconfirmed(request.user, action, incident, form):
+                # Closing cannot be undone: say what it does and ask first; nothing changed yet.
+                return _close_confirmation(request, incident, form)
             if form.is_valid():
                 try:
                     text = ACTIONS[action].perform(request.user, incident, form)
@@ -310,6 +323,36 @@ def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     context = _incident_context(request, incident, bound, editing)
     context["failed_action"] = next(iter(bound), "")
     return render(request, "incidents/incident.html", context, status=status)
+
+
+def _close_unconfirmed(user: Any, action: str, incident: Incident, form: Any) -> bool:
+    """True for a close the user may make, is legal now, and was not yet confirmed."""
+    d = form.cleaned_data
+    # An illegal or forbidden close is refused by the service at once, never offered for confirmation.
+    return (
+        action == "state"
+        and d["target"] == IncidentState.CLOSED
+        and not d.get("confirmed")
+        and IncidentState.CLOSED in STATE_TRANSITIONS[IncidentState(incident.state)]
+        and can_write(user, incident)
+    )
+
+
+def _close_confirmation(request: HttpRequest, incident: Incident, form: Any) -> HttpResponse:
+    """The closing step: what ending the intervention records, the components still on site, no undo."""
+    on_site = [
+        {"label": selectors.component_label(d), "people": d.people, "arrived_at": d.arrived_at}
+        for d in selectors.components_on_site(incident)
+    ]
+    context = {
+        "nav": "operations",
+        "incident": incident,
+        "note": form.cleaned_data.get("note") or "",
+        "on_site": on_site,
+        "report_required": reporting.report_requirement(incident).required,
+        "level_label": _level_label(incident.alarm_level),
+    }
+    return render(request, "incidents/close_confirm.html", context)
 
 
 @login_required

@@ -11,10 +11,13 @@ from django.db.models import (
 )
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from straz.accounts.people import shown_author
 from straz.geo.svg_map import MapFeature, SiteMapLabels, render_site_map
+from straz.incidents.alarm.texts import stored_reason_text
 from straz.incidents.choices import (
     CommandStart,
     ComponentKind,
@@ -44,12 +47,15 @@ from straz.incidents.reporting.requirement import (
 from straz.incidents.reporting.site_report import REPORT_FIELDS, field_labels, report_for
 from straz.incidents.reporting.territory_report import _sites, territory_report_for
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+# The time of day in documents, to the second; the date part is the language's (ADR 0035).
+TIME_FORMAT = "%H:%M:%S"
 
 
 def deadline_text(due_at: datetime | None) -> str:
-    """The deadline as people read it: the last second of the last day (e.g. 2026-12-06 23:59:59)."""
-    return local_time(due_at - timedelta(seconds=1)) if due_at is not None else ""
+    """The deadline as people read it everywhere: the last minute of the last day (cs 6. 12. 2026 23:59)."""
+    if due_at is None:
+        return ""
+    return date_format(timezone.localtime(due_at - timedelta(seconds=1)), "DATETIME_FORMAT")
 
 
 def days_to_deadline(due_at: datetime, now: datetime) -> int:
@@ -59,10 +65,11 @@ def days_to_deadline(due_at: datetime, now: datetime) -> int:
 
 
 def local_time(value: datetime | None) -> str:
-    """A stored UTC time as the document prints it, in the site's zone (e.g. 2026-11-22 03:14:05)."""
+    """A stored UTC time as the document prints it, in the site's zone (cs 22. 11. 2026 03:14:05)."""
     if value is None:
         return ""
-    return timezone.localtime(value).strftime(TIME_FORMAT)
+    local = timezone.localtime(value)
+    return f"{date_format(local, 'DATE_FORMAT')} {local.strftime(TIME_FORMAT)}"
 
 
 @dataclass(frozen=True)
@@ -160,7 +167,7 @@ class ReportDocument:
 def _reason_row(reason: dict[str, Any]) -> dict[str, str]:
     """A stored reason as the document shows it; a territory's reasons say which reading
     (a site's own, or the territory's own facts, ADR 0030) they belong to."""
-    text = str(reason.get("text", ""))
+    text = stored_reason_text(reason)
     if reason.get("reading") == "territory":
         text = _("Territory's own facts: %(text)s") % {"text": text}
     elif reason.get("reading") == "site" and reason.get("incident"):
@@ -232,11 +239,11 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
             level=a.level,
             proposed=a.proposed_level,
             for_event=a.event_id is not None,
-            by=a.declared_by_label,
+            by=shown_author(a.declared_by_label, a.declared_by),
             reasons=[_reason_row(r) for r in (a.reasons or []) if isinstance(r, dict)],
             written_reason=a.written_reason,
         )
-        for a in AlarmDeclaration.objects.filter(scope).order_by("declared_at", "id")
+        for a in AlarmDeclaration.objects.filter(scope).select_related("declared_by").order_by("declared_at", "id")
     ]
     components = [
         ComponentRow(
@@ -258,27 +265,27 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
             at=local_time(e.at),
             letter=e.letter,
             letter_label=str(letters.get(e.letter, "")),
-            text=e.text,
-            author=e.author_label,
+            text=e.rendered,
+            author=e.author_shown,
         )
-        for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.MESSAGE).order_by("at", "id")
+        for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.MESSAGE).select_related("author").order_by("at", "id")
     ]
     amendments = []
     if report.pk is not None:
         amendments = [
             AmendmentRow(
                 at=local_time(a.at),
-                author=a.author_label,
+                author=shown_author(a.author_label, a.author),
                 reason=a.reason,
                 fields=[str(labels.get(name, name)) for name in sorted(a.changes or {})],
             )
-            for a in report.amendments.all()
+            for a in report.amendments.select_related("author")
         ]
     moved_from = ""
     if incident.rescue_ended_at is not None and requirement.required:
         deadline = report_deadline(incident.rescue_ended_at, _zone())
         if deadline.moved:
-            moved_from = deadline.nominal_day.isoformat()
+            moved_from = date_format(deadline.nominal_day, "DATE_FORMAT")
     return ReportDocument(
         deadline_moved_from=moved_from,
         incident=incident,
@@ -298,8 +305,8 @@ def report_document(incident: Incident, *, now: datetime | None = None) -> Repor
         site_map_svg=site_map_svg(incident),
         generated_at=local_time(now or timezone.now()),
         site_history=[
-            MessageRow(at=local_time(e.at), letter="", letter_label="", text=e.text, author=e.author_label)
-            for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.ZONE).order_by("at", "id")
+            MessageRow(at=local_time(e.at), letter="", letter_label="", text=e.rendered, author=e.author_shown)
+            for e in TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.ZONE).select_related("author").order_by("at", "id")
         ],
     )
 

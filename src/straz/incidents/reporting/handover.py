@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.accounts.people import person_label
 from straz.core.errors import Conflict, Forbidden, ValidationFailed
 from straz.incidents.choices import (
     SITE_REPORT_RECIPIENTS,
@@ -62,7 +63,7 @@ def _record_handover(
     report.handed_to_name = name
     report.handed_over_at = when
     report.handed_over_by = user
-    report.handed_over_by_label = audit.actor_label_for(user, fallback="system")
+    report.handed_over_by_label = (person_label(user)[:150] if user is not None else "system")
     report.save(
         update_fields=["handed_to", "handed_to_name", "handed_over_at", "handed_over_by", "handed_over_by_label"]
     )

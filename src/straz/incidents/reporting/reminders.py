@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.incidents import entries
 from straz.incidents.choices import TimelineKind
 from straz.incidents.models import (
     CommandAssignment,
@@ -160,7 +161,10 @@ def _remind_one(incident_id: int, now: datetime) -> int:
             kind=TimelineKind.LOG,
             user=None,
             at=now,
-            text=subject,
+            message=entries.message(
+                "report.reminder_overdue" if stage == REMINDER_OVERDUE else "report.reminder_due",
+                title=incident.title,
+            ),
             data={"report_reminder": stage, "due_at": requirement.due_at, "recipients": len(sent)},
         )
         audit.record(

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.accounts.people import person_label
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from straz.incidents.choices import IncidentReportStatus
 from straz.incidents.models import (
@@ -249,7 +250,7 @@ def save_report(
                 report=report,
                 at=now,
                 author=user,
-                author_label=audit.actor_label_for(user, fallback="system"),
+                author_label=(person_label(user)[:150] if user is not None else "system"),
                 reason=reason,
                 changes=_plain(diff),
             )
@@ -307,7 +308,7 @@ def _sign_off(
     report.status = IncidentReportStatus.COMPLETED
     report.completed_at = now
     report.completed_by = user
-    report.completed_by_label = audit.actor_label_for(user, fallback="system")
+    report.completed_by_label = (person_label(user)[:150] if user is not None else "system")
     report.version += 1
     report.updated_at = now
     report.updated_by = user

@@ -17,6 +17,7 @@ from shapely.geometry import Point
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.accounts.people import person_label
 from straz.core.errors import Conflict, NotFound, ValidationFailed
 from straz.geo.geojson import GeoError, GeoJSONError, normalise_winding, parse_geometry, to_geojson
 from straz.incidents.choices import IncidentState
@@ -132,7 +133,8 @@ def _plain(value: Any) -> Any:
 
 
 def _label(user: User | None) -> str:
-    return audit.actor_label_for(user, fallback="system")
+    """How the record names who acted: rank, name, function and organisation (accounts.people)."""
+    return person_label(user)[:150] if user is not None else "system"
 
 
 def _timeline(
@@ -142,16 +144,21 @@ def _timeline(
     user: User | None,
     at: datetime,
     text: str = "",
+    message: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
     letter: str = "",
     event: IncidentEvent | None = None,
 ) -> TimelineEntry:
+    """A timeline line: `message` (entries.message) is the automatic part, rendered when read;
+    `text` only what a person typed."""
     return TimelineEntry.objects.create(
         incident=incident,
         event=event,
         at=at,
         kind=kind,
         letter=letter,
+        code=message["code"] if message else "",
+        params=_plain(message["params"]) if message else {},
         text=text,
         data=_plain(data or {}),
         author=user,
@@ -172,14 +179,17 @@ def _record(
     at: datetime,
     action: str,
     kind: str,
-    text: str,
+    message: dict[str, Any] | None = None,
+    text: str = "",
     data: dict[str, Any] | None = None,
     letter: str = "",
     before: Any = None,
     after: Any = None,
 ) -> TimelineEntry:
     """One change to an incident: its timeline line and its audit entry (in the caller's transaction)."""
-    entry = _timeline(incident=incident, kind=kind, letter=letter, user=user, at=at, text=text, data=data)
+    entry = _timeline(
+        incident=incident, kind=kind, letter=letter, user=user, at=at, message=message, text=text, data=data
+    )
     _audit(incident, user=user, action=action, before=before, after=after)
     return entry
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
+from straz.incidents import entries
 from straz.incidents.calls.rules import (
     MISSING_OPIS,
     NOT_COMPETENT,
@@ -81,7 +82,7 @@ def record_call(
                 kind=TimelineKind.CALL,
                 user=user,
                 at=now,
-                text=_("Emergency call received by %(centre)s.") % {"centre": centre},
+                message=entries.message("call.received", centre=centre),
                 data={"call": call.pk},
             )
         audit.record(
@@ -191,17 +192,16 @@ def forward_call(*, user: User, call_id: int, to_centre: str = "", to_opis: str 
         call.forward_flags = flags
         call.save()
         if call.incident_id is not None:
-            text = _("Call forwarded to %(centre)s%(opis)s.") % {"centre": centre, "opis": f" + {opis}" if opis else ""}
-            if flags:
-                text += " " + _("Not the competent centre for this call (%(competent)s).") % {
-                    "competent": routing.competent_centre
-                }
+            said = entries.sentences(
+                entries.message("call.forwarded", centre=centre, opis=f" + {opis}" if opis else ""),
+                entries.message("call.not_competent", competent=routing.competent_centre) if flags else None,
+            )
             _timeline(
                 incident=call.incident,
                 kind=TimelineKind.CALL,
                 user=user,
                 at=now,
-                text=text,
+                message=said,
                 data={"call": call.pk, "to_centre": centre, "to_opis": opis, "flags": flags},
             )
         audit.record(

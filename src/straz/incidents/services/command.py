@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from straz.accounts.models import User
 from straz.core.errors import Conflict, ValidationFailed
+from straz.incidents import entries
 from straz.incidents.choices import CommandStart, ComponentKind, SiteMessageLetter, TimelineKind
 from straz.incidents.models import CommandAssignment, ComponentDeployment, Incident
 from straz.incidents.policy import (
-    can_run_incidents,
-    is_commander,
+    can_be_named_commander,
     require_incident_role,
 )
 from straz.incidents.services.base import (
@@ -62,12 +61,12 @@ def _commander_user(user_id: int | None) -> User | None:
     found = User.objects.filter(pk=user_id, is_active=True).first()
     if found is None:
         raise ValidationFailed(_("Unknown user %(id)s.") % {"id": user_id})
-    # Only an account that may write to the incident once it commands it can be named.
-    if not (can_run_incidents(found) or is_commander(found)):
+    # Only an incident commander's account is named (policy); anyone else by name only.
+    if not can_be_named_commander(found):
         raise ValidationFailed(
             _(
                 "The account %(user)s cannot command an incident: choose an incident "
-                "commander, a dispatcher or an administrator."
+                "commander's account, or type the commander's name."
             )
             % {"user": found.get_username()}
         )
@@ -177,7 +176,7 @@ def assign_commander(
             at=now,
             action="incident.commander_assigned",
             kind=TimelineKind.COMMAND,
-            text=_("%(name)s commands the intervention.") % {"name": name},
+            message=entries.message("command.assigned", name=name),
             data={"command": _command_snapshot(command)},
             after=_command_snapshot(command),
         )
@@ -200,7 +199,7 @@ def name_successor(*, user: User, incident_id: int, successor_name: str) -> Comm
             at=now,
             action="incident.successor_named",
             kind=TimelineKind.COMMAND,
-            text=_("Successor named: %(name)s.") % {"name": successor},
+            message=entries.message("command.successor", name=successor),
             data={"command": command.pk, "successor": successor, "before": before},
             before={"successor": before},
             after={"successor": successor, "command": command.pk},
@@ -270,13 +269,13 @@ def _change_command(
         action="incident.command_changed",
         kind=TimelineKind.MESSAGE,
         letter=SiteMessageLetter.E,
-        text=_("%(new)s: “%(words)s” (took over from %(old)s at %(at)s).")
-        % {
-            "new": command.commander_name,
-            "words": command.takeover_declaration,
-            "old": previous.commander_name,
-            "at": timezone.localtime(now).strftime("%Y-%m-%d %H:%M:%S"),
-        },
+        message=entries.message(
+            "command.taken_over",
+            new=command.commander_name,
+            words=command.takeover_declaration,
+            old=previous.commander_name,
+            at=entries.at(now),
+        ),
         data=data,
         before=_command_snapshot(previous),
         after=_command_snapshot(command),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
+from straz.incidents import entries
 from straz.incidents.choices import ComponentKind, ComponentOrigin, SiteMessageLetter, TimelineKind
 from straz.incidents.models import ComponentDeployment, Incident
 from straz.incidents.policy import (
@@ -75,7 +76,7 @@ def _record_deployment(
     user: User,
     at: datetime,
     step: str,
-    text: str,
+    message: dict[str, Any],
     before: dict[str, Any] | None = None,
 ) -> None:
     """A component's step (called, checked in, checked out): incident touched, timeline, audit."""
@@ -90,7 +91,7 @@ def _record_deployment(
         action=f"incident.component_{step}",
         kind=TimelineKind.MESSAGE if out else TimelineKind.COMPONENT,
         letter=SiteMessageLetter.H if out else "",
-        text=text,
+        message=message,
         data={"deployment": after, "action": step},
         before=before,
         after=after,
@@ -133,7 +134,7 @@ def call_component(
             user=user,
             at=now,
             step="called",
-            text=_("Component called: %(kind)s %(unit)s.") % {"kind": d.get_kind_display(), "unit": unit},
+            message=entries.message("component.called", kind=entries.label("component", d.kind), unit=unit),
         )
     return d
 
@@ -190,8 +191,13 @@ def check_in_component(
             user=user,
             at=now,
             step="checked_in",
-            text=_("%(kind)s checked in: leader %(leader)s, %(people)s people, %(vehicles)s vehicles.")
-            % {"kind": d.get_kind_display(), "leader": leader, "people": people, "vehicles": vehicles},
+            message=entries.message(
+                "component.checked_in",
+                kind=entries.label("component", d.kind),
+                leader=leader,
+                people=people,
+                vehicles=vehicles,
+            ),
             before=before,
         )
     return d
@@ -207,17 +213,21 @@ def check_out_component(*, user: User, incident_id: int, deployment_id: int) -> 
             raise Conflict(_("This component has not checked in."))
         if d.departed_at is not None:
             raise Conflict(_("This component has already left."))
-        before = _deployment_snapshot(d)
-        d.departed_at = now
-        d.save(update_fields=["departed_at"])
-        _record_deployment(
+        record_departure(
             incident,
             d,
             user=user,
             at=now,
-            step="checked_out",
-            text=_("%(kind)s left the site (leader %(leader)s).")
-            % {"kind": d.get_kind_display(), "leader": d.leader_name},
-            before=before,
+            message=entries.message("component.left", kind=entries.label("component", d.kind), leader=d.leader_name),
         )
     return d
+
+
+def record_departure(
+    incident: Incident, d: ComponentDeployment, *, user: User, at: datetime, message: dict[str, Any]
+) -> None:
+    """§6(1) h): a component on site leaves at `at`; its timeline message and audit entry (caller holds the lock)."""
+    before = _deployment_snapshot(d)
+    d.departed_at = at
+    d.save(update_fields=["departed_at"])
+    _record_deployment(incident, d, user=user, at=at, step="checked_out", message=message, before=before)

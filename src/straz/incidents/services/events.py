@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
+from straz.incidents import entries
 from straz.incidents.choices import TimelineKind
 from straz.incidents.models import Incident, IncidentEvent
 from straz.incidents.policy import (
@@ -82,7 +83,7 @@ def _attach(*, event: IncidentEvent, incident_ids: Sequence[int], user: User, no
             kind=TimelineKind.EVENT,
             user=user,
             at=now,
-            text=_("Grouped into the event “%(name)s”.") % {"name": event.name},
+            message=entries.message("event.grouped", name=event.name),
             data={"event": event.pk, "priority": incident.priority},
         )
 
@@ -135,7 +136,7 @@ def set_site_priorities(*, user: User, event_id: int, order: Sequence[int]) -> I
             kind=TimelineKind.EVENT,
             user=user,
             at=now,
-            text=_("Priorities between the sites set."),
+            message=entries.message("event.priorities_set"),
             data={"order": list(order)},
         )
         for pk in order:
@@ -145,8 +146,7 @@ def set_site_priorities(*, user: User, event_id: int, order: Sequence[int]) -> I
                 kind=TimelineKind.EVENT,
                 user=user,
                 at=now,
-                text=_("Priority within the event “%(name)s”: %(rank)s.")
-                % {"name": event.name, "rank": after[str(pk)]},
+                message=entries.message("event.priority", name=event.name, rank=after[str(pk)]),
                 data={"order": list(order)},
             )
         _audit_event(

@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, ValidationFailed
+from straz.incidents import entries
 from straz.incidents.alarm.notify import (
     contact_role_label,
     enqueue_notifications,
@@ -48,6 +50,7 @@ from straz.incidents.policy import (
     require_incident_writer,
     require_operations_centre,
 )
+from straz.incidents.selectors import component_label, components_on_site
 from straz.incidents.services.base import (
     _choice,
     _label,
@@ -65,8 +68,9 @@ from straz.incidents.services.base import (
     _touch_event,
     _writing,
 )
+from straz.incidents.services.components import record_departure
 from straz.incidents.services.notices import (
-    proposals_text,
+    proposals_message,
     propose_notices,
     split_notices,
     supersede_pending,
@@ -180,7 +184,7 @@ def create_incident(
             at=now,
             action="incident.created",
             kind=TimelineKind.STATE,
-            text=_("Incident recorded."),
+            message=entries.message("incident.recorded"),
             data={"state": incident.state, "type": itype.code},
             after=_snapshot(incident),
         )
@@ -213,7 +217,7 @@ def update_incident_facts(
             at=now,
             action="incident.facts_updated",
             kind=TimelineKind.LOG,
-            text=_("Facts of the incident updated."),
+            message=entries.message("incident.facts_updated"),
             data={"before": before, "after": incident.facts_dict()},
             before=before,
             after=incident.facts_dict(),
@@ -233,18 +237,18 @@ def change_affected_area(*, user: User, incident_id: int, affected_area: dict[st
         incident.affected_area = area
         _touch(incident, now, ["affected_area"])
         if area is None:
-            text = _("Affected area cleared.")
+            said = entries.message("area.cleared")
         elif before is None:
-            text = _("Affected area drawn.")
+            said = entries.message("area.drawn")
         else:
-            text = _("Affected area redrawn.")
+            said = entries.message("area.redrawn")
         _record(
             incident,
             user=user,
             at=now,
             action="incident.affected_area_changed",
             kind=TimelineKind.ZONE,
-            text=text,
+            message=said,
             data={"before": before, "after": area},
             before={"affected_area": before},
             after={"affected_area": area},
@@ -264,17 +268,18 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
         proposed_before = propose_for_incident(incident).level
         incident.coordination_level = level
         _touch(incident, now, ["coordination_level"])
-        labels = dict(CoordinationLevel.choices)
-        text = _("Coordination level: %(before)s → %(after)s.") % {
-            "before": labels.get(before, before),
-            "after": labels[level],
-        }
+        changed = entries.message(
+            "coordination.changed",
+            before=entries.label("coordination", before),
+            after=entries.label("coordination", level),
+        )
+        proposed_now = None
         # Strategic coordination (§2 c) is itself a special-level criterion (§24 d): when
         # the move changes the proposal, say what it became, so both read together.
         data: dict[str, Any] = {"from": before, "to": level}
         proposed = propose_for_incident(incident).level
         if proposed != proposed_before:
-            text += " " + _("The proposed alarm level is now %(level)s.") % {"level": proposed}
+            proposed_now = entries.message("alarm.proposed_now", level=proposed)
             data["proposed"] = proposed
         _record(
             incident,
@@ -282,7 +287,7 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
             at=now,
             action="incident.coordination_level_changed",
             kind=TimelineKind.COMMAND,
-            text=text,
+            message=entries.sentences(changed, proposed_now),
             data=data,
             before={"coordination_level": before},
             after={"coordination_level": level},
@@ -293,8 +298,15 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
 STATE_LABELS = dict(IncidentState.choices)
 
 
-def change_state(*, user: User, incident_id: int, target: str, note: str = "") -> Incident:
-    """Move an incident along reported → in progress → liquidation → closed (legal steps only)."""
+def change_state(
+    *, user: User, incident_id: int, target: str, note: str = "", components_leave: bool = False
+) -> Incident:
+    """Move an incident along reported → in progress → liquidation → closed (legal steps only).
+
+    Closing ends the intervention (§6(1) b)) and cannot be undone: the §16(2) report
+    deadline runs from it. With components still on site it is refused unless the caller
+    confirms with `components_leave`; each is then recorded as having left now (§6(1) h)).
+    """
     require_incident_role(user)
     goal = _choice(str(target), IncidentState, label=_("state"))
     note_t = _text(note, label=_("note"))
@@ -312,6 +324,8 @@ def change_state(*, user: User, incident_id: int, target: str, note: str = "") -
                 )
                 % {"current": STATE_LABELS[current], "target": STATE_LABELS[goal], "allowed": allowed}
             )
+        if goal == IncidentState.CLOSED:
+            _components_leave_on_closing(incident, user=user, at=now, confirmed=components_leave)
         before = _snapshot(incident)
         incident.state = goal
         fields = ["state"]
@@ -332,12 +346,42 @@ def change_state(*, user: User, incident_id: int, target: str, note: str = "") -
             at=now,
             action="incident.state_changed",
             kind=TimelineKind.STATE,
-            text=note_t or str(STATE_LABELS[goal]),
+            message=entries.message("incident.state_changed", state=entries.label("state", goal)),
+            text=note_t,
             data={"from": current, "to": goal},
             before=before,
             after={**_snapshot(incident), "note": note_t},
         )
     return incident
+
+
+def _components_leave_on_closing(incident: Incident, *, user: User, at: Any, confirmed: bool) -> None:
+    """§6(1) h): the components still on site leave when the intervention ends; refused unconfirmed."""
+    on_site = list(components_on_site(incident).select_for_update())
+    if not on_site:
+        return
+    if not confirmed:
+        names = "; ".join(component_label(d) for d in on_site)
+        raise Conflict(
+            ngettext(
+                "%(count)s component is still on site (%(names)s). Closing ends the intervention "
+                "and records that it left now; it cannot be undone. Confirm to close.",
+                "%(count)s components are still on site (%(names)s). Closing ends the intervention "
+                "and records that they left now; it cannot be undone. Confirm to close.",
+                len(on_site),
+            )
+            % {"count": len(on_site), "names": names}
+        )
+    for d in on_site:
+        record_departure(
+            incident,
+            d,
+            user=user,
+            at=at,
+            message=entries.message(
+                "component.left_at_close", kind=entries.label("component", d.kind), leader=d.leader_name or "—"
+            ),
+        )
 
 
 # ---------------------------------------------------------------- alarm levels
@@ -595,31 +639,24 @@ def declare_alarm_level(
         }
         if unknown:
             data["notified_by_other_means"] = True
-        text = _("Alarm level %(level)s declared (proposed %(proposed)s).") % {
-            "level": goal,
-            "proposed": proposal.level,
-        }
         gaps = [n for n in notified if n.get("error") == "no_contact"]
-        if gaps:
-            text += " " + _("No notification contact is set up for: %(whom)s. Notify them by other means.") % {
-                "whom": _whom(gaps)
-            }
-        if proposals:
-            text += " " + proposals_text(proposals)
-        if unknown:
-            text += " " + _(
-                "Whom to notify could not be determined from the location (%(whom)s); "
-                "the dispatcher confirmed notifying them by other means."
-            ) % {"whom": _whom(unknown)}
+        said = entries.sentences(
+            entries.message("alarm.declared", level=goal, proposed=proposal.level),
+            entries.message("alarm.no_contact", whom=_whom_ref(gaps)) if gaps else None,
+            proposals_message(proposals) if proposals else None,
+            entries.message("alarm.other_means", whom=_whom_ref(unknown)) if unknown else None,
+        )
         if incident is not None:
             incident.alarm_level = goal
             _touch(incident, now, ["alarm_level"])
-            _timeline(incident=incident, kind=TimelineKind.DECLARATION, user=user, at=now, text=text, data=data)
+            _timeline(incident=incident, kind=TimelineKind.DECLARATION, user=user, at=now, message=said, data=data)
         else:
             assert event is not None
             event.alarm_level = goal
             _touch_event(event, now, ["alarm_level"])
-            _timeline(incident=None, event=event, kind=TimelineKind.DECLARATION, user=user, at=now, text=text, data=data)
+            _timeline(
+                incident=None, event=event, kind=TimelineKind.DECLARATION, user=user, at=now, message=said, data=data
+            )
             # Each site's own record shows the level of its territory too.
             for member in event.incidents.order_by("pk"):
                 _timeline(
@@ -628,8 +665,7 @@ def declare_alarm_level(
                     kind=TimelineKind.DECLARATION,
                     user=user,
                     at=now,
-                    text=_("Alarm level %(level)s declared for the territory “%(name)s”.")
-                    % {"level": goal, "name": event.name},
+                    message=entries.message("alarm.declared_territory", level=goal, name=event.name),
                     data={**data, "territory": True},
                 )
         audit.record(
@@ -647,9 +683,17 @@ def _subject_name(source: Incident | IncidentEvent) -> str:
     return source.name if isinstance(source, IncidentEvent) else source.title
 
 
+def _roles(notices: Sequence[Notice | dict[str, Any]]) -> list[str]:
+    return [n.role if isinstance(n, Notice) else str(n["role"]) for n in notices]
+
+
+def _whom_ref(notices: Sequence[Notice | dict[str, Any]]) -> dict[str, Any]:
+    """The distinct contact roles of some notices or gaps, labelled when read."""
+    return entries.labels("role", _roles(notices))
+
+
 def _whom(notices: Sequence[Notice | dict[str, Any]]) -> str:
     """The distinct contact roles of some notices or gaps, translated, in order."""
-    roles = [n.role if isinstance(n, Notice) else str(n["role"]) for n in notices]
-    return ", ".join(contact_role_label(role) for role in dict.fromkeys(roles))
+    return ", ".join(contact_role_label(role) for role in dict.fromkeys(_roles(notices)))
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from straz.incidents import entries
 from straz.incidents.alarm.notify import contact_role_label, enqueue_notifications, would_tell
 from straz.incidents.alarm.recipients import (
     COMMANDER_REQUEST,
@@ -76,13 +77,9 @@ def supersede_pending(*, source: Incident | IncidentEvent) -> int:
     )
 
 
-def proposals_text(proposals: Sequence[NoticeProposal]) -> str:
+def proposals_message(proposals: Sequence[NoticeProposal]) -> dict[str, Any]:
     """The declaration's timeline sentence naming whom Straz proposes to notify."""
-    whom = ", ".join(contact_role_label(role) for role in dict.fromkeys(p.role for p in proposals))
-    return _(
-        "Notices proposed under §23(2), awaiting the decision of the duty officer "
-        "(or the commander's request for the ORP mayor): %(whom)s."
-    ) % {"whom": whom}
+    return entries.message("notice.proposed", whom=entries.labels("role", (p.role for p in proposals)))
 
 
 def _notice(proposal: NoticeProposal) -> Notice:
@@ -204,32 +201,26 @@ def _note(
     data: dict[str, Any],
 ) -> None:
     """Two timeline lines: the decision (or request) as recorded, then what was sent."""
-    whom = contact_role_label(proposal.role)
-    params = {
+    whom = entries.label("role", proposal.role)
+    params: dict[str, Any] = {
         "whom": whom,
         "name": proposal.decided_by_name,
-        "at": timezone.localtime(proposal.decided_at).strftime("%H:%M") if proposal.decided_at else "",
+        "at": entries.at(proposal.decided_at, short=True) if proposal.decided_at else "",
     }
     if proposal.basis == COMMANDER_REQUEST:
-        decided = _("The incident commander %(name)s requested at %(at)s that %(whom)s be notified (§23(2)).")
+        code = "notice.requested"
     elif proposal.status == NoticeStatus.SENT:
-        decided = _("The duty officer %(name)s decided at %(at)s that %(whom)s be notified (§23(2)).")
+        code = "notice.decided_send"
     else:
-        decided = _("The duty officer %(name)s decided at %(at)s that %(whom)s not be notified (§23(2)).")
-    lines = [decided % params]
+        code = "notice.decided_not"
+    lines = [entries.message(code, **params)]
     if proposal.status == NoticeStatus.SENT:
         messages = [s for s in sent if "message" in s]
         gaps = [s for s in sent if "error" in s]
         if messages:
-            lines.append(
-                _("Notice to %(whom)s handed to the outbox for delivery (messages: %(count)s).")
-                % {"whom": whom, "count": len(messages)}
-            )
+            lines.append(entries.message("notice.handed_over", whom=whom, count=len(messages)))
         if gaps or not messages:
-            lines.append(
-                _("No notification contact could be reached for %(whom)s. Notify them by other means.")
-                % {"whom": whom}
-            )
+            lines.append(entries.message("notice.unreachable", whom=whom))
     sites: list[tuple[Incident | None, IncidentEvent | None]]
     if isinstance(source, IncidentEvent):
         sites = [(None, source)] + [(member, source) for member in source.incidents.order_by("pk")]
@@ -238,7 +229,7 @@ def _note(
     for incident, event in sites:
         for line in lines:
             _timeline(incident=incident, event=event, kind=TimelineKind.DECLARATION, user=user, at=at,
-                      text=line, data={"notice": data})
+                      message=line, data={"notice": data})
 
 
 def pending_notices(source: Incident | IncidentEvent) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from straz.accounts.models import User
 from straz.core.errors import Conflict, NotFound, ValidationFailed
+from straz.incidents import entries
 from straz.incidents.choices import POINT_FEATURES, SiteFeatureKind, TimelineKind
 from straz.incidents.models import Incident, SiteFeature
 from straz.incidents.policy import (
@@ -73,8 +74,9 @@ def add_site_feature(
             at=now,
             action="incident.site_feature_added",
             kind=TimelineKind.ZONE,
-            text=_("%(kind)s drawn%(name)s.")
-            % {"kind": feature.get_kind_display(), "name": f": {title}" if title else ""},
+            message=entries.message(
+                "site.drawn", kind=entries.label("feature", feature.kind), name=f": {title}" if title else ""
+            ),
             data={"feature": feature.pk, "kind": fkind, "parent": parent_id},
             after={"feature": feature.pk, "kind": fkind, "name": title, "parent": parent_id, "geometry": geo},
         )
@@ -112,9 +114,10 @@ def _feature_state(f: SiteFeature) -> dict[str, Any]:
     return {"kind": f.kind, "name": f.name, "parent": f.parent_id, "geometry": f.geometry}
 
 
-def _feature_title(f: SiteFeature) -> str:
-    kind = str(f.get_kind_display())
-    return f"{kind} “{f.name}”" if f.name else kind
+def _feature_title(f: SiteFeature) -> dict[str, Any]:
+    """A zone or post as its kind (in the reader's language) and its name."""
+    kind = entries.label("feature", f.kind)
+    return entries.message("site.feature_named", kind=kind, name=f.name) if f.name else entries.message("site.feature", kind=kind)
 
 
 class _Keep:
@@ -197,25 +200,27 @@ def change_site_feature(
         changes = []
         if after["kind"] != before["kind"]:
             changes.append(
-                _("kind %(before)s → %(after)s")
-                % {"before": dict(SiteFeatureKind.choices)[before["kind"]], "after": feature.get_kind_display()}
+                entries.message(
+                    "site.change_kind",
+                    before=entries.label("feature", before["kind"]),
+                    after=entries.label("feature", feature.kind),
+                )
             )
         if after["name"] != before["name"]:
-            changes.append(_("name “%(before)s” → “%(after)s”") % {"before": before["name"], "after": feature.name})
+            changes.append(entries.message("site.change_name", before=before["name"], after=feature.name))
         if after["parent"] != before["parent"]:
             changes.append(
-                _("sector %(before)s → %(after)s")
-                % {"before": before["parent"] or "—", "after": after["parent"] or "—"}
+                entries.message("site.change_sector", before=before["parent"] or "—", after=after["parent"] or "—")
             )
         if _plain(after["geometry"]) != _plain(before["geometry"]):
-            changes.append(_("moved") if is_point else _("redrawn"))
+            changes.append(entries.message("site.moved" if is_point else "site.redrawn"))
         _record(
             incident,
             user=user,
             at=now,
             action="incident.site_feature_changed",
             kind=TimelineKind.ZONE,
-            text=_("%(feature)s changed: %(changes)s.") % {"feature": title_before, "changes": "; ".join(changes)},
+            message=entries.message("site.changed", feature=title_before, changes=entries.joined(changes, "; ")),
             data={"feature": feature.pk, "before": before, "after": after},
             before={"feature": feature.pk, **before},
             after={"feature": feature.pk, **after},
@@ -237,14 +242,15 @@ def retire_site_feature(*, user: User, incident_id: int, feature_id: int, note: 
         feature.updated_at = now
         feature.save(update_fields=["retired_at", "retired_by", "updated_at"])
         _touch(incident, now)
-        text = _("%(feature)s removed from the site.") % {"feature": _feature_title(feature)}
+        said = entries.message("site.removed", feature=_feature_title(feature))
         _record(
             incident,
             user=user,
             at=now,
             action="incident.site_feature_retired",
             kind=TimelineKind.ZONE,
-            text=f"{text} {note_t}" if note_t else text,
+            message=said,
+            text=note_t,
             data={"feature": feature.pk, "kind": feature.kind, "retired": True, "note": note_t},
             before={"feature": feature.pk, **_feature_state(feature)},
             after={"feature": feature.pk, "retired_at": now, "note": note_t},

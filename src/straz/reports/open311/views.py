@@ -37,7 +37,7 @@ from django.views.decorators.csrf import csrf_exempt
 from straz.core.config import straz_settings
 from straz.core.errors import DomainError
 from straz.core.intake import check_browser_origin
-from straz.reports import intake, public
+from straz.reports import followers, intake, public
 from straz.reports.models import (
     STATUS_LABELS,
     Category,
@@ -54,6 +54,9 @@ DEFAULT_WINDOW = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
 MAX_IDS = 1000
 OCCURRED_AT = "occurred_at"
+# Consent to the status e-mails to the GeoReport `email` (ADR 0036); its only value is "yes".
+EMAIL_CONSENT = "email_consent"
+EMAIL_CONSENT_YES = "yes"
 # Fields of the GeoReport POST that identify a person; reporting here is anonymous.
 PERSONAL_FIELDS = ("email", "device_id", "account_id", "first_name", "last_name", "phone")
 OPEN_VALUES = frozenset(s.value for s in OPEN_STATUSES)
@@ -118,7 +121,7 @@ def open311_view(
 
 
 def _active_category(code: str) -> Category:
-    category = Category.objects.filter(code=code, is_active=True).first()
+    category = Category.objects.offered().filter(code=code).first()
     if category is None:
         raise Open311Error(
             404,
@@ -150,11 +153,8 @@ def service_of(category: Category, lang: str) -> dict[str, Any]:
 
 @open311_view("GET")
 def services(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse:
-    """GET services.{fmt}: every active category."""
-    items = [
-        service_of(c, lang)
-        for c in Category.objects.filter(is_active=True).order_by("order", "code")
-    ]
+    """GET services.{fmt}: every offered category (the deployment's catalogue)."""
+    items = [service_of(c, lang) for c in Category.objects.offered().order_by("order", "code")]
     return render(fmt, "services", items)
 
 
@@ -173,7 +173,24 @@ def attributes_for(category: Category) -> list[dict[str, Any]]:
             "description": _(
                 "When did it happen? Leave empty if it is still going on or you do not know."
             ),
-        }
+        },
+        {
+            "variable": True,
+            "code": EMAIL_CONSENT,
+            "datatype": "singlevaluelist",
+            "required": False,
+            "datatype_description": _(
+                "“yes” together with email: the person agrees to the status e-mails. "
+                "Without it the email is not stored."
+            ),
+            "order": 2,
+            "description": _(
+                "Tell me by e-mail when the status of this report changes. I agree that my "
+                "e-mail address is stored for this purpose only, apart from the report, and "
+                "erased after the report is closed; each e-mail has a link to withdraw."
+            ),
+            "values": [{"key": EMAIL_CONSENT_YES, "name": _("Yes, I agree")}],
+        },
     ]
 
 
@@ -196,7 +213,8 @@ def service_definition(
 def _public_reports(now: datetime) -> QuerySet[Report]:
     """Reports the public may see now (their public period not yet over)."""
     latest_status = ReportEvent.objects.filter(
-        report=OuterRef("pk"), kind=EventKind.STATUS
+        # A correction (undo) sets the status too; its note (none) replaces the undone one's.
+        report=OuterRef("pk"), kind__in=[EventKind.STATUS, EventKind.CORRECTED]
     ).order_by("-at", "-id")
     return (
         public.visible_reports(now)
@@ -416,7 +434,7 @@ def _create_request(request: HttpRequest, *, fmt: str, lang: str) -> HttpRespons
             )
         raise Open311Error(400, _("A location is required: lat and long, or an address_string."))
     attributes = _attributes(request)
-    unknown = sorted(set(attributes) - {OCCURRED_AT})
+    unknown = sorted(set(attributes) - {OCCURRED_AT, EMAIL_CONSENT})
     if unknown:
         raise Open311Error(
             400,
@@ -426,6 +444,26 @@ def _create_request(request: HttpRequest, *, fmt: str, lang: str) -> HttpRespons
     occurred_at = None
     if attributes.get(OCCURRED_AT, "").strip():
         occurred_at = _parse_when(f"attribute[{OCCURRED_AT}]", attributes[OCCURRED_AT], end=False)
+    consent_raw = attributes.get(EMAIL_CONSENT, "").strip().lower()
+    if consent_raw not in ("", EMAIL_CONSENT_YES):
+        raise Open311Error(
+            400,
+            _("attribute[%(code)s] takes only the value “%(yes)s”.")
+            % {"code": EMAIL_CONSENT, "yes": EMAIL_CONSENT_YES},
+        )
+    email = (data.get("email") or "").strip()
+    # GeoReport clients send `email` as an identity too; only with the consent attribute is
+    # it kept, to tell of status changes (ADR 0036). Without it, it is dropped as before.
+    follow = (
+        followers.check_follow(
+            email,
+            True,
+            language=lang,
+            site_url=f"{request.scheme}://{request.get_host()}",
+        )
+        if consent_raw
+        else None
+    )
     result = submit_report(
         category_code=code,
         lat=lat,
@@ -436,6 +474,7 @@ def _create_request(request: HttpRequest, *, fmt: str, lang: str) -> HttpRespons
         client_ip=intake.client_ip(request),
         source=ReportSource.OPEN311,
         idempotency_key=request.headers.get("Idempotency-Key") or None,
+        follow=follow,
     )
     district = (result.response.get("district") or {}).get("name", "")
     notices = [
@@ -455,7 +494,15 @@ def _create_request(request: HttpRequest, *, fmt: str, lang: str) -> HttpRespons
             )
             % {"id": result.response["duplicate_of"]}
         )
-    if any((data.get(name) or "").strip() for name in PERSONAL_FIELDS):
+    if follow is not None:
+        notices.append(
+            _(
+                "The e-mail address is kept only to tell of status changes, apart from the "
+                "report; each e-mail has a link to stop them."
+            )
+        )
+    other_personal = [name for name in PERSONAL_FIELDS if follow is None or name != "email"]
+    if any((data.get(name) or "").strip() for name in other_personal):
         notices.append(
             _(
                 "Reporting is anonymous: the personal details sent (e-mail, name, phone, device) were not stored."

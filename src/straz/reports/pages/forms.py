@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from straz.core.config import straz_settings
 from straz.core.errors import DomainError
+from straz.reports.followers import check_follow
 from straz.reports.intake import (
     check_coordinates,
     check_description,
@@ -107,13 +108,36 @@ class ReportForm(forms.Form):
             }
         ),
     )
+    # Optional: an e-mail address to be told of status changes, only with the box ticked
+    # (consent; stored apart from the report and erased, ADR 0036).
+    follow_email = forms.CharField(
+        label=gettext_lazy("Your e-mail (optional)"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "aria-describedby": "follow-help"}),
+    )
+    follow_consent = forms.BooleanField(
+        label=gettext_lazy(
+            "Tell me by e-mail when the status of this report changes. I agree that my e-mail "
+            "address is stored for this purpose only."
+        ),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "follow-help"}),
+    )
     # A key per rendered form: a double click or a retried POST files one report, not two.
     submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, categories: list[Any], language: str | None, **kwargs: Any
+        self,
+        *args: Any,
+        categories: list[Any],
+        language: str | None,
+        site_url: str = "",
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.language = language
+        self.site_url = site_url
         placeholder = ("", _("— choose a category —"))
         cast(forms.ChoiceField, self.fields["category"]).choices = [
             placeholder,
@@ -174,6 +198,16 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        try:
+            data["follow"] = check_follow(
+                data.get("follow_email"),
+                bool(data.get("follow_consent")),
+                language=self.language,
+                site_url=self.site_url,
+            )
+        except DomainError as exc:
+            field = getattr(exc, "field", None)
+            self.add_error(field if field in self.fields else "follow_email", exc.message)
         lat, lon = data.get("lat"), data.get("lon")
         try:
             point = check_coordinates(lat, lon)
@@ -202,12 +236,32 @@ class ReportForm(forms.Form):
 
 
 class StaffFilterForm(forms.Form):
-    """Filters of the staff queue (all optional)."""
+    """Filters, search and order of the staff queue (all optional)."""
+
+    field_order = ("q", "status", "category", "district", "sort", "overdue")
 
     status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
     category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
     district = forms.ChoiceField(label=gettext_lazy("District"), required=False)
     overdue = forms.BooleanField(label=gettext_lazy("Overdue only"), required=False)
+    q = forms.CharField(
+        label=gettext_lazy("Search"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("Report number, or words of the description or address"),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+    sort = forms.ChoiceField(
+        label=gettext_lazy("Sort by"),
+        required=False,
+        choices=[
+            ("deadline", gettext_lazy("Deadline (overdue first)")),
+            ("newest", gettext_lazy("Newest first")),
+            ("oldest", gettext_lazy("Oldest first")),
+            ("category", gettext_lazy("Category")),
+            ("status", gettext_lazy("Status")),
+        ],
+    )
 
     def __init__(
         self,
@@ -245,6 +299,8 @@ class TransitionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Set by the confirmation step; a verification result is not set without it.
+    confirmed = forms.BooleanField(required=False)
 
 
 class NoteForm(forms.Form):

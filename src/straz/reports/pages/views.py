@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from straz.accounts.access import restrict
@@ -21,7 +24,8 @@ from straz.accounts.models import User
 from straz.accounts.policy import is_district_scoped
 from straz.core.config import straz_settings
 from straz.core.errors import DomainError, NotFound, RateLimited
-from straz.reports import policy, public, selectors, services
+from straz.core.thumbnails import THUMBNAIL_SIDE, thumbnail_jpeg
+from straz.reports import followers, policy, public, selectors, services
 from straz.reports.intake import client_ip, sniff_type
 from straz.reports.models import STATUS_LABELS, Category, EventKind, Report
 from straz.reports.pages.forms import (
@@ -32,15 +36,19 @@ from straz.reports.pages.forms import (
     category_groups,
 )
 from straz.reports.rules import (
+    CONFIRMED_ON_PAGE,
     STATUS_COLORS,
+    STATUS_CORRECTION_WINDOW,
     VERIFIED_STATUSES,
     Status,
     allowed_targets,
+    can_transition,
     is_overdue,
 )
 from straz.reports.services import submit_report
+from straz.territory import search as territory_search
 from straz.territory.models import Area, AreaKind, Officer
-from straz.territory.services import geocode, route_point
+from straz.territory.services import route_point
 
 # Periods of the public map filter: URL value -> label.
 # Periods of the public map filter (values of the map API's `period`).
@@ -49,7 +57,6 @@ DEFAULT_PERIOD = "365d"
 LAYERS = ("reports", "police")
 STAFF_PAGE_SIZE = 25
 SUBMITTED_SESSION_KEY = "straz_submitted_report"
-
 
 
 def _period_label(value: str) -> str:
@@ -103,9 +110,24 @@ def js_strings() -> dict[str, str]:
         "Searching…": _("Searching…"),
         "Sending…": _("Sending…"),
         "Report a problem here": _("Report a problem here"),
-        "Reports nearby from the last 30 days: %(count)s. Is yours among them?": _(
-            "Reports nearby from the last 30 days: %(count)s. Is yours among them?"
+        "Reports within %(radius)s m in the last %(days)s days: %(count)s. Is yours among them?": _(
+            "Reports within %(radius)s m in the last %(days)s days: %(count)s. Is yours among them?"
         ),
+        "No reports within %(radius)s m in the last %(days)s days.": _(
+            "No reports within %(radius)s m in the last %(days)s days."
+        ),
+        "%(distance)s m away": _("%(distance)s m away"),
+        **_search_strings(),
+    }
+
+
+def _search_strings() -> dict[str, str]:
+    """Strings of the place search box (map-search.js)."""
+    return {
+        "Showing: %(name)s": _("Showing: %(name)s"),
+        "Places found: %(count)s. Choose one:": _("Places found: %(count)s. Choose one:"),
+        "No matching places.": _("No matching places."),
+        "The search failed. Try again.": _("The search failed. Try again."),
     }
 
 
@@ -133,6 +155,11 @@ def _active_categories() -> list[Category]:
     return list(Category.objects.filter(is_active=True).order_by("order", "code"))
 
 
+def _offered_categories() -> list[Category]:
+    """The categories citizens choose from (one catalogue per deployment)."""
+    return list(Category.objects.offered().order_by("order", "code"))
+
+
 def _page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
@@ -146,7 +173,7 @@ def _page(
 def map_page(request: HttpRequest) -> HttpResponse:
     """The public threat map with filters kept in the URL."""
     language = get_language()
-    categories = _active_categories()
+    categories = _offered_categories()
     codes = {c.code for c in categories}
     category = request.GET.get("category", "")
     status = request.GET.get("status", "")
@@ -158,9 +185,11 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "period": period if period in PERIODS else DEFAULT_PERIOD,
         "layer": layer if layer in LAYERS else "reports",
     }
+    search = _map_search(request, filters)
     context = {
         "nav": "map",
         "filters": filters,
+        "search": search,
         "category_groups": category_groups(categories, language),
         "statuses": [(s.value, STATUS_LABELS[s], STATUS_COLORS[s]) for s in Status],
         "periods": [(value, _period_label(value)) for value in PERIODS],
@@ -169,9 +198,50 @@ def map_page(request: HttpRequest) -> HttpResponse:
             categories={c.code: c.name_in(language) for c in categories},
             categoryIds={str(c.pk): c.code for c in categories},
             filters={**filters, "defaultPeriod": DEFAULT_PERIOD},
+            searchUrl="/api/v1/search",
+            search=search["focus"],
         ),
     }
     return _page(request, "reports/map.html", context)
+
+
+def _map_search(request: HttpRequest, filters: dict[str, str]) -> dict[str, Any]:
+    """The map's place search (?q=, or ?pick= from its list): results, and where to look."""
+    query = (request.GET.get("q") or "").strip()[: territory_search.MAX_QUERY_CHARS]
+    pick = (request.GET.get("pick") or "").strip()[:40]
+    matches: list[territory_search.Found] = []
+    found = None
+    if pick:
+        found = territory_search.resolve(pick)
+    elif query:
+        matches = territory_search.search(text=query)
+        found = territory_search.chosen(matches)
+    # Links from the list keep the filters the visitor chose.
+    kept = urlencode(
+        {
+            key: value
+            for key, value in filters.items()
+            if value and not (key == "period" and value == DEFAULT_PERIOD)
+            and not (key == "layer" and value == "reports")
+        }
+    )
+    focus = None
+    if found is not None:
+        matches = []
+        focus = {
+            "name": found.name,
+            "lat": found.lat,
+            "lon": found.lon,
+            "bounds": list(found.bounds) if found.bounds else None,
+        }
+    return {
+        "query": query,
+        "searched": bool(query or pick),
+        "matches": matches,
+        "found": found,
+        "focus": focus,
+        "kept": kept,
+    }
 
 
 # ---------------------------------------------------------------- report form
@@ -182,13 +252,19 @@ def report_new(request: HttpRequest) -> HttpResponse:
     """The citizen's report form; POST files the report through the intake service."""
 
     language = get_language()
-    categories = _active_categories()
+    categories = _offered_categories()
     status_code = 200
     extra_headers: dict[str, str] = {}
     # The daily limit is told before the person starts, not after the whole form (issue 9).
     limit = services.daily_limit_reached(client_ip=client_ip(request))
     if request.method == "POST":
-        form = ReportForm(request.POST, request.FILES, categories=categories, language=language)
+        form = ReportForm(
+            request.POST,
+            request.FILES,
+            categories=categories,
+            language=language,
+            site_url=f"{request.scheme}://{request.get_host()}",
+        )
         if limit is not None and not form.is_valid():
             pass  # Nothing to correct: whatever the form says, this address cannot report now.
         elif form.is_valid():
@@ -207,6 +283,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     idempotency_key=("web-form:" + data["submission_key"])
                     if data["submission_key"]
                     else None,
+                    follow=data.get("follow"),
                 )
             except RateLimited as exc:
                 # Over the limit (a replay of a sent form was answered above): the same
@@ -223,7 +300,10 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 status_code = exc.status
                 extra_headers = exc.headers()
             else:
-                request.session[SUBMITTED_SESSION_KEY] = _submitted_summary(result)
+                request.session[SUBMITTED_SESSION_KEY] = {
+                    **_submitted_summary(result),
+                    "following": data.get("follow") is not None,
+                }
                 return redirect("reports:report-sent")
         else:
             status_code = 422
@@ -237,6 +317,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 pass
         if request.GET.get("category") in {c.code for c in categories}:
             initial["category"] = request.GET["category"]
+        initial.update(_near_address(request))
         form = ReportForm(initial=initial, categories=categories, language=language)
     if limit is not None and request.method == "POST":
         status_code = 429
@@ -246,16 +327,64 @@ def report_new(request: HttpRequest) -> HttpResponse:
         "nav": "report",
         "form": form,
         "limit": limit,
+        "nearby": _nearby(request, form, {c.code for c in categories}),
         "description_max": int(straz_settings().description_max_chars),
         "attachment_max_mb": int(straz_settings().max_attachment_bytes) // (1024 * 1024),
+        "follow_retention_days": int(straz_settings().follow_retention_days),
         "map_config": _map_config(
-            request, categories={c.code: c.name_in(language) for c in categories}
+            request,
+            categories={c.code: c.name_in(language) for c in categories},
+            nearbyUrl="/api/v1/reports/nearby",
         ),
     }
     response = _page(request, "reports/report_form.html", context, status=status_code)
     for name, value in extra_headers.items():
         response[name] = value
     return response
+
+
+def _near_address(request: HttpRequest) -> dict[str, Any]:
+    """Without JS: ?near=<address> places the pin at the best match of the place search."""
+    text = (request.GET.get("near") or "").strip()[: territory_search.MAX_QUERY_CHARS]
+    if not text:
+        return {}
+    found = territory_search.search(text=text, limit=1)
+    if not found:
+        return {"address_text": text}
+    return {"lat": found[0].lat, "lon": found[0].lon, "address_text": text}
+
+
+def _nearby(request: HttpRequest, form: ReportForm, codes: set[str]) -> dict[str, Any]:
+    """Public reports near the chosen point, in the chosen category unless all are asked for."""
+    source = form.data if form.is_bound else form.initial
+    try:
+        lat, lon = float(source.get("lat", "")), float(source.get("lon", ""))
+    except (TypeError, ValueError):
+        return {"point": None, "items": [], "radius": public.NEARBY_RADIUS_M, "days": public.NEARBY_DAYS}
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return {"point": None, "items": [], "radius": public.NEARBY_RADIUS_M, "days": public.NEARBY_DAYS}
+    category = source.get("category") or ""
+    category = category if category in codes else ""
+    everything = request.GET.get("nearby") == "all" or not category
+    language = get_language()
+    items = public.nearby_reports(
+        lat=lat, lon=lon, category_code=None if everything else category
+    )
+    base = {"lat": f"{lat:.6f}", "lon": f"{lon:.6f}"}
+    return {
+        "point": (lat, lon),
+        "items": [
+            {"report": r, "category_name": r.category.name_in(language)} for r in items
+        ],
+        "category": category,
+        "all": everything,
+        "radius": public.NEARBY_RADIUS_M,
+        "days": public.NEARBY_DAYS,
+        # The no-JS toggle: the same page with the other choice.
+        "toggle_url": "?" + urlencode({**base, "category": category, **({} if everything else {"nearby": "all"})})
+        if category
+        else "",
+    }
 
 
 def _submitted_summary(result: Any) -> dict[str, Any]:
@@ -283,11 +412,11 @@ def report_sent(request: HttpRequest) -> HttpResponse:
         officer = row.officer or (district.primary_officer if district else None)
     # Link to the page the public can open: the first report of a duplicate group, or this
     # one once public (some categories are public only after the police confirm them).
-    candidate = summary.get("duplicate_of") or report_id
-    public_id = candidate if public.public_report(candidate) is not None else None
+    public_id = public.public_id_for_number(report_id)
     context = {
         "nav": "report",
         "report_id": report_id,
+        "following": bool(summary.get("following")),
         "duplicate_of": summary.get("duplicate_of"),
         "public_id": public_id,
         "district": district,
@@ -333,21 +462,78 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
     return _page(request, "reports/report_detail.html", context)
 
 
+# ---------------------------------------------------------------- following a report
+
+
+LOOKUP_NUMBER_MAX_DIGITS = 9  # within a 32-bit id on every database
+
+
+def report_lookup(request: HttpRequest) -> HttpResponse:
+    """Find a report by the number shown after sending it, and open its public page."""
+    raw = str(request.GET.get("number", "")).strip()
+    error = ""
+    status_code = 200
+    if raw:
+        digits = raw.lstrip("#№ ").strip()
+        if not digits.isdigit() or len(digits) > LOOKUP_NUMBER_MAX_DIGITS:
+            error = _("A report number is made of digits only, e.g. 1234.")
+            status_code = 400
+        else:
+            public_id = public.public_id_for_number(int(digits))
+            if public_id is not None:
+                return redirect("reports:report-detail", report_id=public_id)
+            error = _(
+                "No public report has the number %(number)s. Check the number; some reports "
+                "are shown only once the police confirm them."
+            ) % {"number": digits}
+            status_code = 404
+    context = {"nav": "map", "number": raw[:40], "error": error}
+    return _page(request, "reports/report_lookup.html", context, status=status_code)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow_stop(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-click unsubscribe link of the status e-mails: GET asks, POST erases the address."""
+    contact = followers.follower_by_token(token)
+    if request.method == "POST":
+        done = contact is not None and followers.unsubscribe(token=token)
+        context = {"nav": "map", "done": done, "gone": not done}
+        return _page(request, "reports/follow_stop.html", context, status=200 if done else 404)
+    context = {
+        "nav": "map",
+        "gone": contact is None,
+        "report_id": contact.report_id if contact is not None else None,
+    }
+    return _page(
+        request, "reports/follow_stop.html", context, status=200 if contact is not None else 404
+    )
+
+
 # ---------------------------------------------------------------- find your district
 
 
 def districts_page(request: HttpRequest) -> HttpResponse:
-    """Find your police district and its officer: map click (JS) or a place search (no JS)."""
+    """Find your police district and its officer: map click (JS), a name search or a choice from a list."""
 
-    query = (request.GET.get("q") or "").strip()[:200]
-    routing = None
+    query = (request.GET.get("q") or "").strip()[: territory_search.MAX_QUERY_CHARS]
+    pick = (request.GET.get("pick") or "").strip()[:40]
+    routings: list[Any] = []
+    matches: list[territory_search.Found] = []
+    found: territory_search.Found | None = None
     searched = False
     point: tuple[float, float] | None = None
     error = ""
-    if query:
+    if pick:
         searched = True
-        point = geocode(text=query)
-        if point is None:
+        found = territory_search.resolve(pick)
+        if found is None:
+            error = _("We could not find this place. Try another name or click the map.")
+    elif query:
+        searched = True
+        matches = territory_search.search(text=query)
+        found = territory_search.chosen(matches)
+        if not matches:
             error = _("We could not find this place. Try another name or click the map.")
     elif "lat" in request.GET and "lon" in request.GET:
         searched = True
@@ -358,18 +544,26 @@ def districts_page(request: HttpRequest) -> HttpResponse:
             point = (lat, lon)
         except ValueError:
             error = _("The coordinates must be numbers.")
-    if point is not None:
-        routing = route_point(lat=point[0], lon=point[1])
-        if routing is None:
-            error = _("This place is outside the districts we cover.")
+        if point is not None:
+            routing = route_point(lat=point[0], lon=point[1])
+            routings = [routing] if routing else []
+    if found is not None:
+        matches = []
+        point = (found.lat, found.lon)
+        routings = territory_search.police_districts_for(found)
+    if point is not None and not routings and not error:
+        error = _("This place is outside the districts we cover.")
+    first = routings[0] if routings else None
     context = {
         "nav": "districts",
         "query": query,
         "searched": searched,
         "point": point,
-        "routing": routing,
-        "district": routing.district if routing else None,
-        "officer": routing.officer if routing else None,
+        "found": found,
+        "matches": matches,
+        "routings": routings,
+        "district": first.district if first else None,
+        "officer": first.officer if first else None,
         "error": error,
         "map_config": _map_config(request, point=list(point) if point else None),
     }
@@ -449,6 +643,10 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
             filters["district_code"] = data["district"]
         if data["overdue"]:
             filters["overdue"] = True
+        if data["q"]:
+            filters["text"] = data["q"]
+        if data["sort"]:
+            filters["order"] = data["sort"]
     queryset = selectors.queue_for(user, **filters)
     queryset = queryset.select_related("category", "district", "officer")
     page = Paginator(queryset, STAFF_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -499,6 +697,47 @@ def _deadline(report: Report, due: datetime | None) -> dict[str, Any] | None:
     return {"at": due, "hours": round((due - report.created_at).total_seconds() / 3600)}
 
 
+def _needs_confirmation(report: Report, target: str) -> bool:
+    # An illegal step is refused by the service at once, never offered for confirmation.
+    if target not in Status._value2member_map_:
+        return False
+    goal = Status(target)
+    return goal in CONFIRMED_ON_PAGE and can_transition(Status(report.status), goal)
+
+
+def _confirm_transition(request: HttpRequest, report: Report, data: dict[str, Any]) -> HttpResponse:
+    """The confirmation step of a status change: what the public and the reporter will see; nothing changed yet."""
+    current = Status(report.status)
+    target = Status(data["target"])
+    minutes = int(STATUS_CORRECTION_WINDOW.total_seconds() // 60)
+    context = {
+        "nav": "staff",
+        "report": report,
+        "current_label": STATUS_LABELS[current],
+        "current_color": STATUS_COLORS[current],
+        "target": target.value,
+        "target_label": STATUS_LABELS[target],
+        "target_color": STATUS_COLORS[target],
+        "public_note": data["public_note"],
+        "note": data["note"],
+        "undo_minutes": minutes,
+    }
+    return _page(request, "reports/staff_report_confirm.html", context)
+
+
+def _undo_offer(user: User, report: Report, now: datetime) -> dict[str, Any] | None:
+    """The latest status change this user may still undo, with the time the undo ends; else None."""
+    step = services.latest_status_step(report)
+    if step is None or services.correction_refusal(user=user, report=report, step=step, now=now):
+        return None
+    return {
+        "event": step.pk,
+        "from_label": STATUS_LABELS[Status(step.from_status)],
+        "to_label": STATUS_LABELS[Status(step.to_status)],
+        "until": step.at + STATUS_CORRECTION_WINDOW,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
@@ -517,6 +756,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                 transition_form = TransitionForm(request.POST)
                 if transition_form.is_valid():
                     data = transition_form.cleaned_data
+                    if _needs_confirmation(report, data["target"]) and not data["confirmed"]:
+                        # A verification result is published to the reporter: ask first.
+                        return _confirm_transition(request, report, data)
                     services.transition_report(
                         user=user,
                         report_id=report.pk,
@@ -534,6 +776,22 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                     )
                     return redirect("reports:staff-report", report_id=report.pk)
                 status_code = 422
+            elif action == "undo":
+                raw_event = request.POST.get("event", "")
+                corrected = services.correct_status_change(
+                    user=user,
+                    report_id=report.pk,
+                    event_id=int(raw_event) if raw_event.isdigit() else 0,
+                )
+                messages.success(
+                    request,
+                    _(
+                        "The status change was undone; the report is again “%(status)s”. "
+                        "The history shows the correction."
+                    )
+                    % {"status": STATUS_LABELS[Status(corrected.status)]},
+                )
+                return redirect("reports:staff-report", report_id=report.pk)
             elif action == "note":
                 note_form = NoteForm(request.POST)
                 if note_form.is_valid():
@@ -598,6 +856,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         .select_related("author")
         .order_by("created_at", "id")
     ]
+    attachments = list(
+        restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by("id")
+    )
     can_act = policy.can_act(user)
     can_reassign = policy.can_reassign(user)
     officers = []
@@ -619,13 +880,13 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         if can_act
         else [],
         "can_act": can_act,
+        "undo": _undo_offer(user, report, now) if can_act else None,
         "can_reassign": can_reassign,
         "officers": officers,
         "events": events,
         "notes": notes,
-        "attachments": list(
-            restrict(report.attachments.all(), user, policy.READ_POLICE_ONLY).order_by("id")
-        ),
+        "attachments": attachments,
+        "image_attachments": [a for a in attachments if a.content_type.startswith("image/")],
         "transition_form": transition_form,
         "note_form": note_form,
         "approximate": report.category.public_location_approximated,
@@ -644,17 +905,22 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
-def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -> FileResponse:
+def staff_attachment(
+    request: HttpRequest, report_id: int, attachment_id: int
+) -> HttpResponseBase:
     """Download a report's attachment (staff in scope only), never rendered inline as HTML."""
     report = _staff_report_or_404(cast(User, request.user), report_id).report
     attachment = get_object_or_404(
         restrict(report.attachments.all(), cast(User, request.user), policy.READ_POLICE_ONLY),
         pk=attachment_id,
     )
-    path = services.attachment_path(attachment)
-    if path is None:
+    handle = services.open_attachment(attachment)
+    if handle is None:
         raise Http404
-    handle = path.open("rb")
+    size = request.GET.get("size")
+    if size is not None:
+        with handle:
+            return _attachment_preview(attachment, handle.read(), size)
     # The type is read from the stored bytes again; what cannot be told is a plain download.
     content_type = sniff_type(handle.read(16)) or "application/octet-stream"
     handle.seek(0)
@@ -670,4 +936,27 @@ def staff_attachment(request: HttpRequest, report_id: int, attachment_id: int) -
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
     )
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Sizes of attachment previews the staff pages ask for (?size=…), longest side in pixels.
+PREVIEW_SIZES = {"thumb": THUMBNAIL_SIDE}
+
+
+def _attachment_preview(attachment: Any, data: bytes, size: str) -> HttpResponse:
+    """A small JPEG of a photo attachment; the same access checks ran before (staff_attachment)."""
+    if size not in PREVIEW_SIZES:
+        return HttpResponse(
+            _("Unknown preview size."), status=400, content_type="text/plain; charset=utf-8"
+        )
+    # The type is read from the stored bytes again, as for the download.
+    preview = thumbnail_jpeg(data, sniff_type(data[:16]) or "", side=PREVIEW_SIZES[size])
+    if preview is None:
+        raise Http404
+    response = HttpResponse(preview, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    # Shown inline; the stored (generated) name only, never the sender's.
+    response["Content-Disposition"] = f'inline; filename="preview-{attachment.pk}.jpg"'
     return response

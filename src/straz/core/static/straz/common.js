@@ -16,6 +16,69 @@
     return s;
   }
 
+  // The page's language, time zone, date formats and the map library's words, set by the
+  // server on this script's element (ADR 0035).
+  var page = document.getElementById("straz-common");
+  function pageSetting(name, fallback) {
+    var value = page ? page.getAttribute("data-" + name) : null;
+    return value || fallback;
+  }
+  var pageLang = pageSetting("lang", document.documentElement.lang || "cs");
+  var pageZone = pageSetting("time-zone", undefined);
+
+  /**
+   * A date formatted as the server formats it: `pattern` is the page language's Django
+   * format (DATE_FORMAT or DATETIME_FORMAT); Intl.DateTimeFormat supplies the numbers and
+   * month names in the page language and the deployment's time zone.
+   */
+  function formatWith(pattern, value) {
+    var date = value instanceof Date ? value : new Date(value);
+    if (isNaN(date.getTime())) return "";
+    var parts = {};
+    var options = { year: "numeric", month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+      second: "2-digit", hourCycle: "h23" };
+    if (pageZone) options.timeZone = pageZone;
+    new Intl.DateTimeFormat(pageLang, options).formatToParts(date).forEach(function (p) { parts[p.type] = p.value; });
+    var monthOptions = { month: "short" };
+    if (pageZone) monthOptions.timeZone = pageZone;
+    var monthName = new Intl.DateTimeFormat(pageLang, monthOptions).format(date).replace(/\.$/, "");
+    function two(n) { return ("0" + String(Number(n))).slice(-2); }
+    var tokens = {
+      j: String(Number(parts.day)), d: two(parts.day), n: String(Number(parts.month)), m: two(parts.month),
+      Y: parts.year, G: String(Number(parts.hour)), H: two(parts.hour), i: two(parts.minute), s: two(parts.second),
+      M: monthName,
+    };
+    var out = "";
+    for (var k = 0; k < pattern.length; k += 1) {
+      var c = pattern.charAt(k);
+      if (c === "\\" && k + 1 < pattern.length) { k += 1; out += pattern.charAt(k); }
+      else out += Object.prototype.hasOwnProperty.call(tokens, c) ? tokens[c] : c;
+    }
+    return out;
+  }
+  function formatDate(value) { return formatWith(pageSetting("date-format", "Y-m-d"), value); }
+  function formatDateTime(value) { return formatWith(pageSetting("datetime-format", "Y-m-d H:i"), value); }
+
+  /** Leaflet's own words (zoom buttons, attribution, popup close, marker) in the page language. */
+  function translateMapLibrary(map) {
+    if (map.zoomControl) {
+      map.removeControl(map.zoomControl);
+      map.zoomControl = L.control.zoom({
+        zoomInTitle: pageSetting("zoom-in", "Zoom in"),
+        zoomOutTitle: pageSetting("zoom-out", "Zoom out"),
+      }).addTo(map);
+    }
+    if (map.attributionControl) {
+      map.attributionControl.setPrefix('<a href="https://leafletjs.com" title="' +
+        escapeHtml(pageSetting("map-library", "")) + '">Leaflet</a>');
+    }
+    L.Marker.prototype.options.alt = pageSetting("marker", L.Marker.prototype.options.alt);
+    map.on("popupopen", function (e) {
+      var close = e.popup.getElement() && e.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) close.setAttribute("aria-label", pageSetting("close-popup", "Close"));
+    });
+  }
+
   function escapeHtml(value) {
     return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -106,6 +169,7 @@
       minZoom: 3,
       maxZoom: 19,
     });
+    translateMapLibrary(map);
     var container = map.getContainer();
     scrollWithOneFinger(map, container);
     if (!container.getAttribute("aria-label")) container.setAttribute("aria-label", options.label || t("Map"));
@@ -183,5 +247,6 @@
   window.Straz = {
     t: t, escapeHtml: escapeHtml, el: el, clear: clear, readConfig: readConfig, createBaseMap: createBaseMap,
     fetchDistricts: fetchDistricts, csrfToken: csrfToken, debounce: debounce,
+    formatDate: formatDate, formatDateTime: formatDateTime, lang: pageLang,
   };
 })();

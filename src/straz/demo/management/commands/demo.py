@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from straz.accounts import audit
 from straz.core.filemodes import secure_data_dir
-from straz.core.management.commands.serve import serve
+from straz.core.management.commands.serve import check_port_free, serve
 from straz.demo.accounts import DEMO_PASSWORD_SUFFIX
 from straz.demo.loader import ensure_demo_data
 
@@ -24,6 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("--reports", type=int, default=None, help="number of demo reports (first run only)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if not opts["no_serve"]:
+            # Before minutes of loading: a taken port is said now, with how to pick another.
+            check_port_free("127.0.0.1", opts["port"])
         # Before the database file exists: it is created 0600 in a 0700 directory.
         secure_data_dir(settings.DATA_DIR)
         call_command("migrate", interactive=False, verbosity=0)

@@ -26,9 +26,20 @@
     var hint = document.getElementById("declare-lower-hint");
     var reason = document.getElementById("id_declare-written_reason");
     var proposed = declForm.getAttribute("data-proposed");
+    var plans = declForm.querySelectorAll("[data-testid='notice-plan-level']");
+    var quiet = declForm.querySelector(".notice-plan > p.help");
     var check = function () {
       var lower = levelSel && RANK[levelSel.value] < RANK[proposed];
       if (hint) hint.hidden = !lower;
+      // Who will be told: only the chosen level's notices (all of them without script).
+      var chosen = levelSel ? levelSel.value : "";
+      var notifying = false;
+      plans.forEach(function (p) {
+        var mine = p.getAttribute("data-level") === chosen;
+        p.hidden = !mine;
+        notifying = notifying || mine;
+      });
+      if (quiet) quiet.hidden = notifying;
       if (reason) { if (lower) reason.setAttribute("required", ""); else reason.removeAttribute("required"); }
     };
     if (levelSel) { levelSel.addEventListener("change", check); check(); }

@@ -49,50 +49,12 @@
     if (!opts.keepView) map.setView(ll, Math.max(map.getZoom(), 16));
     placeStatus.textContent = S.t("Place selected: %(lat)s, %(lon)s", { lat: lat.toFixed(5), lon: lon.toFixed(5) }) + " " + S.t("Drag the pin to adjust the place.");
     lookupDistrict(lat, lon);
+    // nearby.js lists the public reports around the pin.
+    form.dispatchEvent(new CustomEvent("straz:place", { detail: { lat: lat, lon: lon } }));
   }
   if (start) place(start[0], start[1], { keepView: true });
 
   map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, { keepView: true }); });
-
-  // Reports already on the public map near the pin, so that people can see whether the
-  // problem is known (filing it again still counts as "also reported by").
-  var nearby = L.layerGroup().addTo(map);
-  var nearbyController = null;
-  var nearbyNote = document.getElementById("nearby-note");
-  var loadNearby = S.debounce(function () {
-    if (!cfg.mapUrl) return;
-    nearby.clearLayers();
-    if (nearbyNote) nearbyNote.textContent = "";
-    if (map.getZoom() < 16) return;
-    if (nearbyController) nearbyController.abort();
-    nearbyController = window.AbortController ? new AbortController() : null;
-    var b = map.getBounds();
-    var url = cfg.mapUrl + "?bbox=" + [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(6); }).join(",") +
-      "&zoom=" + map.getZoom() + "&period=30d";
-    fetch(url, { signal: nearbyController ? nearbyController.signal : undefined, headers: { Accept: "application/geo+json" } })
-      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
-      .then(function (data) {
-        var n = 0;
-        (data.features || []).forEach(function (f) {
-          var p = f.properties || {};
-          if (p.kind !== "report") return;
-          n += 1;
-          var c = f.geometry.coordinates;
-          var name = (cfg.categories && cfg.categories[p.category]) || p.category;
-          var m = L.circleMarker([c[1], c[0]], { radius: 7, color: "#ffffff", weight: 2, fillColor: cfg.statusColors[p.status] || "#555", fillOpacity: 1, bubblingMouseEvents: false });
-          m.bindPopup(S.el("div", null, [
-            S.el("strong", null, name), S.el("br"), cfg.statusLabels[p.status] || "", S.el("br"),
-            S.el("a", { href: cfg.reportUrl.replace("{id}", encodeURIComponent(String(p.id))), target: "_blank", rel: "noopener" },
-              S.t("Open the report")),
-          ]));
-          nearby.addLayer(m);
-        });
-        if (nearbyNote && n) nearbyNote.textContent = S.t("Reports nearby from the last 30 days: %(count)s. Is yours among them?", { count: n });
-      })
-      .catch(function () {});
-  }, 300);
-  map.on("moveend", loadNearby);
-  loadNearby();
 
   var locate = document.getElementById("use-location");
   locate.addEventListener("click", function () {
