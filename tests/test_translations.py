@@ -43,6 +43,7 @@ def po_entries(path: Path) -> list[dict[str, object]]:
         entries.append(
             {
                 "msgid": _unquote(parts.get("msgid", ['""'])),
+                "msgctxt": _unquote(parts["msgctxt"]) if "msgctxt" in parts else None,
                 "plural": "msgid_plural" in parts,
                 "msgstrs": [_unquote(v) for k, v in parts.items() if k.startswith("msgstr")],
                 "flags": flags,
@@ -71,6 +72,9 @@ def test_compiled_catalogue_matches_the_po_file(language: str) -> None:
         msgid = entry["msgid"]
         if not msgid:
             continue
+        # A msgid with a context is stored as "context\x04msgid" (GNU gettext).
+        if entry["msgctxt"] is not None:
+            msgid = f"{entry['msgctxt']}\x04{msgid}"
         key = (msgid, 0) if entry["plural"] else msgid
         assert key in catalog, f"{language}: {msgid!r} is in django.po but not in django.mo (run compilemessages)"
         if not entry["plural"]:
