@@ -124,8 +124,6 @@ NOT_WORDS = re.compile(
 
 
 def _without_data(text: str) -> str:
-    if text.lstrip().startswith(("{", "[")):
-        return ""  # a JSON document shown as stored (audit before/after, payloads)
     return NOT_WORDS.sub(" ", text)
 
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from straz.accounts import audit
 from straz.accounts.models import User
 from straz.accounts.people import shown_author
-from straz.core.admin_display import code_html
+from straz.core.admin_display import StoredJsonMixin, code_html
 from straz.incidents.models import (
     AlarmDeclaration,
     CallRecord,
@@ -52,8 +52,10 @@ class IncidentTypeAdmin(admin.ModelAdmin):
         return ("type_code",) if obj is not None else ()
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records change only through the services (audit entry + timeline), never here."""
+class ReadOnlyAdmin(StoredJsonMixin, admin.ModelAdmin):
+    """Records change only through the services (audit entry + timeline), never here.
+
+    Their JSON fields (facts, reasons, geometry, parameters) are shown as stored."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
