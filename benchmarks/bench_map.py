@@ -11,6 +11,7 @@ in-process. `--reuse` keeps an existing data set of the same size (to re-measure
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -231,7 +232,10 @@ def load(data: dict[str, Any], n: int) -> float:
                 cur.execute(f'DROP INDEX "{name}"')
         else:
             cur.execute("PRAGMA cache_size=-2000000")
-            cur.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=%s AND sql IS NOT NULL", [table])
+            cur.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name=%s AND sql IS NOT NULL",
+                [table],
+            )
             indexes = cur.fetchall()
             for name, _sql in indexes:
                 cur.execute(f'DROP INDEX "{name}"')
@@ -272,18 +276,20 @@ def load(data: dict[str, Any], n: int) -> float:
 
 
 def db_size() -> dict[str, Any]:
-    """Size of the database, of MapCell (table + key) and of the reports table."""
+    """Size of the database, of the map aggregates and of the reports table (with indexes)."""
     from django.db import connection
 
     from straz.reports.models import MapCell, Report
 
     out: dict[str, Any] = {}
+    mapcell, reports = MapCell._meta.db_table, Report._meta.db_table
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SELECT pg_database_size(current_database())")
             out["database_mb"] = round(cur.fetchone()[0] / 1e6, 1)
-            for label, model in (("mapcell_mb", MapCell), ("reports_mb", Report)):
-                cur.execute("SELECT pg_total_relation_size(%s)", [model._meta.db_table])
+            for label, table in (("mapcell_mb", mapcell), ("reports_mb", reports)):
+                # Heap, TOAST and every index of the table.
+                cur.execute("SELECT pg_total_relation_size(%s)", [table])
                 out[label] = round(cur.fetchone()[0] / 1e6, 1)
         else:
             cur.execute("PRAGMA page_count")
@@ -292,29 +298,46 @@ def db_size() -> dict[str, Any]:
             psize = cur.fetchone()[0]
             out["database_mb"] = round(pages * psize / 1e6, 1)
             try:
-                cur.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")
-                sizes = dict(cur.fetchall())
-                out["mapcell_mb"] = round(sizes.get(MapCell._meta.db_table, 0) / 1e6, 1)
-                rep = sum(
-                    v
-                    for k, v in sizes.items()
-                    if k == Report._meta.db_table
-                    or k.startswith(Report._meta.db_table + "_")
-                    or k.startswith("reports_rep")
+                # dbstat names every B-tree: the table and each of its indexes.
+                cur.execute(
+                    "SELECT s.name, m.tbl_name, SUM(s.pgsize) FROM dbstat s "
+                    "JOIN sqlite_master m ON m.name = s.name GROUP BY s.name"
                 )
-                out["reports_mb"] = round(rep / 1e6, 1)
+                sizes = cur.fetchall()
+                out["mapcell_mb"] = round(sum(b for _n, t, b in sizes if t == mapcell) / 1e6, 1)
+                out["reports_mb"] = round(sum(b for _n, t, b in sizes if t == reports) / 1e6, 1)
             except Exception as exc:
                 out["dbstat_error"] = str(exc)
+        if out.get("reports_mb"):
+            out["mapcell_to_reports"] = round(out.get("mapcell_mb", 0) / out["reports_mb"], 3)
         out["mapcell_share"] = (
             round(out.get("mapcell_mb", 0) / out["database_mb"], 3) if out["database_mb"] else None
         )
-        cur.execute(f"SELECT COUNT(*) FROM {MapCell._meta.db_table}")
+        cur.execute(f"SELECT COUNT(*) FROM {mapcell}")
         out["mapcell_rows"] = cur.fetchone()[0]
+        # The resolution sits in bits 52-55 of the cell id.
         cur.execute(
-            f"SELECT res, COUNT(*) FROM {MapCell._meta.db_table} WHERE period_days = 0 GROUP BY res ORDER BY res"
+            f"SELECT (cell / 4503599627370496) % 16 AS res, COUNT(*) FROM {mapcell} "
+            "WHERE period_days = 0 GROUP BY res ORDER BY res"
         )
         out["mapcell_rows_all_time_by_res"] = {int(r): int(c) for r, c in cur.fetchall()}
     return out
+
+
+def summary(result: dict[str, Any]) -> str:
+    """A short table: sizes, then p95 per zoom band for every filter."""
+    size = result["size"]
+    lines = [
+        f"{result['db']} {result['reports']:,} reports ({result['public_reports']:,} public): "
+        f"map aggregates {size.get('mapcell_mb')} MB, reports table {size.get('reports_mb')} MB "
+        f"(ratio {size.get('mapcell_to_reports')}), {size['mapcell_rows']:,} aggregate rows",
+        f"{'filter':<24}" + "".join(f"{band + ' p95':>14}" for band in BANDS),
+    ]
+    for name, bands in result["queries"].items():
+        lines.append(
+            f"{name:<24}" + "".join(f"{bands[b]['p95_ms']:>11.2f} ms" for b in BANDS if b in bands)
+        )
+    return "\n".join(lines)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -406,7 +429,7 @@ def measure_writes(count: int, seed: int) -> dict[str, Any]:
         officer = Officer.objects.create(name="Benchmark officer")
         area.primary_officer = officer
         area.save()
-    codes = list(Category.objects.filter(is_active=True).values_list("code", flat=True))
+    codes = list(Category.objects.offered().values_list("code", flat=True))
     points = [
         (
             CITIES[rng.randrange(len(CITIES))][0] + rng.gauss(0, 0.05),
@@ -443,13 +466,8 @@ def measure_writes(count: int, seed: int) -> dict[str, Any]:
     for r in sample:
         with transaction.atomic():
             old = aggregates.footprint_of(r)
-            new = aggregates.Footprint(
-                old.layer,
-                old.category_id,
-                "verification" if old.status != "verification" else "new",
-                old.lat,
-                old.lon,
-                old.created_at,
+            new = dataclasses.replace(
+                old, status="verification" if old.status != "verification" else "new"
             )
             aggregates.apply_change(old=old, new=new)
             aggregates.apply_change(old=new, new=old)
@@ -505,7 +523,8 @@ def main() -> None:
             from django.db import connection
 
             with connection.cursor() as cur:
-                cur.execute("VACUUM ANALYZE reports_mapcell")
+                # FULL: a rebuild deletes the old rows; measure the table, not its dead rows.
+                cur.execute("VACUUM FULL ANALYZE reports_mapcell")
         else:
             from django.db import connection
 
@@ -535,6 +554,12 @@ def main() -> None:
         result["queries"]["status_confirmed"] = measure_queries(
             data, max(50, args.queries // 3), args.seed + 4, {"status": "confirmed"}
         )
+        result["queries"]["status_confirmed_one_category"] = measure_queries(
+            data,
+            max(50, args.queries // 3),
+            args.seed + 5,
+            {"status": "confirmed", "category": "*"},
+        )
     result["writes"] = measure_writes(args.writes, args.seed)
     result["load_after"] = os.getloadavg()
     text = json.dumps(result, indent=2, default=str)
@@ -542,6 +567,7 @@ def main() -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"map-{args.db}-{args.reports}.json").write_text(text)
     print(text)
+    print(summary(result), file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -286,6 +286,8 @@ STRAZ["ALLOWED_ORIGINS"] = [
 ]
 # Days an API token lives unless `straz createtoken --expires-days` says otherwise.
 STRAZ["API_TOKEN_DAYS"] = _env_int("STRAZ_API_TOKEN_DAYS", _DEFAULTS.api_token_days)
+# The report categories offered: "cz" (Czech set, default) or "kmzb" / "pl" (Polish KMZB list).
+STRAZ["CATEGORY_CATALOGUE"] = os.environ.get("STRAZ_CATEGORY_CATALOGUE", _DEFAULTS.category_catalogue)
 # HTTPS: STRAZ_TLS=1 and friends (docs/guides/administrator.md, "HTTPS and proxies").
 _TLS = tls_settings(
     os.environ, behind_proxy=_env_int("STRAZ_TRUSTED_PROXY_COUNT", _DEFAULTS.trusted_proxy_count) > 0

@@ -177,6 +177,8 @@ def _successor_closes_and_downloads(page: Any, incident_id: int) -> bytes:
     page.click("[data-testid=state-liquidation]")
     page.locator('[data-testid=incident-state][data-state="liquidation"]').wait_for()
     page.click("[data-testid=state-closed]")
+    # Closing cannot be undone: the page says what it does and asks first (issue 9, item 3).
+    page.click("[data-testid=close-confirm-submit]")
     page.locator('[data-testid=incident-state][data-state="closed"]').wait_for()
     page.locator("[data-testid=rescue-ended]").wait_for()
     page.locator("[data-testid=report-required]").wait_for()

@@ -9,7 +9,9 @@ shows the new status. Nothing on the way may reach the internet.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -67,6 +69,9 @@ def _officer_confirms(session: Any, server: Any, report_id: int) -> None:
     assert status.get_attribute("data-status") == "new"
     for target in ("verification", "confirmed"):
         page.click(f"#transition-form [data-testid=transition-{target}]")
+        if target == "confirmed":
+            # A verification result is confirmed first: the reporter sees it (issue 9, item 3).
+            page.click("[data-testid=transition-confirm-submit]")
         page.locator(f'#staff-report-status[data-status="{target}"]').wait_for()
 
 
@@ -85,6 +90,10 @@ def _public_map_shows(session: Any, server: Any, report_id: int, lat: float, lon
     link.wait_for()
     popup = page.locator(".leaflet-popup-content")
     assert _status_label("confirmed") in popup.inner_text()
+    # The day it was filed, in the page language's format (Czech: "3. 12. 2026").
+    today = datetime.now(ZoneInfo("Europe/Prague")).date()
+    day = page.locator("[data-testid=popup-date]").inner_text()
+    assert day.endswith(f"{today.day}. {today.month}. {today.year}"), day
     link.click()
     page.wait_for_url(f"**/r/{report_id}/")
     status = page.locator("#report-status")

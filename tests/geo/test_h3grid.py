@@ -105,3 +105,18 @@ def test_viewport_contains_its_centre(lat: float, lon: float, zoom: int) -> None
     min_lon, min_lat, max_lon, max_lat = h3grid.viewport_bbox(lat, lon, zoom)
     assert min_lat <= lat + 1e-9 and lat - 1e-9 <= max_lat
     assert min_lon <= lon + 1e-9 and lon - 1e-9 <= max_lon
+
+
+def test_only_the_stored_resolutions_are_chosen() -> None:
+    """The map stores resolutions 0-9 and 11 (ADR 0032); zoom 15-16 used to read res 10."""
+    stored = (*range(10), 11)
+    seen = set()
+    for zoom in range(0, 21):
+        bbox = h3grid.viewport_bbox(49.7475, 13.3776, zoom)
+        res = h3grid.resolution_for_view(bbox, zoom, resolutions=stored)
+        seen.add(res)
+        assert res in stored
+        assert h3grid.estimated_cell_count(bbox, res) <= h3grid.DEFAULT_MAX_CELLS or res == 0
+    assert 10 not in seen and 11 in seen and 9 in seen
+    street = h3grid.viewport_bbox(49.7475, 13.3776, 16)
+    assert h3grid.resolution_for_view(street, 16, resolutions=stored) == 11

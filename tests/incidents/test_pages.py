@@ -438,8 +438,11 @@ def test_messages_log_timeline_and_state_to_closed(ops: Client, make_incident: A
     before = _state(incident.pk)
     assert _post(ops, incident, "state", state__target="liquidation").status_code == 409
     assert _state(incident.pk) == before
-    for target in ("in_progress", "liquidation", "closed"):
+    for target in ("in_progress", "liquidation"):
         assert _post(ops, incident, "state", state__target=target).status_code == 302
+    # Closing cannot be undone: asked first (issue 9, item 3), then done.
+    assert _post(ops, incident, "state", state__target="closed").status_code == 200
+    assert _post(ops, incident, "state", state__target="closed", state__confirmed="on").status_code == 302
     incident.refresh_from_db()
     assert incident.state == "closed" and incident.rescue_ended_at is not None
     html = _text(ops.get(_page(incident)))

@@ -68,7 +68,8 @@ def _closed_incident(dispatcher: User, commander: User, commander_b: User, make_
         user=commander, incident_id=incident.pk, new_commander_name="Eva Nástupcová", new_commander_user_id=commander_b.pk, **BRIEFING
     )
     services.change_state(user=commander_b, incident_id=incident.pk, target="in_progress")
-    services.change_state(user=commander_b, incident_id=incident.pk, target="closed")
+    # HZS is still on site: closing ends the intervention and records its departure (§6(1) h)).
+    services.change_state(user=commander_b, incident_id=incident.pk, target="closed", components_leave=True)
     incident.refresh_from_db()
     return incident
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 
 from straz.reports.map import aggregates
-from straz.reports.models import Category, MapCell, Report
+from straz.reports.models import Category, Report
 from straz.reports.rules import Status, h3_int, public_location, public_visibility
 
 RETENTION_DAYS = 30
@@ -86,9 +86,13 @@ def change_status(report_id: int, target: str, *, now: datetime) -> Report:
     return report
 
 
-def expected_rows(*, now: datetime) -> dict[tuple[int, ...], tuple[int, int, int]]:
-    """MapCell as it must be, recounted from the reports with the h3 library itself."""
-    rows: dict[tuple[int, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+def expected_rows(*, now: datetime) -> dict[tuple[int, ...], tuple[int, int, int, int]]:
+    """The map's entries as they must be, recounted from the reports with the h3 library itself.
+
+    One entry per (period, resolution, cell, category, status): count, sums of the public
+    location in microdegrees, and the sum of the report ids.
+    """
+    rows: dict[tuple[int, ...], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for r in Report.objects.filter(is_public=True):
         st = aggregates.STATUS_CODES[r.status]
         periods = [0] + [p for p in aggregates.PERIODS if r.created_at >= now - timedelta(days=p)]
@@ -99,28 +103,18 @@ def expected_rows(*, now: datetime) -> dict[tuple[int, ...], tuple[int, int, int
         leaf = h3.latlng_to_cell(r.public_lat, r.public_lon, max(aggregates.STORED_RES))
         for res in aggregates.STORED_RES:
             cell = int(h3.cell_to_parent(leaf, res), 16)
-            combos = {(r.category_id, st)}
-            if res <= aggregates.ROLLUP_MAX_RES:
-                combos |= {(r.category_id, 0), (0, st), (0, 0)}
-            for cat, status in combos:
-                for p in periods:
-                    row = rows[(1, p, res, cell, cat, status)]
-                    row[0] += 1
-                    row[1] += lat_e6
-                    row[2] += lon_e6
-    return {k: (v[0], v[1], v[2]) for k, v in rows.items()}
+            for p in periods:
+                row = rows[(1, p, res, cell, r.category_id, st)]
+                row[0] += 1
+                row[1] += lat_e6
+                row[2] += lon_e6
+                row[3] += r.pk
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in rows.items()}
 
 
-def stored_rows(layer: int = 1) -> dict[tuple[int, ...], tuple[int, int, int]]:
-    """MapCell rows of a layer as a dict."""
-    return {
-        (m.layer, m.period_days, m.res, m.cell, m.category_id, m.status): (
-            m.count,
-            m.sum_lat_e6,
-            m.sum_lon_e6,
-        )
-        for m in MapCell.objects.filter(layer=layer)
-    }
+def stored_rows(layer: int = 1) -> dict[tuple[int, ...], tuple[int, int, int, int]]:
+    """The map's stored entries of a layer, unpacked."""
+    return dict(aggregates.logical_rows(layer))
 
 
 def bring_up_to(now: datetime) -> None:

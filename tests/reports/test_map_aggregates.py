@@ -88,7 +88,7 @@ def test_random_histories_keep_the_map_equal_to_a_recount(
             assert stored_rows() == expected_rows(now=now)
     bring_up_to(now)
     assert stored_rows() == expected_rows(now=now)
-    assert not MapCell.objects.filter(count__lte=0).exists()
+    assert all(v[0] > 0 for v in stored_rows().values())
 
 
 @pytest.mark.django_db
@@ -110,8 +110,8 @@ def test_rebuild_gives_the_same_rows_as_incremental_writes(categories: dict[str,
     aggregates.age_all_periods(now)
     incremental = stored_rows()
     assert incremental == expected_rows(now=now)
-    written = aggregates.rebuild(layer=1)
-    assert written == len(incremental)
+    cells = MapCell.objects.filter(layer=1).count()
+    assert aggregates.rebuild(layer=1) == cells
     # rebuild ages to its own clock; nothing was created in the seconds between.
     assert stored_rows() == incremental
 
@@ -148,10 +148,7 @@ def test_periods_age_out_lazily_and_exactly(categories: dict[str, Any]) -> None:
     aggregates.age_all_periods(now)
 
     def total(period: int) -> int:
-        row = MapCell.objects.filter(
-            layer=1, period_days=period, res=0, category_id=0, status=0
-        ).first()
-        return row.count if row else 0
+        return sum(v[0] for k, v in stored_rows().items() if k[1] == period and k[2] == 0)
 
     assert [total(p) for p in (0, 7, 30, 365)] == [1, 1, 1, 1]
     later = now + timedelta(days=3)  # created 8 days before `later`
@@ -170,8 +167,12 @@ def test_status_change_moves_only_status_rows(categories: dict[str, Any]) -> Non
     change_status(r.pk, "verification", now=now)
     after = stored_rows()
     changed = {k for k in before.keys() | after.keys() if before.get(k) != after.get(k)}
-    # Only rows carrying a status (status != 0) may differ.
-    assert changed and all(k[5] != 0 for k in changed)
+    # Only the report's entries move, from its old status to the new one, in every cell.
+    assert {k[5] for k in changed} == {
+        aggregates.STATUS_CODES["new"],
+        aggregates.STATUS_CODES["verification"],
+    }
+    assert len(changed) == 2 * len({k[:5] for k in changed})
 
 
 @pytest.mark.django_db
@@ -190,13 +191,13 @@ def test_police_layer_counts_crime_records(categories: dict[str, Any]) -> None:
     aggregates.apply_change(old=None, new=aggregates.footprint_of(rec))
     rows = stored_rows(layer=2)
     totals = {k: v for k, v in rows.items() if k[1] == 0 and k[2] == 5}
-    assert sorted((k[4], k[5], v[0]) for k, v in totals.items()) == [(0, 0, 1), (42, 0, 1)]
+    assert sorted((k[4], k[5], v[0], v[3]) for k, v in totals.items()) == [(42, 0, 1, rec.pk)]
     # The mean is the public point, not the exact one.
     assert all(v[1] == 49_740_000 and v[2] == 13_370_000 for v in rows.values())
     rec.is_public = False
     rec.save()
     aggregates.apply_change(
-        old=aggregates.Footprint(2, 42, "", 49.74, 13.37, rec.occurred_at),
+        old=aggregates.Footprint(2, 42, "", 49.74, 13.37, rec.occurred_at, source_id=rec.pk),
         new=aggregates.footprint_of(rec),
     )
     assert stored_rows(layer=2) == {}
@@ -206,7 +207,8 @@ def test_police_layer_counts_crime_records(categories: dict[str, Any]) -> None:
     # Rebuild runs on today's clock: the record stays only in the periods that still hold it.
     today = datetime.now(UTC)
     periods = {0} | {p for p in aggregates.PERIODS if rec.occurred_at >= today - timedelta(days=p)}
-    assert aggregates.rebuild(layer=2) == len(periods) * (12 + 10)
+    # One row per cell: the record's cell at each stored resolution, per period.
+    assert aggregates.rebuild(layer=2) == len(periods) * len(aggregates.STORED_RES)
     assert stored_rows(layer=2) == {k: v for k, v in rows.items() if k[1] in periods}
 
 

@@ -184,7 +184,7 @@ def test_services_json_validates_and_names_follow_the_language(categories: dict[
     from straz.reports.models import Category
 
     assert [s["service_code"] for s in body] == list(
-        Category.objects.filter(is_active=True)
+        Category.objects.offered()
         .order_by("order", "code")
         .values_list("code", flat=True)
     )

@@ -41,15 +41,13 @@ def report_b(served: None) -> Report:
 
 
 def _count_cells() -> int:
-    from straz.reports.models import MapCell
+    from straz.reports.map import aggregates
 
-    # Totals over all categories and statuses at the coarsest stored resolution, all time.
-    rows = MapCell.objects.filter(layer=1, category_id=0, status=0, period_days=0)
-    coarsest = rows.order_by("res").values_list("res", flat=True).first()
-    return (
-        sum(rows.filter(res=coarsest).values_list("count", flat=True))
-        if coarsest is not None
-        else 0
+    # Reports counted at the coarsest resolution, all time, over all categories and statuses.
+    return sum(
+        value[0]
+        for (_layer, period, res, *_rest), value in aggregates.logical_rows(1).items()
+        if period == 0 and res == 0
     )
 
 

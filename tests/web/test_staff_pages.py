@@ -222,7 +222,7 @@ def test_transition_with_public_note_then_final_status_has_no_buttons(
         and 'data-testid="transition-not_confirmed"' in html
     )
     assert "Potwierdzone" in html and "We are on it." in html
-    client.post(url, {"action": "transition", "target": "not_confirmed"})
+    client.post(url, {"action": "transition", "target": "not_confirmed", "confirmed": "on"})
     html = client.get(url).content.decode()
     assert 'data-testid="transition-' not in html
     public = Client().get(f"/r/{report.pk}/").content.decode()

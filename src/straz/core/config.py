@@ -121,6 +121,10 @@ class StrazSettings:
     # further failure.
     require_2fa: bool = True
     login_cooloff_minutes: float = 15.0
+    # The one report-category catalogue this deployment offers: "cz" (the Czech set) or
+    # "kmzb" (the Polish national list; "pl" is accepted for it). Reports filed under the
+    # other catalogue stay readable; its categories are not offered (issue 9).
+    category_catalogue: str = "cz"
 
 
 DEFAULTS = StrazSettings()

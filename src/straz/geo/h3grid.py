@@ -7,6 +7,7 @@ always 0) because that is how the database stores them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
 
 import h3
@@ -48,11 +49,17 @@ def cell_area_km2(res: int) -> float:
     return float(h3.average_hexagon_area(res, unit="km^2"))
 
 
-def resolution_for_zoom(zoom: float, lat: float, *, finest: int = FINEST_RES) -> int:
-    """The resolution whose cells are closest to TARGET_SPACING_PX apart on screen."""
+def resolution_for_zoom(
+    zoom: float,
+    lat: float,
+    *,
+    finest: int = FINEST_RES,
+    resolutions: Sequence[int] | None = None,
+) -> int:
+    """The resolution (of those given) whose cells are closest to TARGET_SPACING_PX apart."""
     mpp = metres_per_pixel(lat, zoom)
     best, best_err = 0, math.inf
-    for res in range(finest + 1):
+    for res in resolutions if resolutions is not None else range(finest + 1):
         err = abs(math.log(cell_spacing_m(res) / mpp / TARGET_SPACING_PX))
         if err < best_err:
             best, best_err = res, err
@@ -94,15 +101,29 @@ def estimated_cell_count(bbox: BBox, res: int) -> float:
     return bbox_area_km2(bbox) / cell_area_km2(res) + 2 * ring + 8
 
 
-def resolution_for_view(bbox: BBox, zoom: float, *, max_cells: int = DEFAULT_MAX_CELLS) -> int:
-    """Resolution for a viewport: judged where cells look densest, capped by cell count."""
+def resolution_for_view(
+    bbox: BBox,
+    zoom: float,
+    *,
+    max_cells: int = DEFAULT_MAX_CELLS,
+    resolutions: Sequence[int] | None = None,
+) -> int:
+    """Resolution for a viewport: judged where cells look densest, capped by cell count.
+
+    `resolutions` are those the caller stores (all up to FINEST_RES by default, sorted).
+    """
+    allowed = sorted(resolutions) if resolutions is not None else list(range(FINEST_RES + 1))
     min_lon, min_lat, max_lon, max_lat = clip_bbox(bbox)
     # Cells look densest on screen where the ground per pixel is largest: nearest the equator.
     lat = 0.0 if min_lat <= 0.0 <= max_lat else min(abs(min_lat), abs(max_lat))
-    res = resolution_for_zoom(zoom, lat)
-    while res > 0 and estimated_cell_count((min_lon, min_lat, max_lon, max_lat), res) > max_cells:
-        res -= 1
-    return res
+    res = resolution_for_zoom(zoom, lat, resolutions=allowed)
+    coarser = [r for r in allowed if r <= res]
+    while (
+        len(coarser) > 1
+        and estimated_cell_count((min_lon, min_lat, max_lon, max_lat), coarser[-1]) > max_cells
+    ):
+        coarser.pop()
+    return coarser[-1]
 
 
 def viewport_bbox(

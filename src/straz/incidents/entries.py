@@ -90,6 +90,7 @@ MESSAGES: dict[str, Promise | str] = {
     "component.called": _("Component called: %(kind)s %(unit)s."),
     "component.checked_in": _("%(kind)s checked in: leader %(leader)s, %(people)s people, %(vehicles)s vehicles."),
     "component.left": _("%(kind)s left the site (leader %(leader)s)."),
+    "component.left_at_close": _("%(kind)s left the site (leader %(leader)s): the intervention ended."),
     # §16(2) report reminders
     "report.reminder_overdue": _("Incident report overdue: %(title)s"),
     "report.reminder_due": _("Incident report due soon: %(title)s"),
@@ -244,6 +245,7 @@ _LEGACY_LABELS: dict[str, dict[str, str]] = {
     "component.called": {"kind": "component"},
     "component.checked_in": {"kind": "component"},
     "component.left": {"kind": "component"},
+    "component.left_at_close": {"kind": "component"},
     "site.drawn": {"kind": "feature"},
 }
 

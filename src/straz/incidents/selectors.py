@@ -109,3 +109,20 @@ def recorded_notification_outcomes(incident: Incident) -> list[dict[str, Any]]:
     for sent in NoticeProposal.objects.filter(where).order_by("proposed_at", "pk").values_list("sent", flat=True):
         outcomes.extend(sent or [])
     return outcomes
+
+
+def components_on_site(incident: Incident) -> QuerySet[ComponentDeployment]:
+    """The incident's components that checked in and have not left, in order of arrival."""
+    return incident.deployments.filter(arrived_at__isnull=False, departed_at__isnull=True).order_by(
+        "arrived_at", "pk"
+    )
+
+
+def component_label(d: ComponentDeployment) -> str:
+    """A component as people name it: its kind, its unit and its leader where known."""
+    parts = [str(d.get_kind_display())]
+    if d.unit_name:
+        parts.append(d.unit_name)
+    if d.leader_name:
+        parts.append(d.leader_name)
+    return " · ".join(parts)

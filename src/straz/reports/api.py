@@ -71,7 +71,7 @@ class CategoryOut(Schema):
 
 @router.get("/categories", response=list[CategoryOut], summary="Report categories")
 def list_categories(request: HttpRequest, lang: LangValue | None = None) -> list[dict[str, Any]]:
-    """Active categories with the name in the requested language (?lang= or Accept-Language)."""
+    """The offered categories (the deployment's catalogue) named in the requested language."""
     language = lang or request_language(request)
     return [
         {
@@ -83,7 +83,7 @@ def list_categories(request: HttpRequest, lang: LangValue | None = None) -> list
             "public_only_when_confirmed": c.public_only_when_confirmed,
             "public_location_approximated": c.public_location_approximated,
         }
-        for c in Category.objects.filter(is_active=True)
+        for c in Category.objects.offered()
     ]
 
 

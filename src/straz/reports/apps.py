@@ -42,11 +42,15 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported in ready(): models and their modules load only once the app registry is.
+        from django.core import checks
+
         from straz.accounts.access import register_restriction
         from straz.core.jobs import register_job
         from straz.reports import jobs, policy
+        from straz.reports.checks import category_catalogue_check
         from straz.reports.models import Attachment, InternalNote, Report
 
+        checks.register(category_catalogue_check)
         for name, interval, run in jobs.periodic_jobs():
             register_job(name, interval, run)
         register_restriction(Report, policy.READ_POLICE_ONLY, policy.police_only_reports)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from straz.core.config import straz_settings
 from straz.reports.rules import Status
 
 STATUS_LABELS = {
@@ -20,8 +21,27 @@ STATUS_LABELS = {
 STATUS_CHOICES = [(s.value, STATUS_LABELS[s]) for s in Status]
 
 
+# The shipped catalogues (Category.catalogue) and the other names a setting may use for them.
+CATALOGUES = ("cz", "kmzb")
+CATALOGUE_ALIASES = {"pl": "kmzb"}
+
+
+def offered_catalogue() -> str:
+    """The catalogue this deployment offers (STRAZ_CATEGORY_CATALOGUE), as stored."""
+    value = straz_settings().category_catalogue.strip().lower()
+    return CATALOGUE_ALIASES.get(value, value)
+
+
+class CategoryQuerySet(models.QuerySet["Category"]):
+    def offered(self) -> CategoryQuerySet:
+        """Categories a citizen may choose: active and in the deployment's one catalogue."""
+        return self.filter(is_active=True, catalogue=offered_catalogue())
+
+
 class Category(models.Model):
     """A kind of threat citizens can report; public rules are per category (data, not code)."""
+
+    objects = CategoryQuerySet.as_manager()
 
     code = models.SlugField(_("code"), max_length=60, unique=True)
     catalogue = models.CharField(
@@ -179,6 +199,8 @@ class EventKind(models.TextChoices):
     DUPLICATE = "duplicate", _("Linked as duplicate")
     OVERDUE = "overdue", _("Deadline missed")
     HIDDEN = "hidden", _("Left the public view")
+    # An undo of the latest status change within the correction window (ADR 0039).
+    CORRECTED = "corrected", _("Status corrected")
 
 
 class ReportEvent(models.Model):
@@ -311,26 +333,23 @@ class MapLayer(models.IntegerChoices):
 
 
 class MapCell(models.Model):
-    """Pre-aggregated public counts per H3 cell, kept exact in the writing transaction.
+    """Pre-aggregated public counts of one H3 cell, kept exact in the writing transaction.
 
-    Key: (layer, period_days, res, cell, category_id, status); category_id 0 / status 0
-    are the totals over all categories / statuses (status codes: aggregates.STATUS_CODES),
-    period_days 0 = all time, else the rolling window of MapWindow. sum_lat_e6 / sum_lon_e6
-    (integer microdegrees, so sums never drift) place a cluster at the mean of its members'
-    public locations. The schema is owned by straz.reports.map.aggregates; on SQLite the table
-    is WITHOUT ROWID so that the key is the table (see migration 0003).
+    Key: (layer, period_days, cell); the cell id carries its resolution, period_days 0 = all
+    time, else the rolling window of MapWindow. `leaves` packs one entry per (category,
+    status) present in the cell: count, the sums of the members' public locations in integer
+    microdegrees (a cluster sits at their mean; sums never drift) and the sum of their ids
+    (a cell of one names its report). The format and the rules are owned by
+    straz.reports.map.aggregates (ADR 0032); on SQLite the table is WITHOUT ROWID so that
+    the key is the table (migration 0007).
     """
 
-    pk = models.CompositePrimaryKey("layer", "period_days", "res", "cell", "category_id", "status")
+    pk = models.CompositePrimaryKey("layer", "period_days", "cell")
+    # Fixed-width columns first and widest first: PostgreSQL pads nothing in this order.
+    cell = models.BigIntegerField(_("H3 cell"))
     layer = models.SmallIntegerField(_("map layer"))
     period_days = models.SmallIntegerField(_("period (days)"))
-    res = models.SmallIntegerField(_("H3 resolution"))
-    cell = models.BigIntegerField(_("H3 cell"))
-    category_id = models.IntegerField(_("category number"))
-    status = models.SmallIntegerField(_("status code"))
-    count = models.IntegerField(_("count"))
-    sum_lat_e6 = models.BigIntegerField(_("sum of latitudes (microdegrees)"))
-    sum_lon_e6 = models.BigIntegerField(_("sum of longitudes (microdegrees)"))
+    leaves = models.BinaryField(_("packed counts"))
 
     class Meta:
         managed = True

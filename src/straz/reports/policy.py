@@ -44,6 +44,13 @@ def can_act(user: Any) -> bool:
     return _staff(user) and (user.is_superuser or user.role in ACTING_ROLES)
 
 
+def can_correct_status_change(user: Any, actor_id: int | None) -> bool:
+    """True when the user may undo a status change made by `actor_id`: its author or a supervisor."""
+    if not can_act(user):
+        return False
+    return user.pk == actor_id or user.is_superuser or user.role in REASSIGNING_ROLES
+
+
 def can_reassign(user: Any) -> bool:
     """True when the user may assign reports to officers."""
     return _staff(user) and (user.is_superuser or user.role in REASSIGNING_ROLES)

@@ -53,6 +53,22 @@ STATUS_COLORS: dict[Status, str] = {
 }
 
 
+# Statuses the officer's page asks to confirm before setting: each is a verification
+# result the reporter reads on the public page (KMZB), so a slip of the mouse must not
+# publish it (issue 9, item 3).
+CONFIRMED_ON_PAGE = VERIFIED_STATUSES
+# How long after a status change its author (or a supervisor) may correct it (ADR 0039).
+# A verification result is the police's assessment, not a legal act with its own
+# deadline, so a slip may be undone; the correction is a new history step, never a
+# deletion, and the public page shows it.
+STATUS_CORRECTION_WINDOW = timedelta(minutes=10)
+
+
+def may_correct_status_change(changed_at: datetime, now: datetime) -> bool:
+    """True while a status change made at `changed_at` may still be corrected (undone)."""
+    return timedelta(0) <= now - changed_at <= STATUS_CORRECTION_WINDOW
+
+
 def can_transition(current: Status, target: Status) -> bool:
     """True when the workflow allows moving from `current` to `target`."""
     return target in TRANSITIONS[current]

@@ -39,12 +39,14 @@ from straz.reports.models import (
 )
 from straz.reports.rules import (
     OPEN_STATUSES,
+    STATUS_CORRECTION_WINDOW,
     VERIFIED_STATUSES,
     Status,
     allowed_targets,
     can_transition,
     deadlines_for,
     h3_int,
+    may_correct_status_change,
     public_location,
     public_visibility,
 )
@@ -60,7 +62,6 @@ ADDRESS_MAX_CHARS = 250
 OCCURRED_AT_MAX_AGE = timedelta(days=366)
 # Clock skew we tolerate for an event time "in the future".
 OCCURRED_AT_SKEW = timedelta(minutes=10)
-
 
 
 def public_url_for(report_id: int) -> str:
@@ -107,7 +108,7 @@ def _check_occurred_at(value: datetime | None, now: datetime) -> datetime | None
 
 
 def _active_category(code: str) -> Category:
-    category = Category.objects.filter(code=str(code or ""), is_active=True).first()
+    category = Category.objects.offered().filter(code=str(code or "")).first()
     if category is None:
         raise ValidationFailed(
             _("Unknown category “%(code)s”. Choose one from the list.") % {"code": str(code)[:60]},
@@ -217,9 +218,7 @@ def _creation_response(report: Report, district: Any) -> dict[str, Any]:
 
 def _may_replay(client: intake.ClientKey, key: str | None) -> bool:
     """True when an Idempotency-Key was seen before: the answer is replayed, nothing decoded."""
-    return (
-        key is not None and IdempotencyRecord.objects.filter(scope=client.key, key=key).exists()
-    )
+    return key is not None and IdempotencyRecord.objects.filter(scope=client.key, key=key).exists()
 
 
 def submit_report(
@@ -559,6 +558,80 @@ def transition_report(
                 "note_added": bool(note_text),
                 **({"followers_told": told} if told else {}),
             },
+        )
+    return report
+
+
+# The history steps that set a report's status: the latest of them is the one an undo reverts.
+STATUS_SETTING_KINDS = (EventKind.STATUS, EventKind.CORRECTED)
+
+
+def latest_status_step(report: Report) -> ReportEvent | None:
+    """The newest history step that set the report's status (a change or a correction)."""
+    return (
+        report.events.filter(kind__in=[k.value for k in STATUS_SETTING_KINDS])
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def correction_refusal(
+    *, user: User, report: Report, step: ReportEvent | None, now: datetime
+) -> str | None:
+    """Why `user` may not undo `step` now (a translated sentence), or None when they may."""
+    if step is None or step.kind != EventKind.STATUS or step.report_id != report.pk:
+        return _("Only the latest status change can be undone, and only once.")
+    if not policy.can_correct_status_change(user, step.actor_id):
+        return _("Only the officer who changed the status, or a supervisor, can undo it.")
+    if not may_correct_status_change(step.at, now):
+        minutes = int(STATUS_CORRECTION_WINDOW.total_seconds() // 60)
+        return _(
+            "The status change can no longer be undone: undo is possible for %(minutes)s minutes "
+            "after the change. Move the report on by its next legal step instead."
+        ) % {"minutes": minutes}
+    return None
+
+
+def correct_status_change(*, user: User, report_id: int, event_id: int) -> Report:
+    """Undo the latest status change within the correction window; the history gains a correction step."""
+    _require_actor(user)
+    now = timezone.now()
+    with audit.audited_transaction():
+        report = _locked_report(user, report_id)
+        step = latest_status_step(report)
+        if step is not None and step.pk != event_id:
+            step = None  # not the latest change: refused below like any other stale undo
+        refusal = correction_refusal(user=user, report=report, step=step, now=now)
+        if refusal is not None:
+            raise Conflict(refusal)
+        assert step is not None
+        restored = Status(step.from_status)
+        undone = Status(step.to_status)
+        before = _snapshot(report)
+        old_fp = _footprint(report)
+        report.status = restored.value
+        report.updated_at = now
+        if restored not in VERIFIED_STATUSES:
+            # The undone step was the verification result: the report is unverified again.
+            report.verified_at = None
+        _refresh_visibility(report, now)
+        report.save()
+        _footprint_move(old_fp, _footprint(report))
+        ReportEvent.objects.create(
+            report=report,
+            at=now,
+            kind=EventKind.CORRECTED,
+            from_status=undone.value,
+            to_status=restored.value,
+            actor=user,
+        )
+        audit.record(
+            action="report.status_corrected",
+            object_type="report",
+            object_id=report.pk,
+            actor=user,
+            before=before,
+            after={**_snapshot(report), "undone_event": step.pk},
         )
     return report
 

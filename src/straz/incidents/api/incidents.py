@@ -202,6 +202,13 @@ def update_facts(request: HttpRequest, payload: IncidentFactsIn, incident_id: in
 class IncidentStateIn(_StrictIn):
     state: StateValue
     note: str = Field("", max_length=TEXT_MAX)
+    components_leave: bool = Field(
+        False,
+        description=(
+            "Confirms closing while components are still on site: each is recorded as having "
+            "left now (§6(1) h)). Without it such a close is refused with 409."
+        ),
+    )
 
 
 @router.post(
@@ -212,7 +219,11 @@ class IncidentStateIn(_StrictIn):
 def change_state(request: HttpRequest, payload: IncidentStateIn, incident_id: int = _id()) -> Any:
     """reported → in_progress → liquidation → closed; closing records the end of rescue work."""
     services.change_state(
-        user=_actor(request), incident_id=incident_id, target=payload.state, note=payload.note
+        user=_actor(request),
+        incident_id=incident_id,
+        target=payload.state,
+        note=payload.note,
+        components_leave=payload.components_leave,
     )
     return _detail(incident_id)
 

@@ -339,7 +339,13 @@ def _state_form(incident: Incident, data: Any, editing: SiteFeature | None) -> A
 def _state(user: Any, incident: Incident, form: Any) -> str:
     d = form.cleaned_data
     iid = incident.pk
-    updated = services.change_state(user=user, incident_id=iid, target=d["target"], note=d.get("note") or "")
+    updated = services.change_state(
+        user=user,
+        incident_id=iid,
+        target=d["target"],
+        note=d.get("note") or "",
+        components_leave=bool(d.get("confirmed")),
+    )
     return _("State changed to: %(state)s.") % {"state": updated.get_state_display()}
 
 

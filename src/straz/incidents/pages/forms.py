@@ -436,6 +436,8 @@ class StateForm(forms.Form):
 
     target = forms.ChoiceField(label=_("New state"), choices=IncidentState.choices)
     note = forms.CharField(label=_("Note"), required=False, max_length=4000)
+    # Set by the closing confirmation step: closing cannot be undone (issue 9, item 3).
+    confirmed = forms.BooleanField(required=False)
 
 
 def _open_incident_choices(*, free_only: bool) -> list[tuple[int, str]]:

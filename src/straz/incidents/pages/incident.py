@@ -299,6 +299,9 @@ def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
             status = 400
         else:
             form = make_form(action, incident, request.POST, editing=editing)
+            if form.is_valid() and _close_unconfirmed(request.user, action, incident, form):
+                # Closing cannot be undone: say what it does and ask first; nothing changed yet.
+                return _close_confirmation(request, incident, form)
             if form.is_valid():
                 try:
                     text = ACTIONS[action].perform(request.user, incident, form)
@@ -320,6 +323,36 @@ def incident_page(request: HttpRequest, incident_id: int) -> HttpResponse:
     context = _incident_context(request, incident, bound, editing)
     context["failed_action"] = next(iter(bound), "")
     return render(request, "incidents/incident.html", context, status=status)
+
+
+def _close_unconfirmed(user: Any, action: str, incident: Incident, form: Any) -> bool:
+    """True for a close the user may make, is legal now, and was not yet confirmed."""
+    d = form.cleaned_data
+    # An illegal or forbidden close is refused by the service at once, never offered for confirmation.
+    return (
+        action == "state"
+        and d["target"] == IncidentState.CLOSED
+        and not d.get("confirmed")
+        and IncidentState.CLOSED in STATE_TRANSITIONS[IncidentState(incident.state)]
+        and can_write(user, incident)
+    )
+
+
+def _close_confirmation(request: HttpRequest, incident: Incident, form: Any) -> HttpResponse:
+    """The closing step: what ending the intervention records, the components still on site, no undo."""
+    on_site = [
+        {"label": selectors.component_label(d), "people": d.people, "arrived_at": d.arrived_at}
+        for d in selectors.components_on_site(incident)
+    ]
+    context = {
+        "nav": "operations",
+        "incident": incident,
+        "note": form.cleaned_data.get("note") or "",
+        "on_site": on_site,
+        "report_required": reporting.report_requirement(incident).required,
+        "level_label": _level_label(incident.alarm_level),
+    }
+    return render(request, "incidents/close_confirm.html", context)
 
 
 @login_required

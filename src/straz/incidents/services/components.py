@@ -213,16 +213,21 @@ def check_out_component(*, user: User, incident_id: int, deployment_id: int) -> 
             raise Conflict(_("This component has not checked in."))
         if d.departed_at is not None:
             raise Conflict(_("This component has already left."))
-        before = _deployment_snapshot(d)
-        d.departed_at = now
-        d.save(update_fields=["departed_at"])
-        _record_deployment(
+        record_departure(
             incident,
             d,
             user=user,
             at=now,
-            step="checked_out",
             message=entries.message("component.left", kind=entries.label("component", d.kind), leader=d.leader_name),
-            before=before,
         )
     return d
+
+
+def record_departure(
+    incident: Incident, d: ComponentDeployment, *, user: User, at: datetime, message: dict[str, Any]
+) -> None:
+    """§6(1) h): a component on site leaves at `at`; its timeline message and audit entry (caller holds the lock)."""
+    before = _deployment_snapshot(d)
+    d.departed_at = at
+    d.save(update_fields=["departed_at"])
+    _record_deployment(incident, d, user=user, at=at, step="checked_out", message=message, before=before)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from straz.accounts import audit
 from straz.accounts.models import User
@@ -49,6 +50,7 @@ from straz.incidents.policy import (
     require_incident_writer,
     require_operations_centre,
 )
+from straz.incidents.selectors import component_label, components_on_site
 from straz.incidents.services.base import (
     _choice,
     _label,
@@ -66,6 +68,7 @@ from straz.incidents.services.base import (
     _touch_event,
     _writing,
 )
+from straz.incidents.services.components import record_departure
 from straz.incidents.services.notices import (
     proposals_message,
     propose_notices,
@@ -295,8 +298,15 @@ def change_coordination_level(*, user: User, incident_id: int, coordination_leve
 STATE_LABELS = dict(IncidentState.choices)
 
 
-def change_state(*, user: User, incident_id: int, target: str, note: str = "") -> Incident:
-    """Move an incident along reported → in progress → liquidation → closed (legal steps only)."""
+def change_state(
+    *, user: User, incident_id: int, target: str, note: str = "", components_leave: bool = False
+) -> Incident:
+    """Move an incident along reported → in progress → liquidation → closed (legal steps only).
+
+    Closing ends the intervention (§6(1) b)) and cannot be undone: the §16(2) report
+    deadline runs from it. With components still on site it is refused unless the caller
+    confirms with `components_leave`; each is then recorded as having left now (§6(1) h)).
+    """
     require_incident_role(user)
     goal = _choice(str(target), IncidentState, label=_("state"))
     note_t = _text(note, label=_("note"))
@@ -314,6 +324,8 @@ def change_state(*, user: User, incident_id: int, target: str, note: str = "") -
                 )
                 % {"current": STATE_LABELS[current], "target": STATE_LABELS[goal], "allowed": allowed}
             )
+        if goal == IncidentState.CLOSED:
+            _components_leave_on_closing(incident, user=user, at=now, confirmed=components_leave)
         before = _snapshot(incident)
         incident.state = goal
         fields = ["state"]
@@ -341,6 +353,35 @@ def change_state(*, user: User, incident_id: int, target: str, note: str = "") -
             after={**_snapshot(incident), "note": note_t},
         )
     return incident
+
+
+def _components_leave_on_closing(incident: Incident, *, user: User, at: Any, confirmed: bool) -> None:
+    """§6(1) h): the components still on site leave when the intervention ends; refused unconfirmed."""
+    on_site = list(components_on_site(incident).select_for_update())
+    if not on_site:
+        return
+    if not confirmed:
+        names = "; ".join(component_label(d) for d in on_site)
+        raise Conflict(
+            ngettext(
+                "%(count)s component is still on site (%(names)s). Closing ends the intervention "
+                "and records that it left now; it cannot be undone. Confirm to close.",
+                "%(count)s components are still on site (%(names)s). Closing ends the intervention "
+                "and records that they left now; it cannot be undone. Confirm to close.",
+                len(on_site),
+            )
+            % {"count": len(on_site), "names": names}
+        )
+    for d in on_site:
+        record_departure(
+            incident,
+            d,
+            user=user,
+            at=at,
+            message=entries.message(
+                "component.left_at_close", kind=entries.label("component", d.kind), leader=d.leader_name or "—"
+            ),
+        )
 
 
 # ---------------------------------------------------------------- alarm levels

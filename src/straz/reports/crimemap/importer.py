@@ -352,7 +352,6 @@ def _store_batch(
                     external_id=external_id, imported_at=now, source_file=source[:255], **values
                 )
                 creates.append(record)
-                changes.append((None, crime_footprint(record)))
                 continue
             if all(getattr(record, name) == values[name] for name in _FIELDS):
                 summary.unchanged += 1
@@ -367,6 +366,15 @@ def _store_batch(
         if creates:
             _insert_records(creates)
             inserted = len(creates)
+            # The map names a lone record by its id, which exists only once inserted.
+            ids = dict(
+                CrimeRecord.objects.filter(
+                    external_id__in=[r.external_id for r in creates]
+                ).values_list("external_id", "pk")
+            )
+            for record in creates:
+                record.pk = ids[record.external_id]
+                changes.append((None, crime_footprint(record)))
         if updates:
             _update_records(updates, (*_FIELDS, "imported_at", "source_file"))
             updated = len(updates)

@@ -1,11 +1,12 @@
 """Pre-aggregated public map counts per H3 cell (MapCell), kept exact in the writing transaction.
 
-Layout (see docs/decisions for the measurements behind it):
-- resolutions 0–11 are stored; zoom z reads one resolution (geo.h3grid.resolution_for_view);
-- at resolutions ≤ ROLLUP_MAX_RES each report adds four rows per cell: (category, status),
-  (category, all), (all, status) and (all, all), so that the common viewport queries read
-  one row per cell; at finer resolutions cells hold a handful of reports, so only the
-  (category, status) leaf rows are kept and the query sums them per cell;
+Layout (ADR 0032; the measurements behind it are there and in ADR 0007):
+- one row per (layer, period, cell) for resolutions 0–9 and 11 (the cell id carries its
+  resolution); zoom z reads one of them (geo.h3grid.resolution_for_view);
+- the row packs, in `leaves`, one entry per (category, status) present in the cell: count,
+  location sums and the sum of report ids. A query sums the entries its filters match (all
+  of them without filters); a cluster whose count is one names its report (the id sum of
+  one report is its id), so it is drawn as the report;
 - period_days 0 is all time; 7/30/365 are rolling windows by creation time. A window
   counts the rows created at or after its MapWindow.aged_until; `age_period` removes the
   rows that fell out and moves the cursor, lazily (before a map read) or from the worker;
@@ -15,7 +16,6 @@ Layout (see docs/decisions for the measurements behind it):
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +27,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from straz.accounts import audit
-from straz.geo.h3grid import FINEST_RES, parent_int, point_cell
+from straz.geo.h3grid import FINEST_RES, cell_resolution, parent_int, point_cell
 from straz.reports import public
 from straz.reports.models import (
     CrimeRecord,
@@ -40,11 +40,12 @@ from straz.reports.models import (
 )
 from straz.reports.rules import Status
 
-STORED_RES: tuple[int, ...] = tuple(range(FINEST_RES + 1))
-ROLLUP_MAX_RES = 9
+# Resolution 10 is left out: it served zooms 15-16 only, which resolutions 9 and 11 serve
+# as well, and its cells (mostly of one report) were a quarter of the table (ADR 0032).
+STORED_RES: tuple[int, ...] = (*range(10), FINEST_RES)
 PERIODS: tuple[int, ...] = (7, 30, 365)
 ALL_TIME = 0
-# Status codes in MapCell.status; 0 = all statuses (and the police layer, which has none).
+# Status codes in a leaf entry; 0 = no status (the police layer).
 STATUS_CODES: dict[str, int] = {s.value: i for i, s in enumerate(Status, start=1)}
 STATUS_BY_CODE: dict[int, str] = {v: k for k, v in STATUS_CODES.items()}
 ALL = 0
@@ -54,10 +55,60 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 TABLE = MapCell._meta.db_table
 WINDOW_TABLE = MapWindow._meta.db_table
-KEY_COLUMNS = ("layer", "period_days", "res", "cell", "category_id", "status")
-ALL_COLUMNS = (*KEY_COLUMNS, "count", "sum_lat_e6", "sum_lon_e6")
+KEY_COLUMNS = ("layer", "period_days", "cell")
+ALL_COLUMNS = (*KEY_COLUMNS, "leaves")
+# One packed (category, status) entry of a cell, little-endian, no padding (33 bytes).
+LEAF = np.dtype(
+    [
+        ("cat", "<i4"),
+        ("status", "u1"),
+        ("count", "<i4"),
+        ("lat", "<i8"),
+        ("lon", "<i8"),
+        ("rid", "<i8"),
+    ]
+)
 
+SUMMED = ("count", "lat", "lon", "rid")  # the additive fields of an entry
+
+# A logical row: (layer, period, res, cell, category, status) → [count, Σlat, Σlon, Σid].
 Key = tuple[int, int, int, int, int, int]
+CellKey = tuple[int, int, int]  # (layer, period, cell)
+Leaves = dict[tuple[int, int], list[int]]
+
+
+# A cell of several entries starts with their total, marked with this status, so that the
+# unfiltered map reads the first entry only (SQL substring) and decodes one per cell.
+TOTAL_STATUS = 255
+
+
+def pack_leaves(leaves: Leaves) -> bytes:
+    """The packed entries of a cell, sorted by (category, status), after their total."""
+    items = sorted(leaves.items())
+    total = len(items) > 1
+    arr = np.zeros(len(items) + total, LEAF)
+    for i, ((cat, st), (n, la, lo, rid)) in enumerate(items, start=total):
+        arr[i] = (cat, st, n, la, lo, rid)
+    if total:
+        arr[0] = (ALL, TOTAL_STATUS, *(arr[name][1:].sum() for name in SUMMED))
+    return arr.tobytes()
+
+
+def unpack_leaves(blob: bytes | memoryview | None) -> Leaves:
+    """A cell's entries as {(category, status): [count, Σlat, Σlon, Σid]}."""
+    if not blob:
+        return {}
+    arr = np.frombuffer(bytes(blob), LEAF)
+    return {
+        (int(e["cat"]), int(e["status"])): [
+            int(e["count"]),
+            int(e["lat"]),
+            int(e["lon"]),
+            int(e["rid"]),
+        ]
+        for e in arr
+        if e["status"] != TOTAL_STATUS
+    }
 
 
 @dataclass(frozen=True)
@@ -71,6 +122,8 @@ class Footprint:
     lon: float
     # Creation time (occurrence time for police data), for the rolling periods.
     created_at: datetime | None = None
+    # The report's (record's) id: a cluster of one names its report by the sum of ids.
+    source_id: int = 0
 
 
 def footprint_of(obj: Report | CrimeRecord) -> Footprint | None:
@@ -85,6 +138,7 @@ def footprint_of(obj: Report | CrimeRecord) -> Footprint | None:
             lat=obj.public_lat,
             lon=obj.public_lon,
             created_at=obj.occurred_at,
+            source_id=int(obj.pk),
         )
     return Footprint(
         layer=MapLayer.CITIZEN_REPORTS,
@@ -93,6 +147,7 @@ def footprint_of(obj: Report | CrimeRecord) -> Footprint | None:
         lat=obj.public_lat,
         lon=obj.public_lon,
         created_at=obj.created_at,
+        source_id=int(obj.pk),
     )
 
 
@@ -110,25 +165,19 @@ def _e6(value: float) -> int:
     return round(value * 1_000_000)
 
 
-def _combos(res: int, category_id: int, status: int) -> set[tuple[int, int]]:
-    if res > ROLLUP_MAX_RES:
-        return {(category_id, status)}
-    return {(category_id, status), (category_id, ALL), (ALL, status), (ALL, ALL)}
-
-
 def _add(deltas: dict[Key, list[int]], fp: Footprint, sign: int, periods: Sequence[int]) -> None:
-    """Add (sign=+1) or remove (-1) one footprint's rows in the given periods."""
+    """Add (sign=+1) or remove (-1) one footprint's entries in the given periods."""
     leaf = point_cell(fp.lat, fp.lon, FINEST_RES)
     st = _status_code(fp.status)
-    dlat, dlon = sign * _e6(fp.lat), sign * _e6(fp.lon)
+    dlat, dlon, did = sign * _e6(fp.lat), sign * _e6(fp.lon), sign * fp.source_id
     for res in STORED_RES:
         cell = parent_int(leaf, res)
-        for cat, status in _combos(res, fp.category_id, st):
-            for period in periods:
-                row = deltas[(fp.layer, period, res, cell, cat, status)]
-                row[0] += sign
-                row[1] += dlat
-                row[2] += dlon
+        for period in periods:
+            row = deltas[(fp.layer, period, res, cell, fp.category_id, st)]
+            row[0] += sign
+            row[1] += dlat
+            row[2] += dlon
+            row[3] += did
 
 
 def _periods_for(fp: Footprint, cursors: dict[int, datetime]) -> list[int]:
@@ -178,50 +227,83 @@ def _aware(value: Any) -> datetime:
     return value
 
 
+def _read_cells(keys: Sequence[CellKey], *, lock: bool) -> dict[CellKey, Leaves]:
+    """The stored entries of the given cells (locked for update on PostgreSQL)."""
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for layer, period, cell in keys:
+        groups[(layer, period)].append(cell)
+    out: dict[CellKey, Leaves] = {}
+    pg = _is_postgres()
+    with connection.cursor() as cur:
+        for (layer, period), cells in sorted(groups.items()):
+            params: list[Any] = [layer, period]
+            where = _cell_filter(cells, params)
+            cur.execute(
+                f"SELECT cell, leaves FROM {TABLE} WHERE layer = %s AND period_days = %s "  # noqa: S608
+                f"AND {where} ORDER BY cell{' FOR UPDATE' if lock and pg else ''}",
+                params,
+            )
+            for cell, blob in cur.fetchall():
+                out[(layer, period, int(cell))] = unpack_leaves(blob)
+    return out
+
+
 def _write(deltas: dict[Key, list[int]]) -> None:
-    """Upsert the deltas in key order (same lock order for every writer); drop empty rows."""
-    rows = sorted((k, v) for k, v in deltas.items() if v[0] or v[1] or v[2])
-    if not rows:
+    """Apply logical deltas to their cells in key order (one lock order); drop emptied cells.
+
+    Each changed cell is read, its entries adjusted and written back whole: callers hold
+    the audit head (PostgreSQL) or BEGIN IMMEDIATE (SQLite), and an ageing run holds its
+    period's window row, so no two writers change one cell at once.
+    """
+    changes: dict[CellKey, Leaves] = defaultdict(dict)
+    for (layer, period, _res, cell, cat, st), v in deltas.items():
+        if any(v):
+            changes[(layer, period, cell)][(cat, st)] = v
+    if not changes:
         return
-    emptied = [k for k, v in rows if v[0] < 0]
+    keys = sorted(changes)
+    stored = _read_cells(keys, lock=True)
+    upserts: list[tuple[int, int, int, bytes]] = []
+    emptied: list[CellKey] = []
+    for key in keys:
+        leaves = stored.get(key, {})
+        for entry, delta in changes[key].items():
+            now = [a + b for a, b in zip(leaves.get(entry, [0, 0, 0, 0]), delta, strict=True)]
+            # A move of a footprint never added (rows written around the services, as a
+            # bulk import does before its rebuild) leaves a negative entry, as the old
+            # layout did; reads count only cells above zero and a rebuild repairs it.
+            if now[0] == 0:
+                leaves.pop(entry, None)
+            else:
+                leaves[entry] = now
+        if not leaves:
+            if key in stored:
+                emptied.append(key)
+            continue
+        upserts.append((*key, pack_leaves(leaves)))
     cols = ", ".join(ALL_COLUMNS)
     conflict = ", ".join(KEY_COLUMNS)
-    update = (
-        f"count = {TABLE}.count + EXCLUDED.count, "
-        f"sum_lat_e6 = {TABLE}.sum_lat_e6 + EXCLUDED.sum_lat_e6, "
-        f"sum_lon_e6 = {TABLE}.sum_lon_e6 + EXCLUDED.sum_lon_e6"
-    )
+    update = ", ".join(f"{c} = EXCLUDED.{c}" for c in ALL_COLUMNS[len(KEY_COLUMNS) :])
     with connection.cursor() as cur:
-        if _is_postgres():
-            arrays: list[list[int]] = [[] for _ in ALL_COLUMNS]
-            for key, val in rows:
-                for i, x in enumerate((*key, *val)):
-                    arrays[i].append(x)
-            types = ("int2", "int2", "int2", "int8", "int4", "int2", "int4", "int8", "int8")
+        if upserts and _is_postgres():
+            types = ("int2", "int2", "int8", "bytea")
+            arrays = [list(col) for col in zip(*upserts, strict=True)]
             unnest = ", ".join(f"%s::{t}[]" for t in types)
             cur.execute(
                 f"INSERT INTO {TABLE} ({cols}) SELECT * FROM unnest({unnest}) "  # noqa: S608
                 f"ON CONFLICT ({conflict}) DO UPDATE SET {update}",
                 arrays,
             )
-            if emptied:
-                key_unnest = ", ".join(f"%s::{t}[]" for t in types[:6])
-                key_arrays = [[k[i] for k in emptied] for i in range(len(KEY_COLUMNS))]
-                cur.execute(
-                    f"DELETE FROM {TABLE} WHERE ({conflict}) IN "  # noqa: S608
-                    f"(SELECT * FROM unnest({key_unnest})) AND count = 0",
-                    key_arrays,
-                )
-        else:
+        elif upserts:
             marks = ", ".join(["%s"] * len(ALL_COLUMNS))
             cur.executemany(
                 f"INSERT INTO {TABLE} ({cols}) VALUES ({marks}) "  # noqa: S608
                 f"ON CONFLICT ({conflict}) DO UPDATE SET {update}",
-                [(*k, *v) for k, v in rows],
+                upserts,
             )
-            if emptied:
-                where = " AND ".join(f"{c} = %s" for c in KEY_COLUMNS)
-                cur.executemany(f"DELETE FROM {TABLE} WHERE {where} AND count = 0", emptied)  # noqa: S608
+        if emptied:
+            where = " AND ".join(f"{c} = %s" for c in KEY_COLUMNS)
+            cur.executemany(f"DELETE FROM {TABLE} WHERE {where}", emptied)  # noqa: S608
 
 
 def _lock_in_audit_order() -> None:
@@ -251,7 +333,7 @@ def apply_changes(changes: Iterable[tuple[Footprint | None, Footprint | None]]) 
         _lock_in_audit_order()
         layers = sorted({fp.layer for pair in pairs for fp in pair if fp is not None})
         cursors = {layer: _cursors(layer, lock=True) for layer in layers}
-        deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
+        deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
         for old, new in pairs:
             if old is not None:
                 _add(deltas, old, -1, _periods_for(old, cursors[old.layer]))
@@ -317,15 +399,16 @@ def age_period(*, layer: int, days: int, now: datetime | None = None) -> int:
                 return 0
             status_expr = st_col or "''"
             cur.execute(
-                f"SELECT {cat_col}, {status_expr}, public_lat, public_lon FROM {table} "  # noqa: S608
+                f"SELECT {cat_col}, {status_expr}, public_lat, public_lon, id FROM {table} "  # noqa: S608
                 f"WHERE is_public AND {time_col} >= %s AND {time_col} < %s",
                 [_dt_param(aged), _dt_param(boundary)],
             )
             leaving = cur.fetchall()
-            deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0])
-            for cat, status, lat, lon in leaving:
+            deltas: dict[Key, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+            for cat, status, lat, lon, pk in leaving:
                 category = _crime_category(cat) if layer == MapLayer.POLICE_DATA else int(cat)
-                _add(deltas, Footprint(layer, category, status, lat, lon), -1, [days])
+                fp = Footprint(layer, category, status, lat, lon, source_id=int(pk))
+                _add(deltas, fp, -1, [days])
             _write(deltas)
             cur.execute(
                 f'UPDATE "{WINDOW_TABLE}" SET aged_until = %s WHERE layer = %s AND days = %s',  # noqa: S608
@@ -439,14 +522,24 @@ def maintain_public_map(now: datetime | None = None) -> dict[str, int]:
 # --- reading -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a view builds thousands, and frozen init is slow
 class CellCount:
-    """One cluster: its cell, member count and mean public location."""
+    """One cluster: its cell, member count, mean public location and, alone, its report."""
 
     cell: int
     count: int
     lat: float
     lon: float
+    # The id of the one report a cluster of one holds (None for larger clusters).
+    single_id: int | None = None
+
+
+def _cell_filter(cells: Sequence[int], params: list[Any]) -> str:
+    if _is_postgres():
+        params.append(list(cells))
+        return "cell = ANY(%s::int8[])"
+    params.extend(cells)
+    return f"cell IN ({', '.join(['%s'] * len(cells))})"
 
 
 def cell_counts(
@@ -458,52 +551,58 @@ def cell_counts(
     category_ids: Sequence[int] | None = None,
     statuses: Sequence[str] | None = None,
 ) -> list[CellCount]:
-    """Counts and mean positions for the given cells (None filter = all)."""
+    """Counts and mean positions for the given cells of one resolution (None filter = all)."""
     if not cells:
         return []
-    st_codes = None if statuses is None else sorted({_status_code(s) for s in statuses})
-    cats = None if category_ids is None else sorted(set(category_ids))
-    if res <= ROLLUP_MAX_RES:
-        # Roll-up rows exist: an absent filter reads the "all" row.
-        cats = cats if cats is not None else [ALL]
-        st_codes = st_codes if st_codes is not None else [ALL]
-    pg = _is_postgres()
-    params: list[Any] = [layer, period_days, res]
-    where = ["layer = %s", "period_days = %s", "res = %s"]
-    if pg:
-        where.append("cell = ANY(%s::int8[])")
-        params.append(list(cells))
-    else:
-        where.append(f"cell IN ({', '.join(['%s'] * len(cells))})")
-        params.extend(cells)
-    for column, values in (("category_id", cats), ("status", st_codes)):
-        if values is None:
-            continue
-        if len(values) == 1:
-            where.append(f"{column} = %s")
-            params.append(values[0])
-        elif pg:
-            where.append(f"{column} = ANY(%s::int4[])")
-            params.append(values)
-        else:
-            where.append(f"{column} IN ({', '.join(['%s'] * len(values))})")
-            params.extend(values)
-    single = cats is not None and st_codes is not None and len(cats) == 1 and len(st_codes) == 1
-    if single:
-        sql = f"SELECT cell, count, sum_lat_e6, sum_lon_e6 FROM {TABLE} WHERE {' AND '.join(where)}"  # noqa: S608
-    else:
-        sql = (
-            f"SELECT cell, SUM(count), SUM(sum_lat_e6), SUM(sum_lon_e6) FROM {TABLE} "  # noqa: S608
-            f"WHERE {' AND '.join(where)} GROUP BY cell"
-        )
+    params: list[Any] = [layer, period_days]
+    where = f"layer = %s AND period_days = %s AND {_cell_filter(cells, params)}"
+    unfiltered = category_ids is None and statuses is None
+    # Unfiltered, the first entry is the cell's total (or its only entry).
+    column = f"substr(leaves, 1, {LEAF.itemsize})" if unfiltered else "leaves"
     with connection.cursor() as cur:
-        cur.execute(sql, params)
+        cur.execute(f"SELECT cell, {column} FROM {TABLE} WHERE {where}", params)  # noqa: S608
         rows = cur.fetchall()
-    out = []
-    for cell, count, slat, slon in rows:
-        n = int(count)
-        if n > 0:
-            out.append(CellCount(int(cell), n, int(slat) / n / 1e6, int(slon) / n / 1e6))
+    if not rows:
+        return []
+    blobs = [bytes(blob) for _cell, blob in rows]
+    entries = np.frombuffer(b"".join(blobs), LEAF)
+    if unfiltered:
+        totals = [entries[name].tolist() for name in SUMMED]
+    else:
+        owner = np.repeat(np.arange(len(rows)), [len(b) // LEAF.itemsize for b in blobs])
+        keep = entries["status"] != TOTAL_STATUS
+        if category_ids is not None:
+            keep &= np.isin(entries["cat"], np.array(sorted(set(category_ids)), np.int64))
+        if statuses is not None:
+            codes = sorted({_status_code(s) for s in statuses})
+            keep &= np.isin(entries["status"], np.array(codes, np.int64))
+        # Float sums are exact here: every partial sum is an integer far below 2**53.
+        totals = [
+            np.bincount(owner, weights=np.where(keep, entries[name], 0), minlength=len(rows))
+            .astype(np.int64)
+            .tolist()
+            for name in SUMMED
+        ]
+    return [
+        CellCount(int(cell), n, slat / n / 1e6, slon / n / 1e6, rid if n == 1 else None)
+        for (cell, _blob), n, slat, slon, rid in zip(rows, *totals, strict=True)
+        if n > 0
+    ]
+
+
+def logical_rows(layer: int) -> dict[Key, tuple[int, int, int, int]]:
+    """Every stored entry of a layer as {(layer, period, res, cell, category, status): sums}."""
+    out: dict[Key, tuple[int, int, int, int]] = {}
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT period_days, cell, leaves FROM {TABLE} WHERE layer = %s",  # noqa: S608
+            [layer],
+        )
+        for period, cell, blob in cur.fetchall():
+            leaves = unpack_leaves(blob)
+            res = cell_resolution(int(cell))
+            for (cat, st), (n, la, lo, rid) in leaves.items():
+                out[(layer, int(period), res, int(cell), cat, st)] = (n, la, lo, rid)
     return out
 
 
@@ -520,38 +619,30 @@ def _parents_np(leaf: np.ndarray, res: int) -> np.ndarray:
     return cleared | np.int64(res << 52) | np.int64(_PARENT_MASKS[res])
 
 
-def _group_rows(
-    layer: int,
-    period: int,
+def _group_entries(
     res: int,
     cells: np.ndarray,
     cats: np.ndarray,
     sts: np.ndarray,
     lat_e6: np.ndarray,
     lon_e6: np.ndarray,
-) -> list[np.ndarray]:
-    """Group rows by (cell, category, status): one key per group with summed counts."""
-    if len(cells) == 0:
-        return []
+    ids: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Entries grouped by (cell, category, status) in key order: (cells, LEAF records)."""
     compact = (cells >> np.int64(3 * (15 - res))) & np.int64((1 << (7 + 3 * res)) - 1)
     key = (compact << np.int64(_CAT_BITS + 4)) | ((cats + _CAT_OFFSET) << np.int64(4)) | sts
     order = np.argsort(key, kind="stable")
     skey = key[order]
     starts = np.flatnonzero(np.concatenate(([True], skey[1:] != skey[:-1])))
     first = order[starts]
-    n = len(starts)
-    counts = np.diff(np.append(starts, len(skey)))
-    return [
-        np.full(n, layer, np.int64),
-        np.full(n, period, np.int64),
-        np.full(n, res, np.int64),
-        cells[first],
-        cats[first],
-        sts[first],
-        counts.astype(np.int64),
-        np.add.reduceat(lat_e6[order], starts),
-        np.add.reduceat(lon_e6[order], starts),
-    ]
+    entries = np.zeros(len(starts), LEAF)
+    entries["cat"] = cats[first]
+    entries["status"] = sts[first]
+    entries["count"] = np.diff(np.append(starts, len(skey)))
+    entries["lat"] = np.add.reduceat(lat_e6[order], starts)
+    entries["lon"] = np.add.reduceat(lon_e6[order], starts)
+    entries["rid"] = np.add.reduceat(ids[order], starts)
+    return cells[first], entries
 
 
 def _load_source(layer: int, boundaries: dict[int, datetime]) -> dict[str, np.ndarray]:
@@ -560,7 +651,7 @@ def _load_source(layer: int, boundaries: dict[int, datetime]) -> dict[str, np.nd
     flags = ", ".join(f"CASE WHEN {time_col} >= %s THEN 1 ELSE 0 END" for _ in PERIODS)
     status_expr = st_col or "''"
     sql = (
-        f"SELECT {cat_col}, {status_expr}, public_lat, public_lon, {flags} "  # noqa: S608
+        f"SELECT {cat_col}, {status_expr}, public_lat, public_lon, id, {flags} "  # noqa: S608
         f"FROM {table} WHERE is_public"
     )
     parts: dict[str, list[np.ndarray]] = defaultdict(list)
@@ -570,15 +661,15 @@ def _load_source(layer: int, boundaries: dict[int, datetime]) -> dict[str, np.nd
             chunk = cur.fetchmany(100_000)
             if not chunk:
                 break
-            cat, st, lat, lon, *fl = zip(*chunk, strict=True)
+            cat, st, lat, lon, ids, *fl = zip(*chunk, strict=True)
             if layer == MapLayer.POLICE_DATA:
                 parts["cat"].append(np.array([_crime_category(c) for c in cat], np.int64))
             else:
                 parts["cat"].append(np.array(cat, np.int64))
             parts["st"].append(np.array([_status_code(s) for s in st], np.int64))
-            lat_a, lon_a = np.array(lat, np.float64), np.array(lon, np.float64)
-            parts["lat"].append(lat_a)
-            parts["lon"].append(lon_a)
+            parts["lat"].append(np.array(lat, np.float64))
+            parts["lon"].append(np.array(lon, np.float64))
+            parts["id"].append(np.array(ids, np.int64))
             parts["leaf"].append(
                 np.array(
                     [point_cell(a, b, FINEST_RES) for a, b in zip(lat, lon, strict=True)], np.int64
@@ -586,33 +677,51 @@ def _load_source(layer: int, boundaries: dict[int, datetime]) -> dict[str, np.nd
             )
             for p, f in zip(PERIODS, fl, strict=True):
                 parts[f"p{p}"].append(np.array(f, bool))
-    names = ["cat", "st", "lat", "lon", "leaf", *(f"p{p}" for p in PERIODS)]
+    names = ["cat", "st", "lat", "lon", "id", "leaf", *(f"p{p}" for p in PERIODS)]
     return {k: (np.concatenate(parts[k]) if parts[k] else np.zeros(0)) for k in names}
 
 
-def _bulk_insert(columns: list[np.ndarray]) -> int:
-    """Insert grouped rows (no conflicts: the layer was emptied first)."""
-    n = len(columns[0]) if columns else 0
-    if n == 0:
+def _cell_rows(
+    layer: int, period: int, cells: np.ndarray, entries: np.ndarray
+) -> list[tuple[int, int, int, bytes]]:
+    """Physical rows from key-ordered entries: one per cell, a total first when several."""
+    starts = np.flatnonzero(np.concatenate(([True], cells[1:] != cells[:-1])))
+    sizes = np.diff(np.append(starts, len(entries))).tolist()
+    totals = np.zeros(len(starts), LEAF)
+    totals["cat"] = ALL
+    totals["status"] = TOTAL_STATUS
+    for name in SUMMED:
+        totals[name] = np.add.reduceat(entries[name].astype(np.int64), starts)
+    raw = entries.tobytes()
+    size = LEAF.itemsize
+    rows = []
+    for i, (cell, lo, n) in enumerate(
+        zip(cells[starts].tolist(), starts.tolist(), sizes, strict=True)
+    ):
+        body = raw[lo * size : (lo + n) * size]
+        rows.append((layer, period, cell, totals[i].tobytes() + body if n > 1 else body))
+    return rows
+
+
+def _bulk_insert(rows: list[tuple[int, int, int, bytes]]) -> int:
+    """Insert physical rows (no conflicts: the layer was emptied first)."""
+    if not rows:
         return 0
     cols = ", ".join(ALL_COLUMNS)
     with connection.cursor() as cur:
         if _is_postgres():
-            raw = cur.cursor
-            step = 500_000
-            for lo in range(0, n, step):
-                block = np.column_stack([c[lo : lo + step] for c in columns])
-                buf = io.StringIO()
-                np.savetxt(buf, block, fmt="%d", delimiter="\t")
-                with raw.copy(f"COPY {TABLE} ({cols}) FROM STDIN") as copy:
-                    copy.write(buf.getvalue())
+            with cur.cursor.copy(f"COPY {TABLE} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(ALL_COLUMNS))
             step = 200_000
-            for lo in range(0, n, step):
-                rows = list(zip(*(c[lo : lo + step].tolist() for c in columns), strict=True))
-                cur.executemany(f"INSERT INTO {TABLE} ({cols}) VALUES ({marks})", rows)  # noqa: S608
-    return n
+            for lo in range(0, len(rows), step):
+                cur.executemany(
+                    f"INSERT INTO {TABLE} ({cols}) VALUES ({marks})",  # noqa: S608
+                    rows[lo : lo + step],
+                )
+    return len(rows)
 
 
 def rebuild(*, layer: int | None = None) -> int:
@@ -639,28 +748,19 @@ def rebuild(*, layer: int | None = None) -> int:
             lon_e6 = np.rint(src["lon"] * 1e6).astype(np.int64)
             for period in (ALL_TIME, *PERIODS):
                 mask = np.ones(len(src["leaf"]), bool) if period == ALL_TIME else src[f"p{period}"]
-                leaf, cat, st = src["leaf"][mask], src["cat"][mask], src["st"][mask]
+                leaf, cat, st, ids = (
+                    src["leaf"][mask],
+                    src["cat"][mask],
+                    src["st"][mask],
+                    src["id"][mask],
+                )
                 la, lo = lat_e6[mask], lon_e6[mask]
-                zeros = np.zeros(len(leaf), np.int64)
+                if len(leaf) == 0:
+                    continue
                 for res in STORED_RES:
-                    cells = _parents_np(leaf, res)
-                    if lay == MapLayer.POLICE_DATA:
-                        # Police rows have no status: (type, all) is the leaf row.
-                        variants = [(cat, zeros)] + (
-                            [(zeros, zeros)] if res <= ROLLUP_MAX_RES else []
-                        )
-                    elif res <= ROLLUP_MAX_RES:
-                        variants = [(cat, st), (cat, zeros), (zeros, st), (zeros, zeros)]
-                    else:
-                        variants = [(cat, st)]
-                    groups = [
-                        _group_rows(lay, period, res, cells, c, s, la, lo) for c, s in variants
-                    ]
-                    groups = [g for g in groups if g]
-                    if not groups:
-                        continue
-                    merged = [np.concatenate(parts) for parts in zip(*groups, strict=True)]
-                    # Key order (cell, category, status) turns the load into B-tree appends.
-                    order = np.lexsort((merged[5], merged[4], merged[3]))
-                    written += _bulk_insert([col[order] for col in merged])
+                    cells, entries = _group_entries(
+                        res, _parents_np(leaf, res), cat, st, la, lo, ids
+                    )
+                    # Key order (cell first) turns the load into B-tree appends.
+                    written += _bulk_insert(_cell_rows(lay, period, cells, entries))
     return written

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from h3.api import basic_int as h3i
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from straz.core.config import straz_settings
 from straz.geo import h3grid
@@ -52,6 +52,9 @@ class MapFeatureProperties(Schema):
     category: str | None = None
     color: str | None = None
     also_reported: int | None = None
+    date: str | None = Field(
+        None, description="The day the report was filed (local date, YYYY-MM-DD)."
+    )
 
 
 class MapFeature(Schema):
@@ -248,6 +251,11 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
         else:
             qs = qs.filter(created_at__gte=since)
     rows = list(qs.order_by("pk").values_list(*public.POINT_COLUMNS)[: POINTS_MAX + 1])
+    return _report_features(rows)
+
+
+def _report_features(rows: list[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    """Report features from public.POINT_COLUMNS rows (public location and date only)."""
     colors = {s.value: c for s, c in STATUS_COLORS.items()}
     return [
         {
@@ -260,10 +268,20 @@ def _point_features(q: MapQuery) -> list[dict[str, Any]]:
                 "category": code,
                 "color": colors.get(status, "#555555"),
                 "also_reported": dup,
+                "date": public.reported_on(created).isoformat(),
             },
         }
-        for pk, status, code, dup, plat, plon in rows
+        for pk, status, code, dup, plat, plon, created in rows
     ]
+
+
+def _lone_reports(clusters: list[aggregates.CellCount]) -> dict[int, dict[str, Any]]:
+    """The report features of the clusters of one, by cell: a cluster of one is its report."""
+    by_id = {c.single_id: c.cell for c in clusters if c.single_id is not None}
+    if not by_id:
+        return {}
+    rows = public.points_by_id(by_id)
+    return {by_id[f["properties"]["id"]]: f for f in _report_features(rows)}
 
 
 def _collection(features: str, mode: str, res: int, total: int) -> str:
@@ -279,7 +297,7 @@ def _collection(features: str, mode: str, res: int, total: int) -> str:
 def render_map(q: MapQuery) -> str:
     """The FeatureCollection as JSON text (clusters, or points at street zoom)."""
     aggregates.refresh_public_map(layer=q.layer, period_days=q.period_days)
-    res = h3grid.resolution_for_view(q.bbox, q.zoom)
+    res = h3grid.resolution_for_view(q.bbox, q.zoom, resolutions=aggregates.STORED_RES)
     cells = h3grid.cover_bbox(q.bbox, res)
     clusters = aggregates.cell_counts(
         layer=q.layer,
@@ -303,7 +321,13 @@ def render_map(q: MapQuery) -> str:
                 json.dumps(f, separators=(",", ":"), ensure_ascii=False) for f in features
             )
             return _collection(text, "points", res, len(features))
-    return _collection(",".join(_cluster_feature(c) for c in clusters), "clusters", res, total)
+    lone = _lone_reports(clusters) if q.layer == MapLayer.CITIZEN_REPORTS else {}
+    parts = [_cluster_feature(c) for c in clusters if c.cell not in lone]
+    if lone:
+        # One encoder call for all lone reports (a street view may hold a thousand).
+        text = json.dumps(list(lone.values()), separators=(",", ":"), ensure_ascii=False)
+        parts.append(text[1:-1])
+    return _collection(",".join(parts), "clusters", res, total)
 
 
 @router.get(
@@ -312,9 +336,10 @@ def render_map(q: MapQuery) -> str:
     summary="Public map: clusters and reports in a viewport (GeoJSON)",
     description=(
         "RFC 7946 FeatureCollection. Clusters (`kind: cluster`) carry `count`, the H3 `cell` "
-        "and sit at the mean public location of their reports; at street zoom (≥ 16) with few "
-        "reports in view, single reports (`kind: report`) are returned instead. Counts are "
-        "exact at every read. Layer `police` "
+        "and sit at the mean public location of their reports; a cluster of one is returned as "
+        "its report (`kind: report`, with its status colour and the day it was filed), and at "
+        "street zoom (≥ 16) with few reports in view every report is returned on its own "
+        "(`mode: points`). Counts are exact at every read. Layer `police` "
         "shows police crime-map records (category = crime type numbers, no statuses)."
     ),
 )

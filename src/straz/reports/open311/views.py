@@ -121,7 +121,7 @@ def open311_view(
 
 
 def _active_category(code: str) -> Category:
-    category = Category.objects.filter(code=code, is_active=True).first()
+    category = Category.objects.offered().filter(code=code).first()
     if category is None:
         raise Open311Error(
             404,
@@ -153,11 +153,8 @@ def service_of(category: Category, lang: str) -> dict[str, Any]:
 
 @open311_view("GET")
 def services(request: HttpRequest, *, fmt: str, lang: str) -> HttpResponse:
-    """GET services.{fmt}: every active category."""
-    items = [
-        service_of(c, lang)
-        for c in Category.objects.filter(is_active=True).order_by("order", "code")
-    ]
+    """GET services.{fmt}: every offered category (the deployment's catalogue)."""
+    items = [service_of(c, lang) for c in Category.objects.offered().order_by("order", "code")]
     return render(fmt, "services", items)
 
 
@@ -216,7 +213,8 @@ def service_definition(
 def _public_reports(now: datetime) -> QuerySet[Report]:
     """Reports the public may see now (their public period not yet over)."""
     latest_status = ReportEvent.objects.filter(
-        report=OuterRef("pk"), kind=EventKind.STATUS
+        # A correction (undo) sets the status too; its note (none) replaces the undone one's.
+        report=OuterRef("pk"), kind__in=[EventKind.STATUS, EventKind.CORRECTED]
     ).order_by("-at", "-id")
     return (
         public.visible_reports(now)

@@ -299,6 +299,8 @@ class TransitionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # Set by the confirmation step; a verification result is not set without it.
+    confirmed = forms.BooleanField(required=False)
 
 
 class NoteForm(forms.Form):

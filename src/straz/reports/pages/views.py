@@ -36,10 +36,13 @@ from straz.reports.pages.forms import (
     category_groups,
 )
 from straz.reports.rules import (
+    CONFIRMED_ON_PAGE,
     STATUS_COLORS,
+    STATUS_CORRECTION_WINDOW,
     VERIFIED_STATUSES,
     Status,
     allowed_targets,
+    can_transition,
     is_overdue,
 )
 from straz.reports.services import submit_report
@@ -54,7 +57,6 @@ DEFAULT_PERIOD = "365d"
 LAYERS = ("reports", "police")
 STAFF_PAGE_SIZE = 25
 SUBMITTED_SESSION_KEY = "straz_submitted_report"
-
 
 
 def _period_label(value: str) -> str:
@@ -152,6 +154,11 @@ def _active_categories() -> list[Category]:
     return list(Category.objects.filter(is_active=True).order_by("order", "code"))
 
 
+def _offered_categories() -> list[Category]:
+    """The categories citizens choose from (one catalogue per deployment)."""
+    return list(Category.objects.offered().order_by("order", "code"))
+
+
 def _page(
     request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
@@ -165,7 +172,7 @@ def _page(
 def map_page(request: HttpRequest) -> HttpResponse:
     """The public threat map with filters kept in the URL."""
     language = get_language()
-    categories = _active_categories()
+    categories = _offered_categories()
     codes = {c.code for c in categories}
     category = request.GET.get("category", "")
     status = request.GET.get("status", "")
@@ -244,7 +251,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     """The citizen's report form; POST files the report through the intake service."""
 
     language = get_language()
-    categories = _active_categories()
+    categories = _offered_categories()
     status_code = 200
     extra_headers: dict[str, str] = {}
     if request.method == "POST":
@@ -671,6 +678,47 @@ def _deadline(report: Report, due: datetime | None) -> dict[str, Any] | None:
     return {"at": due, "hours": round((due - report.created_at).total_seconds() / 3600)}
 
 
+def _needs_confirmation(report: Report, target: str) -> bool:
+    # An illegal step is refused by the service at once, never offered for confirmation.
+    if target not in Status._value2member_map_:
+        return False
+    goal = Status(target)
+    return goal in CONFIRMED_ON_PAGE and can_transition(Status(report.status), goal)
+
+
+def _confirm_transition(request: HttpRequest, report: Report, data: dict[str, Any]) -> HttpResponse:
+    """The confirmation step of a status change: what the public and the reporter will see; nothing changed yet."""
+    current = Status(report.status)
+    target = Status(data["target"])
+    minutes = int(STATUS_CORRECTION_WINDOW.total_seconds() // 60)
+    context = {
+        "nav": "staff",
+        "report": report,
+        "current_label": STATUS_LABELS[current],
+        "current_color": STATUS_COLORS[current],
+        "target": target.value,
+        "target_label": STATUS_LABELS[target],
+        "target_color": STATUS_COLORS[target],
+        "public_note": data["public_note"],
+        "note": data["note"],
+        "undo_minutes": minutes,
+    }
+    return _page(request, "reports/staff_report_confirm.html", context)
+
+
+def _undo_offer(user: User, report: Report, now: datetime) -> dict[str, Any] | None:
+    """The latest status change this user may still undo, with the time the undo ends; else None."""
+    step = services.latest_status_step(report)
+    if step is None or services.correction_refusal(user=user, report=report, step=step, now=now):
+        return None
+    return {
+        "event": step.pk,
+        "from_label": STATUS_LABELS[Status(step.from_status)],
+        "to_label": STATUS_LABELS[Status(step.to_status)],
+        "until": step.at + STATUS_CORRECTION_WINDOW,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
@@ -689,6 +737,9 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                 transition_form = TransitionForm(request.POST)
                 if transition_form.is_valid():
                     data = transition_form.cleaned_data
+                    if _needs_confirmation(report, data["target"]) and not data["confirmed"]:
+                        # A verification result is published to the reporter: ask first.
+                        return _confirm_transition(request, report, data)
                     services.transition_report(
                         user=user,
                         report_id=report.pk,
@@ -706,6 +757,22 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
                     )
                     return redirect("reports:staff-report", report_id=report.pk)
                 status_code = 422
+            elif action == "undo":
+                raw_event = request.POST.get("event", "")
+                corrected = services.correct_status_change(
+                    user=user,
+                    report_id=report.pk,
+                    event_id=int(raw_event) if raw_event.isdigit() else 0,
+                )
+                messages.success(
+                    request,
+                    _(
+                        "The status change was undone; the report is again “%(status)s”. "
+                        "The history shows the correction."
+                    )
+                    % {"status": STATUS_LABELS[Status(corrected.status)]},
+                )
+                return redirect("reports:staff-report", report_id=report.pk)
             elif action == "note":
                 note_form = NoteForm(request.POST)
                 if note_form.is_valid():
@@ -794,6 +861,7 @@ def staff_report(request: HttpRequest, report_id: int) -> HttpResponse:
         if can_act
         else [],
         "can_act": can_act,
+        "undo": _undo_offer(user, report, now) if can_act else None,
         "can_reassign": can_reassign,
         "officers": officers,
         "events": events,

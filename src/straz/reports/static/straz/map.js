@@ -10,6 +10,7 @@
  *   .straz-cluster            [data-testid=map-cluster] data-count = reports in the cluster
  *   .straz-point              [data-testid=map-point] data-report-id, data-status
  *   a.popup-report-link       [data-testid=popup-report-link] link to /r/<id>/ in a point's popup
+ *   .popup-date               [data-testid=popup-date] "Reported: <day>" in a point's popup
  *   window.strazMap           the Leaflet map (e.g. strazMap.setView([49.74, 13.37], 16))
  *   window.strazReloadMap()   reload now (returns a Promise)
  *   #map-list                 [data-testid=map-list] links a[data-report-id] to every single report in
@@ -138,6 +139,19 @@
     return m;
   }
 
+  /*
+   * The day a report was filed, in the page language's own date format. The API sends the
+   * local day as YYYY-MM-DD; it is read as a calendar day (not UTC midnight), so that no
+   * browser time zone moves it to the day before.
+   */
+  function reportDay(props) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(props.date || "");
+    if (!m) return "";
+    var d = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    if (isNaN(d.getTime())) return "";
+    return S.formatDate(d);  // the page language's one date format (ADR 0035)
+  }
+
   function pointMarker(latlng, props, police) {
     var status = props.status || "";
     var color = police ? "#555555" : (cfg.statusColors[status] || "#12355b");
@@ -166,10 +180,10 @@
           S.el("span", { className: "dot", style: { background: color } }), statusLabel,
         ]));
       }
-      var when = props.created_at || props.created || props.date || props.occurred_at;
-      if (when) {
-        var d = new Date(when);
-        if (!isNaN(d.getTime())) parts.push(S.el("br"), S.t("Reported") + ": " + S.formatDate(d));
+      var day = reportDay(props);
+      if (day) {
+        parts.push(S.el("br"), S.el("span", { className: "popup-date", "data-testid": "popup-date" },
+          S.t("Reported") + ": " + day));
       }
       var also = props.duplicate_count || props.also_reported || 0;
       if (also > 0) parts.push(S.el("br"), S.t("People who reported it: %(count)s", { count: also + 1 }));
