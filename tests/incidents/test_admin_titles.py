@@ -14,7 +14,12 @@ from django.utils import translation
 
 from straz.accounts.models import User
 from straz.incidents import services
-from straz.incidents.models import AlarmDeclaration, CommandAssignment, ComponentDeployment, SiteFeature
+from straz.incidents.models import (
+    AlarmDeclaration,
+    CommandAssignment,
+    ComponentDeployment,
+    SiteFeature,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -131,7 +131,8 @@ class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Stored codes and JSON are shown by name or as stored (core.admin_display).
         shown = {"source_type": "source_kind", "dedupe_key": "dedupe_key_shown", "payload": "payload_shown"}
-        return list(dict.fromkeys(shown.get(f, f) for f in super().get_fields(request, obj)))
+        fields = super().get_fields(request, obj)
+        return list(dict.fromkeys(shown.get(f, f) if isinstance(f, str) else f for f in fields))
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return (*super().get_readonly_fields(request, obj), "source_kind", "dedupe_key_shown", "payload_shown")
