@@ -53,6 +53,7 @@ __all__ = [
     "read_upload",
     "request_fingerprint",
     "sanitise_attachment",
+    "seconds_until_next_report",
     "sniff_attachment",
     "sniff_type",
 ]
@@ -79,17 +80,26 @@ def client_key(ip: str) -> ClientKey:
     )
 
 
-def enforce_rate_limit(*, client: ClientKey, now: datetime) -> None:
-    """Refuse with 429 when the client used up its reports for the last 24 hours."""
+def seconds_until_next_report(*, client: ClientKey, now: datetime) -> int | None:
+    """None when the client may file one more report now, else the seconds until it may.
+
+    The report form asks this before the person starts (issue 9); enforce_rate_limit
+    asks the same when a report arrives.
+    """
     since = now - RATE_WINDOW
     recent = list(
         Report.objects.filter(reporter_key=client.key, created_at__gt=since)
         .order_by("-created_at")
         .values_list("created_at", flat=True)[: max(client.limit, 0)]
     )
-    retry = core_intake.seconds_until_admitted(
+    return core_intake.seconds_until_admitted(
         recent, limit=client.limit, window=RATE_WINDOW, now=now
     )
+
+
+def enforce_rate_limit(*, client: ClientKey, now: datetime) -> None:
+    """Refuse with 429 when the client used up its reports for the last 24 hours."""
+    retry = seconds_until_next_report(client=client, now=now)
     if retry is None:
         return
     if client.limit == 1:

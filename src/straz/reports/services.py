@@ -85,6 +85,29 @@ class SubmitResult:
     replayed: bool = False
 
 
+@dataclass(frozen=True)
+class DailyLimit:
+    """The per-address daily report limit an address has used up: how many a day, and
+    from when it may report again."""
+
+    limit: int
+    until: datetime
+
+
+def daily_limit_reached(*, client_ip: str, now: datetime | None = None) -> DailyLimit | None:
+    """The limit this address has used up, or None when it may file a report now.
+
+    The report form asks before the person starts, so nobody fills in the whole form (photo
+    included) only to be refused; submit_report enforces the same limit under its lock.
+    """
+    now = now or timezone.now()
+    client = intake.client_key(client_ip)
+    retry = intake.seconds_until_next_report(client=client, now=now)
+    if retry is None:
+        return None
+    return DailyLimit(limit=client.limit, until=now + timedelta(seconds=retry))
+
+
 def _check_occurred_at(value: datetime | None, now: datetime) -> datetime | None:
     if value is None:
         return None

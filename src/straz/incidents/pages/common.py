@@ -52,6 +52,7 @@ def js_strings() -> dict[str, str]:
         "The base map is not available; districts and reports are still shown.": _(
             "The base map is not available; the incidents and zones are still shown."
         ),
+        "Use two fingers to move the map.": _("Use two fingers to move the map."),
         "Open the incident": _("Open the incident"),
         "Create an incident here": _("Create an incident here"),
         "Place of the incident": _("Place of the incident"),

@@ -23,7 +23,7 @@ from straz.accounts.access import restrict
 from straz.accounts.models import User
 from straz.accounts.policy import is_district_scoped
 from straz.core.config import straz_settings
-from straz.core.errors import DomainError, NotFound
+from straz.core.errors import DomainError, NotFound, RateLimited
 from straz.core.thumbnails import THUMBNAIL_SIDE, thumbnail_jpeg
 from straz.reports import followers, policy, public, selectors, services
 from straz.reports.intake import client_ip, sniff_type
@@ -75,6 +75,7 @@ def js_strings() -> dict[str, str]:
         "The base map is not available; districts and reports are still shown.": _(
             "The base map is not available; districts and reports are still shown."
         ),
+        "Use two fingers to move the map.": _("Use two fingers to move the map."),
         "Loading…": _("Loading…"),
         "The map data could not be loaded. Try again.": _(
             "The map data could not be loaded. Try again."
@@ -254,6 +255,8 @@ def report_new(request: HttpRequest) -> HttpResponse:
     categories = _offered_categories()
     status_code = 200
     extra_headers: dict[str, str] = {}
+    # The daily limit is told before the person starts, not after the whole form (issue 9).
+    limit = services.daily_limit_reached(client_ip=client_ip(request))
     if request.method == "POST":
         form = ReportForm(
             request.POST,
@@ -262,7 +265,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
             language=language,
             site_url=f"{request.scheme}://{request.get_host()}",
         )
-        if form.is_valid():
+        if limit is not None and not form.is_valid():
+            pass  # Nothing to correct: whatever the form says, this address cannot report now.
+        elif form.is_valid():
             data = form.cleaned_data
             try:
                 result = submit_report(
@@ -279,6 +284,15 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     if data["submission_key"]
                     else None,
                     follow=data.get("follow"),
+                )
+            except RateLimited as exc:
+                # Over the limit (a replay of a sent form was answered above): the same
+                # message as on the empty form, not a form error.
+                limit = services.daily_limit_reached(client_ip=client_ip(request)) or (
+                    services.DailyLimit(
+                        limit=int(straz_settings().reports_per_ip_per_day),
+                        until=timezone.now() + timedelta(seconds=exc.retry_after),
+                    )
                 )
             except DomainError as exc:
                 field = getattr(exc, "field", None)
@@ -305,9 +319,14 @@ def report_new(request: HttpRequest) -> HttpResponse:
             initial["category"] = request.GET["category"]
         initial.update(_near_address(request))
         form = ReportForm(initial=initial, categories=categories, language=language)
+    if limit is not None and request.method == "POST":
+        status_code = 429
+        seconds = max(1, int((limit.until - timezone.now()).total_seconds()))
+        extra_headers["Retry-After"] = str(seconds)
     context = {
         "nav": "report",
         "form": form,
+        "limit": limit,
         "nearby": _nearby(request, form, {c.code for c in categories}),
         "description_max": int(straz_settings().description_max_chars),
         "attachment_max_mb": int(straz_settings().max_attachment_bytes) // (1024 * 1024),

@@ -124,6 +124,37 @@
   }
 
   /**
+   * On a phone one finger scrolls the page and two fingers move and zoom the map (issue 9):
+   * a map that pans under every swipe traps the page. Without Leaflet's one-finger dragging
+   * the container's touch-action lets the browser scroll; Leaflet's pinch handler still pans
+   * and zooms with two fingers. A one-finger swipe on the map shows a short hint.
+   */
+  var SMALL_TOUCH_SCREEN = "(pointer: coarse) and (max-width: 800px)";
+  function scrollWithOneFinger(map, container) {
+    if (!window.matchMedia || !window.matchMedia(SMALL_TOUCH_SCREEN).matches || !map.dragging) return;
+    map.dragging.disable();
+    container.setAttribute("data-touch", "two-fingers");
+    var hint = null, timer = null;
+    container.addEventListener("touchmove", function (event) {
+      if (event.touches.length !== 1) {
+        if (hint) hint.hidden = true;
+        return;
+      }
+      if (!hint) {
+        hint = document.createElement("div");
+        hint.className = "map-touch-hint";
+        hint.setAttribute("role", "status");
+        hint.setAttribute("data-testid", "map-touch-hint");
+        hint.textContent = t("Use two fingers to move the map.");
+        container.parentNode.appendChild(hint);
+      }
+      hint.hidden = false;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { hint.hidden = true; }, 1500);
+    }, { passive: true });
+  }
+
+  /**
    * A Leaflet map that works without tiles: when the tile server is unreachable (offline,
    * blocked, not configured) a notice appears and the plain background plus the district
    * outlines carry the map.
@@ -140,6 +171,7 @@
     });
     translateMapLibrary(map);
     var container = map.getContainer();
+    scrollWithOneFinger(map, container);
     if (!container.getAttribute("aria-label")) container.setAttribute("aria-label", options.label || t("Map"));
     var notice = null;
     function showOffline() {
