@@ -166,3 +166,22 @@ def test_scan_skips_only_content_marked_not_to_translate() -> None:
     assert texts == ["Stav", '{"state": "confirmed"}']
     # JSON that is not marked is read like any text: its English words count.
     assert "confirmed" in english_words_in(texts)
+
+
+@pytest.mark.django_db
+def test_a_category_is_still_edited_in_the_back_office_and_its_code_kept(admin_client: Client) -> None:
+    from straz.reports.models import Category
+
+    category = Category.objects.create(code="stray", name_cs="Zvíře", name_pl="Zwierzę", name_en="Stray", group="animals")
+    page = _admin_page(admin_client, f"/admin/reports/category/{category.pk}/change/")
+    assert page.xpath('//*[contains(@class, "field-category_code")]//code[@translate="no"][text()="stray"]')
+    assert not page.xpath('//input[@name="code"]')
+    form = {
+        "catalogue": "cz", "name_cs": "Toulavé zvíře", "name_pl": "Zwierzę", "name_en": "Stray",
+        "description_cs": "", "description_pl": "", "description_en": "", "group": "animals",
+        "order": "0", "color": "", "is_active": "on", "code": "renamed",
+    }
+    response = admin_client.post(f"/admin/reports/category/{category.pk}/change/", form, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    category.refresh_from_db()
+    assert (category.name_cs, category.code) == ("Toulavé zvíře", "stray")
