@@ -57,14 +57,18 @@ def english_only_words() -> frozenset[str]:
     return frozenset(english - translated - ALLOWED)
 
 
-# Content that says it is in another language (`lang="en"`), and the admin's columns of a
-# record's English fields (a category's English name): data in English on purpose.
+# Content that says it is in another language (`lang="en"`) or is not to be translated at
+# all (`translate="no"`, the HTML standard's mark for codes and data shown as stored), and
+# the admin's columns of a record's English fields (a category's English name): data in
+# English on purpose.
 OTHER_LANGUAGE_CLASS = re.compile(r"\bfield-\w+_en\b")
 # Hard-coded English in Django itself, not in any catalogue: the admin search icon's alt.
 UPSTREAM = {("img", "alt", "Search")}
 
 
 def _foreign(node: Any, page_lang: str) -> bool:
+    if (node.get("translate") or "").strip().lower() == "no":
+        return True
     lang = node.get("lang")
     if lang and node.tag != "html" and lang.split("-")[0] != page_lang:
         return True
@@ -120,8 +124,6 @@ NOT_WORDS = re.compile(
 
 
 def _without_data(text: str) -> str:
-    if text.lstrip().startswith(("{", "[")):
-        return ""  # a JSON document shown as stored (audit before/after, payloads)
     return NOT_WORDS.sub(" ", text)
 
 

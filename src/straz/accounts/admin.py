@@ -19,6 +19,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from straz.accounts import audit, twofactor
 from straz.accounts.models import ApiToken, AuditEntry, User
+from straz.accounts.people import person_label
+from straz.core.admin_display import code_html, json_html
+from straz.core.record_kinds import record_kind_name
 
 # django-otp's own TOTP admin shows every user's secret and QR code to any admin: a reset is
 # the only thing an administrator does to another user's device (the action below, audited).
@@ -42,7 +45,11 @@ def permission_label(permission: Permission) -> str:
     if model is None or action not in MODEL_ACTIONS or permission.codename != f"{action}_{model._meta.model_name}":
         return str(permission)
     words = {"add": gettext("Add"), "change": gettext("Change"), "delete": gettext("Delete"), "view": gettext("View")}
-    return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {words[action]}"
+    name = model._meta.verbose_name
+    # A library that names its model with a plain string (django-otp's "TOTP device") is
+    # looked up in Straz's catalogue (core.upstream_strings); a lazy name is translated already.
+    shown = gettext(name) if isinstance(name, str) else name
+    return f"{model._meta.app_config.verbose_name} | {shown} | {words[action]}"
 
 
 class PermissionChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
@@ -169,16 +176,84 @@ class ApiTokenAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 )
 
 
+class RecordKindFilter(admin.SimpleListFilter):
+    """Filter by the kind of record an entry is about, named in the reader's language."""
+
+    title = _("object type")
+    parameter_name = "object_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = AuditEntry.objects.order_by().values_list("object_type", flat=True).distinct()
+        return sorted(((code, record_kind_name(code) or code) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
+# Fixed actor labels the services write for what no account did (audit.actor_label_for).
+ACTOR_WORDS = {"system": _("system"), "citizen": _("citizen")}
+
+
+def actor_shown(label: str, actor: User | None) -> Any:
+    """Who acted: the account's person, a fixed word in the reader's language, or the
+    stored label as recorded (a code such as `system:retention`)."""
+    if actor is not None:
+        return person_label(actor)
+    if label in ACTOR_WORDS:
+        return ACTOR_WORDS[label]
+    return code_html(label)
+
+
+AUDIT_FIELDS = (
+    "seq",
+    "at",
+    "actor",
+    "actor_shown",
+    "actor_label_recorded",
+    "action_code",
+    "object_kind",
+    "object_id",
+    "before_shown",
+    "after_shown",
+    "prev_hash",
+    "hash",
+)
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("seq", "at", "actor_label", "action", "object_type", "object_id")
-    list_filter = ("action", "object_type")
+    list_display = ("seq", "at", "actor_shown", "action_code", "object_kind", "object_id")
+    list_filter = ("action", RecordKindFilter)
+    list_select_related = ("actor",)
     search_fields = ("=object_id", "actor_label", "action")
     date_hierarchy = "at"
     show_full_result_count = False
+    fields = AUDIT_FIELDS
+    readonly_fields = AUDIT_FIELDS
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return [f.name for f in AuditEntry._meta.fields]
+    @admin.display(description=_("actor"), ordering="actor_label")
+    def actor_shown(self, obj: AuditEntry) -> Any:
+        return actor_shown(obj.actor_label, obj.actor)
+
+    @admin.display(description=_("actor as recorded"))
+    def actor_label_recorded(self, obj: AuditEntry) -> Any:
+        return code_html(obj.actor_label)
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_code(self, obj: AuditEntry) -> Any:
+        return code_html(obj.action)
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_kind(self, obj: AuditEntry) -> Any:
+        return record_kind_name(obj.object_type) or code_html(obj.object_type)
+
+    @admin.display(description=_("before"))
+    def before_shown(self, obj: AuditEntry) -> Any:
+        return json_html(obj.before)
+
+    @admin.display(description=_("after"))
+    def after_shown(self, obj: AuditEntry) -> Any:
+        return json_html(obj.after)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -9,6 +11,10 @@ class AccountsConfig(AppConfig):
     name = "straz.accounts"
     label = "accounts"
     verbose_name = _("Accounts and audit")
+
+    def record_kinds(self) -> dict[str, Any]:
+        """Names of this wing's record kinds in the audit log and the outbox (core.record_kinds)."""
+        return {"user": _("user"), "api_token": _("API token"), "audit": _("audit log")}
 
     def ready(self) -> None:
         # Imported here: the receivers read models, which need the app registry ready.

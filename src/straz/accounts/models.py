@@ -58,13 +58,13 @@ class User(AbstractUser):
 class ApiToken(models.Model):
     """A bearer token for the API; only its SHA-256 is stored. It expires, and may only read."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    name = models.CharField(max_length=100, blank=True, default="")
-    prefix = models.CharField(max_length=12, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100, blank=True, default="")
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     # A token stops working at this moment (STRAZ_API_TOKEN_DAYS after issue by default).
     expires_at = models.DateTimeField(_("expires at"))
     # A read-only token may call safe methods only (GET, HEAD, OPTIONS).
@@ -85,6 +85,10 @@ class AuditHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain heads")
+
 
 class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
     """Audit entries in bulk: readable, never updated or deleted (ADR 0003, 0020)."""
@@ -102,19 +106,20 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 class AuditEntry(models.Model):
     """One append-only, hash-chained record of a state change: who, when, what, before → after."""
 
-    seq = models.BigIntegerField(unique=True)
-    at = models.DateTimeField(db_index=True)
+    seq = models.BigIntegerField(_("sequence number"), unique=True)
+    at = models.DateTimeField(_("time"), db_index=True)
     actor = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("actor's account"),
     )
-    actor_label = models.CharField(max_length=150)
-    action = models.CharField(max_length=80, db_index=True)
-    object_type = models.CharField(max_length=80)
-    object_id = models.CharField(max_length=64)
-    before = models.JSONField(null=True, blank=True)
-    after = models.JSONField(null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    actor_label = models.CharField(_("actor"), max_length=150)
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80)
+    object_id = models.CharField(_("object id"), max_length=64)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     objects = AuditEntryQuerySet.as_manager()
 
@@ -133,18 +138,19 @@ class AuditEntry(models.Model):
         raise RuntimeError("audit entries are append-only")
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        # The action is a dotted code (`incident.created`), shown as stored.
+        return str(_("Audit entry #%(seq)s: %(action)s") % {"seq": self.seq, "action": self.action})
 
 
 class ReadEntry(models.Model):
     """Who read which restricted rows, and when (the read audit of accounts.access.restrict)."""
 
-    at = models.DateTimeField(db_index=True)
-    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
-    user_label = models.CharField(max_length=150)
-    action = models.CharField(max_length=80, db_index=True)
-    object_type = models.CharField(max_length=80)
-    object_ids = models.JSONField(default=list)
+    at = models.DateTimeField(_("time"), db_index=True)
+    user = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("user"))
+    user_label = models.CharField(_("reader"), max_length=150)
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80)
+    object_ids = models.JSONField(_("object ids"), default=list)
 
     class Meta:
         ordering = ["at", "id"]

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,6 +8,10 @@ class AnalyticsConfig(AppConfig):
     name = "straz.analytics"
     label = "analytics"
     verbose_name = _("Statistics")
+
+    def record_kinds(self) -> dict[str, Any]:
+        """Names of this wing's record kinds in the audit log and the outbox (core.record_kinds)."""
+        return {"report-export": _("report download")}
 
     def ready(self) -> None:
         """Keep the statistics summaries exact on every ORM write of a report; prune limits."""

@@ -8,6 +8,7 @@ from the reports by `rebuild_summaries()`.
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # district_key values besides an Area id.
 NO_DISTRICT_KEY = 0  # reports outside every police district
@@ -53,6 +54,8 @@ class ReportStats(models.Model):
             models.Index(fields=["district_key", "category_id", "month"]),
             models.Index(fields=["category_id", "district_key", "month"]),
         ]
+        verbose_name = _("report statistics row")
+        verbose_name_plural = _("report statistics")
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} cat {self.category_id} district {self.district_key}"
@@ -73,6 +76,10 @@ class ReportDurationStats(models.Model):
     step = models.SmallIntegerField()
     bucket = models.IntegerField()
     count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("report duration statistics row")
+        verbose_name_plural = _("report duration statistics")
 
     def __str__(self) -> str:
         return f"{self.period} district {self.district_key} step {self.step} bucket {self.bucket}"
@@ -96,6 +103,8 @@ class PendingDeadline(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["due_at"])]
+        verbose_name = _("pending deadline")
+        verbose_name_plural = _("pending deadlines")
 
     def __str__(self) -> str:
         return f"report {self.report_id} step {self.step} due {self.due_at}"
@@ -111,6 +120,10 @@ class SummaryCategoryRule(models.Model):
     category_id = models.IntegerField(primary_key=True)
     public_only_when_confirmed = models.BooleanField()
 
+    class Meta:
+        verbose_name = _("category rule of the statistics")
+        verbose_name_plural = _("category rules of the statistics")
+
     def __str__(self) -> str:
         return f"category {self.category_id}: {self.public_only_when_confirmed}"
 
@@ -125,6 +138,10 @@ class ReportCategoryDurationStats(models.Model):
     step = models.SmallIntegerField()
     bucket = models.IntegerField()
     count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("category duration statistics row")
+        verbose_name_plural = _("category duration statistics")
 
     def __str__(self) -> str:
         return f"category {self.category_id} district {self.district_key} bucket {self.bucket}"
@@ -142,6 +159,8 @@ class DownloadHit(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["client_key", "at"]), models.Index(fields=["at"])]
+        verbose_name = _("anonymous download")
+        verbose_name_plural = _("anonymous downloads")
 
 
 class PublicExportGeneration(models.Model):
@@ -153,6 +172,10 @@ class PublicExportGeneration(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     generation = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("public download generation")
+        verbose_name_plural = _("public download generations")
 
     def __str__(self) -> str:
         return f"public export generation {self.generation}"

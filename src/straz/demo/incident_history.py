@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from straz.accounts import audit
 from straz.accounts.models import AuditEntry, AuditHead, User
+from straz.accounts.people import person_label
 from straz.demo.common import say
 from straz.demo.incidents import BRIEFING_WORDS, DEMO_COMMANDERS, IZS_ORP, IZS_REGION, shift_metres
 from straz.demo.territory import PLACES
@@ -337,7 +338,7 @@ class _IzsHistory:
             # The first commander; at III/special the intervention often passes to a higher one (§3(7)).
             user = rng.choice(self.commander_users) if self.commander_users and rng.random() < 0.3 else None
             name = (
-                f"{user.get_full_name() or user.get_username()} (HZS PK)" if user is not None
+                person_label(user) if user is not None
                 else rng.choice(HISTORY_COMMANDERS)
             )
             handover = level in ("III", "special") and rng.random() < 0.6

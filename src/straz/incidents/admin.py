@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.accounts.people import shown_author
+from straz.core.admin_display import StoredJsonMixin, code_html
 from straz.incidents.models import (
     AlarmDeclaration,
     CallRecord,
@@ -30,17 +32,30 @@ from straz.incidents.policy import can_read_caller_number
 
 @admin.register(IncidentType)
 class IncidentTypeAdmin(admin.ModelAdmin):
-    list_display = ("code", "name_cs", "name_pl", "name_en", "is_active", "order")
+    list_display = ("type_code", "name_cs", "name_pl", "name_en", "is_active", "order")
     list_editable = ("is_active", "order")
     search_fields = ("code", "name_cs", "name_pl", "name_en")
 
+    @admin.display(description=_("code"), ordering="code")
+    def type_code(self, obj: IncidentType) -> Any:
+        return code_html(obj.code)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        # The code is an API contract (incidents name their type by it); it never changes,
+        # and once set it is shown as the code it is.
+        if obj is None:
+            return fields
+        return list(dict.fromkeys("type_code" if f == "code" else f for f in fields))
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # The code is an API contract (incidents name their type by it); it never changes.
-        return ("code",) if obj is not None else ()
+        return ("type_code",) if obj is not None else ()
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records change only through the services (audit entry + timeline), never here."""
+class ReadOnlyAdmin(StoredJsonMixin, admin.ModelAdmin):
+    """Records change only through the services (audit entry + timeline), never here.
+
+    Their JSON fields (facts, reasons, geometry, parameters) are shown as stored."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -66,8 +81,13 @@ class IncidentEventAdmin(ReadOnlyAdmin):
 
 @admin.register(AlarmDeclaration)
 class AlarmDeclarationAdmin(ReadOnlyAdmin):
-    list_display = ("id", "incident", "event", "level", "proposed_level", "declared_by_label", "declared_at")
+    list_display = ("id", "incident", "event", "level", "proposed_level", "declared_by_person", "declared_at")
     list_filter = ("level",)
+    list_select_related = ("incident", "event", "declared_by")
+
+    @admin.display(description=_("declared by"), ordering="declared_by_label")
+    def declared_by_person(self, obj: AlarmDeclaration) -> str:
+        return obj.declared_by_shown
 
 
 @admin.register(CommandAssignment)
@@ -88,9 +108,14 @@ class SiteFeatureAdmin(ReadOnlyAdmin):
 
 @admin.register(TimelineEntry)
 class TimelineEntryAdmin(ReadOnlyAdmin):
-    list_display = ("id", "incident", "event", "at", "kind", "letter", "said", "author_label")
+    list_display = ("id", "incident", "event", "at", "kind", "letter", "said", "written_by")
     list_filter = ("kind", "letter")
+    list_select_related = ("incident", "event", "author")
     readonly_fields = ("said",)
+
+    @admin.display(description=_("author"), ordering="author_label")
+    def written_by(self, obj: TimelineEntry) -> str:
+        return obj.author_shown
 
     @admin.display(description=_("Message"))
     def said(self, obj: TimelineEntry) -> str:
@@ -158,4 +183,9 @@ class IncidentReportAdmin(ReadOnlyAdmin):
 
 @admin.register(IncidentReportAmendment)
 class IncidentReportAmendmentAdmin(ReadOnlyAdmin):
-    list_display = ("id", "report", "at", "author_label")
+    list_display = ("id", "report", "at", "written_by")
+    list_select_related = ("report", "author")
+
+    @admin.display(description=_("author"), ordering="author_label")
+    def written_by(self, obj: IncidentReportAmendment) -> str:
+        return shown_author(obj.author_label, obj.author)

@@ -14,6 +14,8 @@ from django.utils.translation import ngettext
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.core.admin_display import code_html, json_html
+from straz.core.record_kinds import record_kind_name
 from straz.notifications.delivery import retry_now
 from straz.notifications.models import DeliveryAttempt, NotificationContact, OutboxMessage
 
@@ -80,6 +82,21 @@ class DeliveryAttemptInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
+class SourceKindFilter(admin.SimpleListFilter):
+    """Filter by the kind of record a message is about, named in the reader's language."""
+
+    title = _("source type")
+    parameter_name = "source_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = OutboxMessage.objects.order_by().values_list("source_type", flat=True).distinct()
+        return sorted(((code, record_kind_name(code) or code) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value()
+        return queryset if value is None else queryset.filter(source_type=value)
+
+
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = (
@@ -93,11 +110,32 @@ class OutboxMessageAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "next_attempt_at",
         "delivered_at",
     )
-    list_filter = ("state", "channel", "rule", "source_type")
+    list_filter = ("state", "channel", "rule", SourceKindFilter)
     search_fields = ("address", "subject", "dedupe_key", "source_id", "message_id")
     date_hierarchy = "created_at"
     inlines = [DeliveryAttemptInline]
     actions = ["retry_selected_now"]
+
+    @admin.display(description=_("source type"), ordering="source_type")
+    def source_kind(self, obj: OutboxMessage) -> Any:
+        return record_kind_name(obj.source_type) or code_html(obj.source_type)
+
+    @admin.display(description=_("deduplication key"))
+    def dedupe_key_shown(self, obj: OutboxMessage) -> Any:
+        return code_html(obj.dedupe_key)
+
+    @admin.display(description=_("payload"))
+    def payload_shown(self, obj: OutboxMessage) -> Any:
+        return json_html(obj.payload)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Stored codes and JSON are shown by name or as stored (core.admin_display).
+        shown = {"source_type": "source_kind", "dedupe_key": "dedupe_key_shown", "payload": "payload_shown"}
+        fields = super().get_fields(request, obj)
+        return list(dict.fromkeys(shown.get(f, f) if isinstance(f, str) else f for f in fields))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return (*super().get_readonly_fields(request, obj), "source_kind", "dedupe_key_shown", "payload_shown")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # rows come only from the changes that cause them

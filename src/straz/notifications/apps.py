@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,10 @@ class NotificationsConfig(AppConfig):
     name = "straz.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def record_kinds(self) -> dict[str, Any]:
+        """Names of this wing's record kinds in the audit log and the outbox (core.record_kinds)."""
+        return {"notification_contact": _("notification contact"), "outbox_message": _("outbox message")}
 
     def ready(self) -> None:
         # Imported here: these modules import the models, which need a ready app registry.

@@ -66,7 +66,7 @@ class OutboxMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.channel}:{self.address} {self.subject}"
+        return f"{self.get_channel_display()} → {self.address}: {self.subject}"
 
 
 class AttemptOutcome(models.TextChoices):
@@ -81,7 +81,8 @@ class DeliveryAttempt(models.Model):
     """The log of every attempt to deliver an outbox message."""
 
     message = models.ForeignKey(
-        OutboxMessage, on_delete=models.CASCADE, related_name="delivery_attempts"
+        OutboxMessage, on_delete=models.CASCADE, related_name="delivery_attempts",
+        verbose_name=_("outbox message"),
     )
     number = models.PositiveIntegerField(_("attempt number"))
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -95,7 +96,7 @@ class DeliveryAttempt(models.Model):
         ordering = ["message_id", "at", "id"]
 
     def __str__(self) -> str:
-        return f"#{self.number} {self.outcome}"
+        return f"#{self.number} {self.get_outcome_display()}"
 
 
 class ContactRole(models.TextChoices):

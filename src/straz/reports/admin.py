@@ -11,34 +11,67 @@ from django.utils.translation import gettext_lazy as _
 
 from straz.accounts import audit
 from straz.accounts.models import User
+from straz.core.admin_display import code_html
 from straz.reports.models import Category, Report, ReportEvent
+from straz.reports.pages.forms import group_label
+from straz.reports.public import status_label
 from straz.reports.services import reapply_category_rules
 
 RULE_FIELDS = ("public_only_when_confirmed", "public_location_approximated")
 
 
+class CategoryGroupFilter(admin.SimpleListFilter):
+    """Filter categories by group, named as the public pages name it."""
+
+    title = _("group")
+    parameter_name = "group"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        codes = Category.objects.order_by().values_list("group", flat=True).distinct()
+        return sorted(((code, group_label(code)) for code in codes), key=lambda c: c[1])
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value()
+        return queryset if value is None else queryset.filter(group=value)
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = (
-        "code",
+        "category_code",
         "name_cs",
         "name_pl",
         "name_en",
         "catalogue",
-        "group",
+        "group_name",
         *RULE_FIELDS,
         "is_active",
         "order",
     )
-    list_filter = ("catalogue", "group", "is_active", *RULE_FIELDS)
+    list_filter = ("catalogue", CategoryGroupFilter, "is_active", *RULE_FIELDS)
     list_editable = ("is_active", "order")
     search_fields = ("code", "name_cs", "name_pl", "name_en")
+
+    @admin.display(description=_("code"), ordering="code")
+    def category_code(self, obj: Category) -> Any:
+        return code_html(obj.code)
+
+    @admin.display(description=_("group"), ordering="group")
+    def group_name(self, obj: Category) -> str:
+        return group_label(obj.group)
+
+    def get_fields(self, request: HttpRequest, obj: Category | None = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        # The code is an API contract (Open311 service_code, filters); it never changes,
+        # and once set it is shown as the code it is.
+        if obj is None:
+            return fields
+        return list(dict.fromkeys("category_code" if f == "code" else f for f in fields))
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Category | None = None
     ) -> tuple[str, ...]:
-        # The code is an API contract (Open311 service_code, filters); it never changes.
-        return ("code",) if obj is not None else ()
+        return ("category_code",) if obj is not None else ()
 
     def has_delete_permission(self, request: HttpRequest, obj: Category | None = None) -> bool:
         return False  # reports keep their category; deactivate instead
@@ -77,8 +110,16 @@ class ReportEventInline(admin.TabularInline):
     model = ReportEvent
     extra = 0
     can_delete = False
-    fields = ("at", "kind", "from_status", "to_status", "actor", "public_note")
+    fields = ("at", "kind", "status_before", "status_after", "actor", "public_note")
     readonly_fields = fields
+
+    @admin.display(description=_("from status"))
+    def status_before(self, obj: ReportEvent) -> str:
+        return status_label(obj.from_status)
+
+    @admin.display(description=_("to status"))
+    def status_after(self, obj: ReportEvent) -> str:
+        return status_label(obj.to_status)
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -26,6 +26,20 @@ class ReportsConfig(AppConfig):
             },
         ]
 
+    def record_kinds(self) -> dict[str, Any]:
+        """Names of this wing's record kinds in the audit log and the outbox (core.record_kinds)."""
+        return {
+            "report": _("report"),
+            "category": _("category"),
+            "report-follower": _("report follower"),
+            "idempotency": _("idempotency record"),
+            "crime_map_file": _("crime map file"),
+            "crime_record": _("crime record"),
+            "crime_types": _("crime types"),
+            "crime_states": _("crime states"),
+            "crime_relevance": _("crime relevances"),
+        }
+
     def ready(self) -> None:
         # Imported in ready(): models and their modules load only once the app registry is.
         from django.core import checks

@@ -265,15 +265,21 @@ class FollowerContact(models.Model):
 class InternalNote(models.Model):
     """A police-only note on a report."""
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes", verbose_name=_("report"))
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("author"),
     )
-    text = models.TextField()
-    created_at = models.DateTimeField()
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"))
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self) -> str:
+        return str(_("Note #%(id)s on report #%(report)s") % {"id": self.pk, "report": self.report_id})
 
 
 class Attachment(models.Model):
@@ -283,12 +289,19 @@ class Attachment(models.Model):
     file name is not kept anywhere (ADR 0022).
     """
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
-    path = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("report"))
+    path = models.CharField(_("stored file"), max_length=255)
+    content_type = models.CharField(_("file type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256 checksum"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return str(_("Attachment %(name)s of report #%(report)s") % {"name": self.file_name, "report": self.report_id})
 
     @property
     def file_name(self) -> str:
@@ -299,14 +312,16 @@ class Attachment(models.Model):
 class IdempotencyRecord(models.Model):
     """The answer given to a request carrying an Idempotency-Key, replayed on retries."""
 
-    key = models.CharField(max_length=200)
-    scope = models.CharField(max_length=64, help_text="hash of the client (IP prefix) and endpoint")
-    fingerprint = models.CharField(max_length=64, help_text="hash of the request body")
-    status_code = models.PositiveSmallIntegerField()
-    response = models.JSONField()
-    created_at = models.DateTimeField(db_index=True)
+    key = models.CharField(_("idempotency key"), max_length=200)
+    scope = models.CharField(_("scope"), max_length=64, help_text=_("hash of the client (IP prefix) and endpoint"))
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64, help_text=_("hash of the request body"))
+    status_code = models.PositiveSmallIntegerField(_("response status"))
+    response = models.JSONField(_("response"))
+    created_at = models.DateTimeField(_("created at"), db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key"], name="idempotency_scope_key_unique")
         ]
@@ -331,13 +346,15 @@ class MapCell(models.Model):
 
     pk = models.CompositePrimaryKey("layer", "period_days", "cell")
     # Fixed-width columns first and widest first: PostgreSQL pads nothing in this order.
-    cell = models.BigIntegerField()
-    layer = models.SmallIntegerField()
-    period_days = models.SmallIntegerField()
-    leaves = models.BinaryField()
+    cell = models.BigIntegerField(_("H3 cell"))
+    layer = models.SmallIntegerField(_("map layer"))
+    period_days = models.SmallIntegerField(_("period (days)"))
+    leaves = models.BinaryField(_("packed counts"))
 
     class Meta:
         managed = True
+        verbose_name = _("map cell")
+        verbose_name_plural = _("map cells")
 
 
 class MapWindow(models.Model):
@@ -345,52 +362,84 @@ class MapWindow(models.Model):
     have left the period's MapCell rows; rows created at or after it are counted there."""
 
     pk = models.CompositePrimaryKey("layer", "days")
-    layer = models.SmallIntegerField()
-    days = models.SmallIntegerField()
-    aged_until = models.DateTimeField()
+    layer = models.SmallIntegerField(_("map layer"))
+    days = models.SmallIntegerField(_("period (days)"))
+    aged_until = models.DateTimeField(_("aged until"))
+
+    class Meta:
+        verbose_name = _("map period window")
+        verbose_name_plural = _("map period windows")
 
 
 class CrimeType(models.Model):
     """Code list of the Czech police crime map (`types.json`), a hierarchy."""
 
     id = models.IntegerField(primary_key=True)
-    parent_id1 = models.IntegerField(null=True, blank=True)
-    parent_id2 = models.IntegerField(null=True, blank=True)
-    parent_id3 = models.IntegerField(null=True, blank=True)
-    name = models.CharField(max_length=300)
-    label = models.CharField(max_length=300, blank=True, default="")
+    parent_id1 = models.IntegerField(_("parent type 1"), null=True, blank=True)
+    parent_id2 = models.IntegerField(_("parent type 2"), null=True, blank=True)
+    parent_id3 = models.IntegerField(_("parent type 3"), null=True, blank=True)
+    name = models.CharField(_("name"), max_length=300)
+    label = models.CharField(_("label"), max_length=300, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("crime type")
+        verbose_name_plural = _("crime types")
+
+    def __str__(self) -> str:
+        return self.label or self.name
 
 
 class CrimeState(models.Model):
     """Code list `states.json` (e.g. 'skutek se nestal')."""
 
     id = models.IntegerField(primary_key=True)
-    name = models.CharField(max_length=300)
+    name = models.CharField(_("name"), max_length=300)
+
+    class Meta:
+        verbose_name = _("crime state")
+        verbose_name_plural = _("crime states")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CrimeRelevance(models.Model):
     """Code list `relevance.json` (e.g. 'Místo spáchání')."""
 
     id = models.IntegerField(primary_key=True)
-    name = models.CharField(max_length=300)
+    name = models.CharField(_("name"), max_length=300)
+
+    class Meta:
+        verbose_name = _("crime relevance")
+        verbose_name_plural = _("crime relevances")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class CrimeRecord(models.Model):
     """One offence from the police open-data crime map (plane 1 of KMZB)."""
 
-    external_id = models.CharField(max_length=64, unique=True)
-    occurred_at = models.DateTimeField(db_index=True)
-    lat = models.FloatField()
-    lon = models.FloatField()
+    external_id = models.CharField(_("police record number"), max_length=64, unique=True)
+    occurred_at = models.DateTimeField(_("time of the offence"), db_index=True)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
     # Where the public sees it: the centre of a coarse H3 cell, never the exact point
     # (the police publish approximate locations only, to protect victims).
-    public_lat = models.FloatField()
-    public_lon = models.FloatField()
-    state_id = models.IntegerField(null=True, blank=True)
-    relevance_id = models.IntegerField(null=True, blank=True)
-    types = models.JSONField(default=list)
-    primary_type_id = models.IntegerField(null=True, blank=True, db_index=True)
-    municipal_police = models.BooleanField(default=False)
-    is_public = models.BooleanField(default=True)
-    imported_at = models.DateTimeField()
-    source_file = models.CharField(max_length=255, blank=True, default="")
+    public_lat = models.FloatField(_("public latitude"))
+    public_lon = models.FloatField(_("public longitude"))
+    state_id = models.IntegerField(_("state number"), null=True, blank=True)
+    relevance_id = models.IntegerField(_("relevance number"), null=True, blank=True)
+    types = models.JSONField(_("offence types"), default=list)
+    primary_type_id = models.IntegerField(_("main offence type number"), null=True, blank=True, db_index=True)
+    municipal_police = models.BooleanField(_("municipal police"), default=False)
+    is_public = models.BooleanField(_("public"), default=True)
+    imported_at = models.DateTimeField(_("imported at"))
+    source_file = models.CharField(_("source file"), max_length=255, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("crime record")
+        verbose_name_plural = _("crime records")
+
+    def __str__(self) -> str:
+        return str(_("Offence %(number)s") % {"number": self.external_id})

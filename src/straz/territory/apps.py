@@ -1,5 +1,7 @@
 """App config of territory: connects the signals that keep the locate indexes fresh."""
 
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +10,10 @@ class TerritoryConfig(AppConfig):
     name = "straz.territory"
     label = "territory"
     verbose_name = _("Territory")
+
+    def record_kinds(self) -> dict[str, Any]:
+        """Names of this wing's record kinds in the audit log and the outbox (core.record_kinds)."""
+        return {"area": _("area")}
 
     def ready(self) -> None:
         # Imported here: signals imports models, which need the app registry ready.

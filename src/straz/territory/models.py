@@ -26,7 +26,7 @@ class Area(models.Model):
     code = models.CharField(_("code"), max_length=32, help_text=_("RÚIAN or TERYT code"))
     name = models.CharField(_("name"), max_length=200)
     # The name as search compares it (rules.normalise_place_name), like Place.normalised_name.
-    normalised_name = models.CharField(max_length=200, db_index=True, editable=False, default="")
+    normalised_name = models.CharField(_("normalised name"), max_length=200, db_index=True, editable=False, default="")
     parent = models.ForeignKey(
         "self",
         null=True,
@@ -37,10 +37,10 @@ class Area(models.Model):
     )
     # GeoJSON Polygon or MultiPolygon, validated on import (see straz.geo).
     geometry = models.JSONField(_("geometry"))
-    min_lon = models.FloatField()
-    min_lat = models.FloatField()
-    max_lon = models.FloatField()
-    max_lat = models.FloatField()
+    min_lon = models.FloatField(_("west edge (longitude)"))
+    min_lat = models.FloatField(_("south edge (latitude)"))
+    max_lon = models.FloatField(_("east edge (longitude)"))
+    max_lat = models.FloatField(_("north edge (latitude)"))
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     primary_officer = models.ForeignKey(
         "territory.Officer",
@@ -51,7 +51,7 @@ class Area(models.Model):
         verbose_name=_("district officer"),
     )
     is_active = models.BooleanField(_("active"), default=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         constraints = [
@@ -118,7 +118,7 @@ class Place(models.Model):
     """A gazetteer entry (street, landmark or address) for turning address text into a point."""
 
     name = models.CharField(_("name"), max_length=200)
-    normalised_name = models.CharField(max_length=200, db_index=True, editable=False)
+    normalised_name = models.CharField(_("normalised name"), max_length=200, db_index=True, editable=False)
     kind = models.CharField(
         _("kind"), max_length=10, choices=PlaceKind.choices, default=PlaceKind.STREET
     )
