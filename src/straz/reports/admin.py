@@ -166,3 +166,5 @@ class ReportAdmin(admin.ModelAdmin):
 
 
 admin.site.site_header = _("Straz back office")
+# The browser tab says the same, not "Django site admin".
+admin.site.site_title = _("Straz back office")
