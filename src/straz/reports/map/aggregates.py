@@ -227,12 +227,12 @@ def _aware(value: Any) -> datetime:
     return value
 
 
-def _read_cells(keys: Sequence[CellKey], *, lock: bool) -> dict[CellKey, Leaves]:
-    """The stored entries of the given cells (locked for update on PostgreSQL)."""
+def _read_cells(keys: Sequence[CellKey], *, lock: bool) -> dict[CellKey, bytes]:
+    """The stored entries of the given cells, packed (locked for update on PostgreSQL)."""
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
     for layer, period, cell in keys:
         groups[(layer, period)].append(cell)
-    out: dict[CellKey, Leaves] = {}
+    out: dict[CellKey, bytes] = {}
     pg = _is_postgres()
     with connection.cursor() as cur:
         for (layer, period), cells in sorted(groups.items()):
@@ -244,8 +244,47 @@ def _read_cells(keys: Sequence[CellKey], *, lock: bool) -> dict[CellKey, Leaves]
                 params,
             )
             for cell, blob in cur.fetchall():
-                out[(layer, period, int(cell))] = unpack_leaves(blob)
+                out[(layer, period, int(cell))] = bytes(blob)
     return out
+
+
+def _entry_keys(entries: np.ndarray) -> np.ndarray:
+    # (category, status) as one sortable number: status is a byte, so cat * 256 + status
+    # orders as the tuple does, negative categories included.
+    return entries["cat"].astype(np.int64) * 256 + entries["status"]
+
+
+def adjust_leaves(blob: bytes | None, changes: Leaves) -> bytes:
+    """A cell's packed entries with `changes` added, as `pack_leaves` would pack the result.
+
+    Works on the packed array (binary search and vector operations): a coarse cell holds
+    hundreds of entries, and turning each into Python objects and back made every write
+    cost tens of milliseconds at 3 M reports. An entry whose count reaches zero goes;
+    b"" means the cell is empty.
+    """
+    arr = np.frombuffer(blob, LEAF) if blob else np.zeros(0, LEAF)
+    entries = (arr[1:] if len(arr) > 1 else arr).copy()  # without the total
+    keys = _entry_keys(entries)
+    added: list[tuple[int, ...]] = []
+    for (cat, st), delta in changes.items():
+        key = cat * 256 + st
+        i = int(np.searchsorted(keys, key))
+        if i < len(keys) and int(keys[i]) == key:
+            for name, d in zip(SUMMED, delta, strict=True):
+                entries[name][i] += d
+        else:
+            added.append((cat, st, *delta))
+    if added:
+        entries = np.concatenate([entries, np.array(added, dtype=LEAF)])
+        entries = entries[np.argsort(_entry_keys(entries), kind="stable")]
+    entries = entries[entries["count"] != 0]
+    if len(entries) > 1:
+        total = np.zeros(1, LEAF)
+        total["cat"], total["status"] = ALL, TOTAL_STATUS
+        for name in SUMMED:
+            total[name] = entries[name].sum()
+        entries = np.concatenate([total, entries])
+    return entries.tobytes()
 
 
 def _write(deltas: dict[Key, list[int]]) -> None:
@@ -266,21 +305,15 @@ def _write(deltas: dict[Key, list[int]]) -> None:
     upserts: list[tuple[int, int, int, bytes]] = []
     emptied: list[CellKey] = []
     for key in keys:
-        leaves = stored.get(key, {})
-        for entry, delta in changes[key].items():
-            now = [a + b for a, b in zip(leaves.get(entry, [0, 0, 0, 0]), delta, strict=True)]
-            # A move of a footprint never added (rows written around the services, as a
-            # bulk import does before its rebuild) leaves a negative entry, as the old
-            # layout did; reads count only cells above zero and a rebuild repairs it.
-            if now[0] == 0:
-                leaves.pop(entry, None)
-            else:
-                leaves[entry] = now
-        if not leaves:
+        # A move of a footprint never added (rows written around the services, as a bulk
+        # import does before its rebuild) leaves a negative entry, as the old layout did;
+        # reads count only cells above zero and a rebuild repairs it.
+        packed = adjust_leaves(stored.get(key), changes[key])
+        if not packed:
             if key in stored:
                 emptied.append(key)
             continue
-        upserts.append((*key, pack_leaves(leaves)))
+        upserts.append((*key, packed))
     cols = ", ".join(ALL_COLUMNS)
     conflict = ", ".join(KEY_COLUMNS)
     update = ", ".join(f"{c} = EXCLUDED.{c}" for c in ALL_COLUMNS[len(KEY_COLUMNS) :])
