@@ -27,8 +27,13 @@ def test_the_map_search_recentres_the_map_and_lists_several_matches(
     page.press("#map-search-q", "Enter")
     page.wait_for_selector("#map-search-found")
     assert "Americká" in page.text_content("#map-search-found")
-    centre = page.evaluate("[strazMap.getCenter().lat, strazMap.getCenter().lng, strazMap.getZoom()]")
-    assert abs(centre[0] - IN_A[0]) < 1e-4 and abs(centre[1] - IN_A[1]) < 1e-4 and centre[2] == 17
+    # The map flies there (Leaflet animates the zoom): wait for it to arrive, or fail.
+    page.wait_for_function(
+        "([lat, lon]) => strazMap.getZoom() === 17"
+        " && Math.abs(strazMap.getCenter().lat - lat) < 1e-4 && Math.abs(strazMap.getCenter().lng - lon) < 1e-4",
+        arg=list(IN_A),
+        timeout=10000,
+    )
     # Stayed on the page, with the filter chosen before.
     assert page.input_value("#filter-category") == "illegal-dump"
     page.fill("#map-search-q", "slovany")
@@ -39,8 +44,7 @@ def test_the_map_search_recentres_the_map_and_lists_several_matches(
     buttons.nth(0).focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("#map-search-found")
-    bounds = page.evaluate("strazMap.getBounds().contains([49.74, 13.37])")
-    assert bounds
+    page.wait_for_function("() => strazMap.getBounds().contains([49.74, 13.37])", timeout=10000)
     assert axe_violations(page) == []
     assert page.errors == []
 

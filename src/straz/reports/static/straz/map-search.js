@@ -15,12 +15,18 @@
   function focus(result) {
     var m = map();
     if (!m || !result) return;
+    m.fire("straz:positioned");
     var b = result.bounds;
-    if (b && b.length === 4) {
-      m.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: [10, 10], maxZoom: 16 });
-    } else {
-      m.setView([result.lat, result.lon], 17);
+    function go() {
+      if (b && b.length === 4) {
+        m.fitBounds([[b[0], b[1]], [b[2], b[3]]], { padding: [10, 10], maxZoom: 16 });
+      } else {
+        m.setView([result.lat, result.lon], 17);
+      }
     }
+    // Leaflet ignores a zoom asked for while another zoom is animating (the first view of
+    // the area, when the districts arrive): go there once that one has ended.
+    if (m._animatingZoom) m.once("zoomend", go); else go();
   }
 
   function showFound(result) {

@@ -45,6 +45,9 @@
   var positioned = center !== cfg.center;
   var map = S.createBaseMap("map", cfg, { center: center, zoom: zoom, label: S.t("Map") });
   // Without a position in the address, show the whole area served.
+  // A place searched for or a drag before the districts arrive is where the person wants
+  // to be: the late "whole area" view must not take them away from it.
+  map.on("straz:positioned dragstart", function () { positioned = true; });
   map.on("straz:districts", function (e) {
     if (positioned) return;
     var bounds = e.layer.getBounds();
