@@ -23,6 +23,7 @@ from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.config import straz_settings
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from straz.core.groupcommit import GroupCommit
 from straz.core.storage import ATTACHMENTS
 from straz.reports import followers, intake, policy, signals
 from straz.reports.map import aggregates
@@ -73,6 +74,11 @@ def public_url_for(report_id: int) -> str:
 
 
 # ---------------------------------------------------------------- intake
+
+# Reports arriving together in one process are written in one transaction: one wait for
+# the writer's lock (the audit chain head, SQLite's single writer) and one commit for all,
+# each report in its own savepoint and answered only once committed (ADR 0037).
+_INTAKE_COMMIT = GroupCommit(audit.audited_transaction)
 
 
 @dataclass(frozen=True)
@@ -321,7 +327,10 @@ def submit_report(
         # which must not happen while the audit head (every writer's first lock) is held.
         stored = _store_file(checked, now)
     try:
-        with audit.audited_transaction():
+        def write() -> SubmitResult:
+            # Runs in a savepoint of a transaction it may share with concurrent reports
+            # of this process (group commit, ADR 0037); refusals undo only its own writes.
+            nonlocal checked, stored
             intake.lock_client(client.key)
             if key is not None:
                 previous = IdempotencyRecord.objects.filter(scope=client.key, key=key).first()
@@ -456,12 +465,15 @@ def submit_report(
                     response=response,
                     created_at=now,
                 )
-        committed = True
+            return SubmitResult(report_id=report.pk, status_code=201, response=response)
+
+        result = _INTAKE_COMMIT.run(write)
+        committed = not result.replayed
     finally:
         if stored is not None and not committed:
             # Refused, failed or replayed: no row names the file, so it goes.
             attachment_storage().delete(stored)
-    return SubmitResult(report_id=report.pk, status_code=201, response=response)
+    return result
 
 
 # ---------------------------------------------------------------- workflow
