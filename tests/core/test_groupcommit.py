@@ -184,3 +184,37 @@ def test_inside_a_transaction_the_work_runs_at_once_in_its_own_savepoint() -> No
             group.run(refused)
     assert list(Officer.objects.values_list("name", flat=True)) == ["outer"]
     assert group.batches == 0
+
+
+def test_finish_runs_once_per_batch_with_the_successful_work_only() -> None:
+    finished: list[list[Any]] = []
+
+    def finish(values: list[Any]) -> None:
+        finished.append(sorted(values))
+        Officer.objects.create(name=f"total {len(values)}")
+
+    group = GroupCommit(transaction.atomic, finish=finish)
+
+    def refused() -> None:
+        raise ValueError("no")
+
+    results = _run_while_first_blocks(
+        group, lambda: 0, {"a": lambda: 1, "bad": refused, "b": lambda: 2}
+    )
+    assert isinstance(results["bad"], ValueError)
+    assert finished == [[0], [1, 2]]
+    assert sorted(Officer.objects.values_list("name", flat=True)) == ["total 1", "total 2"]
+
+
+def test_a_failing_finish_fails_the_whole_batch() -> None:
+    def finish(values: list[Any]) -> None:
+        if len(values) > 1:
+            raise RuntimeError("counters unavailable")
+
+    group = GroupCommit(transaction.atomic, finish=finish)
+    results = _run_while_first_blocks(
+        group, _officer("first"), {"a": _officer("a"), "b": _officer("b")}
+    )
+    assert isinstance(results["first"], int)
+    assert isinstance(results["a"], RuntimeError) and isinstance(results["b"], RuntimeError)
+    assert list(Officer.objects.values_list("name", flat=True)) == ["first"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -50,9 +50,14 @@ class GroupCommit:
         self,
         begin: Callable[[], AbstractContextManager[object]],
         *,
+        finish: Callable[[list[Any]], None] | None = None,
         max_batch: int = DEFAULT_MAX_BATCH,
     ) -> None:
+        """`finish`, if given, gets the values of the batch's successful work, in the
+        transaction before its commit: work whose effects add up (counters) is done once
+        for the batch there. If it fails, the whole batch fails."""
         self._begin = begin
+        self._finish = finish
         self._max_batch = max(1, max_batch)
         self._cond = threading.Condition()
         self._queue: list[_Work[object]] = []
@@ -72,7 +77,10 @@ class GroupCommit:
             # Already inside a transaction (a test, a bigger use case): nothing to share;
             # the work gets its own (nested) transaction as it would alone.
             with self._begin():
-                return fn()
+                value = fn()
+                if self._finish is not None:
+                    self._finish([value])
+                return value
         work: _Work[object] = _Work(fn)
         with self._cond:
             self._queue.append(work)
@@ -110,6 +118,8 @@ class GroupCommit:
                             item.value = item.fn()
                     except Exception as exc:  # handed to the item's caller
                         item.error = exc
+                if self._finish is not None:
+                    self._finish([item.value for item in batch if item.error is None])
         except BaseException as exc:  # the shared commit (or the lock) failed: nothing kept
             for item in batch:
                 if item.error is None:
