@@ -138,7 +138,31 @@ def audited_transaction() -> Iterator[None]:
     """
     with transaction.atomic():
         lock_chain()
-        yield
+        connection = transaction.get_connection()
+        outermost = getattr(connection, _SCOPE, None) is None
+        if outermost:
+            setattr(connection, _SCOPE, _HeadScope())
+        try:
+            yield
+        finally:
+            if outermost:
+                delattr(connection, _SCOPE)
+
+
+# The newest entry this audited transaction wrote itself, while holding the head all along.
+_SCOPE = "_straz_audit_scope"
+
+
+class _HeadScope:
+    __slots__ = ("written",)
+
+    def __init__(self) -> None:
+        self.written: tuple[int, str] | None = None
+
+
+def _scope() -> _HeadScope | None:
+    scope: _HeadScope | None = getattr(transaction.get_connection(), _SCOPE, None)
+    return scope
 
 
 def record(
@@ -173,7 +197,12 @@ def _append(
         raise RuntimeError("audit.record must run inside the transaction of the change")
     key = chain_key()
     head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
-    if not legacy_head_ok:
+    scope = _scope()
+    # The head was checked when this transaction first extended the chain; an entry it
+    # wrote itself since, under the head's lock and not yet committed, needs no second
+    # look (reports committed together, ADR 0037). Anything else is checked.
+    own = scope is not None and scope.written == (head.last_seq, head.last_hash)
+    if not legacy_head_ok and not own:
         _check_head(head, key)
     seq = head.last_seq + 1
     at = timezone.now()
@@ -205,6 +234,8 @@ def _append(
         hash=digest,
     )
     AuditHead.objects.filter(id=1).update(last_seq=seq, last_hash=digest)
+    if scope is not None:
+        scope.written = (seq, digest)
     return entry
 
 

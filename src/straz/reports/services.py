@@ -23,6 +23,7 @@ from straz.accounts import audit
 from straz.accounts.models import User
 from straz.core.config import straz_settings
 from straz.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from straz.core.groupcommit import GroupCommit
 from straz.core.storage import ATTACHMENTS
 from straz.reports import followers, intake, policy, signals
 from straz.reports.map import aggregates
@@ -73,6 +74,16 @@ def public_url_for(report_id: int) -> str:
 
 
 # ---------------------------------------------------------------- intake
+
+# Reports arriving together in one process are written in one transaction: one wait for
+# the writer's lock (the audit chain head, SQLite's single writer) and one commit for all,
+# each report in its own savepoint and answered only once committed (ADR 0037).
+def _count_on_map(written: list[tuple[SubmitResult, aggregates.Footprint | None]]) -> None:
+    # The map counts of a batch in one go: its reports share the coarse cells.
+    aggregates.apply_changes((None, footprint) for _result, footprint in written)
+
+
+_INTAKE_COMMIT = GroupCommit(audit.audited_transaction, finish=_count_on_map)
 
 
 @dataclass(frozen=True)
@@ -321,7 +332,10 @@ def submit_report(
         # which must not happen while the audit head (every writer's first lock) is held.
         stored = _store_file(checked, now)
     try:
-        with audit.audited_transaction():
+        def write() -> tuple[SubmitResult, aggregates.Footprint | None]:
+            # Runs in a savepoint of a transaction it may share with concurrent reports
+            # of this process (group commit, ADR 0037); refusals undo only its own writes.
+            nonlocal checked, stored
             intake.lock_client(client.key)
             if key is not None:
                 previous = IdempotencyRecord.objects.filter(scope=client.key, key=key).first()
@@ -333,12 +347,13 @@ def submit_report(
                                 "Use a new key."
                             )
                         )
-                    return SubmitResult(
+                    replay = SubmitResult(
                         report_id=int(previous.response["id"]),
                         status_code=previous.status_code,
                         response=previous.response,
                         replayed=True,
                     )
+                    return replay, None
             if lookup_error is not None:
                 raise lookup_error
             assert category is not None  # set whenever lookup_error is None
@@ -445,7 +460,6 @@ def submit_report(
                     ),
                 },
             )
-            _footprint_move(None, _footprint(report))
             response = _creation_response(report, routing.district)
             if key is not None:
                 IdempotencyRecord.objects.create(
@@ -456,12 +470,19 @@ def submit_report(
                     response=response,
                     created_at=now,
                 )
-        committed = True
+            # The map counts follow for the whole batch, before its commit (_count_on_map).
+            return (
+                SubmitResult(report_id=report.pk, status_code=201, response=response),
+                _footprint(report),
+            )
+
+        result, _footprint_added = _INTAKE_COMMIT.run(write)
+        committed = not result.replayed
     finally:
         if stored is not None and not committed:
             # Refused, failed or replayed: no row names the file, so it goes.
             attachment_storage().delete(stored)
-    return SubmitResult(report_id=report.pk, status_code=201, response=response)
+    return result
 
 
 # ---------------------------------------------------------------- workflow
