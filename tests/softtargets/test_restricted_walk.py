@@ -85,7 +85,7 @@ def _admin_urls() -> list[str]:
     for model in admin.site._registry:
         info = f"admin:{model._meta.app_label}_{model._meta.model_name}"
         urls += [reverse(f"{info}_changelist"), reverse(f"{info}_changelist") + "?q=unguarded"]
-        for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[:3]:
+        for pk in model._default_manager.order_by("-pk").values_list("pk", flat=True)[:200]:
             urls.append(reverse(f"{info}_change", args=[pk]))
     return urls
 
