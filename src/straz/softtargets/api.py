@@ -143,7 +143,7 @@ class TargetIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(..., min_length=1, max_length=200)
-    kind: KindValue  # type: ignore[valid-type]
+    kind: KindValue
     lat: float = Field(..., ge=-90, le=90)
     lon: float = Field(..., ge=-180, le=180)
     capacity: int | None = Field(None, ge=0, le=10_000_000)
@@ -154,8 +154,8 @@ class TargetIn(Schema):
     address: str = Field("", max_length=250)
     opening_hours: str = Field("", max_length=200)
     outline: dict[str, Any] | None = Field(None, description="GeoJSON Polygon or MultiPolygon (WGS84)")
-    public_listing: ListingValue = PublicListing.HIDDEN.value  # type: ignore[valid-type]
-    state: StateValue = TargetState.ACTIVE.value  # type: ignore[valid-type]
+    public_listing: ListingValue = PublicListing.HIDDEN.value
+    state: StateValue = TargetState.ACTIVE.value
 
 
 def _input(payload: TargetIn) -> services.TargetInput:
@@ -312,7 +312,7 @@ def list_assessments(request: HttpRequest, target_id: int = Path(..., ge=1, le=M
 class MeasureIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    kind: MeasureKindValue  # type: ignore[valid-type]
+    kind: MeasureKindValue
     title: str = Field(..., min_length=1, max_length=200)
     owner: str = Field("", max_length=150)
     description: str = Field("", max_length=services.TEXT_MAX)
@@ -340,7 +340,7 @@ def list_measures(request: HttpRequest, target_id: int = Path(..., ge=1, le=MAX_
 class MeasureChangeIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    state: MeasureStateValue  # type: ignore[valid-type]
+    state: MeasureStateValue
     cost_spent: float | None = Field(None, ge=0, le=9_999_999_999)
     deadline: date | None = None
 

@@ -3,8 +3,6 @@ design part and who is cleared to read it."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone

@@ -134,7 +134,7 @@ def implementation_report(*, today: date | None = None) -> list[ReportRow]:
         r.targets += item["n"]
         band = item["current_band"] or ""
         r.bands[band] = r.bands.get(band, 0) + item["n"]
-    for item in (
+    for sums in (
         Measure.objects.values("target__kind", "target__city_district__name")
         .order_by()
         .annotate(
@@ -145,12 +145,12 @@ def implementation_report(*, today: date | None = None) -> list[ReportRow]:
             spent=Sum("cost_spent"),
         )
     ):
-        r = row(item["target__kind"], item["target__city_district__name"])
-        r.done += item["done"]
-        r.open += item["open"]
-        r.overdue += item["overdue"]
-        r.planned += Decimal(item["planned"] or 0)
-        r.spent += Decimal(item["spent"] or 0)
+        r = row(sums["target__kind"], sums["target__city_district__name"])
+        r.done += sums["done"]
+        r.open += sums["open"]
+        r.overdue += sums["overdue"]
+        r.planned += Decimal(sums["planned"] or 0)
+        r.spent += Decimal(sums["spent"] or 0)
     return sorted(rows.values(), key=lambda r: (r.kind, r.city_district))
 
 

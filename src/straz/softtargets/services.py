@@ -343,7 +343,7 @@ def assess(
         except rules.ScoreError as error:
             raise ValidationFailed(describe_score_error(error), field=error.factor) from None
     worst = rules.overall(results)
-    assert worst is not None  # noqa: S101 (at least one scenario was checked above)
+    assert worst is not None  # at least one scenario was checked above
     with audit.audited_transaction():
         assessment = Assessment.objects.create(
             target=target,
