@@ -56,7 +56,7 @@ STAFF_ONLY = [
     r"operations/.*",
     # Soft targets (issue 10): everything but the registry's list and one target, which
     # answer the public with the public projection only (scanned in test_privacy).
-    r"api/v1/softtargets/(<int:target_id>/.+|scales|measures/.+)",
+    r"api/v1/softtargets/(<int:target_id>/.+|scales|geojson|measures/.+)",
 ]
 
 

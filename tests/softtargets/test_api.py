@@ -148,3 +148,16 @@ def test_measures_api(school: Any, manager: Any, analyst: Any, token_for: Any) -
     other = _client(token_for(analyst))
     assert other.get(f"/api/v1/softtargets/{school.pk}/measures").status_code == 404
     assert _put(other, f"/api/v1/softtargets/measures/{mid}", {"state": "planned"}).status_code == 403
+
+
+def test_staff_map_layer_has_points_but_no_restricted_part(assessed_school: Any, analyst: Any, token_for: Any) -> None:
+    from straz.web.layers import registered_layers
+
+    layer = next(layer for layer in registered_layers() if layer.key == "softtargets")
+    assert not layer.public
+    assert Client().get(layer.url).status_code == 401
+    body = _client(token_for(analyst)).get(layer.url)
+    assert body.status_code == 200 and b"SECRET" not in body.content
+    feature = body.json()["features"][0]
+    assert feature["geometry"]["coordinates"] == [13.3701, 49.7401]
+    assert feature["properties"]["band"] == "high" and feature["properties"]["kind"] == "school"

@@ -10,12 +10,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from straz.accounts.models import Role, User
+from straz.accounts import audit
+from straz.accounts.models import AuditEntry, Role, User
 from straz.demo.common import say
 from straz.softtargets import services
-from straz.softtargets.models import SoftTarget
 
-DEMO_OPERATOR = "Statutární město Plzeň (demo)"
+DEMO_OPERATOR = "Statutární město Plzeň"
+DEMO_ACTION = "demo.softtargets"
 
 # name, kind, lat, lon, capacity, listing, scenarios [(name, 7 scores)], measures [(kind, title, owner, cost, days, state)]
 TARGETS: list[tuple[Any, ...]] = [
@@ -45,7 +46,7 @@ TARGETS: list[tuple[Any, ...]] = [
 
 def ensure_softtarget_demo(*, stdout: Any = None) -> bool:
     """Load the demo soft targets unless present; True when they were created now."""
-    if SoftTarget.objects.filter(operator=DEMO_OPERATOR).exists():
+    if AuditEntry.objects.filter(action=DEMO_ACTION).exists():
         return False
     manager = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("pk").first()
     if manager is None:
@@ -62,9 +63,9 @@ def ensure_softtarget_demo(*, stdout: Any = None) -> bool:
         )
         services.set_restricted(
             actor=manager, target_id=target.pk,
-            text="Demo: popis návrhové části (smyšlený).",
-            vulnerabilities="Demo: volně přístupné vchody.",
-            attackers="Demo: osamělý útočník.",
+            text="Ukázka: popis návrhové části (smyšlený).",
+            vulnerabilities="Ukázka: volně přístupné vchody.",
+            attackers="Ukázka: osamělý útočník.",
         )
         services.assess(
             actor=manager, target_id=target.pk, scale_name="default",
@@ -80,5 +81,10 @@ def ensure_softtarget_demo(*, stdout: Any = None) -> bool:
             )
             if state != "planned":
                 services.update_measure(actor=manager, measure_id=measure.pk, state=state)
+    with audit.audited_transaction():
+        audit.record(
+            action=DEMO_ACTION, object_type="demo", object_id="plzen", actor_label="system",
+            after={"soft_targets": len(TARGETS)},
+        )
     say(stdout, f"Soft targets: {len(TARGETS)}, each assessed, with measures (one overdue).")
     return True

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import Field, Path, Router, Schema
 from pydantic import ConfigDict
@@ -14,7 +15,7 @@ from pydantic import ConfigDict
 from straz.accounts.auth import optional_staff, staff_auth
 from straz.accounts.models import User
 from straz.core.api import register_field_labels
-from straz.core.errors import NotFound
+from straz.core.errors import NotFound, ValidationFailed
 from straz.softtargets import policy, public, selectors, services
 from straz.softtargets.choices import (
     KindValue,
@@ -179,6 +180,32 @@ def list_targets(request: HttpRequest) -> JsonResponse:
     if user is None or not policy.reads_registry(user):
         return _json(public.public_targets())
     return _json([target_json(t, user) for t in selectors.registry(user)])
+
+
+@router.get("/softtargets/geojson", auth=staff_auth, summary="Soft targets as a staff map layer")
+def targets_geojson(request: HttpRequest, bbox: str = "") -> JsonResponse:
+    """The registry's points (GeoJSON, WGS84) for the staff map: name, kind, state and band only.
+
+    `bbox=minlon,minlat,maxlon,maxlat` keeps the points inside it (others are ignored)."""
+    user: User = request.auth  # type: ignore[attr-defined]
+    rows = selectors.registry(user)
+    try:
+        west, south, east, north = (float(v) for v in bbox.split(",")) if bbox else (None,) * 4
+    except ValueError:
+        raise ValidationFailed(_("The bbox must be four numbers: west,south,east,north.")) from None
+    if west is not None:
+        rows = rows.filter(lon__gte=west, lon__lte=east, lat__gte=south, lat__lte=north)
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [t.lon, t.lat]},
+            "properties": {
+                "id": t.pk, "name": t.name, "kind": t.kind, "state": t.state, "band": t.current_band or None,
+            },
+        }
+        for t in rows
+    ]
+    return _json({"type": "FeatureCollection", "features": features})
 
 
 @router.get("/softtargets/{int:target_id}", summary="One soft target")

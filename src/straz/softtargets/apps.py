@@ -11,6 +11,17 @@ class SoftTargetsConfig(AppConfig):
     label = "softtargets"
     verbose_name = _("Soft targets")
 
+    def map_layers(self) -> list[dict[str, Any]]:
+        """The registry as a staff map layer (web.layers): points, never the restricted part."""
+        return [
+            {
+                "key": "softtargets",
+                "label": _("Soft targets"),
+                "url": "/api/v1/softtargets/geojson?layer=softtargets",
+                "public": False,
+            }
+        ]
+
     def record_kinds(self) -> dict[str, Any]:
         """Names of this wing's record kinds in the audit log (core.record_kinds)."""
         return {
