@@ -85,6 +85,8 @@ def test_missing_and_unknown_factors_are_named() -> None:
         ({"bands": [{"name": "a", "from": 50}]}, "lowest_risk_unbanded"),
         ({"min": 5, "max": 5}, "bad_range"),
         ({"bands": []}, "no_bands"),
+        ({"probability": [f"p{i}" for i in range(31)]}, "too_many_factors"),
+        ({"probability": [{"name": "p", "min": 0, "max": 10**9}]}, "too_large"),
     ],
 )
 def test_invalid_scales_are_refused(change: dict[str, object], code: str) -> None:

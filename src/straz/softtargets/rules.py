@@ -14,6 +14,9 @@ from datetime import date
 from typing import Any
 
 NAME_MAX = 60
+FACTORS_MAX = 30
+# The largest risk a scale may reach (stored in a 32-bit integer column).
+RISK_MAX = 2_000_000_000
 
 
 class ScaleError(ValueError):
@@ -142,6 +145,8 @@ def parse_scale(data: Mapping[str, Any]) -> Scale:
         raw = data.get(key)
         if not isinstance(raw, Sequence) or isinstance(raw, str) or not raw:
             raise ScaleError("no_factors", key)
+        if len(raw) > FACTORS_MAX:
+            raise ScaleError("too_many_factors", key)
         out = []
         for item in raw:
             if isinstance(item, Mapping):
@@ -175,6 +180,8 @@ def parse_scale(data: Mapping[str, Any]) -> Scale:
             raise ScaleError("duplicate_band", name)
         bands.append(Band(name, start))
     scale = Scale(probability, impact, tuple(bands))
+    if scale.risk_range[1] > RISK_MAX:
+        raise ScaleError("too_large", "max")
     if bands[0].start > scale.risk_range[0]:
         raise ScaleError("lowest_risk_unbanded", bands[0].name)
     return scale

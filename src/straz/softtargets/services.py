@@ -267,6 +267,8 @@ def describe_scale_error(error: rules.ScaleError) -> str:
         "no_bands": _("The scale needs at least one band."),
         "bands_not_rising": _("The bands must start at rising values (“%(subject)s” does not)."),
         "duplicate_band": _("The band “%(subject)s” appears twice."),
+        "too_many_factors": _("“%(subject)s” may have at most 30 factors."),
+        "too_large": _("The scale's highest risk is too large; use smaller ranges."),
         "lowest_risk_unbanded": _("The first band (“%(subject)s”) must start at or below the lowest possible risk."),
     }
     return messages.get(error.code, _("The scale is invalid.")) % {"subject": error.subject}
