@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from straz.softtargets import rules
@@ -28,6 +28,7 @@ def test_a_scenario_scored_five_everywhere_is_high() -> None:
     assert (result.probability, result.impact, result.risk, result.band) == (15, 20, 300, "high")
 
 
+@settings(deadline=None)
 @given(scores_st)
 def test_risk_is_probability_times_impact(scores: dict[str, int]) -> None:
     result = rules.score_scenario(SCALE, "s", scores)
@@ -38,6 +39,7 @@ def test_risk_is_probability_times_impact(scores: dict[str, int]) -> None:
     assert result.band == band.name
 
 
+@settings(deadline=None)
 @given(scores_st, st.sampled_from(FACTORS))
 def test_raising_one_score_never_lowers_the_band(scores: dict[str, int], factor: str) -> None:
     if scores[factor] == 7:
@@ -49,6 +51,7 @@ def test_raising_one_score_never_lowers_the_band(scores: dict[str, int], factor:
     assert order.index(after.band) >= order.index(before.band)
 
 
+@settings(deadline=None)
 @given(st.lists(scores_st, min_size=1, max_size=6))
 def test_overall_is_the_worst_scenario(all_scores: list[dict[str, int]]) -> None:
     results = [rules.score_scenario(SCALE, f"s{i}", s) for i, s in enumerate(all_scores)]
@@ -56,6 +59,7 @@ def test_overall_is_the_worst_scenario(all_scores: list[dict[str, int]]) -> None
     assert worst is not None and worst.risk == max(r.risk for r in results)
 
 
+@settings(deadline=None)
 @given(scores_st, st.sampled_from(FACTORS), st.sampled_from([0, 8, -1, 100]))
 def test_a_score_out_of_range_names_its_factor(scores: dict[str, int], factor: str, bad: int) -> None:
     with pytest.raises(rules.ScoreError) as err:
