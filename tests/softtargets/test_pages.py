@@ -86,3 +86,31 @@ def test_uncleared_staff_see_the_registry_but_not_the_design_part(assessed_schoo
     page = _login(analyst).get(f"/staff/softtargets/{assessed_school.pk}/").content.decode()
     assert assessed_school.name in page and "SECRET" not in page
     assert _login(analyst).get(f"/staff/softtargets/{assessed_school.pk}/assess/").status_code == 403
+
+
+def test_evidence_is_stored_re_encoded_and_read_only_with_clearance(assessed_school: Any, manager: Any, analyst: Any, settings: Any, tmp_path: Any) -> None:
+    from PIL import Image
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 16), (200, 30, 30)).save(buf, "PNG")
+    buf.seek(0)
+    buf.name = "readers.png"
+    measure = Measure.objects.get(target=assessed_school)
+    web = _login(manager)
+    resp = web.post(
+        f"/staff/softtargets/measures/{measure.pk}/",
+        {f"m{measure.pk}-state": "done", f"m{measure.pk}-cost_spent": "28000", f"m{measure.pk}-evidence": buf},
+    )
+    assert resp.status_code == 302
+    measure.refresh_from_db()
+    assert measure.state == "done" and measure.done_on is not None and measure.evidence.startswith("evidence/")
+    got = web.get(f"/staff/softtargets/measures/{measure.pk}/evidence/")
+    assert got.status_code == 200 and got["Content-Type"].startswith("image/")
+    assert _login(analyst).get(f"/staff/softtargets/measures/{measure.pk}/evidence/").status_code == 404
+    # A file that is no image or PDF is refused with a message and changes nothing.
+    bad = io.BytesIO(b"<html><script>alert(1)</script></html>")
+    bad.name = "x.png"
+    web.post(f"/staff/softtargets/measures/{measure.pk}/", {f"m{measure.pk}-state": "in_progress", f"m{measure.pk}-evidence": bad})
+    measure.refresh_from_db()
+    assert measure.state == "done"
