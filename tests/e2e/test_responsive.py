@@ -48,7 +48,7 @@ target = SoftTarget.objects.order_by("pk").values_list("pk", flat=True).first()
 result = {"incident": open_incident, "report": report, "event": event, "target": target}
 """
 
-PASSWORDS = {"commander": "commander-demo"}
+PASSWORDS = {"commander": "commander-demo", "manager": "manager-demo"}
 
 # (persona or None for a citizen, path; {incident} and {report} are filled from the demo)
 PAGES = [
