@@ -22,6 +22,10 @@ class SoftTargetsConfig(AppConfig):
             }
         ]
 
+    def private_paths(self) -> list[str]:
+        """Staff-only API paths beside the public registry (core.middleware: never cached)."""
+        return [r"/api/v1/softtargets/(\d+/.+|scales|geojson|measures/.*)"]
+
     def record_kinds(self) -> dict[str, Any]:
         """Names of this wing's record kinds in the audit log (core.record_kinds)."""
         return {
