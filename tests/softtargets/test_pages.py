@@ -114,3 +114,26 @@ def test_evidence_is_stored_re_encoded_and_read_only_with_clearance(assessed_sch
     web.post(f"/staff/softtargets/measures/{measure.pk}/", {f"m{measure.pk}-state": "in_progress", f"m{measure.pk}-evidence": bad})
     measure.refresh_from_db()
     assert measure.state == "done"
+
+
+def test_documents_are_part_of_the_design_part(assessed_school: Any, manager: Any, analyst: Any, settings: Any, tmp_path: Any) -> None:
+    from PIL import Image
+
+    from straz.softtargets.models import TargetDocument
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    pdf = io.BytesIO()
+    Image.new("RGB", (20, 20), (255, 255, 255)).save(pdf, "PDF")
+    pdf.seek(0)
+    pdf.name = "plan.pdf"
+    web = _login(manager)
+    assert web.post(f"/staff/softtargets/{assessed_school.pk}/documents/", {"title": "Evacuation plan", "file": pdf}).status_code == 302
+    document = TargetDocument.objects.get()
+    assert document.content_type == "application/pdf" and document.stored.startswith("softtargets/")
+    assert "Evacuation plan" in web.get(f"/staff/softtargets/{assessed_school.pk}/").content.decode()
+    got = web.get(f"/staff/softtargets/documents/{document.pk}/")
+    assert got.status_code == 200 and got["Content-Disposition"].startswith("attachment")
+    other = _login(analyst)
+    assert other.get(f"/staff/softtargets/documents/{document.pk}/").status_code == 404
+    assert "Evacuation plan" not in other.get(f"/staff/softtargets/{assessed_school.pk}/").content.decode()
+    assert other.post(f"/staff/softtargets/{assessed_school.pk}/documents/", {"title": "x"}).status_code == 403

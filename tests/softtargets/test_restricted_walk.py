@@ -10,6 +10,7 @@ each of those reads leaves a read-audit entry."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from typing import Any
@@ -19,8 +20,10 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from straz.accounts.models import ReadEntry, Role, User
+from straz.core.intake import IncomingAttachment
 from straz.softtargets import services
 from straz.softtargets.models import Measure
 from tests.helpers.routes import all_routes
@@ -34,7 +37,8 @@ PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
 
 @pytest.fixture
-def world(assessed_school: Any, manager: Any, city_district: Any) -> dict[str, Any]:
+def world(assessed_school: Any, manager: Any, city_district: Any, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    settings.MEDIA_ROOT = tmp_path / "media"
     listed = services.register_target(
         actor=manager,
         data=services.TargetInput(name="Náměstí Republiky", kind="public_space", lat=49.7471, lon=13.3776, public_listing="protected_place"),
@@ -48,11 +52,17 @@ def world(assessed_school: Any, manager: Any, city_district: Any) -> dict[str, A
     measure = Measure.objects.filter(target=assessed_school).first()
     assert measure is not None
     services.update_measure(actor=manager, measure_id=measure.pk, state="in_progress", deadline=timezone.localdate() - timedelta(days=1))
-    return {"targets": [assessed_school.pk, listed.pk], "measures": list(Measure.objects.values_list("pk", flat=True))}
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (0, 90, 200)).save(png, "PNG")
+    document = services.add_document(
+        actor=manager, target_id=assessed_school.pk, title="SECRET-DOC evacuation plan",
+        upload=IncomingAttachment(name="plan.png", data=png.getvalue()),
+    )
+    return {"targets": [assessed_school.pk, listed.pk], "measures": list(Measure.objects.values_list("pk", flat=True)), "documents": [document.pk]}
 
 
 def _urls(world: dict[str, Any]) -> list[str]:
-    values = {"target_id": world["targets"], "measure_id": world["measures"], "fmt": ["json", "csv", "xml"], "format": ["json", "xml"]}
+    values = {"target_id": world["targets"], "measure_id": world["measures"], "document_id": world["documents"], "fmt": ["json", "csv", "xml"], "format": ["json", "xml"]}
     urls: list[str] = []
     for route in all_routes():
         if route.route.startswith(("static/", "media/", "admin/")):
@@ -126,7 +136,7 @@ def test_the_cleared_manager_sees_it_and_every_read_is_audited(world: dict[str, 
     client = _client(manager)
     school, listed = world["targets"]
     reads = {
-        f"/staff/softtargets/{school}/": {"softtargets.RestrictedPart", "softtargets.Assessment", "softtargets.Measure"},
+        f"/staff/softtargets/{school}/": {"softtargets.RestrictedPart", "softtargets.Assessment", "softtargets.Measure", "softtargets.TargetDocument"},
         f"/api/v1/softtargets/{listed}": {"softtargets.RestrictedPart"},
         f"/api/v1/softtargets/{school}/assessments": {"softtargets.Assessment"},
         f"/api/v1/softtargets/{school}/measures": {"softtargets.Measure"},
@@ -140,3 +150,8 @@ def test_the_cleared_manager_sees_it_and_every_read_is_audited(world: dict[str, 
         new = ReadEntry.objects.order_by("pk")[before:]
         assert {e.object_type for e in new} == kinds, url
         assert all(e.user_id == manager.pk and e.action == "softtargets.read_restricted" for e in new)
+    # The document itself: its download is a read of the restricted part too.
+    before = ReadEntry.objects.count()
+    document = world["documents"][0]
+    assert client.get(f"/staff/softtargets/documents/{document}/").status_code == 200
+    assert [e.object_type for e in ReadEntry.objects.order_by("pk")[before:]] == ["softtargets.TargetDocument"]

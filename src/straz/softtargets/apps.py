@@ -38,7 +38,7 @@ class SoftTargetsConfig(AppConfig):
         # Imported in ready(): models load only once the app registry is.
         from straz.accounts.access import register_restriction
         from straz.softtargets import policy
-        from straz.softtargets.models import Assessment, Measure, RestrictedPart
+        from straz.softtargets.models import Assessment, Measure, RestrictedPart, TargetDocument
 
-        for model in (RestrictedPart, Assessment, Measure):
+        for model in (RestrictedPart, Assessment, Measure, TargetDocument):
             register_restriction(model, policy.READ_RESTRICTED, policy.cleared_rows)

@@ -215,3 +215,29 @@ class Measure(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (MeasureState.DONE, MeasureState.CANCELLED)
+
+
+class TargetDocument(models.Model):
+    """A document of a target (security plan, evacuation plan, site plan): part of the
+    restricted design part, stored through the attachments storage under a generated name."""
+
+    target = models.ForeignKey(
+        SoftTarget, on_delete=models.CASCADE, related_name="documents", verbose_name=_("soft target")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    stored = models.CharField(_("stored file"), max_length=255)
+    content_type = models.CharField(_("file type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", verbose_name=_("uploaded by"),
+    )
+
+    class Meta:
+        ordering = ["-uploaded_at", "-pk"]
+        verbose_name = _("soft-target document")
+        verbose_name_plural = _("soft-target documents")
+
+    def __str__(self) -> str:
+        return str(_("Document #%(id)s") % {"id": self.pk})

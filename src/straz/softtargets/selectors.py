@@ -15,7 +15,7 @@ from straz.accounts.models import User
 from straz.core.errors import NotFound
 from straz.softtargets import policy
 from straz.softtargets.choices import MeasureState
-from straz.softtargets.models import Assessment, Measure, RestrictedPart, SoftTarget
+from straz.softtargets.models import Assessment, Measure, RestrictedPart, SoftTarget, TargetDocument
 
 FINISHED = (MeasureState.DONE, MeasureState.CANCELLED)
 
@@ -64,6 +64,23 @@ def measures(user: User, target: SoftTarget) -> list[Measure] | None:
     if not policy.is_cleared(user, target.pk):
         return None
     return list(restrict(Measure.objects.filter(target=target), user, policy.READ_RESTRICTED))
+
+
+def documents(user: User, target: SoftTarget) -> list[TargetDocument] | None:
+    """The target's documents for a cleared user (audited); None otherwise."""
+    if not policy.is_cleared(user, target.pk):
+        return None
+    return list(restrict(TargetDocument.objects.filter(target=target), user, policy.READ_RESTRICTED))
+
+
+def document_for(user: User, document_id: int) -> TargetDocument:
+    """One document for a cleared user (audited), or NotFound."""
+    from django.utils.translation import gettext as _
+
+    rows = list(restrict(TargetDocument.objects.filter(pk=document_id), user, policy.READ_RESTRICTED))
+    if not rows:
+        raise NotFound(_("No such document."))
+    return rows[0]
 
 
 def measure_for(user: User, measure_id: int) -> Measure:

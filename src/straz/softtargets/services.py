@@ -40,6 +40,7 @@ from straz.softtargets.models import (
     RestrictedPart,
     RiskScale,
     SoftTarget,
+    TargetDocument,
 )
 from straz.territory.locate import locate_point
 from straz.territory.models import AreaKind
@@ -480,3 +481,34 @@ def update_measure(
             attachment_storage().delete(stored)
         raise
     return row
+
+
+def add_document(*, actor: User, target_id: int, title: str, upload: IncomingAttachment | None) -> TargetDocument:
+    """Attach a document (image or PDF, checked like report attachments) to a target's design part."""
+    _require_manager(actor)
+    target = _target(target_id)
+    _require_cleared(actor, target)
+    clean_title = check_text(title, label=_("title"), max_chars=200, field="title")
+    if not clean_title:
+        raise ValidationFailed(_("The field “%(field)s” is required.") % {"field": _("title")}, field="title")
+    checked = check_attachment(upload)
+    if checked is None:
+        raise ValidationFailed(_("Choose a file (a photo or a PDF)."), field="file")
+    relative = f"softtargets/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{checked.extension}"
+    stored = attachment_storage().save(relative, ContentFile(checked.data))
+    try:
+        with audit.audited_transaction():
+            document = TargetDocument.objects.create(
+                target=target, title=clean_title, stored=stored, content_type=checked.content_type,
+                size=checked.size, uploaded_by=actor,
+            )
+            # The kind of file and its size, never its title (the audit log is not cleared).
+            audit.record(
+                action="softtarget.document_added", object_type="softtarget", object_id=target.pk,
+                after={"document": document.pk, "type": checked.content_type, "size": checked.size},
+                actor=actor,
+            )
+    except Exception:
+        attachment_storage().delete(stored)
+        raise
+    return document

@@ -73,6 +73,11 @@ class MeasureChangeForm(forms.Form):
     evidence = forms.FileField(label=_("Evidence (photo or PDF)"), required=False)
 
 
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    file = forms.FileField(label=_("File (photo or PDF)"))
+
+
 def assessment_form(factor_names: list[str], rows: int, low_high: dict[str, tuple[int, int]]) -> type[forms.Form]:
     """A form with `rows` scenarios, each a name and a score per factor of the scale."""
     fields: dict[str, Any] = {}

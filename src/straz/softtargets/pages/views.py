@@ -25,6 +25,7 @@ from straz.softtargets.choices import MeasureSource, TargetKind
 from straz.softtargets.models import RiskScale, SoftTarget
 from straz.softtargets.pages.forms import (
     ClearanceForm,
+    DocumentForm,
     MeasureChangeForm,
     MeasureForm,
     RegistryFilterForm,
@@ -206,6 +207,8 @@ def target_detail(request: HttpRequest, target_id: int) -> HttpResponse:
                 "latest": assessments[0] if assessments else None,
                 "measures": _measure_rows(measures),
                 "measure_form": MeasureForm(),
+                "documents": selectors.documents(user, target) or [],
+                "document_form": DocumentForm(),
                 "clearance_form": ClearanceForm(),
             }
         )
@@ -369,12 +372,47 @@ def measure_evidence(request: HttpRequest, measure_id: int) -> HttpResponseBase:
         raise Http404 from None
     if not measure.evidence:
         raise Http404
-    handle = services.attachment_storage().open(measure.evidence, "rb")
+    return _download(measure.evidence, f"evidence-{measure.pk}")
+
+
+@login_required
+@require_POST
+def document_add(request: HttpRequest, target_id: int) -> HttpResponse:
+    user = _manager(request)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.add_document(
+                actor=user, target_id=target_id, title=form.cleaned_data["title"],
+                upload=IncomingAttachment(name=upload.name or "", data=upload.read()),
+            )
+            messages.success(request, _("The document was attached."))
+        except DomainError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, _("The document was not attached: give a title and a file."))
+    return redirect("softtargets:target", target_id=target_id)
+
+
+@login_required
+def document_download(request: HttpRequest, document_id: int) -> HttpResponseBase:
+    """Download a target's document (users cleared for it), never inline as HTML."""
+    user = _user(request)
+    try:
+        document = selectors.document_for(user, document_id)
+    except DomainError:
+        raise Http404 from None
+    return _download(document.stored, f"document-{document.pk}")
+
+
+def _download(stored: str, name: str) -> HttpResponseBase:
+    handle = services.attachment_storage().open(stored, "rb")
     content_type = sniff_type(handle.read(16)) or "application/octet-stream"
     handle.seek(0)
     response = FileResponse(
         handle, content_type=content_type, as_attachment=not content_type.startswith("image/"),
-        filename=f"evidence-{measure.pk}.{measure.evidence.rsplit('.', 1)[-1]}",
+        filename=f"{name}.{stored.rsplit('.', 1)[-1]}",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
