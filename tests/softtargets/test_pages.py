@@ -127,7 +127,7 @@ def test_documents_are_part_of_the_design_part(assessed_school: Any, manager: An
     pdf.seek(0)
     pdf.name = "plan.pdf"
     web = _login(manager)
-    assert web.post(f"/staff/softtargets/{assessed_school.pk}/documents/", {"title": "Evacuation plan", "file": pdf}).status_code == 302
+    assert web.post(f"/staff/softtargets/{assessed_school.pk}/documents/", {"doc-title": "Evacuation plan", "doc-file": pdf}).status_code == 302
     document = TargetDocument.objects.get()
     assert document.content_type == "application/pdf" and document.stored.startswith("softtargets/")
     assert "Evacuation plan" in web.get(f"/staff/softtargets/{assessed_school.pk}/").content.decode()
@@ -136,4 +136,4 @@ def test_documents_are_part_of_the_design_part(assessed_school: Any, manager: An
     other = _login(analyst)
     assert other.get(f"/staff/softtargets/documents/{document.pk}/").status_code == 404
     assert "Evacuation plan" not in other.get(f"/staff/softtargets/{assessed_school.pk}/").content.decode()
-    assert other.post(f"/staff/softtargets/{assessed_school.pk}/documents/", {"title": "x"}).status_code == 403
+    assert other.post(f"/staff/softtargets/{assessed_school.pk}/documents/", {"doc-title": "x"}).status_code == 403

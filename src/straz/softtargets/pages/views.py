@@ -208,7 +208,7 @@ def target_detail(request: HttpRequest, target_id: int) -> HttpResponse:
                 "measures": _measure_rows(measures),
                 "measure_form": MeasureForm(),
                 "documents": selectors.documents(user, target) or [],
-                "document_form": DocumentForm(),
+                "document_form": DocumentForm(prefix="doc"),
                 "clearance_form": ClearanceForm(),
             }
         )
@@ -379,7 +379,7 @@ def measure_evidence(request: HttpRequest, measure_id: int) -> HttpResponseBase:
 @require_POST
 def document_add(request: HttpRequest, target_id: int) -> HttpResponse:
     user = _manager(request)
-    form = DocumentForm(request.POST, request.FILES)
+    form = DocumentForm(request.POST, request.FILES, prefix="doc")
     if form.is_valid():
         upload = form.cleaned_data["file"]
         try:
