@@ -388,6 +388,9 @@ PUBLIC: dict[str, Callable[[Scenario], list[str]]] = {
     ],
     r"api/v1/search": lambda s: ["/api/v1/search?q=Plze", "/api/v1/search?q=a"],
     r"api/v1/reports/multipart": lambda s: ["/api/v1/reports/multipart"],
+    # Soft targets: the public sees at most name, kind and "protected place" (softtargets.public).
+    r"api/v1/softtargets": lambda s: ["/api/v1/softtargets"],
+    r"api/v1/softtargets/<int:target_id>": lambda s: [f"/api/v1/softtargets/{i}" for i in range(1, 4)],
     r"api/v1/statistics": lambda s: [
         "/api/v1/statistics",
         *_stats_filters("/api/v1/statistics", s),

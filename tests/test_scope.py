@@ -294,7 +294,8 @@ def _concrete(route: str, case: Case) -> str:
     for name, value in (("report_id", case.report_a), ("attachment_id", case.attachment_a)):
         url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
     # Incident routes (IZS): anonymous callers are refused before any lookup, so any id does.
-    for name in ("incident_id", "deployment_id", "feature_id", "event_id", "call_id", "notice_id"):
+    # Soft-target routes likewise refuse anonymous callers before any lookup.
+    for name in ("incident_id", "deployment_id", "feature_id", "event_id", "call_id", "notice_id", "target_id", "measure_id", "document_id"):
         url = url.replace(f"<int:{name}>", "1").replace(f"<{name}>", "1")
     return url
 

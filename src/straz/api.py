@@ -10,6 +10,7 @@ from straz.incidents.api.alarm import router as alarm_router
 from straz.incidents.api.reports import router as incident_report_router
 from straz.reports.api import router as reports_router
 from straz.reports.map.api import router as map_router
+from straz.softtargets.api import router as softtargets_router
 from straz.territory.api import router as territory_router
 
 api = NinjaAPI(
@@ -31,3 +32,4 @@ api.add_router("", alarm_router)
 api.add_router("", incidents_router)
 api.add_router("", incident_stats_router)
 api.add_router("", incident_report_router)
+api.add_router("", softtargets_router)

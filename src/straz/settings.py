@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "straz.reports",
     "straz.analytics",
     "straz.incidents",
+    "straz.softtargets",
     "straz.notifications",
     "straz.web",
     "straz.demo",

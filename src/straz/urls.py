@@ -13,6 +13,7 @@ urlpatterns = [
     path("statistics/", include("straz.analytics.urls")),
     path("operations/", include("straz.analytics.izs.urls")),
     path("operations/", include("straz.incidents.pages.urls")),
+    path("staff/softtargets/", include("straz.softtargets.pages.urls")),
     path("", include("straz.web.urls")),
     path("", include("straz.reports.pages.urls")),
 ]

@@ -43,10 +43,12 @@ open_incident = (
 in_scope = Report.objects.filter(district__in=demo_districts, is_public=True).order_by("pk")
 report = in_scope.values_list("pk", flat=True).first()
 event = IncidentEvent.objects.order_by("pk").values_list("pk", flat=True).first()
-result = {"incident": open_incident, "report": report, "event": event}
+from straz.softtargets.models import SoftTarget
+target = SoftTarget.objects.order_by("pk").values_list("pk", flat=True).first()
+result = {"incident": open_incident, "report": report, "event": event, "target": target}
 """
 
-PASSWORDS = {"commander": "commander-demo"}
+PASSWORDS = {"commander": "commander-demo", "manager": "manager-demo"}
 
 # (persona or None for a citizen, path; {incident} and {report} are filled from the demo)
 PAGES = [
@@ -71,6 +73,14 @@ PAGES = [
     ("dispatcher", "/operations/reports/"),
     ("commander", "/operations/incidents/{incident}/report/"),
     ("analyst", "/operations/statistics/"),
+    # Soft targets (issue 10): the manager's dashboard, a target with its design part,
+    # the assessment form, the measures and the implementation report.
+    ("manager", "/staff/softtargets/"),
+    ("manager", "/staff/softtargets/new/"),
+    ("manager", "/staff/softtargets/{target}/"),
+    ("manager", "/staff/softtargets/{target}/assess/"),
+    ("manager", "/staff/softtargets/measures/"),
+    ("manager", "/staff/softtargets/report/"),
 ]
 
 OVERFLOW = """() => ({

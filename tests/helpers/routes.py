@@ -54,6 +54,9 @@ STAFF_ONLY = [
     r"api/v1/reports/<report_id>/(transition|transitions|notes|read|assign|attachments).*",
     r"api/v1/incidents.*",
     r"operations/.*",
+    # Soft targets (issue 10): everything but the registry's list and one target, which
+    # answer the public with the public projection only (scanned in test_privacy).
+    r"api/v1/softtargets/(<int:target_id>/.+|scales|geojson|measures/.+)",
 ]
 
 

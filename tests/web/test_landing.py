@@ -27,7 +27,7 @@ EXPECTED = {
     Role.DISPATCHER: "/operations/",
     Role.COMMANDER: "/operations/",
     Role.ANALYST: "/statistics/",
-    Role.MANAGER: "/statistics/",
+    Role.MANAGER: "/staff/softtargets/",
     Role.ADMIN: "/admin/",
 }
 

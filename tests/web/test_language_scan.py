@@ -94,7 +94,10 @@ def _ids(user: Any) -> dict[str, list[int]]:
     # An open one and a closed one (with its §16(4) report), when the demo has them.
     chosen = sorted({incidents[0], incidents[-1]}) if incidents else []
     events = list(IncidentEvent.objects.order_by("pk").values_list("pk", flat=True)[:1])
-    return {"report_id": public + staff, "incident_id": chosen, "event_id": events}
+    from straz.softtargets.models import SoftTarget
+
+    targets = list(SoftTarget.objects.order_by("pk").values_list("pk", flat=True)[:1])
+    return {"report_id": public + staff, "incident_id": chosen, "event_id": events, "target_id": targets}
 
 
 def _urls(route: str, name: str | None, ids: dict[str, list[int]]) -> list[str]:

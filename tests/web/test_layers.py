@@ -17,9 +17,12 @@ def test_the_threat_map_registers_its_public_layers() -> None:
 
 
 @pytest.mark.django_db
-def test_every_registered_layer_url_answers_geojson(district_a: Any) -> None:
+def test_every_registered_layer_url_answers_geojson(district_a: Any, analyst: Any) -> None:
     bbox = "13.30,49.70,13.45,49.80"
+    staff = Client()
+    staff.force_login(analyst)
     for layer in registered_layers():
-        resp = Client().get(f"{layer.url}&bbox={bbox}&zoom=12")
+        # Staff layers (the soft-target registry) answer staff only.
+        resp = (Client() if layer.public else staff).get(f"{layer.url}&bbox={bbox}&zoom=12")
         assert resp.status_code == 200, (layer.key, resp.content[:200])
         assert resp.json()["type"] == "FeatureCollection"

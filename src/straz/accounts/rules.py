@@ -26,15 +26,15 @@ def lockout_window(failures: int, *, limit: int, base: timedelta, cap: timedelta
 
 # Where each role lands after logging in: its own work, not a page chosen for another role.
 # URL names (resolved by the web layer). Police roles work the report queue; the operations
-# roles the incident board; the analyst and the crime-prevention manager read the
-# statistics; the administrator manages accounts and code lists in the back office.
+# roles the incident board; the analyst reads the statistics; the crime-prevention manager
+# lands on the soft-target dashboard (overdue measures first, issue 10); the administrator manages accounts and code lists in the back office.
 LANDING_PAGES = {
     "officer": "reports:staff-queue",
     "supervisor": "reports:staff-queue",
     "dispatcher": "incidents:board",
     "commander": "incidents:board",
     "analyst": "analytics:statistics",
-    "manager": "analytics:statistics",
+    "manager": "softtargets:dashboard",
     "admin": "admin:index",
 }
 DEFAULT_LANDING_PAGE = "reports:staff-queue"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Callable
 from xml.sax.saxutils import escape
 
+from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import translation
@@ -116,12 +119,28 @@ class UntrustedProxyHeadersMiddleware:
         return self.get_response(request)
 
 
+@functools.cache
+def _wing_private_paths() -> tuple[re.Pattern[str], ...]:
+    """Staff-only paths the wings declare on their AppConfig (`private_paths()`, regexes).
+
+    A wing whose staff routes share a prefix with a public one (the soft-target registry
+    answers the public with its public projection, its sub-resources only staff) names
+    them here, as it registers its map layers and record kinds."""
+    found: list[re.Pattern[str]] = []
+    for config in apps.get_app_configs():
+        declare = getattr(config, "private_paths", None)
+        if declare is not None:
+            found += [re.compile(p) for p in declare()]
+    return tuple(found)
+
+
 def is_private_request(request: HttpRequest) -> bool:
     """True when the response may carry staff data and must stay out of every shared cache.
 
     That is any request of a logged-in user, any request with credentials of its own (an
     API token in the Authorization header), and any path under the staff-only prefixes the
-    shell lists in STRAZ_PRIVATE_PATH_PREFIXES (even the refusal an anonymous caller gets).
+    shell lists in STRAZ_PRIVATE_PATH_PREFIXES or matching a wing's `private_paths()`
+    (even the refusal an anonymous caller gets).
     """
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
@@ -129,7 +148,9 @@ def is_private_request(request: HttpRequest) -> bool:
     if request.META.get("HTTP_AUTHORIZATION"):
         return True
     prefixes = getattr(settings, "STRAZ_PRIVATE_PATH_PREFIXES", ())
-    return any(request.path.startswith(prefix) for prefix in prefixes)
+    if any(request.path.startswith(prefix) for prefix in prefixes):
+        return True
+    return any(p.fullmatch(request.path) for p in _wing_private_paths())
 
 
 class PrivateCacheMiddleware:

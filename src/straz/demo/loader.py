@@ -21,6 +21,7 @@ from straz.demo.crimemap import load_crime_sample
 from straz.demo.incident_history import ensure_incident_history
 from straz.demo.incidents import ensure_incident_demo
 from straz.demo.reports import DEFAULT_REPORT_COUNT, create_reports
+from straz.demo.softtargets import ensure_softtarget_demo
 from straz.demo.territory import (
     CITY_DISTRICTS,
     MUNICIPALITY,
@@ -46,6 +47,7 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
         ensure_incident_demo(stdout=stdout)
         ensure_incident_history(stdout=stdout)
         load_crime_sample(stdout=stdout)
+        ensure_softtarget_demo(stdout=stdout)
         return False
 
     count = DEFAULT_REPORT_COUNT if report_count is None else max(0, int(report_count))
@@ -89,4 +91,5 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
     ensure_incident_demo(stdout=stdout)
     ensure_incident_history(stdout=stdout)
     load_crime_sample(stdout=stdout)
+    ensure_softtarget_demo(stdout=stdout)
     return True
