@@ -67,7 +67,11 @@ class _NameIndex:
         self.by_key: dict[str, list[_Name]] = defaultdict(list)
         words: dict[str, set[str]] = defaultdict(set)
         self.municipality_keys: set[str] = set()
+        # Address points per municipality: of two equal answers, the bigger town's first.
+        self.municipality_points: dict[str, int] = defaultdict(int)
         for entry in names:
+            if not entry.is_street:
+                self.municipality_points[entry.municipality_code] += entry.points
             self.by_key[entry.key].append(entry)
             for word in entry.key.split()[1:]:
                 words[word].add(entry.key)
@@ -169,7 +173,7 @@ def search_addresses(*, text: str, limit: int = DEFAULT_LIMIT) -> list[FoundAddr
                     continue
                 entries.append((tier, entry))
         if query.has_number:
-            scored.extend(_with_numbers(query, entries, bool(town)))
+            scored.extend(_with_numbers(query, entries, bool(town), index.municipality_points))
         else:
             for tier, entry in entries[: limit * 4]:
                 label = (
@@ -202,7 +206,10 @@ def search_addresses(*, text: str, limit: int = DEFAULT_LIMIT) -> list[FoundAddr
 
 
 def _with_numbers(
-    query: AddressQuery, entries: list[tuple[int, _Name]], town_given: bool
+    query: AddressQuery,
+    entries: list[tuple[int, _Name]],
+    town_given: bool,
+    municipality_points: dict[str, int],
 ) -> list[tuple[tuple[int, int, int, int, str], str, float, float]]:
     """Address points of the matched names carrying the typed number(s)."""
     tiers: dict[tuple[str, str, bool], int] = {}
@@ -254,5 +261,8 @@ def _with_numbers(
             continue
         tier = min(t for t in (via_street, via_part) if t is not None)
         label = str(point)
-        out.append(((tier, 0 if town_given else 1, numbers, 0, label), label, point.lat, point.lon))
+        size = municipality_points.get(point.municipality_code, 0)
+        out.append(
+            ((tier, 0 if town_given else 1, numbers, -size, label), label, point.lat, point.lon)
+        )
     return out
