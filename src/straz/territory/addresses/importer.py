@@ -126,8 +126,10 @@ def _sources(paths: Sequence[str | Path], encoding: str) -> list[_Source]:
                     members = [n for n in archive.namelist() if n.lower().endswith(".csv")]
             except (zipfile.BadZipFile, OSError) as exc:
                 raise AddressImportError(
-                    [_("%(path)s is not a readable zip archive (%(reason)s)")
-                     % {"path": str(given), "reason": exc}]
+                    [
+                        _("%(path)s is not a readable zip archive (%(reason)s)")
+                        % {"path": str(given), "reason": exc}
+                    ]
                 ) from exc
             if not members:
                 raise AddressImportError(
@@ -179,10 +181,15 @@ def _ruian_rows(
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < width:
-            yield line, None, _("expected %(expected)s columns, found %(found)s") % {
-                "expected": width,
-                "found": len(row),
-            }
+            yield (
+                line,
+                None,
+                _("expected %(expected)s columns, found %(found)s")
+                % {
+                    "expected": width,
+                    "found": len(row),
+                },
+            )
             continue
         values = {name: row[index].strip() for name, index in positions.items()}
         values["kind"] = ruian_kind(values.get("kind", ""))
@@ -232,10 +239,15 @@ def _csv_rows(
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(names):
-            yield line, None, _("expected %(expected)s columns, found %(found)s") % {
-                "expected": len(names),
-                "found": len(row),
-            }
+            yield (
+                line,
+                None,
+                _("expected %(expected)s columns, found %(found)s")
+                % {
+                    "expected": len(names),
+                    "found": len(row),
+                },
+            )
             continue
         values = {name: row[index].strip() for name, index in positions.items()}
         values["kind"] = HouseNumberKind.DESCRIPTIVE
@@ -258,9 +270,7 @@ class _Pending:
     y: float
 
 
-def _checked(
-    line: int, source: str, values: dict[str, str]
-) -> tuple[_Pending | None, str, bool]:
+def _checked(line: int, source: str, values: dict[str, str]) -> tuple[_Pending | None, str, bool]:
     """A row ready to convert, or the reason it is bad, or (None, '', True) without coordinates."""
     x_text, y_text = values.get("x", ""), values.get("y", "")
     try:
@@ -280,8 +290,14 @@ def _checked(
         return None, _("the house or orientation number is not a whole number"), False
     if len(values.get("letter", "")) > 1:
         return None, _("the orientation letter has more than one character"), False
-    for name, limit in (("municipality_code", 12), ("municipality", 100), ("part", 100),
-                        ("street", 150), ("postcode", 10), ("adm_code", 20)):
+    for name, limit in (
+        ("municipality_code", 12),
+        ("municipality", 100),
+        ("part", 100),
+        ("street", 150),
+        ("postcode", 10),
+        ("adm_code", 20),
+    ):
         if len(values.get(name, "")) > limit:
             return None, _("a value is longer than its column allows"), False
     return _Pending(line, source, values, house_number, orientation, x, y), "", False
@@ -309,9 +325,7 @@ def import_addresses(
     try:
         transformer = _transformer(crs)
     except Exception as exc:  # pyproj raises its own CRSError for unknown systems
-        raise AddressImportError(
-            [_("Unknown coordinate system %(crs)s") % {"crs": crs}]
-        ) from exc
+        raise AddressImportError([_("Unknown coordinate system %(crs)s") % {"crs": crs}]) from exc
     sources = _sources(paths, encoding)
     summary = AddressImportSummary()
     seen: set[str] = set()
@@ -351,8 +365,10 @@ def import_addresses(
                 ) from exc
             except csv.Error as exc:
                 raise AddressImportError(
-                    [_("%(path)s is not a readable CSV file (%(reason)s)")
-                     % {"path": source.label, "reason": exc}]
+                    [
+                        _("%(path)s is not a readable CSV file (%(reason)s)")
+                        % {"path": source.label, "reason": exc}
+                    ]
                 ) from exc
         summary.municipalities = sorted(seen)
         _rebuild_names(seen)
@@ -387,7 +403,9 @@ def _write(
     points: list[AddressPoint] = []
     for pending, lon, lat in zip(batch, lons, lats, strict=True):
         lon, lat = float(lon), float(lat)
-        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        if not (
+            math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+        ):
             summary.bad_rows.append(
                 BadRow(pending.source, pending.line, _("the coordinates are outside the world"))
             )

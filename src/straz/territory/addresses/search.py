@@ -225,7 +225,9 @@ def _with_numbers(
     filters: list[Q] = []
     if query.slashed:
         if street_keys:
-            filters.append(Q(street_key__in=street_keys, orientation_number=query.orientation_number))
+            filters.append(
+                Q(street_key__in=street_keys, orientation_number=query.orientation_number)
+            )
         if part_keys:
             filters.append(Q(part_key__in=part_keys, house_number=wanted))
     else:
@@ -266,3 +268,8 @@ def _with_numbers(
             ((tier, 0 if town_given else 1, numbers, -size, label), label, point.lat, point.lon)
         )
     return out
+
+
+def address_points_present() -> bool:
+    """Whether any address point has been imported."""
+    return AddressPoint.objects.exists()

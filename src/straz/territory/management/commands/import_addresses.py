@@ -23,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", help="CSV files or zip archives of CSV files")
-        parser.add_argument("--format", dest="file_format", choices=["ruian", "csv"], default="ruian")
+        parser.add_argument(
+            "--format", dest="file_format", choices=["ruian", "csv"], default="ruian"
+        )
         csv_group = parser.add_argument_group("--format csv: column names")
         csv_group.add_argument("--municipality-code-column", default="")
         csv_group.add_argument("--municipality-column", default="")
@@ -31,14 +33,22 @@ class Command(BaseCommand):
         csv_group.add_argument("--x-column", default="", help="longitude, or easting with --crs")
         csv_group.add_argument("--y-column", default="", help="latitude, or northing with --crs")
         csv_group.add_argument("--street-column", default="")
-        csv_group.add_argument("--part-column", default="", help="part of municipality (village, quarter)")
+        csv_group.add_argument(
+            "--part-column", default="", help="part of municipality (village, quarter)"
+        )
         csv_group.add_argument("--orientation-number-column", default="")
-        csv_group.add_argument("--letter-column", default="", help="letter of the orientation number")
+        csv_group.add_argument(
+            "--letter-column", default="", help="letter of the orientation number"
+        )
         csv_group.add_argument("--postcode-column", default="")
-        csv_group.add_argument("--source-code-column", default="", help="the point's id in its register")
+        csv_group.add_argument(
+            "--source-code-column", default="", help="the point's id in its register"
+        )
         csv_group.add_argument("--delimiter", default=",")
         csv_group.add_argument("--encoding", default="utf-8")
-        csv_group.add_argument("--crs", default="EPSG:4326", help="e.g. EPSG:2180 for Polish PUWG 1992")
+        csv_group.add_argument(
+            "--crs", default="EPSG:4326", help="e.g. EPSG:2180 for Polish PUWG 1992"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         columns = None
