@@ -59,6 +59,15 @@ def test_americka_42_is_first(addresses: None, text: str) -> None:
     assert _labels(text)[0] == "Americká 2244/42, Jižní Předměstí, 301 00 Plzeň"
 
 
+@pytest.mark.parametrize("adm", ["11111111", "11111112", "11111114", "22222221", "22222222", "55555551"])
+def test_a_label_finds_its_own_address(addresses: None, adm: str) -> None:
+    # The address box puts the chosen label into the page's address (?q=…).
+    from straz.territory.models import AddressPoint
+
+    label = str(AddressPoint.objects.get(source_code=adm))
+    assert _labels(label)[0] == label
+
+
 def test_orientation_letter(addresses: None) -> None:
     assert _labels("Americká 44a")[0] == "Americká 2245/44a, Jižní Předměstí, 301 00 Plzeň"
 
@@ -144,3 +153,25 @@ def test_api_bad_input(addresses: None, citizen: Client, params: dict[str, Any])
     response = citizen.get("/api/v1/addresses", params, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 422
     assert response.json()["detail"]
+
+
+# ------------------------------------------------------------------ the pages without JS
+
+
+def test_district_page_finds_an_address_without_javascript(addresses: None, citizen: Client) -> None:
+    html = citizen.get("/districts/", {"q": "Amerikka 2244/42"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Address: Americká 2244/42, Jižní Předměstí, 301 00 Plzeň" in html
+    assert 'id="district-name"' in html and "Obvod A" in html
+    assert "npor. Jana Nováková" in html
+
+
+def test_district_page_address_outside_every_district(addresses: None, citizen: Client) -> None:
+    html = citizen.get("/districts/", {"q": "Americká 2 Rokycany"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "This place is outside the districts we cover." in html
+
+
+def test_report_geocoding_reads_address_points(addresses: None) -> None:
+    from straz.territory.services import geocode
+
+    lat, lon = geocode(text="Amerika 44a, Plzeň") or (0.0, 0.0)
+    assert (lat, lon) == pytest.approx((49.7412, 13.373), abs=1e-6)

@@ -67,6 +67,7 @@ class _NameIndex:
         self.by_key: dict[str, list[_Name]] = defaultdict(list)
         words: dict[str, set[str]] = defaultdict(set)
         self.municipality_keys: set[str] = set()
+        self.part_keys: set[str] = set()
         # Address points per municipality: of two equal answers, the bigger town's first.
         self.municipality_points: dict[str, int] = defaultdict(int)
         for entry in names:
@@ -76,6 +77,8 @@ class _NameIndex:
             for word in entry.key.split()[1:]:
                 words[word].add(entry.key)
             self.municipality_keys.add(entry.municipality_key)
+            if not entry.is_street:
+                self.part_keys.add(entry.key)
         for entries in self.by_key.values():
             entries.sort(key=lambda e: -e.points)
         self.keys = sorted(self.by_key)
@@ -144,16 +147,35 @@ def name_index() -> _NameIndex:
 
 
 def _splits(query: AddressQuery, index: _NameIndex) -> list[tuple[str, str]]:
-    """(name words, municipality words) readings of the typed words, the whole text first."""
+    """(name words, municipality words) readings of the typed words, the whole text first.
+
+    The tail may name the part of the municipality, the municipality, or both, as an
+    address label does ("Americká 2244/42, Jižní Předměstí, 301 00 Plzeň").
+    """
     words = query.name.split()
     readings = [(query.name, "")]
     for cut in range(len(words) - 1, 0, -1):
-        town = " ".join(words[cut:])
-        if town in index.municipality_keys or any(
-            m.startswith(town) for m in index.municipality_keys if len(town) >= 3
-        ):
+        tail = words[cut:]
+        town = _town_of(tail, index)
+        if town is not None:
             readings.append((" ".join(words[:cut]), town))
     return readings
+
+
+def _town_of(tail: list[str], index: _NameIndex) -> str | None:
+    """The municipality words a tail of the text names ("" for a part only), or None."""
+    text = " ".join(tail)
+    if text in index.municipality_keys:
+        return text
+    if len(text) >= 3 and any(m.startswith(text) for m in index.municipality_keys):
+        return text
+    if text in index.part_keys:
+        return ""
+    for cut in range(1, len(tail)):
+        part, town = " ".join(tail[:cut]), " ".join(tail[cut:])
+        if part in index.part_keys and town in index.municipality_keys:
+            return town
+    return None
 
 
 def search_addresses(*, text: str, limit: int = DEFAULT_LIMIT) -> list[FoundAddress]:
