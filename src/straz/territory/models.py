@@ -171,13 +171,24 @@ class AddressPoint(models.Model):
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
     source_code = models.CharField(_("code in the source register"), max_length=20, blank=True, default="")
+    # Address points of the whole municipality, set at import: of equal answers in several
+    # towns ("Masarykova 12") the bigger town's come first, straight from the index.
+    municipality_size = models.PositiveIntegerField(_("address points in the municipality"), default=0, editable=False)
 
     class Meta:
         indexes = [
             # The search finds names first, then numbers by these.
-            models.Index(fields=["street_key", "orientation_number"], name="address_street_orient"),
-            models.Index(fields=["street_key", "house_number"], name="address_street_house"),
-            models.Index(fields=["part_key", "house_number"], name="address_part_house"),
+            models.Index(
+                fields=["street_key", "orientation_number", "-municipality_size"],
+                name="address_street_orient",
+            ),
+            models.Index(
+                fields=["street_key", "house_number", "-municipality_size"],
+                name="address_street_house",
+            ),
+            models.Index(
+                fields=["part_key", "house_number", "-municipality_size"], name="address_part_house"
+            ),
             models.Index(fields=["municipality_code"], name="address_municipality"),
         ]
         ordering = ["municipality", "street", "house_number"]

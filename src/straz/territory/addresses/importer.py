@@ -490,3 +490,13 @@ def _rebuild_names(codes: Iterable[str]) -> None:
                 )
             )
         AddressName.objects.bulk_create(names, batch_size=BATCH)
+    sizes = (
+        AddressPoint.objects.filter(municipality_code__in=codes)
+        .values("municipality_code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in sizes:
+        AddressPoint.objects.filter(municipality_code=row["municipality_code"]).update(
+            municipality_size=row["n"]
+        )

@@ -35,7 +35,7 @@ NAME_CANDIDATES = 40
 POINTS_PER_QUERY = 60
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Name:
     key: str
     name: str
@@ -65,25 +65,26 @@ class _NameIndex:
     def __init__(self, names: list[_Name], version: int | None) -> None:
         self.version = version
         self.by_key: dict[str, list[_Name]] = defaultdict(list)
-        words: dict[str, set[str]] = defaultdict(set)
-        self.municipality_keys: set[str] = set()
+        # (key, municipality code) → entries, for answers limited to a named town.
+        self.by_key_code: dict[tuple[str, str], list[_Name]] = defaultdict(list)
+        self.street_keys: set[str] = set()
         self.part_keys: set[str] = set()
-        # Address points per municipality: of two equal answers, the bigger town's first.
-        self.municipality_points: dict[str, int] = defaultdict(int)
+        self.codes_by_town: dict[str, set[str]] = defaultdict(set)
+        words: dict[str, set[str]] = defaultdict(set)
         for entry in names:
-            if not entry.is_street:
-                self.municipality_points[entry.municipality_code] += entry.points
             self.by_key[entry.key].append(entry)
+            self.by_key_code[(entry.key, entry.municipality_code)].append(entry)
+            (self.street_keys if entry.is_street else self.part_keys).add(entry.key)
+            self.codes_by_town[entry.municipality_key].add(entry.municipality_code)
             for word in entry.key.split()[1:]:
                 words[word].add(entry.key)
-            self.municipality_keys.add(entry.municipality_key)
-            if not entry.is_street:
-                self.part_keys.add(entry.key)
         for entries in self.by_key.values():
             entries.sort(key=lambda e: -e.points)
         self.keys = sorted(self.by_key)
         self.words = {w: sorted(k) for w, k in words.items()}
         self.word_list = sorted(self.words)
+        self.towns = sorted(self.codes_by_town)
+        self.municipality_keys = set(self.towns)
 
     def _prefixed(self, sorted_list: list[str], typed: str, cap: int) -> list[str]:
         start = bisect.bisect_left(sorted_list, typed)
@@ -93,6 +94,21 @@ class _NameIndex:
                 break
             out.append(item)
         return out
+
+    def is_town(self, text: str) -> bool:
+        """Whether the words name a municipality, or begin the name of one (three letters on)."""
+        return text in self.municipality_keys or (
+            len(text) >= 3 and bool(self._prefixed(self.towns, text, 1))
+        )
+
+    def codes_of_town(self, town: str) -> set[str]:
+        """Codes of the municipalities the words name (exactly, else by the start of the name)."""
+        if town in self.codes_by_town:
+            return set(self.codes_by_town[town])
+        codes: set[str] = set()
+        for name in self._prefixed(self.towns, town, 200):
+            codes.update(self.codes_by_town[name])
+        return codes
 
     def candidates(self, typed: str) -> list[tuple[int, str]]:
         """Name keys matching typed words, with their tier (rules.name_tier), best first."""
@@ -108,6 +124,14 @@ class _NameIndex:
         ranked = [(tier, key) for key in found if (tier := name_tier(key, typed)) is not None]
         ranked.sort(key=lambda item: (item[0], len(item[1]), item[1]))
         return ranked
+
+    def entries(self, key: str, codes: set[str] | None) -> list[_Name]:
+        """The streets or parts of this name, biggest first, only in these towns if given."""
+        if codes is None:
+            return self.by_key[key]
+        found = [e for code in codes for e in self.by_key_code.get((key, code), ())]
+        found.sort(key=lambda e: -e.points)
+        return found
 
 
 _lock = threading.Lock()
@@ -155,8 +179,7 @@ def _splits(query: AddressQuery, index: _NameIndex) -> list[tuple[str, str]]:
     words = query.name.split()
     readings = [(query.name, "")]
     for cut in range(len(words) - 1, 0, -1):
-        tail = words[cut:]
-        town = _town_of(tail, index)
+        town = _town_of(words[cut:], index)
         if town is not None:
             readings.append((" ".join(words[:cut]), town))
     return readings
@@ -165,9 +188,7 @@ def _splits(query: AddressQuery, index: _NameIndex) -> list[tuple[str, str]]:
 def _town_of(tail: list[str], index: _NameIndex) -> str | None:
     """The municipality words a tail of the text names ("" for a part only), or None."""
     text = " ".join(tail)
-    if text in index.municipality_keys:
-        return text
-    if len(text) >= 3 and any(m.startswith(text) for m in index.municipality_keys):
+    if index.is_town(text):
         return text
     if text in index.part_keys:
         return ""
@@ -178,6 +199,9 @@ def _town_of(tail: list[str], index: _NameIndex) -> str | None:
     return None
 
 
+_Scored = tuple[tuple[int, int, int, int, str], str, float, float]
+
+
 def search_addresses(*, text: str, limit: int = DEFAULT_LIMIT) -> list[FoundAddress]:
     """Addresses (or streets and parts, without a number) matching the text, best first."""
     limit = max(1, min(limit, MAX_LIMIT))
@@ -185,19 +209,15 @@ def search_addresses(*, text: str, limit: int = DEFAULT_LIMIT) -> list[FoundAddr
     if not query.name:
         return []
     index = name_index()
-    # (name tier, town given and matched, number tier, -points, label) → answer
-    scored: list[tuple[tuple[int, int, int, int, str], str, float, float]] = []
+    scored: list[_Scored] = []
     for typed, town in _splits(query, index):
-        entries: list[tuple[int, _Name]] = []
-        for tier, key in index.candidates(typed)[:NAME_CANDIDATES]:
-            for entry in index.by_key[key]:
-                if town and not entry.municipality_key.startswith(town):
-                    continue
-                entries.append((tier, entry))
+        codes = index.codes_of_town(town) if town else None
+        ranked = index.candidates(typed)[:NAME_CANDIDATES]
         if query.has_number:
-            scored.extend(_with_numbers(query, entries, bool(town), index.municipality_points))
-        else:
-            for tier, entry in entries[: limit * 4]:
+            scored.extend(_with_numbers(query, ranked, codes, index, limit))
+            continue
+        for tier, key in ranked:
+            for entry in index.entries(key, codes)[:limit]:
                 label = (
                     entry.name
                     if entry.name == entry.municipality
@@ -229,67 +249,67 @@ def search_addresses(*, text: str, limit: int = DEFAULT_LIMIT) -> list[FoundAddr
 
 def _with_numbers(
     query: AddressQuery,
-    entries: list[tuple[int, _Name]],
-    town_given: bool,
-    municipality_points: dict[str, int],
-) -> list[tuple[tuple[int, int, int, int, str], str, float, float]]:
-    """Address points of the matched names carrying the typed number(s)."""
-    tiers: dict[tuple[str, str, bool], int] = {}
-    for tier, entry in entries:
-        slot = (entry.municipality_code, entry.key, entry.is_street)
-        tiers[slot] = min(tier, tiers.get(slot, tier))
-    if not tiers:
-        return []
-    street_keys = sorted({key for (_code, key, street) in tiers if street})
-    part_keys = sorted({key for (_code, key, street) in tiers if not street})
-    codes = sorted({code for (code, _key, _street) in tiers})
+    ranked: list[tuple[int, str]],
+    codes: set[str] | None,
+    index: _NameIndex,
+    limit: int,
+) -> list[_Scored]:
+    """Address points of the matched names carrying the typed number(s), tier by tier.
+
+    Each tier's names are looked up together through the (key, number, town size) indexes,
+    biggest towns first; a worse tier is read only while the better ones found too few.
+    """
+    out: list[_Scored] = []
+    by_tier: dict[int, list[str]] = defaultdict(list)
+    for tier, key in ranked:
+        by_tier[tier].append(key)
+    for tier in sorted(by_tier):
+        keys = by_tier[tier]
+        street_keys = [k for k in keys if k in index.street_keys]
+        part_keys = [k for k in keys if k in index.part_keys]
+        for point in _points(query, street_keys, part_keys, codes):
+            via_street = point.street_key in street_keys and bool(point.street)
+            numbers = number_tier(
+                query,
+                has_street=via_street,
+                house_number=point.house_number,
+                orientation_number=point.orientation_number,
+                letter=point.orientation_letter,
+            )
+            if numbers is None:
+                continue
+            label = str(point)
+            rank = (tier, 0 if codes is not None else 1, numbers, -point.municipality_size, label)
+            out.append((rank, label, point.lat, point.lon))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def _points(
+    query: AddressQuery, street_keys: list[str], part_keys: list[str], codes: set[str] | None
+) -> list[AddressPoint]:
+    """Points of these names with the typed number, one indexed query per reading of it."""
     wanted = query.house_number
     filters: list[Q] = []
-    if query.slashed:
-        if street_keys:
+    if street_keys:
+        if query.slashed:
             filters.append(
                 Q(street_key__in=street_keys, orientation_number=query.orientation_number)
             )
-        if part_keys:
-            filters.append(Q(part_key__in=part_keys, house_number=wanted))
-    else:
-        if street_keys:
+        else:
             filters.append(Q(street_key__in=street_keys, orientation_number=wanted))
             filters.append(Q(street_key__in=street_keys, house_number=wanted))
-        if part_keys:
-            filters.append(Q(part_key__in=part_keys, house_number=wanted))
-            # Villages without streets: their points carry the part's key as street_key.
-            filters.append(Q(street_key__in=part_keys, house_number=wanted))
+    if part_keys:
+        filters.append(Q(part_key__in=part_keys, house_number=wanted))
     points: dict[int, AddressPoint] = {}
     for condition in filters:
-        # One index per query (key, number); the municipality narrows afterwards.
-        for point in AddressPoint.objects.filter(condition).filter(municipality_code__in=codes)[
-            :POINTS_PER_QUERY
-        ]:
+        rows = AddressPoint.objects.filter(condition)
+        if codes is not None:
+            rows = rows.filter(municipality_code__in=sorted(codes))
+        for point in rows.order_by("-municipality_size")[:POINTS_PER_QUERY]:
             points[point.pk] = point
-    out: list[tuple[tuple[int, int, int, int, str], str, float, float]] = []
-    for point in points.values():
-        has_street = bool(point.street)
-        via_street = tiers.get((point.municipality_code, point.street_key, True))
-        via_part = tiers.get((point.municipality_code, point.part_key, False))
-        if via_street is None and via_part is None:
-            continue
-        numbers = number_tier(
-            query,
-            has_street=has_street and via_street is not None,
-            house_number=point.house_number,
-            orientation_number=point.orientation_number,
-            letter=point.orientation_letter,
-        )
-        if numbers is None:
-            continue
-        tier = min(t for t in (via_street, via_part) if t is not None)
-        label = str(point)
-        size = municipality_points.get(point.municipality_code, 0)
-        out.append(
-            ((tier, 0 if town_given else 1, numbers, -size, label), label, point.lat, point.lon)
-        )
-    return out
+    return list(points.values())
 
 
 def address_points_present() -> bool:
