@@ -476,17 +476,17 @@ def _rebuild_names(codes: Iterable[str]) -> None:
             .annotate(lat=Avg("lat"), lon=Avg("lon"), n=Count("id"))
             .order_by()
         )
-        for row in parts:
+        for part_row in parts:
             names.append(
                 AddressName(
-                    municipality_code=row["municipality_code"],
-                    municipality=row["municipality"],
-                    name=row["part"],
-                    key=row["part_key"],
+                    municipality_code=part_row["municipality_code"],
+                    municipality=part_row["municipality"],
+                    name=part_row["part"],
+                    key=part_row["part_key"],
                     is_street=False,
-                    lat=row["lat"],
-                    lon=row["lon"],
-                    points=row["n"],
+                    lat=part_row["lat"],
+                    lon=part_row["lon"],
+                    points=part_row["n"],
                 )
             )
         AddressName.objects.bulk_create(names, batch_size=BATCH)
@@ -496,7 +496,7 @@ def _rebuild_names(codes: Iterable[str]) -> None:
         .annotate(n=Count("id"))
         .order_by()
     )
-    for row in sizes:
-        AddressPoint.objects.filter(municipality_code=row["municipality_code"]).update(
-            municipality_size=row["n"]
+    for size in sizes:
+        AddressPoint.objects.filter(municipality_code=size["municipality_code"]).update(
+            municipality_size=size["n"]
         )

@@ -139,7 +139,8 @@ _index: _NameIndex | None = None
 
 
 def _current_version() -> int | None:
-    return AddressName.objects.aggregate(top=Max("id"))["top"]
+    top: int | None = AddressName.objects.aggregate(top=Max("id"))["top"]
+    return top
 
 
 def name_index() -> _NameIndex:
