@@ -12,6 +12,7 @@ import csv
 import io
 import math
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -327,49 +328,58 @@ def import_addresses(
     except Exception as exc:  # pyproj raises its own CRSError for unknown systems
         raise AddressImportError([_("Unknown coordinate system %(crs)s") % {"crs": crs}]) from exc
     sources = _sources(paths, encoding)
+
+    def read(source: _Source) -> Iterator[tuple[int, dict[str, str] | None, str]]:
+        try:
+            with source.open_text() as handle:
+                reader = csv.reader(handle, delimiter=delimiter)
+                if file_format == "ruian":
+                    yield from _ruian_rows(reader, source.label)
+                else:
+                    yield from _csv_rows(reader, source.label, columns)  # type: ignore[arg-type]
+        except UnicodeDecodeError as exc:
+            raise AddressImportError(
+                [
+                    _("%(path)s is not in the expected encoding %(encoding)s (%(reason)s)")
+                    % {"path": source.label, "encoding": encoding, "reason": exc.reason}
+                ]
+            ) from exc
+        except csv.Error as exc:
+            raise AddressImportError(
+                [
+                    _("%(path)s is not a readable CSV file (%(reason)s)")
+                    % {"path": source.label, "reason": exc}
+                ]
+            ) from exc
+
+    # First pass, outside any transaction: every file readable, and each municipality's
+    # size (its rows in the files), which each point stores for the search's ranking.
+    sizes: Counter[str] = Counter()
+    for source in sources:
+        for _line, values, _problem in read(source):
+            if values is not None:
+                sizes[values.get("municipality_code", "")] += 1
     summary = AddressImportSummary()
     seen: set[str] = set()
     names: dict[str, str] = {}
     with audit.audited_transaction():
         for source in sources:
-            try:
-                with source.open_text() as handle:
-                    reader = csv.reader(handle, delimiter=delimiter)
-                    rows = (
-                        _ruian_rows(reader, source.label)
-                        if file_format == "ruian"
-                        else _csv_rows(reader, source.label, columns)  # type: ignore[arg-type]
-                    )
-                    batch: list[_Pending] = []
-                    for line, values, problem in rows:
-                        if values is None:
-                            summary.bad_rows.append(BadRow(source.label, line, problem))
-                            continue
-                        pending, problem, no_coordinates = _checked(line, source.label, values)
-                        if no_coordinates:
-                            summary.without_coordinates += 1
-                        elif pending is None:
-                            summary.bad_rows.append(BadRow(source.label, line, problem))
-                        else:
-                            batch.append(pending)
-                        if len(batch) >= BATCH:
-                            _write(batch, transformer, seen, names, summary, on_rows)
-                            batch = []
-                    _write(batch, transformer, seen, names, summary, on_rows)
-            except UnicodeDecodeError as exc:
-                raise AddressImportError(
-                    [
-                        _("%(path)s is not in the expected encoding %(encoding)s (%(reason)s)")
-                        % {"path": source.label, "encoding": encoding, "reason": exc.reason}
-                    ]
-                ) from exc
-            except csv.Error as exc:
-                raise AddressImportError(
-                    [
-                        _("%(path)s is not a readable CSV file (%(reason)s)")
-                        % {"path": source.label, "reason": exc}
-                    ]
-                ) from exc
+            batch: list[_Pending] = []
+            for line, values, problem in read(source):
+                if values is None:
+                    summary.bad_rows.append(BadRow(source.label, line, problem))
+                    continue
+                pending, problem, no_coordinates = _checked(line, source.label, values)
+                if no_coordinates:
+                    summary.without_coordinates += 1
+                elif pending is None:
+                    summary.bad_rows.append(BadRow(source.label, line, problem))
+                else:
+                    batch.append(pending)
+                if len(batch) >= BATCH:
+                    _write(batch, transformer, seen, names, sizes, summary, on_rows)
+                    batch = []
+            _write(batch, transformer, seen, names, sizes, summary, on_rows)
         summary.municipalities = sorted(seen)
         _rebuild_names(seen)
         audit.record(
@@ -394,6 +404,7 @@ def _write(
     transformer: Any,
     seen: set[str],
     names: dict[str, str],
+    sizes: Counter[str],
     summary: AddressImportSummary,
     on_rows: Callable[[int], None] | None,
 ) -> None:
@@ -436,6 +447,7 @@ def _write(
                 lat=round(lat, 7),
                 lon=round(lon, 7),
                 source_code=values.get("adm_code", ""),
+                municipality_size=sizes[code],
             )
         )
     AddressPoint.objects.bulk_create(points, batch_size=BATCH)
@@ -490,13 +502,3 @@ def _rebuild_names(codes: Iterable[str]) -> None:
                 )
             )
         AddressName.objects.bulk_create(names, batch_size=BATCH)
-    sizes = (
-        AddressPoint.objects.filter(municipality_code__in=codes)
-        .values("municipality_code")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for size in sizes:
-        AddressPoint.objects.filter(municipality_code=size["municipality_code"]).update(
-            municipality_size=size["n"]
-        )
