@@ -112,8 +112,14 @@ def _transformer(crs: str) -> Any:
     return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
 
 
-def _sources(paths: Sequence[str | Path], encoding: str) -> list[_Source]:
-    """Each CSV to read: the files given, and the CSV members of the zips given."""
+def _sources(
+    paths: Sequence[str | Path], encoding: str, archives: list[zipfile.ZipFile]
+) -> list[_Source]:
+    """Each CSV to read: the files given, and the CSV members of the zips given.
+
+    Zips are opened once and kept in `archives` (the caller closes them): reopening a zip
+    of 6,000 municipality files for each member would re-read its directory every time.
+    """
     sources: list[_Source] = []
     for given in paths:
         path = Path(given)
@@ -123,8 +129,7 @@ def _sources(paths: Sequence[str | Path], encoding: str) -> list[_Source]:
             )
         if zipfile.is_zipfile(path):
             try:
-                with zipfile.ZipFile(path) as archive:
-                    members = [n for n in archive.namelist() if n.lower().endswith(".csv")]
+                archive = zipfile.ZipFile(path)
             except (zipfile.BadZipFile, OSError) as exc:
                 raise AddressImportError(
                     [
@@ -132,25 +137,25 @@ def _sources(paths: Sequence[str | Path], encoding: str) -> list[_Source]:
                         % {"path": str(given), "reason": exc}
                     ]
                 ) from exc
+            archives.append(archive)
+            members = sorted(n for n in archive.namelist() if n.lower().endswith(".csv"))
             if not members:
                 raise AddressImportError(
                     [_("The zip archive %(path)s contains no CSV file") % {"path": str(given)}]
                 )
-            for member in sorted(members):
-                sources.append(
-                    _Source(
-                        label=f"{given}:{member}",
-                        open_text=_zip_opener(path, member, encoding),
-                    )
-                )
+            sources.extend(
+                _Source(label=f"{given}:{member}", open_text=_zip_opener(archive, member, encoding))
+                for member in members
+            )
         else:
             sources.append(_Source(label=str(given), open_text=_file_opener(path, encoding)))
     return sources
 
 
-def _zip_opener(path: Path, member: str, encoding: str) -> Callable[[], io.TextIOBase]:
+def _zip_opener(
+    archive: zipfile.ZipFile, member: str, encoding: str
+) -> Callable[[], io.TextIOBase]:
     def open_text() -> io.TextIOBase:
-        archive = zipfile.ZipFile(path)
         return io.TextIOWrapper(archive.open(member), encoding=encoding, newline="")
 
     return open_text
@@ -327,7 +332,36 @@ def import_addresses(
         transformer = _transformer(crs)
     except Exception as exc:  # pyproj raises its own CRSError for unknown systems
         raise AddressImportError([_("Unknown coordinate system %(crs)s") % {"crs": crs}]) from exc
-    sources = _sources(paths, encoding)
+    archives: list[zipfile.ZipFile] = []
+    try:
+        return _import(
+            paths,
+            file_format,
+            columns,
+            actor,
+            on_rows,
+            encoding,
+            delimiter,
+            transformer,
+            _sources(paths, encoding, archives),
+        )
+    finally:
+        for archive in archives:
+            archive.close()
+
+
+def _import(
+    paths: Sequence[str | Path],
+    file_format: str,
+    columns: CsvColumns | None,
+    actor: User | None,
+    on_rows: Callable[[int], None] | None,
+    encoding: str,
+    delimiter: str,
+    transformer: Any,
+    sources: list[_Source],
+) -> AddressImportSummary:
+    """The import proper, once the sources are known (see import_addresses)."""
 
     def read(source: _Source) -> Iterator[tuple[int, dict[str, str] | None, str]]:
         try:
