@@ -32,7 +32,9 @@ MAX_LIMIT = 20
 DEFAULT_LIMIT = 10
 # How many best-matching names are looked up for numbers.
 NAME_CANDIDATES = 40
-POINTS_PER_QUERY = 60
+POINTS_PER_QUERY = 30
+# Names of one tier looked up for numbers (the best-ranked ones first).
+KEYS_PER_TIER = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,8 +269,19 @@ def _with_numbers(
     for tier in sorted(by_tier):
         keys = by_tier[tier]
         street_keys = [k for k in keys if k in index.street_keys]
-        part_keys = [k for k in keys if k in index.part_keys]
-        for point in _points(query, street_keys, part_keys, codes):
+        # One indexed query per name: each reads its biggest towns' rows straight from the
+        # (key, number, town size) index; an IN of many common names would sort them all.
+        points: list[AddressPoint] = []
+        for key in keys[:KEYS_PER_TIER]:
+            points.extend(
+                _points(
+                    query,
+                    [key] if key in index.street_keys else [],
+                    [key] if key in index.part_keys else [],
+                    codes,
+                )
+            )
+        for point in points:
             via_street = point.street_key in street_keys and bool(point.street)
             numbers = number_tier(
                 query,
