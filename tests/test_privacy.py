@@ -380,6 +380,11 @@ PUBLIC: dict[str, Callable[[Scenario], list[str]]] = {
         f"/api/v1/districts/lookup?lat={a}&lon={b}" for a, b in _lookup_points(s)
     ],
     r"api/v1/places": lambda s: ["/api/v1/places?q=Plze", "/api/v1/places?q=a"],
+    r"api/v1/addresses": lambda s: [
+        "/api/v1/addresses?q=Plze",
+        "/api/v1/addresses?q=a",
+        "/api/v1/addresses?q=Americka%2042&limit=20",
+    ],
     r"api/v1/reports/nearby": lambda s: [
         *[f"/api/v1/reports/nearby?lat={a}&lon={b}" for a, b in _lookup_points(s)],
         *[f"/api/v1/reports/nearby?lat={a}&lon={b}&category={c}" for a, b in _lookup_points(s) for c in s.category_codes],

@@ -166,6 +166,7 @@ def test_schema_lists_the_required_operations() -> None:
         ("GET", "/api/v1/reports/{report_id}"),
         ("GET", "/api/v1/map"),
         ("GET", "/api/v1/districts/lookup"),
+        ("GET", "/api/v1/addresses"),
         ("POST", "/api/v1/staff/reports/{report_id}/transition"),
     ]:
         assert expected in operations, (

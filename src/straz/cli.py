@@ -21,6 +21,8 @@ commands:
   audit verify|checkpoint|rekey  check the keyed chain against the latest signed checkpoint,
                              write a checkpoint, anchor a log written before the key
   import-areas FILE --kind {region,orp,municipality,city-district,police-district} --code-field P --name-field P
+  import-addresses FILE... [--format ruian|csv]  import address points (RÚIAN CSV or zips
+                             of them in cp1250, or any CSV with --*-column options)
   import-crime-map FILE...   import Czech police crime-map open data (GeoJSON/CSV, code lists)
   manage ARGS...             any Django management command (migrate, createsuperuser, …)
 """

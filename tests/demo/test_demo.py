@@ -511,3 +511,22 @@ def test_police_layer_has_a_real_shaped_sample(demo: dict[str, Any]) -> None:
     total = sum(f["properties"].get("count", 1) for f in response.json()["features"])
     assert total == public.count()
     assert "Police data" in demo["stdout"]
+
+
+def test_demo_city_has_real_shaped_address_points(demo: dict[str, Any]) -> None:
+    """Issue 10: the find-your-district page works out of the box: the RÚIAN-shaped sample
+    came through the importer and a misspelled street finds its district and officer."""
+    from straz.territory.models import AddressPoint
+
+    assert AddressPoint.objects.count() > 700
+    assert AuditEntry.objects.filter(action="territory.import_addresses").count() == 1
+    assert "Address points:" in demo["stdout"]
+    body = Client().get("/api/v1/addresses", {"q": "Amerikca 42"}).json()
+    assert body[0]["label"] == "Americká 2244/42, Jižní Předměstí, 301 00 Plzeň"
+    expected = route_point(lat=body[0]["lat"], lon=body[0]["lon"])
+    assert expected is not None and expected.officer is not None
+    assert body[0]["district"] == {"code": expected.district.code, "name": expected.district.name}
+    assert body[0]["officer"]["name"] == expected.officer.name
+    # A second run imports nothing again.
+    ensure_demo_data(report_count=REPORTS)
+    assert AuditEntry.objects.filter(action="territory.import_addresses").count() == 1

@@ -16,6 +16,7 @@ from straz.accounts import audit
 from straz.accounts.models import AuditEntry, AuditHead
 from straz.analytics.threatmap.summaries import rebuild_summaries
 from straz.demo.accounts import create_users
+from straz.demo.addresses import load_address_sample
 from straz.demo.common import say
 from straz.demo.crimemap import load_crime_sample
 from straz.demo.incident_history import ensure_incident_history
@@ -48,6 +49,7 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
         ensure_incident_history(stdout=stdout)
         load_crime_sample(stdout=stdout)
         ensure_softtarget_demo(stdout=stdout)
+        load_address_sample(stdout=stdout)
         return False
 
     count = DEFAULT_REPORT_COUNT if report_count is None else max(0, int(report_count))
@@ -92,4 +94,5 @@ def ensure_demo_data(*, report_count: int | None = None, stdout: Any = None) -> 
     ensure_incident_history(stdout=stdout)
     load_crime_sample(stdout=stdout)
     ensure_softtarget_demo(stdout=stdout)
+    load_address_sample(stdout=stdout)
     return True

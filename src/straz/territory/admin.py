@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from straz.territory.models import Area, Officer, Place
+from straz.territory.models import AddressPoint, Area, Officer, Place
 
 
 @admin.register(Area)
@@ -45,3 +45,22 @@ class PlaceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ("kind", "area")
     search_fields = ("name", "normalised_name")
     fieldsets = ((None, {"fields": ("name", "kind", "lat", "lon", "area")}),)
+
+
+@admin.register(AddressPoint)
+class AddressPointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Imported address points: read only; `straz import-addresses` replaces them."""
+
+    list_display = ("__str__", "municipality_code", "postcode", "lat", "lon")
+    search_fields = ("street", "part", "municipality", "=municipality_code", "=source_code")
+    list_per_page = 50
+    show_full_result_count = False  # counting millions of rows on every page is slow
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

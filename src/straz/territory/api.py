@@ -13,6 +13,8 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from straz.territory import search as territory_search
+from straz.territory.addresses import rules as address_rules
+from straz.territory.addresses import search as address_search
 from straz.territory.models import Area, AreaKind, Officer
 from straz.territory.services import district_fingerprint, route_point, search_places
 
@@ -227,4 +229,56 @@ def search_everything(request: HttpRequest, query: Query[SearchQuery]) -> Any:
             "district": f.district,
         }
         for f in territory_search.search(text=text)
+    ]
+
+
+class AddressQueryIn(Schema):
+    q: str | None = None
+    limit: int | None = None
+
+
+class AddressOut(Schema):
+    label: str
+    lat: float
+    lon: float
+    district: DistrictRef | None
+    officer: OfficerOut | None
+
+
+@router.get(
+    "/addresses",
+    response={200: list[AddressOut], 422: Message},
+    summary="Search address points: your police district and its officer",
+)
+def addresses(request: HttpRequest, query: Query[AddressQueryIn]) -> Any:
+    """Addresses matching the text (accents optional, one or two typos), best first, each with its district and officer."""
+    text = (query.q or "").strip()
+    if not text:
+        raise HttpError(422, _("Parameter %(name)s is required.") % {"name": "q"})
+    if len(text) > address_rules.MAX_QUERY_CHARS:
+        raise HttpError(
+            422,
+            _("The search text may have at most %(max)s characters.")
+            % {"max": address_rules.MAX_QUERY_CHARS},
+        )
+    limit = address_search.DEFAULT_LIMIT if query.limit is None else query.limit
+    if not 1 <= limit <= address_search.MAX_LIMIT:
+        raise HttpError(
+            422,
+            _("Parameter %(name)s must be a number between %(min)s and %(max)s.")
+            % {"name": "limit", "min": 1, "max": address_search.MAX_LIMIT},
+        )
+    return [
+        {
+            "label": found.label,
+            "lat": found.lat,
+            "lon": found.lon,
+            "district": (
+                {"code": found.district.code, "name": found.district.name}
+                if found.district
+                else None
+            ),
+            "officer": _officer_out(found.officer),
+        }
+        for found in address_search.search_addresses(text=text, limit=limit)
     ]

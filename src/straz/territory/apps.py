@@ -13,7 +13,7 @@ class TerritoryConfig(AppConfig):
 
     def record_kinds(self) -> dict[str, Any]:
         """Names of this wing's record kinds in the audit log and the outbox (core.record_kinds)."""
-        return {"area": _("area")}
+        return {"area": _("area"), "address": _("address points")}
 
     def ready(self) -> None:
         # Imported here: signals imports models, which need the app registry ready.

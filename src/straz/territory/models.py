@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from straz.territory.addresses.rules import address_label
 from straz.territory.rules import normalise_place_name
 
 
@@ -144,3 +145,86 @@ class Place(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         self.normalised_name = normalise_place_name(self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AddressPoint(models.Model):
+    """One address point (RÚIAN "adresní místo" or any other register's), WGS84."""
+
+    municipality_code = models.CharField(_("municipality code"), max_length=12)
+    municipality = models.CharField(_("municipality"), max_length=100)
+    part = models.CharField(_("part of municipality"), max_length=100, blank=True, default="")
+    street = models.CharField(_("street"), max_length=150, blank=True, default="")
+    # The normalised name the search matched (AddressName.key): the street, or the part
+    # of the municipality for addresses without a street.
+    street_key = models.CharField(_("street search key"), max_length=150, editable=False)
+    part_key = models.CharField(_("part search key"), max_length=100, editable=False)
+    house_number_kind = models.CharField(
+        _("kind of house number"),
+        max_length=1,
+        choices=[("p", _("descriptive number")), ("e", _("registration number"))],
+        default="p",
+    )
+    house_number = models.PositiveIntegerField(_("house number"))
+    orientation_number = models.PositiveIntegerField(_("orientation number"), null=True, blank=True)
+    orientation_letter = models.CharField(_("orientation letter"), max_length=1, blank=True, default="")
+    postcode = models.CharField(_("postcode"), max_length=10, blank=True, default="")
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    source_code = models.CharField(_("code in the source register"), max_length=20, blank=True, default="")
+    # Address points of the whole municipality, set at import: of equal answers in several
+    # towns ("Masarykova 12") the bigger town's come first, straight from the index.
+    municipality_size = models.PositiveIntegerField(_("address points in the municipality"), default=0, editable=False)
+
+    class Meta:
+        indexes = [
+            # The search finds names first, then numbers by these.
+            models.Index(
+                fields=["street_key", "orientation_number", "-municipality_size"],
+                name="address_street_orient",
+            ),
+            models.Index(
+                fields=["street_key", "house_number", "-municipality_size"],
+                name="address_street_house",
+            ),
+            models.Index(
+                fields=["part_key", "house_number", "-municipality_size"], name="address_part_house"
+            ),
+            models.Index(fields=["municipality_code"], name="address_municipality"),
+        ]
+        ordering = ["municipality", "street", "house_number"]
+        verbose_name = _("address point")
+        verbose_name_plural = _("address points")
+
+    def __str__(self) -> str:
+        return address_label(
+            street=self.street,
+            part=self.part,
+            municipality=self.municipality,
+            postcode=self.postcode,
+            kind=self.house_number_kind,
+            house_number=self.house_number,
+            orientation_number=self.orientation_number,
+            letter=self.orientation_letter,
+        )
+
+
+class AddressName(models.Model):
+    """A distinct street or part of a municipality of the address points: the table the search fuzzy-matches."""
+
+    municipality_code = models.CharField(_("municipality code"), max_length=12, db_index=True)
+    municipality = models.CharField(_("municipality"), max_length=100)
+    name = models.CharField(_("name"), max_length=150)
+    key = models.CharField(_("search key"), max_length=150, db_index=True)
+    is_street = models.BooleanField(_("street"), default=True)
+    # Where to show the name on a map: the mean of its address points.
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    points = models.PositiveIntegerField(_("address points"), default=0)
+
+    class Meta:
+        ordering = ["key"]
+        verbose_name = _("street or part of municipality")
+        verbose_name_plural = _("streets and parts of municipalities")
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.municipality}"

@@ -443,10 +443,17 @@ def noise_words() -> set[str]:
 
 
 def geocode(*, text: str) -> tuple[float, float] | None:
-    """(lat, lon) of an address or place text through the local gazetteer, or None."""
+    """(lat, lon) of an address or place text: an address point, else the local gazetteer, or None."""
     variants = address_variants(text, noise=())
     if not variants:
         return None
+    if any(ch.isdigit() for ch in text):
+        # Imported here: the address search routes its answers through this module.
+        from straz.territory.addresses.search import search_addresses
+
+        addresses = search_addresses(text=text, limit=1)
+        if addresses:
+            return addresses[0].lat, addresses[0].lon
     found = search_places(text=variants[0], limit=1)
     if not found:
         for variant in address_variants(text, noise=noise_words())[1:]:

@@ -47,8 +47,9 @@ from straz.reports.rules import (
 )
 from straz.reports.services import submit_report
 from straz.territory import search as territory_search
+from straz.territory.addresses.search import FoundAddress, search_addresses
 from straz.territory.models import Area, AreaKind, Officer
-from straz.territory.services import route_point
+from straz.territory.services import Routing, route_point
 
 # Periods of the public map filter: URL value -> label.
 # Periods of the public map filter (values of the map API's `period`).
@@ -104,6 +105,7 @@ def js_strings() -> dict[str, str]:
             "This place is outside the districts we cover."
         ),
         "No matching places.": _("No matching places."),
+        **_address_strings(),
         "Characters: %(count)s / %(max)s": _("Characters: %(count)s / %(max)s"),
         "The file is larger than %(size)s MB.": _("The file is larger than %(size)s MB."),
         "Click the map or search for a place.": _("Click the map or search for a place."),
@@ -118,6 +120,17 @@ def js_strings() -> dict[str, str]:
         ),
         "%(distance)s m away": _("%(distance)s m away"),
         **_search_strings(),
+    }
+
+
+def _address_strings() -> dict[str, str]:
+    """Strings of the address box (address-box.js)."""
+    return {
+        "No matching addresses.": _("No matching addresses."),
+        "Addresses found: %(count)s. Use the arrow keys to choose one.": _(
+            "Addresses found: %(count)s. Use the arrow keys to choose one."
+        ),
+        "Police district": _("Police district"),
     }
 
 
@@ -141,6 +154,7 @@ def _map_config(request: HttpRequest, **extra: Any) -> dict[str, Any]:
         "districtsUrl": "/api/v1/districts/geojson",
         "mapUrl": "/api/v1/map",
         "placesUrl": "/api/v1/places",
+        "addressesUrl": "/api/v1/addresses",
         "lookupUrl": "/api/v1/districts/lookup",
         "reportUrl": reverse("reports:report-detail", args=[0]).replace("/0/", "/{id}/"),
         "reportNewUrl": reverse("reports:report-new"),
@@ -519,6 +533,7 @@ def districts_page(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "").strip()[: territory_search.MAX_QUERY_CHARS]
     pick = (request.GET.get("pick") or "").strip()[:40]
     routings: list[Any] = []
+    address: FoundAddress | None = None
     matches: list[territory_search.Found] = []
     found: territory_search.Found | None = None
     searched = False
@@ -531,10 +546,24 @@ def districts_page(request: HttpRequest) -> HttpResponse:
             error = _("We could not find this place. Try another name or click the map.")
     elif query:
         searched = True
-        matches = territory_search.search(text=query)
-        found = territory_search.chosen(matches)
+        # A house number: an address point first (typos forgiven); else places and areas,
+        # then address points (streets, parts of municipalities) when those find nothing.
+        has_number = any(ch.isdigit() for ch in query)
+        addresses = search_addresses(text=query, limit=1) if has_number else []
+        if not addresses:
+            matches = territory_search.search(text=query)
+            found = territory_search.chosen(matches)
+            if not matches and not has_number:
+                addresses = search_addresses(text=query, limit=1)
         if not matches:
-            error = _("We could not find this place. Try another name or click the map.")
+            address = addresses[0] if addresses else None
+            if address is not None:
+                point = (address.lat, address.lon)
+                routings = [
+                    Routing(district=address.district, officer=address.officer)
+                ] if address.district else []
+            else:
+                error = _("We could not find this place. Try another name or click the map.")
     elif "lat" in request.GET and "lon" in request.GET:
         searched = True
         try:
@@ -560,6 +589,7 @@ def districts_page(request: HttpRequest) -> HttpResponse:
         "searched": searched,
         "point": point,
         "found": found,
+        "address": address,
         "matches": matches,
         "routings": routings,
         "district": first.district if first else None,

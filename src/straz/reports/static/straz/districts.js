@@ -48,6 +48,15 @@
     setPin(e.latlng.lat, e.latlng.lng);
     load(window.location.pathname + "?lat=" + e.latlng.lat.toFixed(6) + "&lon=" + e.latlng.lng.toFixed(6));
   });
+  // Typing an address: suggestions from the address points; choosing one shows its card.
+  S.addressBox(document.getElementById("district-q"), document.getElementById("district-suggestions"), {
+    url: cfg.addressesUrl,
+    status: document.getElementById("district-address-status"),
+    onChoose: function (r) {
+      setPin(r.lat, r.lon);
+      load(window.location.pathname + "?q=" + encodeURIComponent(r.label));
+    },
+  });
   document.body.addEventListener("htmx:afterSwap", showSelected);
   showSelected();
 })();

@@ -67,67 +67,13 @@
     );
   });
 
-  // Address autocomplete: an ARIA combobox over the local gazetteer.
-  var address = document.getElementById("id_address_text");
-  var list = document.getElementById("address-suggestions");
-  var items = [];
-  var active = -1;
-  var pending = null;
-
-  function closeList() { S.clear(list); items = []; active = -1; address.setAttribute("aria-expanded", "false"); address.removeAttribute("aria-activedescendant"); }
-  function choose(i) {
-    var p = items[i];
-    if (!p) return;
-    address.value = p.name;
-    closeList();
-    place(p.lat, p.lon);
-  }
-  function highlight(i) {
-    var nodes = list.querySelectorAll("li");
-    nodes.forEach(function (n, k) { n.setAttribute("aria-selected", k === i ? "true" : "false"); });
-    active = i;
-    if (nodes[i]) address.setAttribute("aria-activedescendant", nodes[i].id);
-  }
-  var search = S.debounce(function () {
-    var q = address.value.trim();
-    if (q.length < 2) { closeList(); return; }
-    if (pending) pending.abort();
-    pending = window.AbortController ? new AbortController() : null;
-    fetch(cfg.placesUrl + "?q=" + encodeURIComponent(q), { signal: pending ? pending.signal : undefined, headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
-      .then(function (data) {
-        items = Array.isArray(data) ? data : (data.results || data.items || []);
-        S.clear(list);
-        if (!items.length) {
-          var none = document.createElement("li");
-          none.setAttribute("role", "option");
-          none.setAttribute("aria-disabled", "true");
-          none.textContent = S.t("No matching places.");
-          list.appendChild(none);
-        }
-        items.forEach(function (p, i) {
-          var li = document.createElement("li");
-          li.id = "address-option-" + i;
-          li.setAttribute("role", "option");
-          li.setAttribute("aria-selected", "false");
-          li.textContent = p.name + (p.district ? " — " + p.district : "");
-          li.addEventListener("mousedown", function (e) { e.preventDefault(); choose(i); });
-          list.appendChild(li);
-        });
-        address.setAttribute("aria-expanded", "true");
-        active = -1;
-      })
-      .catch(function () {});
-  }, 200);
-  address.addEventListener("input", search);
-  address.addEventListener("keydown", function (e) {
-    if (!items.length) return;
-    if (e.key === "ArrowDown") { e.preventDefault(); highlight(Math.min(active + 1, items.length - 1)); }
-    else if (e.key === "ArrowUp") { e.preventDefault(); highlight(Math.max(active - 1, 0)); }
-    else if (e.key === "Enter" && active >= 0) { e.preventDefault(); choose(active); }
-    else if (e.key === "Escape") { closeList(); }
+  // Address autocomplete: the address points first, the local gazetteer when none match.
+  S.addressBox(document.getElementById("id_address_text"), document.getElementById("address-suggestions"), {
+    url: cfg.addressesUrl,
+    fallbackUrl: cfg.placesUrl,
+    status: document.getElementById("address-status"),
+    onChoose: function (r) { place(r.lat, r.lon); },
   });
-  address.addEventListener("blur", function () { window.setTimeout(closeList, 150); });
 
   // Live character counter for the police-only description.
   var desc = document.getElementById("id_description");
