@@ -218,3 +218,17 @@ def test_a_failing_finish_fails_the_whole_batch() -> None:
     assert isinstance(results["first"], int)
     assert isinstance(results["a"], RuntimeError) and isinstance(results["b"], RuntimeError)
     assert list(Officer.objects.values_list("name", flat=True)) == ["first"]
+
+
+def test_a_lone_refused_caller_keeps_nothing_and_gets_its_error() -> None:
+    group = GroupCommit(transaction.atomic)
+
+    def refused() -> None:
+        Officer.objects.create(name="refused")
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        group.run(refused)
+    assert group.run(_officer("kept")) > 0
+    assert list(Officer.objects.values_list("name", flat=True)) == ["kept"]
+    assert (group.batches, group.items) == (1, 1)

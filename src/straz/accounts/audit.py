@@ -123,6 +123,9 @@ def actor_label_for(actor: User | None, fallback: str = "citizen") -> str:
 
 def lock_chain() -> None:
     """Lock the chain head now (inside a transaction) so this writer's locks start there."""
+    if _scope() is not None:
+        # Inside an audited transaction, which took the head first and holds it to the end.
+        return
     AuditHead.objects.select_for_update().get_or_create(id=1)
 
 
@@ -137,10 +140,10 @@ def audited_transaction() -> Iterator[None]:
     writers with BEGIN IMMEDIATE anyway.)
     """
     with transaction.atomic():
-        lock_chain()
         connection = transaction.get_connection()
         outermost = getattr(connection, _SCOPE, None) is None
         if outermost:
+            AuditHead.objects.select_for_update().get_or_create(id=1)
             setattr(connection, _SCOPE, _HeadScope())
         try:
             yield

@@ -106,6 +106,9 @@ class GroupCommit:
         return work.value  # type: ignore[return-value]
 
     def _run_batch(self, batch: list[_Work[object]]) -> None:
+        if len(batch) == 1:
+            self._run_alone(batch[0])
+            return
         try:
             with self._begin():
                 for item in batch:
@@ -130,3 +133,22 @@ class GroupCommit:
             return
         self.batches += 1
         self.items += sum(1 for item in batch if item.error is None)
+
+    def _run_alone(self, item: _Work[object]) -> None:
+        # Nobody to share with: the transaction is the work's own (no savepoint), and a
+        # refusal rolls all of it back, exactly as without group commit.
+        try:
+            with (
+                self._begin(),
+                translation.override(item.language),
+                timezone.override(item.tz),
+            ):
+                item.value = item.fn()
+                if self._finish is not None:
+                    self._finish([item.value])
+        except Exception as exc:  # handed to the item's caller
+            item.error = exc
+            item.value = None
+            return
+        self.batches += 1
+        self.items += 1

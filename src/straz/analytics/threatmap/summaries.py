@@ -395,10 +395,11 @@ def apply_report_change(
             if hist_rows:
                 _upsert_hist(cur, hist_rows)
             if pending_changed:
-                cur.execute(
-                    f"DELETE FROM {_table(PendingDeadline)} WHERE report_id = %s",  # noqa: S608
-                    [report_id],
-                )
+                if before is not None:  # a new report has no deadlines to replace yet
+                    cur.execute(
+                        f"DELETE FROM {_table(PendingDeadline)} WHERE report_id = %s",  # noqa: S608
+                        [report_id],
+                    )
                 if after is not None and after.pending:
                     _insert_pending(cur, [(report_id, *row) for row in after.pending])
 
