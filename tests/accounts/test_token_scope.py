@@ -10,7 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from straz.accounts.auth import issue_token
 from straz.accounts.models import ApiToken, AuditEntry
@@ -99,7 +99,7 @@ def test_createtoken_options_set_expiry_and_scope(officer: Any) -> None:
 
 
 def test_createtoken_refuses_a_lifetime_below_one_day(officer: Any) -> None:
-    with pytest.raises(CommandError, match="at least one day"):
+    with translation.override("en"), pytest.raises(CommandError, match="at least one day"):
         call_command("createtoken", "officer", "--expires-days", "0", stdout=StringIO())
     assert not ApiToken.objects.exists()
     assert not AuditEntry.objects.filter(action="token.issue").exists()

@@ -231,9 +231,11 @@ def test_dispatcher_and_commanders_run_a_joint_intervention(browser_session: Any
     dispatcher.locator(
         f'[data-testid=board-row][data-incident-id="{incident_id}"] [data-testid=board-components][data-on-site="2"]'
     ).wait_for(timeout=30_000)
-    assert "Petra Nástupcová" in dispatcher.locator(
-        f'[data-testid=board-row][data-incident-id="{incident_id}"]'
-    ).inner_text()
+    # The board refreshes on its own: the hand-over may reach it one refresh after the
+    # components did, so wait for the successor's name rather than read it at once.
+    dispatcher.locator(f'[data-testid=board-row][data-incident-id="{incident_id}"]').filter(
+        has_text="Petra Nástupcová"
+    ).wait_for(timeout=30_000)
 
     successor = _login(
         browser_session, server, "commander2", COMMANDERS["commander2"][2], f"/operations/incidents/{incident_id}/"
