@@ -222,3 +222,22 @@ def test_desktop_map_keeps_one_finger_dragging(browser_session: Any, demo_server
     page = _open(browser_session, demo_server, None, "/", TABLET)
     page.locator("#map.leaflet-container").wait_for()
     assert page.evaluate("() => document.getElementById('map').dataset.touch") is None
+
+
+@pytest.mark.parametrize("language", ["pl", "en"])
+def test_soft_target_page_fits_a_phone_in_every_language(
+    browser_session: Any, demo_server: Any, language: str
+) -> None:
+    # Polish labels are the longest: a label column sized to its longest word pushed the
+    # target's facts past a 390 px screen.
+    path = "/staff/softtargets/{target}/"
+    page = _open(browser_session, demo_server, "manager", path, (390, 844))
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": demo_server.url}]
+    )
+    page.goto(path.format(**demo_server.demo))
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("document.documentElement.lang") == language
+    m = page.evaluate(OVERFLOW)
+    assert m["doc"] <= m["width"] and m["body"] <= m["width"], m
+    assert not browser_session.page_errors
