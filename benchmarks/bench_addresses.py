@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -32,6 +31,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+from _setup import setup_django  # noqa: E402
 
 HEADER = (
     "Kód ADM;Kód obce;Název obce;Kód MOMC;Název MOMC;Kód MOP;Název MOP;Kód části obce;"
@@ -177,35 +178,6 @@ def generate_zip(n: int, seed: int, path: Path) -> dict[str, Any]:
                             )
             archive.writestr(f"{code}.csv", ("\r\n".join(lines) + "\r\n").encode("cp1250"))
     return {"samples": samples}
-
-
-def setup_django(db: str, pg_url: str, data_dir: str, fresh: bool) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "straz.settings")
-    os.environ["STRAZ_DATA_DIR"] = data_dir
-    if db == "postgres":
-        os.environ["DATABASE_URL"] = pg_url
-        if fresh:
-            import psycopg
-
-            name = pg_url.rsplit("/", 1)[1]
-            admin = pg_url.rsplit("/", 1)[0] + "/postgres"
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-                conn.execute(f'CREATE DATABASE "{name}"')
-    else:
-        os.environ.pop("DATABASE_URL", None)
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
-        if fresh:
-            for suffix in ("", "-wal", "-shm"):
-                p = Path(data_dir) / f"straz.sqlite3{suffix}"
-                if p.exists():
-                    p.unlink()
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def police_districts() -> int:
